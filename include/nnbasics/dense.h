@@ -1,0 +1,86 @@
+/*
+ * dense.h - the fully connected layer (lesson 4, the book's Layer_Dense).
+ *
+ *   output = inputs . weights + biases
+ *
+ * inputs: batch x n_inputs; weights: n_inputs x n_neurons; biases: 1 x n_neurons; output: batch x n_neurons.
+ * The product goes through the GEMM core (gemm.h); the bias is then added in float32, as numpy does.
+ *
+ * Weights start as init_scale * randn from the caller's generator (the book: 0.01), biases at zero, so a
+ * layer built after nnb_spiral_data with seed 0 holds exactly the book's weights.
+ *
+ * Thread safety: forward takes a const layer and writes only to the caller's output, so several threads
+ * may run forward on one layer at once. Functions taking a non-const layer need exclusive access.
+ */
+#ifndef NNB_DENSE_H
+#define NNB_DENSE_H
+
+#include <stddef.h>
+
+#include "nnbasics/export.h"
+#include "nnbasics/rng.h"
+#include "nnbasics/status.h"
+#include "nnbasics/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nnb_dense nnb_dense;
+
+/* The book's weight scale (0.01 * randn). */
+#define NNB_DENSE_DEFAULT_INIT_SCALE 0.01f
+
+/*
+ * Creates a layer with n_inputs inputs and n_neurons neurons.
+ * rng: weights become init_scale * randn drawn from it in row-major order (n_inputs * n_neurons normals);
+ *      NULL leaves the weights at zero (to load known values with nnb_dense_set_weights).
+ * Returns NNB_ERR_NULL (out), NNB_ERR_ARGUMENT (a size is 0, init_scale not finite), NNB_ERR_OVERFLOW,
+ * NNB_ERR_NOMEM. On failure *out is untouched and no normals are consumed.
+ */
+NNB_API nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, nnb_rng *rng,
+                                    float init_scale);
+
+/* Releases the layer and everything it owns. NULL is ignored. */
+NNB_API void nnb_dense_destroy(nnb_dense *layer);
+
+/* Sizes. 0 for NULL. */
+NNB_API size_t nnb_dense_n_inputs(const nnb_dense *layer);
+NNB_API size_t nnb_dense_n_neurons(const nnb_dense *layer);
+
+/*
+ * The layer's parameters, borrowed (valid until the layer is destroyed): weights n_inputs x n_neurons,
+ * biases 1 x n_neurons. The mutable forms let a caller load or adjust parameters in place (shape must be
+ * kept: do not resize them). NULL for a NULL layer.
+ */
+NNB_API const nnb_tensor *nnb_dense_weights(const nnb_dense *layer);
+NNB_API const nnb_tensor *nnb_dense_biases(const nnb_dense *layer);
+NNB_API nnb_tensor *nnb_dense_weights_mut(nnb_dense *layer);
+NNB_API nnb_tensor *nnb_dense_biases_mut(nnb_dense *layer);
+
+/*
+ * Loads parameters from caller arrays. weights: n_inputs x n_neurons row-major (count must equal
+ * n_inputs * n_neurons); biases: n_neurons values. Returns NNB_ERR_NULL, NNB_ERR_SHAPE (count differs).
+ */
+NNB_API nnb_status nnb_dense_set_weights(nnb_dense *layer, const float *weights, size_t count);
+NNB_API nnb_status nnb_dense_set_biases(nnb_dense *layer, const float *biases, size_t count);
+
+/*
+ * Forward pass into a caller tensor: output = inputs . weights + biases.
+ * inputs: batch x n_inputs (batch >= 1); output: batch x n_neurons, must not alias inputs.
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE. output is untouched on failure.
+ */
+NNB_API nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output);
+
+/*
+ * Forward pass into a buffer the layer owns (grown to the batch size when needed, then reused).
+ * *output receives a borrowed pointer, valid until the next call on this layer or its destruction.
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor **output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNB_DENSE_H */

@@ -1,0 +1,79 @@
+/*
+ * gemm.h - the dot-product / matrix-multiply core that every layer calls.
+ *
+ *   C = alpha * op(A) * op(B) + beta * C,   op(X) = X or X^T
+ *
+ * All matrices are row-major float32. op(A) is M x K, op(B) is K x N, C is M x N. lda/ldb/ldc are the row
+ * strides (in elements) of the matrices as stored: A is M x K (lda >= K) or, transposed, K x M (lda >= M);
+ * likewise B. When beta is 0, C is not read (it may hold NaN or garbage).
+ *
+ * Which body computes it is fixed at build time by NNB_GEMM_BACKEND (nnb_backend_name() tells):
+ *   naive   - the lesson's loops, each dot product accumulated in double and rounded once (this matches
+ *             numpy's float64 np.dot under nnfs bit for bit);
+ *   cblas   - cblas_sgemm from OpenBLAS;
+ *   builtin - the library's own blocked SIMD kernels (when compiled in).
+ * All bodies agree within float32 rounding: |C - C_exact| <= 1e-5 * sum_k |a_ik * b_kj| (+ beta term).
+ *
+ * Thread count: the one documented process-wide setting besides the allocator. Bodies that can use
+ * several threads use nnb_get_num_threads() of them.
+ */
+#ifndef NNB_GEMM_H
+#define NNB_GEMM_H
+
+#include <stddef.h>
+
+#include "nnbasics/export.h"
+#include "nnbasics/status.h"
+#include "nnbasics/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum nnb_transpose {
+    NNB_NO_TRANS = 0, /* use the matrix as stored */
+    NNB_TRANS = 1     /* use its transpose */
+} nnb_transpose;
+
+/*
+ * General matrix multiply on raw buffers (see the formula above). Reentrant.
+ * Returns NNB_ERR_NULL (A, B or C NULL), NNB_ERR_ARGUMENT (M, N or K is 0; bad transpose flag; a leading
+ * dimension smaller than the row it holds), NNB_ERR_OVERFLOW (an extent overflows size_t). C is untouched
+ * on failure.
+ */
+NNB_API nnb_status nnb_gemm(nnb_transpose trans_a, nnb_transpose trans_b, size_t M, size_t N, size_t K,
+                            float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                            float *C, size_t ldc);
+
+/*
+ * Tensor form: C = alpha * op(A) * op(B) + beta * C with shapes taken from the tensors.
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE (inner dimensions or C's shape disagree).
+ */
+NNB_API nnb_status nnb_matmul(nnb_transpose trans_a, nnb_transpose trans_b, float alpha, const nnb_tensor *A,
+                              const nnb_tensor *B, float beta, nnb_tensor *C);
+
+/*
+ * Dot product sum_i a[i] * b[i] of two length-n vectors, accumulated in double and rounded once.
+ * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (n is 0).
+ */
+NNB_API nnb_status nnb_dot(const float *a, const float *b, size_t n, float *out);
+
+/* Name of the GEMM body compiled in as the default: "naive", "cblas" or "builtin". Static string. */
+NNB_API const char *nnb_backend_name(void);
+
+/*
+ * Sets how many threads the GEMM core (and OpenBLAS, when used) may use. 0 means all online cores
+ * (the default). Process-wide; safe to call at any time from one thread, takes effect on the next call.
+ * Returns NNB_ERR_ARGUMENT if n exceeds NNB_MAX_THREADS.
+ */
+#define NNB_MAX_THREADS 256
+NNB_API nnb_status nnb_set_num_threads(size_t n);
+
+/* Number of threads the GEMM core will use now (resolves 0 to the number of online cores, >= 1). */
+NNB_API size_t nnb_get_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNB_GEMM_H */

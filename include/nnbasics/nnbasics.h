@@ -1,0 +1,21 @@
+/*
+ * nnbasics.h - umbrella header: includes the whole public API of libnnbasics.
+ */
+#ifndef NNB_NNBASICS_H
+#define NNB_NNBASICS_H
+
+#include "nnbasics/export.h"
+#include "nnbasics/version.h"
+#include "nnbasics/status.h"
+#include "nnbasics/alloc.h"
+#include "nnbasics/tensor.h"
+#include "nnbasics/rng.h"
+#include "nnbasics/datasets.h"
+#include "nnbasics/gemm.h"
+#include "nnbasics/neuron.h"
+#include "nnbasics/dense.h"
+#include "nnbasics/activation.h"
+#include "nnbasics/loss.h"
+#include "nnbasics/metrics.h"
+
+#endif /* NNB_NNBASICS_H */

@@ -1,0 +1,48 @@
+/*
+ * status.h - status codes returned by every fallible libnnbasics function.
+ *
+ * Conventions that hold across the whole library:
+ *   - Fallible functions return nnb_status; NNB_OK (0) is success. Results go to out-parameters.
+ *   - On failure nothing the caller owns is modified: out-parameters keep their value (pointer
+ *     out-parameters are left untouched), caller tensors keep their contents, objects stay usable.
+ *   - The library never aborts, exits or prints on its own.
+ *   - Argument checks happen in a fixed order: NULL pointers (NNB_ERR_NULL), then sizes and values
+ *     (NNB_ERR_ARGUMENT / NNB_ERR_OVERFLOW), then shapes (NNB_ERR_SHAPE), then contents (NNB_ERR_RANGE,
+ *     NNB_ERR_NONFINITE). Enum values are append-only: a code never changes meaning.
+ */
+#ifndef NNB_STATUS_H
+#define NNB_STATUS_H
+
+#include "nnbasics/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum nnb_status {
+    NNB_OK = 0,              /* success */
+    NNB_ERR_NULL = 1,        /* a required pointer argument was NULL */
+    NNB_ERR_ARGUMENT = 2,    /* an argument has an invalid value (zero size, NaN or negative hyper-parameter, bad enum) */
+    NNB_ERR_SHAPE = 3,       /* the shapes of the arguments do not agree */
+    NNB_ERR_OVERFLOW = 4,    /* a size computation would overflow size_t */
+    NNB_ERR_NOMEM = 5,       /* memory allocation failed */
+    NNB_ERR_RANGE = 6,       /* an index or class label is out of range */
+    NNB_ERR_NONFINITE = 7,   /* NaN or infinity found in data or produced by a computation */
+    NNB_ERR_IO = 8,          /* a file could not be opened, read or written */
+    NNB_ERR_FORMAT = 9,      /* a file or buffer is truncated, corrupt or not of the expected format */
+    NNB_ERR_VERSION = 10,    /* a file was written by an unsupported format version */
+    NNB_ERR_STATE = 11,      /* the object is not in a state that allows the call (e.g. model not finalized) */
+    NNB_ERR_UNSUPPORTED = 12 /* the feature was not compiled in (e.g. gzip without zlib) */
+} nnb_status;
+
+/*
+ * A short English description of a status code ("out of memory", ...). Returns a static string for every
+ * value, including values this version does not know ("unknown status"). Never NULL. Thread-safe.
+ */
+NNB_API const char *nnb_status_string(nnb_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNB_STATUS_H */

@@ -1,0 +1,161 @@
+/*
+ * tensor.h - 2-D float32 storage: the data type every other module reads and writes.
+ *
+ * A tensor is a row-major, contiguous matrix of float32 with `rows` x `cols` elements: element (r, c)
+ * lives at data[r * cols + c]. Shapes list the outermost dimension first (rows = samples of a batch,
+ * cols = features), as in C and NumPy; a batch of one is simply rows == 1. The rank is fixed at
+ * NNB_TENSOR_MAX_RANK (2); a vector is a 1 x n tensor.
+ *
+ * Ownership: a tensor either owns its data (nnb_tensor_create*, _clone) or is a view of a caller's
+ * buffer (nnb_tensor_wrap*), which the caller keeps alive and frees. Both kinds are released with
+ * nnb_tensor_destroy. Owned data is 64-byte aligned.
+ *
+ * Capacity: an owned tensor remembers the largest size it has held, so nnb_tensor_resize to a size within
+ * that capacity never allocates. Layers and models use this to run every batch without allocating.
+ *
+ * Thread safety: distinct tensors may be used from different threads; reading one tensor from several
+ * threads is safe; writing needs the caller's locking. All element counts are size_t and every product
+ * rows * cols is checked (NNB_ERR_OVERFLOW).
+ */
+#ifndef NNB_TENSOR_H
+#define NNB_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nnbasics/export.h"
+#include "nnbasics/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NNB_TENSOR_MAX_RANK 2
+
+typedef struct nnb_tensor nnb_tensor;
+
+/*
+ * Creates an owned rows x cols tensor filled with zeros.
+ * out: receives the new tensor (owned by the caller; release with nnb_tensor_destroy). Untouched on failure.
+ * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (rows or cols is 0), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_tensor_create(nnb_tensor **out, size_t rows, size_t cols);
+
+/*
+ * Creates an owned rows x cols tensor holding a copy of `values` (rows * cols floats, row-major).
+ * Same statuses as nnb_tensor_create; NNB_ERR_NULL if values is NULL.
+ */
+NNB_API nnb_status nnb_tensor_create_from(nnb_tensor **out, size_t rows, size_t cols, const float *values);
+
+/*
+ * Creates a view of the caller's buffer `data` (rows * cols floats, row-major); no copy is made.
+ * Writes through the tensor change `data`. The caller keeps `data` alive until the view is destroyed,
+ * and frees it afterwards; nnb_tensor_destroy releases only the view itself.
+ * A view cannot grow beyond rows * cols (nnb_tensor_resize returns NNB_ERR_SHAPE).
+ * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT, NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_tensor_wrap(nnb_tensor **out, size_t rows, size_t cols, float *data);
+
+/*
+ * Points an existing view at another caller buffer with a new shape, without allocating. Only for tensors
+ * made by nnb_tensor_wrap (NNB_ERR_STATE otherwise). Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT, NNB_ERR_OVERFLOW.
+ */
+NNB_API nnb_status nnb_tensor_rewrap(nnb_tensor *view, size_t rows, size_t cols, float *data);
+
+/* Creates an owned deep copy of `src` (shape and values). Returns NNB_ERR_NULL, NNB_ERR_NOMEM. */
+NNB_API nnb_status nnb_tensor_clone(nnb_tensor **out, const nnb_tensor *src);
+
+/* Releases a tensor (and its data if owned). NULL is ignored. */
+NNB_API void nnb_tensor_destroy(nnb_tensor *t);
+
+/* Shape accessors. Return 0 for a NULL tensor. */
+NNB_API size_t nnb_tensor_rows(const nnb_tensor *t);
+NNB_API size_t nnb_tensor_cols(const nnb_tensor *t);
+/* rows * cols (never overflows: checked at creation). */
+NNB_API size_t nnb_tensor_size(const nnb_tensor *t);
+
+/*
+ * The element buffer (rows * cols floats, row-major), borrowed: valid until the tensor is destroyed or
+ * resized beyond its capacity. NULL for a NULL tensor.
+ */
+NNB_API float *nnb_tensor_data(nnb_tensor *t);
+NNB_API const float *nnb_tensor_cdata(const nnb_tensor *t);
+
+/* Reads element (row, col) into *value. Returns NNB_ERR_NULL, NNB_ERR_RANGE (index outside the shape). */
+NNB_API nnb_status nnb_tensor_get(const nnb_tensor *t, size_t row, size_t col, float *value);
+
+/* Writes element (row, col). Returns NNB_ERR_NULL, NNB_ERR_RANGE. */
+NNB_API nnb_status nnb_tensor_set(nnb_tensor *t, size_t row, size_t col, float value);
+
+/* Sets every element to `value`. Returns NNB_ERR_NULL. */
+NNB_API nnb_status nnb_tensor_fill(nnb_tensor *t, float value);
+
+/* Sets every element to 0. Returns NNB_ERR_NULL. */
+NNB_API nnb_status nnb_tensor_zero(nnb_tensor *t);
+
+/* Copies the values of `src` into `dst`, which must have the same shape. Returns NNB_ERR_NULL, NNB_ERR_SHAPE. */
+NNB_API nnb_status nnb_tensor_copy(nnb_tensor *dst, const nnb_tensor *src);
+
+/*
+ * Copies `rows * cols` floats from `values` into the tensor, whose size must equal rows*cols of the shape
+ * it already has (the shape is kept). Returns NNB_ERR_NULL, NNB_ERR_SHAPE (count differs from the size).
+ */
+NNB_API nnb_status nnb_tensor_load(nnb_tensor *t, const float *values, size_t count);
+
+/*
+ * Changes the shape to rows x cols. Within the tensor's capacity nothing is allocated and the data pointer
+ * stays the same; an owned tensor grows (reallocating; contents become unspecified) when needed. Views
+ * cannot grow past the buffer they wrap (NNB_ERR_SHAPE). Contents after a resize are unspecified.
+ * On failure the tensor keeps its old shape and data.
+ * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (zero size), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM, NNB_ERR_SHAPE.
+ */
+NNB_API nnb_status nnb_tensor_resize(nnb_tensor *t, size_t rows, size_t cols);
+
+/*
+ * Adds `row` (count == cols values) to every row of t: t[r][c] += row[c], in float32 (numpy's broadcast
+ * of a 1 x cols bias). Returns NNB_ERR_NULL, NNB_ERR_SHAPE (count differs from cols).
+ */
+NNB_API nnb_status nnb_tensor_add_row(nnb_tensor *t, const float *row, size_t count);
+
+/*
+ * Index of the largest value in each row, ties resolved to the lowest index (as numpy's argmax). NaN
+ * elements are never chosen unless the whole row is NaN (then 0).
+ * out: caller buffer of `count` entries; count must equal the number of rows.
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE.
+ */
+NNB_API nnb_status nnb_tensor_argmax_rows(const nnb_tensor *t, uint32_t *out, size_t count);
+
+/*
+ * Returns NNB_OK if every element is finite, NNB_ERR_NONFINITE if any is NaN or infinite (its flat index
+ * goes to *first_bad when first_bad is not NULL), NNB_ERR_NULL if t is NULL.
+ */
+NNB_API nnb_status nnb_tensor_check_finite(const nnb_tensor *t, size_t *first_bad);
+
+/*
+ * Writes the first `max_rows` rows of `t` (all rows when max_rows is 0 or larger than rows) to `stream`,
+ * formatted the way NumPy prints a float32 array: shortest round-trip digits, a common width, scientific
+ * notation when the magnitudes call for it, e.g. "[[ 0.0000000e+00 -1.0475188e-04]\n [...]]".
+ * A 1 x n tensor prints as a 1-D array "[4.8   1.21  2.385]" when `as_vector` is non-zero.
+ * Ends with a newline. Returns NNB_ERR_NULL, NNB_ERR_IO (a write failed).
+ */
+NNB_API nnb_status nnb_tensor_print(FILE *stream, const nnb_tensor *t, size_t max_rows, int as_vector);
+
+/*
+ * Writes the shortest decimal text that reads back as the same float32 (what Python prints for a
+ * np.float32, e.g. "1.0986104") into buf, NUL-terminated. Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (size
+ * smaller than 32 bytes, enough for any float).
+ */
+NNB_API nnb_status nnb_format_float(char *buf, size_t size, float value);
+
+/*
+ * Formats `count` floats (a 1-D array) like NumPy into `stream`, followed by a newline.
+ * Returns NNB_ERR_NULL (stream or values NULL with count > 0), NNB_ERR_IO.
+ */
+NNB_API nnb_status nnb_print_floats(FILE *stream, const float *values, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNB_TENSOR_H */

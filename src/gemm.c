@@ -1,0 +1,138 @@
+/* The one GEMM entry point: validates arguments, then hands them to the body chosen at build time. */
+#include <limits.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "internal/alloc.h"
+#include "internal/gemm.h"
+#include "internal/tensor.h"
+
+#ifndef NNB_GEMM_BACKEND_NAME
+#define NNB_GEMM_BACKEND_NAME "naive"
+#endif
+
+static const nnb__gemm_body g_bodies[] = {
+#if defined(NNB_WITH_BUILTIN)
+    {"builtin", nnb__gemm_builtin},
+#elif defined(NNB_WITH_CBLAS)
+    {"cblas", nnb__gemm_cblas},
+#endif
+    {"naive", nnb__gemm_naive},
+};
+
+const nnb__gemm_body *nnb__gemm_bodies(size_t *count)
+{
+    *count = sizeof g_bodies / sizeof g_bodies[0];
+    return g_bodies;
+}
+
+const char *nnb_backend_name(void)
+{
+    return NNB_GEMM_BACKEND_NAME;
+}
+
+/* Process-wide thread setting (documented in gemm.h); 0 = all online cores. */
+static atomic_size_t g_num_threads;
+
+nnb_status nnb_set_num_threads(size_t n)
+{
+    if (n > NNB_MAX_THREADS) {
+        return NNB_ERR_ARGUMENT;
+    }
+    atomic_store(&g_num_threads, n);
+    return NNB_OK;
+}
+
+size_t nnb_get_num_threads(void)
+{
+    size_t n = atomic_load(&g_num_threads);
+    if (n == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        n = online > 0 ? (size_t)online : 1u;
+        if (n > NNB_MAX_THREADS) {
+            n = NNB_MAX_THREADS;
+        }
+    }
+    return n;
+}
+
+/* A stored rows x cols matrix with row stride ld spans (rows - 1) * ld + cols elements; check that it fits. */
+static nnb_status check_matrix(size_t rows, size_t cols, size_t ld)
+{
+    size_t span;
+    if (ld < cols) {
+        return NNB_ERR_ARGUMENT;
+    }
+    if (nnb__mul_size(rows - 1u, ld, &span) != NNB_OK || span > SIZE_MAX - cols) {
+        return NNB_ERR_OVERFLOW;
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,
+                             float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                             float *C, size_t ldc)
+{
+    if (fn == NULL || A == NULL || B == NULL || C == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (M == 0 || N == 0 || K == 0) {
+        return NNB_ERR_ARGUMENT;
+    }
+    if ((ta != NNB_NO_TRANS && ta != NNB_TRANS) || (tb != NNB_NO_TRANS && tb != NNB_TRANS)) {
+        return NNB_ERR_ARGUMENT;
+    }
+    nnb_status st = ta == NNB_NO_TRANS ? check_matrix(M, K, lda) : check_matrix(K, M, lda);
+    if (st == NNB_OK) {
+        st = tb == NNB_NO_TRANS ? check_matrix(K, N, ldb) : check_matrix(N, K, ldb);
+    }
+    if (st == NNB_OK) {
+        st = check_matrix(M, N, ldc);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    fn(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return NNB_OK;
+}
+
+nnb_status nnb_gemm(nnb_transpose trans_a, nnb_transpose trans_b, size_t M, size_t N, size_t K, float alpha,
+                    const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    return nnb__gemm_checked(g_bodies[0].fn, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+nnb_status nnb_matmul(nnb_transpose trans_a, nnb_transpose trans_b, float alpha, const nnb_tensor *A,
+                      const nnb_tensor *B, float beta, nnb_tensor *C)
+{
+    if (A == NULL || B == NULL || C == NULL) {
+        return NNB_ERR_NULL;
+    }
+    size_t M = trans_a == NNB_TRANS ? A->cols : A->rows;
+    size_t K = trans_a == NNB_TRANS ? A->rows : A->cols;
+    size_t KB = trans_b == NNB_TRANS ? B->cols : B->rows;
+    size_t N = trans_b == NNB_TRANS ? B->rows : B->cols;
+    if ((trans_a != NNB_NO_TRANS && trans_a != NNB_TRANS) || (trans_b != NNB_NO_TRANS && trans_b != NNB_TRANS)) {
+        return NNB_ERR_ARGUMENT;
+    }
+    if (K != KB || C->rows != M || C->cols != N) {
+        return NNB_ERR_SHAPE;
+    }
+    return nnb_gemm(trans_a, trans_b, M, N, K, alpha, A->data, A->cols, B->data, B->cols, beta, C->data, C->cols);
+}
+
+nnb_status nnb_dot(const float *a, const float *b, size_t n, float *out)
+{
+    if (a == NULL || b == NULL || out == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (n == 0) {
+        return NNB_ERR_ARGUMENT;
+    }
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        sum += (double)a[i] * (double)b[i];
+    }
+    *out = (float)sum;
+    return NNB_OK;
+}

@@ -1,0 +1,303 @@
+#include <math.h>
+#include <string.h>
+
+#include "internal/alloc.h"
+#include "internal/tensor.h"
+
+static nnb_status checked_size(size_t rows, size_t cols, size_t *count)
+{
+    if (rows == 0 || cols == 0) {
+        return NNB_ERR_ARGUMENT;
+    }
+    nnb_status st = nnb__mul_size(rows, cols, count);
+    if (st != NNB_OK) {
+        return st;
+    }
+    /* The byte count must fit too. */
+    size_t bytes;
+    return nnb__mul_size(*count, sizeof(float), &bytes);
+}
+
+nnb_status nnb_tensor_create(nnb_tensor **out, size_t rows, size_t cols)
+{
+    if (out == NULL) {
+        return NNB_ERR_NULL;
+    }
+    size_t count;
+    nnb_status st = checked_size(rows, cols, &count);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_tensor *t = nnb__malloc(sizeof *t);
+    if (t == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    t->data = nnb__aligned_alloc(count * sizeof(float));
+    if (t->data == NULL) {
+        nnb__free(t);
+        return NNB_ERR_NOMEM;
+    }
+    memset(t->data, 0, count * sizeof(float));
+    t->rows = rows;
+    t->cols = cols;
+    t->capacity = count;
+    t->owned = 1;
+    *out = t;
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_create_from(nnb_tensor **out, size_t rows, size_t cols, const float *values)
+{
+    if (out == NULL || values == NULL) {
+        return NNB_ERR_NULL;
+    }
+    nnb_tensor *t = NULL;
+    nnb_status st = nnb_tensor_create(&t, rows, cols);
+    if (st != NNB_OK) {
+        return st;
+    }
+    memcpy(t->data, values, rows * cols * sizeof(float));
+    *out = t;
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_wrap(nnb_tensor **out, size_t rows, size_t cols, float *data)
+{
+    if (out == NULL || data == NULL) {
+        return NNB_ERR_NULL;
+    }
+    size_t count;
+    nnb_status st = checked_size(rows, cols, &count);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_tensor *t = nnb__malloc(sizeof *t);
+    if (t == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    nnb__tensor_view_init(t, data, rows, cols);
+    *out = t;
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_rewrap(nnb_tensor *view, size_t rows, size_t cols, float *data)
+{
+    if (view == NULL || data == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (view->owned) {
+        return NNB_ERR_STATE;
+    }
+    size_t count;
+    nnb_status st = checked_size(rows, cols, &count);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb__tensor_view_init(view, data, rows, cols);
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_clone(nnb_tensor **out, const nnb_tensor *src)
+{
+    if (out == NULL || src == NULL) {
+        return NNB_ERR_NULL;
+    }
+    return nnb_tensor_create_from(out, src->rows, src->cols, src->data);
+}
+
+void nnb_tensor_destroy(nnb_tensor *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    if (t->owned) {
+        nnb__aligned_free(t->data);
+    }
+    nnb__free(t);
+}
+
+size_t nnb_tensor_rows(const nnb_tensor *t)
+{
+    return t == NULL ? 0u : t->rows;
+}
+
+size_t nnb_tensor_cols(const nnb_tensor *t)
+{
+    return t == NULL ? 0u : t->cols;
+}
+
+size_t nnb_tensor_size(const nnb_tensor *t)
+{
+    return t == NULL ? 0u : t->rows * t->cols;
+}
+
+float *nnb_tensor_data(nnb_tensor *t)
+{
+    return t == NULL ? NULL : t->data;
+}
+
+const float *nnb_tensor_cdata(const nnb_tensor *t)
+{
+    return t == NULL ? NULL : t->data;
+}
+
+nnb_status nnb_tensor_get(const nnb_tensor *t, size_t row, size_t col, float *value)
+{
+    if (t == NULL || value == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (row >= t->rows || col >= t->cols) {
+        return NNB_ERR_RANGE;
+    }
+    *value = t->data[row * t->cols + col];
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_set(nnb_tensor *t, size_t row, size_t col, float value)
+{
+    if (t == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (row >= t->rows || col >= t->cols) {
+        return NNB_ERR_RANGE;
+    }
+    t->data[row * t->cols + col] = value;
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_fill(nnb_tensor *t, float value)
+{
+    if (t == NULL) {
+        return NNB_ERR_NULL;
+    }
+    size_t n = t->rows * t->cols;
+    for (size_t i = 0; i < n; ++i) {
+        t->data[i] = value;
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_zero(nnb_tensor *t)
+{
+    if (t == NULL) {
+        return NNB_ERR_NULL;
+    }
+    memset(t->data, 0, t->rows * t->cols * sizeof(float));
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_copy(nnb_tensor *dst, const nnb_tensor *src)
+{
+    if (dst == NULL || src == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(dst, src)) {
+        return NNB_ERR_SHAPE;
+    }
+    if (dst != src) {
+        memmove(dst->data, src->data, src->rows * src->cols * sizeof(float));
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_load(nnb_tensor *t, const float *values, size_t count)
+{
+    if (t == NULL || values == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (count != t->rows * t->cols) {
+        return NNB_ERR_SHAPE;
+    }
+    memmove(t->data, values, count * sizeof(float));
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_resize(nnb_tensor *t, size_t rows, size_t cols)
+{
+    if (t == NULL) {
+        return NNB_ERR_NULL;
+    }
+    size_t count;
+    nnb_status st = checked_size(rows, cols, &count);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (count > t->capacity) {
+        if (!t->owned) {
+            return NNB_ERR_SHAPE;
+        }
+        float *data = nnb__aligned_alloc(count * sizeof(float));
+        if (data == NULL) {
+            return NNB_ERR_NOMEM;
+        }
+        nnb__aligned_free(t->data);
+        t->data = data;
+        t->capacity = count;
+    }
+    t->rows = rows;
+    t->cols = cols;
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_add_row(nnb_tensor *t, const float *row, size_t count)
+{
+    if (t == NULL || row == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (count != t->cols) {
+        return NNB_ERR_SHAPE;
+    }
+    for (size_t r = 0; r < t->rows; ++r) {
+        float *dst = t->data + r * t->cols;
+        for (size_t c = 0; c < count; ++c) {
+            dst[c] += row[c];
+        }
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_argmax_rows(const nnb_tensor *t, uint32_t *out, size_t count)
+{
+    if (t == NULL || out == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (count != t->rows || t->cols > UINT32_MAX) {
+        return NNB_ERR_SHAPE;
+    }
+    for (size_t r = 0; r < t->rows; ++r) {
+        const float *row = t->data + r * t->cols;
+        size_t best = 0;
+        /* Skip leading NaNs so a NaN is never preferred over a number. */
+        while (best < t->cols && isnan(row[best])) {
+            ++best;
+        }
+        if (best == t->cols) {
+            out[r] = 0;
+            continue;
+        }
+        for (size_t c = best + 1; c < t->cols; ++c) {
+            if (row[c] > row[best]) {
+                best = c;
+            }
+        }
+        out[r] = (uint32_t)best;
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_tensor_check_finite(const nnb_tensor *t, size_t *first_bad)
+{
+    if (t == NULL) {
+        return NNB_ERR_NULL;
+    }
+    size_t n = t->rows * t->cols;
+    for (size_t i = 0; i < n; ++i) {
+        if (!isfinite(t->data[i])) {
+            if (first_bad != NULL) {
+                *first_bad = i;
+            }
+            return NNB_ERR_NONFINITE;
+        }
+    }
+    return NNB_OK;
+}

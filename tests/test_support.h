@@ -1,0 +1,55 @@
+/*
+ * Shared test helpers: cmocka includes, a leak-checking allocator hook with failure injection, and float
+ * comparisons with explicit tolerances.
+ */
+#ifndef NNB_TEST_SUPPORT_H
+#define NNB_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka.h needs the four includes above first. */
+#include <cmocka.h>
+
+#include "nnbasics/nnbasics.h"
+
+/*
+ * Routes every library allocation through cmocka's test allocator (so a block still live at the end of a
+ * test fails it with a leak report) and counts them. Use as a cmocka group setup / teardown.
+ */
+int nnb_test_setup_allocator(void **state);
+int nnb_test_teardown_allocator(void **state);
+
+/* Allocations made through the hook since the last reset, and blocks currently live. */
+size_t nnb_test_alloc_count(void);
+size_t nnb_test_live_blocks(void);
+void nnb_test_reset_counts(void);
+
+/* Makes the n-th allocation from now on fail (1 = the next one); 0 disables failure injection. */
+void nnb_test_fail_allocation(size_t n);
+
+/* Relative-or-absolute closeness: |a - b| <= abs_tol + rel_tol * |b|. */
+int nnb_test_close(double a, double b, double rel_tol, double abs_tol);
+
+#define assert_close(a, b, rel, abs_)                                                                     \
+    do {                                                                                                  \
+        double nnb_a_ = (double)(a), nnb_b_ = (double)(b);                                                \
+        if (!nnb_test_close(nnb_a_, nnb_b_, (rel), (abs_))) {                                             \
+            fail_msg("%s = %.9g, expected %.9g (rel %g, abs %g)", #a, nnb_a_, nnb_b_, (double)(rel),      \
+                     (double)(abs_));                                                                     \
+        }                                                                                                 \
+    } while (0)
+
+#define assert_status(expr, expected)                                                                     \
+    do {                                                                                                  \
+        nnb_status nnb_s_ = (expr);                                                                       \
+        if (nnb_s_ != (expected)) {                                                                       \
+            fail_msg("%s returned %d (%s), expected %s", #expr, (int)nnb_s_, nnb_status_string(nnb_s_),   \
+                     #expected);                                                                          \
+        }                                                                                                 \
+    } while (0)
+
+#define assert_ok(expr) assert_status(expr, NNB_OK)
+
+#endif
