@@ -79,6 +79,42 @@ NNB_API nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *i
  */
 NNB_API nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor **output);
 
+/* ---- training (chapters 9, 14) ---- */
+
+/*
+ * Backward pass. inputs: the batch given to forward (batch x n_inputs); dvalues: gradient of the loss with
+ * respect to the layer's output (batch x n_neurons). Computes, in the layer's own gradient buffers,
+ *   dweights = inputs^T . dvalues  (+ regularization terms),  dbiases = column sums of dvalues (+ terms),
+ * and, when dinputs is not NULL, dinputs = dvalues . weights^T (batch x n_inputs). Transposes are done by
+ * the GEMM core, never by copies. Allocates the gradient buffers on the first call only.
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_NOMEM. On failure the layer's gradients are unspecified but
+ * the layer stays valid and dinputs is untouched.
+ */
+NNB_API nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor *dvalues,
+                                      nnb_tensor *dinputs);
+
+/* Gradients from the last backward (borrowed; NULL before the first backward or for a NULL layer). */
+NNB_API const nnb_tensor *nnb_dense_dweights(const nnb_dense *layer);
+NNB_API const nnb_tensor *nnb_dense_dbiases(const nnb_dense *layer);
+
+/* L1/L2 penalties on weights and biases (chapter 14); all zero = none. */
+typedef struct nnb_regularization {
+    float weight_l1;
+    float weight_l2;
+    float bias_l1;
+    float bias_l2;
+} nnb_regularization;
+
+/*
+ * Sets the layer's regularization. Each value must be finite and >= 0 (NNB_ERR_ARGUMENT otherwise).
+ * The penalty l1 * sum|w| + l2 * sum w^2 (weights and biases alike) enters nnb_dense_regularization_loss
+ * and its gradient l1 * sign(w) + 2 * l2 * w is added by nnb_dense_backward.
+ */
+NNB_API nnb_status nnb_dense_set_regularization(nnb_dense *layer, const nnb_regularization *reg);
+
+/* The current penalty of the layer's parameters into *loss (0 without regularization). */
+NNB_API nnb_status nnb_dense_regularization_loss(const nnb_dense *layer, float *loss);
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,6 +49,44 @@ NNB_API nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targ
  */
 NNB_API nnb_status nnb_mean_f32(const float *values, size_t count, float *mean);
 
+/* ---- gradients (chapter 9) and more heads (chapters 16, 17) ---- */
+
+/*
+ * Gradient of the mean sparse CCE with respect to the predictions: dinputs_ij = -[j == y_i] / p_ij / batch
+ * (p unclipped, as the book). dinputs has pred's shape. Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_RANGE.
+ */
+NNB_API nnb_status nnb_cce_sparse_backward(const nnb_tensor *pred, const uint32_t *labels, size_t count,
+                                           nnb_tensor *dinputs);
+
+/* Same for one-hot targets: dinputs = -targets / pred / batch. Returns NNB_ERR_NULL, NNB_ERR_SHAPE. */
+NNB_API nnb_status nnb_cce_onehot_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs);
+
+/*
+ * Fused softmax + CCE gradient with respect to the softmax INPUTS: dinputs = (probs - onehot(labels)) / batch,
+ * probs the softmax output. dinputs may alias probs. Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_RANGE.
+ */
+NNB_API nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *labels, size_t count,
+                                            nnb_tensor *dinputs);
+
+/*
+ * Binary cross-entropy (sigmoid outputs, targets 0/1, same shape): per sample the mean over outputs of
+ * -(t log(clip p) + (1 - t) log(1 - clip p)). Outputs as for the CCE. Returns NNB_ERR_NULL, NNB_ERR_SHAPE,
+ * NNB_ERR_NONFINITE.
+ */
+NNB_API nnb_status nnb_bce(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean);
+/* dinputs = -(t / clip p - (1 - t) / (1 - clip p)) / outputs / batch. */
+NNB_API nnb_status nnb_bce_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs);
+
+/* Mean squared error, per sample the mean over outputs of (t - p)^2. */
+NNB_API nnb_status nnb_mse(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean);
+/* dinputs = -2 (t - p) / outputs / batch. */
+NNB_API nnb_status nnb_mse_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs);
+
+/* Mean absolute error, per sample the mean over outputs of |t - p|. */
+NNB_API nnb_status nnb_mae(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean);
+/* dinputs = sign(t - p) * -1 / outputs / batch. */
+NNB_API nnb_status nnb_mae_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs);
+
 #ifdef __cplusplus
 }
 #endif

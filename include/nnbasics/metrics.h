@@ -32,6 +32,23 @@ NNB_API nnb_status nnb_accuracy_categorical(const nnb_tensor *pred, const uint32
  */
 NNB_API nnb_status nnb_accuracy_onehot(const nnb_tensor *pred, const nnb_tensor *targets, double *accuracy);
 
+/*
+ * Binary accuracy: the fraction of elements where (pred > 0.5) equals the 0/1 target (same shapes).
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE.
+ */
+NNB_API nnb_status nnb_accuracy_binary(const nnb_tensor *pred, const nnb_tensor *targets, double *accuracy);
+
+/*
+ * Regression accuracy as the book defines it: the fraction of elements with |pred - target| < precision.
+ * The book uses precision = std(targets) / 250 (see nnb_regression_precision). Returns NNB_ERR_NULL,
+ * NNB_ERR_SHAPE, NNB_ERR_ARGUMENT (precision not finite or < 0).
+ */
+NNB_API nnb_status nnb_accuracy_regression(const nnb_tensor *pred, const nnb_tensor *targets, float precision,
+                                           double *accuracy);
+
+/* precision = std(targets) / divisor (population standard deviation; the book's divisor is 250). */
+NNB_API nnb_status nnb_regression_precision(const nnb_tensor *targets, float divisor, float *precision);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,5 +17,6 @@
 #include "nnbasics/activation.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
+#include "nnbasics/optimizer.h"
 
 #endif /* NNB_NNBASICS_H */
