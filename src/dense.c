@@ -48,6 +48,12 @@ void nnb_dense_destroy(nnb_dense *layer)
     nnb_tensor_destroy(layer->weights);
     nnb_tensor_destroy(layer->biases);
     nnb_tensor_destroy(layer->output);
+    nnb_tensor_destroy(layer->dweights);
+    nnb_tensor_destroy(layer->dbiases);
+    nnb_tensor_destroy(layer->m_weights);
+    nnb_tensor_destroy(layer->m_biases);
+    nnb_tensor_destroy(layer->v_weights);
+    nnb_tensor_destroy(layer->v_biases);
     nnb__free(layer);
 }
 
@@ -148,4 +154,169 @@ nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, con
         *output = layer->output;
     }
     return st;
+}
+
+/* ---- training ---- */
+
+/* Creates the gradient buffers on the first backward; both or neither exist afterwards. */
+static nnb_status ensure_gradients(nnb_dense *layer)
+{
+    if (layer->dweights != NULL && layer->dbiases != NULL) {
+        return NNB_OK;
+    }
+    nnb_tensor *dw = NULL, *db = NULL;
+    nnb_status st = nnb_tensor_create(&dw, layer->n_inputs, layer->n_neurons);
+    if (st == NNB_OK) {
+        st = nnb_tensor_create(&db, 1, layer->n_neurons);
+    }
+    if (st != NNB_OK) {
+        nnb_tensor_destroy(dw);
+        return st;
+    }
+    nnb_tensor_destroy(layer->dweights);
+    nnb_tensor_destroy(layer->dbiases);
+    layer->dweights = dw;
+    layer->dbiases = db;
+    return NNB_OK;
+}
+
+/*
+ * Adds the penalty gradients to grad, as the book does (chapter 14), in float32:
+ *   L1: grad += l1 * s with s = 1 where p >= 0 and -1 where p < 0 (the book's ones_like, then -1 where negative)
+ *   L2: grad += (2 * l2) * p
+ */
+static void add_penalty_gradient(float *grad, const float *param, size_t n, float l1, float l2)
+{
+    if (l1 > 0.0f) {
+        for (size_t i = 0; i < n; ++i) {
+            grad[i] += l1 * (param[i] < 0.0f ? -1.0f : 1.0f);
+        }
+    }
+    if (l2 > 0.0f) {
+        float two_l2 = 2.0f * l2;
+        for (size_t i = 0; i < n; ++i) {
+            grad[i] += two_l2 * param[i];
+        }
+    }
+}
+
+nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor *dvalues,
+                              nnb_tensor *dinputs)
+{
+    if (layer == NULL || inputs == NULL || dvalues == NULL) {
+        return NNB_ERR_NULL;
+    }
+    size_t batch = inputs->rows;
+    size_t n_in = layer->n_inputs;
+    size_t n_out = layer->n_neurons;
+    if (batch == 0 || inputs->cols != n_in || dvalues->rows != batch || dvalues->cols != n_out) {
+        return NNB_ERR_SHAPE;
+    }
+    if (dinputs != NULL) {
+        if (dinputs->rows != batch || dinputs->cols != n_in) {
+            return NNB_ERR_SHAPE;
+        }
+        /* dinputs is written while dvalues and the weights are read. */
+        if (dinputs->data == dvalues->data || dinputs->data == layer->weights->data) {
+            return NNB_ERR_ARGUMENT;
+        }
+    }
+    nnb_status st = ensure_gradients(layer);
+    if (st != NNB_OK) {
+        return st;
+    }
+
+    /* dweights = inputs^T . dvalues: double accumulation, one rounding per element (through the GEMM core). */
+    st = nnb_gemm(NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data, n_out,
+                  0.0f, layer->dweights->data, n_out);
+    if (st != NNB_OK) {
+        return st;
+    }
+
+    /* dbiases = np.sum(dvalues, axis=0): row after row, sequentially in float32, from 0. */
+    float *db = layer->dbiases->data;
+    for (size_t j = 0; j < n_out; ++j) {
+        db[j] = 0.0f;
+    }
+    for (size_t r = 0; r < batch; ++r) {
+        const float *row = dvalues->data + r * n_out;
+        for (size_t j = 0; j < n_out; ++j) {
+            db[j] += row[j];
+        }
+    }
+
+    const nnb_regularization *reg = &layer->reg;
+    add_penalty_gradient(layer->dweights->data, layer->weights->data, n_in * n_out, reg->weight_l1,
+                         reg->weight_l2);
+    add_penalty_gradient(db, layer->biases->data, n_out, reg->bias_l1, reg->bias_l2);
+
+    /* dinputs = dvalues . weights^T. */
+    if (dinputs != NULL) {
+        st = nnb_gemm(NNB_NO_TRANS, NNB_TRANS, batch, n_in, n_out, 1.0f, dvalues->data, n_out,
+                      layer->weights->data, n_out, 0.0f, dinputs->data, n_in);
+    }
+    return st;
+}
+
+const nnb_tensor *nnb_dense_dweights(const nnb_dense *layer)
+{
+    return layer == NULL ? NULL : layer->dweights;
+}
+
+const nnb_tensor *nnb_dense_dbiases(const nnb_dense *layer)
+{
+    return layer == NULL ? NULL : layer->dbiases;
+}
+
+static int valid_penalty(float v)
+{
+    return isfinite(v) && v >= 0.0f;
+}
+
+nnb_status nnb_dense_set_regularization(nnb_dense *layer, const nnb_regularization *reg)
+{
+    if (layer == NULL || reg == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!valid_penalty(reg->weight_l1) || !valid_penalty(reg->weight_l2) || !valid_penalty(reg->bias_l1) ||
+        !valid_penalty(reg->bias_l2)) {
+        return NNB_ERR_ARGUMENT;
+    }
+    layer->reg = *reg;
+    return NNB_OK;
+}
+
+/* l1 * sum|p| + l2 * sum p^2 of one parameter array, accumulated in double. */
+static double penalty(const float *p, size_t n, float l1, float l2)
+{
+    double total = 0.0;
+    if (l1 > 0.0f) {
+        double s = 0.0;
+        for (size_t i = 0; i < n; ++i) {
+            s += fabs((double)p[i]);
+        }
+        total += (double)l1 * s;
+    }
+    if (l2 > 0.0f) {
+        double s = 0.0;
+        for (size_t i = 0; i < n; ++i) {
+            s += (double)p[i] * (double)p[i];
+        }
+        total += (double)l2 * s;
+    }
+    return total;
+}
+
+nnb_status nnb_dense_regularization_loss(const nnb_dense *layer, float *loss)
+{
+    if (layer == NULL || loss == NULL) {
+        return NNB_ERR_NULL;
+    }
+    /* Summed in double and rounded once (numpy's float32 pairwise sums differ from this by a few ulp). */
+    const nnb_regularization *reg = &layer->reg;
+    double total = penalty(layer->weights->data, layer->n_inputs * layer->n_neurons, reg->weight_l1,
+                           reg->weight_l2) +
+                   penalty(layer->biases->data, layer->n_neurons, reg->bias_l1, reg->bias_l2);
+    *loss = (float)total;
+    return NNB_OK;
 }
