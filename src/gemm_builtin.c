@@ -1,0 +1,393 @@
+/*
+ * The builtin GEMM body: packed, cache-blocked, register-tiled SIMD kernels chosen at run time.
+ *
+ * Two paths, both ending in the same micro-kernel (see internal/gemm_builtin.h):
+ *
+ *   packed  - for larger problems. Loops jc (NC columns) > pc (KC of k) > ic (MC rows) > jr (NR) > ir (MR).
+ *             op(B) is packed once per (jc, pc) into kc x NR panels (one panel stays in L1 while the
+ *             kernel sweeps the A block), op(A) once per (pc, ic) into kc x MR panels (the block stays in
+ *             L2). Packing reads op(A)/op(B), so the kernel never sees a transpose. The buffers come from
+ *             the allocator hook, one block per call, taken in the calling thread.
+ *   direct  - for small or skinny problems, and whenever that allocation fails. Only one kc x NR panel of
+ *             op(B) is packed, into a stack buffer; the kernel reads A in place through its strides (a
+ *             bottom edge of fewer than MR rows is copied to a zero-padded stack panel first). No heap.
+ *
+ * Large problems are split over threads (nnb_get_num_threads(), at least THREAD_MIN_FLOP each) along the
+ * longer of M and N, in whole tiles; every part is an independent GEMM on disjoint columns or rows of C.
+ * Nothing here keeps state between calls.
+ *
+ * beta is applied on the first k block only (later blocks accumulate with beta = 1); with beta == 0 C is
+ * never read. Rounding differs from the naive body (float accumulation, fused multiply-adds): the documented
+ * tolerance is 1e-5 * sum |a * b|.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "internal/alloc.h"
+#include "internal/gemm.h"
+#include "internal/gemm_builtin.h"
+
+/* Direct path: largest k block held in the stack panels (kc x NR_MAX of B, kc x MR_MAX of A). */
+#define DIRECT_KC 256u
+/* Problems with M * N * K up to this many multiply-adds, or at most this many columns, go direct. */
+#define DIRECT_MAX_MNK (96u * 96u * 96u)
+#define DIRECT_MAX_N 64u
+/* Minimum work (flops) that justifies one more thread, and the most parts a call is split into. */
+#define THREAD_MIN_FLOP 6.0e6
+#define MAX_PARTS 64u
+
+/* ---- portable kernel ---------------------------------------------------------------------------------- */
+
+#define GEN_MR 4
+#define GEN_NR 16
+
+static void ukr_generic(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c, size_t ldc,
+                        float alpha, float beta, size_t m, size_t n)
+{
+    float acc[GEN_MR][GEN_NR];
+    memset(acc, 0, sizeof acc);
+    for (size_t p = 0; p < k; ++p) {
+        for (size_t r = 0; r < GEN_MR; ++r) {
+            float av = a[r * rsa];
+            for (size_t j = 0; j < GEN_NR; ++j) {
+                acc[r][j] += av * b[j];
+            }
+        }
+        a += csa;
+        b += GEN_NR;
+    }
+    for (size_t r = 0; r < m; ++r) {
+        float *crow = c + r * ldc;
+        if (beta != 0.0f) {
+            for (size_t j = 0; j < n; ++j) {
+                crow[j] = alpha * acc[r][j] + beta * crow[j];
+            }
+        } else {
+            for (size_t j = 0; j < n; ++j) {
+                crow[j] = alpha * acc[r][j];
+            }
+        }
+    }
+}
+
+static const nnb__gemm_kernel g_kernel_generic = {"generic", GEN_MR, GEN_NR, 128, 256, 2048, ukr_generic};
+
+/* ---- problem description and packing ------------------------------------------------------------------ */
+
+typedef struct gemm_problem {
+    const nnb__gemm_kernel *kd;
+    nnb_transpose ta, tb;
+    size_t M, N, K;
+    float alpha, beta;
+    const float *A;
+    size_t lda;
+    const float *B;
+    size_t ldb;
+    float *C;
+    size_t ldc;
+    float *ap; /* packing buffers for this part (NULL: direct path) */
+    float *bp;
+} gemm_problem;
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+static size_t round_up(size_t x, size_t to)
+{
+    return (x + to - 1u) / to * to;
+}
+
+/* Packs rows [i0, i0 + mc) x k [p0, p0 + kc) of op(A) into MR-row panels (kc x MR each, zero padded). */
+static void pack_a(const gemm_problem *g, size_t i0, size_t mc, size_t p0, size_t kc, float *dst)
+{
+    const size_t MR = g->kd->mr;
+    for (size_t ip = 0; ip < mc; ip += MR) {
+        size_t mr = min_size(MR, mc - ip);
+        if (g->ta == NNB_NO_TRANS) {
+            const float *src = g->A + (i0 + ip) * g->lda + p0;
+            if (mr == MR) {
+                for (size_t p = 0; p < kc; ++p) {
+                    for (size_t r = 0; r < MR; ++r) {
+                        dst[p * MR + r] = src[r * g->lda + p];
+                    }
+                }
+            } else {
+                for (size_t p = 0; p < kc; ++p) {
+                    for (size_t r = 0; r < mr; ++r) {
+                        dst[p * MR + r] = src[r * g->lda + p];
+                    }
+                    for (size_t r = mr; r < MR; ++r) {
+                        dst[p * MR + r] = 0.0f;
+                    }
+                }
+            }
+        } else {
+            const float *src = g->A + p0 * g->lda + i0 + ip;
+            for (size_t p = 0; p < kc; ++p) {
+                memcpy(dst + p * MR, src + p * g->lda, mr * sizeof(float));
+                for (size_t r = mr; r < MR; ++r) {
+                    dst[p * MR + r] = 0.0f;
+                }
+            }
+        }
+        dst += kc * MR;
+    }
+}
+
+/* Packs k [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-column panels (kc x NR, zero padded). */
+static void pack_b(const gemm_problem *g, size_t p0, size_t kc, size_t j0, size_t nc, float *dst)
+{
+    const size_t NR = g->kd->nr;
+    for (size_t jp = 0; jp < nc; jp += NR) {
+        size_t nr = min_size(NR, nc - jp);
+        if (g->tb == NNB_NO_TRANS) {
+            const float *src = g->B + p0 * g->ldb + j0 + jp;
+            for (size_t p = 0; p < kc; ++p) {
+                memcpy(dst + p * NR, src + p * g->ldb, nr * sizeof(float));
+                for (size_t j = nr; j < NR; ++j) {
+                    dst[p * NR + j] = 0.0f;
+                }
+            }
+        } else {
+            const float *src = g->B + (j0 + jp) * g->ldb + p0;
+            for (size_t j = 0; j < nr; ++j) {
+                for (size_t p = 0; p < kc; ++p) {
+                    dst[p * NR + j] = src[j * g->ldb + p];
+                }
+            }
+            if (nr < NR) {
+                for (size_t p = 0; p < kc; ++p) {
+                    for (size_t j = nr; j < NR; ++j) {
+                        dst[p * NR + j] = 0.0f;
+                    }
+                }
+            }
+        }
+        dst += kc * NR;
+    }
+}
+
+/* ---- the two paths ------------------------------------------------------------------------------------ */
+
+static void gemm_direct(const gemm_problem *g)
+{
+    _Alignas(64) float bpanel[DIRECT_KC * NNB__GEMM_NR_MAX];
+    _Alignas(64) float aedge[DIRECT_KC * NNB__GEMM_MR_MAX];
+    const nnb__gemm_kernel *kd = g->kd;
+    const size_t MR = kd->mr, NR = kd->nr;
+    const size_t m_full = g->M / MR * MR;
+    const size_t rsa = g->ta == NNB_NO_TRANS ? g->lda : 1u;
+    const size_t csa = g->ta == NNB_NO_TRANS ? 1u : g->lda;
+
+    for (size_t p0 = 0; p0 < g->K; p0 += DIRECT_KC) {
+        size_t kc = min_size(DIRECT_KC, g->K - p0);
+        float beta = p0 == 0 ? g->beta : 1.0f;
+        if (m_full < g->M) {
+            pack_a(g, m_full, g->M - m_full, p0, kc, aedge);
+        }
+        for (size_t j0 = 0; j0 < g->N; j0 += NR) {
+            size_t nr = min_size(NR, g->N - j0);
+            pack_b(g, p0, kc, j0, nr, bpanel);
+            float *c = g->C + j0;
+            const float *a = g->ta == NNB_NO_TRANS ? g->A + p0 : g->A + p0 * g->lda;
+            for (size_t i0 = 0; i0 < m_full; i0 += MR) {
+                kd->ukr(kc, a + i0 * rsa, rsa, csa, bpanel, c + i0 * g->ldc, g->ldc, g->alpha, beta, MR, nr);
+            }
+            if (m_full < g->M) {
+                kd->ukr(kc, aedge, 1, MR, bpanel, c + m_full * g->ldc, g->ldc, g->alpha, beta, g->M - m_full,
+                        nr);
+            }
+        }
+    }
+}
+
+/* Packing buffer sizes (floats) for a part of M x N x K; both multiples of 16 so that bp stays aligned. */
+static size_t ap_floats(const nnb__gemm_kernel *kd, size_t M, size_t K)
+{
+    return round_up(min_size(kd->mc, round_up(M, kd->mr)) * min_size(kd->kc, K), 16u);
+}
+
+static size_t bp_floats(const nnb__gemm_kernel *kd, size_t N, size_t K)
+{
+    return round_up(min_size(kd->nc, round_up(N, kd->nr)) * min_size(kd->kc, K), 16u);
+}
+
+static void gemm_packed(const gemm_problem *g)
+{
+    const nnb__gemm_kernel *kd = g->kd;
+    const size_t MR = kd->mr, NR = kd->nr;
+    for (size_t jc = 0; jc < g->N; jc += kd->nc) {
+        size_t nc = min_size(kd->nc, g->N - jc);
+        for (size_t pc = 0; pc < g->K; pc += kd->kc) {
+            size_t kc = min_size(kd->kc, g->K - pc);
+            float beta = pc == 0 ? g->beta : 1.0f;
+            pack_b(g, pc, kc, jc, nc, g->bp);
+            for (size_t ic = 0; ic < g->M; ic += kd->mc) {
+                size_t mc = min_size(kd->mc, g->M - ic);
+                pack_a(g, ic, mc, pc, kc, g->ap);
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    size_t nr = min_size(NR, nc - jr);
+                    const float *b = g->bp + jr * kc;
+                    float *c = g->C + ic * g->ldc + jc + jr;
+                    for (size_t ir = 0; ir < mc; ir += MR) {
+                        kd->ukr(kc, g->ap + ir * kc, 1, MR, b, c + ir * g->ldc, g->ldc, g->alpha, beta,
+                                min_size(MR, mc - ir), nr);
+                    }
+                }
+            }
+        }
+    }
+}
+
+static int wants_direct(const gemm_problem *g)
+{
+    return g->N <= DIRECT_MAX_N || (double)g->M * (double)g->N * (double)g->K <= (double)DIRECT_MAX_MNK;
+}
+
+static void *run_part(void *arg)
+{
+    const gemm_problem *g = arg;
+    if (g->ap != NULL) {
+        gemm_packed(g);
+    } else {
+        gemm_direct(g);
+    }
+    return NULL;
+}
+
+/* ---- entry points ------------------------------------------------------------------------------------- */
+
+static void gemm_run(const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,
+                     float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                     size_t ldc)
+{
+    gemm_problem whole = {kd, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, NULL, NULL};
+
+    /* How many parts: enough work for each, at least one tile each, within the thread setting. */
+    double flop = 2.0 * (double)M * (double)N * (double)K;
+    int split_n = N >= M;
+    size_t units = split_n ? (N + kd->nr - 1u) / kd->nr : (M + kd->mr - 1u) / kd->mr;
+    size_t parts = nnb_get_num_threads();
+    parts = min_size(parts, MAX_PARTS);
+    parts = min_size(parts, units);
+    if (flop < THREAD_MIN_FLOP * (double)parts) {
+        parts = flop < 2.0 * THREAD_MIN_FLOP ? 1u : (size_t)(flop / THREAD_MIN_FLOP);
+    }
+
+    gemm_problem part[MAX_PARTS];
+    for (size_t t = 0; t < parts; ++t) {
+        size_t u0 = units * t / parts, u1 = units * (t + 1u) / parts;
+        part[t] = whole;
+        if (split_n) {
+            size_t j0 = u0 * kd->nr, j1 = min_size(u1 * kd->nr, N);
+            part[t].N = j1 - j0;
+            part[t].B = tb == NNB_NO_TRANS ? B + j0 : B + j0 * ldb;
+            part[t].C = C + j0;
+        } else {
+            size_t i0 = u0 * kd->mr, i1 = min_size(u1 * kd->mr, M);
+            part[t].M = i1 - i0;
+            part[t].A = ta == NNB_NO_TRANS ? A + i0 * lda : A + i0;
+            part[t].C = C + i0 * ldc;
+        }
+    }
+
+    /* One heap block holds every part's packing buffers; without it, every part goes direct. */
+    float *block = NULL;
+    if (!wants_direct(&whole)) {
+        size_t a_floats = 0, per_part = 0, total;
+        for (size_t t = 0; t < parts; ++t) {
+            a_floats = a_floats > ap_floats(kd, part[t].M, K) ? a_floats : ap_floats(kd, part[t].M, K);
+            per_part = per_part > bp_floats(kd, part[t].N, K) ? per_part : bp_floats(kd, part[t].N, K);
+        }
+        per_part += a_floats;
+        if (nnb__mul3_size(per_part, parts, sizeof(float), &total) == NNB_OK) {
+            block = nnb__aligned_alloc(total);
+        }
+        if (block != NULL) {
+            for (size_t t = 0; t < parts; ++t) {
+                part[t].ap = block + t * per_part;
+                part[t].bp = part[t].ap + a_floats;
+            }
+        }
+    }
+
+    pthread_t tid[MAX_PARTS];
+    int started[MAX_PARTS];
+    for (size_t t = 1; t < parts; ++t) {
+        started[t] = pthread_create(&tid[t], NULL, run_part, &part[t]) == 0;
+    }
+    run_part(&part[0]);
+    for (size_t t = 1; t < parts; ++t) {
+        if (started[t]) {
+            pthread_join(tid[t], NULL);
+        } else {
+            run_part(&part[t]);
+        }
+    }
+    nnb__aligned_free(block);
+}
+
+static const nnb__gemm_kernel *best_kernel(size_t *level)
+{
+    *level = 0;
+#if defined(NNB__GEMM_X86)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        *level = 1;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
+            *level = 2;
+            return &nnb__gemm_kernel_avx512;
+        }
+        return &nnb__gemm_kernel_avx2;
+    }
+#endif
+    return &g_kernel_generic;
+}
+
+void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
+                       const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    size_t level;
+    gemm_run(best_kernel(&level), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+static void gemm_builtin_generic(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
+                                 const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                                 size_t ldc)
+{
+    gemm_run(&g_kernel_generic, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+#if defined(NNB__GEMM_X86)
+static void gemm_builtin_avx2(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
+                              const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                              size_t ldc)
+{
+    gemm_run(&nnb__gemm_kernel_avx2, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+static void gemm_builtin_avx512(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
+                                const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                                size_t ldc)
+{
+    gemm_run(&nnb__gemm_kernel_avx512, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+#endif
+
+static const nnb__gemm_body g_variants[] = {
+    {"builtin-generic", gemm_builtin_generic},
+#if defined(NNB__GEMM_X86)
+    {"builtin-avx2", gemm_builtin_avx2},
+    {"builtin-avx512", gemm_builtin_avx512},
+#endif
+};
+
+const nnb__gemm_body *nnb__gemm_builtin_variants(size_t *count)
+{
+    size_t level;
+    (void)best_kernel(&level);
+    *count = level + 1u;
+    return g_variants;
+}

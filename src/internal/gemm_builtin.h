@@ -1,0 +1,47 @@
+/*
+ * Internal: the pieces of the builtin GEMM body (src/gemm_builtin.c) and its per-ISA micro-kernels
+ * (src/gemm_kernel_*.c). Never installed.
+ *
+ * A micro-kernel computes one MR x NR tile of C:
+ *
+ *   C[r][j] = alpha * sum_p a(r, p) * b[p * NR + j] + beta * C[r][j]      (r < m, j < n)
+ *
+ * where a(r, p) = a[r * rsa + p * csa] (a packed panel has rsa = 1, csa = MR; the direct paths pass the
+ * caller's strides) and b is a packed K x NR panel (row stride NR, zero padded past the last column).
+ * All MR rows of `a` must be readable; only the first m rows and n columns of C are touched. When
+ * beta == 0, C is not read.
+ */
+#ifndef NNB_INTERNAL_GEMM_BUILTIN_H
+#define NNB_INTERNAL_GEMM_BUILTIN_H
+
+#include <stddef.h>
+
+#include "internal/gemm.h"
+
+typedef void (*nnb__gemm_ukernel_fn)(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
+                                     size_t ldc, float alpha, float beta, size_t m, size_t n);
+
+typedef struct nnb__gemm_kernel {
+    const char *name;
+    size_t mr, nr;      /* register tile */
+    size_t mc, kc, nc;  /* cache blocks: A block mc x kc (L2), B panel kc x nr (L1), B block kc x nc */
+    nnb__gemm_ukernel_fn ukr;
+} nnb__gemm_kernel;
+
+/* Upper bounds over all kernels (sizes of the stack buffers of the direct path). */
+#define NNB__GEMM_MR_MAX 16u
+#define NNB__GEMM_NR_MAX 32u
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NNB__GEMM_X86 1
+extern const nnb__gemm_kernel nnb__gemm_kernel_avx512;
+extern const nnb__gemm_kernel nnb__gemm_kernel_avx2;
+#endif
+
+/*
+ * The builtin body with each kernel this CPU can run, portable first, best last ("builtin-generic",
+ * "builtin-avx2", "builtin-avx512"). For tests and the benchmark; nnb__gemm_builtin picks the best.
+ */
+const nnb__gemm_body *nnb__gemm_builtin_variants(size_t *count);
+
+#endif
