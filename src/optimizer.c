@@ -1,0 +1,273 @@
+/*
+ * Optimizers (chapter 10). All arithmetic follows numpy's rules for a Python float combined with a float32
+ * array: the Python value is rounded to float32 first and the operation is done in float32. The learning
+ * rate decay and the Adam bias corrections are computed in double, as Python does, then rounded.
+ */
+#include <math.h>
+
+#include "internal/alloc.h"
+#include "internal/dense.h"
+#include "internal/tensor.h"
+#include "nnbasics/optimizer.h"
+
+struct nnb_optimizer {
+    nnb_optimizer_params params;
+    double current_lr;
+    size_t iterations;
+};
+
+nnb_optimizer_params nnb_optimizer_defaults(nnb_optimizer_kind kind)
+{
+    nnb_optimizer_params p;
+    p.kind = kind;
+    p.learning_rate = 1.0;
+    p.decay = 0.0;
+    p.momentum = 0.0;
+    p.epsilon = 1e-7;
+    p.rho = 0.9;
+    p.beta_1 = 0.9;
+    p.beta_2 = 0.999;
+    switch (kind) {
+    case NNB_OPTIMIZER_RMSPROP:
+    case NNB_OPTIMIZER_ADAM:
+        p.learning_rate = 0.001;
+        break;
+    case NNB_OPTIMIZER_SGD:
+    case NNB_OPTIMIZER_ADAGRAD:
+    default:
+        break;
+    }
+    return p;
+}
+
+static int nonneg_finite(double v)
+{
+    return isfinite(v) && v >= 0.0;
+}
+
+static int unit_interval(double v)
+{
+    return isfinite(v) && v >= 0.0 && v < 1.0;
+}
+
+static nnb_status check_params(const nnb_optimizer_params *p)
+{
+    if (p->kind != NNB_OPTIMIZER_SGD && p->kind != NNB_OPTIMIZER_ADAGRAD && p->kind != NNB_OPTIMIZER_RMSPROP &&
+        p->kind != NNB_OPTIMIZER_ADAM) {
+        return NNB_ERR_ARGUMENT;
+    }
+    if (!isfinite(p->learning_rate) || p->learning_rate <= 0.0 || !nonneg_finite(p->decay)) {
+        return NNB_ERR_ARGUMENT;
+    }
+    switch (p->kind) {
+    case NNB_OPTIMIZER_SGD:
+        return nonneg_finite(p->momentum) ? NNB_OK : NNB_ERR_ARGUMENT;
+    case NNB_OPTIMIZER_ADAGRAD:
+        return nonneg_finite(p->epsilon) ? NNB_OK : NNB_ERR_ARGUMENT;
+    case NNB_OPTIMIZER_RMSPROP:
+        return nonneg_finite(p->epsilon) && unit_interval(p->rho) ? NNB_OK : NNB_ERR_ARGUMENT;
+    case NNB_OPTIMIZER_ADAM:
+    default:
+        return nonneg_finite(p->epsilon) && unit_interval(p->beta_1) && unit_interval(p->beta_2)
+                   ? NNB_OK
+                   : NNB_ERR_ARGUMENT;
+    }
+}
+
+nnb_status nnb_optimizer_create(nnb_optimizer **out, const nnb_optimizer_params *params)
+{
+    if (out == NULL || params == NULL) {
+        return NNB_ERR_NULL;
+    }
+    nnb_status st = check_params(params);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_optimizer *opt = nnb__calloc(1, sizeof *opt);
+    if (opt == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    opt->params = *params;
+    opt->current_lr = params->learning_rate;
+    opt->iterations = 0;
+    *out = opt;
+    return NNB_OK;
+}
+
+void nnb_optimizer_destroy(nnb_optimizer *opt)
+{
+    nnb__free(opt);
+}
+
+const nnb_optimizer_params *nnb_optimizer_params_of(const nnb_optimizer *opt)
+{
+    return opt == NULL ? NULL : &opt->params;
+}
+
+nnb_status nnb_optimizer_pre_update(nnb_optimizer *opt)
+{
+    if (opt == NULL) {
+        return NNB_ERR_NULL;
+    }
+    /* The book: if self.decay: lr * (1. / (1. + decay * iterations)), in double. */
+    if (opt->params.decay != 0.0) {
+        opt->current_lr = opt->params.learning_rate * (1.0 / (1.0 + opt->params.decay * (double)opt->iterations));
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_optimizer_post_update(nnb_optimizer *opt)
+{
+    if (opt == NULL) {
+        return NNB_ERR_NULL;
+    }
+    opt->iterations += 1;
+    return NNB_OK;
+}
+
+double nnb_optimizer_current_lr(const nnb_optimizer *opt)
+{
+    return opt == NULL ? 0.0 : opt->current_lr;
+}
+
+size_t nnb_optimizer_iterations(const nnb_optimizer *opt)
+{
+    return opt == NULL ? 0u : opt->iterations;
+}
+
+/* Creates (zeroed) whichever state tensors this optimizer needs and the layer lacks. All or nothing. */
+static nnb_status ensure_state(const nnb_optimizer *opt, nnb_dense *layer)
+{
+    const nnb_optimizer_params *p = &opt->params;
+    int need_m = p->kind == NNB_OPTIMIZER_ADAM || (p->kind == NNB_OPTIMIZER_SGD && p->momentum != 0.0);
+    int need_v = p->kind != NNB_OPTIMIZER_SGD;
+    nnb_tensor *created[4] = {NULL, NULL, NULL, NULL};
+    nnb_tensor **slots[4] = {&layer->m_weights, &layer->m_biases, &layer->v_weights, &layer->v_biases};
+    int needed[4] = {need_m, need_m, need_v, need_v};
+    for (size_t i = 0; i < 4; ++i) {
+        if (!needed[i] || *slots[i] != NULL) {
+            continue;
+        }
+        size_t rows = (i % 2 == 0) ? layer->n_inputs : 1u;
+        nnb_status st = nnb_tensor_create(&created[i], rows, layer->n_neurons);
+        if (st == NNB_OK) {
+            st = nnb_tensor_zero(created[i]);
+        }
+        if (st != NNB_OK) {
+            for (size_t k = 0; k < 4; ++k) {
+                nnb_tensor_destroy(created[k]);
+            }
+            return st;
+        }
+    }
+    for (size_t i = 0; i < 4; ++i) {
+        if (created[i] != NULL) {
+            *slots[i] = created[i];
+        }
+    }
+    return NNB_OK;
+}
+
+static void update_sgd(const nnb_optimizer *opt, float *w, const float *g, float *m, size_t n)
+{
+    float lr = (float)opt->current_lr;
+    if (m == NULL) {
+        /* weight_updates = -lr * dweights */
+        float neg_lr = (float)-opt->current_lr;
+        for (size_t i = 0; i < n; ++i) {
+            w[i] += neg_lr * g[i];
+        }
+        return;
+    }
+    /* weight_updates = momentum * weight_momentums - lr * dweights; momentums = updates; w += updates */
+    float momentum = (float)opt->params.momentum;
+    for (size_t i = 0; i < n; ++i) {
+        float update = momentum * m[i] - lr * g[i];
+        m[i] = update;
+        w[i] += update;
+    }
+}
+
+static void update_adagrad(const nnb_optimizer *opt, float *w, const float *g, float *c, size_t n)
+{
+    float neg_lr = (float)-opt->current_lr;
+    float eps = (float)opt->params.epsilon;
+    for (size_t i = 0; i < n; ++i) {
+        c[i] += g[i] * g[i];
+        w[i] += neg_lr * g[i] / (sqrtf(c[i]) + eps);
+    }
+}
+
+static void update_rmsprop(const nnb_optimizer *opt, float *w, const float *g, float *c, size_t n)
+{
+    float neg_lr = (float)-opt->current_lr;
+    float eps = (float)opt->params.epsilon;
+    float rho = (float)opt->params.rho;
+    float one_minus_rho = (float)(1.0 - opt->params.rho);
+    for (size_t i = 0; i < n; ++i) {
+        c[i] = rho * c[i] + one_minus_rho * (g[i] * g[i]);
+        w[i] += neg_lr * g[i] / (sqrtf(c[i]) + eps);
+    }
+}
+
+static void update_adam(const nnb_optimizer *opt, float *w, const float *g, float *m, float *v, size_t n)
+{
+    const nnb_optimizer_params *p = &opt->params;
+    double t = (double)opt->iterations + 1.0;
+    float b1 = (float)p->beta_1;
+    float b2 = (float)p->beta_2;
+    float one_minus_b1 = (float)(1.0 - p->beta_1);
+    float one_minus_b2 = (float)(1.0 - p->beta_2);
+    float corr1 = (float)(1.0 - pow(p->beta_1, t));
+    float corr2 = (float)(1.0 - pow(p->beta_2, t));
+    float neg_lr = (float)-opt->current_lr;
+    float eps = (float)p->epsilon;
+    for (size_t i = 0; i < n; ++i) {
+        m[i] = b1 * m[i] + one_minus_b1 * g[i];
+        v[i] = b2 * v[i] + one_minus_b2 * (g[i] * g[i]);
+        float m_hat = m[i] / corr1;
+        float v_hat = v[i] / corr2;
+        w[i] += (neg_lr * m_hat) / (sqrtf(v_hat) + eps);
+    }
+}
+
+static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_tensor *grad, nnb_tensor *m,
+                         nnb_tensor *v)
+{
+    size_t n = param->rows * param->cols;
+    float *w = param->data;
+    const float *g = grad->data;
+    switch (opt->params.kind) {
+    case NNB_OPTIMIZER_SGD:
+        update_sgd(opt, w, g, m == NULL ? NULL : m->data, n);
+        break;
+    case NNB_OPTIMIZER_ADAGRAD:
+        update_adagrad(opt, w, g, v->data, n);
+        break;
+    case NNB_OPTIMIZER_RMSPROP:
+        update_rmsprop(opt, w, g, v->data, n);
+        break;
+    case NNB_OPTIMIZER_ADAM:
+    default:
+        update_adam(opt, w, g, m->data, v->data, n);
+        break;
+    }
+}
+
+nnb_status nnb_optimizer_update_dense(nnb_optimizer *opt, nnb_dense *layer)
+{
+    if (opt == NULL || layer == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (layer->dweights == NULL || layer->dbiases == NULL) {
+        return NNB_ERR_STATE;
+    }
+    nnb_status st = ensure_state(opt, layer);
+    if (st != NNB_OK) {
+        return st;
+    }
+    int use_m = opt->params.kind != NNB_OPTIMIZER_SGD || opt->params.momentum != 0.0;
+    update_param(opt, layer->weights, layer->dweights, use_m ? layer->m_weights : NULL, layer->v_weights);
+    update_param(opt, layer->biases, layer->dbiases, use_m ? layer->m_biases : NULL, layer->v_biases);
+    return NNB_OK;
+}
