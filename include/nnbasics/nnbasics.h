@@ -18,5 +18,6 @@
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
 #include "nnbasics/optimizer.h"
+#include "nnbasics/model.h"
 
 #endif /* NNB_NNBASICS_H */

@@ -1,0 +1,375 @@
+/*
+ * model.h - a sequential model (chapter 18): layers, loss, optimizer and accuracy in one object that
+ * trains, evaluates and predicts.
+ *
+ * Building a model:
+ *
+ *     nnb_model *m;
+ *     nnb_model_create(&m, 0);                              seed for weights, shuffling and dropout
+ *     nnb_model_add_dense(m, 2, 64, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+ *     nnb_model_add_relu(m);
+ *     nnb_model_add_dense(m, 64, 3, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+ *     nnb_model_add_softmax(m);
+ *     nnb_model_set_loss(m, NNB_LOSS_CCE);
+ *     nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+ *     nnb_model_set_optimizer(m, &adam);
+ *     nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL);
+ *     nnb_model_finalize(m);
+ *     nnb_targets y = nnb_targets_from_labels(labels, n);
+ *     nnb_train_params tp = nnb_train_params_default();
+ *     tp.epochs = 1000;
+ *     nnb_model_train(m, X, &y, &tp);
+ *
+ * Life cycle: layers and the loss are added while the model is being built; nnb_model_finalize checks the
+ * chain and freezes its structure (later adds return NNB_ERR_STATE). The optimizer and the accuracy may be
+ * set before or after finalize. Training needs a loss and an optimizer, evaluation a loss; prediction only
+ * needs a finalized model.
+ *
+ * Layer rules checked by finalize: the first layer is dense; every dense layer's n_inputs equals the width
+ * of the layer before it (the previous dense layer's n_neurons). Activations and dropout keep the width.
+ * When the last layer is softmax and the loss is categorical cross-entropy, backward uses the fused
+ * softmax + CCE gradient (p - onehot(y)) / batch instead of the softmax Jacobian (faster, same values
+ * within rounding); nnb_model_set_fused_backward turns this off.
+ *
+ * Randomness: the model owns one generator (nnb_rng), seeded at creation or copied from a caller's
+ * generator. Dense weights are drawn from it when the layer is added (in order, as the book's layers
+ * draw from numpy's global stream), then it drives shuffling and dropout. There is no other randomness.
+ *
+ * Memory: the model keeps a workspace sized for the largest batch it has seen (or for nnb_model_prepare).
+ * After the first training step (in which the dense layers also create their gradient buffers and the
+ * optimizer its per-layer state), training and evaluation with batches no larger than that and data of
+ * no more rows than before allocate nothing. Batches are views of the caller's data when the rows are
+ * contiguous (no shuffling); shuffled batches are gathered into a buffer of the workspace.
+ *
+ * Targets: nnb_targets holds either class indices (uint32, one per row: sparse CCE, categorical accuracy)
+ * or a float tensor with one row per sample and one column per model output (one-hot CCE, 0/1 targets
+ * for binary cross-entropy, values for MSE/MAE).
+ *
+ * Errors: every function returns nnb_status (status.h conventions). A failed call leaves the model valid.
+ * Argument, shape and content checks of train/evaluate happen before anything changes, so a call that
+ * fails them leaves the model exactly as it was. A training run stopped by a non-finite loss returns
+ * NNB_ERR_NONFINITE; the steps before it have been applied.
+ *
+ * Thread safety: functions taking a non-const nnb_model need exclusive access. nnb_model_predict takes a
+ * const model and writes only to the caller's tensor and workspace, so several threads may predict with
+ * one shared model at once (each with its own workspace, or none), as long as nobody modifies it.
+ */
+#ifndef NNB_MODEL_H
+#define NNB_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnbasics/dense.h"
+#include "nnbasics/export.h"
+#include "nnbasics/optimizer.h"
+#include "nnbasics/rng.h"
+#include "nnbasics/status.h"
+#include "nnbasics/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nnb_model nnb_model;
+
+/* Layer kinds (append-only values: a model file may store them). */
+typedef enum nnb_layer_kind {
+    NNB_LAYER_DENSE = 0,   /* fully connected, dense.h */
+    NNB_LAYER_RELU = 1,    /* max(0, x) */
+    NNB_LAYER_SOFTMAX = 2, /* row-wise softmax */
+    NNB_LAYER_SIGMOID = 3, /* 1 / (1 + exp(-x)) */
+    NNB_LAYER_LINEAR = 4,  /* identity (the book's Activation_Linear, for regression outputs) */
+    NNB_LAYER_DROPOUT = 5  /* inverted dropout while training, identity otherwise */
+} nnb_layer_kind;
+
+/* Loss kinds (append-only values). */
+typedef enum nnb_loss_kind {
+    NNB_LOSS_NONE = 0, /* not set */
+    NNB_LOSS_CCE = 1,  /* categorical cross-entropy: sparse labels or one-hot tensor targets */
+    NNB_LOSS_BCE = 2,  /* binary cross-entropy: 0/1 tensor targets */
+    NNB_LOSS_MSE = 3,  /* mean squared error: tensor targets */
+    NNB_LOSS_MAE = 4   /* mean absolute error: tensor targets */
+} nnb_loss_kind;
+
+/* Accuracy kinds (append-only values). */
+typedef enum nnb_accuracy_kind {
+    NNB_ACCURACY_NONE = 0,        /* not computed (reported as 0) */
+    NNB_ACCURACY_CATEGORICAL = 1, /* argmax vs class label (or vs argmax of a one-hot row) */
+    NNB_ACCURACY_BINARY = 2,      /* (pred > 0.5) vs 0/1 target, per element */
+    NNB_ACCURACY_REGRESSION = 3   /* |pred - target| < precision, per element (see below) */
+} nnb_accuracy_kind;
+
+/* The book's regression precision: std(training targets) / NNB_REGRESSION_PRECISION_DIVISOR. */
+#define NNB_REGRESSION_PRECISION_DIVISOR 250.0f
+
+/* Description of one layer (nnb_model_layer_info). */
+typedef struct nnb_layer_info {
+    nnb_layer_kind kind;
+    size_t n_inputs;  /* width of the layer's input (dense: its n_inputs) */
+    size_t n_outputs; /* width of its output (dense: n_neurons; others: n_inputs) */
+    float init_scale; /* dense: the weight scale it was created with; 0 for other kinds */
+    float rate;       /* dropout: the fraction of inputs dropped; 0 for other kinds */
+    nnb_regularization regularization; /* dense: its L1/L2 factors; all 0 for other kinds */
+} nnb_layer_info;
+
+/* ---- targets ---- */
+
+/* Either labels (count entries) or values; the other member is NULL. Borrowed: the caller keeps them alive. */
+typedef struct nnb_targets {
+    const uint32_t *labels;   /* class indices, one per sample, each < the model's output width */
+    size_t count;             /* number of labels */
+    const nnb_tensor *values; /* samples x outputs float targets */
+} nnb_targets;
+
+/* Targets made of `count` class indices. */
+static inline nnb_targets nnb_targets_from_labels(const uint32_t *labels, size_t count)
+{
+    nnb_targets t;
+    t.labels = labels;
+    t.count = count;
+    t.values = NULL;
+    return t;
+}
+
+/* Targets made of a float tensor (one row per sample). */
+static inline nnb_targets nnb_targets_from_tensor(const nnb_tensor *values)
+{
+    nnb_targets t;
+    t.labels = NULL;
+    t.count = 0;
+    t.values = values;
+    return t;
+}
+
+/* ---- creation and building ---- */
+
+/*
+ * Creates an empty model whose generator is seeded with `seed` (as np.random.seed(seed)).
+ * out: receives the model (owned by the caller; release with nnb_model_destroy). Untouched on failure.
+ * Returns NNB_ERR_NULL, NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_create(nnb_model **out, uint32_t seed);
+
+/*
+ * Creates an empty model whose generator is a copy of `rng` in its current state (the caller's generator is
+ * not advanced and not kept). With the generator that just made the book's spiral data, the layers receive
+ * the book's weights. Returns NNB_ERR_NULL, NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_create_from_rng(nnb_model **out, const nnb_rng *rng);
+
+/* Releases the model, its layers, optimizer and workspace. NULL is ignored. */
+NNB_API void nnb_model_destroy(nnb_model *model);
+
+/*
+ * Appends a dense layer of n_inputs x n_neurons, weights init_scale * randn from the model's generator,
+ * biases 0. reg: optional L1/L2 regularization (copied; NULL = none).
+ * Returns NNB_ERR_NULL (model), NNB_ERR_STATE (already finalized), NNB_ERR_ARGUMENT (a size is 0,
+ * init_scale not finite, a regularization factor negative or not finite), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
+ * On failure the model is unchanged (no normals are drawn).
+ */
+NNB_API nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                       const nnb_regularization *reg);
+
+/* Appends an activation. Returns NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM. */
+NNB_API nnb_status nnb_model_add_relu(nnb_model *model);
+NNB_API nnb_status nnb_model_add_softmax(nnb_model *model);
+NNB_API nnb_status nnb_model_add_sigmoid(nnb_model *model);
+NNB_API nnb_status nnb_model_add_linear(nnb_model *model);
+
+/*
+ * Appends a dropout layer that zeroes a fraction `rate` of its inputs while training (chapter 15).
+ * Returns NNB_ERR_NULL, NNB_ERR_STATE, NNB_ERR_ARGUMENT (rate outside [0, 1) or NaN), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_dropout(nnb_model *model, float rate);
+
+/* Sets the loss. Before finalize only. Returns NNB_ERR_NULL, NNB_ERR_STATE, NNB_ERR_ARGUMENT (unknown kind). */
+NNB_API nnb_status nnb_model_set_loss(nnb_model *model, nnb_loss_kind kind);
+
+/*
+ * Sets (or replaces) the optimizer, created from a copy of `params`; a replacement starts from iteration 0.
+ * Allowed before and after finalize. Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (as nnb_optimizer_create),
+ * NNB_ERR_NOMEM. On failure the previous optimizer stays.
+ */
+NNB_API nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params *params);
+
+/*
+ * Sets the accuracy measure (any time). Choosing NNB_ACCURACY_REGRESSION clears the stored precision, so
+ * the next training run sets it from its targets. Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (unknown kind).
+ */
+NNB_API nnb_status nnb_model_set_accuracy(nnb_model *model, nnb_accuracy_kind kind);
+
+/*
+ * Uses (enabled != 0, the default) or avoids the fused softmax + CCE backward. Before finalize only.
+ * With it off, the gradient goes through the CCE derivative and the full softmax Jacobian, as chapter 9
+ * first derives it. Returns NNB_ERR_NULL, NNB_ERR_STATE.
+ */
+NNB_API nnb_status nnb_model_set_fused_backward(nnb_model *model, int enabled);
+
+/*
+ * Checks the layer chain and freezes it (see the rules above). Returns NNB_ERR_NULL, NNB_ERR_STATE (no
+ * layers, first layer not dense, already finalized), NNB_ERR_SHAPE (a dense layer's n_inputs differs from
+ * the width before it). On failure the model stays unfinalized and may still be built.
+ */
+NNB_API nnb_status nnb_model_finalize(nnb_model *model);
+
+/*
+ * Sizes the training workspace for batches of up to max_batch rows now, instead of at the first batch.
+ * Returns NNB_ERR_NULL, NNB_ERR_STATE (not finalized), NNB_ERR_ARGUMENT (max_batch is 0), NNB_ERR_OVERFLOW,
+ * NNB_ERR_NOMEM (the previous workspace is kept).
+ */
+NNB_API nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch);
+
+/* ---- training, evaluation, prediction ---- */
+
+/* What a progress report describes. */
+typedef enum nnb_progress_event {
+    NNB_PROGRESS_STEP = 0,      /* one training step (batch) inside an epoch; loss/accuracy of that batch */
+    NNB_PROGRESS_EPOCH = 1,     /* an epoch ended; loss/accuracy over all its batches */
+    NNB_PROGRESS_VALIDATION = 2 /* validation after a reported epoch; data loss/accuracy of the validation data */
+} nnb_progress_event;
+
+/* One progress report, passed to the callback (valid during the call only). */
+typedef struct nnb_progress {
+    nnb_progress_event event;
+    size_t epoch;               /* 1-based */
+    size_t epochs;              /* epochs of this run */
+    size_t step;                /* 0-based step within the epoch (STEP); steps - 1 otherwise */
+    size_t steps;               /* steps per epoch */
+    float loss;                 /* data_loss + regularization_loss */
+    float data_loss;
+    float regularization_loss;  /* penalty of the parameters (0 for VALIDATION) */
+    double accuracy;            /* by the model's accuracy kind (0 for NNB_ACCURACY_NONE) */
+    double learning_rate;       /* the rate of the last update (nnb_optimizer_current_lr) */
+    double samples_per_second;  /* training throughput since the previous EPOCH report */
+} nnb_progress;
+
+/* Progress callback. Return 0 to continue, non-zero to stop training after this report (train returns NNB_OK). */
+typedef int (*nnb_progress_fn)(const nnb_progress *progress, void *user);
+
+/* Training options. Start from nnb_train_params_default(). */
+typedef struct nnb_train_params {
+    size_t epochs;                     /* >= 1 */
+    size_t batch_size;                 /* rows per step; 0 (or >= rows) = the whole data set in one step */
+    int shuffle;                       /* non-zero: a new permutation of the rows every epoch (model's rng) */
+    const nnb_tensor *validation_x;    /* optional validation inputs (NULL = none) */
+    const nnb_targets *validation_y;   /* their targets; required when validation_x is set */
+    size_t print_every;                /* EPOCH (and VALIDATION) report every print_every epochs and after
+                                          the last one; 0 = only after the last */
+    size_t print_every_steps;          /* STEP report every print_every_steps steps and at each epoch's last
+                                          step; 0 = no STEP reports */
+    nnb_progress_fn progress;          /* NULL = no reports */
+    void *user;                        /* passed to progress */
+} nnb_train_params;
+
+/* epochs 1, full batch, no shuffle, no validation, print_every 1, no step reports, no callback. */
+NNB_API nnb_train_params nnb_train_params_default(void);
+
+/*
+ * Trains for params->epochs epochs. Each step: forward (dropout active), loss and accuracy, backward,
+ * optimizer pre_update, update of every dense layer in order, post_update.
+ * X: samples x input width. targets: labels (CCE only; accuracy categorical or none) or a samples x output
+ * width tensor. With NNB_ACCURACY_REGRESSION and no stored precision, the precision becomes
+ * std(targets) / NNB_REGRESSION_PRECISION_DIVISOR (as the book's Accuracy_Regression.init).
+ * Returns NNB_ERR_NULL (model, X, targets or params; both target members NULL; validation_x without
+ * validation_y), NNB_ERR_STATE (not finalized, no loss or no optimizer), NNB_ERR_ARGUMENT (epochs 0; both
+ * target members set; labels with a loss other than CCE or a non-categorical accuracy; a loss/accuracy pair
+ * that cannot go together), NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
+ * >= output width), NNB_ERR_NONFINITE (NaN/inf in X or float targets — before any change; or the loss became
+ * non-finite during training — training stops there), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
+                                   const nnb_train_params *params);
+
+/*
+ * Evaluates without training (dropout off): data loss (mean over all samples, regularization excluded, as
+ * the book's validation) and accuracy, in batches of batch_size rows (0 = all rows at once). Uses the model's
+ * workspace (may grow it). loss and accuracy are optional (NULL to skip) but not both.
+ * Returns the statuses of nnb_model_train (no optimizer needed); outputs untouched on failure.
+ */
+NNB_API nnb_status nnb_model_evaluate(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
+                                      size_t batch_size, float *loss, double *accuracy);
+
+/* Scratch memory for nnb_model_predict: one per thread. */
+typedef struct nnb_model_workspace nnb_model_workspace;
+
+/*
+ * Creates a prediction workspace for `model` and batches of up to max_batch rows.
+ * Returns NNB_ERR_NULL, NNB_ERR_STATE (model not finalized), NNB_ERR_ARGUMENT (max_batch 0),
+ * NNB_ERR_OVERFLOW, NNB_ERR_NOMEM. The workspace does not keep a reference to the model.
+ */
+NNB_API nnb_status nnb_model_workspace_create(nnb_model_workspace **out, const nnb_model *model, size_t max_batch);
+
+/* Releases a workspace. NULL is ignored. */
+NNB_API void nnb_model_workspace_destroy(nnb_model_workspace *ws);
+
+/*
+ * Forward pass without training (dropout off) of X (samples x input width) into out (samples x output
+ * width), batch_size rows at a time (0 = all rows, or the workspace's max_batch when ws is given).
+ * ws: a workspace made for this model (or one of the same layer widths), or NULL: then the call allocates
+ * its scratch and frees it before returning. Only the model is read, never its internal scratch.
+ * Returns NNB_ERR_NULL, NNB_ERR_STATE (not finalized), NNB_ERR_ARGUMENT (batch_size larger than the
+ * workspace's max_batch), NNB_ERR_SHAPE (X or out shape; workspace too narrow for the model),
+ * NNB_ERR_NONFINITE (NaN/inf in X: out untouched; or produced by the network: out's contents are then
+ * unspecified), NNB_ERR_NOMEM (ws NULL and allocation failed).
+ * Thread-safe on a shared model with distinct workspaces and outputs.
+ */
+NNB_API nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out,
+                                     size_t batch_size, nnb_model_workspace *ws);
+
+/* ---- accessors (for saving, loading and inspection) ---- */
+
+/* Number of layers added so far. 0 for NULL. */
+NNB_API size_t nnb_model_layer_count(const nnb_model *model);
+
+/*
+ * Describes layer i (0-based, in order of addition) into *info.
+ * Returns NNB_ERR_NULL, NNB_ERR_RANGE (i >= layer count). *info untouched on failure.
+ */
+NNB_API nnb_status nnb_model_layer_info(const nnb_model *model, size_t i, nnb_layer_info *info);
+
+/*
+ * The dense layer at index i (borrowed; valid until the model is destroyed), to read or load its
+ * parameters (nnb_dense_weights_mut / nnb_dense_set_weights; never change their shapes). NULL when the
+ * model is NULL, i is out of range or layer i is not dense.
+ */
+NNB_API nnb_dense *nnb_model_dense(nnb_model *model, size_t i);
+NNB_API const nnb_dense *nnb_model_cdense(const nnb_model *model, size_t i);
+
+/* Input width (first dense layer's n_inputs) and output width (last layer's); 0 when empty or NULL. */
+NNB_API size_t nnb_model_input_size(const nnb_model *model);
+NNB_API size_t nnb_model_output_size(const nnb_model *model);
+
+/* Non-zero once nnb_model_finalize has succeeded. 0 for NULL. */
+NNB_API int nnb_model_is_finalized(const nnb_model *model);
+
+/* Non-zero when the finalized model uses the fused softmax + CCE backward. 0 for NULL. */
+NNB_API int nnb_model_uses_fused_backward(const nnb_model *model);
+
+/* The loss and accuracy kinds (NNB_LOSS_NONE / NNB_ACCURACY_NONE when unset or for NULL). */
+NNB_API nnb_loss_kind nnb_model_loss_kind(const nnb_model *model);
+NNB_API nnb_accuracy_kind nnb_model_accuracy_kind(const nnb_model *model);
+
+/* Copies the optimizer's parameters into *out. Returns NNB_ERR_NULL, NNB_ERR_STATE (no optimizer set). */
+NNB_API nnb_status nnb_model_optimizer_params(const nnb_model *model, nnb_optimizer_params *out);
+
+/* The optimizer (borrowed; for nnb_optimizer_iterations / current_lr), or NULL when unset. */
+NNB_API const nnb_optimizer *nnb_model_optimizer(const nnb_model *model);
+
+/*
+ * The regression precision: *out receives it, *is_set (optional) whether one is stored (0 until the first
+ * regression training run or nnb_model_set_regression_precision). Returns NNB_ERR_NULL.
+ */
+NNB_API nnb_status nnb_model_regression_precision(const nnb_model *model, float *out, int *is_set);
+
+/* Stores a regression precision (e.g. from a model file). Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (< 0 or not finite). */
+NNB_API nnb_status nnb_model_set_regression_precision(nnb_model *model, float precision);
+
+/* The model's generator (borrowed), e.g. to re-seed it. NULL for NULL. */
+NNB_API nnb_rng *nnb_model_rng(nnb_model *model);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNB_MODEL_H */
