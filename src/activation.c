@@ -71,3 +71,169 @@ nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
     }
     return NNB_OK;
 }
+
+/* ---- backward passes and more activations (chapters 9, 15, 16) ---- */
+
+nnb_status nnb_relu_backward(const nnb_tensor *inputs, const nnb_tensor *dvalues, nnb_tensor *dinputs)
+{
+    if (inputs == NULL || dvalues == NULL || dinputs == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(inputs, dvalues) || !nnb__same_shape(inputs, dinputs)) {
+        return NNB_ERR_SHAPE;
+    }
+    size_t n = inputs->rows * inputs->cols;
+    const float *x = inputs->data;
+    const float *dv = dvalues->data;
+    float *dx = dinputs->data;
+    for (size_t i = 0; i < n; ++i) {
+        /* The book: dinputs = dvalues.copy(); dinputs[inputs <= 0] = 0. */
+        dx[i] = x[i] <= 0.0f ? 0.0f : dv[i];
+    }
+    return NNB_OK;
+}
+
+static int overlaps(const nnb_tensor *a, const nnb_tensor *b)
+{
+    const float *a0 = a->data, *b0 = b->data;
+    size_t na = a->rows * a->cols, nb = b->rows * b->cols;
+    /* Compared as addresses of distinct buffers; equal starts are the common case. */
+    return a0 == b0 || (a0 < b0 + nb && b0 < a0 + na);
+}
+
+nnb_status nnb_softmax_backward(const nnb_tensor *outputs, const nnb_tensor *dvalues, nnb_tensor *dinputs)
+{
+    if (outputs == NULL || dvalues == NULL || dinputs == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(outputs, dvalues) || !nnb__same_shape(outputs, dinputs)) {
+        return NNB_ERR_SHAPE;
+    }
+    if (overlaps(dinputs, outputs) || overlaps(dinputs, dvalues)) {
+        return NNB_ERR_ARGUMENT;
+    }
+    size_t n = outputs->cols;
+    for (size_t r = 0; r < outputs->rows; ++r) {
+        const float *s = outputs->data + r * n;
+        const float *dv = dvalues->data + r * n;
+        float *dx = dinputs->data + r * n;
+        /*
+         * The book's Jacobian, J = diagflat(s) - s s^T in float32, times dvalue: each J_ij formed in float32,
+         * the row-vector product accumulated in double and rounded once (as every dot product here).
+         */
+        for (size_t i = 0; i < n; ++i) {
+            double acc = 0.0;
+            for (size_t j = 0; j < n; ++j) {
+                float jac = (i == j ? s[i] : 0.0f) - s[i] * s[j];
+                acc += (double)jac * (double)dv[j];
+            }
+            dx[i] = (float)acc;
+        }
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_sigmoid_forward(const nnb_tensor *in, nnb_tensor *out)
+{
+    if (in == NULL || out == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(in, out)) {
+        return NNB_ERR_SHAPE;
+    }
+    size_t n = in->rows * in->cols;
+    for (size_t i = 0; i < n; ++i) {
+        /* 1 / (1 + np.exp(-inputs)) in float32; a large negative x gives exp = inf and y = 0. */
+        out->data[i] = 1.0f / (1.0f + expf(-in->data[i]));
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_sigmoid_backward(const nnb_tensor *outputs, const nnb_tensor *dvalues, nnb_tensor *dinputs)
+{
+    if (outputs == NULL || dvalues == NULL || dinputs == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(outputs, dvalues) || !nnb__same_shape(outputs, dinputs)) {
+        return NNB_ERR_SHAPE;
+    }
+    size_t n = outputs->rows * outputs->cols;
+    for (size_t i = 0; i < n; ++i) {
+        /* The book: dvalues * (1 - output) * output, left to right in float32. */
+        float y = outputs->data[i];
+        dinputs->data[i] = dvalues->data[i] * (1.0f - y) * y;
+    }
+    return NNB_OK;
+}
+
+/*
+ * One draw of numpy's legacy binomial(1, p), p > 0 (it always consumes at least one uniform, even for p = 1) (the inversion algorithm, which n = 1 always takes):
+ * with pp = min(p, 1 - p) and q = 1 - pp, one uniform u gives the count 1 when u > q' = exp(log(q)),
+ * else 0; for p > 0.5 the result is 1 minus that count. (numpy redraws u in the practically impossible
+ * case that u - q' still exceeds pp after the first step; that case is reproduced too.)
+ */
+static int binomial_one(nnb_rng *rng, double p, double pp, double q, double qn)
+{
+    int x;
+    for (;;) {
+        double u = nnb_rng_uniform(rng);
+        if (!(u > qn)) {
+            x = 0;
+            break;
+        }
+        u -= qn;
+        double px = (pp * qn) / q;
+        if (!(u > px)) {
+            x = 1;
+            break;
+        }
+        /* X would exceed its bound of 1: numpy starts over with a fresh uniform. */
+    }
+    return p > 0.5 ? 1 - x : x;
+}
+
+nnb_status nnb_dropout_forward(nnb_rng *rng, float rate, const nnb_tensor *in, nnb_tensor *mask, nnb_tensor *out)
+{
+    if (rng == NULL || in == NULL || mask == NULL || out == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!(rate >= 0.0f && rate < 1.0f)) {
+        return NNB_ERR_ARGUMENT;
+    }
+    if (!nnb__same_shape(in, mask) || !nnb__same_shape(in, out)) {
+        return NNB_ERR_SHAPE;
+    }
+    if (mask->data == in->data || mask->data == out->data) {
+        return NNB_ERR_ARGUMENT;
+    }
+    /* The book: self.rate = 1 - rate (a Python float from the float32 rate, in double). */
+    double keep = 1.0 - (double)rate;
+    double scale = 1.0 / keep;
+    float scale_f = (float)scale;
+    double pp = keep <= 0.5 ? keep : 1.0 - keep;
+    double q = 1.0 - pp;
+    double qn = exp(log(q));
+    size_t n = in->rows * in->cols;
+    for (size_t i = 0; i < n; ++i) {
+        int kept = binomial_one(rng, keep, pp, q, qn);
+        /* numpy keeps the mask and product in float64; here each is rounded once to float32. */
+        mask->data[i] = kept ? scale_f : 0.0f;
+        out->data[i] = kept ? (float)((double)in->data[i] * scale) : 0.0f * in->data[i];
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_dropout_backward(const nnb_tensor *mask, const nnb_tensor *dvalues, nnb_tensor *dinputs)
+{
+    if (mask == NULL || dvalues == NULL || dinputs == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(mask, dvalues) || !nnb__same_shape(mask, dinputs)) {
+        return NNB_ERR_SHAPE;
+    }
+    size_t n = mask->rows * mask->cols;
+    for (size_t i = 0; i < n; ++i) {
+        dinputs->data[i] = dvalues->data[i] * mask->data[i];
+    }
+    return NNB_OK;
+}

@@ -157,3 +157,228 @@ nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targets, flo
     onehot_ctx ctx = {pred, targets};
     return finish(onehot_loss_at, &ctx, pred->rows, per_sample, mean);
 }
+
+/* ---- gradients (chapter 9) and more heads (chapters 16, 17) ---- */
+
+nnb_status nnb_cce_sparse_backward(const nnb_tensor *pred, const uint32_t *labels, size_t count, nnb_tensor *dinputs)
+{
+    if (pred == NULL || labels == NULL || dinputs == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (count != pred->rows || !nnb__same_shape(pred, dinputs)) {
+        return NNB_ERR_SHAPE;
+    }
+    for (size_t i = 0; i < count; ++i) {
+        if (labels[i] >= pred->cols) {
+            return NNB_ERR_RANGE;
+        }
+    }
+    /*
+     * The book turns the labels into np.eye rows (float64), so -y_true / dvalues / samples is computed in
+     * double; here it is rounded once to float32. Non-label entries are -0 / p / N = -0.
+     */
+    double n = (double)count;
+    size_t cols = pred->cols;
+    for (size_t i = 0; i < count; ++i) {
+        for (size_t j = 0; j < cols; ++j) {
+            double t = j == labels[i] ? 1.0 : 0.0;
+            double p = (double)pred->data[i * cols + j];
+            dinputs->data[i * cols + j] = (float)(-t / p / n);
+        }
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_cce_onehot_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)
+{
+    if (pred == NULL || targets == NULL || dinputs == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(pred, targets) || !nnb__same_shape(pred, dinputs)) {
+        return NNB_ERR_SHAPE;
+    }
+    /* float32 targets: -y_true / dvalues, then / samples, both in float32. */
+    float n = (float)pred->rows;
+    size_t total = pred->rows * pred->cols;
+    for (size_t i = 0; i < total; ++i) {
+        dinputs->data[i] = (-targets->data[i] / pred->data[i]) / n;
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *labels, size_t count,
+                                    nnb_tensor *dinputs)
+{
+    if (probs == NULL || labels == NULL || dinputs == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (count != probs->rows || !nnb__same_shape(probs, dinputs)) {
+        return NNB_ERR_SHAPE;
+    }
+    for (size_t i = 0; i < count; ++i) {
+        if (labels[i] >= probs->cols) {
+            return NNB_ERR_RANGE;
+        }
+    }
+    /* The book: dinputs = dvalues.copy(); dinputs[range(samples), y_true] -= 1; dinputs = dinputs / samples. */
+    float n = (float)count;
+    size_t cols = probs->cols;
+    for (size_t i = 0; i < count; ++i) {
+        const float *p = probs->data + i * cols;
+        float *d = dinputs->data + i * cols;
+        for (size_t j = 0; j < cols; ++j) {
+            float g = p[j];
+            if (j == labels[i]) {
+                g -= 1.0f;
+            }
+            d[j] = g / n;
+        }
+    }
+    return NNB_OK;
+}
+
+/* Element-wise regression/binary losses: one value per element, averaged per row like np.mean(axis=-1). */
+typedef float (*elem_fn)(float p, float t);
+
+typedef struct elem_row_ctx {
+    elem_fn fn;
+    const float *p;
+    const float *t;
+} elem_row_ctx;
+
+static float elem_at(const void *ctx, size_t j)
+{
+    const elem_row_ctx *c = ctx;
+    return c->fn(c->p[j], c->t[j]);
+}
+
+typedef struct elem_ctx {
+    elem_fn fn;
+    const nnb_tensor *pred;
+    const nnb_tensor *targets;
+} elem_ctx;
+
+/* Per-sample value: the numpy pairwise float32 sum of the row's element values, divided by fl32(outputs). */
+static float elem_row_mean(const void *ctx, size_t i)
+{
+    const elem_ctx *c = ctx;
+    size_t cols = c->pred->cols;
+    elem_row_ctx row = {c->fn, c->pred->data + i * cols, c->targets->data + i * cols};
+    return pairwise_sum_of(elem_at, &row, 0, cols) / (float)cols;
+}
+
+static nnb_status elementwise_loss(elem_fn fn, const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample,
+                                   float *mean)
+{
+    if (pred == NULL || targets == NULL || (per_sample == NULL && mean == NULL)) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(pred, targets)) {
+        return NNB_ERR_SHAPE;
+    }
+    size_t n = pred->rows * pred->cols;
+    for (size_t i = 0; i < n; ++i) {
+        if (isnan(pred->data[i]) || !isfinite(targets->data[i])) {
+            return NNB_ERR_NONFINITE;
+        }
+    }
+    elem_ctx ctx = {fn, pred, targets};
+    return finish(elem_row_mean, &ctx, pred->rows, per_sample, mean);
+}
+
+static nnb_status check_elementwise_backward(const nnb_tensor *pred, const nnb_tensor *targets,
+                                             const nnb_tensor *dinputs)
+{
+    if (pred == NULL || targets == NULL || dinputs == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!nnb__same_shape(pred, targets) || !nnb__same_shape(pred, dinputs)) {
+        return NNB_ERR_SHAPE;
+    }
+    return NNB_OK;
+}
+
+/* -(t * log(clip p) + (1 - t) * log(1 - clip p)), float32 as numpy. */
+static float bce_elem(float p, float t)
+{
+    float c = clip(p);
+    return -(t * logf(c) + (1.0f - t) * logf(1.0f - c));
+}
+
+nnb_status nnb_bce(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
+{
+    return elementwise_loss(bce_elem, pred, targets, per_sample, mean);
+}
+
+nnb_status nnb_bce_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)
+{
+    nnb_status st = check_elementwise_backward(pred, targets, dinputs);
+    if (st != NNB_OK) {
+        return st;
+    }
+    /* The book: -(y_true / clipped - (1 - y_true) / (1 - clipped)) / outputs, then / samples (float32). */
+    float outputs = (float)pred->cols;
+    float samples = (float)pred->rows;
+    size_t n = pred->rows * pred->cols;
+    for (size_t i = 0; i < n; ++i) {
+        float c = clip(pred->data[i]);
+        float t = targets->data[i];
+        dinputs->data[i] = -(t / c - (1.0f - t) / (1.0f - c)) / outputs / samples;
+    }
+    return NNB_OK;
+}
+
+static float mse_elem(float p, float t)
+{
+    float d = t - p;
+    return d * d;
+}
+
+nnb_status nnb_mse(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
+{
+    return elementwise_loss(mse_elem, pred, targets, per_sample, mean);
+}
+
+nnb_status nnb_mse_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)
+{
+    nnb_status st = check_elementwise_backward(pred, targets, dinputs);
+    if (st != NNB_OK) {
+        return st;
+    }
+    /* The book: -2 * (y_true - dvalues) / outputs, then / samples (float32). */
+    float outputs = (float)pred->cols;
+    float samples = (float)pred->rows;
+    size_t n = pred->rows * pred->cols;
+    for (size_t i = 0; i < n; ++i) {
+        dinputs->data[i] = -2.0f * (targets->data[i] - pred->data[i]) / outputs / samples;
+    }
+    return NNB_OK;
+}
+
+static float mae_elem(float p, float t)
+{
+    return fabsf(t - p);
+}
+
+nnb_status nnb_mae(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
+{
+    return elementwise_loss(mae_elem, pred, targets, per_sample, mean);
+}
+
+nnb_status nnb_mae_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)
+{
+    nnb_status st = check_elementwise_backward(pred, targets, dinputs);
+    if (st != NNB_OK) {
+        return st;
+    }
+    /* d|t - p| / dp = -sign(t - p) (np.sign: 0 at 0), divided by outputs, then by samples (float32). */
+    float outputs = (float)pred->cols;
+    float samples = (float)pred->rows;
+    size_t n = pred->rows * pred->cols;
+    for (size_t i = 0; i < n; ++i) {
+        float d = targets->data[i] - pred->data[i];
+        float s = d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : 0.0f);
+        dinputs->data[i] = -s / outputs / samples;
+    }
+    return NNB_OK;
+}
