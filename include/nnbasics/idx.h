@@ -1,0 +1,130 @@
+/*
+ * idx.h - reading image/label data sets in the IDX format used by MNIST and Fashion-MNIST (chapter 19).
+ *
+ * An IDX file is big-endian: a 4-byte magic 0x00 0x00 <type> <ndim>, then ndim 32-bit sizes, then the
+ * elements. This module accepts the two layouts of the MNIST family, with unsigned-byte elements:
+ *   images  magic 0x00000803: count x rows x cols bytes, one image after the other, row by row;
+ *   labels  magic 0x00000801: count bytes, one class index per image.
+ * A file (or buffer) may be stored plain or gzip-compressed (recognised by its first two bytes 1f 8b);
+ * gzip needs the library to be built with zlib (NNB_ERR_UNSUPPORTED otherwise).
+ *
+ * Everything is validated before a byte reaches a tensor: the magic, the number of dimensions, non-zero
+ * sizes, the exact length (a short buffer is truncated, a longer one has trailing garbage: both are
+ * NNB_ERR_FORMAT), size products (NNB_ERR_OVERFLOW), the decompressed size (at most NNB_IDX_MAX_BYTES),
+ * and that the image and label files hold the same number of items.
+ *
+ * Preprocessing is the book's: each pixel p becomes the float32 (p - 127.5f) / 127.5f, so 0 -> -1 and
+ * 255 -> 1, and each image is flattened row by row into rows * cols features. A set of count images is a
+ * count x (rows * cols) tensor; the labels are uint32.
+ *
+ * All memory comes from the library allocator (alloc.h), including zlib's. On failure the out-parameter
+ * is untouched, and nothing leaks. Distinct sets may be used from different threads; the read-only
+ * accessors of one set may be called concurrently.
+ */
+#ifndef NNB_IDX_H
+#define NNB_IDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnbasics/export.h"
+#include "nnbasics/rng.h"
+#include "nnbasics/status.h"
+#include "nnbasics/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The IDX magic numbers (read big-endian from the first four bytes). */
+#define NNB_IDX_MAGIC_IMAGES 0x00000803u
+#define NNB_IDX_MAGIC_LABELS 0x00000801u
+
+/* Largest accepted file content in bytes, after decompression (1 GiB; Fashion-MNIST's largest is 47 MB). */
+#define NNB_IDX_MAX_BYTES ((size_t)1 << 30)
+
+/* The Fashion-MNIST files' directory when the caller gives none (where the Debian package installs them). */
+#define NNB_FASHION_MNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
+
+/* Number of Fashion-MNIST classes, and the image side in pixels. */
+#define NNB_FASHION_MNIST_CLASSES 10
+#define NNB_FASHION_MNIST_SIDE 28
+
+/* A labelled image set: images (count x features) and one label per image. Opaque. */
+typedef struct nnb_idx_set nnb_idx_set;
+
+/*
+ * Parses an image buffer and a label buffer (each plain IDX or gzip-compressed IDX) into a new set.
+ * Suited to fuzzing: any bytes give either a set or a status, never a crash.
+ * out: receives the set (owned by the caller; release with nnb_idx_set_destroy). Untouched on failure.
+ * images, images_size: the image file's bytes (borrowed, only read). labels, labels_size: likewise.
+ * Returns NNB_ERR_NULL (out, images or labels NULL), NNB_ERR_FORMAT (wrong magic, wrong dimensions, a size
+ * of 0, truncated or trailing bytes, corrupt gzip, counts that differ, content above NNB_IDX_MAX_BYTES),
+ * NNB_ERR_OVERFLOW (the sizes' product overflows size_t), NNB_ERR_UNSUPPORTED (gzip without zlib),
+ * NNB_ERR_NOMEM. Reentrant.
+ */
+NNB_API nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size_t images_size, const void *labels,
+                                     size_t labels_size);
+
+/*
+ * Reads an image file and a label file (plain or .gz, recognised by content, not by name) into a new set.
+ * Returns the statuses of nnb_idx_set_parse, and NNB_ERR_IO when a file cannot be opened or read.
+ */
+NNB_API nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, const char *labels_path);
+
+/* Which half of Fashion-MNIST to load. */
+typedef enum nnb_fashion_split {
+    NNB_FASHION_TRAIN = 0, /* train-images-idx3-ubyte, train-labels-idx1-ubyte: 60000 images */
+    NNB_FASHION_TEST = 1   /* t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte: 10000 images */
+} nnb_fashion_split;
+
+/*
+ * Loads one split of Fashion-MNIST from `dir` (NULL: NNB_FASHION_MNIST_DEFAULT_DIR). For each file the
+ * plain name is tried first, then the name with ".gz". Beyond nnb_idx_set_load's checks, the images must be
+ * 28 x 28 and every label below 10 (NNB_ERR_FORMAT otherwise).
+ * Returns NNB_ERR_NULL (out), NNB_ERR_ARGUMENT (unknown split), NNB_ERR_IO (a file is missing or
+ * unreadable), and the statuses of nnb_idx_set_parse.
+ */
+NNB_API nnb_status nnb_fashion_mnist_load(nnb_idx_set **out, const char *dir, nnb_fashion_split split);
+
+/*
+ * The English name of Fashion-MNIST class `index` (0 "T-shirt/top", 1 "Trouser", 2 "Pullover", 3 "Dress",
+ * 4 "Coat", 5 "Sandal", 6 "Shirt", 7 "Sneaker", 8 "Bag", 9 "Ankle boot"). A static string; NULL when index
+ * is 10 or more.
+ */
+NNB_API const char *nnb_fashion_mnist_class_name(size_t index);
+
+/* Releases a set and everything it owns. NULL is ignored. */
+NNB_API void nnb_idx_set_destroy(nnb_idx_set *set);
+
+/* Number of images (= labels) in the set; 0 for NULL. */
+NNB_API size_t nnb_idx_set_count(const nnb_idx_set *set);
+
+/* Height and width of each image in pixels; 0 for NULL. Features per image = rows * cols. */
+NNB_API size_t nnb_idx_set_image_rows(const nnb_idx_set *set);
+NNB_API size_t nnb_idx_set_image_cols(const nnb_idx_set *set);
+
+/* One more than the largest label in the set (the number of classes it implies); 0 for NULL. */
+NNB_API size_t nnb_idx_set_num_classes(const nnb_idx_set *set);
+
+/*
+ * The preprocessed images, count x (rows * cols), borrowed: valid until the set is destroyed. NULL for a
+ * NULL set. The caller must not resize it.
+ */
+NNB_API const nnb_tensor *nnb_idx_set_images(const nnb_idx_set *set);
+
+/* The labels, count entries, borrowed like the images. NULL for a NULL set. */
+NNB_API const uint32_t *nnb_idx_set_labels(const nnb_idx_set *set);
+
+/*
+ * Shuffles the set in place: images and labels are permuted together by a Fisher-Yates pass drawing
+ * nnb_rng_below from `rng` (count - 1 draws). Returns NNB_ERR_NULL, NNB_ERR_NOMEM (the one-row scratch
+ * buffer: the set is then unchanged). Needs exclusive access to the set.
+ */
+NNB_API nnb_status nnb_idx_set_shuffle(nnb_idx_set *set, nnb_rng *rng);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNB_IDX_H */

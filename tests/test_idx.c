@@ -1,0 +1,600 @@
+/*
+ * IDX reader: valid plain and gzip sets with hand-computed pixels, every truncation, wrong magic numbers,
+ * mismatched counts, overflowing and absurd sizes, trailing garbage, file and Fashion-MNIST entry points,
+ * shuffling, and an allocation-failure sweep. Files are written into a fresh temporary directory.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "test_support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The library links zlib publicly when it was found, so its header is visible exactly then. */
+#if defined(__has_include)
+#if __has_include(<zlib.h>)
+#define NNB_TEST_WITH_ZLIB 1
+#include <zlib.h>
+#endif
+#endif
+
+/* ---- building IDX bytes ---- */
+
+typedef struct bytes {
+    unsigned char data[4096];
+    size_t size;
+} bytes;
+
+static void put_be32(bytes *b, uint32_t v)
+{
+    b->data[b->size++] = (unsigned char)(v >> 24);
+    b->data[b->size++] = (unsigned char)(v >> 16);
+    b->data[b->size++] = (unsigned char)(v >> 8);
+    b->data[b->size++] = (unsigned char)v;
+}
+
+static void put_bytes(bytes *b, const unsigned char *p, size_t n)
+{
+    memcpy(b->data + b->size, p, n);
+    b->size += n;
+}
+
+/* Three 2 x 2 images, labels 0, 2, 1. */
+static const unsigned char k_pixels[12] = {0, 255, 127, 128, 51, 204, 0, 0, 255, 255, 255, 255};
+static const unsigned char k_labels[3] = {0, 2, 1};
+
+static bytes make_images(uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols, const unsigned char *px,
+                         size_t npx)
+{
+    bytes b;
+    b.size = 0;
+    put_be32(&b, magic);
+    put_be32(&b, n);
+    put_be32(&b, rows);
+    put_be32(&b, cols);
+    put_bytes(&b, px, npx);
+    return b;
+}
+
+static bytes make_labels(uint32_t magic, uint32_t n, const unsigned char *lab, size_t nlab)
+{
+    bytes b;
+    b.size = 0;
+    put_be32(&b, magic);
+    put_be32(&b, n);
+    put_bytes(&b, lab, nlab);
+    return b;
+}
+
+static bytes valid_images(void)
+{
+    return make_images(NNB_IDX_MAGIC_IMAGES, 3, 2, 2, k_pixels, sizeof k_pixels);
+}
+
+static bytes valid_labels(void)
+{
+    return make_labels(NNB_IDX_MAGIC_LABELS, 3, k_labels, sizeof k_labels);
+}
+
+static nnb_status parse(const bytes *img, const bytes *lab, nnb_idx_set **out)
+{
+    return nnb_idx_set_parse(out, img->data, img->size, lab->data, lab->size);
+}
+
+/* ---- files ---- */
+
+static char g_dir[256];
+
+static void make_temp_dir(void)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(g_dir, sizeof g_dir, "%s/nnb_test_idx_XXXXXX", base != NULL ? base : "/tmp");
+    assert_non_null(mkdtemp(g_dir));
+}
+
+static void path_in_dir(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", g_dir, name);
+}
+
+static void write_file(const char *name, const void *data, size_t size)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void remove_file(const char *name)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, name);
+    (void)remove(path);
+}
+
+#if defined(NNB_TEST_WITH_ZLIB)
+/* Writes data gzip-compressed; with append, adds another gzip member to the file. */
+static void write_gz(const char *name, const void *data, size_t size, int append)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, name);
+    gzFile g = gzopen(path, append ? "ab" : "wb");
+    assert_non_null(g);
+    assert_int_equal(gzwrite(g, data, (unsigned)size), (int)size);
+    assert_int_equal(gzclose(g), Z_OK);
+}
+
+static bytes read_back(const char *name)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    bytes b;
+    b.size = fread(b.data, 1, sizeof b.data, f);
+    fclose(f);
+    return b;
+}
+#endif
+
+/* ---- checks ---- */
+
+static void check_valid_set(const nnb_idx_set *set)
+{
+    assert_int_equal(nnb_idx_set_count(set), 3);
+    assert_int_equal(nnb_idx_set_image_rows(set), 2);
+    assert_int_equal(nnb_idx_set_image_cols(set), 2);
+    assert_int_equal(nnb_idx_set_num_classes(set), 3);
+    const nnb_tensor *X = nnb_idx_set_images(set);
+    assert_int_equal(nnb_tensor_rows(X), 3);
+    assert_int_equal(nnb_tensor_cols(X), 4);
+    /* (p - 127.5) / 127.5 by hand: 0 -> -1, 255 -> 1, 127 -> -1/255, 128 -> 1/255, 51 -> -0.6, 204 -> 0.6. */
+    const double expected[12] = {-1.0, 1.0, -1.0 / 255.0, 1.0 / 255.0, -0.6, 0.6, -1.0, -1.0, 1.0, 1.0, 1.0, 1.0};
+    const float *x = nnb_tensor_cdata(X);
+    for (size_t i = 0; i < 12; ++i) {
+        assert_close(x[i], expected[i], 1e-6, 1e-7);
+    }
+    /* The endpoints are exact. */
+    assert_true(x[0] == -1.0f);
+    assert_true(x[1] == 1.0f);
+    const uint32_t *y = nnb_idx_set_labels(set);
+    assert_int_equal(y[0], 0);
+    assert_int_equal(y[1], 2);
+    assert_int_equal(y[2], 1);
+}
+
+/* ---- tests ---- */
+
+static void test_idx_parse_valid_plain_matches_hand_computed(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    nnb_idx_set *set = NULL;
+    assert_ok(parse(&img, &lab, &set));
+    check_valid_set(set);
+    nnb_idx_set_destroy(set);
+    nnb_idx_set_destroy(NULL);
+}
+
+static void test_idx_rejects_null_arguments(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    nnb_idx_set *set = NULL;
+    assert_status(nnb_idx_set_parse(NULL, img.data, img.size, lab.data, lab.size), NNB_ERR_NULL);
+    assert_status(nnb_idx_set_parse(&set, NULL, img.size, lab.data, lab.size), NNB_ERR_NULL);
+    assert_status(nnb_idx_set_parse(&set, img.data, img.size, NULL, lab.size), NNB_ERR_NULL);
+    assert_status(nnb_idx_set_load(NULL, "a", "b"), NNB_ERR_NULL);
+    assert_status(nnb_idx_set_load(&set, NULL, "b"), NNB_ERR_NULL);
+    assert_status(nnb_idx_set_load(&set, "a", NULL), NNB_ERR_NULL);
+    assert_status(nnb_fashion_mnist_load(NULL, NULL, NNB_FASHION_TEST), NNB_ERR_NULL);
+    assert_status(nnb_fashion_mnist_load(&set, g_dir, (nnb_fashion_split)7), NNB_ERR_ARGUMENT);
+    assert_null(set);
+    assert_status(nnb_idx_set_shuffle(NULL, NULL), NNB_ERR_NULL);
+    assert_int_equal(nnb_idx_set_count(NULL), 0);
+    assert_int_equal(nnb_idx_set_image_rows(NULL), 0);
+    assert_int_equal(nnb_idx_set_image_cols(NULL), 0);
+    assert_int_equal(nnb_idx_set_num_classes(NULL), 0);
+    assert_null(nnb_idx_set_images(NULL));
+    assert_null(nnb_idx_set_labels(NULL));
+}
+
+static void test_idx_rejects_every_truncation(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    nnb_idx_set *set = (nnb_idx_set *)&set; /* sentinel: must stay untouched */
+    nnb_idx_set *const sentinel = set;
+    for (size_t len = 0; len < img.size; ++len) {
+        assert_status(nnb_idx_set_parse(&set, img.data, len, lab.data, lab.size), NNB_ERR_FORMAT);
+        assert_ptr_equal(set, sentinel);
+    }
+    for (size_t len = 0; len < lab.size; ++len) {
+        assert_status(nnb_idx_set_parse(&set, img.data, img.size, lab.data, len), NNB_ERR_FORMAT);
+        assert_ptr_equal(set, sentinel);
+    }
+}
+
+static void test_idx_rejects_trailing_garbage(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    nnb_idx_set *set = NULL;
+    img.data[img.size++] = 0;
+    assert_status(parse(&img, &lab, &set), NNB_ERR_FORMAT);
+    img = valid_images();
+    lab.data[lab.size++] = 7;
+    assert_status(parse(&img, &lab, &set), NNB_ERR_FORMAT);
+    assert_null(set);
+}
+
+static void test_idx_rejects_wrong_magic(void **state)
+{
+    (void)state;
+    const uint32_t bad[] = {0x00000802u, 0x00000903u, 0x01000803u, 0x00000801u, 0x08030000u, 0u};
+    bytes lab = valid_labels();
+    nnb_idx_set *set = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        bytes img = make_images(bad[i], 3, 2, 2, k_pixels, sizeof k_pixels);
+        assert_status(parse(&img, &lab, &set), NNB_ERR_FORMAT);
+    }
+    /* Labels with the image magic, and images given where labels are expected. */
+    bytes img = valid_images();
+    bytes lab_bad = make_labels(NNB_IDX_MAGIC_IMAGES, 3, k_labels, sizeof k_labels);
+    assert_status(parse(&img, &lab_bad, &set), NNB_ERR_FORMAT);
+    assert_status(parse(&lab, &img, &set), NNB_ERR_FORMAT);
+    assert_null(set);
+}
+
+static void test_idx_rejects_mismatched_counts_and_zero_sizes(void **state)
+{
+    (void)state;
+    nnb_idx_set *set = NULL;
+    bytes img = valid_images();
+    bytes lab2 = make_labels(NNB_IDX_MAGIC_LABELS, 2, k_labels, 2);
+    assert_status(parse(&img, &lab2, &set), NNB_ERR_FORMAT);
+    bytes img2 = make_images(NNB_IDX_MAGIC_IMAGES, 2, 2, 2, k_pixels, 8);
+    bytes lab = valid_labels();
+    assert_status(parse(&img2, &lab, &set), NNB_ERR_FORMAT);
+    /* Zero counts or sides. */
+    bytes img0 = make_images(NNB_IDX_MAGIC_IMAGES, 0, 2, 2, k_pixels, 0);
+    bytes lab0 = make_labels(NNB_IDX_MAGIC_LABELS, 0, k_labels, 0);
+    assert_status(parse(&img0, &lab0, &set), NNB_ERR_FORMAT);
+    bytes img_r0 = make_images(NNB_IDX_MAGIC_IMAGES, 3, 0, 2, k_pixels, 0);
+    assert_status(parse(&img_r0, &lab, &set), NNB_ERR_FORMAT);
+    bytes img_c0 = make_images(NNB_IDX_MAGIC_IMAGES, 3, 2, 0, k_pixels, 0);
+    assert_status(parse(&img_c0, &lab, &set), NNB_ERR_FORMAT);
+    assert_null(set);
+}
+
+static void test_idx_rejects_overflowing_and_absurd_sizes(void **state)
+{
+    (void)state;
+    nnb_idx_set *set = NULL;
+    bytes lab = valid_labels();
+    /* 2^32-1 cubed overflows a 64-bit size_t. */
+    bytes img = make_images(NNB_IDX_MAGIC_IMAGES, 0xffffffffu, 0xffffffffu, 0xffffffffu, k_pixels, 12);
+    assert_status(parse(&img, &lab, &set), NNB_ERR_OVERFLOW);
+    /* Large but representable: the header promises far more bytes than are present. */
+    bytes big = make_images(NNB_IDX_MAGIC_IMAGES, 3, 0x10000u, 0x10000u, k_pixels, 12);
+    assert_status(parse(&big, &lab, &set), NNB_ERR_FORMAT);
+    bytes huge_lab = make_labels(NNB_IDX_MAGIC_LABELS, 0xffffffffu, k_labels, 3);
+    bytes img_ok = valid_images();
+    assert_status(parse(&img_ok, &huge_lab, &set), NNB_ERR_FORMAT);
+    assert_null(set);
+}
+
+static void test_idx_load_files_and_report_io_errors(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    write_file("img.idx", img.data, img.size);
+    write_file("lab.idx", lab.data, lab.size);
+    write_file("empty.idx", "", 0);
+    char pi[512], pl[512], pm[512], pe[512];
+    path_in_dir(pi, sizeof pi, "img.idx");
+    path_in_dir(pl, sizeof pl, "lab.idx");
+    path_in_dir(pm, sizeof pm, "missing.idx");
+    path_in_dir(pe, sizeof pe, "empty.idx");
+    nnb_idx_set *set = NULL;
+    assert_ok(nnb_idx_set_load(&set, pi, pl));
+    check_valid_set(set);
+    nnb_idx_set_destroy(set);
+    set = NULL;
+    assert_status(nnb_idx_set_load(&set, pm, pl), NNB_ERR_IO);
+    assert_status(nnb_idx_set_load(&set, pi, pm), NNB_ERR_IO);
+    assert_status(nnb_idx_set_load(&set, pi, pe), NNB_ERR_FORMAT);
+    assert_status(nnb_idx_set_load(&set, g_dir, pl), NNB_ERR_IO); /* a directory is not a file */
+    assert_null(set);
+    remove_file("img.idx");
+    remove_file("lab.idx");
+    remove_file("empty.idx");
+}
+
+#if defined(NNB_TEST_WITH_ZLIB)
+static void test_idx_gzip_files_and_buffers(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    write_gz("img.gz", img.data, img.size, 0);
+    write_gz("lab.gz", lab.data, lab.size, 0);
+    char pi[512], pl[512];
+    path_in_dir(pi, sizeof pi, "img.gz");
+    path_in_dir(pl, sizeof pl, "lab.gz");
+    nnb_idx_set *set = NULL;
+    assert_ok(nnb_idx_set_load(&set, pi, pl));
+    check_valid_set(set);
+    nnb_idx_set_destroy(set);
+    set = NULL;
+
+    /* Mixed: gzip images, plain labels, from memory. */
+    bytes gimg = read_back("img.gz");
+    assert_ok(parse(&gimg, &lab, &set));
+    check_valid_set(set);
+    nnb_idx_set_destroy(set);
+    set = NULL;
+
+    /* Every truncation of the compressed file fails cleanly. */
+    for (size_t len = 0; len < gimg.size; ++len) {
+        assert_status(nnb_idx_set_parse(&set, gimg.data, len, lab.data, lab.size), NNB_ERR_FORMAT);
+    }
+    /* Garbage after the gzip member. */
+    bytes trailing = gimg;
+    trailing.data[trailing.size++] = 'x';
+    assert_status(parse(&trailing, &lab, &set), NNB_ERR_FORMAT);
+    /* A corrupted deflate stream (flip a bit in the middle) or a wrong CRC. */
+    size_t flips_failed = 0;
+    for (size_t i = 10; i < gimg.size; ++i) {
+        bytes flipped = gimg;
+        flipped.data[i] ^= 0x55;
+        nnb_status st = parse(&flipped, &lab, &set);
+        if (st == NNB_OK) {
+            nnb_idx_set_destroy(set); /* a flip in the length hint may still decode */
+            set = NULL;
+        } else {
+            ++flips_failed;
+        }
+    }
+    assert_true(flips_failed > 0);
+    assert_null(set);
+
+    /* Two concatenated members make one valid stream: split the image bytes in two. */
+    write_gz("two.gz", img.data, 9, 0);
+    write_gz("two.gz", img.data + 9, img.size - 9, 1);
+    char pt[512];
+    path_in_dir(pt, sizeof pt, "two.gz");
+    assert_ok(nnb_idx_set_load(&set, pt, pl));
+    check_valid_set(set);
+    nnb_idx_set_destroy(set);
+    remove_file("img.gz");
+    remove_file("lab.gz");
+    remove_file("two.gz");
+}
+#else
+static void test_idx_gzip_files_and_buffers(void **state)
+{
+    (void)state;
+    const unsigned char gz[20] = {0x1f, 0x8b, 8, 0};
+    bytes lab = valid_labels();
+    nnb_idx_set *set = NULL;
+    assert_status(nnb_idx_set_parse(&set, gz, sizeof gz, lab.data, lab.size), NNB_ERR_UNSUPPORTED);
+}
+#endif
+
+/* A 28 x 28 set of `n` images whose first pixel is 25 * label. */
+static void write_fashion_files(const char *images_name, const char *labels_name, uint32_t n,
+                                unsigned char max_label, uint32_t side)
+{
+    static unsigned char px[4 * 28 * 28];
+    unsigned char lab[4];
+    memset(px, 0, sizeof px);
+    for (uint32_t i = 0; i < n; ++i) {
+        lab[i] = (unsigned char)(i % ((unsigned)max_label + 1u));
+        if (i == n - 1) {
+            lab[i] = max_label;
+        }
+        px[(size_t)i * side * side] = (unsigned char)(25 * lab[i]);
+    }
+    bytes im = make_images(NNB_IDX_MAGIC_IMAGES, n, side, side, px, (size_t)n * side * side);
+    bytes lb = make_labels(NNB_IDX_MAGIC_LABELS, n, lab, n);
+    write_file(images_name, im.data, im.size);
+    write_file(labels_name, lb.data, lb.size);
+}
+
+static void test_fashion_mnist_load_from_directory(void **state)
+{
+    (void)state;
+    nnb_idx_set *set = NULL;
+    /* Nothing there yet. */
+    assert_status(nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TEST), NNB_ERR_IO);
+
+    write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 9, 28);
+    assert_ok(nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TEST));
+    assert_int_equal(nnb_idx_set_count(set), 4);
+    assert_int_equal(nnb_tensor_cols(nnb_idx_set_images(set)), 784);
+    assert_int_equal(nnb_idx_set_labels(set)[3], 9);
+    nnb_idx_set_destroy(set);
+    set = NULL;
+    /* The train split is still missing. */
+    assert_status(nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TRAIN), NNB_ERR_IO);
+
+    /* A label of 10 is not Fashion-MNIST; nor are 27 x 27 images. */
+    write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 10, 28);
+    assert_status(nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TEST), NNB_ERR_FORMAT);
+    write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 9, 27);
+    assert_status(nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TEST), NNB_ERR_FORMAT);
+    assert_null(set);
+    remove_file("t10k-images-idx3-ubyte");
+    remove_file("t10k-labels-idx1-ubyte");
+
+#if defined(NNB_TEST_WITH_ZLIB)
+    /* The .gz names are found when the plain ones are absent. */
+    write_fashion_files("train-images-idx3-ubyte.raw", "train-labels-idx1-ubyte.raw", 3, 2, 28);
+    bytes im = {{0}, 0};
+    char path[512];
+    path_in_dir(path, sizeof path, "train-images-idx3-ubyte.raw");
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static unsigned char big[16 + 3 * 784];
+    size_t n = fread(big, 1, sizeof big, f);
+    fclose(f);
+    assert_int_equal(n, sizeof big);
+    write_gz("train-images-idx3-ubyte.gz", big, n, 0);
+    im = read_back("train-labels-idx1-ubyte.raw");
+    write_gz("train-labels-idx1-ubyte.gz", im.data, im.size, 0);
+    assert_ok(nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TRAIN));
+    assert_int_equal(nnb_idx_set_count(set), 3);
+    assert_int_equal(nnb_idx_set_num_classes(set), 3);
+    nnb_idx_set_destroy(set);
+    remove_file("train-images-idx3-ubyte.raw");
+    remove_file("train-labels-idx1-ubyte.raw");
+    remove_file("train-images-idx3-ubyte.gz");
+    remove_file("train-labels-idx1-ubyte.gz");
+#endif
+}
+
+static void test_fashion_mnist_class_names(void **state)
+{
+    (void)state;
+    const char *expected[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    for (size_t i = 0; i < 10; ++i) {
+        assert_string_equal(nnb_fashion_mnist_class_name(i), expected[i]);
+    }
+    assert_null(nnb_fashion_mnist_class_name(10));
+    assert_null(nnb_fashion_mnist_class_name((size_t)-1));
+}
+
+static void test_idx_shuffle_keeps_images_with_their_labels(void **state)
+{
+    (void)state;
+    unsigned char px[20 * 4];
+    unsigned char lab[20];
+    for (unsigned i = 0; i < 20; ++i) {
+        lab[i] = (unsigned char)i;
+        for (unsigned k = 0; k < 4; ++k) {
+            px[i * 4 + k] = (unsigned char)(10 * i + k);
+        }
+    }
+    bytes img = make_images(NNB_IDX_MAGIC_IMAGES, 20, 2, 2, px, sizeof px);
+    bytes lb = make_labels(NNB_IDX_MAGIC_LABELS, 20, lab, sizeof lab);
+    nnb_idx_set *set = NULL;
+    nnb_rng *rng = NULL;
+    assert_ok(parse(&img, &lb, &set));
+    assert_ok(nnb_rng_create(&rng, 0));
+    assert_status(nnb_idx_set_shuffle(set, NULL), NNB_ERR_NULL);
+    assert_ok(nnb_idx_set_shuffle(set, rng));
+    const uint32_t *y = nnb_idx_set_labels(set);
+    const float *x = nnb_tensor_cdata(nnb_idx_set_images(set));
+    int seen[20] = {0};
+    size_t moved = 0;
+    for (size_t i = 0; i < 20; ++i) {
+        assert_true(y[i] < 20);
+        seen[y[i]]++;
+        moved += y[i] != i;
+        for (unsigned k = 0; k < 4; ++k) {
+            float p = (float)(10 * y[i] + k);
+            assert_true(x[i * 4 + k] == (p - 127.5f) / 127.5f);
+        }
+    }
+    for (size_t i = 0; i < 20; ++i) {
+        assert_int_equal(seen[i], 1);
+    }
+    assert_true(moved > 0);
+    /* Out of memory: the set is unchanged. */
+    uint32_t before[20];
+    memcpy(before, y, sizeof before);
+    nnb_test_fail_allocation(1);
+    assert_status(nnb_idx_set_shuffle(set, rng), NNB_ERR_NOMEM);
+    nnb_test_fail_allocation(0);
+    assert_memory_equal(before, y, sizeof before);
+    nnb_rng_destroy(rng);
+    nnb_idx_set_destroy(set);
+}
+
+static void test_idx_out_of_memory_sweep_leaks_nothing(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+#if defined(NNB_TEST_WITH_ZLIB)
+    write_gz("oom.gz", img.data, img.size, 0);
+    img = read_back("oom.gz");
+    remove_file("oom.gz");
+#endif
+    size_t live = nnb_test_live_blocks();
+    int succeeded = 0;
+    for (size_t n = 1; n < 64 && !succeeded; ++n) {
+        nnb_idx_set *set = NULL;
+        nnb_test_fail_allocation(n);
+        nnb_status st = parse(&img, &lab, &set);
+        nnb_test_fail_allocation(0);
+        if (st == NNB_OK) {
+            check_valid_set(set);
+            nnb_idx_set_destroy(set);
+            succeeded = 1;
+        } else {
+            assert_int_equal(st, NNB_ERR_NOMEM);
+            assert_null(set);
+        }
+        assert_int_equal(nnb_test_live_blocks(), live);
+    }
+    assert_true(succeeded);
+}
+
+static void test_idx_real_fashion_mnist_when_installed(void **state)
+{
+    (void)state;
+    struct stat sb;
+    if (stat(NNB_FASHION_MNIST_DEFAULT_DIR, &sb) != 0) {
+        skip();
+    }
+    nnb_idx_set *set = NULL;
+    assert_ok(nnb_fashion_mnist_load(&set, NULL, NNB_FASHION_TEST));
+    assert_int_equal(nnb_idx_set_count(set), 10000);
+    assert_int_equal(nnb_idx_set_image_rows(set), 28);
+    assert_int_equal(nnb_idx_set_num_classes(set), 10);
+    assert_int_equal(nnb_idx_set_labels(set)[0], 9); /* the first test image is an ankle boot */
+    const float *x = nnb_tensor_cdata(nnb_idx_set_images(set));
+    for (size_t i = 0; i < 784; ++i) {
+        assert_true(x[i] >= -1.0f && x[i] <= 1.0f);
+    }
+    nnb_idx_set_destroy(set);
+}
+
+static int group_setup(void **state)
+{
+    make_temp_dir();
+    return nnb_test_setup_allocator(state);
+}
+
+static int group_teardown(void **state)
+{
+    (void)rmdir(g_dir);
+    return nnb_test_teardown_allocator(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idx_parse_valid_plain_matches_hand_computed),
+        cmocka_unit_test(test_idx_rejects_null_arguments),
+        cmocka_unit_test(test_idx_rejects_every_truncation),
+        cmocka_unit_test(test_idx_rejects_trailing_garbage),
+        cmocka_unit_test(test_idx_rejects_wrong_magic),
+        cmocka_unit_test(test_idx_rejects_mismatched_counts_and_zero_sizes),
+        cmocka_unit_test(test_idx_rejects_overflowing_and_absurd_sizes),
+        cmocka_unit_test(test_idx_load_files_and_report_io_errors),
+        cmocka_unit_test(test_idx_gzip_files_and_buffers),
+        cmocka_unit_test(test_fashion_mnist_load_from_directory),
+        cmocka_unit_test(test_fashion_mnist_class_names),
+        cmocka_unit_test(test_idx_shuffle_keeps_images_with_their_labels),
+        cmocka_unit_test(test_idx_out_of_memory_sweep_leaks_nothing),
+        cmocka_unit_test(test_idx_real_fashion_mnist_when_installed),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
