@@ -19,5 +19,6 @@
 #include "nnbasics/metrics.h"
 #include "nnbasics/optimizer.h"
 #include "nnbasics/model.h"
+#include "nnbasics/idx.h"
 
 #endif /* NNB_NNBASICS_H */
