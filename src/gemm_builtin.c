@@ -39,8 +39,66 @@
 /* ---- portable kernel ---------------------------------------------------------------------------------- */
 
 #define GEN_MR 4
-#define GEN_NR 16
+#define GEN_NR 8
 
+/* C += alpha * acc (+ beta * C) for the first m rows and n columns of a GEN_MR x GEN_NR tile. */
+static void store_generic(const float acc[GEN_MR][GEN_NR], float *c, size_t ldc, float alpha, float beta,
+                          size_t m, size_t n)
+{
+    for (size_t r = 0; r < m; ++r) {
+        float *crow = c + r * ldc;
+        if (beta != 0.0f) {
+            for (size_t j = 0; j < n; ++j) {
+                crow[j] = alpha * acc[r][j] + beta * crow[j];
+            }
+        } else {
+            for (size_t j = 0; j < n; ++j) {
+                crow[j] = alpha * acc[r][j];
+            }
+        }
+    }
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+/* Four-float vectors of the compiler's generic vector extension (SSE2, NEON, or scalar code elsewhere); the
+ * accumulators are spelt out so that the compiler keeps them in registers and vectorises along j. */
+typedef float v4f __attribute__((vector_size(16)));
+
+static void ukr_generic(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c, size_t ldc,
+                        float alpha, float beta, size_t m, size_t n)
+{
+    v4f c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
+    for (size_t p = 0; p < k; ++p) {
+        v4f b0, b1;
+        memcpy(&b0, b, sizeof b0);
+        memcpy(&b1, b + 4, sizeof b1);
+        v4f a0 = {a[0], a[0], a[0], a[0]};
+        v4f a1 = {a[rsa], a[rsa], a[rsa], a[rsa]};
+        v4f a2 = {a[2 * rsa], a[2 * rsa], a[2 * rsa], a[2 * rsa]};
+        v4f a3 = {a[3 * rsa], a[3 * rsa], a[3 * rsa], a[3 * rsa]};
+        c00 += a0 * b0;
+        c01 += a0 * b1;
+        c10 += a1 * b0;
+        c11 += a1 * b1;
+        c20 += a2 * b0;
+        c21 += a2 * b1;
+        c30 += a3 * b0;
+        c31 += a3 * b1;
+        a += csa;
+        b += GEN_NR;
+    }
+    float acc[GEN_MR][GEN_NR];
+    memcpy(&acc[0][0], &c00, sizeof c00);
+    memcpy(&acc[0][4], &c01, sizeof c01);
+    memcpy(&acc[1][0], &c10, sizeof c10);
+    memcpy(&acc[1][4], &c11, sizeof c11);
+    memcpy(&acc[2][0], &c20, sizeof c20);
+    memcpy(&acc[2][4], &c21, sizeof c21);
+    memcpy(&acc[3][0], &c30, sizeof c30);
+    memcpy(&acc[3][4], &c31, sizeof c31);
+    store_generic((const float(*)[GEN_NR])acc, c, ldc, alpha, beta, m, n);
+}
+#else
 static void ukr_generic(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c, size_t ldc,
                         float alpha, float beta, size_t m, size_t n)
 {
@@ -56,21 +114,11 @@ static void ukr_generic(size_t k, const float *a, size_t rsa, size_t csa, const 
         a += csa;
         b += GEN_NR;
     }
-    for (size_t r = 0; r < m; ++r) {
-        float *crow = c + r * ldc;
-        if (beta != 0.0f) {
-            for (size_t j = 0; j < n; ++j) {
-                crow[j] = alpha * acc[r][j] + beta * crow[j];
-            }
-        } else {
-            for (size_t j = 0; j < n; ++j) {
-                crow[j] = alpha * acc[r][j];
-            }
-        }
-    }
+    store_generic((const float(*)[GEN_NR])acc, c, ldc, alpha, beta, m, n);
 }
+#endif
 
-static const nnb__gemm_kernel g_kernel_generic = {"generic", GEN_MR, GEN_NR, 128, 256, 2048, ukr_generic};
+static const nnb__gemm_kernel g_kernel_generic = {"generic", GEN_MR, GEN_NR, 128, 256, 2048, ukr_generic, NULL};
 
 /* ---- problem description and packing ------------------------------------------------------------------ */
 
@@ -99,6 +147,35 @@ static size_t round_up(size_t x, size_t to)
     return (x + to - 1u) / to * to;
 }
 
+/* Size of the blocks that split `total` into the fewest pieces of at most `limit`, as evenly as `align`
+ * (which divides `limit`) allows. */
+static size_t even_block(size_t total, size_t limit, size_t align)
+{
+    size_t pieces = (total + limit - 1u) / limit;
+    return min_size(round_up((total + pieces - 1u) / pieces, align), limit);
+}
+
+/* dst[p * dld + r] = src[r * ld + p] for r < rows, p < kc (the portable packing transpose). */
+static void transpose_c(size_t rows, size_t kc, const float *src, size_t ld, float *dst, size_t dld)
+{
+    size_t r = 0;
+    for (; r + 4u <= rows; r += 4u) {
+        const float *s0 = src + r * ld, *s1 = s0 + ld, *s2 = s1 + ld, *s3 = s2 + ld;
+        for (size_t p = 0; p < kc; ++p) {
+            float *d = dst + p * dld + r;
+            d[0] = s0[p];
+            d[1] = s1[p];
+            d[2] = s2[p];
+            d[3] = s3[p];
+        }
+    }
+    for (; r < rows; ++r) {
+        for (size_t p = 0; p < kc; ++p) {
+            dst[p * dld + r] = src[r * ld + p];
+        }
+    }
+}
+
 /* Packs rows [i0, i0 + mc) x k [p0, p0 + kc) of op(A) into MR-row panels (kc x MR each, zero padded). */
 static void pack_a(const gemm_problem *g, size_t i0, size_t mc, size_t p0, size_t kc, float *dst)
 {
@@ -107,12 +184,10 @@ static void pack_a(const gemm_problem *g, size_t i0, size_t mc, size_t p0, size_
         size_t mr = min_size(MR, mc - ip);
         if (g->ta == NNB_NO_TRANS) {
             const float *src = g->A + (i0 + ip) * g->lda + p0;
-            if (mr == MR) {
-                for (size_t p = 0; p < kc; ++p) {
-                    for (size_t r = 0; r < MR; ++r) {
-                        dst[p * MR + r] = src[r * g->lda + p];
-                    }
-                }
+            if (mr == MR && g->kd->transpose != NULL) {
+                g->kd->transpose(MR, kc, src, g->lda, dst, MR);
+            } else if (mr == MR) {
+                transpose_c(MR, kc, src, g->lda, dst, MR);
             } else {
                 for (size_t p = 0; p < kc; ++p) {
                     for (size_t r = 0; r < mr; ++r) {
@@ -152,11 +227,11 @@ static void pack_b(const gemm_problem *g, size_t p0, size_t kc, size_t j0, size_
             }
         } else {
             const float *src = g->B + (j0 + jp) * g->ldb + p0;
-            for (size_t j = 0; j < nr; ++j) {
-                for (size_t p = 0; p < kc; ++p) {
-                    dst[p * NR + j] = src[j * g->ldb + p];
-                }
+            size_t n4 = g->kd->transpose != NULL ? nr / 4u * 4u : 0u;
+            if (n4 > 0) {
+                g->kd->transpose(n4, kc, src, g->ldb, dst, NR);
             }
+            transpose_c(nr - n4, kc, src + n4 * g->ldb, g->ldb, dst + n4, NR);
             if (nr < NR) {
                 for (size_t p = 0; p < kc; ++p) {
                     for (size_t j = nr; j < NR; ++j) {
@@ -218,14 +293,16 @@ static void gemm_packed(const gemm_problem *g)
 {
     const nnb__gemm_kernel *kd = g->kd;
     const size_t MR = kd->mr, NR = kd->nr;
+    /* Equal blocks (no thin remainder block), within the kernel's limits. */
+    const size_t KC = even_block(g->K, kd->kc, 8u), MC = even_block(g->M, kd->mc, MR);
     for (size_t jc = 0; jc < g->N; jc += kd->nc) {
         size_t nc = min_size(kd->nc, g->N - jc);
-        for (size_t pc = 0; pc < g->K; pc += kd->kc) {
-            size_t kc = min_size(kd->kc, g->K - pc);
+        for (size_t pc = 0; pc < g->K; pc += KC) {
+            size_t kc = min_size(KC, g->K - pc);
             float beta = pc == 0 ? g->beta : 1.0f;
             pack_b(g, pc, kc, jc, nc, g->bp);
-            for (size_t ic = 0; ic < g->M; ic += kd->mc) {
-                size_t mc = min_size(kd->mc, g->M - ic);
+            for (size_t ic = 0; ic < g->M; ic += MC) {
+                size_t mc = min_size(MC, g->M - ic);
                 pack_a(g, ic, mc, pc, kc, g->ap);
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     size_t nr = min_size(NR, nc - jr);
@@ -269,7 +346,8 @@ static void gemm_run(const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose
     double flop = 2.0 * (double)M * (double)N * (double)K;
     int split_n = N >= M;
     size_t units = split_n ? (N + kd->nr - 1u) / kd->nr : (M + kd->mr - 1u) / kd->mr;
-    size_t parts = nnb_get_num_threads();
+    /* Small problems never ask for the thread count (resolving the default costs a system call). */
+    size_t parts = flop < 2.0 * THREAD_MIN_FLOP ? 1u : nnb_get_num_threads();
     parts = min_size(parts, MAX_PARTS);
     parts = min_size(parts, units);
     if (flop < THREAD_MIN_FLOP * (double)parts) {
