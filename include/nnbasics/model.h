@@ -241,7 +241,7 @@ typedef struct nnb_progress {
     float regularization_loss;  /* penalty of the parameters (0 for VALIDATION) */
     double accuracy;            /* by the model's accuracy kind (0 for NNB_ACCURACY_NONE) */
     double learning_rate;       /* the rate of the last update (nnb_optimizer_current_lr) */
-    double samples_per_second;  /* training throughput since the previous EPOCH report */
+    double samples_per_second;  /* EPOCH: training samples per second since the previous EPOCH report; else 0 */
 } nnb_progress;
 
 /* Progress callback. Return 0 to continue, non-zero to stop training after this report (train returns NNB_OK). */
