@@ -43,17 +43,25 @@ nnb_status nnb_set_num_threads(size_t n)
     return NNB_OK;
 }
 
-size_t nnb_get_num_threads(void)
+/* Number of online cores, asked once: sysconf costs microseconds, too much for every small GEMM. */
+static atomic_size_t g_online_cores;
+
+static size_t online_cores(void)
 {
-    size_t n = atomic_load(&g_num_threads);
+    size_t n = atomic_load_explicit(&g_online_cores, memory_order_relaxed);
     if (n == 0) {
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         n = online > 0 ? (size_t)online : 1u;
-        if (n > NNB_MAX_THREADS) {
-            n = NNB_MAX_THREADS;
-        }
+        n = n > NNB_MAX_THREADS ? NNB_MAX_THREADS : n;
+        atomic_store_explicit(&g_online_cores, n, memory_order_relaxed);
     }
     return n;
+}
+
+size_t nnb_get_num_threads(void)
+{
+    size_t n = atomic_load(&g_num_threads);
+    return n == 0 ? online_cores() : n;
 }
 
 /* A stored rows x cols matrix with row stride ld spans (rows - 1) * ld + cols elements; check that it fits. */
