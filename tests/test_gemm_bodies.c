@@ -156,7 +156,7 @@ static void check_shapes(const shape *shapes, size_t count)
 {
     const nnb__gemm_body *bodies[16];
     size_t nb = collect_bodies(bodies, 16);
-    assert_true(nb >= 2);
+    assert_true(nb >= 1); /* naive alone in a naive build; the backend body first otherwise */
     for (size_t si = 0; si < count; ++si) {
         for (int t = 0; t < 4; ++t) {
             nnb_transpose ta = (t & 1) ? NNB_TRANS : NNB_NO_TRANS;
