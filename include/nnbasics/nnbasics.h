@@ -20,5 +20,6 @@
 #include "nnbasics/optimizer.h"
 #include "nnbasics/model.h"
 #include "nnbasics/idx.h"
+#include "nnbasics/model_file.h"
 
 #endif /* NNB_NNBASICS_H */

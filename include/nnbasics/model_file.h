@@ -1,0 +1,105 @@
+/*
+ * model_file.h - saving and loading models (chapter 21): the parameters alone, or the whole model.
+ *
+ * Two kinds of file share one versioned, little-endian binary format (described byte by byte in
+ * docs/MODEL_FORMAT.md): a 24-byte header (magic, format version, kind, payload size), the payload, and a
+ * CRC-32 of everything before it.
+ *   - NNB_MODEL_FILE_PARAMETERS: the weights and biases of each dense layer, in order (the book's
+ *     save_parameters / load_parameters). Loaded into an existing model of the same architecture.
+ *   - NNB_MODEL_FILE_MODEL: the whole model - layers (kinds, sizes, init scales, regularization, dropout
+ *     rates), loss, accuracy kind and regression precision, fused-backward choice, optimizer settings and
+ *     every parameter (the book's save / load). Loading makes a new, finalized model. The optimizer's
+ *     running state (iteration count, momentums, caches) is not stored: a loaded model that trains again
+ *     starts its optimizer from iteration 0. Its generator is seeded with 0 (re-seed with nnb_model_rng).
+ *
+ * Loading validates before it builds anything: the magic, the version (NNB_ERR_VERSION for any other), the
+ * exact length (truncation and trailing bytes are NNB_ERR_FORMAT), the checksum (NNB_ERR_FORMAT), every
+ * enum, every size against NNB_MODEL_FILE_MAX_* and against the bytes present (before any allocation),
+ * and that the parameters are finite (NNB_ERR_NONFINITE). A failed load leaves its outputs untouched and
+ * leaks nothing. Saving is atomic: the bytes go to a temporary file in the destination's directory, which
+ * is flushed to disk and then renamed over the destination, so a reader sees the old file or the new one,
+ * never a part.
+ *
+ * Thread safety: the functions are reentrant; a model being saved must not be modified at the same time.
+ */
+#ifndef NNB_MODEL_FILE_H
+#define NNB_MODEL_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnbasics/export.h"
+#include "nnbasics/model.h"
+#include "nnbasics/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The format version this library writes and the only one it reads. */
+#define NNB_MODEL_FILE_VERSION 1u
+
+/* Limits on what a file may describe (a larger value is rejected as NNB_ERR_FORMAT). */
+#define NNB_MODEL_FILE_MAX_LAYERS 1024u              /* layers of a model */
+#define NNB_MODEL_FILE_MAX_WIDTH ((size_t)1 << 24)   /* n_inputs or n_neurons of a dense layer */
+#define NNB_MODEL_FILE_MAX_BYTES ((size_t)1 << 31)   /* a whole file (2 GiB) */
+
+/* What a file holds (the header's kind field). */
+typedef enum nnb_model_file_kind {
+    NNB_MODEL_FILE_PARAMETERS = 1, /* dense weights and biases only */
+    NNB_MODEL_FILE_MODEL = 2       /* architecture, settings and parameters */
+} nnb_model_file_kind;
+
+/*
+ * Serializes `model` into a caller buffer. With buffer NULL only the size is computed.
+ * kind: NNB_MODEL_FILE_MODEL (the model must be finalized) or NNB_MODEL_FILE_PARAMETERS.
+ * size: receives the number of bytes the file takes (always, on success).
+ * Returns NNB_ERR_NULL (model or size), NNB_ERR_ARGUMENT (unknown kind; buffer not NULL and capacity
+ * smaller than the size), NNB_ERR_STATE (whole model not finalized; parameters of a model with no dense
+ * layer), NNB_ERR_NONFINITE (a parameter is NaN or infinite), NNB_ERR_OVERFLOW, NNB_ERR_FORMAT (the model
+ * exceeds the format's limits). buffer is untouched on failure.
+ */
+NNB_API nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind, void *buffer,
+                                       size_t capacity, size_t *size);
+
+/*
+ * Builds a new model from the bytes of a whole-model file (suited to fuzzing: any bytes give a model or a
+ * status). out: receives the model (owned; nnb_model_destroy). Untouched on failure.
+ * Returns NNB_ERR_NULL, NNB_ERR_FORMAT (not a model file, truncated, trailing bytes, bad checksum, bad
+ * field, a parameters-only file, a chain that does not finalize), NNB_ERR_VERSION, NNB_ERR_NONFINITE,
+ * NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size);
+
+/*
+ * Loads the dense parameters of a parameters-only file (or of a whole-model file) into `model`, whose
+ * dense layers must match the file's in number and shapes. All checks happen before the first parameter
+ * is written: on failure the model is unchanged.
+ * Returns NNB_ERR_NULL, NNB_ERR_FORMAT, NNB_ERR_VERSION, NNB_ERR_NONFINITE, NNB_ERR_SHAPE (the model's
+ * dense layers differ from the file's).
+ */
+NNB_API nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t size);
+
+/*
+ * File forms: nnb_model_save / nnb_model_save_parameters write atomically (see above);
+ * nnb_model_load / nnb_model_load_parameters read the whole file (at most NNB_MODEL_FILE_MAX_BYTES) and
+ * parse it as above. Besides the statuses above they return NNB_ERR_IO (cannot open, read, write, flush
+ * or rename; on a failed save the destination is unchanged and the temporary file removed).
+ */
+NNB_API nnb_status nnb_model_save(const nnb_model *model, const char *path);
+NNB_API nnb_status nnb_model_load(nnb_model **out, const char *path);
+NNB_API nnb_status nnb_model_save_parameters(const nnb_model *model, const char *path);
+NNB_API nnb_status nnb_model_load_parameters(nnb_model *model, const char *path);
+
+/*
+ * CRC-32 (the IEEE 802.3 / zlib / PNG polynomial, reflected, initial and final XOR 0xffffffff) of `size`
+ * bytes, continuing from `crc` (start with 0): nnb_crc32(nnb_crc32(0, a, n), b, m) is the CRC of a then b.
+ * "123456789" gives 0xcbf43926. data may be NULL when size is 0.
+ */
+NNB_API uint32_t nnb_crc32(uint32_t crc, const void *data, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNB_MODEL_FILE_H */

@@ -1,0 +1,798 @@
+/*
+ * Model files: a checked little-endian encoder/decoder over the public model API, a table-driven CRC-32,
+ * and atomic saving (temporary file in the same directory, flush, fsync, rename).
+ * The byte layout is documented in docs/MODEL_FORMAT.md; keep the two in step.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "nnbasics/model_file.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal/alloc.h"
+
+/* ---- constants of the format ---- */
+
+static const unsigned char k_magic[8] = {0x89, 'N', 'N', 'B', 0x0d, 0x0a, 0x1a, 0x0a};
+#define HEADER_BYTES 24u
+#define TRAILER_BYTES 4u
+#define OPT_DOUBLES 7u
+#define FLAG_FUSED 1u
+#define FLAG_PRECISION 2u
+
+/* ---- CRC-32, four bits at a time ---- */
+
+uint32_t nnb_crc32(uint32_t crc, const void *data, size_t size)
+{
+    static const uint32_t table[16] = {
+        0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u, 0x4db26158u, 0x5005713cu,
+        0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu, 0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
+    const unsigned char *p = data;
+    crc = ~crc;
+    for (size_t i = 0; i < size; ++i) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ table[crc & 15u];
+        crc = (crc >> 4) ^ table[crc & 15u];
+    }
+    return ~crc;
+}
+
+/* ---- encoding ---- */
+
+/* A writer that only counts when out is NULL. Positions are checked against overflow while counting. */
+typedef struct writer {
+    unsigned char *out;
+    size_t pos;
+    int overflow;
+} writer;
+
+static void w_bytes(writer *w, const void *src, size_t n)
+{
+    if (w->overflow) {
+        return;
+    }
+    if (n > SIZE_MAX - w->pos) {
+        w->overflow = 1;
+        return;
+    }
+    if (w->out != NULL) {
+        memcpy(w->out + w->pos, src, n);
+    }
+    w->pos += n;
+}
+
+static void w_u32(writer *w, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    w_bytes(w, b, 4);
+}
+
+static void w_u64(writer *w, uint64_t v)
+{
+    w_u32(w, (uint32_t)v);
+    w_u32(w, (uint32_t)(v >> 32));
+}
+
+static void w_f32(writer *w, float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    w_u32(w, bits);
+}
+
+static void w_f64(writer *w, double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, 8);
+    w_u64(w, bits);
+}
+
+/* n floats; in counting mode only the size is added (checked). */
+static void w_floats(writer *w, const float *values, size_t n)
+{
+    size_t bytes;
+    if (nnb__mul_size(n, 4, &bytes) != NNB_OK) {
+        w->overflow = 1;
+        return;
+    }
+    if (w->out == NULL) {
+        if (bytes > SIZE_MAX - w->pos) {
+            w->overflow = 1;
+        } else {
+            w->pos += bytes;
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        w_f32(w, values[i]);
+    }
+}
+
+static nnb_status check_dense_finite(const nnb_dense *d)
+{
+    if (nnb_tensor_check_finite(nnb_dense_weights(d), NULL) != NNB_OK ||
+        nnb_tensor_check_finite(nnb_dense_biases(d), NULL) != NNB_OK) {
+        return NNB_ERR_NONFINITE;
+    }
+    return NNB_OK;
+}
+
+static void w_dense_params(writer *w, const nnb_dense *d)
+{
+    w_floats(w, nnb_tensor_cdata(nnb_dense_weights(d)), nnb_tensor_size(nnb_dense_weights(d)));
+    w_floats(w, nnb_tensor_cdata(nnb_dense_biases(d)), nnb_tensor_size(nnb_dense_biases(d)));
+}
+
+/* Checks that the model can be written (limits, finiteness) and encodes its payload. */
+static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kind, writer *w)
+{
+    const size_t layers = nnb_model_layer_count(model);
+    if (layers > NNB_MODEL_FILE_MAX_LAYERS) {
+        return NNB_ERR_FORMAT;
+    }
+    size_t dense_count = 0;
+    for (size_t i = 0; i < layers; ++i) {
+        const nnb_dense *d = nnb_model_cdense(model, i);
+        if (d == NULL) {
+            continue;
+        }
+        ++dense_count;
+        if (nnb_dense_n_inputs(d) > NNB_MODEL_FILE_MAX_WIDTH || nnb_dense_n_neurons(d) > NNB_MODEL_FILE_MAX_WIDTH) {
+            return NNB_ERR_FORMAT;
+        }
+        nnb_status st = check_dense_finite(d);
+        if (st != NNB_OK) {
+            return st;
+        }
+    }
+    if (kind == NNB_MODEL_FILE_PARAMETERS) {
+        if (dense_count == 0) {
+            return NNB_ERR_STATE;
+        }
+        w_u32(w, (uint32_t)dense_count);
+        for (size_t i = 0; i < layers; ++i) {
+            const nnb_dense *d = nnb_model_cdense(model, i);
+            if (d != NULL) {
+                w_u64(w, (uint64_t)nnb_dense_n_inputs(d));
+                w_u64(w, (uint64_t)nnb_dense_n_neurons(d));
+                w_dense_params(w, d);
+            }
+        }
+        return NNB_OK;
+    }
+
+    if (!nnb_model_is_finalized(model)) {
+        return NNB_ERR_STATE;
+    }
+    float precision = 0.0f;
+    int precision_set = 0;
+    nnb_status st = nnb_model_regression_precision(model, &precision, &precision_set);
+    if (st != NNB_OK) {
+        return st;
+    }
+    uint32_t flags = 0;
+    if (nnb_model_uses_fused_backward(model)) {
+        flags |= FLAG_FUSED;
+    }
+    if (precision_set) {
+        flags |= FLAG_PRECISION;
+    }
+    w_u32(w, (uint32_t)layers);
+    w_u32(w, (uint32_t)nnb_model_loss_kind(model));
+    w_u32(w, (uint32_t)nnb_model_accuracy_kind(model));
+    w_u32(w, flags);
+    w_f32(w, precision_set ? precision : 0.0f);
+    nnb_optimizer_params op;
+    memset(&op, 0, sizeof op);
+    const int has_opt = nnb_model_optimizer_params(model, &op) == NNB_OK;
+    w_u32(w, has_opt ? 1u : 0u);
+    w_u32(w, has_opt ? (uint32_t)op.kind : 0u);
+    const double values[OPT_DOUBLES] = {op.learning_rate, op.decay, op.momentum, op.epsilon,
+                                        op.rho,           op.beta_1, op.beta_2};
+    for (size_t i = 0; i < OPT_DOUBLES; ++i) {
+        w_f64(w, has_opt ? values[i] : 0.0);
+    }
+    for (size_t i = 0; i < layers; ++i) {
+        nnb_layer_info info;
+        st = nnb_model_layer_info(model, i, &info);
+        if (st != NNB_OK) {
+            return st;
+        }
+        w_u32(w, (uint32_t)info.kind);
+        if (info.kind == NNB_LAYER_DENSE) {
+            const nnb_dense *d = nnb_model_cdense(model, i);
+            w_u64(w, (uint64_t)nnb_dense_n_inputs(d));
+            w_u64(w, (uint64_t)nnb_dense_n_neurons(d));
+            w_f32(w, info.init_scale);
+            w_f32(w, info.regularization.weight_l1);
+            w_f32(w, info.regularization.weight_l2);
+            w_f32(w, info.regularization.bias_l1);
+            w_f32(w, info.regularization.bias_l2);
+            w_dense_params(w, d);
+        } else if (info.kind == NNB_LAYER_DROPOUT) {
+            w_f32(w, info.rate);
+        }
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind, void *buffer, size_t capacity,
+                               size_t *size)
+{
+    if (model == NULL || size == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (kind != NNB_MODEL_FILE_MODEL && kind != NNB_MODEL_FILE_PARAMETERS) {
+        return NNB_ERR_ARGUMENT;
+    }
+    /* First pass: validate and measure. */
+    writer count = {NULL, 0, 0};
+    nnb_status st = encode_payload(model, kind, &count);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (count.overflow || count.pos > SIZE_MAX - HEADER_BYTES - TRAILER_BYTES) {
+        return NNB_ERR_OVERFLOW;
+    }
+    const size_t payload = count.pos;
+    const size_t total = HEADER_BYTES + payload + TRAILER_BYTES;
+    if (total > NNB_MODEL_FILE_MAX_BYTES) {
+        return NNB_ERR_FORMAT;
+    }
+    if (buffer != NULL) {
+        if (capacity < total) {
+            return NNB_ERR_ARGUMENT;
+        }
+        writer w = {buffer, 0, 0};
+        w_bytes(&w, k_magic, sizeof k_magic);
+        w_u32(&w, NNB_MODEL_FILE_VERSION);
+        w_u32(&w, (uint32_t)kind);
+        w_u64(&w, (uint64_t)payload);
+        st = encode_payload(model, kind, &w);
+        if (st != NNB_OK) {
+            return st; /* unreachable: the first pass succeeded on the same const model */
+        }
+        w_u32(&w, nnb_crc32(0, buffer, HEADER_BYTES + payload));
+    }
+    *size = total;
+    return NNB_OK;
+}
+
+/* ---- decoding ---- */
+
+typedef struct reader {
+    const unsigned char *p;
+    size_t left;
+} reader;
+
+static int r_bytes(reader *r, size_t n, const unsigned char **at)
+{
+    if (n > r->left) {
+        return 0;
+    }
+    *at = r->p;
+    r->p += n;
+    r->left -= n;
+    return 1;
+}
+
+static uint32_t le32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
+}
+
+static int r_u32(reader *r, uint32_t *v)
+{
+    const unsigned char *b;
+    if (!r_bytes(r, 4, &b)) {
+        return 0;
+    }
+    *v = le32(b);
+    return 1;
+}
+
+static int r_u64(reader *r, uint64_t *v)
+{
+    uint32_t lo, hi;
+    if (!r_u32(r, &lo) || !r_u32(r, &hi)) {
+        return 0;
+    }
+    *v = (uint64_t)lo | ((uint64_t)hi << 32);
+    return 1;
+}
+
+static float f32_at(const unsigned char *b)
+{
+    uint32_t bits = le32(b);
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static int r_f32(reader *r, float *f)
+{
+    const unsigned char *b;
+    if (!r_bytes(r, 4, &b)) {
+        return 0;
+    }
+    *f = f32_at(b);
+    return 1;
+}
+
+static int r_f64(reader *r, double *d)
+{
+    uint64_t bits;
+    if (!r_u64(r, &bits)) {
+        return 0;
+    }
+    memcpy(d, &bits, 8);
+    return 1;
+}
+
+/* One layer as the file describes it; parameters stay in the file's bytes until copied. */
+typedef struct layer_desc {
+    uint32_t kind;
+    size_t n_in, n_out;
+    float init_scale;
+    nnb_regularization reg;
+    float rate;
+    const unsigned char *weights; /* n_in * n_out little-endian floats */
+    const unsigned char *biases;  /* n_out floats */
+} layer_desc;
+
+typedef struct file_desc {
+    uint32_t kind;
+    size_t layer_count;
+    layer_desc *layers; /* library memory, layer_count entries */
+    uint32_t loss, accuracy, flags;
+    float precision;
+    uint32_t has_optimizer;
+    nnb_optimizer_params opt;
+} file_desc;
+
+/* Reads a dense layer's sizes and locates its parameters, checking every size before anything else. */
+static nnb_status r_dense_params(reader *r, layer_desc *l, int with_settings)
+{
+    uint64_t n_in, n_out;
+    if (!r_u64(r, &n_in) || !r_u64(r, &n_out)) {
+        return NNB_ERR_FORMAT;
+    }
+    if (n_in == 0 || n_out == 0 || n_in > NNB_MODEL_FILE_MAX_WIDTH || n_out > NNB_MODEL_FILE_MAX_WIDTH) {
+        return NNB_ERR_FORMAT;
+    }
+    l->n_in = (size_t)n_in;
+    l->n_out = (size_t)n_out;
+    if (with_settings) {
+        if (!r_f32(r, &l->init_scale) || !r_f32(r, &l->reg.weight_l1) || !r_f32(r, &l->reg.weight_l2) ||
+            !r_f32(r, &l->reg.bias_l1) || !r_f32(r, &l->reg.bias_l2)) {
+            return NNB_ERR_FORMAT;
+        }
+    }
+    size_t wbytes, bbytes;
+    if (nnb__mul3_size(l->n_in, l->n_out, 4, &wbytes) != NNB_OK || nnb__mul_size(l->n_out, 4, &bbytes) != NNB_OK) {
+        return NNB_ERR_FORMAT; /* cannot be present in a file of at most NNB_MODEL_FILE_MAX_BYTES */
+    }
+    if (!r_bytes(r, wbytes, &l->weights) || !r_bytes(r, bbytes, &l->biases)) {
+        return NNB_ERR_FORMAT;
+    }
+    return NNB_OK;
+}
+
+/* Validates the header, length and checksum, then decodes the payload into *fd (fd->layers allocated). */
+static nnb_status decode(const void *data, size_t size, file_desc *fd)
+{
+    const unsigned char *bytes = data;
+    if (size < HEADER_BYTES + TRAILER_BYTES || memcmp(bytes, k_magic, sizeof k_magic) != 0) {
+        return NNB_ERR_FORMAT;
+    }
+    if (le32(bytes + 8) != NNB_MODEL_FILE_VERSION) {
+        return NNB_ERR_VERSION;
+    }
+    const uint32_t kind = le32(bytes + 12);
+    const uint64_t payload = (uint64_t)le32(bytes + 16) | ((uint64_t)le32(bytes + 20) << 32);
+    if (payload != (uint64_t)(size - HEADER_BYTES - TRAILER_BYTES)) {
+        return NNB_ERR_FORMAT; /* truncated, or trailing bytes */
+    }
+    if (nnb_crc32(0, bytes, size - TRAILER_BYTES) != le32(bytes + size - TRAILER_BYTES)) {
+        return NNB_ERR_FORMAT;
+    }
+    if (kind != NNB_MODEL_FILE_MODEL && kind != NNB_MODEL_FILE_PARAMETERS) {
+        return NNB_ERR_FORMAT;
+    }
+    reader r = {bytes + HEADER_BYTES, size - HEADER_BYTES - TRAILER_BYTES};
+    memset(fd, 0, sizeof *fd);
+    fd->kind = kind;
+    uint32_t count;
+    if (!r_u32(&r, &count) || count == 0 || count > NNB_MODEL_FILE_MAX_LAYERS || count > r.left / 4) {
+        return NNB_ERR_FORMAT;
+    }
+    if (kind == NNB_MODEL_FILE_MODEL) {
+        uint32_t opt_kind = 0;
+        double v[OPT_DOUBLES];
+        int ok = r_u32(&r, &fd->loss) && r_u32(&r, &fd->accuracy) && r_u32(&r, &fd->flags) &&
+                 r_f32(&r, &fd->precision) && r_u32(&r, &fd->has_optimizer) && r_u32(&r, &opt_kind);
+        for (size_t i = 0; ok && i < OPT_DOUBLES; ++i) {
+            ok = r_f64(&r, &v[i]);
+        }
+        if (!ok || fd->loss > (uint32_t)NNB_LOSS_MAE || fd->accuracy > (uint32_t)NNB_ACCURACY_REGRESSION ||
+            (fd->flags & ~(FLAG_FUSED | FLAG_PRECISION)) != 0 || fd->has_optimizer > 1 ||
+            opt_kind > (uint32_t)NNB_OPTIMIZER_ADAM || count > r.left / 4) {
+            return NNB_ERR_FORMAT;
+        }
+        fd->opt.kind = (nnb_optimizer_kind)opt_kind;
+        fd->opt.learning_rate = v[0];
+        fd->opt.decay = v[1];
+        fd->opt.momentum = v[2];
+        fd->opt.epsilon = v[3];
+        fd->opt.rho = v[4];
+        fd->opt.beta_1 = v[5];
+        fd->opt.beta_2 = v[6];
+    }
+    fd->layers = nnb__calloc(count, sizeof *fd->layers);
+    if (fd->layers == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    fd->layer_count = count;
+    nnb_status st = NNB_OK;
+    for (size_t i = 0; st == NNB_OK && i < count; ++i) {
+        layer_desc *l = &fd->layers[i];
+        if (kind == NNB_MODEL_FILE_PARAMETERS) {
+            l->kind = NNB_LAYER_DENSE;
+            st = r_dense_params(&r, l, 0);
+            continue;
+        }
+        if (!r_u32(&r, &l->kind) || l->kind > (uint32_t)NNB_LAYER_DROPOUT) {
+            st = NNB_ERR_FORMAT;
+        } else if (l->kind == NNB_LAYER_DENSE) {
+            st = r_dense_params(&r, l, 1);
+        } else if (l->kind == NNB_LAYER_DROPOUT) {
+            st = r_f32(&r, &l->rate) ? NNB_OK : NNB_ERR_FORMAT;
+        }
+    }
+    if (st == NNB_OK && r.left != 0) {
+        st = NNB_ERR_FORMAT; /* bytes the payload does not account for */
+    }
+    if (st != NNB_OK) {
+        nnb__free(fd->layers);
+        fd->layers = NULL;
+    }
+    return st;
+}
+
+static int floats_finite(const unsigned char *b, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        if (!isfinite(f32_at(b + 4 * i))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void copy_floats(float *dst, const unsigned char *b, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        dst[i] = f32_at(b + 4 * i);
+    }
+}
+
+static void copy_dense(nnb_dense *d, const layer_desc *l)
+{
+    copy_floats(nnb_tensor_data(nnb_dense_weights_mut(d)), l->weights, l->n_in * l->n_out);
+    copy_floats(nnb_tensor_data(nnb_dense_biases_mut(d)), l->biases, l->n_out);
+}
+
+static nnb_status check_params_finite(const file_desc *fd)
+{
+    for (size_t i = 0; i < fd->layer_count; ++i) {
+        const layer_desc *l = &fd->layers[i];
+        if (l->kind == NNB_LAYER_DENSE &&
+            (!floats_finite(l->weights, l->n_in * l->n_out) || !floats_finite(l->biases, l->n_out))) {
+            return NNB_ERR_NONFINITE;
+        }
+    }
+    return NNB_OK;
+}
+
+/* A file's value violated a rule of the model API: the file is at fault, unless memory ran out. */
+static nnb_status as_format(nnb_status st)
+{
+    return (st == NNB_OK || st == NNB_ERR_NOMEM) ? st : NNB_ERR_FORMAT;
+}
+
+static nnb_status build_model(const file_desc *fd, nnb_model **out)
+{
+    nnb_model *m = NULL;
+    nnb_status st = nnb_model_create(&m, 0);
+    for (size_t i = 0; st == NNB_OK && i < fd->layer_count; ++i) {
+        const layer_desc *l = &fd->layers[i];
+        switch ((nnb_layer_kind)l->kind) {
+        case NNB_LAYER_DENSE:
+            st = as_format(nnb_model_add_dense(m, l->n_in, l->n_out, l->init_scale, &l->reg));
+            if (st == NNB_OK) {
+                copy_dense(nnb_model_dense(m, i), l);
+            }
+            break;
+        case NNB_LAYER_RELU:
+            st = nnb_model_add_relu(m);
+            break;
+        case NNB_LAYER_SOFTMAX:
+            st = nnb_model_add_softmax(m);
+            break;
+        case NNB_LAYER_SIGMOID:
+            st = nnb_model_add_sigmoid(m);
+            break;
+        case NNB_LAYER_LINEAR:
+            st = nnb_model_add_linear(m);
+            break;
+        case NNB_LAYER_DROPOUT:
+            st = as_format(nnb_model_add_dropout(m, l->rate));
+            break;
+        default:
+            st = NNB_ERR_FORMAT;
+            break;
+        }
+    }
+    if (st == NNB_OK && fd->loss != (uint32_t)NNB_LOSS_NONE) {
+        st = as_format(nnb_model_set_loss(m, (nnb_loss_kind)fd->loss));
+    }
+    if (st == NNB_OK) {
+        st = as_format(nnb_model_set_fused_backward(m, (fd->flags & FLAG_FUSED) != 0));
+    }
+    if (st == NNB_OK) {
+        st = as_format(nnb_model_finalize(m));
+    }
+    if (st == NNB_OK && fd->accuracy != (uint32_t)NNB_ACCURACY_NONE) {
+        st = as_format(nnb_model_set_accuracy(m, (nnb_accuracy_kind)fd->accuracy));
+    }
+    if (st == NNB_OK && (fd->flags & FLAG_PRECISION) != 0) {
+        st = as_format(nnb_model_set_regression_precision(m, fd->precision));
+    }
+    if (st == NNB_OK && fd->has_optimizer) {
+        st = as_format(nnb_model_set_optimizer(m, &fd->opt));
+    }
+    /* The model API would draw a different fused choice silently; the file's must hold exactly. */
+    if (st == NNB_OK && (nnb_model_uses_fused_backward(m) != 0) != ((fd->flags & FLAG_FUSED) != 0)) {
+        st = NNB_ERR_FORMAT;
+    }
+    if (st != NNB_OK) {
+        nnb_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
+{
+    if (out == NULL || data == NULL) {
+        return NNB_ERR_NULL;
+    }
+    file_desc fd;
+    nnb_status st = decode(data, size, &fd);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (fd.kind != NNB_MODEL_FILE_MODEL) {
+        st = NNB_ERR_FORMAT;
+    }
+    if (st == NNB_OK) {
+        st = check_params_finite(&fd);
+    }
+    if (st == NNB_OK) {
+        st = build_model(&fd, out);
+    }
+    nnb__free(fd.layers);
+    return st;
+}
+
+nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t size)
+{
+    if (model == NULL || data == NULL) {
+        return NNB_ERR_NULL;
+    }
+    file_desc fd;
+    nnb_status st = decode(data, size, &fd);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = check_params_finite(&fd);
+    /* The model's dense layers, in order, must match the file's in number and shapes. */
+    const size_t layers = nnb_model_layer_count(model);
+    size_t model_dense = 0, file_dense = 0;
+    for (size_t i = 0; i < layers; ++i) {
+        model_dense += nnb_model_cdense(model, i) != NULL;
+    }
+    for (size_t i = 0; i < fd.layer_count; ++i) {
+        file_dense += fd.layers[i].kind == NNB_LAYER_DENSE;
+    }
+    if (st == NNB_OK && model_dense != file_dense) {
+        st = NNB_ERR_SHAPE;
+    }
+    for (int write = 0; write < 2 && st == NNB_OK; ++write) {
+        size_t li = 0;
+        for (size_t fi = 0; fi < fd.layer_count && st == NNB_OK; ++fi) {
+            const layer_desc *l = &fd.layers[fi];
+            if (l->kind != NNB_LAYER_DENSE) {
+                continue;
+            }
+            while (nnb_model_cdense(model, li) == NULL) {
+                ++li; /* counts agree, so a dense layer remains */
+            }
+            if (write) {
+                copy_dense(nnb_model_dense(model, li), l);
+            } else if (nnb_dense_n_inputs(nnb_model_cdense(model, li)) != l->n_in ||
+                       nnb_dense_n_neurons(nnb_model_cdense(model, li)) != l->n_out) {
+                st = NNB_ERR_SHAPE;
+            }
+            ++li;
+        }
+    }
+    nnb__free(fd.layers);
+    return st;
+}
+
+/* ---- files ---- */
+
+static nnb_status read_whole_file(const char *path, unsigned char **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NNB_ERR_IO;
+    }
+    nnb_status st = NNB_OK;
+    unsigned char *buf = NULL;
+    long end = -1;
+    int first = fgetc(f); /* a directory fails here with a read error */
+    if (first == EOF) {
+        st = ferror(f) ? NNB_ERR_IO : NNB_ERR_FORMAT;
+    } else if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
+        st = NNB_ERR_IO;
+    } else if ((unsigned long)end > (unsigned long)NNB_MODEL_FILE_MAX_BYTES) {
+        st = NNB_ERR_FORMAT;
+    } else {
+        size_t n = (size_t)end;
+        buf = nnb__malloc(n);
+        if (buf == NULL) {
+            st = NNB_ERR_NOMEM;
+        } else if (fread(buf, 1, n, f) != n) {
+            st = NNB_ERR_IO;
+        } else {
+            *data = buf;
+            *size = n;
+            buf = NULL;
+        }
+    }
+    nnb__free(buf);
+    fclose(f);
+    return st;
+}
+
+/* Writes data to path atomically: temporary file beside it, flush, fsync, rename, then fsync the directory. */
+static nnb_status write_atomically(const char *path, const unsigned char *data, size_t size)
+{
+    const size_t len = strlen(path);
+    if (len == 0) {
+        return NNB_ERR_IO;
+    }
+    if (len > SIZE_MAX - 16) {
+        return NNB_ERR_OVERFLOW;
+    }
+    char *tmp = nnb__malloc(len + 16);
+    if (tmp == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp.XXXXXX", 12);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        nnb__free(tmp);
+        return NNB_ERR_IO;
+    }
+    nnb_status st = NNB_OK;
+    (void)fchmod(fd, S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH);
+    FILE *f = fdopen(fd, "wb");
+    if (f == NULL) {
+        close(fd);
+        st = NNB_ERR_IO;
+    } else {
+        if (fwrite(data, 1, size, f) != size || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+            st = NNB_ERR_IO;
+        }
+        if (fclose(f) != 0) {
+            st = NNB_ERR_IO;
+        }
+    }
+    if (st == NNB_OK && rename(tmp, path) != 0) {
+        st = NNB_ERR_IO;
+    }
+    if (st != NNB_OK) {
+        (void)remove(tmp);
+    } else {
+        /* Make the rename itself durable: fsync the directory (best effort). */
+        const char *slash = strrchr(path, '/');
+        if (slash == NULL) {
+            memcpy(tmp, ".", 2);
+        } else {
+            size_t dl = slash == path ? 1 : (size_t)(slash - path);
+            memcpy(tmp, path, dl);
+            tmp[dl] = '\0';
+        }
+        int dfd = open(tmp, O_RDONLY);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
+    }
+    nnb__free(tmp);
+    return st;
+}
+
+static nnb_status save_kind(const nnb_model *model, const char *path, nnb_model_file_kind kind)
+{
+    if (model == NULL || path == NULL) {
+        return NNB_ERR_NULL;
+    }
+    size_t size = 0;
+    nnb_status st = nnb_model_serialize(model, kind, NULL, 0, &size);
+    if (st != NNB_OK) {
+        return st;
+    }
+    unsigned char *buf = nnb__malloc(size);
+    if (buf == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    st = nnb_model_serialize(model, kind, buf, size, &size);
+    if (st == NNB_OK) {
+        st = write_atomically(path, buf, size);
+    }
+    nnb__free(buf);
+    return st;
+}
+
+nnb_status nnb_model_save(const nnb_model *model, const char *path)
+{
+    return save_kind(model, path, NNB_MODEL_FILE_MODEL);
+}
+
+nnb_status nnb_model_save_parameters(const nnb_model *model, const char *path)
+{
+    return save_kind(model, path, NNB_MODEL_FILE_PARAMETERS);
+}
+
+nnb_status nnb_model_load(nnb_model **out, const char *path)
+{
+    if (out == NULL || path == NULL) {
+        return NNB_ERR_NULL;
+    }
+    unsigned char *data = NULL;
+    size_t size = 0;
+    nnb_status st = read_whole_file(path, &data, &size);
+    if (st == NNB_OK) {
+        st = nnb_model_parse(out, data, size);
+    }
+    nnb__free(data);
+    return st;
+}
+
+nnb_status nnb_model_load_parameters(nnb_model *model, const char *path)
+{
+    if (model == NULL || path == NULL) {
+        return NNB_ERR_NULL;
+    }
+    unsigned char *data = NULL;
+    size_t size = 0;
+    nnb_status st = read_whole_file(path, &data, &size);
+    if (st == NNB_OK) {
+        st = nnb_model_parse_parameters(model, data, size);
+    }
+    nnb__free(data);
+    return st;
+}

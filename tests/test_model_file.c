@@ -1,0 +1,524 @@
+/*
+ * Model files: round trips that predict bit for bit alike, parameters-only files, every byte flipped, every
+ * truncation, other versions, absurd sizes with a valid checksum, invalid fields, I/O errors, atomic saving
+ * and an allocation-failure sweep.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "test_support.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nnbasics/model_file.h"
+
+/* Offsets in a whole-model file (docs/MODEL_FORMAT.md). */
+#define OFF_VERSION 8
+#define OFF_KIND 12
+#define OFF_PAYLOAD_SIZE 16
+#define OFF_LAYER_COUNT 24
+#define OFF_LOSS 28
+#define OFF_FIRST_LAYER 108
+#define OFF_FIRST_N_IN (OFF_FIRST_LAYER + 4)
+#define OFF_FIRST_N_OUT (OFF_FIRST_LAYER + 12)
+#define OFF_FIRST_WEIGHTS (OFF_FIRST_LAYER + 40)
+
+static char g_dir[256];
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Recomputes the trailing CRC so that a deliberately edited field is judged on its own. */
+static void fix_crc(unsigned char *data, size_t size)
+{
+    put_le32(data + size - 4, nnb_crc32(0, data, size - 4));
+}
+
+/* Dense(4,5) -> ReLU -> Dropout(0.1) -> Dense(5,3) -> softmax, CCE, Adam, categorical accuracy. */
+static nnb_model *make_model(uint32_t seed, int finalize)
+{
+    nnb_model *m = NULL;
+    nnb_regularization reg = {0.0f, 5e-4f, 0.0f, 5e-4f};
+    assert_ok(nnb_model_create(&m, seed));
+    assert_ok(nnb_model_add_dense(m, 4, 5, 0.5f, &reg));
+    assert_ok(nnb_model_add_relu(m));
+    assert_ok(nnb_model_add_dropout(m, 0.1f));
+    assert_ok(nnb_model_add_dense(m, 5, 3, 0.5f, NULL));
+    assert_ok(nnb_model_add_softmax(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_CCE));
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    adam.learning_rate = 0.005;
+    adam.decay = 1e-3;
+    assert_ok(nnb_model_set_optimizer(m, &adam));
+    assert_ok(nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL));
+    if (finalize) {
+        assert_ok(nnb_model_finalize(m));
+    }
+    return m;
+}
+
+static nnb_tensor *make_inputs(void)
+{
+    nnb_tensor *X = NULL;
+    assert_ok(nnb_tensor_create(&X, 6, 4));
+    float *x = nnb_tensor_data(X);
+    for (size_t i = 0; i < 24; ++i) {
+        x[i] = (float)sin((double)i * 0.7) * 2.0f;
+    }
+    return X;
+}
+
+/* Predictions of two models on the same inputs must agree bit for bit. */
+static void assert_same_predictions(const nnb_model *a, const nnb_model *b)
+{
+    nnb_tensor *X = make_inputs();
+    nnb_tensor *pa = NULL, *pb = NULL;
+    assert_ok(nnb_tensor_create(&pa, 6, 3));
+    assert_ok(nnb_tensor_create(&pb, 6, 3));
+    assert_ok(nnb_model_predict(a, X, pa, 0, NULL));
+    assert_ok(nnb_model_predict(b, X, pb, 0, NULL));
+    assert_memory_equal(nnb_tensor_cdata(pa), nnb_tensor_cdata(pb), 18 * sizeof(float));
+    nnb_tensor_destroy(pb);
+    nnb_tensor_destroy(pa);
+    nnb_tensor_destroy(X);
+}
+
+static unsigned char *serialize(const nnb_model *m, nnb_model_file_kind kind, size_t *size)
+{
+    assert_ok(nnb_model_serialize(m, kind, NULL, 0, size));
+    unsigned char *buf = malloc(*size);
+    assert_non_null(buf);
+    assert_ok(nnb_model_serialize(m, kind, buf, *size, size));
+    return buf;
+}
+
+static void path_in_dir(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", g_dir, name);
+}
+
+static size_t files_in_dir(void)
+{
+    DIR *d = opendir(g_dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
+}
+
+/* ---- tests ---- */
+
+static void test_crc32_matches_the_standard_check_value(void **state)
+{
+    (void)state;
+    assert_int_equal(nnb_crc32(0, "123456789", 9), 0xcbf43926u);
+    assert_int_equal(nnb_crc32(nnb_crc32(0, "1234", 4), "56789", 5), 0xcbf43926u);
+    assert_int_equal(nnb_crc32(0, NULL, 0), 0u);
+    unsigned char zeros[32] = {0};
+    assert_int_equal(nnb_crc32(0, zeros, sizeof zeros), 0x190a55adu);
+}
+
+static void test_model_round_trip_predicts_bit_for_bit(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(3, 1);
+    /* Train a little so the parameters are not just the initial draw. */
+    nnb_tensor *X = make_inputs();
+    const uint32_t y[6] = {0, 1, 2, 0, 1, 2};
+    nnb_targets t = nnb_targets_from_labels(y, 6);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 5;
+    assert_ok(nnb_model_train(m, X, &t, &tp));
+
+    size_t size = 0;
+    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_parse(&r, buf, size));
+    assert_same_predictions(m, r);
+
+    assert_int_equal(nnb_model_layer_count(r), 5);
+    for (size_t i = 0; i < 5; ++i) {
+        nnb_layer_info a, b;
+        assert_ok(nnb_model_layer_info(m, i, &a));
+        assert_ok(nnb_model_layer_info(r, i, &b));
+        assert_int_equal(a.kind, b.kind);
+        assert_int_equal(a.n_inputs, b.n_inputs);
+        assert_int_equal(a.n_outputs, b.n_outputs);
+        assert_true(a.init_scale == b.init_scale);
+        assert_true(a.rate == b.rate);
+        assert_memory_equal(&a.regularization, &b.regularization, sizeof a.regularization);
+    }
+    assert_int_equal(nnb_model_loss_kind(r), NNB_LOSS_CCE);
+    assert_int_equal(nnb_model_accuracy_kind(r), NNB_ACCURACY_CATEGORICAL);
+    assert_int_equal(nnb_model_uses_fused_backward(r), nnb_model_uses_fused_backward(m));
+    assert_true(nnb_model_is_finalized(r));
+    nnb_optimizer_params pa, pb;
+    assert_ok(nnb_model_optimizer_params(m, &pa));
+    assert_ok(nnb_model_optimizer_params(r, &pb));
+    assert_int_equal(pa.kind, pb.kind);
+    assert_true(pa.learning_rate == pb.learning_rate && pa.decay == pb.decay && pa.epsilon == pb.epsilon &&
+                pa.beta_1 == pb.beta_1 && pa.beta_2 == pb.beta_2);
+    /* Same model, same bytes: the encoding is deterministic. */
+    size_t size2 = 0;
+    unsigned char *buf2 = serialize(r, NNB_MODEL_FILE_MODEL, &size2);
+    assert_int_equal(size, size2);
+    assert_memory_equal(buf, buf2, size);
+    /* The loaded model trains again. */
+    assert_ok(nnb_model_train(r, X, &t, &tp));
+
+    free(buf2);
+    free(buf);
+    nnb_model_destroy(r);
+    nnb_tensor_destroy(X);
+    nnb_model_destroy(m);
+}
+
+static void test_model_save_load_file_is_atomic_and_overwrites(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1), *b = make_model(2, 1);
+    char path[512];
+    path_in_dir(path, sizeof path, "m.nnb");
+    size_t before = files_in_dir();
+    assert_ok(nnb_model_save(a, path));
+    assert_ok(nnb_model_save(b, path)); /* replaces the first */
+    assert_int_equal(files_in_dir(), before + 1); /* no temporary file left behind */
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_load(&r, path));
+    assert_same_predictions(b, r);
+    nnb_model_destroy(r);
+    r = NULL;
+
+    /* A failed save leaves the destination as it was. */
+    nnb_model *unfinished = make_model(4, 0);
+    assert_status(nnb_model_save(unfinished, path), NNB_ERR_STATE);
+    assert_ok(nnb_model_load(&r, path));
+    assert_same_predictions(b, r);
+    nnb_model_destroy(r);
+    r = NULL;
+
+    /* I/O errors. */
+    char bad[512];
+    path_in_dir(bad, sizeof bad, "no/such/dir/m.nnb");
+    assert_status(nnb_model_save(a, bad), NNB_ERR_IO);
+    assert_status(nnb_model_load(&r, bad), NNB_ERR_IO);
+    assert_status(nnb_model_load(&r, g_dir), NNB_ERR_IO);
+    assert_status(nnb_model_save(a, ""), NNB_ERR_IO);
+    assert_null(r);
+    assert_int_equal(files_in_dir(), before + 1);
+
+    assert_int_equal(remove(path), 0);
+    nnb_model_destroy(unfinished);
+    nnb_model_destroy(b);
+    nnb_model_destroy(a);
+}
+
+static void test_parameters_file_loads_into_same_architecture(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(5, 1), *b = make_model(6, 1);
+    char path[512];
+    path_in_dir(path, sizeof path, "p.nnb");
+    assert_ok(nnb_model_save_parameters(a, path));
+    assert_ok(nnb_model_load_parameters(b, path));
+    assert_same_predictions(a, b);
+    /* A whole-model file also provides parameters. */
+    nnb_model *c = make_model(7, 1);
+    size_t size = 0;
+    unsigned char *whole = serialize(c, NNB_MODEL_FILE_MODEL, &size);
+    assert_ok(nnb_model_parse_parameters(b, whole, size));
+    assert_same_predictions(c, b);
+    /* A parameters file is not a whole model. */
+    size_t psize = 0;
+    unsigned char *params = serialize(a, NNB_MODEL_FILE_PARAMETERS, &psize);
+    nnb_model *r = NULL;
+    assert_status(nnb_model_parse(&r, params, psize), NNB_ERR_FORMAT);
+    assert_null(r);
+
+    /* Another architecture: rejected, model unchanged. */
+    nnb_model *other = NULL;
+    assert_ok(nnb_model_create(&other, 8));
+    assert_ok(nnb_model_add_dense(other, 4, 6, 0.5f, NULL));
+    assert_ok(nnb_model_add_relu(other));
+    assert_ok(nnb_model_add_dense(other, 6, 3, 0.5f, NULL));
+    assert_ok(nnb_model_finalize(other));
+    size_t osize = 0;
+    unsigned char *obuf = serialize(other, NNB_MODEL_FILE_PARAMETERS, &osize);
+    assert_status(nnb_model_parse_parameters(b, obuf, osize), NNB_ERR_SHAPE);
+    assert_same_predictions(c, b);
+    nnb_model *single = NULL;
+    assert_ok(nnb_model_create(&single, 9));
+    assert_ok(nnb_model_add_dense(single, 4, 5, 0.5f, NULL));
+    assert_status(nnb_model_parse_parameters(single, params, psize), NNB_ERR_SHAPE);
+    assert_status(nnb_model_load_parameters(b, "/nonexistent/p.nnb"), NNB_ERR_IO);
+
+    free(obuf);
+    free(params);
+    free(whole);
+    assert_int_equal(remove(path), 0);
+    nnb_model_destroy(single);
+    nnb_model_destroy(other);
+    nnb_model_destroy(c);
+    nnb_model_destroy(b);
+    nnb_model_destroy(a);
+}
+
+static void test_every_flipped_byte_is_rejected(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(10, 1);
+    nnb_model *p = make_model(11, 1);
+    size_t size = 0;
+    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    size_t params_before = 0;
+    unsigned char *pbuf = serialize(p, NNB_MODEL_FILE_PARAMETERS, &params_before);
+    const unsigned char masks[3] = {0x01, 0x80, 0xff};
+    for (size_t i = 0; i < size; ++i) {
+        for (size_t k = 0; k < 3; ++k) {
+            buf[i] ^= masks[k];
+            nnb_model *r = NULL;
+            nnb_status st = nnb_model_parse(&r, buf, size);
+            if (st == NNB_OK) {
+                fail_msg("flipping byte %zu with 0x%02x was accepted", i, masks[k]);
+            }
+            assert_null(r);
+            /* The checksum covers everything else; the version field answers first. */
+            if (i >= OFF_VERSION && i < OFF_VERSION + 4) {
+                assert_int_equal(st, NNB_ERR_VERSION);
+            } else {
+                assert_int_equal(st, NNB_ERR_FORMAT);
+            }
+            assert_status(nnb_model_parse_parameters(p, buf, size), st);
+            buf[i] ^= masks[k];
+        }
+    }
+    /* p was never changed by the failed parameter loads. */
+    size_t params_after = 0;
+    unsigned char *pbuf2 = serialize(p, NNB_MODEL_FILE_PARAMETERS, &params_after);
+    assert_memory_equal(pbuf, pbuf2, params_before);
+    free(pbuf2);
+    free(pbuf);
+    free(buf);
+    nnb_model_destroy(p);
+    nnb_model_destroy(m);
+}
+
+static void test_every_truncation_and_extension_is_rejected(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(12, 1);
+    size_t size = 0;
+    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    nnb_model *r = NULL;
+    for (size_t len = 0; len < size; ++len) {
+        assert_status(nnb_model_parse(&r, buf, len), NNB_ERR_FORMAT);
+        assert_status(nnb_model_parse_parameters(m, buf, len), NNB_ERR_FORMAT);
+    }
+    unsigned char *longer = malloc(size + 1);
+    assert_non_null(longer);
+    memcpy(longer, buf, size);
+    longer[size] = 0;
+    assert_status(nnb_model_parse(&r, longer, size + 1), NNB_ERR_FORMAT);
+    /* Even with the payload size and checksum made consistent, an extra byte is not accounted for. */
+    put_le64(longer + OFF_PAYLOAD_SIZE, (uint64_t)(size + 1 - 28));
+    memmove(longer + size - 3, longer + size - 4, 4); /* shift the CRC; insert a zero byte before it */
+    longer[size - 4] = 0;
+    fix_crc(longer, size + 1);
+    assert_status(nnb_model_parse(&r, longer, size + 1), NNB_ERR_FORMAT);
+    assert_null(r);
+    free(longer);
+    free(buf);
+    nnb_model_destroy(m);
+}
+
+static void test_other_versions_are_rejected(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(13, 1);
+    size_t size = 0;
+    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    const uint32_t versions[] = {0u, 2u, 0x01000000u, 0xffffffffu};
+    nnb_model *r = NULL;
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; ++i) {
+        put_le32(buf + OFF_VERSION, versions[i]);
+        fix_crc(buf, size);
+        assert_status(nnb_model_parse(&r, buf, size), NNB_ERR_VERSION);
+    }
+    put_le32(buf + OFF_VERSION, NNB_MODEL_FILE_VERSION);
+    fix_crc(buf, size);
+    assert_ok(nnb_model_parse(&r, buf, size));
+    nnb_model_destroy(r);
+    free(buf);
+    nnb_model_destroy(m);
+}
+
+static void test_absurd_sizes_and_fields_with_valid_checksum_are_rejected(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(14, 1);
+    size_t size = 0;
+    unsigned char *orig = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = malloc(size);
+    assert_non_null(buf);
+    nnb_model *r = NULL;
+
+    struct edit {
+        size_t offset;
+        int wide;
+        uint64_t value;
+        nnb_status expected;
+    } edits[] = {
+        {OFF_PAYLOAD_SIZE, 1, UINT64_MAX, NNB_ERR_FORMAT},
+        {OFF_PAYLOAD_SIZE, 1, 0, NNB_ERR_FORMAT},
+        {OFF_KIND, 0, 3, NNB_ERR_FORMAT},
+        {OFF_KIND, 0, 0, NNB_ERR_FORMAT},
+        {OFF_LAYER_COUNT, 0, 0, NNB_ERR_FORMAT},
+        {OFF_LAYER_COUNT, 0, 0xffffffffu, NNB_ERR_FORMAT},
+        {OFF_LAYER_COUNT, 0, 6, NNB_ERR_FORMAT},
+        {OFF_LAYER_COUNT, 0, 4, NNB_ERR_FORMAT},
+        {OFF_LOSS, 0, 99, NNB_ERR_FORMAT},
+        {OFF_FIRST_LAYER, 0, 77, NNB_ERR_FORMAT},
+        {OFF_FIRST_N_IN, 1, UINT64_MAX, NNB_ERR_FORMAT},
+        {OFF_FIRST_N_IN, 1, (uint64_t)1 << 40, NNB_ERR_FORMAT},
+        {OFF_FIRST_N_IN, 1, (uint64_t)1 << 24, NNB_ERR_FORMAT},
+        {OFF_FIRST_N_IN, 1, 0, NNB_ERR_FORMAT},
+        {OFF_FIRST_N_OUT, 1, (uint64_t)1 << 33, NNB_ERR_FORMAT},
+        {OFF_FIRST_N_IN, 1, 5, NNB_ERR_FORMAT}, /* sizes no longer match the bytes present */
+        {OFF_FIRST_WEIGHTS, 0, 0x7fc00000u, NNB_ERR_NONFINITE}, /* a NaN weight */
+        {OFF_FIRST_WEIGHTS, 0, 0x7f800000u, NNB_ERR_NONFINITE}, /* +inf */
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; ++i) {
+        memcpy(buf, orig, size);
+        if (edits[i].wide) {
+            put_le64(buf + edits[i].offset, edits[i].value);
+        } else {
+            put_le32(buf + edits[i].offset, (uint32_t)edits[i].value);
+        }
+        fix_crc(buf, size);
+        nnb_status st = nnb_model_parse(&r, buf, size);
+        if (st != edits[i].expected) {
+            fail_msg("edit %zu: got %s, expected %s", i, nnb_status_string(st),
+                     nnb_status_string(edits[i].expected));
+        }
+        assert_null(r);
+    }
+    free(buf);
+    free(orig);
+    nnb_model_destroy(m);
+}
+
+static void test_model_file_invalid_arguments(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(15, 1);
+    nnb_model *r = NULL;
+    size_t size = 0;
+    unsigned char small[8];
+    assert_status(nnb_model_serialize(NULL, NNB_MODEL_FILE_MODEL, NULL, 0, &size), NNB_ERR_NULL);
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, NULL), NNB_ERR_NULL);
+    assert_status(nnb_model_serialize(m, (nnb_model_file_kind)0, NULL, 0, &size), NNB_ERR_ARGUMENT);
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, small, sizeof small, &size), NNB_ERR_ARGUMENT);
+    assert_status(nnb_model_parse(NULL, small, sizeof small), NNB_ERR_NULL);
+    assert_status(nnb_model_parse(&r, NULL, 0), NNB_ERR_NULL);
+    assert_status(nnb_model_parse_parameters(NULL, small, sizeof small), NNB_ERR_NULL);
+    assert_status(nnb_model_parse_parameters(m, NULL, 0), NNB_ERR_NULL);
+    assert_status(nnb_model_save(NULL, "x"), NNB_ERR_NULL);
+    assert_status(nnb_model_save(m, NULL), NNB_ERR_NULL);
+    assert_status(nnb_model_load(NULL, "x"), NNB_ERR_NULL);
+    assert_status(nnb_model_load(&r, NULL), NNB_ERR_NULL);
+    assert_status(nnb_model_save_parameters(NULL, "x"), NNB_ERR_NULL);
+    assert_status(nnb_model_load_parameters(NULL, "x"), NNB_ERR_NULL);
+    assert_status(nnb_model_parse(&r, "not a model at all, just text", 29), NNB_ERR_FORMAT);
+    /* A model with no dense layer has no parameters to save. */
+    nnb_model *empty = NULL;
+    assert_ok(nnb_model_create(&empty, 0));
+    assert_status(nnb_model_serialize(empty, NNB_MODEL_FILE_PARAMETERS, NULL, 0, &size), NNB_ERR_STATE);
+    assert_status(nnb_model_serialize(empty, NNB_MODEL_FILE_MODEL, NULL, 0, &size), NNB_ERR_STATE);
+    /* Non-finite parameters are not saved. */
+    nnb_tensor *w = nnb_dense_weights_mut(nnb_model_dense(m, 0));
+    assert_ok(nnb_tensor_set(w, 0, 0, NAN));
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, &size), NNB_ERR_NONFINITE);
+    assert_null(r);
+    nnb_model_destroy(empty);
+    nnb_model_destroy(m);
+}
+
+static void test_model_parse_out_of_memory_sweep_leaks_nothing(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(16, 1);
+    size_t size = 0;
+    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    size_t live = nnb_test_live_blocks();
+    int succeeded = 0;
+    for (size_t n = 1; n < 500 && !succeeded; ++n) {
+        nnb_model *r = NULL;
+        nnb_test_fail_allocation(n);
+        nnb_status st = nnb_model_parse(&r, buf, size);
+        nnb_test_fail_allocation(0);
+        if (st == NNB_OK) {
+            assert_same_predictions(m, r);
+            nnb_model_destroy(r);
+            succeeded = 1;
+        } else {
+            assert_int_equal(st, NNB_ERR_NOMEM);
+            assert_null(r);
+        }
+        assert_int_equal(nnb_test_live_blocks(), live);
+    }
+    assert_true(succeeded);
+    free(buf);
+    nnb_model_destroy(m);
+}
+
+static int group_setup(void **state)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(g_dir, sizeof g_dir, "%s/nnb_test_model_file_XXXXXX", base != NULL ? base : "/tmp");
+    if (mkdtemp(g_dir) == NULL) {
+        return -1;
+    }
+    return nnb_test_setup_allocator(state);
+}
+
+static int group_teardown(void **state)
+{
+    (void)rmdir(g_dir);
+    return nnb_test_teardown_allocator(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc32_matches_the_standard_check_value),
+        cmocka_unit_test(test_model_round_trip_predicts_bit_for_bit),
+        cmocka_unit_test(test_model_save_load_file_is_atomic_and_overwrites),
+        cmocka_unit_test(test_parameters_file_loads_into_same_architecture),
+        cmocka_unit_test(test_every_flipped_byte_is_rejected),
+        cmocka_unit_test(test_every_truncation_and_extension_is_rejected),
+        cmocka_unit_test(test_other_versions_are_rejected),
+        cmocka_unit_test(test_absurd_sizes_and_fields_with_valid_checksum_are_rejected),
+        cmocka_unit_test(test_model_file_invalid_arguments),
+        cmocka_unit_test(test_model_parse_out_of_memory_sweep_leaks_nothing),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
