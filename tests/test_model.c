@@ -9,6 +9,11 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define HAVE_PTHREADS 1
+#endif
+
 /* ---------------------------------------------------------------- helpers */
 
 /* n points in [-1, 1]^2, label 1 when x + y > 0, pushed at least 0.3 away from the boundary. */
@@ -503,6 +508,78 @@ static void test_evaluate_and_predict_agree_with_loss_and_metric_functions(void 
     nnb_rng_destroy(rng);
 }
 
+#ifdef HAVE_PTHREADS
+typedef struct predict_job {
+    const nnb_model *model;
+    const nnb_tensor *X;
+    nnb_tensor *out;
+    nnb_model_workspace *ws;
+    size_t batch;
+    nnb_status status;
+} predict_job;
+
+static void *predict_thread(void *arg)
+{
+    predict_job *job = arg;
+    job->status = NNB_OK;
+    for (int rep = 0; rep < 20 && job->status == NNB_OK; ++rep) {
+        job->status = nnb_model_predict(job->model, job->X, job->out, job->batch, job->ws);
+    }
+    return NULL;
+}
+
+static void test_threads_predict_on_one_shared_model(void **state)
+{
+    (void)state;
+    enum { N = 90, THREADS = 4 };
+    nnb_rng *rng = NULL;
+    nnb_tensor *X = NULL, *ref = NULL;
+    uint32_t labels[N];
+    assert_ok(nnb_rng_create(&rng, 0));
+    assert_ok(nnb_tensor_create(&X, N, 2));
+    assert_ok(nnb_spiral_data(rng, 30, 3, X, labels, N));
+    nnb_model *m = make_classifier(2, 16, 3, 0.02, 1);
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 20;
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    assert_ok(nnb_tensor_create(&ref, N, 3));
+    assert_ok(nnb_model_predict(m, X, ref, 0, NULL));
+
+    /* Everything is allocated up front: the test allocator is not thread-safe, and predict with a
+     * workspace allocates nothing. */
+    predict_job jobs[THREADS];
+    pthread_t tids[THREADS];
+    for (size_t t = 0; t < THREADS; ++t) {
+        jobs[t].model = m;
+        jobs[t].X = X;
+        jobs[t].out = NULL;
+        jobs[t].ws = NULL;
+        jobs[t].batch = 5 + 7 * t;
+        assert_ok(nnb_tensor_create(&jobs[t].out, N, 3));
+        assert_ok(nnb_model_workspace_create(&jobs[t].ws, m, jobs[t].batch));
+    }
+    nnb_test_reset_counts();
+    for (size_t t = 0; t < THREADS; ++t) {
+        assert_int_equal(pthread_create(&tids[t], NULL, predict_thread, &jobs[t]), 0);
+    }
+    for (size_t t = 0; t < THREADS; ++t) {
+        assert_int_equal(pthread_join(tids[t], NULL), 0);
+    }
+    assert_int_equal(nnb_test_alloc_count(), 0);
+    for (size_t t = 0; t < THREADS; ++t) {
+        assert_ok(jobs[t].status);
+        assert_true(tensors_equal(jobs[t].out, ref));
+        nnb_tensor_destroy(jobs[t].out);
+        nnb_model_workspace_destroy(jobs[t].ws);
+    }
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(ref);
+    nnb_tensor_destroy(X);
+    nnb_rng_destroy(rng);
+}
+#endif
+
 /* ---------------------------------------------------------------- progress */
 
 typedef struct progress_log {
@@ -971,6 +1048,9 @@ int main(void)
         cmocka_unit_test(test_prepare_sizes_workspace_in_advance),
         cmocka_unit_test(test_allocation_failures_are_reported_without_leaks),
         cmocka_unit_test(test_evaluate_and_predict_agree_with_loss_and_metric_functions),
+#ifdef HAVE_PTHREADS
+        cmocka_unit_test(test_threads_predict_on_one_shared_model),
+#endif
         cmocka_unit_test(test_progress_reports_follow_print_every_and_can_stop_training),
         cmocka_unit_test(test_accessors_describe_the_model),
         cmocka_unit_test(test_model_from_rng_draws_the_same_weights_as_a_bare_layer),
