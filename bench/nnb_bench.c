@@ -1,7 +1,7 @@
 /*
  * nnb-bench: timings for libnnbasics.
  *
- *   nnb-bench [--quick] [--csv] [--gemm-only] [--variants]
+ *   nnb-bench [--quick] [--csv] [--gemm-only | --e2e-only] [--threads N] [--variants]
  *
  * Sections (g_sections below) run in order; each reports rows through report_row(), which prints CSV
  * (`workload,variant,shape,threads,median_us,gflops`, one header line) with --csv, or a human table otherwise.
@@ -10,13 +10,15 @@
  *          kernel of the builtin body) and, when found at configure time, OpenBLAS's cblas_sgemm, on square
  *          and neural-net shaped problems (M x K x N, C = A * B), for 1 and 2 threads. Median GFLOP/s over
  *          repeated timings, and the ratio to OpenBLAS at the same thread count.
- *   e2e  - end-to-end workloads (training steps, inference); a hook to be filled in.
+ *   e2e  - end-to-end workloads (training steps and inference of the book's spiral classifier and of an
+ *          MNIST-sized MLP), the same workloads as the numpy and PyTorch scripts in bench/peers/; see below.
  *
  * This program links the library's object library to reach the internal body list (see CMakeLists.txt).
  */
 #define _POSIX_C_SOURCE 199309L
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,8 @@ typedef struct bench_options {
     int csv;       /* machine-readable rows instead of tables */
     int gemm_only; /* skip every section but "gemm" */
     int variants;  /* also time the builtin body's per-ISA kernels */
+    int e2e_only;  /* skip every section but "e2e" */
+    size_t threads; /* e2e: time only this thread count (0: 1, and 2 for the larger workloads) */
 } bench_options;
 
 static double now_seconds(void)
@@ -97,7 +101,11 @@ static void report_row(const bench_options *o, const char *workload, const char 
                        size_t threads, double median_s, double gflops)
 {
     if (o->csv) {
-        printf("%s,%s,%s,%zu,%.3f,%.3f\n", workload, variant, shape, threads, median_s * 1e6, gflops);
+        if (isnan(gflops)) {
+            printf("%s,%s,%s,%zu,%.3f,\n", workload, variant, shape, threads, median_s * 1e6);
+        } else {
+            printf("%s,%s,%s,%zu,%.3f,%.3f\n", workload, variant, shape, threads, median_s * 1e6, gflops);
+        }
         fflush(stdout);
     }
 }
@@ -274,14 +282,350 @@ static int bench_gemm(const bench_options *o)
 /* ---- section: e2e ------------------------------------------------------------------------------------- */
 
 /*
- * End-to-end workloads (e.g. a training epoch of the spiral classifier, batched inference). Each one should
- * time itself with time_median(), report through report_row(o, "e2e", <variant>, <shape>, threads, ...), and
- * print its own table when !o->csv. Returns 0 on success.
+ * End-to-end workloads, the same ones the peer scripts in bench/peers/ time in numpy and PyTorch:
+ *   nnfs_fwd   N in {1, 300, 10000, 100000}: Dense(2,64) -> ReLU -> Dense(64,3) -> softmax -> CCE loss
+ *   nnfs_train same N: forward, loss, accuracy, fused softmax+CCE backward, dense/ReLU backward,
+ *              Adam (lr 0.05, decay 5e-7) update of both layers
+ *   mlp_fwd / mlp_train: Dense(784,128) -> ReLU -> Dense(128,10), batch 128, Adam lr 1e-3
+ * Two variants each: "layers" calls the layer functions directly, with every buffer allocated once (the
+ * leanest training step a C user can write with the public API); "model" goes through nnb_model
+ * (nnb_model_evaluate for fwd, nnb_model_train with one full-batch epoch for train).
+ * Timing as the peers': one warm-up call, then samples of back-to-back calls lasting >= ~20 ms each, at least
+ * 7 and at most 21 samples (or until ~3 s have been spent); the median per call is reported. The allocator
+ * hook counts the library's allocations during the timed calls (shown as allocs/call in the table).
  */
+
+/* Counting allocator (installed in main before any library object exists). */
+static size_t g_alloc_count;
+
+static void *counting_alloc(void *user, size_t size)
+{
+    (void)user;
+    ++g_alloc_count;
+    return malloc(size);
+}
+
+static void counting_free(void *user, void *block)
+{
+    (void)user;
+    free(block);
+}
+
+/* Median seconds per call like the peers' timeit_median; *calls receives the number of timed calls. */
+static double timeit_median(bench_run_fn run, void *ctx, const bench_options *o, size_t *calls)
+{
+    const double min_sample = o->quick ? 0.005 : 0.02;
+    const size_t min_samples = 7, max_samples = 21;
+    const double budget = o->quick ? 0.5 : 3.0;
+    run(ctx); /* warm-up: first-touch page faults, gradient buffers, optimizer state */
+    double t0 = now_seconds();
+    run(ctx);
+    double one = now_seconds() - t0;
+    size_t inner = (size_t)ceil(min_sample / (one > 1e-9 ? one : 1e-9));
+    inner = inner < 1u ? 1u : inner;
+    double times[21];
+    size_t n = 0;
+    double start = now_seconds();
+    while (n < max_samples) {
+        double s0 = now_seconds();
+        for (size_t r = 0; r < inner; ++r) {
+            run(ctx);
+        }
+        times[n++] = (now_seconds() - s0) / (double)inner;
+        if (n >= min_samples && now_seconds() - start > budget) {
+            break;
+        }
+    }
+    *calls = n * inner;
+    qsort(times, n, sizeof times[0], compare_double);
+    return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+}
+
+/* Standard normal from the bench's own generator (Box-Muller on an LCG; the values need not match numpy). */
+typedef struct bench_rng {
+    unsigned long long s;
+} bench_rng;
+
+static double rng_uniform(bench_rng *r)
+{
+    r->s = r->s * 6364136223846793005ull + 1442695040888963407ull;
+    return ((double)(r->s >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static double rng_normal(bench_rng *r)
+{
+    double u1 = rng_uniform(r), u2 = rng_uniform(r);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+/*
+ * The peers' spiral recipe: n points in 3 classes (labels i * 3 / n), per class radius linspace(0, 1) and
+ * angle linspace(4k, 4k + 4) plus 0.2 * normal noise; x = r sin(2.5 t), y = r cos(2.5 t).
+ */
+static void spiral_like(size_t n, float *X, uint32_t *y)
+{
+    const size_t classes = 3;
+    bench_rng rng = {12345u};
+    size_t per[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; ++i) {
+        y[i] = (uint32_t)(i * classes / n);
+        per[y[i]]++;
+    }
+    size_t i = 0;
+    for (size_t k = 0; k < classes; ++k) {
+        for (size_t j = 0; j < per[k]; ++j, ++i) {
+            double f = per[k] > 1 ? (double)j / (double)(per[k] - 1) : 0.0;
+            double r = f;
+            double t = 4.0 * (double)k + 4.0 * f + rng_normal(&rng) * 0.2;
+            X[2 * i] = (float)(r * sin(t * 2.5));
+            X[2 * i + 1] = (float)(r * cos(t * 2.5));
+        }
+    }
+}
+
+/* MNIST-like batch: pixels uniform in [0, 1), labels uniform in 0..classes-1. */
+static void mlp_like(size_t n, size_t n_in, size_t classes, float *X, uint32_t *y)
+{
+    bench_rng rng = {777u};
+    for (size_t i = 0; i < n * n_in; ++i) {
+        X[i] = (float)rng_uniform(&rng);
+    }
+    for (size_t i = 0; i < n; ++i) {
+        y[i] = (uint32_t)(rng_uniform(&rng) * (double)classes) % (uint32_t)classes;
+    }
+}
+
+/* Everything one two-layer network needs, allocated once. */
+typedef struct net_ctx {
+    size_t n, n_in, n_hidden, n_out;
+    nnb_tensor *X;     /* n x n_in (the data) */
+    uint32_t *y;       /* n labels */
+    nnb_dense *d1, *d2;
+    nnb_optimizer *opt;
+    nnb_tensor *h1;    /* n x n_hidden: dense1 output, ReLU applied in place */
+    nnb_tensor *z2;    /* n x n_out: dense2 output, softmax in place, then the fused gradient in place */
+    nnb_tensor *dh1;   /* n x n_hidden: gradient w.r.t. the ReLU output, then (in place) its input */
+    nnb_model *model;
+    nnb_targets targets;
+    nnb_train_params tp;
+    float loss;
+    double accuracy;
+    nnb_status status; /* first failure of a timed call */
+} net_ctx;
+
+static void note(net_ctx *c, nnb_status st)
+{
+    if (st != NNB_OK && c->status == NNB_OK) {
+        c->status = st;
+    }
+}
+
+static void net_destroy(net_ctx *c)
+{
+    nnb_tensor_destroy(c->X);
+    free(c->y);
+    nnb_dense_destroy(c->d1);
+    nnb_dense_destroy(c->d2);
+    nnb_optimizer_destroy(c->opt);
+    nnb_tensor_destroy(c->h1);
+    nnb_tensor_destroy(c->z2);
+    nnb_tensor_destroy(c->dh1);
+    nnb_model_destroy(c->model);
+    memset(c, 0, sizeof *c);
+}
+
+static nnb_status net_create(net_ctx *c, int mlp, size_t n, double lr, double decay)
+{
+    memset(c, 0, sizeof *c);
+    c->n = n;
+    c->n_in = mlp ? 784u : 2u;
+    c->n_hidden = mlp ? 128u : 64u;
+    c->n_out = mlp ? 10u : 3u;
+    c->y = malloc(n * sizeof *c->y);
+    nnb_status st = c->y == NULL ? NNB_ERR_NOMEM : nnb_tensor_create(&c->X, n, c->n_in);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (mlp) {
+        mlp_like(n, c->n_in, c->n_out, nnb_tensor_data(c->X), c->y);
+    } else {
+        spiral_like(n, nnb_tensor_data(c->X), c->y);
+    }
+    nnb_rng *rng = NULL;
+    st = nnb_rng_create(&rng, 0);
+    if (st == NNB_OK) {
+        st = nnb_dense_create(&c->d1, c->n_in, c->n_hidden, rng, NNB_DENSE_DEFAULT_INIT_SCALE);
+    }
+    if (st == NNB_OK) {
+        st = nnb_dense_create(&c->d2, c->n_hidden, c->n_out, rng, NNB_DENSE_DEFAULT_INIT_SCALE);
+    }
+    nnb_rng_destroy(rng);
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    adam.learning_rate = lr;
+    adam.decay = decay;
+    if (st == NNB_OK) {
+        st = nnb_optimizer_create(&c->opt, &adam);
+    }
+    if (st == NNB_OK) {
+        st = nnb_tensor_create(&c->h1, n, c->n_hidden);
+    }
+    if (st == NNB_OK) {
+        st = nnb_tensor_create(&c->z2, n, c->n_out);
+    }
+    if (st == NNB_OK) {
+        st = nnb_tensor_create(&c->dh1, n, c->n_hidden);
+    }
+    /* The model variant: the same network through nnb_model. */
+    if (st == NNB_OK) {
+        st = nnb_model_create(&c->model, 0);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_add_dense(c->model, c->n_in, c->n_hidden, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_add_relu(c->model);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_add_dense(c->model, c->n_hidden, c->n_out, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_add_softmax(c->model);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_set_loss(c->model, NNB_LOSS_CCE);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_set_optimizer(c->model, &adam);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_set_accuracy(c->model, NNB_ACCURACY_CATEGORICAL);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_finalize(c->model);
+    }
+    c->targets = nnb_targets_from_labels(c->y, n);
+    c->tp = nnb_train_params_default();
+    c->tp.epochs = 1;
+    c->tp.batch_size = 0;
+    c->tp.print_every = 0;
+    return st;
+}
+
+/* Forward + loss through the layer functions. */
+static void run_layers_fwd(void *p)
+{
+    net_ctx *c = p;
+    note(c, nnb_dense_forward(c->d1, c->X, c->h1));
+    note(c, nnb_relu_forward(c->h1, c->h1));
+    note(c, nnb_dense_forward(c->d2, c->h1, c->z2));
+    note(c, nnb_softmax_forward(c->z2, c->z2));
+    note(c, nnb_cce_sparse(c->z2, c->y, c->n, NULL, &c->loss));
+}
+
+/*
+ * One training step through the layer functions. ReLU runs in place: its output is > 0 exactly where its
+ * input is, so the backward can test the output instead of a saved copy of the input.
+ */
+static void run_layers_train(void *p)
+{
+    net_ctx *c = p;
+    run_layers_fwd(c);
+    note(c, nnb_accuracy_categorical(c->z2, c->y, c->n, &c->accuracy));
+    note(c, nnb_softmax_cce_backward(c->z2, c->y, c->n, c->z2));
+    note(c, nnb_dense_backward(c->d2, c->h1, c->z2, c->dh1));
+    note(c, nnb_relu_backward(c->h1, c->dh1, c->dh1));
+    note(c, nnb_dense_backward(c->d1, c->X, c->dh1, NULL));
+    note(c, nnb_optimizer_pre_update(c->opt));
+    note(c, nnb_optimizer_update_dense(c->opt, c->d1));
+    note(c, nnb_optimizer_update_dense(c->opt, c->d2));
+    note(c, nnb_optimizer_post_update(c->opt));
+}
+
+static void run_model_fwd(void *p)
+{
+    net_ctx *c = p;
+    note(c, nnb_model_evaluate(c->model, c->X, &c->targets, 0, &c->loss, NULL));
+}
+
+static void run_model_train(void *p)
+{
+    net_ctx *c = p;
+    note(c, nnb_model_train(c->model, c->X, &c->targets, &c->tp));
+}
+
+typedef struct e2e_case {
+    const char *workload;
+    int mlp;
+    int train;
+    size_t n;
+} e2e_case;
+
 static int bench_e2e(const bench_options *o)
 {
-    (void)o;
-    return 0;
+    static const e2e_case cases[] = {
+        {"nnfs_fwd", 0, 0, 1},         {"nnfs_train", 0, 1, 1},       {"nnfs_fwd", 0, 0, 300},
+        {"nnfs_train", 0, 1, 300},     {"nnfs_fwd", 0, 0, 10000},     {"nnfs_train", 0, 1, 10000},
+        {"nnfs_fwd", 0, 0, 100000},    {"nnfs_train", 0, 1, 100000},  {"mlp_fwd", 1, 0, 128},
+        {"mlp_train", 1, 1, 128},
+    };
+    static const char *variants[] = {"layers", "model"};
+    if (!o->csv) {
+        printf("End-to-end workloads, median per call (layers: the layer functions called directly; model: "
+               "nnb_model evaluate/train)\n");
+        printf("%-11s %7s %3s %-7s %12s %10s %12s\n", "workload", "N", "thr", "variant", "median_us", "calls",
+               "allocs/call");
+    }
+    int failed = 0;
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ++ci) {
+        const e2e_case *ec = &cases[ci];
+        size_t thr_list[2] = {1, 2};
+        size_t nthr = (ec->n >= 10000 || ec->mlp) ? 2u : 1u;
+        if (o->threads != 0) {
+            thr_list[0] = o->threads;
+            nthr = 1;
+        }
+        for (size_t ti = 0; ti < nthr; ++ti) {
+            size_t threads = thr_list[ti];
+            set_threads(threads);
+            for (size_t v = 0; v < 2; ++v) {
+                net_ctx c;
+                nnb_status st = net_create(&c, ec->mlp, ec->n, ec->mlp ? 1e-3 : 0.05, ec->mlp ? 0.0 : 5e-7);
+                if (st != NNB_OK) {
+                    fprintf(stderr, "nnb-bench: %s N=%zu: setup failed: %s\n", ec->workload, ec->n,
+                            nnb_status_string(st));
+                    net_destroy(&c);
+                    failed = 1;
+                    continue;
+                }
+                bench_run_fn fn = v == 0 ? (ec->train ? run_layers_train : run_layers_fwd)
+                                         : (ec->train ? run_model_train : run_model_fwd);
+                size_t calls = 0;
+                size_t allocs0 = g_alloc_count;
+                double t = timeit_median(fn, &c, o, &calls);
+                /* The warm-up and the probe call are not part of `calls`; allocations are counted over all. */
+                double allocs = (double)(g_alloc_count - allocs0) / (double)(calls + 2u);
+                if (c.status != NNB_OK) {
+                    fprintf(stderr, "nnb-bench: %s N=%zu %s: %s\n", ec->workload, ec->n, variants[v],
+                            nnb_status_string(c.status));
+                    failed = 1;
+                }
+                char shape[32];
+                snprintf(shape, sizeof shape, "%zu", ec->n);
+                report_row(o, ec->workload, variants[v], shape, threads, t, NAN);
+                if (!o->csv) {
+                    printf("%-11s %7zu %3zu %-7s %12.2f %10zu %12.2f\n", ec->workload, ec->n, threads,
+                           variants[v], t * 1e6, calls, allocs);
+                    fflush(stdout);
+                }
+                net_destroy(&c);
+            }
+        }
+    }
+    set_threads(0);
+    if (!o->csv) {
+        printf("\n");
+    }
+    return failed;
 }
 
 /* ---- driver ------------------------------------------------------------------------------------------- */
@@ -291,7 +635,7 @@ typedef struct bench_section {
     int (*run)(const bench_options *o);
 } bench_section;
 
-/* Add a section by appending it here; --gemm-only keeps only "gemm". */
+/* Add a section by appending it here; --gemm-only keeps only "gemm", --e2e-only only "e2e". */
 static const bench_section g_sections[] = {
     {"gemm", bench_gemm},
     {"e2e", bench_e2e},
@@ -299,16 +643,19 @@ static const bench_section g_sections[] = {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: nnb-bench [--quick] [--csv] [--gemm-only] [--variants]\n"
+    fprintf(out, "usage: nnb-bench [--quick] [--csv] [--gemm-only | --e2e-only] [--threads N] [--variants]\n"
                  "  --quick      fewer sizes and shorter timings\n"
                  "  --csv        rows workload,variant,shape,threads,median_us,gflops\n"
                  "  --gemm-only  run only the GEMM section\n"
+                 "  --e2e-only   run only the end-to-end section\n"
+                 "  --threads N  end-to-end section: time only with N threads (default 1, and 2 for the\n"
+                 "               larger workloads)\n"
                  "  --variants   also time each per-ISA kernel of the builtin GEMM body\n");
 }
 
 int main(int argc, char **argv)
 {
-    bench_options o = {0, 0, 0, 0};
+    bench_options o = {0, 0, 0, 0, 0, 0};
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--quick") == 0) {
             o.quick = 1;
@@ -316,6 +663,16 @@ int main(int argc, char **argv)
             o.csv = 1;
         } else if (strcmp(argv[i], "--gemm-only") == 0) {
             o.gemm_only = 1;
+        } else if (strcmp(argv[i], "--e2e-only") == 0) {
+            o.e2e_only = 1;
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            unsigned long t = strtoul(argv[++i], &end, 10);
+            if (end == argv[i] || *end != '\0' || t == 0 || t > NNB_MAX_THREADS) {
+                usage(stderr);
+                return 2;
+            }
+            o.threads = (size_t)t;
         } else if (strcmp(argv[i], "--variants") == 0) {
             o.variants = 1;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -326,6 +683,16 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (o.gemm_only && o.e2e_only) {
+        usage(stderr);
+        return 2;
+    }
+    /* Count the library's allocations (the e2e section reports them per call); set before any object exists. */
+    nnb_allocator counting = {counting_alloc, counting_free, NULL};
+    if (nnb_set_allocator(&counting) != NNB_OK) {
+        fprintf(stderr, "nnb-bench: could not install the counting allocator\n");
+        return 1;
+    }
     if (!o.csv) {
         printf("nnb-bench: libnnbasics %s, GEMM backend %s\n\n", nnb_version_string(), nnb_backend_name());
     }
@@ -333,6 +700,9 @@ int main(int argc, char **argv)
     int status = 0;
     for (size_t s = 0; s < sizeof g_sections / sizeof g_sections[0]; ++s) {
         if (o.gemm_only && strcmp(g_sections[s].name, "gemm") != 0) {
+            continue;
+        }
+        if (o.e2e_only && strcmp(g_sections[s].name, "e2e") != 0) {
             continue;
         }
         if (g_sections[s].run(&o) != 0) {
