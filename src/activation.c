@@ -32,7 +32,11 @@ static void softmax_row(const float *src, float *dst, size_t n)
     }
     float sum = 0.0f;
     for (size_t j = 0; j < n; ++j) {
-        float e = expf(src[j] - max);
+        /*
+         * The float32 difference, then exp rounded correctly to float32 (through double): expf may be
+         * 1 ulp off in rare cases, and training amplifies any such difference.
+         */
+        float e = (float)exp((double)(src[j] - max));
         dst[j] = e;
         sum += e;
     }
