@@ -2,14 +2,15 @@
 # Installs any missing test dependency from Debian's packages, then configures, builds and tests every
 # configuration CI checks: the naive, cblas and builtin GEMM cores (warnings as errors), the whole suite
 # under AddressSanitizer + UndefinedBehaviorSanitizer, and the unit tests under valgrind memcheck.
-# Each configuration also runs the consumer test (install + find_package + pkg-config).
+# Each configuration also runs the consumer test (install + find_package + pkg-config). Last, the file
+# parsers run under libFuzzer for NNB_FUZZ_SECONDS (default 60) each.
 #
 #   scripts/test-all.sh                 # everything
 #   NNB_TEST_CONFIGS="ci-naive" scripts/test-all.sh   # a subset (names from CMakePresets.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make gcc pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind)
+packages=(cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -23,8 +24,31 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-configs=${NNB_TEST_CONFIGS:-"ci-naive ci-cblas ci-builtin ci-sanitize ci-memcheck"}
+configs=${NNB_TEST_CONFIGS:-"ci-naive ci-cblas ci-builtin ci-sanitize ci-memcheck fuzz"}
+fuzz_seconds=${NNB_FUZZ_SECONDS:-60}
 for config in $configs; do
+    if [ "$config" = fuzz ]; then
+        # Every parser under libFuzzer (clang, ASan+UBSan) for a short run from the committed seeds.
+        echo "== fuzz: ${fuzz_seconds}s per target"
+        cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNB_BUILD_FUZZ=ON \
+              -DNNB_BUILD_TESTS=OFF -DNNB_BUILD_EXAMPLES=OFF -DNNB_BUILD_TOOLS=OFF -DNNB_WERROR=ON >/dev/null
+        cmake --build build/fuzz -j "$jobs"
+        for target in idx model_file; do
+            work="build/fuzz/corpus-$target"
+            mkdir -p "$work"
+            log="build/fuzz/fuzz-$target.log"
+            rc=0
+            "build/fuzz/tests/fuzz/fuzz_$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+                "$work" "tests/fuzz/corpus/$target" >"$log" 2>&1 || rc=$?
+            grep -E "^(Done|stat::number_of_executed_units)" "$log" || true
+            if [ "$rc" -ne 0 ]; then
+                tail -n 60 "$log"
+                echo "== fuzz_$target found a problem (exit $rc); the input is saved as crash-* in $(pwd)"
+                exit 1
+            fi
+        done
+        continue
+    fi
     if [ "$config" = ci-builtin ] && [ ! -f src/gemm_builtin.c ]; then
         echo "== $config: skipped (no builtin GEMM core in this tree)"
         continue

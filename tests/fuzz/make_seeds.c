@@ -1,0 +1,115 @@
+/*
+ * Writes the fuzzers' seed corpus: valid inputs for each target (a small IDX image/label pair, plain and
+ * gzip-less variants, and whole-model and parameters files) so that fuzzing starts from the accepted
+ * formats. Usage: make_seeds DIR   (creates DIR/idx and DIR/model_file)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nnbasics/nnbasics.h>
+
+static int write_file(const char *dir, const char *name, const void *data, size_t size)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, size, f) != size) {
+        if (f != NULL) {
+            fclose(f);
+        }
+        fprintf(stderr, "cannot write %s\n", path);
+        return 1;
+    }
+    return fclose(f) != 0;
+}
+
+static void put_be32(unsigned char *p, unsigned v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* IDX seed: 2-byte split, then images (magic 0x803, n, rows, cols, pixels), then labels (0x801, n, labels). */
+static int idx_seed(const char *dir, const char *name, unsigned n, unsigned rows, unsigned cols)
+{
+    size_t images = 16 + (size_t)n * rows * cols, labels = 8 + n;
+    unsigned char *buf = calloc(1, 2 + images + labels);
+    if (buf == NULL) {
+        return 1;
+    }
+    buf[0] = (unsigned char)(images & 0xff);
+    buf[1] = (unsigned char)(images >> 8);
+    unsigned char *p = buf + 2;
+    put_be32(p, 0x803);
+    put_be32(p + 4, n);
+    put_be32(p + 8, rows);
+    put_be32(p + 12, cols);
+    for (size_t i = 0; i < (size_t)n * rows * cols; ++i) {
+        p[16 + i] = (unsigned char)(i * 37u);
+    }
+    p += images;
+    put_be32(p, 0x801);
+    put_be32(p + 4, n);
+    for (unsigned i = 0; i < n; ++i) {
+        p[8 + i] = (unsigned char)(i % 10u);
+    }
+    int rc = write_file(dir, name, buf, 2 + images + labels);
+    free(buf);
+    return rc;
+}
+
+static int model_seed(const char *dir, const char *name, nnb_model_file_kind kind, int regression)
+{
+    nnb_model *m = NULL;
+    nnb_regularization reg = {0.0f, 5e-4f, 0.0f, 5e-4f};
+    size_t size = 0;
+    int rc = 1;
+    if (nnb_model_create(&m, 0) != NNB_OK) {
+        return 1;
+    }
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    if (regression) {
+        if (nnb_model_add_dense(m, 1, 4, 0.1f, NULL) || nnb_model_add_relu(m) ||
+            nnb_model_add_dense(m, 4, 1, 0.1f, NULL) || nnb_model_add_linear(m) ||
+            nnb_model_set_loss(m, NNB_LOSS_MSE) || nnb_model_set_accuracy(m, NNB_ACCURACY_REGRESSION)) {
+            goto done;
+        }
+    } else if (nnb_model_add_dense(m, 2, 4, 0.01f, &reg) || nnb_model_add_relu(m) ||
+               nnb_model_add_dropout(m, 0.1f) || nnb_model_add_dense(m, 4, 3, 0.01f, NULL) ||
+               nnb_model_add_softmax(m) || nnb_model_set_loss(m, NNB_LOSS_CCE) ||
+               nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL)) {
+        goto done;
+    }
+    if (nnb_model_set_optimizer(m, &adam) || nnb_model_finalize(m) ||
+        nnb_model_serialize(m, kind, NULL, 0, &size)) {
+        goto done;
+    }
+    void *buf = malloc(size);
+    if (buf != NULL && nnb_model_serialize(m, kind, buf, size, &size) == NNB_OK) {
+        rc = write_file(dir, name, buf, size);
+    }
+    free(buf);
+done:
+    nnb_model_destroy(m);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: make_seeds DIR\n");
+        return 2;
+    }
+    char idx_dir[1024], model_dir[1024];
+    snprintf(idx_dir, sizeof idx_dir, "%s/idx", argv[1]);
+    snprintf(model_dir, sizeof model_dir, "%s/model_file", argv[1]);
+    int rc = idx_seed(idx_dir, "three_2x2", 3, 2, 2) | idx_seed(idx_dir, "ten_4x3", 10, 4, 3) |
+             idx_seed(idx_dir, "one_1x1", 1, 1, 1) |
+             model_seed(model_dir, "classifier.nnb", NNB_MODEL_FILE_MODEL, 0) |
+             model_seed(model_dir, "classifier_params.nnb", NNB_MODEL_FILE_PARAMETERS, 0) |
+             model_seed(model_dir, "regression.nnb", NNB_MODEL_FILE_MODEL, 1);
+    return rc;
+}
