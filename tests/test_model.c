@@ -328,6 +328,77 @@ static void test_fused_softmax_cce_backward_equals_chained_path(void **state)
     nnb_rng_destroy(rng);
 }
 
+/* The model's step is the book's hand-written loop (chapter 10): same weights after 20 epochs, bit for bit. */
+static void test_model_training_equals_the_hand_written_book_loop(void **state)
+{
+    (void)state;
+    enum { SAMPLES = 100, CLASSES = 3, N = SAMPLES * CLASSES, HIDDEN = 64, EPOCHS = 20 };
+    nnb_rng *rng = NULL;
+    nnb_tensor *X = NULL, *h = NULL, *a = NULL, *o = NULL, *p = NULL, *dz = NULL, *da = NULL;
+    uint32_t y[N];
+    assert_ok(nnb_rng_create(&rng, 0));
+    assert_ok(nnb_tensor_create(&X, N, 2));
+    assert_ok(nnb_spiral_data(rng, SAMPLES, CLASSES, X, y, N));
+
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create_from_rng(&m, rng));
+    assert_ok(nnb_model_add_dense(m, 2, HIDDEN, NNB_DENSE_DEFAULT_INIT_SCALE, NULL));
+    assert_ok(nnb_model_add_relu(m));
+    assert_ok(nnb_model_add_dense(m, HIDDEN, CLASSES, NNB_DENSE_DEFAULT_INIT_SCALE, NULL));
+    assert_ok(nnb_model_add_softmax(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_CCE));
+    nnb_optimizer_params params = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    params.learning_rate = 0.05;
+    params.decay = 5e-7;
+    assert_ok(nnb_model_set_optimizer(m, &params));
+    assert_ok(nnb_model_finalize(m));
+
+    nnb_dense *d1 = NULL, *d2 = NULL;
+    nnb_optimizer *opt = NULL;
+    assert_ok(nnb_dense_create(&d1, 2, HIDDEN, rng, NNB_DENSE_DEFAULT_INIT_SCALE));
+    assert_ok(nnb_dense_create(&d2, HIDDEN, CLASSES, rng, NNB_DENSE_DEFAULT_INIT_SCALE));
+    assert_ok(nnb_optimizer_create(&opt, &params));
+    assert_ok(nnb_tensor_create(&h, N, HIDDEN));
+    assert_ok(nnb_tensor_create(&a, N, HIDDEN));
+    assert_ok(nnb_tensor_create(&o, N, CLASSES));
+    assert_ok(nnb_tensor_create(&p, N, CLASSES));
+    assert_ok(nnb_tensor_create(&dz, N, CLASSES));
+    assert_ok(nnb_tensor_create(&da, N, HIDDEN));
+    for (int e = 0; e < EPOCHS; ++e) {
+        assert_ok(nnb_dense_forward(d1, X, h));
+        assert_ok(nnb_relu_forward(h, a));
+        assert_ok(nnb_dense_forward(d2, a, o));
+        assert_ok(nnb_softmax_forward(o, p));
+        assert_ok(nnb_softmax_cce_backward(p, y, N, dz));
+        assert_ok(nnb_dense_backward(d2, a, dz, da));
+        assert_ok(nnb_relu_backward(h, da, da));
+        assert_ok(nnb_dense_backward(d1, X, da, NULL));
+        assert_ok(nnb_optimizer_pre_update(opt));
+        assert_ok(nnb_optimizer_update_dense(opt, d1));
+        assert_ok(nnb_optimizer_update_dense(opt, d2));
+        assert_ok(nnb_optimizer_post_update(opt));
+    }
+    nnb_targets t = nnb_targets_from_labels(y, N);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = EPOCHS;
+    assert_ok(nnb_model_train(m, X, &t, &tp));
+    assert_true(tensors_equal(nnb_dense_weights(nnb_model_cdense(m, 0)), nnb_dense_weights(d1)));
+    assert_true(tensors_equal(nnb_dense_biases(nnb_model_cdense(m, 0)), nnb_dense_biases(d1)));
+    assert_true(tensors_equal(nnb_dense_weights(nnb_model_cdense(m, 2)), nnb_dense_weights(d2)));
+    assert_true(tensors_equal(nnb_dense_biases(nnb_model_cdense(m, 2)), nnb_dense_biases(d2)));
+    assert_true(nnb_optimizer_current_lr(nnb_model_optimizer(m)) == nnb_optimizer_current_lr(opt));
+
+    nnb_tensor *tensors[] = {X, h, a, o, p, dz, da};
+    for (size_t i = 0; i < sizeof tensors / sizeof tensors[0]; ++i) {
+        nnb_tensor_destroy(tensors[i]);
+    }
+    nnb_optimizer_destroy(opt);
+    nnb_dense_destroy(d1);
+    nnb_dense_destroy(d2);
+    nnb_model_destroy(m);
+    nnb_rng_destroy(rng);
+}
+
 /* ---------------------------------------------------------------- memory */
 
 static void test_training_step_allocates_nothing_after_the_first(void **state)
@@ -1044,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_model_learns_binary_task_with_sigmoid_and_bce),
         cmocka_unit_test(test_model_with_dropout_and_regularization_trains_and_predicts_deterministically),
         cmocka_unit_test(test_fused_softmax_cce_backward_equals_chained_path),
+        cmocka_unit_test(test_model_training_equals_the_hand_written_book_loop),
         cmocka_unit_test(test_training_step_allocates_nothing_after_the_first),
         cmocka_unit_test(test_prepare_sizes_workspace_in_advance),
         cmocka_unit_test(test_allocation_failures_are_reported_without_leaks),

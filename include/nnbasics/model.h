@@ -187,8 +187,9 @@ NNB_API nnb_status nnb_model_add_dropout(nnb_model *model, float rate);
 NNB_API nnb_status nnb_model_set_loss(nnb_model *model, nnb_loss_kind kind);
 
 /*
- * Sets (or replaces) the optimizer, created from a copy of `params`; a replacement starts from iteration 0.
- * Allowed before and after finalize. Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (as nnb_optimizer_create),
+ * Sets (or replaces) the optimizer, created from a copy of `params`; a replacement starts from iteration 0
+ * (the dense layers keep the per-parameter state earlier updates created: momentums, caches). Allowed
+ * before and after finalize. Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (as nnb_optimizer_create),
  * NNB_ERR_NOMEM. On failure the previous optimizer stays.
  */
 NNB_API nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params *params);
