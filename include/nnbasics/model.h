@@ -274,8 +274,8 @@ NNB_API nnb_train_params nnb_train_params_default(void);
  * std(targets) / NNB_REGRESSION_PRECISION_DIVISOR (as the book's Accuracy_Regression.init).
  * Returns NNB_ERR_NULL (model, X, targets or params; both target members NULL; validation_x without
  * validation_y), NNB_ERR_STATE (not finalized, no loss or no optimizer), NNB_ERR_ARGUMENT (epochs 0; both
- * target members set; labels with a loss other than CCE or a non-categorical accuracy; a loss/accuracy pair
- * that cannot go together), NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
+ * target members set; labels with a loss other than CCE or an accuracy other than categorical or none),
+ * NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
  * >= output width), NNB_ERR_NONFINITE (NaN/inf in X or float targets — before any change; or the loss became
  * non-finite during training — training stops there), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
  */
@@ -285,7 +285,8 @@ NNB_API nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const 
 /*
  * Evaluates without training (dropout off): data loss (mean over all samples, regularization excluded, as
  * the book's validation) and accuracy, in batches of batch_size rows (0 = all rows at once). Uses the model's
- * workspace (may grow it). loss and accuracy are optional (NULL to skip) but not both.
+ * workspace (may grow it). loss and accuracy are optional (NULL to skip) but not both. Regression accuracy
+ * uses the stored precision, or, when none is stored yet, std(targets) / 250 of these targets (not stored).
  * Returns the statuses of nnb_model_train (no optimizer needed); outputs untouched on failure.
  */
 NNB_API nnb_status nnb_model_evaluate(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
@@ -363,7 +364,10 @@ NNB_API const nnb_optimizer *nnb_model_optimizer(const nnb_model *model);
  */
 NNB_API nnb_status nnb_model_regression_precision(const nnb_model *model, float *out, int *is_set);
 
-/* Stores a regression precision (e.g. from a model file). Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (< 0 or not finite). */
+/*
+ * Stores a regression precision (e.g. from a model file).
+ * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (< 0 or not finite).
+ */
 NNB_API nnb_status nnb_model_set_regression_precision(nnb_model *model, float precision);
 
 /* The model's generator (borrowed), e.g. to re-seed it. NULL for NULL. */
