@@ -87,6 +87,11 @@ static nnb_status gunzip(const unsigned char *in, size_t in_size, byte_buf *out)
         cap = (size_t)(((uint32_t)in[in_size - 1] << 24) | ((uint32_t)in[in_size - 2] << 16) |
                        ((uint32_t)in[in_size - 3] << 8) | (uint32_t)in[in_size - 4]);
     }
+    /* Deflate expands at most ~1032:1, so a larger hint is a lie: never let 18 bytes reserve a gigabyte. */
+    const size_t max_ratio = 1032;
+    if (in_size <= limit / max_ratio && cap > in_size * max_ratio) {
+        cap = in_size * max_ratio;
+    }
     if (cap < 4096) {
         cap = 4096;
     }

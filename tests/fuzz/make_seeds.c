@@ -3,11 +3,19 @@
  * gzip-less variants, and whole-model and parameters files) so that fuzzing starts from the accepted
  * formats. Usage: make_seeds DIR   (creates DIR/idx and DIR/model_file)
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nnbasics/nnbasics.h>
+
+#if defined(__has_include)
+#if __has_include(<zlib.h>)
+#include <zlib.h>
+#define SEEDS_HAVE_ZLIB 1
+#endif
+#endif
 
 static int write_file(const char *dir, const char *name, const void *data, size_t size)
 {
@@ -31,6 +39,53 @@ static void put_be32(unsigned char *p, unsigned v)
     p[2] = (unsigned char)(v >> 8);
     p[3] = (unsigned char)v;
 }
+
+#ifdef SEEDS_HAVE_ZLIB
+/* gzip-compresses in[0..n) into out (capacity cap); returns the compressed size or 0. */
+static size_t gzip_bytes(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return 0;
+    }
+    zs.next_in = (unsigned char *)(uintptr_t)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    int rc = deflate(&zs, Z_FINISH);
+    size_t size = zs.total_out;
+    deflateEnd(&zs);
+    return rc == Z_STREAM_END ? size : 0;
+}
+
+/* The same pair as idx_seed with both buffers gzip-compressed. */
+static int idx_gzip_seed(const char *dir, const char *name)
+{
+    unsigned char images[16 + 4 * 9], labels[8 + 4], buf[2 + 512];
+    memset(images, 0, sizeof images);
+    memset(labels, 0, sizeof labels);
+    put_be32(images, 0x803);
+    put_be32(images + 4, 4);
+    put_be32(images + 8, 3);
+    put_be32(images + 12, 3);
+    for (size_t i = 16; i < sizeof images; ++i) {
+        images[i] = (unsigned char)(i * 11u);
+    }
+    put_be32(labels, 0x801);
+    put_be32(labels + 4, 4);
+    labels[8] = 1;
+    labels[9] = 3;
+    size_t gi = gzip_bytes(images, sizeof images, buf + 2, 256);
+    size_t gl = gi != 0 ? gzip_bytes(labels, sizeof labels, buf + 2 + gi, 256) : 0;
+    if (gl == 0) {
+        return 1;
+    }
+    buf[0] = (unsigned char)(gi & 0xff);
+    buf[1] = (unsigned char)(gi >> 8);
+    return write_file(dir, name, buf, 2 + gi + gl);
+}
+#endif
 
 /* IDX seed: 2-byte split, then images (magic 0x803, n, rows, cols, pixels), then labels (0x801, n, labels). */
 static int idx_seed(const char *dir, const char *name, unsigned n, unsigned rows, unsigned cols)
@@ -108,6 +163,9 @@ int main(int argc, char **argv)
     snprintf(model_dir, sizeof model_dir, "%s/model_file", argv[1]);
     int rc = idx_seed(idx_dir, "three_2x2", 3, 2, 2) | idx_seed(idx_dir, "ten_4x3", 10, 4, 3) |
              idx_seed(idx_dir, "one_1x1", 1, 1, 1) |
+#ifdef SEEDS_HAVE_ZLIB
+             idx_gzip_seed(idx_dir, "four_3x3.gz") |
+#endif
              model_seed(model_dir, "classifier.nnb", NNB_MODEL_FILE_MODEL, 0) |
              model_seed(model_dir, "classifier_params.nnb", NNB_MODEL_FILE_PARAMETERS, 0) |
              model_seed(model_dir, "regression.nnb", NNB_MODEL_FILE_MODEL, 1);
