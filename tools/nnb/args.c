@@ -1,0 +1,193 @@
+/* Strict option parsing and small helpers shared by the nnb commands. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "nnb.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void nnb_error(const char *command, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    fprintf(stderr, "%s: ", command);
+    vfprintf(stderr, format, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int nnb_fail(const char *command, const char *what, nnb_status status)
+{
+    nnb_error(command, "%s: %s", what, nnb_status_string(status));
+    return NNB_EXIT_FAILURE;
+}
+
+double nnb_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
+        return 0.0;
+    }
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int nnb_stdout_is_tty(void)
+{
+    return isatty(STDOUT_FILENO);
+}
+
+static int is_option(const char *s)
+{
+    return s[0] == '-' && s[1] == '-' && s[2] != '\0';
+}
+
+const char *nnb_args_next_option(nnb_args *a, int *error)
+{
+    *error = 0;
+    if (a->pos >= a->argc) {
+        return NULL;
+    }
+    const char *s = a->argv[a->pos];
+    if (strcmp(s, "-h") == 0) {
+        a->pos++;
+        return "--help";
+    }
+    if (!is_option(s)) {
+        nnb_error(a->command, "unexpected argument '%s' (options start with --; see --help)", s);
+        *error = 1;
+        return NULL;
+    }
+    if (strchr(s, '=') != NULL) {
+        nnb_error(a->command, "write '%.*s VALUE', not '%s'", (int)(strchr(s, '=') - s), s, s);
+        *error = 1;
+        return NULL;
+    }
+    a->pos++;
+    return s;
+}
+
+int nnb_args_unknown(const nnb_args *a, const char *option)
+{
+    nnb_error(a->command, "unknown option '%s' (see %s --help)", option, a->command);
+    return NNB_EXIT_USAGE;
+}
+
+int nnb_args_string(nnb_args *a, const char *option, const char **out)
+{
+    if (a->pos >= a->argc || is_option(a->argv[a->pos])) {
+        nnb_error(a->command, "%s needs a value", option);
+        return 0;
+    }
+    const char *v = a->argv[a->pos++];
+    if (v[0] == '\0') {
+        nnb_error(a->command, "%s needs a non-empty value", option);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Parses a whole string as a decimal unsigned integer; 0 on any malformation or overflow. */
+static int parse_size(const char *s, size_t *out)
+{
+    if (!isdigit((unsigned char)s[0])) {
+        return 0; /* no sign, no spaces */
+    }
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v > (unsigned long long)SIZE_MAX) {
+        return 0;
+    }
+    *out = (size_t)v;
+    return 1;
+}
+
+int nnb_args_size(nnb_args *a, const char *option, size_t min, size_t max, size_t *out)
+{
+    const char *v;
+    if (!nnb_args_string(a, option, &v)) {
+        return 0;
+    }
+    size_t n;
+    if (!parse_size(v, &n)) {
+        nnb_error(a->command, "%s: '%s' is not a whole number", option, v);
+        return 0;
+    }
+    if (n < min || n > max) {
+        nnb_error(a->command, "%s: %zu is out of range (%zu to %zu)", option, n, min, max);
+        return 0;
+    }
+    *out = n;
+    return 1;
+}
+
+int nnb_args_double(nnb_args *a, const char *option, double min, double max, int min_inclusive, double *out)
+{
+    const char *v;
+    if (!nnb_args_string(a, option, &v)) {
+        return 0;
+    }
+    errno = 0;
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (end == v || *end != '\0' || isspace((unsigned char)v[0]) || errno == ERANGE || !isfinite(d)) {
+        nnb_error(a->command, "%s: '%s' is not a finite number", option, v);
+        return 0;
+    }
+    if ((min_inclusive ? d < min : d <= min) || d > max) {
+        nnb_error(a->command, "%s: %s is out of range (%s %g to %g)", option, v,
+                  min_inclusive ? "from" : "above", min, max);
+        return 0;
+    }
+    *out = d;
+    return 1;
+}
+
+int nnb_args_size_list(nnb_args *a, const char *option, size_t min, size_t max, size_t max_count, size_t *out,
+                       size_t *count)
+{
+    const char *v;
+    if (!nnb_args_string(a, option, &v)) {
+        return 0;
+    }
+    size_t n = 0;
+    const char *p = v;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        char item[32];
+        size_t value = 0;
+        if (len == 0 || len >= sizeof item) {
+            nnb_error(a->command, "%s: '%s' is not a comma-separated list of whole numbers", option, v);
+            return 0;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (!parse_size(item, &value)) {
+            nnb_error(a->command, "%s: '%s' in '%s' is not a whole number", option, item, v);
+            return 0;
+        }
+        if (value < min || value > max) {
+            nnb_error(a->command, "%s: %zu is out of range (%zu to %zu)", option, value, min, max);
+            return 0;
+        }
+        if (n == max_count) {
+            nnb_error(a->command, "%s: at most %zu values", option, max_count);
+            return 0;
+        }
+        out[n++] = value;
+        if (comma == NULL) {
+            break;
+        }
+        p = comma + 1;
+    }
+    *count = n;
+    return 1;
+}

@@ -1,0 +1,40 @@
+/* Loading Fashion-MNIST and checking that a model fits it, with messages that say what to do. */
+#include "nnb.h"
+
+int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split split, nnb_idx_set **out)
+{
+    const char *where = dir != NULL ? dir : NNB_FASHION_MNIST_DEFAULT_DIR;
+    const char *which = split == NNB_FASHION_TRAIN ? "train" : "t10k";
+    nnb_status st = nnb_fashion_mnist_load(out, dir, split);
+    if (st == NNB_OK) {
+        return 1;
+    }
+    if (st == NNB_ERR_IO) {
+        nnb_error(command,
+                  "cannot read Fashion-MNIST from %s: need %s-images-idx3-ubyte[.gz] and "
+                  "%s-labels-idx1-ubyte[.gz] there (install the data set or pass --dir)",
+                  where, which, which);
+    } else if (st == NNB_ERR_UNSUPPORTED) {
+        nnb_error(command, "the Fashion-MNIST files in %s are gzip-compressed, and this build has no zlib: "
+                           "decompress them (gunzip) first", where);
+    } else {
+        nnb_error(command, "the %s files in %s are not a valid Fashion-MNIST split: %s", which, where,
+                  nnb_status_string(st));
+    }
+    return 0;
+}
+
+int nnb_check_fashion_model(const char *command, const nnb_model *model, const char *path)
+{
+    size_t in = nnb_model_input_size(model), out = nnb_model_output_size(model);
+    if (in != NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE || out != NNB_FASHION_MNIST_CLASSES) {
+        nnb_error(command, "%s takes %zu inputs and gives %zu outputs; a Fashion-MNIST classifier takes 784 "
+                           "and gives 10", path, in, out);
+        return 0;
+    }
+    if (nnb_model_loss_kind(model) != NNB_LOSS_CCE) {
+        nnb_error(command, "%s does not use categorical cross-entropy; it is not a classifier", path);
+        return 0;
+    }
+    return 1;
+}

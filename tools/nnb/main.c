@@ -1,0 +1,70 @@
+/*
+ * nnb - train, evaluate and use neural networks built with libnnbasics.
+ *   nnb [demo]            the book's spiral pipeline, then a short training run (needs no files)
+ *   nnb train ...         train on Fashion-MNIST and save the model
+ *   nnb eval ...          accuracy, loss and confusion matrix of a saved model
+ *   nnb predict ...       classify one image
+ */
+#include "nnb.h"
+
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: nnb [--help | --version | COMMAND [OPTIONS]]\n"
+            "\n"
+            "Neural networks from scratch, in C (libnnbasics %s).\n"
+            "\n"
+            "commands:\n"
+            "  demo      the book's spiral pipeline (lesson 8 numbers), then a short training run;\n"
+            "            what 'nnb' alone runs. Needs no files.\n"
+            "  train     train a classifier on Fashion-MNIST and save it\n"
+            "  eval      accuracy, loss and confusion matrix of a saved model on Fashion-MNIST\n"
+            "  predict   classify one image (a 28x28 PNG or an image of the data set)\n"
+            "\n"
+            "'nnb COMMAND --help' describes each command's options.\n"
+            "Exit status: 0 success, 1 failure while running, 2 usage error.\n",
+            nnb_version_string());
+}
+
+static void version(void)
+{
+    printf("nnb %s (libnnbasics %s, GEMM backend %s)\n", NNB_VERSION_STRING, nnb_version_string(),
+           nnb_backend_name());
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        return nnb_cmd_demo(argc, argv);
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return NNB_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        version();
+        return NNB_EXIT_OK;
+    }
+    /* Each command parses argv from index 2. */
+    if (strcmp(cmd, "demo") == 0) {
+        return nnb_cmd_demo(argc, argv);
+    }
+    if (strcmp(cmd, "train") == 0) {
+        return nnb_cmd_train(argc, argv);
+    }
+    if (strcmp(cmd, "eval") == 0) {
+        return nnb_cmd_eval(argc, argv);
+    }
+    if (strcmp(cmd, "predict") == 0) {
+        return nnb_cmd_predict(argc, argv);
+    }
+    if (cmd[0] == '-') {
+        fprintf(stderr, "nnb: unknown option '%s' (see nnb --help)\n", cmd);
+    } else {
+        fprintf(stderr, "nnb: unknown command '%s' (commands: demo, train, eval, predict; see nnb --help)\n", cmd);
+    }
+    return NNB_EXIT_USAGE;
+}

@@ -1,0 +1,81 @@
+/*
+ * nnb - the libnnbasics command-line tool. Shared declarations of its commands and helpers.
+ * The tool uses the installed public API only.
+ */
+#ifndef NNB_TOOL_H
+#define NNB_TOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <nnbasics/nnbasics.h>
+
+/* Exit codes: success, a failure while running (file, data, library error), a usage error. */
+#define NNB_EXIT_OK 0
+#define NNB_EXIT_FAILURE 1
+#define NNB_EXIT_USAGE 2
+
+/* ---- strict option parsing (args.c) ---- */
+
+/* The arguments of one command, consumed left to right. */
+typedef struct nnb_args {
+    int argc;
+    char **argv;
+    int pos;             /* next argument */
+    const char *command; /* for messages: "nnb train" */
+} nnb_args;
+
+/*
+ * Next option name ("--epochs"), or NULL at the end. A non-option argument, or "--name=value" syntax, is
+ * reported as a usage error and sets *error.
+ */
+const char *nnb_args_next_option(nnb_args *a, int *error);
+
+/* Reports an unknown option and returns NNB_EXIT_USAGE. */
+int nnb_args_unknown(const nnb_args *a, const char *option);
+
+/*
+ * Value readers for the option just returned by nnb_args_next_option. Each checks that a value is present
+ * (not another option), well formed and in range; on error prints "nnb CMD: OPTION ..." to stderr and
+ * returns 0. Return 1 on success.
+ */
+int nnb_args_string(nnb_args *a, const char *option, const char **out);
+int nnb_args_size(nnb_args *a, const char *option, size_t min, size_t max, size_t *out);
+int nnb_args_double(nnb_args *a, const char *option, double min, double max, int min_inclusive, double *out);
+/* A comma-separated list of 1..max_count integers in [min, max] ("128,128"). */
+int nnb_args_size_list(nnb_args *a, const char *option, size_t min, size_t max, size_t max_count, size_t *out,
+                       size_t *count);
+
+/* Prints "nnb CMD: message" to stderr (printf format). */
+void nnb_error(const char *command, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Prints "nnb CMD: what: <status text>" to stderr and returns NNB_EXIT_FAILURE. */
+int nnb_fail(const char *command, const char *what, nnb_status status);
+
+/* Seconds from a monotonic clock. */
+double nnb_now(void);
+
+/* True when stdout is a terminal. */
+int nnb_stdout_is_tty(void);
+
+/* ---- data (data.c) ---- */
+
+/* Loads one Fashion-MNIST split from dir (NULL = default), printing a clear message on failure. */
+int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split split, nnb_idx_set **out);
+
+/* Checks that a loaded model takes 784 inputs and gives 10 outputs; prints a message and returns 0 if not. */
+int nnb_check_fashion_model(const char *command, const nnb_model *model, const char *path);
+
+/* ---- commands ---- */
+
+int nnb_cmd_demo(int argc, char **argv);
+int nnb_cmd_train(int argc, char **argv);
+int nnb_cmd_eval(int argc, char **argv);
+int nnb_cmd_predict(int argc, char **argv);
+
+#endif

@@ -1,0 +1,365 @@
+/*
+ * nnb train: a Fashion-MNIST classifier, Dense-ReLU layers of the given widths then Dense(.,10)-softmax,
+ * categorical cross-entropy, trained in mini-batches with a live progress line, tested on the t10k split,
+ * and saved.
+ */
+#include "nnb.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAX_LAYERS 8
+
+static const char *const k_cmd = "nnb train";
+
+static void train_usage(void)
+{
+    printf("usage: nnb train --data fashion-mnist [--dir DIR] [--layers W1,W2,...] [--epochs N] [--batch N]\n"
+           "                 [--optimizer sgd|adagrad|rmsprop|adam] [--lr X] [--decay X] [--momentum X]\n"
+           "                 [--init he|book] [--seed S] [--limit N] [--threads N] [--save FILE]\n"
+           "\n"
+           "Trains Dense-ReLU layers of widths W1,W2,... then Dense(.,10)-softmax on the Fashion-MNIST training\n"
+           "split (60000 images, pixels scaled to [-1, 1], reshuffled every epoch), reports the accuracy on the\n"
+           "test split (10000 images), and saves the whole model.\n"
+           "\n"
+           "options:\n"
+           "  --data NAME       the data set; only 'fashion-mnist' (required)\n"
+           "  --dir DIR         where its IDX files are (default %s)\n"
+           "  --layers LIST     hidden widths, 1 to %d values of 1 to 65536 (default 128,128)\n"
+           "  --epochs N        passes over the training data, 1 to 100000 (default 10)\n"
+           "  --batch N         samples per step, 1 to 1000000 (default 128)\n"
+           "  --optimizer NAME  sgd, adagrad, rmsprop or adam (default adam)\n"
+           "  --lr X            learning rate > 0 (default: the optimizer's, adam 0.001)\n"
+           "  --decay X         learning-rate decay >= 0: lr / (1 + decay * step) (default 0.001)\n"
+           "  --momentum X      SGD momentum in [0, 1) (default 0)\n"
+           "  --init he|book    initial weights: he = sqrt(2 / inputs) * randn (default), book = 0.01 * randn\n"
+           "  --seed S          seed of the weights and the shuffling, 0 to 4294967295 (default 0)\n"
+           "  --limit N         train on the first N training images only\n"
+           "  --threads N       GEMM threads, 0 = all cores (default 0)\n"
+           "  --save FILE       write the trained model to FILE (atomically)\n"
+           "  --help            this text\n"
+           "\n"
+           "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n",
+           NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS);
+}
+
+typedef struct train_state {
+    int tty;
+    size_t batch;
+    size_t total_steps;
+    size_t done_steps;
+    double start;
+    double epoch_start;
+    size_t last_epoch;
+} train_state;
+
+static void format_duration(char *out, size_t size, double seconds)
+{
+    if (!(seconds >= 0.0) || seconds > 99.0 * 3600.0) {
+        snprintf(out, size, "--:--");
+        return;
+    }
+    unsigned long s = (unsigned long)(seconds + 0.5);
+    if (s >= 3600) {
+        snprintf(out, size, "%lu:%02lu:%02lu", s / 3600, (s / 60) % 60, s % 60);
+    } else {
+        snprintf(out, size, "%02lu:%02lu", s / 60, s % 60);
+    }
+}
+
+static int on_progress(const nnb_progress *p, void *user)
+{
+    train_state *ts = user;
+    const double now = nnb_now();
+    if (p->epoch != ts->last_epoch) {
+        ts->last_epoch = p->epoch;
+        ts->epoch_start = now;
+    }
+    if (p->event == NNB_PROGRESS_STEP) {
+        ts->done_steps = (p->epoch - 1) * p->steps + p->step + 1;
+        const double elapsed = now - ts->start;
+        const double epoch_elapsed = now - ts->epoch_start;
+        const double rate = ts->done_steps > 0 && elapsed > 0 ? (double)ts->done_steps / elapsed : 0.0;
+        const double sps = epoch_elapsed > 0 ? (double)((p->step + 1) * ts->batch) / epoch_elapsed : 0.0;
+        char eta[32];
+        format_duration(eta, sizeof eta, rate > 0 ? (double)(ts->total_steps - ts->done_steps) / rate : -1.0);
+        printf("\repoch %zu/%zu  step %zu/%zu  loss %.4f  acc %.4f  %.0f samples/s  ETA %s   ", p->epoch,
+               p->epochs, p->step + 1, p->steps, (double)p->loss, p->accuracy, sps, eta);
+        fflush(stdout);
+        return 0;
+    }
+    if (p->event == NNB_PROGRESS_EPOCH) {
+        ts->done_steps = p->epoch * p->steps;
+        const double elapsed = now - ts->start;
+        char eta[32];
+        format_duration(eta, sizeof eta,
+                        elapsed * (double)(ts->total_steps - ts->done_steps) / (double)ts->done_steps);
+        printf("%sepoch %zu/%zu  step %zu/%zu  loss %.4f (data %.4f, reg %.4f)  acc %.4f  lr %.6g  "
+               "%.0f samples/s  %.1f s  ETA %s\n",
+               ts->tty ? "\r" : "", p->epoch, p->epochs, p->steps, p->steps, (double)p->loss,
+               (double)p->data_loss, (double)p->regularization_loss, p->accuracy, p->learning_rate,
+               p->samples_per_second, elapsed, eta);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static int parse_optimizer(const char *name, nnb_optimizer_kind *kind)
+{
+    static const struct {
+        const char *name;
+        nnb_optimizer_kind kind;
+    } table[] = {{"sgd", NNB_OPTIMIZER_SGD},
+                 {"adagrad", NNB_OPTIMIZER_ADAGRAD},
+                 {"rmsprop", NNB_OPTIMIZER_RMSPROP},
+                 {"adam", NNB_OPTIMIZER_ADAM}};
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i) {
+        if (strcmp(name, table[i].name) == 0) {
+            *kind = table[i].kind;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct train_options {
+    const char *data;
+    const char *dir;
+    const char *save;
+    size_t layers[MAX_LAYERS];
+    size_t n_layers;
+    size_t epochs, batch, seed, limit, threads;
+    nnb_optimizer_kind optimizer;
+    double lr, decay, momentum;
+    int lr_set, momentum_set, he_init;
+} train_options;
+
+/* Returns -1 to go on, otherwise the exit code. */
+static int parse_train_args(int argc, char **argv, train_options *o)
+{
+    nnb_args a = {argc, argv, 2, k_cmd};
+    const char *opt;
+    int err = 0;
+    while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
+        int ok = 1;
+        if (strcmp(opt, "--help") == 0) {
+            train_usage();
+            return NNB_EXIT_OK;
+        } else if (strcmp(opt, "--data") == 0) {
+            ok = nnb_args_string(&a, opt, &o->data);
+            if (ok && strcmp(o->data, "fashion-mnist") != 0) {
+                nnb_error(k_cmd, "--data: unknown data set '%s' (supported: fashion-mnist)", o->data);
+                ok = 0;
+            }
+        } else if (strcmp(opt, "--dir") == 0) {
+            ok = nnb_args_string(&a, opt, &o->dir);
+        } else if (strcmp(opt, "--save") == 0) {
+            ok = nnb_args_string(&a, opt, &o->save);
+        } else if (strcmp(opt, "--layers") == 0) {
+            ok = nnb_args_size_list(&a, opt, 1, 65536, MAX_LAYERS, o->layers, &o->n_layers);
+        } else if (strcmp(opt, "--epochs") == 0) {
+            ok = nnb_args_size(&a, opt, 1, 100000, &o->epochs);
+        } else if (strcmp(opt, "--batch") == 0) {
+            ok = nnb_args_size(&a, opt, 1, 1000000, &o->batch);
+        } else if (strcmp(opt, "--seed") == 0) {
+            ok = nnb_args_size(&a, opt, 0, UINT32_MAX, &o->seed);
+        } else if (strcmp(opt, "--limit") == 0) {
+            ok = nnb_args_size(&a, opt, 1, SIZE_MAX, &o->limit);
+        } else if (strcmp(opt, "--threads") == 0) {
+            ok = nnb_args_size(&a, opt, 0, NNB_MAX_THREADS, &o->threads);
+        } else if (strcmp(opt, "--optimizer") == 0) {
+            const char *name = NULL;
+            ok = nnb_args_string(&a, opt, &name);
+            if (ok && !parse_optimizer(name, &o->optimizer)) {
+                nnb_error(k_cmd, "--optimizer: unknown optimizer '%s' (sgd, adagrad, rmsprop or adam)", name);
+                ok = 0;
+            }
+        } else if (strcmp(opt, "--lr") == 0) {
+            ok = nnb_args_double(&a, opt, 0.0, 1e6, 0, &o->lr);
+            o->lr_set = 1;
+        } else if (strcmp(opt, "--decay") == 0) {
+            ok = nnb_args_double(&a, opt, 0.0, 1e6, 1, &o->decay);
+        } else if (strcmp(opt, "--momentum") == 0) {
+            ok = nnb_args_double(&a, opt, 0.0, 0.999999, 1, &o->momentum);
+            o->momentum_set = 1;
+        } else if (strcmp(opt, "--init") == 0) {
+            const char *name = NULL;
+            ok = nnb_args_string(&a, opt, &name);
+            if (ok && strcmp(name, "he") != 0 && strcmp(name, "book") != 0) {
+                nnb_error(k_cmd, "--init: unknown scheme '%s' (he or book)", name);
+                ok = 0;
+            }
+            if (ok) {
+                o->he_init = strcmp(name, "he") == 0;
+            }
+        } else {
+            return nnb_args_unknown(&a, opt);
+        }
+        if (!ok) {
+            return NNB_EXIT_USAGE;
+        }
+    }
+    if (err) {
+        return NNB_EXIT_USAGE;
+    }
+    if (o->data == NULL) {
+        nnb_error(k_cmd, "--data is required (--data fashion-mnist); see nnb train --help");
+        return NNB_EXIT_USAGE;
+    }
+    if (o->momentum_set && o->optimizer != NNB_OPTIMIZER_SGD && o->momentum != 0.0) {
+        nnb_error(k_cmd, "--momentum applies to --optimizer sgd only");
+        return NNB_EXIT_USAGE;
+    }
+    return -1;
+}
+
+static nnb_status build_model(const train_options *o, nnb_model **out)
+{
+    nnb_model *m = NULL;
+    nnb_status st = nnb_model_create(&m, (uint32_t)o->seed);
+    size_t width = NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE;
+    for (size_t i = 0; st == NNB_OK && i <= o->n_layers; ++i) {
+        size_t next = i < o->n_layers ? o->layers[i] : NNB_FASHION_MNIST_CLASSES;
+        float scale = o->he_init ? (float)sqrt(2.0 / (double)width) : NNB_DENSE_DEFAULT_INIT_SCALE;
+        st = nnb_model_add_dense(m, width, next, scale, NULL);
+        if (st == NNB_OK) {
+            st = i < o->n_layers ? nnb_model_add_relu(m) : nnb_model_add_softmax(m);
+        }
+        width = next;
+    }
+    if (st == NNB_OK) st = nnb_model_set_loss(m, NNB_LOSS_CCE);
+    if (st == NNB_OK) st = nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL);
+    if (st == NNB_OK) st = nnb_model_finalize(m);
+    if (st == NNB_OK) {
+        nnb_optimizer_params p = nnb_optimizer_defaults(o->optimizer);
+        if (o->lr_set) {
+            p.learning_rate = o->lr;
+        }
+        p.decay = o->decay;
+        p.momentum = o->momentum;
+        st = nnb_model_set_optimizer(m, &p);
+    }
+    if (st != NNB_OK) {
+        nnb_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return NNB_OK;
+}
+
+int nnb_cmd_train(int argc, char **argv)
+{
+    train_options o;
+    memset(&o, 0, sizeof o);
+    o.layers[0] = 128;
+    o.layers[1] = 128;
+    o.n_layers = 2;
+    o.epochs = 10;
+    o.batch = 128;
+    o.optimizer = NNB_OPTIMIZER_ADAM;
+    o.decay = 1e-3;
+    o.he_init = 1;
+    int rc = parse_train_args(argc, argv, &o);
+    if (rc >= 0) {
+        return rc;
+    }
+    nnb_status st = nnb_set_num_threads(o.threads);
+    if (st != NNB_OK) {
+        return nnb_fail(k_cmd, "--threads", st);
+    }
+
+    const double t0 = nnb_now();
+    nnb_idx_set *train = NULL, *test = NULL;
+    nnb_tensor *limited = NULL;
+    nnb_model *m = NULL;
+    rc = NNB_EXIT_FAILURE;
+    if (!nnb_load_fashion(k_cmd, o.dir, NNB_FASHION_TRAIN, &train) ||
+        !nnb_load_fashion(k_cmd, o.dir, NNB_FASHION_TEST, &test)) {
+        goto done;
+    }
+    const nnb_tensor *X = nnb_idx_set_images(train);
+    size_t n = nnb_idx_set_count(train);
+    if (o.limit != 0 && o.limit < n) {
+        st = nnb_tensor_create_from(&limited, o.limit, nnb_tensor_cols(X), nnb_tensor_cdata(X));
+        if (st != NNB_OK) {
+            nnb_fail(k_cmd, "--limit", st);
+            goto done;
+        }
+        X = limited;
+        n = o.limit;
+    }
+    printf("data: %zu training and %zu test images of %zux%zu, loaded in %.2f s\n", n, nnb_idx_set_count(test),
+           nnb_idx_set_image_rows(train), nnb_idx_set_image_cols(train), nnb_now() - t0);
+
+    st = build_model(&o, &m);
+    if (st != NNB_OK) {
+        nnb_fail(k_cmd, "building the model", st);
+        goto done;
+    }
+    nnb_optimizer_params op;
+    (void)nnb_model_optimizer_params(m, &op);
+    printf("model: 784");
+    for (size_t i = 0; i < o.n_layers; ++i) {
+        printf(" -> %zu relu", o.layers[i]);
+    }
+    printf(" -> 10 softmax; %s lr %g decay %g; %s init; batch %zu; %zu epochs; seed %zu; GEMM %s, %zu threads\n",
+           o.optimizer == NNB_OPTIMIZER_SGD       ? "sgd"
+           : o.optimizer == NNB_OPTIMIZER_ADAGRAD ? "adagrad"
+           : o.optimizer == NNB_OPTIMIZER_RMSPROP ? "rmsprop"
+                                                  : "adam",
+           op.learning_rate, op.decay, o.he_init ? "he" : "book", o.batch, o.epochs, o.seed, nnb_backend_name(),
+           nnb_get_num_threads());
+
+    train_state ts;
+    memset(&ts, 0, sizeof ts);
+    ts.tty = nnb_stdout_is_tty();
+    ts.batch = o.batch < n ? o.batch : n;
+    const size_t steps = (n + ts.batch - 1) / ts.batch;
+    ts.total_steps = steps * o.epochs;
+    ts.start = nnb_now();
+
+    nnb_targets y = nnb_targets_from_labels(nnb_idx_set_labels(train), n);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = o.epochs;
+    tp.batch_size = o.batch;
+    tp.shuffle = 1;
+    tp.print_every = 1;
+    tp.print_every_steps = ts.tty ? (steps >= 50 ? steps / 50 : 1) : 0;
+    tp.progress = on_progress;
+    tp.user = &ts;
+    st = nnb_model_train(m, X, &y, &tp);
+    const double train_seconds = nnb_now() - ts.start;
+    if (st != NNB_OK) {
+        if (ts.tty) {
+            printf("\n");
+        }
+        nnb_fail(k_cmd, "training", st);
+        goto done;
+    }
+
+    nnb_targets yt = nnb_targets_from_labels(nnb_idx_set_labels(test), nnb_idx_set_count(test));
+    float loss = 0.0f;
+    double acc = 0.0;
+    st = nnb_model_evaluate(m, nnb_idx_set_images(test), &yt, 1024, &loss, &acc);
+    if (st != NNB_OK) {
+        nnb_fail(k_cmd, "testing", st);
+        goto done;
+    }
+    printf("test: acc %.4f, loss %.4f (%zu images)\n", acc, (double)loss, nnb_idx_set_count(test));
+    printf("training took %.1f s; total %.1f s\n", train_seconds, nnb_now() - t0);
+    if (o.save != NULL) {
+        st = nnb_model_save(m, o.save);
+        if (st != NNB_OK) {
+            nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_status_string(st));
+            goto done;
+        }
+        printf("saved model to %s\n", o.save);
+    }
+    rc = NNB_EXIT_OK;
+done:
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(limited);
+    nnb_idx_set_destroy(test);
+    nnb_idx_set_destroy(train);
+    return rc;
+}
