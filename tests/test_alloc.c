@@ -1,0 +1,259 @@
+/*
+ * The allocator hook: set / get / restore, rejection of incomplete allocators, every allocation and free
+ * going through the installed functions with their user pointer, and failure injection through the test
+ * allocator (each failed allocation reported as NNB_ERR_NOMEM without a leak).
+ */
+#include "test_support.h"
+
+#include <string.h>
+
+/* A forwarding allocator that counts calls and delegates to the allocator installed before it. */
+typedef struct forwarding {
+    nnb_allocator inner;
+    size_t allocs;
+    size_t frees;
+    size_t live;
+    void *last_user_seen;
+} forwarding;
+
+static void *forwarding_alloc(void *user, size_t size)
+{
+    forwarding *f = user;
+    f->last_user_seen = user;
+    ++f->allocs;
+    void *block = f->inner.alloc(f->inner.user, size);
+    if (block != NULL) {
+        ++f->live;
+    }
+    return block;
+}
+
+static void forwarding_free(void *user, void *block)
+{
+    forwarding *f = user;
+    f->last_user_seen = user;
+    ++f->frees;
+    --f->live;
+    f->inner.free(f->inner.user, block);
+}
+
+static void *never_alloc(void *user, size_t size)
+{
+    (void)user;
+    (void)size;
+    return NULL;
+}
+
+static void never_free(void *user, void *block)
+{
+    (void)user;
+    (void)block;
+}
+
+static void test_get_allocator_returns_installed_functions(void **state)
+{
+    (void)state;
+    nnb_allocator saved;
+    assert_ok(nnb_get_allocator(&saved));
+    forwarding f;
+    memset(&f, 0, sizeof f);
+    f.inner = saved;
+    nnb_allocator mine = {forwarding_alloc, forwarding_free, &f};
+    assert_ok(nnb_set_allocator(&mine));
+
+    nnb_allocator now;
+    assert_ok(nnb_get_allocator(&now));
+    assert_true(now.alloc == forwarding_alloc);
+    assert_true(now.free == forwarding_free);
+    assert_ptr_equal(now.user, &f);
+
+    assert_ok(nnb_set_allocator(&saved));
+    assert_ok(nnb_get_allocator(&now));
+    assert_true(now.alloc == saved.alloc);
+    assert_ptr_equal(now.user, saved.user);
+}
+
+static void test_set_allocator_copies_the_struct(void **state)
+{
+    (void)state;
+    nnb_allocator saved;
+    assert_ok(nnb_get_allocator(&saved));
+    forwarding f;
+    memset(&f, 0, sizeof f);
+    f.inner = saved;
+    nnb_allocator mine = {forwarding_alloc, forwarding_free, &f};
+    assert_ok(nnb_set_allocator(&mine));
+    /* Changing the caller's struct afterwards must not change the installed hook. */
+    mine.alloc = never_alloc;
+    mine.free = never_free;
+    nnb_tensor *t = NULL;
+    assert_ok(nnb_tensor_create(&t, 2, 2));
+    nnb_tensor_destroy(t);
+    assert_ok(nnb_set_allocator(&saved));
+    assert_true(f.allocs >= 1);
+}
+
+static void test_set_allocator_rejects_null_functions(void **state)
+{
+    (void)state;
+    nnb_allocator saved;
+    assert_ok(nnb_get_allocator(&saved));
+
+    nnb_allocator no_alloc = {NULL, never_free, NULL};
+    nnb_allocator no_free = {never_alloc, NULL, NULL};
+    nnb_allocator neither = {NULL, NULL, NULL};
+    assert_status(nnb_set_allocator(&no_alloc), NNB_ERR_ARGUMENT);
+    assert_status(nnb_set_allocator(&no_free), NNB_ERR_ARGUMENT);
+    assert_status(nnb_set_allocator(&neither), NNB_ERR_ARGUMENT);
+
+    /* Nothing changed. */
+    nnb_allocator now;
+    assert_ok(nnb_get_allocator(&now));
+    assert_true(now.alloc == saved.alloc);
+    assert_true(now.free == saved.free);
+    assert_ptr_equal(now.user, saved.user);
+}
+
+static void test_get_allocator_rejects_null_out(void **state)
+{
+    (void)state;
+    assert_status(nnb_get_allocator(NULL), NNB_ERR_NULL);
+}
+
+static void test_set_allocator_null_restores_default(void **state)
+{
+    (void)state;
+    nnb_allocator saved;
+    assert_ok(nnb_get_allocator(&saved));
+    assert_ok(nnb_set_allocator(NULL));
+    nnb_allocator dflt;
+    assert_ok(nnb_get_allocator(&dflt));
+    assert_true(dflt.alloc != NULL);
+    assert_true(dflt.free != NULL);
+    assert_true(dflt.alloc != saved.alloc);
+    assert_null(dflt.user);
+
+    /* The default (malloc/free) works. */
+    size_t before = nnb_test_alloc_count();
+    nnb_tensor *t = NULL;
+    assert_ok(nnb_tensor_create(&t, 3, 3));
+    nnb_tensor_destroy(t);
+    /* ... and does not go through the test hook. */
+    assert_int_equal(nnb_test_alloc_count(), before);
+
+    assert_ok(nnb_set_allocator(&saved));
+}
+
+static void test_every_allocation_goes_through_the_hook_with_its_user_pointer(void **state)
+{
+    (void)state;
+    nnb_allocator saved;
+    assert_ok(nnb_get_allocator(&saved));
+    forwarding f;
+    memset(&f, 0, sizeof f);
+    f.inner = saved;
+    nnb_allocator mine = {forwarding_alloc, forwarding_free, &f};
+    assert_ok(nnb_set_allocator(&mine));
+
+    nnb_tensor *t = NULL;
+    nnb_rng *rng = NULL;
+    nnb_dense *layer = NULL;
+    assert_ok(nnb_tensor_create(&t, 4, 5));
+    assert_ok(nnb_rng_create(&rng, 0));
+    assert_ok(nnb_dense_create(&layer, 5, 3, rng, NNB_DENSE_DEFAULT_INIT_SCALE));
+    assert_true(f.allocs >= 3);
+    assert_int_equal(f.live, f.allocs);
+    assert_ptr_equal(f.last_user_seen, &f);
+
+    nnb_dense_destroy(layer);
+    nnb_rng_destroy(rng);
+    nnb_tensor_destroy(t);
+    /* Everything allocated through the hook was freed through it. */
+    assert_int_equal(f.frees, f.allocs);
+    assert_int_equal(f.live, 0);
+    assert_ok(nnb_set_allocator(&saved));
+}
+
+static void test_alloc_count_advances_per_constructor(void **state)
+{
+    (void)state;
+    nnb_test_reset_counts();
+    size_t live = nnb_test_live_blocks();
+    nnb_tensor *t = NULL;
+    assert_ok(nnb_tensor_create(&t, 2, 3));
+    assert_true(nnb_test_alloc_count() >= 1);
+    assert_true(nnb_test_live_blocks() > live);
+    nnb_tensor_destroy(t);
+    assert_int_equal(nnb_test_live_blocks(), live);
+}
+
+static void test_failing_hook_gives_nomem_everywhere(void **state)
+{
+    (void)state;
+    nnb_allocator saved;
+    assert_ok(nnb_get_allocator(&saved));
+    nnb_allocator failing = {never_alloc, never_free, NULL};
+    assert_ok(nnb_set_allocator(&failing));
+
+    static int sentinel_storage;
+    nnb_tensor *t = (nnb_tensor *)(void *)&sentinel_storage;
+    nnb_rng *rng = (nnb_rng *)(void *)&sentinel_storage;
+    nnb_dense *layer = (nnb_dense *)(void *)&sentinel_storage;
+    float values[4] = {1.0f, 2.0f, 3.0f, 4.0f};
+    nnb_status st_create = nnb_tensor_create(&t, 2, 2);
+    nnb_status st_from = nnb_tensor_create_from(&t, 2, 2, values);
+    nnb_status st_wrap = nnb_tensor_wrap(&t, 2, 2, values);
+    nnb_status st_rng = nnb_rng_create(&rng, 0);
+    nnb_status st_dense = nnb_dense_create(&layer, 2, 2, NULL, 0.01f);
+    assert_ok(nnb_set_allocator(&saved));
+
+    assert_status(st_create, NNB_ERR_NOMEM);
+    assert_status(st_from, NNB_ERR_NOMEM);
+    assert_status(st_wrap, NNB_ERR_NOMEM);
+    assert_status(st_rng, NNB_ERR_NOMEM);
+    assert_status(st_dense, NNB_ERR_NOMEM);
+    assert_ptr_equal(t, (void *)&sentinel_storage);
+    assert_ptr_equal(rng, (void *)&sentinel_storage);
+    assert_ptr_equal(layer, (void *)&sentinel_storage);
+    /* The caller's buffer is intact. */
+    assert_true(values[0] == 1.0f && values[3] == 4.0f);
+}
+
+static void test_fail_allocation_injects_exactly_the_nth_failure(void **state)
+{
+    (void)state;
+    static int sentinel_storage;
+    nnb_tensor *a = NULL;
+    nnb_tensor *b = (nnb_tensor *)(void *)&sentinel_storage;
+    /* A 1 x 1 tensor takes at least one allocation; fail the first one of the second create. */
+    nnb_test_reset_counts();
+    assert_ok(nnb_tensor_create(&a, 1, 1));
+    size_t per_create = nnb_test_alloc_count();
+    assert_true(per_create >= 1);
+    size_t live = nnb_test_live_blocks();
+    nnb_test_fail_allocation(1);
+    assert_status(nnb_tensor_create(&b, 1, 1), NNB_ERR_NOMEM);
+    assert_ptr_equal(b, (void *)&sentinel_storage);
+    assert_int_equal(nnb_test_live_blocks(), live);
+    /* The injection is one-shot: the next create succeeds. */
+    assert_ok(nnb_tensor_create(&b, 1, 1));
+    nnb_tensor_destroy(b);
+    nnb_tensor_destroy(a);
+    nnb_test_fail_allocation(0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_get_allocator_returns_installed_functions),
+        cmocka_unit_test(test_set_allocator_copies_the_struct),
+        cmocka_unit_test(test_set_allocator_rejects_null_functions),
+        cmocka_unit_test(test_get_allocator_rejects_null_out),
+        cmocka_unit_test(test_set_allocator_null_restores_default),
+        cmocka_unit_test(test_every_allocation_goes_through_the_hook_with_its_user_pointer),
+        cmocka_unit_test(test_alloc_count_advances_per_constructor),
+        cmocka_unit_test(test_failing_hook_gives_nomem_everywhere),
+        cmocka_unit_test(test_fail_allocation_injects_exactly_the_nth_failure),
+    };
+    return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
+}
