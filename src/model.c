@@ -66,6 +66,12 @@ struct nnb_model {
     uint32_t *perm;     /* perm_cap row indices */
     size_t perm_cap;
     nnb_tensor dloss;
+
+    /* Optional numerical health check (nnb_model_set_health_check) and where the current step is. */
+    int health_on;
+    nnb_health_report health;
+    size_t cur_epoch;
+    size_t cur_step;
 };
 
 struct nnb_model_workspace {
@@ -569,6 +575,24 @@ static nnb_status check_data(const nnb_model *m, const nnb_tensor *X, const nnb_
 /* ---------------------------------------------------------------- forward / loss / backward */
 
 /* Forward of a batch through the training workspace. training: dropout active. */
+/*
+ * With the health check on: records the first non-finite value of t (phase, layer, current step) and
+ * returns NNB_ERR_NONFINITE; NNB_OK otherwise. Called only when m->health_on, so it costs nothing when off.
+ */
+static nnb_status health_check(nnb_model *m, const nnb_tensor *t, nnb_health_phase phase, size_t layer)
+{
+    if (t == NULL || nnb_tensor_check_finite(t, NULL) == NNB_OK) {
+        return NNB_OK;
+    }
+    if (m->health.phase == NNB_HEALTH_NONE) {
+        m->health.phase = phase;
+        m->health.epoch = m->cur_epoch;
+        m->health.step = m->cur_step;
+        m->health.layer = layer;
+    }
+    return NNB_ERR_NONFINITE;
+}
+
 static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
 {
     const nnb_tensor *cur = xb;
@@ -609,6 +633,12 @@ static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
         }
         l->output = &l->out;
         cur = &l->out;
+        if (m->health_on && training) {
+            st = health_check(m, cur, NNB_HEALTH_FORWARD, i);
+            if (st != NNB_OK) {
+                return st;
+            }
+        }
     }
     return NNB_OK;
 }
@@ -769,6 +799,15 @@ static nnb_status backward_ws(nnb_model *m, const nnb_targets *tb)
             st = NNB_OK;
             break;
         }
+        if (st == NNB_OK && m->health_on) {
+            st = health_check(m, din, NNB_HEALTH_BACKWARD, i);
+            if (st == NNB_OK && l->dense != NULL) {
+                st = health_check(m, nnb_dense_dweights(l->dense), NNB_HEALTH_BACKWARD, i);
+            }
+            if (st == NNB_OK && l->dense != NULL) {
+                st = health_check(m, nnb_dense_dbiases(l->dense), NNB_HEALTH_BACKWARD, i);
+            }
+        }
         if (st != NNB_OK) {
             return st;
         }
@@ -783,8 +822,15 @@ static nnb_status optimize(nnb_model *m)
 {
     nnb_status st = nnb_optimizer_pre_update(m->optimizer);
     for (size_t i = 0; i < m->n_layers && st == NNB_OK; ++i) {
-        if (m->layers[i].dense != NULL) {
+        const nnb_dense *d = m->layers[i].dense;
+        if (d != NULL) {
             st = nnb_optimizer_update_dense(m->optimizer, m->layers[i].dense);
+            if (st == NNB_OK && m->health_on) {
+                st = health_check(m, nnb_dense_weights(d), NNB_HEALTH_UPDATE, i);
+            }
+            if (st == NNB_OK && m->health_on) {
+                st = health_check(m, nnb_dense_biases(d), NNB_HEALTH_UPDATE, i);
+            }
         }
     }
     if (st == NNB_OK) {
@@ -968,6 +1014,7 @@ nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targ
         model->precision_set = 1;
     }
 
+    memset(&model->health, 0, sizeof model->health);
     size_t steps = (n + bs - 1) / bs;
     const uint32_t *order = params->shuffle ? model->perm : NULL;
     double t_mark = now_seconds();
@@ -1000,6 +1047,8 @@ nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targ
             nnb_tensor xb, vb;
             nnb_targets tb;
             make_batch(model, X, targets, order, start, rows, &xb, &vb, &tb);
+            model->cur_epoch = epoch;
+            model->cur_step = s;
             st = forward_ws(model, &xb, 1);
             if (st == NNB_OK) {
                 st = batch_loss(model, model_output(model), &tb, &step_data);
@@ -1009,6 +1058,12 @@ nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targ
             }
             if (st == NNB_OK && !(isfinite(step_data) && isfinite(step_reg))) {
                 st = NNB_ERR_NONFINITE;
+                if (model->health_on && model->health.phase == NNB_HEALTH_NONE) {
+                    model->health.phase = NNB_HEALTH_LOSS;
+                    model->health.epoch = epoch;
+                    model->health.step = s;
+                    model->health.layer = model->n_layers - 1;
+                }
             }
             size_t items = 0;
             if (st == NNB_OK) {
@@ -1412,6 +1467,24 @@ nnb_status nnb_model_set_regression_precision(nnb_model *model, float precision)
     }
     model->precision = precision;
     model->precision_set = 1;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_set_health_check(nnb_model *model, int enabled)
+{
+    if (model == NULL) {
+        return NNB_ERR_NULL;
+    }
+    model->health_on = enabled != 0;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_health(const nnb_model *model, nnb_health_report *out)
+{
+    if (model == NULL || out == NULL) {
+        return NNB_ERR_NULL;
+    }
+    *out = model->health;
     return NNB_OK;
 }
 

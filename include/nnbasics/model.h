@@ -319,6 +319,40 @@ NNB_API void nnb_model_workspace_destroy(nnb_model_workspace *ws);
 NNB_API nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out,
                                      size_t batch_size, nnb_model_workspace *ws);
 
+/* ---- numerical health (optional, off by default) ---- */
+
+/* Where a non-finite value was first seen. */
+typedef enum nnb_health_phase {
+    NNB_HEALTH_NONE = 0,     /* nothing found */
+    NNB_HEALTH_FORWARD = 1,  /* the output of `layer` in the forward pass */
+    NNB_HEALTH_LOSS = 2,     /* the loss (layer = the last layer) */
+    NNB_HEALTH_BACKWARD = 3, /* the gradient computed by `layer` (its input gradient or, for a dense
+                                layer, its weight/bias gradients) */
+    NNB_HEALTH_UPDATE = 4    /* the parameters of dense `layer` after the optimizer's update */
+} nnb_health_phase;
+
+/* The first place a NaN or infinity appeared during the last nnb_model_train with the check on. */
+typedef struct nnb_health_report {
+    nnb_health_phase phase; /* NNB_HEALTH_NONE when the run stayed finite */
+    size_t epoch;           /* 1-based epoch of the step */
+    size_t step;            /* 0-based step within the epoch */
+    size_t layer;           /* 0-based layer index */
+} nnb_health_report;
+
+/*
+ * Turns the numerical health check on (enabled != 0) or off. When on, nnb_model_train checks every layer's
+ * output, the loss, every gradient and every updated parameter of each step, stops at the first NaN or
+ * infinity with NNB_ERR_NONFINITE, and records where it was (nnb_model_health). When off (the default)
+ * none of these checks run; only the loss is watched, as always. Returns NNB_ERR_NULL.
+ */
+NNB_API nnb_status nnb_model_set_health_check(nnb_model *model, int enabled);
+
+/*
+ * Copies the report of the last training run made with the check on (phase NNB_HEALTH_NONE if it found
+ * nothing, or if no such run happened). Returns NNB_ERR_NULL.
+ */
+NNB_API nnb_status nnb_model_health(const nnb_model *model, nnb_health_report *out);
+
 /* ---- accessors (for saving, loading and inspection) ---- */
 
 /* Number of layers added so far. 0 for NULL. */
