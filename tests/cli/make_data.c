@@ -1,0 +1,127 @@
+/*
+ * Writes a small synthetic data set in the Fashion-MNIST layout for the nnb end-to-end test:
+ * train-images-idx3-ubyte / train-labels-idx1-ubyte (240 images) and t10k-* (60 images) of 28x28 pixels,
+ * three easy classes (0: bright top half, 1: bright left half, 2: bright centre square) over faint noise.
+ * With libpng it also writes sample1.png (a class-1 image), sample1_inverted.png (the same, dark on white)
+ * and small.png (20x20, to be rejected).
+ * usage: nnb_cli_make_data DIR
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(NNB_TOOL_WITH_PNG)
+#include <png.h>
+#endif
+
+#define SIDE 28
+
+static unsigned long g_state = 12345;
+
+static unsigned noise(void)
+{
+    g_state = g_state * 1103515245ul + 12345ul;
+    return (unsigned)((g_state >> 16) % 40u);
+}
+
+static void draw(unsigned char *img, unsigned label)
+{
+    for (unsigned r = 0; r < SIDE; ++r) {
+        for (unsigned c = 0; c < SIDE; ++c) {
+            int on = (label == 0 && r < SIDE / 2) || (label == 1 && c < SIDE / 2) ||
+                     (label == 2 && r >= 8 && r < 20 && c >= 8 && c < 20);
+            img[r * SIDE + c] = (unsigned char)(on ? 180u + noise() : noise());
+        }
+    }
+}
+
+static void be32(FILE *f, unsigned long v)
+{
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
+                          (unsigned char)v};
+    fwrite(b, 1, 4, f);
+}
+
+static int write_split(const char *dir, const char *prefix, unsigned n)
+{
+    char path[1024];
+    unsigned char img[SIDE * SIDE];
+    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, prefix);
+    FILE *fi = fopen(path, "wb");
+    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, prefix);
+    FILE *fl = fopen(path, "wb");
+    if (fi == NULL || fl == NULL) {
+        fprintf(stderr, "cannot write into %s\n", dir);
+        return 0;
+    }
+    be32(fi, 0x803);
+    be32(fi, n);
+    be32(fi, SIDE);
+    be32(fi, SIDE);
+    be32(fl, 0x801);
+    be32(fl, n);
+    for (unsigned i = 0; i < n; ++i) {
+        unsigned label = i % 3;
+        draw(img, label);
+        fwrite(img, 1, sizeof img, fi);
+        unsigned char l = (unsigned char)label;
+        fwrite(&l, 1, 1, fl);
+    }
+    int ok = fclose(fi) == 0;
+    ok = fclose(fl) == 0 && ok;
+    return ok;
+}
+
+#if defined(NNB_TOOL_WITH_PNG)
+static int write_png(const char *dir, const char *name, const unsigned char *px, unsigned side)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        return 0;
+    }
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
+    if (info == NULL || setjmp(png_jmpbuf(png)) != 0) {
+        png_destroy_write_struct(&png, &info);
+        fclose(f);
+        return 0;
+    }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, side, side, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (unsigned r = 0; r < side; ++r) {
+        png_write_row(png, (png_const_bytep)(px + r * side));
+    }
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return fclose(f) == 0;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: nnb_cli_make_data DIR\n");
+        return 2;
+    }
+    if (!write_split(argv[1], "train", 240) || !write_split(argv[1], "t10k", 60)) {
+        return 1;
+    }
+#if defined(NNB_TOOL_WITH_PNG)
+    unsigned char img[SIDE * SIDE], inv[SIDE * SIDE], small[20 * 20];
+    draw(img, 1);
+    for (size_t i = 0; i < sizeof img; ++i) {
+        inv[i] = (unsigned char)(255u - img[i]);
+    }
+    memset(small, 0, sizeof small);
+    if (!write_png(argv[1], "sample1.png", img, SIDE) || !write_png(argv[1], "sample1_inverted.png", inv, SIDE) ||
+        !write_png(argv[1], "small.png", small, 20)) {
+        fprintf(stderr, "cannot write the PNG files\n");
+        return 1;
+    }
+#endif
+    return 0;
+}

@@ -1,0 +1,161 @@
+#!/bin/sh
+# Tests of the nnb tool: usage errors (exit status 2 and a message naming the problem), --help and --version,
+# the demo, and an end-to-end train -> save -> eval -> predict run on a small synthetic data set.
+# usage: run_cli_tests.sh NNB MAKE_DATA WORKDIR
+set -u
+NNB=$1
+MAKE_DATA=$2
+WORK=$3
+rm -rf "$WORK"
+mkdir -p "$WORK/data" "$WORK/empty" || exit 1
+OUT="$WORK/out.txt"
+fails=0
+passes=0
+
+# expect STATUS PATTERN ARGS...: runs nnb ARGS, checks the exit status and that stdout+stderr match PATTERN.
+expect() {
+    want=$1
+    pattern=$2
+    shift 2
+    "$NNB" "$@" >"$OUT" 2>&1
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "FAIL: nnb $* exited with $got, expected $want"
+        sed 's/^/    /' "$OUT"
+        fails=$((fails + 1))
+        return 1
+    fi
+    if [ -n "$pattern" ] && ! grep -q -e "$pattern" "$OUT"; then
+        echo "FAIL: nnb $*: output does not match '$pattern'"
+        sed 's/^/    /' "$OUT"
+        fails=$((fails + 1))
+        return 1
+    fi
+    passes=$((passes + 1))
+    echo "ok: nnb $*"
+    return 0
+}
+
+# at_least VALUE MIN NAME: numeric check through awk.
+at_least() {
+    if awk -v v="$1" -v m="$2" 'BEGIN { exit !(v + 0 >= m + 0) }'; then
+        passes=$((passes + 1))
+        echo "ok: $3 = $1 >= $2"
+    else
+        echo "FAIL: $3 = '$1', expected at least $2"
+        fails=$((fails + 1))
+    fi
+}
+
+# ---- top level ----
+expect 0 "usage: nnb" --help
+expect 0 "usage: nnb" -h
+expect 0 "^nnb [0-9][0-9.]* (libnnbasics [0-9.]*, GEMM backend [a-z]*)" --version
+expect 2 "unknown command 'frobnicate'" frobnicate
+expect 2 "unknown option '--frobnicate'" --frobnicate
+for cmd in demo train eval predict; do
+    expect 0 "usage: nnb $cmd" $cmd --help
+done
+
+# ---- argument errors: exit status 2 and a message that says what is wrong ----
+expect 2 "unknown option '--bogus'" demo --bogus
+expect 2 "--epochs: 0 is out of range" demo --epochs 0
+expect 2 "--data is required" train
+expect 2 "unknown data set 'mnist'" train --data mnist
+expect 2 "--epochs needs a value" train --data fashion-mnist --epochs
+expect 2 "--epochs needs a value" train --data fashion-mnist --epochs --batch 3
+expect 2 "--epochs: 'abc' is not a whole number" train --data fashion-mnist --epochs abc
+expect 2 "--epochs: '-3' is not a whole number" train --data fashion-mnist --epochs -3
+expect 2 "--epochs: '3x' is not a whole number" train --data fashion-mnist --epochs 3x
+expect 2 "--epochs: ' 3' is not a whole number" train --data fashion-mnist --epochs " 3"
+expect 2 "--epochs: 0 is out of range" train --data fashion-mnist --epochs 0
+expect 2 "--batch: '99999999999999999999999' is not a whole number" train --data fashion-mnist --batch 99999999999999999999999
+expect 2 "--seed: 4294967296 is out of range" train --data fashion-mnist --seed 4294967296
+expect 2 "--lr: -1 is out of range" train --data fashion-mnist --lr -1
+expect 2 "--lr: 0 is out of range" train --data fashion-mnist --lr 0
+expect 2 "--lr: 'nan' is not a finite number" train --data fashion-mnist --lr nan
+expect 2 "--lr: '1e999' is not a finite number" train --data fashion-mnist --lr 1e999
+expect 2 "--decay: '' needs\|--decay needs a non-empty value" train --data fashion-mnist --decay ""
+expect 2 "--layers: '128,,3' is not a comma-separated list" train --data fashion-mnist --layers 128,,3
+expect 2 "--layers: at most 8 values" train --data fashion-mnist --layers 1,2,3,4,5,6,7,8,9
+expect 2 "--layers: 0 is out of range" train --data fashion-mnist --layers 64,0
+expect 2 "unknown optimizer 'adamw'" train --data fashion-mnist --optimizer adamw
+expect 2 "--momentum applies to --optimizer sgd only" train --data fashion-mnist --momentum 0.9
+expect 2 "unknown scheme 'xavier'" train --data fashion-mnist --init xavier
+expect 2 "unexpected argument 'extra'" train --data fashion-mnist extra
+expect 2 "write '--epochs VALUE', not '--epochs=3'" train --data fashion-mnist --epochs=3
+expect 2 "unknown option '--epoch'" train --data fashion-mnist --epoch 3
+expect 2 "--model is required" eval
+expect 2 "--split: 'valid' is neither test nor train" eval --model m.nnb --split valid
+expect 2 "--model is required" predict --idx-index 0
+expect 2 "exactly one of --image" predict --model m.nnb
+expect 2 "exactly one of --image" predict --model m.nnb --image a.png --idx-index 3
+expect 2 "--invert applies to --image only" predict --model m.nnb --idx-index 3 --invert
+
+# ---- runtime errors: exit status 1 ----
+expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --dir "$WORK/empty"
+expect 1 "cannot load the model $WORK/none.nnb" eval --model "$WORK/none.nnb" --dir "$WORK/empty"
+
+# ---- the demo: the book's lesson-8 numbers, then training ----
+expect 0 "^loss: 1.0986104$" demo --epochs 300 && expect 0 "^acc: 0.34$" demo --epochs 300
+grep -q "validation (new spiral points), acc:" "$OUT" && passes=$((passes + 1)) ||
+    { echo "FAIL: the demo printed no validation line"; fails=$((fails + 1)); }
+
+# ---- end to end on synthetic data ----
+if ! "$MAKE_DATA" "$WORK/data"; then
+    echo "FAIL: could not write the synthetic data set"
+    exit 1
+fi
+MODEL="$WORK/model.nnb"
+expect 0 "^test: acc" train --data fashion-mnist --dir "$WORK/data" --layers 32 --epochs 8 --batch 16 \
+    --seed 1 --save "$MODEL"
+test_acc=$(sed -n 's/^test: acc \([0-9.]*\),.*/\1/p' "$OUT")
+at_least "$test_acc" 0.9 "synthetic test accuracy after training"
+grep -q "^epoch 8/8  step 15/15" "$OUT" && passes=$((passes + 1)) ||
+    { echo "FAIL: no per-epoch progress line"; fails=$((fails + 1)); }
+if grep -q "$(printf '\r')" "$OUT"; then
+    echo "FAIL: carriage returns in the progress output although stdout is not a terminal"
+    fails=$((fails + 1))
+fi
+[ -f "$MODEL" ] && passes=$((passes + 1)) || { echo "FAIL: no model file written"; fails=$((fails + 1)); }
+if ls "$WORK" | grep -q '\.tmp\.'; then
+    echo "FAIL: a temporary file was left next to the model"
+    fails=$((fails + 1))
+fi
+
+expect 0 "confusion matrix" eval --model "$MODEL" --data fashion-mnist --dir "$WORK/data"
+eval_acc=$(sed -n 's/^acc: \([0-9.]*\)$/\1/p' "$OUT")
+at_least "$eval_acc" 0.9 "synthetic accuracy from eval"
+[ "$eval_acc" = "$test_acc" ] && passes=$((passes + 1)) ||
+    { echo "FAIL: eval accuracy $eval_acc differs from the trained model's $test_acc"; fails=$((fails + 1)); }
+expect 0 "^2 Pullover  *0  *0  *20 " eval --model "$MODEL" --dir "$WORK/data" --batch 7
+expect 0 "^data: Fashion-MNIST train split, 240 images" eval --model "$MODEL" --dir "$WORK/data" --split train
+
+expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --idx-index 1 --dir "$WORK/data"
+expect 0 "true class: Pullover (2)" predict --model "$MODEL" --idx-index 2 --dir "$WORK/data"
+expect 0 "^prediction: Pullover (class 2)" predict --model "$MODEL" --idx-index 5 --dir "$WORK/data" --split train
+expect 2 "--idx-index 60 is out of range: the test split has 60 images" \
+    predict --model "$MODEL" --idx-index 60 --dir "$WORK/data"
+if [ -f "$WORK/data/sample1.png" ]; then
+    expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1.png"
+    expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1_inverted.png" --invert
+    expect 1 "is 20x20 pixels; Fashion-MNIST images are 28x28" predict --model "$MODEL" --image "$WORK/data/small.png"
+    expect 1 "is not a PNG file" predict --model "$MODEL" --image "$WORK/data/train-labels-idx1-ubyte"
+    expect 1 "cannot open" predict --model "$MODEL" --image "$WORK/data/missing.png"
+else
+    expect 1 "built without PNG support" predict --model "$MODEL" --image "$WORK/data/sample1.png"
+fi
+
+# Damaged or foreign model files are refused with a reason.
+head -c 100 "$MODEL" >"$WORK/truncated.nnb"
+expect 1 "cannot load the model .*truncated.nnb: " eval --model "$WORK/truncated.nnb" --dir "$WORK/data"
+cp "$MODEL" "$WORK/flipped.nnb"
+printf 'X' | dd of="$WORK/flipped.nnb" bs=1 seek=500 conv=notrunc 2>/dev/null
+expect 1 "cannot load the model .*flipped.nnb: " predict --model "$WORK/flipped.nnb" --idx-index 0 --dir "$WORK/data"
+expect 1 "cannot load the model" eval --model "$WORK/data/train-images-idx3-ubyte" --dir "$WORK/data"
+expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb" train --data fashion-mnist --dir "$WORK/data" \
+    --layers 4 --epochs 1 --save "$WORK/no/such/dir/m.nnb"
+# A model of another shape is not a Fashion-MNIST classifier.
+
+echo "$passes checks passed, $fails failed"
+[ "$fails" -eq 0 ]
