@@ -83,7 +83,7 @@ static format choose_format(const float *values, size_t count)
         }
     }
     if (max_abs > 0.0f) {
-        f.scientific = max_abs >= 1e8f || min_abs < 0.0001f || max_abs / min_abs > 1000.0f;
+        f.scientific = max_abs >= 1e8f || (double)min_abs < 1e-4 || max_abs / min_abs > 1000.0f;
     }
     char text[FIELD];
     for (size_t i = 0; i < count; ++i) {
