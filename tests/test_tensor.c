@@ -833,6 +833,40 @@ static void test_print_floats_nan_and_inf_like_numpy(void **state)
     }
 }
 
+static void test_print_floats_format_thresholds_like_numpy(void **state)
+{
+    (void)state;
+    /* tests/reference/numpy_print_reference.py, one case per row (name in the comment). */
+    static const struct {
+        float v[2];
+        size_t n;
+        const char *text;
+    } cases[] = {
+        {{0.0001f, 1.0f}, 2, "[1.e-04 1.e+00]\n"},            /* threshold_1e-4_one_vector */
+        {{-0.0f, 1.5f}, 2, "[-0.   1.5]\n"},                  /* negative_zero_vector */
+        {{1e8f, 1e7f}, 2, "[1.e+08 1.e+07]\n"},               /* threshold_1e8_vector */
+        {{0.001f, 1.0f}, 2, "[0.001 1.   ]\n"},               /* ratio_1000_vector */
+        {{0.00099999f, 1.0f}, 2, "[9.9999e-04 1.0000e+00]\n"}, /* ratio_above_1000_vector */
+        {{1.0f, 1000.0f}, 2, "[   1. 1000.]\n"},              /* ratio_exact_1000_vector */
+        {{1.0f, 1000.1f}, 2, "[1.0000e+00 1.0001e+03]\n"},    /* ratio_1000_1_vector */
+        {{123456789.0f, 0.0f}, 1, "[1.2345679e+08]\n"},       /* nine_digit_vector */
+        {{1e-45f, 1.0f}, 2, "[1.e-45 1.e+00]\n"},             /* subnormal_vector */
+        {{3.4028235e38f, 0.0f}, 1, "[3.4028235e+38]\n"},      /* float_max_vector */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        expect_print_floats(cases[i].v, cases[i].n, cases[i].text);
+    }
+}
+
+static void test_print_floats_smallest_value_at_1e_4_like_numpy(void **state)
+{
+    (void)state;
+    /* fl32(0.0001) = 9.99999974737875e-05 is below 1e-4, so numpy switches to scientific notation even
+     * though the ratio 0.05 / 0.0001 = 500 alone would keep positional (case threshold_1e-4_vector). */
+    const float v[2] = {0.0001f, 0.05f};
+    expect_print_floats(v, 2, "[1.e-04 5.e-02]\n");
+}
+
 static void test_print_floats_empty_and_null(void **state)
 {
     (void)state;
@@ -967,6 +1001,8 @@ int main(void)
         cmocka_unit_test(test_print_floats_positional_cases_like_numpy),
         cmocka_unit_test(test_print_floats_scientific_cases_like_numpy),
         cmocka_unit_test(test_print_floats_wraps_at_75_columns_like_numpy),
+        cmocka_unit_test(test_print_floats_format_thresholds_like_numpy),
+        cmocka_unit_test(test_print_floats_smallest_value_at_1e_4_like_numpy),
         cmocka_unit_test(test_print_floats_nan_and_inf_like_numpy),
         cmocka_unit_test(test_print_floats_empty_and_null),
         cmocka_unit_test(test_tensor_print_matrices_like_numpy),

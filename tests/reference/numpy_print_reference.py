@@ -21,6 +21,18 @@ CASES = [
     ("small_scientific_vector", [1e-5, 1.0]),
     ("negative_scientific_vector", [-2.5e-7, 3.0, 0.0]),
     ("width_five_wrap_vector", [12.25] * 14),
+    # Thresholds of the positional / scientific choice.
+    ("threshold_1e-4_vector", [0.0001, 0.05]),
+    ("threshold_1e-4_one_vector", [0.0001, 1.0]),
+    ("negative_zero_vector", [-0.0, 1.5]),
+    ("threshold_1e8_vector", [1e8, 1e7]),
+    ("ratio_1000_vector", [0.001, 1.0]),
+    ("ratio_above_1000_vector", [0.00099999, 1.0]),
+    ("ratio_exact_1000_vector", [1.0, 1000.0]),
+    ("ratio_1000_1_vector", [1.0, 1000.1]),
+    ("nine_digit_vector", [123456789.0]),
+    ("subnormal_vector", [1e-45, 1.0]),
+    ("float_max_vector", [3.4028235e38]),
 ]
 
 MATRICES = [
