@@ -17,6 +17,21 @@ static uint32_t float_bits(float x)
     return u;
 }
 
+/* FNV-1a (64-bit) over the float32 bit patterns of all elements, each as 4 little-endian bytes: the same
+ * digest tests/reference/nnfs_data_reference.py prints for numpy's arrays ("..._fnv1a64" lines). */
+static uint64_t fnv1a64_floats(const float *x, size_t count)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < count; ++i) {
+        uint32_t u = float_bits(x[i]);
+        for (unsigned k = 0; k < 4; ++k) {
+            h ^= (u >> (8u * k)) & 0xffu;
+            h *= 0x100000001b3ull;
+        }
+    }
+    return h;
+}
+
 typedef struct expected_point {
     size_t row;
     uint32_t x_bits;
@@ -99,6 +114,21 @@ static void test_spiral_seed0_points_match_numpy_bits(void **state)
                      (unsigned)expected[i].y_bits);
         }
     }
+    nnb_tensor_destroy(X);
+    nnb_rng_destroy(rng);
+}
+
+static void test_spiral_seed0_all_points_match_numpy_digest(void **state)
+{
+    (void)state;
+    /* All 300 rows bit for bit: digest printed by tests/reference/nnfs_data_reference.py. */
+    nnb_rng *rng = NULL;
+    nnb_tensor *X = NULL;
+    uint32_t labels[300];
+    assert_ok(nnb_rng_create(&rng, 0));
+    assert_ok(nnb_tensor_create(&X, 300, 2));
+    assert_ok(nnb_spiral_data(rng, 100, 3, X, labels, 300));
+    assert_int_equal(fnv1a64_floats(nnb_tensor_cdata(X), 600), 0xfa75b31b023ca853ull);
     nnb_tensor_destroy(X);
     nnb_rng_destroy(rng);
 }
@@ -217,6 +247,21 @@ static void test_vertical_seed0_points_match_numpy_bits(void **state)
     for (size_t i = 0; i < 300; ++i) {
         assert_int_equal(labels[i], i / 100);
     }
+    nnb_tensor_destroy(X);
+    nnb_rng_destroy(rng);
+}
+
+static void test_vertical_seed0_all_points_match_numpy_digest(void **state)
+{
+    (void)state;
+    nnb_rng *rng = NULL;
+    nnb_tensor *X = NULL;
+    uint32_t labels[300];
+    assert_ok(nnb_rng_create(&rng, 0));
+    assert_ok(nnb_tensor_create(&X, 300, 2));
+    assert_ok(nnb_vertical_data(rng, 100, 3, X, labels, 300));
+    /* tests/reference/nnfs_data_reference.py, "vertical_fnv1a64" line. */
+    assert_int_equal(fnv1a64_floats(nnb_tensor_cdata(X), 600), 0x68dc8425f8310129ull);
     nnb_tensor_destroy(X);
     nnb_rng_destroy(rng);
 }
@@ -347,10 +392,12 @@ int main(void)
         cmocka_unit_test(test_spiral_100_3_shape_and_labels),
         cmocka_unit_test(test_spiral_first_points_are_signed_zeros),
         cmocka_unit_test(test_spiral_seed0_points_match_numpy_bits),
+        cmocka_unit_test(test_spiral_seed0_all_points_match_numpy_digest),
         cmocka_unit_test(test_spiral_consumes_samples_times_classes_normals),
         cmocka_unit_test(test_spiral_class_zero_uses_first_normals),
         cmocka_unit_test(test_spiral_bad_arguments_write_and_consume_nothing),
         cmocka_unit_test(test_vertical_seed0_points_match_numpy_bits),
+        cmocka_unit_test(test_vertical_seed0_all_points_match_numpy_digest),
         cmocka_unit_test(test_vertical_blobs_centre_on_class_positions),
         cmocka_unit_test(test_vertical_consumes_two_normals_per_point),
         cmocka_unit_test(test_vertical_bad_arguments_write_nothing),

@@ -18,6 +18,15 @@ def show(name, x):
     print("%s %s %s" % (name, bits(x), str(np.float32(x))))
 
 
+def fnv1a64(arr):
+    """FNV-1a (64-bit) over the float32 bit patterns in row-major order, each as 4 little-endian bytes."""
+    h = 0xcbf29ce484222325
+    for b in np.ascontiguousarray(arr, dtype="<f4").tobytes():
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
 def spiral_data(samples, classes):
     X = np.zeros((samples * classes, 2), dtype=np.float32)
     y = np.zeros(samples * classes, dtype=np.uint8)
@@ -46,6 +55,7 @@ def vertical_data(samples, classes):
 
 np.random.seed(0)
 X, y = spiral_data(100, 3)
+print("spiral_fnv1a64 0x%016x" % fnv1a64(X))
 for row in (1, 2, 50, 99, 101, 150, 199, 250, 299):
     show("spiral X[%d][0]" % row, X[row, 0])
     show("spiral X[%d][1]" % row, X[row, 1])
@@ -56,6 +66,7 @@ for i in range(6):
 
 np.random.seed(0)
 X, y = vertical_data(100, 3)
+print("vertical_fnv1a64 0x%016x" % fnv1a64(X))
 for row in (0, 1, 150, 299):
     show("vertical X[%d][0]" % row, X[row, 0])
     show("vertical X[%d][1]" % row, X[row, 1])
