@@ -50,7 +50,6 @@ typedef struct train_state {
     size_t done_steps;
     double start;
     double epoch_start;
-    size_t last_epoch;
 } train_state;
 
 static void format_duration(char *out, size_t size, double seconds)
@@ -71,10 +70,6 @@ static int on_progress(const nnb_progress *p, void *user)
 {
     train_state *ts = user;
     const double now = nnb_now();
-    if (p->epoch != ts->last_epoch) {
-        ts->last_epoch = p->epoch;
-        ts->epoch_start = now;
-    }
     if (p->event == NNB_PROGRESS_STEP) {
         ts->done_steps = (p->epoch - 1) * p->steps + p->step + 1;
         const double elapsed = now - ts->start;
@@ -100,6 +95,7 @@ static int on_progress(const nnb_progress *p, void *user)
                (double)p->data_loss, (double)p->regularization_loss, p->accuracy, p->learning_rate,
                p->samples_per_second, elapsed, eta);
         fflush(stdout);
+        ts->epoch_start = now; /* the next epoch starts here */
     }
     return 0;
 }
@@ -317,6 +313,7 @@ int nnb_cmd_train(int argc, char **argv)
     const size_t steps = (n + ts.batch - 1) / ts.batch;
     ts.total_steps = steps * o.epochs;
     ts.start = nnb_now();
+    ts.epoch_start = ts.start;
 
     nnb_targets y = nnb_targets_from_labels(nnb_idx_set_labels(train), n);
     nnb_train_params tp = nnb_train_params_default();
