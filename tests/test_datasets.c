@@ -386,6 +386,27 @@ static void test_sine_data_bad_arguments(void **state)
     nnb_tensor_destroy(W);
 }
 
+static void test_data_set_argument_checks_follow_documented_order(void **state)
+{
+    (void)state;
+    /* NULL first, then sizes, then shapes. */
+    nnb_tensor *X = NULL;
+    uint32_t labels[4] = {5, 5, 5, 5};
+    nnb_rng *rng = NULL;
+    assert_ok(nnb_rng_create(&rng, 0));
+    assert_ok(nnb_tensor_create(&X, 4, 3)); /* wrong shape for any call below */
+    assert_status(nnb_spiral_data(NULL, 0, 0, X, labels, 1), NNB_ERR_NULL);
+    assert_status(nnb_spiral_data(rng, 1, 0, X, labels, 1), NNB_ERR_ARGUMENT);
+    assert_status(nnb_vertical_data(rng, 0, 2, X, labels, 1), NNB_ERR_ARGUMENT);
+    assert_status(nnb_sine_data(0, X, NULL), NNB_ERR_NULL);
+    assert_status(nnb_sine_data(0, X, X), NNB_ERR_ARGUMENT);
+    for (size_t i = 0; i < 4; ++i) {
+        assert_int_equal(labels[i], 5);
+    }
+    nnb_tensor_destroy(X);
+    nnb_rng_destroy(rng);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_vertical_bad_arguments_write_nothing),
         cmocka_unit_test(test_sine_data_values),
         cmocka_unit_test(test_sine_data_bad_arguments),
+        cmocka_unit_test(test_data_set_argument_checks_follow_documented_order),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
 }

@@ -434,6 +434,19 @@ static void test_thread_setting_bounds(void **state)
     assert_int_equal(nnb_get_num_threads(), all);
 }
 
+static void test_gemm_argument_checks_follow_documented_order(void **state)
+{
+    (void)state;
+    float A[4] = {1, 1, 1, 1}, C[4] = {2, 2, 2, 2};
+    /* NULL before zero sizes; zero sizes before bad strides; bad flags are ARGUMENT errors too. */
+    assert_status(nnb_gemm(NNB_NO_TRANS, NNB_NO_TRANS, 0, 0, 0, 1.0f, NULL, 0, A, 0, 0.0f, C, 0), NNB_ERR_NULL);
+    assert_status(nnb_gemm(NNB_NO_TRANS, NNB_NO_TRANS, 0, 2, 2, 1.0f, A, 0, A, 0, 0.0f, C, 0), NNB_ERR_ARGUMENT);
+    assert_status(nnb_dot(NULL, A, 0, C), NNB_ERR_NULL);
+    /* matmul: NULL before a bad flag. */
+    assert_status(nnb_matmul((nnb_transpose)7, NNB_NO_TRANS, 1.0f, NULL, NULL, 0.0f, NULL), NNB_ERR_NULL);
+    expect_untouched(C, 4, 2.0f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_gemm_padded_leading_dimensions),
         cmocka_unit_test(test_gemm_larger_product_and_thread_counts),
         cmocka_unit_test(test_gemm_invalid_arguments_leave_c_untouched),
+        cmocka_unit_test(test_gemm_argument_checks_follow_documented_order),
         cmocka_unit_test(test_matmul_uses_tensor_shapes_and_transposes),
         cmocka_unit_test(test_matmul_shape_errors_leave_c_untouched),
         cmocka_unit_test(test_dot_hand_computed),

@@ -359,6 +359,20 @@ static void test_chapter5_pipeline_loss_and_accuracy(void **state)
     nnb_rng_destroy(rng);
 }
 
+static void test_cce_argument_checks_follow_documented_order(void **state)
+{
+    (void)state;
+    /* Shapes are checked before contents: a batch-size mismatch wins over a bad label. */
+    nnb_tensor *pred = NULL;
+    assert_ok(nnb_tensor_create_from(&pred, 3, 3, k_batch_pred));
+    const uint32_t bad[3] = {9, 9, 9};
+    float mean = -1.0f;
+    assert_status(nnb_cce_sparse(pred, bad, 2, NULL, &mean), NNB_ERR_SHAPE);
+    assert_status(nnb_cce_sparse(NULL, bad, 2, NULL, &mean), NNB_ERR_NULL);
+    assert_true(mean == -1.0f);
+    nnb_tensor_destroy(pred);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_cce_onehot_clips_too),
         cmocka_unit_test(test_cce_label_out_of_range_leaves_outputs_untouched),
         cmocka_unit_test(test_cce_shape_null_and_nan_errors),
+        cmocka_unit_test(test_cce_argument_checks_follow_documented_order),
         cmocka_unit_test(test_cce_sparse_ignores_nan_in_unselected_columns),
         cmocka_unit_test(test_mean_f32_short_arrays_add_left_to_right),
         cmocka_unit_test(test_mean_f32_uses_eight_partial_sums),

@@ -125,6 +125,20 @@ static void test_accuracy_batch_of_one(void **state)
     nnb_tensor_destroy(pred);
 }
 
+static void test_accuracy_argument_checks_follow_documented_order(void **state)
+{
+    (void)state;
+    /* Shapes before contents: a count mismatch wins over an out-of-range label. */
+    nnb_tensor *pred = NULL;
+    assert_ok(nnb_tensor_create_from(&pred, 3, 3, k_pred));
+    const uint32_t bad[4] = {7, 7, 7, 7};
+    double acc = -1.0;
+    assert_status(nnb_accuracy_categorical(pred, bad, 4, &acc), NNB_ERR_SHAPE);
+    assert_status(nnb_accuracy_categorical(NULL, bad, 4, &acc), NNB_ERR_NULL);
+    assert_true(acc == -1.0);
+    nnb_tensor_destroy(pred);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_accuracy_onehot_targets),
         cmocka_unit_test(test_accuracy_label_out_of_range_leaves_result_untouched),
         cmocka_unit_test(test_accuracy_shape_and_null_errors),
+        cmocka_unit_test(test_accuracy_argument_checks_follow_documented_order),
         cmocka_unit_test(test_accuracy_batch_of_one),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
