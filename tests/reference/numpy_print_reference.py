@@ -33,6 +33,7 @@ CASES = [
     ("nine_digit_vector", [123456789.0]),
     ("subnormal_vector", [1e-45, 1.0]),
     ("float_max_vector", [3.4028235e38]),
+    ("long_scientific_vector", [1e-5 * (i + 1) for i in range(12)]),
 ]
 
 MATRICES = [
@@ -40,6 +41,7 @@ MATRICES = [
     ("lesson4_layer1", [[4.8, 1.21, 2.385], [8.9, -1.81, 0.2], [1.41, 1.051, 0.026]]),
     ("spiral_head", [[0.0, 0.0], [-1.0475188e-04, 1.1395361e-04], [-2.7414842e-03, 1.9876643e-03],
                      [0.5, -0.9]]),
+    ("wide_matrix", [[1.5] * 20, [2.25] * 20]),
     ("lesson2_as_matrix", [[4.8, 1.21, 2.385]]),
     ("softmax_uniform", [[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0], [0.5, 0.25, 0.25]]),
 ]
