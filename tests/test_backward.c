@@ -289,6 +289,14 @@ static void test_dense_backward_rejects_bad_arguments(void **state)
     assert_status(nnb_dense_backward(layer, X, wrong_rows, dX), NNB_ERR_SHAPE); /* batch mismatch */
     assert_status(nnb_dense_backward(layer, G, G, dX), NNB_ERR_SHAPE);
     assert_status(nnb_dense_backward(layer, X, G, wrong_cols), NNB_ERR_SHAPE);
+    /* dinputs over the dvalues' memory */
+    nnb_tensor *alias = NULL;
+    assert_ok(nnb_tensor_wrap(&alias, DB, DI, nnb_tensor_data(G)));
+    float g_before[DB * DN];
+    memcpy(g_before, nnb_tensor_cdata(G), sizeof g_before);
+    assert_status(nnb_dense_backward(layer, X, G, alias), NNB_ERR_ARGUMENT);
+    assert_memory_equal(nnb_tensor_cdata(G), g_before, sizeof g_before);
+    nnb_tensor_destroy(alias);
     assert_null(nnb_dense_dweights(layer));
     assert_all_equal(dX, SENTINEL_VALUE);
     assert_all_equal(wrong_cols, SENTINEL_VALUE);

@@ -87,8 +87,9 @@ NNB_API nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inp
  *   dweights = inputs^T . dvalues  (+ regularization terms),  dbiases = column sums of dvalues (+ terms),
  * and, when dinputs is not NULL, dinputs = dvalues . weights^T (batch x n_inputs). Transposes are done by
  * the GEMM core, never by copies. Allocates the gradient buffers on the first call only.
- * Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_NOMEM. On failure the layer's gradients are unspecified but
- * the layer stays valid and dinputs is untouched.
+ * dinputs must not share memory with dvalues (it may reuse the inputs' buffer).
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_ARGUMENT (dinputs is dvalues), NNB_ERR_NOMEM. On failure the
+ * layer's gradients are unspecified but the layer stays valid and dinputs is untouched.
  */
 NNB_API nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor *dvalues,
                                       nnb_tensor *dinputs);
