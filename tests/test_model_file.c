@@ -192,6 +192,40 @@ static void test_model_round_trip_predicts_bit_for_bit(void **state)
     nnb_model_destroy(m);
 }
 
+/* A regression model with a stored precision, sigmoid and linear layers, and no optimizer round-trips too. */
+static void test_regression_model_without_optimizer_round_trips(void **state)
+{
+    (void)state;
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 17));
+    assert_ok(nnb_model_add_dense(m, 4, 8, 0.3f, NULL));
+    assert_ok(nnb_model_add_sigmoid(m));
+    assert_ok(nnb_model_add_dense(m, 8, 3, 0.3f, NULL));
+    assert_ok(nnb_model_add_linear(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_MSE));
+    assert_ok(nnb_model_finalize(m));
+    assert_ok(nnb_model_set_accuracy(m, NNB_ACCURACY_REGRESSION));
+    assert_ok(nnb_model_set_regression_precision(m, 0.125f));
+    size_t size = 0;
+    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_parse(&r, buf, size));
+    assert_same_predictions(m, r);
+    assert_int_equal(nnb_model_loss_kind(r), NNB_LOSS_MSE);
+    assert_int_equal(nnb_model_accuracy_kind(r), NNB_ACCURACY_REGRESSION);
+    assert_null(nnb_model_optimizer(r));
+    float precision = 0.0f;
+    int is_set = 0;
+    assert_ok(nnb_model_regression_precision(r, &precision, &is_set));
+    assert_true(is_set);
+    assert_true(precision == 0.125f);
+    nnb_optimizer_params p;
+    assert_status(nnb_model_optimizer_params(r, &p), NNB_ERR_STATE);
+    free(buf);
+    nnb_model_destroy(r);
+    nnb_model_destroy(m);
+}
+
 static void test_model_save_load_file_is_atomic_and_overwrites(void **state)
 {
     (void)state;
@@ -511,6 +545,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32_matches_the_standard_check_value),
         cmocka_unit_test(test_model_round_trip_predicts_bit_for_bit),
+        cmocka_unit_test(test_regression_model_without_optimizer_round_trips),
         cmocka_unit_test(test_model_save_load_file_is_atomic_and_overwrites),
         cmocka_unit_test(test_parameters_file_loads_into_same_architecture),
         cmocka_unit_test(test_every_flipped_byte_is_rejected),

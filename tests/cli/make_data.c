@@ -3,12 +3,15 @@
  * train-images-idx3-ubyte / train-labels-idx1-ubyte (240 images) and t10k-* (60 images) of 28x28 pixels,
  * three easy classes (0: bright top half, 1: bright left half, 2: bright centre square) over faint noise.
  * With libpng it also writes sample1.png (a class-1 image), sample1_inverted.png (the same, dark on white)
- * and small.png (20x20, to be rejected).
+ * sample1_rgb.png (the same in RGB, converted to grey on reading) and small.png (20x20, to be rejected).
+ * It also saves other_shape.nnb, a valid model file that is not a Fashion-MNIST classifier (2 inputs).
  * usage: nnb_cli_make_data DIR
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <nnbasics/nnbasics.h>
 
 #if defined(NNB_TOOL_WITH_PNG)
 #include <png.h>
@@ -73,7 +76,7 @@ static int write_split(const char *dir, const char *prefix, unsigned n)
 }
 
 #if defined(NNB_TOOL_WITH_PNG)
-static int write_png(const char *dir, const char *name, const unsigned char *px, unsigned side)
+static int write_png(const char *dir, const char *name, const unsigned char *px, unsigned side, int rgb)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -89,11 +92,19 @@ static int write_png(const char *dir, const char *name, const unsigned char *px,
         return 0;
     }
     png_init_io(png, f);
-    png_set_IHDR(png, info, side, side, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png, info, side, side, 8, rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
+    unsigned char row[3 * SIDE];
     for (unsigned r = 0; r < side; ++r) {
-        png_write_row(png, (png_const_bytep)(px + r * side));
+        if (rgb) {
+            for (unsigned c = 0; c < side; ++c) {
+                row[3 * c] = row[3 * c + 1] = row[3 * c + 2] = px[r * side + c];
+            }
+            png_write_row(png, row);
+        } else {
+            png_write_row(png, (png_const_bytep)(px + r * side));
+        }
     }
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
@@ -117,11 +128,26 @@ int main(int argc, char **argv)
         inv[i] = (unsigned char)(255u - img[i]);
     }
     memset(small, 0, sizeof small);
-    if (!write_png(argv[1], "sample1.png", img, SIDE) || !write_png(argv[1], "sample1_inverted.png", inv, SIDE) ||
-        !write_png(argv[1], "small.png", small, 20)) {
+    if (!write_png(argv[1], "sample1.png", img, SIDE, 0) || !write_png(argv[1], "sample1_inverted.png", inv, SIDE, 0) ||
+        !write_png(argv[1], "sample1_rgb.png", img, SIDE, 1) || !write_png(argv[1], "small.png", small, 20, 0)) {
         fprintf(stderr, "cannot write the PNG files\n");
         return 1;
     }
 #endif
+    /* A valid model of another shape. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/other_shape.nnb", argv[1]);
+    nnb_model *m = NULL;
+    nnb_status st = nnb_model_create(&m, 0);
+    if (st == NNB_OK) st = nnb_model_add_dense(m, 2, 3, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    if (st == NNB_OK) st = nnb_model_add_softmax(m);
+    if (st == NNB_OK) st = nnb_model_set_loss(m, NNB_LOSS_CCE);
+    if (st == NNB_OK) st = nnb_model_finalize(m);
+    if (st == NNB_OK) st = nnb_model_save(m, path);
+    nnb_model_destroy(m);
+    if (st != NNB_OK) {
+        fprintf(stderr, "cannot write %s: %s\n", path, nnb_status_string(st));
+        return 1;
+    }
     return 0;
 }

@@ -139,6 +139,7 @@ expect 2 "--idx-index 60 is out of range: the test split has 60 images" \
 if [ -f "$WORK/data/sample1.png" ]; then
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1.png"
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1_inverted.png" --invert
+    expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1_rgb.png"
     expect 1 "is 20x20 pixels; Fashion-MNIST images are 28x28" predict --model "$MODEL" --image "$WORK/data/small.png"
     expect 1 "is not a PNG file" predict --model "$MODEL" --image "$WORK/data/train-labels-idx1-ubyte"
     expect 1 "cannot open" predict --model "$MODEL" --image "$WORK/data/missing.png"
@@ -156,6 +157,10 @@ expect 1 "cannot load the model" eval --model "$WORK/data/train-images-idx3-ubyt
 expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb" train --data fashion-mnist --dir "$WORK/data" \
     --layers 4 --epochs 1 --save "$WORK/no/such/dir/m.nnb"
 # A model of another shape is not a Fashion-MNIST classifier.
+expect 1 "other_shape.nnb takes 2 inputs and gives 3 outputs" eval --model "$WORK/data/other_shape.nnb" \
+    --dir "$WORK/data"
+expect 1 "other_shape.nnb takes 2 inputs" predict --model "$WORK/data/other_shape.nnb" --idx-index 0 \
+    --dir "$WORK/data"
 
 echo "$passes checks passed, $fails failed"
 [ "$fails" -eq 0 ]
