@@ -1,15 +1,21 @@
 /*
- * NumPy-style printing of float32 arrays, so that lesson programs can be read next to the Python output.
+ * NumPy-style printing of float32 arrays and scalars, so that lesson programs can be read next to the
+ * Python output. The rules below are NumPy's defaults (floatmode "maxprec", precision 8, linewidth 75,
+ * sign "-") as they apply to float32:
  *
- * NumPy's default ("maxprec", precision 8) rules, as they apply to float32:
- *   - scientific notation when the largest magnitude is >= 1e8, or the smallest non-zero one is < 1e-4,
- *     or their ratio exceeds 1000; otherwise positional;
+ *   - an array prints in scientific notation when its largest finite magnitude is >= 1e8, or its smallest
+ *     non-zero one is < 1e-4, or their ratio exceeds 1000 (compared in double); otherwise positionally;
  *   - positional: each value with the fewest fraction digits (at most 8) that read back as the same
- *     float32, trailing zeros dropped but the point kept ("0."), padded with spaces on the right to a
- *     common fraction width and on the left to a common integer width;
+ *     float32, trailing zeros dropped but the point kept ("0."), padded on the right to the widest
+ *     fraction and on the left to the widest integer part;
  *   - scientific: every value with the same number of fraction digits, the most any value needs to read
- *     back exactly (at most 8), e.g. "-1.0475188e-04", padded on the left to a common width.
- * Lines wrap at 75 characters like NumPy's default linewidth.
+ *     back exactly (at most 8), e.g. "-1.0475188e-04";
+ *   - nan / inf / -inf are right-aligned in the common width, which grows to fit them;
+ *   - elements are separated by one space; a row wraps before an element that would pass column 74 (73
+ *     inside a 2-D array), continuation lines are indented under the first element and lose their
+ *     trailing spaces.
+ * A scalar prints like str(np.float32(x)): positional for 1e-4 <= |x| < 1e16 (and 0) with at least one
+ * fraction digit ("1.0"), scientific otherwise ("1e-04").
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +27,7 @@
 #define MAX_PRECISION 8
 #define LINE_WIDTH 75
 #define FIELD 48
+#define LINE_CAP 256
 
 typedef struct format {
     int scientific;
@@ -41,15 +48,12 @@ static int shortest_digits(float x, int scientific)
     return MAX_PRECISION;
 }
 
-/* The integer part of the positional text of x with d fraction digits, e.g. "-12" (its length matters). */
-static int int_part_width(float x, int d, int scientific)
+/* Length of the part before the point (or the exponent) of the scientific text with d fraction digits. */
+static int scientific_int_width(float x, int d)
 {
     char buf[FIELD];
-    snprintf(buf, sizeof buf, scientific ? "%.*e" : "%.*f", d, (double)x);
-    const char *dot = strchr(buf, '.');
-    const char *e = strchr(buf, 'e');
-    size_t len = dot != NULL ? (size_t)(dot - buf) : (e != NULL ? (size_t)(e - buf) : strlen(buf));
-    return (int)len;
+    snprintf(buf, sizeof buf, "%.*e", d, (double)x);
+    return (int)strcspn(buf, ".e");
 }
 
 /*
@@ -73,25 +77,36 @@ static int positional_text(char *buf, size_t cap, float x)
 
 static format choose_format(const float *values, size_t count)
 {
-    format f = {0, 0, 1};
-    float max_abs = 0.0f, min_abs = INFINITY;
+    format f = {0, 0, 0};
+    double max_abs = 0.0, min_abs = INFINITY;
+    int any_finite = 0, any_nan = 0, any_neg_inf = 0, any_inf = 0;
     for (size_t i = 0; i < count; ++i) {
-        float a = fabsf(values[i]);
-        if (isfinite(a) && a != 0.0f) {
+        float v = values[i];
+        if (isnan(v)) {
+            any_nan = 1;
+            continue;
+        }
+        if (isinf(v)) {
+            any_inf = 1;
+            any_neg_inf |= v < 0.0f;
+            continue;
+        }
+        any_finite = 1;
+        double a = fabs((double)v);
+        if (a != 0.0) {
             max_abs = a > max_abs ? a : max_abs;
             min_abs = a < min_abs ? a : min_abs;
         }
     }
-    if (max_abs > 0.0f) {
-        f.scientific = max_abs >= 1e8f || (double)min_abs < 1e-4 || max_abs / min_abs > 1000.0f;
+    if (max_abs > 0.0) {
+        f.scientific = max_abs >= 1e8 || min_abs < 1e-4 || max_abs / min_abs > 1000.0;
     }
     char text[FIELD];
     for (size_t i = 0; i < count; ++i) {
-        if (!isfinite(values[i])) {
-            continue;
+        if (isfinite(values[i])) {
+            int d = f.scientific ? shortest_digits(values[i], 1) : positional_text(text, sizeof text, values[i]);
+            f.frac_digits = d > f.frac_digits ? d : f.frac_digits;
         }
-        int d = f.scientific ? shortest_digits(values[i], 1) : positional_text(text, sizeof text, values[i]);
-        f.frac_digits = d > f.frac_digits ? d : f.frac_digits;
     }
     for (size_t i = 0; i < count; ++i) {
         if (!isfinite(values[i])) {
@@ -99,33 +114,42 @@ static format choose_format(const float *values, size_t count)
         }
         int w;
         if (f.scientific) {
-            w = int_part_width(values[i], f.frac_digits, 1);
+            w = scientific_int_width(values[i], f.frac_digits);
         } else {
             (void)positional_text(text, sizeof text, values[i]);
             w = (int)(strchr(text, '.') - text);
         }
         f.int_width = w > f.int_width ? w : f.int_width;
     }
+    if (!any_finite) {
+        f.int_width = 0;
+    }
+    /* Room for "nan" and "[-]inf" in the same width: width = int_width + point + the rest. */
+    int offset = 1 + f.frac_digits + (f.scientific ? 4 : 0);
+    int need = any_nan ? 3 - offset : 0;
+    if (any_inf && 3 + any_neg_inf - offset > need) {
+        need = 3 + any_neg_inf - offset;
+    }
+    f.int_width = need > f.int_width ? need : f.int_width;
     return f;
 }
 
-/* Formats one value into buf (padded to the common width); returns its length. */
+/* Formats one value into buf, padded to the common width; returns its length. */
 static int format_value(char *buf, size_t cap, float x, const format *f)
 {
     char core[FIELD];
     int total_width = f->int_width + 1 + f->frac_digits + (f->scientific ? 4 : 0);
-    if (isnan(x) || isinf(x)) {
+    if (!isfinite(x)) {
         const char *word = isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
         return snprintf(buf, cap, "%*s", total_width, word);
     }
     if (f->scientific) {
         snprintf(core, sizeof core, "%.*e", f->frac_digits, (double)x);
         if (f->frac_digits == 0) {
-            /* "1e+00" -> "1.e+00", as NumPy keeps the point. */
+            /* "1e+00" -> "1.e+00": NumPy keeps the point. */
             char *e = strchr(core, 'e');
-            char tail[FIELD];
-            snprintf(tail, sizeof tail, "%s", e);
-            snprintf(e, sizeof core - (size_t)(e - core), ".%s", tail);
+            memmove(e + 1, e, strlen(e) + 1);
+            *e = '.';
         }
         return snprintf(buf, cap, "%*s", total_width, core);
     }
@@ -134,44 +158,64 @@ static int format_value(char *buf, size_t cap, float x, const format *f)
     return snprintf(buf, cap, "%*s%s%*s", f->int_width - int_len, "", core, f->frac_digits - frac_len, "");
 }
 
+/* Writes line[0..len) without its trailing spaces, then a newline. */
+static int flush_wrapped(FILE *stream, const char *line, size_t len)
+{
+    while (len > 0 && line[len - 1] == ' ') {
+        --len;
+    }
+    return fwrite(line, 1, len, stream) == len && fputc('\n', stream) != EOF ? 0 : -1;
+}
+
+/*
+ * Prints one row of `cols` values as NumPy's _formatArray does: `first` (e.g. "[[" or " [") opens the row,
+ * continuation lines start with `indent` spaces (the same length), `limit` is the last column a value may
+ * reach.
+ */
+static int print_row(FILE *stream, const float *row, size_t cols, const format *f, const char *first,
+                     size_t indent, size_t limit)
+{
+    char line[LINE_CAP];
+    char word[FIELD + 8];
+    size_t len = strlen(first);
+    memcpy(line, first, len);
+    for (size_t c = 0; c < cols; ++c) {
+        size_t wlen = (size_t)format_value(word, sizeof word, row[c], f);
+        /* Wrap when the value would pass the limit, unless the line holds nothing but its indent. */
+        if (len + wlen > limit && len > indent) {
+            if (flush_wrapped(stream, line, len) != 0) {
+                return -1;
+            }
+            memset(line, ' ', indent);
+            len = indent;
+        }
+        memcpy(line + len, word, wlen);
+        len += wlen;
+        if (c + 1 < cols) {
+            line[len++] = ' ';
+        }
+    }
+    line[len++] = ']';
+    return fwrite(line, 1, len, stream) == len ? 0 : -1;
+}
+
 /* Prints rows [0, rows) of a rows x cols block; `nested` selects the 2-D bracket layout. */
 static int print_block(FILE *stream, const float *values, size_t rows, size_t cols, int nested)
 {
     format f = choose_format(values, rows * cols);
-    char field[FIELD + 8];
-    const char *open = nested ? "[[" : "[";
-    if (fputs(open, stream) == EOF) {
-        return -1;
-    }
-    size_t indent = nested ? 2 : 1;
-    for (size_t r = 0; r < rows; ++r) {
-        size_t line = indent;
-        if (r > 0 && fputs("\n [", stream) == EOF) {
+    if (!nested) {
+        if (print_row(stream, values, cols, &f, "[", 1, LINE_WIDTH - 1) != 0) {
             return -1;
         }
-        for (size_t c = 0; c < cols; ++c) {
-            int len = format_value(field, sizeof field, values[r * cols + c], &f);
-            size_t need = (size_t)len + (c > 0 ? 1u : 0u);
-            if (c > 0 && line + need + 1 > LINE_WIDTH) {
-                if (fprintf(stream, "\n%*s", (int)indent, "") < 0) {
-                    return -1;
-                }
-                line = indent;
-                need = (size_t)len;
-            } else if (c > 0 && fputc(' ', stream) == EOF) {
+    } else {
+        for (size_t r = 0; r < rows; ++r) {
+            if (print_row(stream, values + r * cols, cols, &f, r == 0 ? "[[" : " [", 2, LINE_WIDTH - 2) != 0) {
                 return -1;
             }
-            if (fputs(field, stream) == EOF) {
+            if (fputs(r + 1 < rows ? "\n" : "]", stream) == EOF) {
                 return -1;
             }
-            line += need;
         }
-        if (fputc(']', stream) == EOF) {
-            return -1;
-        }
-    }
-    if (nested && fputc(']', stream) == EOF) {
-        return -1;
     }
     return fputc('\n', stream) == EOF ? -1 : 0;
 }
@@ -194,15 +238,71 @@ nnb_status nnb_format_float(char *buf, size_t size, float value)
     if (size < 32) {
         return NNB_ERR_ARGUMENT;
     }
-    if (isnan(value) || isinf(value)) {
+    if (!isfinite(value)) {
         snprintf(buf, size, "%s", isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf"));
         return NNB_OK;
     }
-    for (int digits = 1; digits <= 9; ++digits) {
-        snprintf(buf, size, "%.*g", digits, (double)value);
-        if (strtof(buf, NULL) == value) {
-            break;
+    if (value == 0.0f) {
+        snprintf(buf, size, "%s", signbit(value) ? "-0.0" : "0.0");
+        return NNB_OK;
+    }
+    /* The shortest significant digits that read back as the value (correctly rounded, hence closest). */
+    char sci[FIELD];
+    int p = 0;
+    do {
+        snprintf(sci, sizeof sci, "%.*e", p, (double)value);
+    } while (strtof(sci, NULL) != value && ++p < 9);
+    char digits[16];
+    size_t nd = 0;
+    const char *s = sci;
+    int negative = *s == '-';
+    s += negative;
+    for (; *s != 'e'; ++s) {
+        if (*s != '.') {
+            digits[nd++] = *s;
         }
+    }
+    digits[nd] = '\0';
+    int exponent = atoi(s + 1);
+    double magnitude = fabs((double)value);
+    char *out = buf;
+    if (negative) {
+        *out++ = '-';
+    }
+    if (magnitude >= 1e-4 && magnitude < 1e16) {
+        /* Positional: digits placed around the point, at least one fraction digit ("1.0"). */
+        if (exponent >= 0) {
+            for (int i = 0; i <= exponent; ++i) {
+                *out++ = (size_t)i < nd ? digits[i] : '0';
+            }
+            *out++ = '.';
+            if ((size_t)exponent + 1 < nd) {
+                for (size_t i = (size_t)exponent + 1; i < nd; ++i) {
+                    *out++ = digits[i];
+                }
+            } else {
+                *out++ = '0';
+            }
+        } else {
+            *out++ = '0';
+            *out++ = '.';
+            for (int i = 0; i < -exponent - 1; ++i) {
+                *out++ = '0';
+            }
+            for (size_t i = 0; i < nd; ++i) {
+                *out++ = digits[i];
+            }
+        }
+        *out = '\0';
+    } else {
+        /* Scientific: "d[.ddd]e+XX" with at least two exponent digits. */
+        *out++ = digits[0];
+        if (nd > 1) {
+            *out++ = '.';
+            memcpy(out, digits + 1, nd - 1);
+            out += nd - 1;
+        }
+        snprintf(out, size - (size_t)(out - buf), "e%c%02d", exponent < 0 ? '-' : '+', abs(exponent));
     }
     return NNB_OK;
 }
