@@ -71,7 +71,9 @@ static nnb_status check_matrix(size_t rows, size_t cols, size_t ld)
     if (ld < cols) {
         return NNB_ERR_ARGUMENT;
     }
-    if (nnb__mul_size(rows - 1u, ld, &span) != NNB_OK || span > SIZE_MAX - cols) {
+    /* The span in bytes must fit too, or pointer arithmetic on the buffer could wrap. */
+    if (nnb__mul_size(rows - 1u, ld, &span) != NNB_OK || span > SIZE_MAX - cols ||
+        span + cols > SIZE_MAX / sizeof(float)) {
         return NNB_ERR_OVERFLOW;
     }
     return NNB_OK;
