@@ -2,6 +2,9 @@
 
 #include "internal/tensor.h"
 #include "nnbasics/loss.h"
+#ifdef NNB_WITH_BUILTIN
+#include "internal/fast_kernels.h"
+#endif
 
 /* Clip bounds exactly as numpy applies them to float32: fl32(1e-7) and fl32(1 - 1e-7). */
 #define CLIP_LOW ((float)1e-7)
@@ -91,6 +94,7 @@ static nnb_status finish(loss_fn loss_at, const void *ctx, size_t n, float *per_
     return NNB_OK;
 }
 
+#ifndef NNB_WITH_BUILTIN
 typedef struct sparse_ctx {
     const nnb_tensor *pred;
     const uint32_t *labels;
@@ -101,6 +105,34 @@ static float sparse_loss_at(const void *ctx, size_t i)
     const sparse_ctx *c = ctx;
     return -logf(clip(c->pred->data[i * c->pred->cols + c->labels[i]]));
 }
+#endif
+
+#ifdef NNB_WITH_BUILTIN
+/*
+ * The builtin backend's sparse CCE: the clipped confidences of up to 128 samples are gathered, then their
+ * logarithms taken together by the vectorised log (within 2 ulp instead of logf's rounding). The sums keep
+ * numpy's pairwise order: sparse_pairwise splits exactly as pairwise_sum_of does.
+ */
+static void sparse_block(const nnb_tensor *pred, const uint32_t *labels, size_t first, size_t n, float *out)
+{
+    size_t cols = pred->cols;
+    for (size_t i = 0; i < n; ++i) {
+        out[i] = clip(pred->data[(first + i) * cols + labels[first + i]]);
+    }
+    nnb__fast_neg_log(out, out, n);
+}
+
+static float sparse_pairwise(const nnb_tensor *pred, const uint32_t *labels, size_t first, size_t n)
+{
+    if (n <= 128) {
+        float block[128];
+        sparse_block(pred, labels, first, n, block);
+        return pairwise_sum(block, n);
+    }
+    size_t half = (n / 2) & ~(size_t)7;
+    return sparse_pairwise(pred, labels, first, half) + sparse_pairwise(pred, labels, first + half, n - half);
+}
+#endif
 
 nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t count, float *per_sample,
                           float *mean)
@@ -119,8 +151,23 @@ nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t
             return NNB_ERR_NONFINITE;
         }
     }
+#ifdef NNB_WITH_BUILTIN
+    if (per_sample != NULL) {
+        for (size_t i0 = 0; i0 < count; i0 += 128u) {
+            size_t nb = count - i0 < 128u ? count - i0 : 128u;
+            sparse_block(pred, labels, i0, nb, per_sample + i0);
+        }
+        if (mean != NULL) {
+            *mean = pairwise_sum(per_sample, count) / (float)count;
+        }
+        return NNB_OK;
+    }
+    *mean = sparse_pairwise(pred, labels, 0, count) / (float)count;
+    return NNB_OK;
+#else
     sparse_ctx ctx = {pred, labels};
     return finish(sparse_loss_at, &ctx, count, per_sample, mean);
+#endif
 }
 
 typedef struct onehot_ctx {
@@ -223,6 +270,26 @@ nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *lab
     /* The book: dinputs = dvalues.copy(); dinputs[range(samples), y_true] -= 1; dinputs = dinputs / samples. */
     float n = (float)count;
     size_t cols = probs->cols;
+#ifdef NNB_WITH_BUILTIN
+    /*
+     * The same values, vectorised: blocks of rows are divided by n as they are, then each row's label
+     * entry is recomputed as (p - 1) / n from the probability saved before the division (dinputs may
+     * alias probs).
+     */
+    size_t block = cols >= 4096u ? 1u : 4096u / cols;
+    block = block > 256u ? 256u : block;
+    float saved[256];
+    for (size_t i0 = 0; i0 < count; i0 += block) {
+        size_t nr = count - i0 < block ? count - i0 : block;
+        for (size_t i = 0; i < nr; ++i) {
+            saved[i] = probs->data[(i0 + i) * cols + labels[i0 + i]];
+        }
+        nnb__fast_div(probs->data + i0 * cols, n, dinputs->data + i0 * cols, nr * cols);
+        for (size_t i = 0; i < nr; ++i) {
+            dinputs->data[(i0 + i) * cols + labels[i0 + i]] = (saved[i] - 1.0f) / n;
+        }
+    }
+#else
     for (size_t i = 0; i < count; ++i) {
         const float *p = probs->data + i * cols;
         float *d = dinputs->data + i * cols;
@@ -234,6 +301,7 @@ nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *lab
             d[j] = g / n;
         }
     }
+#endif
     return NNB_OK;
 }
 

@@ -9,6 +9,9 @@
 #include "internal/dense.h"
 #include "internal/tensor.h"
 #include "nnbasics/optimizer.h"
+#ifdef NNB_WITH_BUILTIN
+#include "internal/fast_kernels.h"
+#endif
 
 struct nnb_optimizer {
     nnb_optimizer_params params;
@@ -222,6 +225,11 @@ static void update_adam(const nnb_optimizer *opt, float *w, const float *g, floa
     float corr2 = (float)(1.0 - pow(p->beta_2, t));
     float neg_lr = (float)-opt->current_lr;
     float eps = (float)p->epsilon;
+#ifdef NNB_WITH_BUILTIN
+    /* The same float32 operations in the same order, vectorised (bit-identical results). */
+    nnb__adam_coef c = {b1, b2, one_minus_b1, one_minus_b2, corr1, corr2, neg_lr, eps};
+    nnb__fast_adam(&c, w, g, m, v, n);
+#else
     for (size_t i = 0; i < n; ++i) {
         m[i] = b1 * m[i] + one_minus_b1 * g[i];
         v[i] = b2 * v[i] + one_minus_b2 * (g[i] * g[i]);
@@ -229,6 +237,7 @@ static void update_adam(const nnb_optimizer *opt, float *w, const float *g, floa
         float v_hat = v[i] / corr2;
         w[i] += (neg_lr * m_hat) / (sqrtf(v_hat) + eps);
     }
+#endif
 }
 
 static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_tensor *grad, nnb_tensor *m,

@@ -1,0 +1,762 @@
+/*
+ * Vectorised element-wise kernels of the builtin backend (internal/fast_kernels.h): AVX2 + FMA variants
+ * behind a run-time CPU check, and plain loops for every other CPU. The file is compiled without ISA flags;
+ * only the functions marked TGT use AVX2, and they are reached only after the check.
+ *
+ * The exact kernels use only IEEE operations that round once (add, mul, div, sqrt, compare/blend), in the
+ * order of the reference loops, never contracted into fused multiply-adds, so they give the reference bits.
+ * exp and log are Cephes-style polynomials evaluated with FMA (measured against double precision: <= 2 ulp).
+ */
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "internal/fast_kernels.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FAST_X86 1
+#include <immintrin.h>
+#endif
+
+/* ---- plain loops (any CPU; also the tails of the vector loops) ---------------------------------------- */
+
+static void relu_plain(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        y[i] = x[i] < 0.0f ? 0.0f : x[i];
+    }
+}
+
+static void relu_backward_plain(const float *x, const float *dv, float *dx, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        dx[i] = x[i] <= 0.0f ? 0.0f : dv[i];
+    }
+}
+
+static void div_plain(const float *x, float d, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        y[i] = x[i] / d;
+    }
+}
+
+static void exp_plain(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        y[i] = expf(x[i]);
+    }
+}
+
+static void neg_log_plain(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        y[i] = -logf(x[i]);
+    }
+}
+
+static void adam_plain(const nnb__adam_coef *c, float *w, const float *g, float *m, float *v, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        m[i] = c->b1 * m[i] + c->one_minus_b1 * g[i];
+        v[i] = c->b2 * v[i] + c->one_minus_b2 * (g[i] * g[i]);
+        float m_hat = m[i] / c->corr1;
+        float v_hat = v[i] / c->corr2;
+        w[i] += (c->neg_lr * m_hat) / (sqrtf(v_hat) + c->eps);
+    }
+}
+
+static void small_k_plain(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
+                          const float *bias, float *out)
+{
+    for (size_t r = 0; r < rows; ++r) {
+        const float *xr = x + r * ldx;
+        float *o = out + r * n;
+        for (size_t j = 0; j < n; ++j) {
+            float acc = xr[0] * b[j];
+            for (size_t k = 1; k < K; ++k) {
+                acc += xr[k] * b[k * n + j];
+            }
+            o[j] = bias != NULL ? acc + bias[j] : acc;
+        }
+    }
+}
+
+static void small_n_plain(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
+                          const float *bias, float *out)
+{
+    for (size_t r = 0; r < rows; ++r) {
+        const float *xr = x + r * ldx;
+        float *o = out + r * n;
+        for (size_t j = 0; j < n; ++j) {
+            const float *bj = bt + j * K;
+            float acc = 0.0f;
+            for (size_t k = 0; k < K; ++k) {
+                acc += xr[k] * bj[k];
+            }
+            o[j] = bias != NULL ? acc + bias[j] : acc;
+        }
+    }
+}
+
+static void col_sum_plain(const float *x, size_t rows, size_t cols, float *out);
+
+static void at_b_plain(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum)
+{
+    if (sum != NULL) {
+        col_sum_plain(v, rows, b, sum);
+    }
+    for (size_t i = 0; i < a * b; ++i) {
+        out[i] = 0.0f;
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        const float *ur = u + r * a;
+        const float *vr = v + r * b;
+        for (size_t i = 0; i < a; ++i) {
+            for (size_t j = 0; j < b; ++j) {
+                out[i * b + j] += ur[i] * vr[j];
+            }
+        }
+    }
+}
+
+/* ---- AVX2 + FMA ---------------------------------------------------------------------------------------- */
+
+#if defined(FAST_X86)
+#define TGT __attribute__((target("avx2,fma")))
+
+TGT static void relu_avx2(const float *x, float *y, size_t n)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        /* max(0, x) returns its second operand for NaN and for -0, as x < 0 ? 0 : x does. */
+        __m256 a = _mm256_max_ps(zero, _mm256_loadu_ps(x + i));
+        __m256 b = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 8));
+        __m256 c = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 16));
+        __m256 d = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 24));
+        _mm256_storeu_ps(y + i, a);
+        _mm256_storeu_ps(y + i + 8, b);
+        _mm256_storeu_ps(y + i + 16, c);
+        _mm256_storeu_ps(y + i + 24, d);
+    }
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(y + i, _mm256_max_ps(zero, _mm256_loadu_ps(x + i)));
+    }
+    relu_plain(x + i, y + i, n - i);
+}
+
+TGT static void relu_backward_avx2(const float *x, const float *dv, float *dx, size_t n)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 k0 = _mm256_cmp_ps(_mm256_loadu_ps(x + i), zero, _CMP_LE_OQ);
+        __m256 k1 = _mm256_cmp_ps(_mm256_loadu_ps(x + i + 8), zero, _CMP_LE_OQ);
+        __m256 d0 = _mm256_andnot_ps(k0, _mm256_loadu_ps(dv + i));
+        __m256 d1 = _mm256_andnot_ps(k1, _mm256_loadu_ps(dv + i + 8));
+        _mm256_storeu_ps(dx + i, d0);
+        _mm256_storeu_ps(dx + i + 8, d1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 k = _mm256_cmp_ps(_mm256_loadu_ps(x + i), zero, _CMP_LE_OQ);
+        _mm256_storeu_ps(dx + i, _mm256_andnot_ps(k, _mm256_loadu_ps(dv + i)));
+    }
+    relu_backward_plain(x + i, dv + i, dx + i, n - i);
+}
+
+TGT static void add_bias_avx2(float *c, const float *b, size_t rows, size_t cols)
+{
+    if (cols < 8) {
+        for (size_t r = 0; r < rows; ++r) {
+            float *row = c + r * cols;
+            for (size_t j = 0; j < cols; ++j) {
+                row[j] += b[j];
+            }
+        }
+        return;
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        float *row = c + r * cols;
+        size_t j = 0;
+        for (; j + 8 <= cols; j += 8) {
+            _mm256_storeu_ps(row + j, _mm256_add_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(b + j)));
+        }
+        for (; j < cols; ++j) {
+            row[j] += b[j];
+        }
+    }
+}
+
+TGT static void col_sum_avx2(const float *x, size_t rows, size_t cols, float *out)
+{
+    size_t j = 0;
+    /* 32 columns at a time in four accumulators, each summed over the rows in order. */
+    for (; j + 32 <= cols; j += 32) {
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+        for (size_t r = 0; r < rows; ++r) {
+            const float *row = x + r * cols + j;
+            s0 = _mm256_add_ps(s0, _mm256_loadu_ps(row));
+            s1 = _mm256_add_ps(s1, _mm256_loadu_ps(row + 8));
+            s2 = _mm256_add_ps(s2, _mm256_loadu_ps(row + 16));
+            s3 = _mm256_add_ps(s3, _mm256_loadu_ps(row + 24));
+        }
+        _mm256_storeu_ps(out + j, s0);
+        _mm256_storeu_ps(out + j + 8, s1);
+        _mm256_storeu_ps(out + j + 16, s2);
+        _mm256_storeu_ps(out + j + 24, s3);
+    }
+    for (; j + 8 <= cols; j += 8) {
+        __m256 s = _mm256_setzero_ps();
+        for (size_t r = 0; r < rows; ++r) {
+            s = _mm256_add_ps(s, _mm256_loadu_ps(x + r * cols + j));
+        }
+        _mm256_storeu_ps(out + j, s);
+    }
+    if (j < cols) {
+        size_t rest = cols - j;
+        float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        for (size_t r = 0; r < rows; ++r) {
+            const float *row = x + r * cols + j;
+            for (size_t k = 0; k < rest; ++k) {
+                s[k] += row[k];
+            }
+        }
+        memcpy(out + j, s, rest * sizeof(float));
+    }
+}
+
+TGT static void div_avx2(const float *x, float d, float *y, size_t n)
+{
+    const __m256 vd = _mm256_set1_ps(d);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 a = _mm256_div_ps(_mm256_loadu_ps(x + i), vd);
+        __m256 b = _mm256_div_ps(_mm256_loadu_ps(x + i + 8), vd);
+        _mm256_storeu_ps(y + i, a);
+        _mm256_storeu_ps(y + i + 8, b);
+    }
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(y + i, _mm256_div_ps(_mm256_loadu_ps(x + i), vd));
+    }
+    div_plain(x + i, d, y + i, n - i);
+}
+
+/*
+ * exp(x) for x in [-87, 88]: x = k ln2 + r with k = round(x / ln2) and |r| <= ln2 / 2 (ln2 split in two
+ * parts so that k * hi is exact), exp(r) by a degree-7 polynomial (Cephes' coefficients), times 2^k built in
+ * the exponent bits. Vectors with a lane outside that range (or NaN) go through expf lane by lane.
+ */
+TGT static inline __m256 exp_core(__m256 x)
+{
+    const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
+    const __m256 ln2_hi = _mm256_set1_ps(0.693359375f);
+    const __m256 ln2_lo = _mm256_set1_ps(-2.12194440e-4f);
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(x, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, ln2_hi, x);
+    r = _mm256_fnmadd_ps(k, ln2_lo, r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 r2 = _mm256_mul_ps(r, r);
+    p = _mm256_fmadd_ps(p, r2, r);
+    p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+TGT static void exp_avx2(const float *x, float *y, size_t n)
+{
+    const __m256 lo = _mm256_set1_ps(-87.0f);
+    const __m256 hi = _mm256_set1_ps(88.0f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
+        if (_mm256_movemask_ps(inside) == 0xff) {
+            _mm256_storeu_ps(y + i, exp_core(v));
+        } else {
+            exp_plain(x + i, y + i, 8);
+        }
+    }
+    if (i < n) {
+        float buf[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        memcpy(buf, x + i, (n - i) * sizeof(float));
+        exp_avx2(buf, buf, 8);
+        memcpy(y + i, buf, (n - i) * sizeof(float));
+    }
+}
+
+/*
+ * -log(x) for positive normal x: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) = f - f^2/2 + f^3 P(f) with
+ * f = m - 1 (Cephes' degree-8 P), plus e ln2 in two parts. Vectors with a non-normal lane use logf.
+ */
+TGT static inline __m256 neg_log_core(__m256 x)
+{
+    __m256i bits = _mm256_castps_si256(x);
+    __m256i e = _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126));
+    __m256 m = _mm256_castsi256_ps(
+        _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f000000)));
+    /* m in [0.5, 1): below sqrt(1/2) use 2m - 1 and e - 1, else m - 1. */
+    __m256 small = _mm256_cmp_ps(m, _mm256_set1_ps(0.707106781186547524f), _CMP_LT_OQ);
+    __m256 ef = _mm256_cvtepi32_ps(e);
+    ef = _mm256_sub_ps(ef, _mm256_and_ps(small, _mm256_set1_ps(1.0f)));
+    __m256 f = _mm256_sub_ps(_mm256_add_ps(m, _mm256_and_ps(small, m)), _mm256_set1_ps(1.0f));
+    __m256 z = _mm256_mul_ps(f, f);
+    __m256 p = _mm256_set1_ps(7.0376836292e-2f);
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.1514610310e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.1676998740e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.2420140846e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.4249322787e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.6668057665e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.0000714765e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-2.4999993993e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(3.3333331174e-1f));
+    __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, f), z);
+    y = _mm256_fmadd_ps(ef, _mm256_set1_ps(-2.12194440e-4f), y);
+    y = _mm256_fnmadd_ps(_mm256_set1_ps(0.5f), z, y);
+    __m256 r = _mm256_add_ps(f, y);
+    r = _mm256_fmadd_ps(ef, _mm256_set1_ps(0.693359375f), r);
+    return _mm256_sub_ps(_mm256_setzero_ps(), r);
+}
+
+TGT static void neg_log_avx2(const float *x, float *y, size_t n)
+{
+    const __m256 lo = _mm256_set1_ps(1.17549435e-38f); /* smallest normal */
+    const __m256 hi = _mm256_set1_ps(3.40282347e+38f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
+        if (_mm256_movemask_ps(inside) == 0xff) {
+            _mm256_storeu_ps(y + i, neg_log_core(v));
+        } else {
+            neg_log_plain(x + i, y + i, 8);
+        }
+    }
+    if (i < n) {
+        float buf[8] = {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f};
+        memcpy(buf, x + i, (n - i) * sizeof(float));
+        neg_log_avx2(buf, buf, 8);
+        memcpy(y + i, buf, (n - i) * sizeof(float));
+    }
+}
+
+TGT static void adam_avx2(const nnb__adam_coef *c, float *w, const float *g, float *m, float *v, size_t n)
+{
+    const __m256 b1 = _mm256_set1_ps(c->b1), b2 = _mm256_set1_ps(c->b2);
+    const __m256 omb1 = _mm256_set1_ps(c->one_minus_b1), omb2 = _mm256_set1_ps(c->one_minus_b2);
+    const __m256 corr1 = _mm256_set1_ps(c->corr1), corr2 = _mm256_set1_ps(c->corr2);
+    const __m256 neg_lr = _mm256_set1_ps(c->neg_lr), eps = _mm256_set1_ps(c->eps);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_loadu_ps(g + i);
+        __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(omb1, gi));
+        __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)),
+                                  _mm256_mul_ps(omb2, _mm256_mul_ps(gi, gi)));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 m_hat = _mm256_div_ps(mi, corr1);
+        __m256 v_hat = _mm256_div_ps(vi, corr2);
+        __m256 step = _mm256_div_ps(_mm256_mul_ps(neg_lr, m_hat), _mm256_add_ps(_mm256_sqrt_ps(v_hat), eps));
+        _mm256_storeu_ps(w + i, _mm256_add_ps(_mm256_loadu_ps(w + i), step));
+    }
+    adam_plain(c, w + i, g + i, m + i, v + i, n - i);
+}
+/* ---- small-shape dense products (AVX2) ---- */
+
+TGT static inline float hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* Columns j0 .. j0 + 8 * NV - 1 of one output row: products with fused multiply-adds, then the bias. */
+#define SMALL_K_CHUNK(NV)                                                                                     \
+    {                                                                                                     \
+        __m256 acc[NV];                                                                                   \
+        __m256 x0 = _mm256_broadcast_ss(xr);                                                              \
+        for (size_t q = 0; q < (NV); ++q) {                                                               \
+            acc[q] = _mm256_mul_ps(x0, _mm256_loadu_ps(b + j + 8 * q));                                    \
+        }                                                                                                 \
+        for (size_t k = 1; k < K; ++k) {                                                                  \
+            __m256 xk = _mm256_broadcast_ss(xr + k);                                                      \
+            for (size_t q = 0; q < (NV); ++q) {                                                           \
+                acc[q] = _mm256_fmadd_ps(xk, _mm256_loadu_ps(b + k * n + j + 8 * q), acc[q]);             \
+            }                                                                                             \
+        }                                                                                                 \
+        for (size_t q = 0; q < (NV); ++q) {                                                               \
+            if (bias != NULL) {                                                                           \
+                acc[q] = _mm256_add_ps(acc[q], _mm256_loadu_ps(bias + j + 8 * q));                        \
+            }                                                                                             \
+            _mm256_storeu_ps(o + j + 8 * q, acc[q]);                                                      \
+        }                                                                                                 \
+    }
+
+TGT static inline __attribute__((always_inline)) void small_k_body(size_t rows, size_t K, size_t n, const float *x,
+                                                                   size_t ldx, const float *b, const float *bias,
+                                                                   float *out)
+{
+    for (size_t r = 0; r < rows; ++r) {
+        const float *xr = x + r * ldx;
+        float *o = out + r * n;
+        size_t j = 0;
+        for (; j + 32 <= n; j += 32) {
+            SMALL_K_CHUNK(4)
+        }
+        for (; j + 8 <= n; j += 8) {
+            SMALL_K_CHUNK(1)
+        }
+        for (; j < n; ++j) {
+            float acc = xr[0] * b[j];
+            for (size_t k = 1; k < K; ++k) {
+                acc = fmaf(xr[k], b[k * n + j], acc);
+            }
+            o[j] = bias != NULL ? acc + bias[j] : acc;
+        }
+    }
+}
+
+/* The body with the inner dimension fixed at compile time for the common tiny K (unrolled, in registers). */
+TGT static void small_k_avx2(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
+                             const float *bias, float *out)
+{
+    switch (K) {
+    case 1:
+        small_k_body(rows, 1, n, x, ldx, b, bias, out);
+        break;
+    case 2:
+        small_k_body(rows, 2, n, x, ldx, b, bias, out);
+        break;
+    case 3:
+        small_k_body(rows, 3, n, x, ldx, b, bias, out);
+        break;
+    default:
+        small_k_body(rows, K, n, x, ldx, b, bias, out);
+        break;
+    }
+}
+
+/* Dot products of one row of x with the n <= 4 rows of bt, 8 lanes at a time, then a scalar tail. */
+TGT static void small_n_row(size_t K, size_t n, const float *xr, const float *bt, const float *bias, float *o)
+{
+    __m256 acc[NNB__FAST_SMALL_N];
+    for (size_t j = 0; j < n; ++j) {
+        acc[j] = _mm256_setzero_ps();
+    }
+    size_t k = 0;
+    for (; k + 8 <= K; k += 8) {
+        __m256 xv = _mm256_loadu_ps(xr + k);
+        for (size_t j = 0; j < n; ++j) {
+            acc[j] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(bt + j * K + k), acc[j]);
+        }
+    }
+    for (size_t j = 0; j < n; ++j) {
+        float s = hsum8(acc[j]);
+        for (size_t t = k; t < K; ++t) {
+            s = fmaf(xr[t], bt[j * K + t], s);
+        }
+        o[j] = bias != NULL ? s + bias[j] : s;
+    }
+}
+
+TGT static void small_n_avx2(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
+                             const float *bias, float *out)
+{
+    if (n == 3 && K % 8 == 0) {
+        /* The spiral network's output layer: two rows at a time, six independent accumulators. */
+        size_t r = 0;
+        for (; r + 2 <= rows; r += 2) {
+            const float *x0 = x + r * ldx, *x1 = x0 + ldx;
+            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+            for (size_t k = 0; k < K; k += 8) {
+                __m256 b0 = _mm256_loadu_ps(bt + k), b1 = _mm256_loadu_ps(bt + K + k);
+                __m256 b2 = _mm256_loadu_ps(bt + 2 * K + k);
+                __m256 u = _mm256_loadu_ps(x0 + k), w = _mm256_loadu_ps(x1 + k);
+                a00 = _mm256_fmadd_ps(u, b0, a00);
+                a01 = _mm256_fmadd_ps(u, b1, a01);
+                a02 = _mm256_fmadd_ps(u, b2, a02);
+                a10 = _mm256_fmadd_ps(w, b0, a10);
+                a11 = _mm256_fmadd_ps(w, b1, a11);
+                a12 = _mm256_fmadd_ps(w, b2, a12);
+            }
+            float *o = out + r * 3;
+            float s[6] = {hsum8(a00), hsum8(a01), hsum8(a02), hsum8(a10), hsum8(a11), hsum8(a12)};
+            for (size_t j = 0; j < 6; ++j) {
+                o[j] = bias != NULL ? s[j] + bias[j % 3] : s[j];
+            }
+        }
+        for (; r < rows; ++r) {
+            small_n_row(K, n, x + r * ldx, bt, bias, out + r * n);
+        }
+        return;
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        small_n_row(K, n, x + r * ldx, bt, bias, out + r * n);
+    }
+}
+
+/*
+ * 16 columns j0 .. j0 + 15 of out = u^T v for a compile-time A <= 4, in one pass over the rows (each row's
+ * 16 values are one cache line): A x 2 accumulators, plus 2 for the plain column sums of v when sum != NULL
+ * (added in row order from 0, exactly as the reference column sum).
+ */
+TGT static inline __attribute__((always_inline)) void at_b_cols16(size_t rows, size_t A, size_t b, size_t j0,
+                                                                  const float *u, const float *v, float *out,
+                                                                  float *sum, int first)
+{
+    __m256 lo[NNB__FAST_SMALL_N], hi[NNB__FAST_SMALL_N];
+    __m256 slo = _mm256_setzero_ps(), shi = _mm256_setzero_ps();
+    for (size_t i = 0; i < A; ++i) {
+        lo[i] = _mm256_setzero_ps();
+        hi[i] = _mm256_setzero_ps();
+    }
+    if (!first) {
+        /* Continue the sums of the previous row block (same order as one long loop). */
+        for (size_t i = 0; i < A; ++i) {
+            lo[i] = _mm256_loadu_ps(out + i * b + j0);
+            hi[i] = _mm256_loadu_ps(out + i * b + j0 + 8);
+        }
+        if (sum != NULL) {
+            slo = _mm256_loadu_ps(sum + j0);
+            shi = _mm256_loadu_ps(sum + j0 + 8);
+        }
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        const float *vr = v + r * b + j0;
+        __m256 v0 = _mm256_loadu_ps(vr), v1 = _mm256_loadu_ps(vr + 8);
+        for (size_t i = 0; i < A; ++i) {
+            __m256 ui = _mm256_broadcast_ss(u + r * A + i);
+            lo[i] = _mm256_fmadd_ps(ui, v0, lo[i]);
+            hi[i] = _mm256_fmadd_ps(ui, v1, hi[i]);
+        }
+        if (sum != NULL) {
+            slo = _mm256_add_ps(slo, v0);
+            shi = _mm256_add_ps(shi, v1);
+        }
+    }
+    for (size_t i = 0; i < A; ++i) {
+        _mm256_storeu_ps(out + i * b + j0, lo[i]);
+        _mm256_storeu_ps(out + i * b + j0 + 8, hi[i]);
+    }
+    if (sum != NULL) {
+        _mm256_storeu_ps(sum + j0, slo);
+        _mm256_storeu_ps(sum + j0 + 8, shi);
+    }
+}
+
+/* Widest a of the b-small path of at_b (its partial sums live on the stack). */
+#define AT_B_MAX_A 512u
+
+/*
+ * Rows i0 .. i0 + 15 of out = u^T v for a compile-time B <= 4: 2 x B accumulators along a, partial sums kept
+ * transposed in part[j * a + i] between row blocks.
+ */
+TGT static inline __attribute__((always_inline)) void at_b_rows16(size_t rows, size_t a, size_t B, size_t i0,
+                                                                  const float *u, const float *v, float *part,
+                                                                  int first)
+{
+    __m256 lo[NNB__FAST_SMALL_N], hi[NNB__FAST_SMALL_N];
+    for (size_t j = 0; j < B; ++j) {
+        lo[j] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(part + j * a + i0);
+        hi[j] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(part + j * a + i0 + 8);
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        __m256 u0 = _mm256_loadu_ps(u + r * a + i0), u1 = _mm256_loadu_ps(u + r * a + i0 + 8);
+        for (size_t j = 0; j < B; ++j) {
+            __m256 vj = _mm256_broadcast_ss(v + r * B + j);
+            lo[j] = _mm256_fmadd_ps(u0, vj, lo[j]);
+            hi[j] = _mm256_fmadd_ps(u1, vj, hi[j]);
+        }
+    }
+    for (size_t j = 0; j < B; ++j) {
+        _mm256_storeu_ps(part + j * a + i0, lo[j]);
+        _mm256_storeu_ps(part + j * a + i0 + 8, hi[j]);
+    }
+}
+
+TGT static void at_b_avx2(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum)
+{
+    if (a <= NNB__FAST_SMALL_N && b % 16 == 0) {
+        /* Blocks of rows (about 16 KiB of v) so that the column passes after the first hit L1. */
+        size_t block = b >= 4096u ? 1u : 4096u / b;
+        for (size_t r0 = 0; r0 < rows; r0 += block) {
+            size_t nr = rows - r0 < block ? rows - r0 : block;
+            const float *ub = u + r0 * a, *vb = v + r0 * b;
+            for (size_t j = 0; j < b; j += 16) {
+                switch (a) {
+                case 1:
+                    at_b_cols16(nr, 1, b, j, ub, vb, out, sum, r0 == 0);
+                    break;
+                case 2:
+                    at_b_cols16(nr, 2, b, j, ub, vb, out, sum, r0 == 0);
+                    break;
+                case 3:
+                    at_b_cols16(nr, 3, b, j, ub, vb, out, sum, r0 == 0);
+                    break;
+                default:
+                    at_b_cols16(nr, 4, b, j, ub, vb, out, sum, r0 == 0);
+                    break;
+                }
+            }
+        }
+        return;
+    }
+    if (b <= NNB__FAST_SMALL_N && a % 16 == 0 && a <= AT_B_MAX_A) {
+        /* Partial sums along a in part[j][i] (transposed into out at the end), rows in L1-sized blocks. */
+        float part[NNB__FAST_SMALL_N * AT_B_MAX_A];
+        size_t block = a >= 4096u ? 1u : 4096u / a;
+        for (size_t r0 = 0; r0 < rows; r0 += block) {
+            size_t nr = rows - r0 < block ? rows - r0 : block;
+            const float *ub = u + r0 * a, *vb = v + r0 * b;
+            for (size_t i = 0; i < a; i += 16) {
+                switch (b) {
+                case 1:
+                    at_b_rows16(nr, a, 1, i, ub, vb, part, r0 == 0);
+                    break;
+                case 2:
+                    at_b_rows16(nr, a, 2, i, ub, vb, part, r0 == 0);
+                    break;
+                case 3:
+                    at_b_rows16(nr, a, 3, i, ub, vb, part, r0 == 0);
+                    break;
+                default:
+                    at_b_rows16(nr, a, 4, i, ub, vb, part, r0 == 0);
+                    break;
+                }
+            }
+        }
+        for (size_t i = 0; i < a; ++i) {
+            for (size_t j = 0; j < b; ++j) {
+                out[i * b + j] = part[j * a + i];
+            }
+        }
+        if (sum != NULL) {
+            col_sum_avx2(v, rows, b, sum);
+        }
+        return;
+    }
+    if (sum != NULL) {
+        col_sum_avx2(v, rows, b, sum);
+    }
+    at_b_plain(rows, a, b, u, v, out, NULL);
+}
+#endif /* FAST_X86 */
+
+/* ---- dispatch ------------------------------------------------------------------------------------------- */
+
+/* 0: not yet checked, 1: plain loops, 2: AVX2 + FMA. */
+static atomic_int g_level;
+
+static int level(void)
+{
+    int l = atomic_load_explicit(&g_level, memory_order_relaxed);
+    if (l == 0) {
+        l = 1;
+#if defined(FAST_X86)
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            l = 2;
+        }
+#endif
+        atomic_store_explicit(&g_level, l, memory_order_relaxed);
+    }
+    return l;
+}
+
+#if defined(FAST_X86)
+#define DISPATCH(avx2_call, plain_call)                                                                       \
+    do {                                                                                                      \
+        if (level() == 2) {                                                                                   \
+            avx2_call;                                                                                        \
+        } else {                                                                                              \
+            plain_call;                                                                                       \
+        }                                                                                                     \
+    } while (0)
+#else
+#define DISPATCH(avx2_call, plain_call) plain_call
+#endif
+
+void nnb__fast_relu(const float *x, float *y, size_t n)
+{
+    DISPATCH(relu_avx2(x, y, n), relu_plain(x, y, n));
+}
+
+void nnb__fast_relu_backward(const float *x, const float *dv, float *dx, size_t n)
+{
+    DISPATCH(relu_backward_avx2(x, dv, dx, n), relu_backward_plain(x, dv, dx, n));
+}
+
+static void add_bias_plain(float *c, const float *b, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; ++r) {
+        float *row = c + r * cols;
+        for (size_t j = 0; j < cols; ++j) {
+            row[j] += b[j];
+        }
+    }
+}
+
+void nnb__fast_add_bias(float *c, const float *b, size_t rows, size_t cols)
+{
+    DISPATCH(add_bias_avx2(c, b, rows, cols), add_bias_plain(c, b, rows, cols));
+}
+
+static void col_sum_plain(const float *x, size_t rows, size_t cols, float *out)
+{
+    for (size_t j = 0; j < cols; ++j) {
+        out[j] = 0.0f;
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        for (size_t j = 0; j < cols; ++j) {
+            out[j] += x[r * cols + j];
+        }
+    }
+}
+
+void nnb__fast_col_sum(const float *x, size_t rows, size_t cols, float *out)
+{
+    DISPATCH(col_sum_avx2(x, rows, cols, out), col_sum_plain(x, rows, cols, out));
+}
+
+void nnb__fast_div(const float *x, float d, float *y, size_t n)
+{
+    DISPATCH(div_avx2(x, d, y, n), div_plain(x, d, y, n));
+}
+
+void nnb__fast_exp(const float *x, float *y, size_t n)
+{
+    DISPATCH(exp_avx2(x, y, n), exp_plain(x, y, n));
+}
+
+void nnb__fast_neg_log(const float *x, float *y, size_t n)
+{
+    DISPATCH(neg_log_avx2(x, y, n), neg_log_plain(x, y, n));
+}
+
+void nnb__fast_adam(const nnb__adam_coef *c, float *w, const float *g, float *m, float *v, size_t n)
+{
+    DISPATCH(adam_avx2(c, w, g, m, v, n), adam_plain(c, w, g, m, v, n));
+}
+
+void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
+                       const float *bias, float *out)
+{
+    DISPATCH(small_k_avx2(rows, K, n, x, ldx, b, bias, out), small_k_plain(rows, K, n, x, ldx, b, bias, out));
+}
+
+void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
+                       const float *bias, float *out)
+{
+    DISPATCH(small_n_avx2(rows, K, n, x, ldx, bt, bias, out), small_n_plain(rows, K, n, x, ldx, bt, bias, out));
+}
+
+void nnb__fast_at_b(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum)
+{
+    DISPATCH(at_b_avx2(rows, a, b, u, v, out, sum), at_b_plain(rows, a, b, u, v, out, sum));
+}

@@ -1,0 +1,73 @@
+/*
+ * Internal: vectorised element-wise kernels for the layers, compiled into the builtin backend only (see
+ * src/fast_kernels.c). Each entry picks the best variant for this CPU at run time (AVX2 + FMA, else plain
+ * loops). Never installed.
+ *
+ * Exactness: every kernel except nnb__fast_exp and nnb__fast_log performs the same float32 operations in
+ * the same order as the reference loops of the layer modules, so its results are bit-identical to them.
+ * nnb__fast_exp and nnb__fast_log are polynomial approximations within 2 ulp of the correctly rounded
+ * result; the naive and cblas backends never call them, so the lessons keep printing the book's digits.
+ */
+#ifndef NNB_INTERNAL_FAST_KERNELS_H
+#define NNB_INTERNAL_FAST_KERNELS_H
+
+#include <stddef.h>
+
+/* y[i] = x[i] < 0 ? 0 : x[i] (NaN and -0 pass through). x and y may be the same array. */
+void nnb__fast_relu(const float *x, float *y, size_t n);
+
+/* dx[i] = x[i] <= 0 ? 0 : dv[i]. dx may equal dv (or x). */
+void nnb__fast_relu_backward(const float *x, const float *dv, float *dx, size_t n);
+
+/* c[r * cols + j] += b[j] for r < rows, j < cols. */
+void nnb__fast_add_bias(float *c, const float *b, size_t rows, size_t cols);
+
+/* out[j] = sum over r of x[r * cols + j], added row after row in float32 starting from 0. */
+void nnb__fast_col_sum(const float *x, size_t rows, size_t cols, float *out);
+
+/* y[i] = x[i] / d. x and y may be the same array. */
+void nnb__fast_div(const float *x, float d, float *y, size_t n);
+
+/* y[i] = exp(x[i]) within 2 ulp (exact 0 for -inf, +inf for large x, NaN for NaN). May alias. */
+void nnb__fast_exp(const float *x, float *y, size_t n);
+
+/* y[i] = -log(x[i]) within 2 ulp, for x[i] positive and finite (normal or not). May alias. */
+void nnb__fast_neg_log(const float *x, float *y, size_t n);
+
+/* The Adam step of optimizer.c with its float32 constants. */
+typedef struct nnb__adam_coef {
+    float b1, b2, one_minus_b1, one_minus_b2, corr1, corr2, neg_lr, eps;
+} nnb__adam_coef;
+
+/*
+ * For each i: m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  w += (neg_lr * (m / corr1)) / (sqrt(v / corr2) + eps)
+ */
+void nnb__fast_adam(const nnb__adam_coef *c, float *w, const float *g, float *m, float *v, size_t n);
+
+/*
+ * Small-shape products for the dense layer, where a general GEMM call costs more in tiling overhead than in
+ * arithmetic (the spiral network's 2-input and 3-output layers). Row-major; products are accumulated in
+ * float32 with fused multiply-adds (within the GEMM tolerance of gemm.h), then the bias, if not NULL, is
+ * added to the rounded product, as the reference does.
+ */
+
+/* Largest inner dimension of nnb__fast_small_k, and largest output width of nnb__fast_small_n. */
+#define NNB__FAST_SMALL_K 8u
+#define NNB__FAST_SMALL_N 4u
+
+/* out[r][j] = sum_k x[r * ldx + k] * b[k * n + j] (+ bias[j]), K <= NNB__FAST_SMALL_K; out has row stride n. */
+void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
+                       const float *bias, float *out);
+
+/* out[r][j] = sum_k x[r * ldx + k] * bt[j * K + k] (+ bias[j]), n <= NNB__FAST_SMALL_N; out row stride n. */
+void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
+                       const float *bias, float *out);
+
+/*
+ * out[i][j] = sum_r u[r * a + i] * v[r * b + j]   (out = u^T v, a x b), fastest for a <= NNB__FAST_SMALL_N
+ * or b <= NNB__FAST_SMALL_N (any shape is accepted). sum: NULL, or b floats that receive the column sums of
+ * v exactly as nnb__fast_col_sum gives them (computed in the same pass when that saves one).
+ */
+void nnb__fast_at_b(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum);
+
+#endif
