@@ -4,7 +4,8 @@
  * three easy classes (0: bright top half, 1: bright left half, 2: bright centre square) over faint noise.
  * With libpng it also writes sample1.png (a class-1 image), sample1_inverted.png (the same, dark on white)
  * sample1_rgb.png (the same in RGB, converted to grey on reading) and small.png (20x20, to be rejected).
- * It also saves other_shape.nnb, a valid model file that is not a Fashion-MNIST classifier (2 inputs).
+ * It also saves two valid model files that are not Fashion-MNIST classifiers: other_shape.nnb (2 inputs) and
+ * no_softmax.nnb (784 -> 10 without a softmax).
  * usage: nnb_cli_make_data DIR
  */
 #include <stdio.h>
@@ -112,6 +113,25 @@ static int write_png(const char *dir, const char *name, const unsigned char *px,
 }
 #endif
 
+static int write_model(const char *dir, const char *name, size_t inputs, size_t outputs, int softmax)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    nnb_model *m = NULL;
+    nnb_status st = nnb_model_create(&m, 0);
+    if (st == NNB_OK) st = nnb_model_add_dense(m, inputs, outputs, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    if (st == NNB_OK) st = softmax ? nnb_model_add_softmax(m) : nnb_model_add_linear(m);
+    if (st == NNB_OK) st = nnb_model_set_loss(m, NNB_LOSS_CCE);
+    if (st == NNB_OK) st = nnb_model_finalize(m);
+    if (st == NNB_OK) st = nnb_model_save(m, path);
+    nnb_model_destroy(m);
+    if (st != NNB_OK) {
+        fprintf(stderr, "cannot write %s: %s\n", path, nnb_status_string(st));
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -134,20 +154,8 @@ int main(int argc, char **argv)
         return 1;
     }
 #endif
-    /* A valid model of another shape. */
-    char path[1024];
-    snprintf(path, sizeof path, "%s/other_shape.nnb", argv[1]);
-    nnb_model *m = NULL;
-    nnb_status st = nnb_model_create(&m, 0);
-    if (st == NNB_OK) st = nnb_model_add_dense(m, 2, 3, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
-    if (st == NNB_OK) st = nnb_model_add_softmax(m);
-    if (st == NNB_OK) st = nnb_model_set_loss(m, NNB_LOSS_CCE);
-    if (st == NNB_OK) st = nnb_model_finalize(m);
-    if (st == NNB_OK) st = nnb_model_save(m, path);
-    nnb_model_destroy(m);
-    if (st != NNB_OK) {
-        fprintf(stderr, "cannot write %s: %s\n", path, nnb_status_string(st));
-        return 1;
-    }
-    return 0;
+    /* Valid models that are not Fashion-MNIST classifiers: another shape, and no softmax at the end. */
+    return write_model(argv[1], "other_shape.nnb", 2, 3, 1) && write_model(argv[1], "no_softmax.nnb", 784, 10, 0)
+               ? 0
+               : 1;
 }

@@ -159,6 +159,8 @@ expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb" train --data fashion
 # A model of another shape is not a Fashion-MNIST classifier.
 expect 1 "other_shape.nnb takes 2 inputs and gives 3 outputs" eval --model "$WORK/data/other_shape.nnb" \
     --dir "$WORK/data"
+expect 1 "no_softmax.nnb does not end with softmax" predict --model "$WORK/data/no_softmax.nnb" --idx-index 0 \
+    --dir "$WORK/data"
 expect 1 "other_shape.nnb takes 2 inputs" predict --model "$WORK/data/other_shape.nnb" --idx-index 0 \
     --dir "$WORK/data"
 

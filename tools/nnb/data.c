@@ -32,6 +32,12 @@ int nnb_check_fashion_model(const char *command, const nnb_model *model, const c
                            "and gives 10", path, in, out);
         return 0;
     }
+    nnb_layer_info last;
+    if (nnb_model_layer_info(model, nnb_model_layer_count(model) - 1, &last) != NNB_OK ||
+        last.kind != NNB_LAYER_SOFTMAX) {
+        nnb_error(command, "%s does not end with softmax; its outputs are not class probabilities", path);
+        return 0;
+    }
     if (nnb_model_loss_kind(model) != NNB_LOSS_CCE) {
         nnb_error(command, "%s does not use categorical cross-entropy; it is not a classifier", path);
         return 0;

@@ -126,9 +126,13 @@ int nnb_cmd_eval(int argc, char **argv)
         goto done;
     }
     size_t cm[NNB_FASHION_MNIST_CLASSES * NNB_FASHION_MNIST_CLASSES] = {0};
+    size_t correct = 0;
     for (size_t i = 0; i < n; ++i) {
         cm[labels[i] * NNB_FASHION_MNIST_CLASSES + pred[i]]++;
+        correct += labels[i] == pred[i];
     }
+    /* From the predictions themselves, so that a model saved without an accuracy kind is measured too. */
+    acc = (double)correct / (double)n;
     printf("model: %s (%zu layers)\n", model_path, nnb_model_layer_count(m));
     printf("data: Fashion-MNIST %s split, %zu images\n", split_name, n);
     printf("acc: %.4f\nloss: %.4f\n", acc, (double)loss);
