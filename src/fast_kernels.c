@@ -276,10 +276,18 @@ TGT static void exp_avx2(const float *x, float *y, size_t n)
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
         __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
-        if (_mm256_movemask_ps(inside) == 0xff) {
-            _mm256_storeu_ps(y + i, exp_core(v));
+        int in_mask = _mm256_movemask_ps(inside);
+        __m256 e = exp_core(v);
+        if (in_mask == 0xff) {
+            _mm256_storeu_ps(y + i, e);
         } else {
-            exp_plain(x + i, y + i, 8);
+            /* Lane by lane, so that each value depends on its own input only (never on its neighbours). */
+            float t[8], u[8];
+            _mm256_storeu_ps(t, e);
+            _mm256_storeu_ps(u, v);
+            for (int l = 0; l < 8; ++l) {
+                y[i + (size_t)l] = (in_mask >> l) & 1 ? t[l] : expf(u[l]);
+            }
         }
     }
     if (i < n) {
@@ -331,10 +339,17 @@ TGT static void neg_log_avx2(const float *x, float *y, size_t n)
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
         __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
-        if (_mm256_movemask_ps(inside) == 0xff) {
-            _mm256_storeu_ps(y + i, neg_log_core(v));
+        int in_mask = _mm256_movemask_ps(inside);
+        __m256 e = neg_log_core(v);
+        if (in_mask == 0xff) {
+            _mm256_storeu_ps(y + i, e);
         } else {
-            neg_log_plain(x + i, y + i, 8);
+            float t[8], u[8];
+            _mm256_storeu_ps(t, e);
+            _mm256_storeu_ps(u, v);
+            for (int l = 0; l < 8; ++l) {
+                y[i + (size_t)l] = (in_mask >> l) & 1 ? t[l] : -logf(u[l]);
+            }
         }
     }
     if (i < n) {
@@ -368,11 +383,12 @@ TGT static void adam_avx2(const nnb__adam_coef *c, float *w, const float *g, flo
 }
 /* ---- small-shape dense products (AVX2) ---- */
 
+/* Sum of the 8 lanes in the order of reduce6: ((v0 + v1) + (v2 + v3)) + ((v4 + v5) + (v6 + v7)). */
 TGT static inline float hsum8(__m256 v)
 {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    __m256 h = _mm256_hadd_ps(v, v);
+    h = _mm256_hadd_ps(h, h);
+    __m128 s = _mm_add_ss(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
     return _mm_cvtss_f32(s);
 }
 
@@ -442,6 +458,17 @@ TGT static void small_k_avx2(size_t rows, size_t K, size_t n, const float *x, si
     }
 }
 
+/* The sums of six vectors in lanes 0..5 of one vector (lanes 6, 7: 0), by a tree of horizontal adds. */
+TGT static inline __m256 reduce6(__m256 v0, __m256 v1, __m256 v2, __m256 v3, __m256 v4, __m256 v5)
+{
+    const __m256 z = _mm256_setzero_ps();
+    __m256 h01 = _mm256_hadd_ps(v0, v1), h23 = _mm256_hadd_ps(v2, v3), h45 = _mm256_hadd_ps(v4, v5);
+    __m256 g0 = _mm256_hadd_ps(h01, h23), g1 = _mm256_hadd_ps(h45, z);
+    /* g0 = [s0 s1 s2 s3 | s0 s1 s2 s3] halves of each sum (low / high 128-bit lanes); g1 likewise for s4, s5. */
+    __m256 lo = _mm256_permute2f128_ps(g0, g1, 0x20), hi = _mm256_permute2f128_ps(g0, g1, 0x31);
+    return _mm256_add_ps(lo, hi);
+}
+
 /* Dot products of one row of x with the n <= 4 rows of bt, 8 lanes at a time, then a scalar tail. */
 TGT static void small_n_row(size_t K, size_t n, const float *xr, const float *bt, const float *bias, float *o)
 {
@@ -469,7 +496,12 @@ TGT static void small_n_avx2(size_t rows, size_t K, size_t n, const float *x, si
                              const float *bias, float *out)
 {
     if (n == 3 && K % 8 == 0) {
-        /* The spiral network's output layer: two rows at a time, six independent accumulators. */
+        /* The spiral network's output layer: two rows at a time, six independent accumulators reduced together. */
+        const __m256i lanes = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+        __m256 bias6 = _mm256_setzero_ps();
+        if (bias != NULL) {
+            bias6 = _mm256_setr_ps(bias[0], bias[1], bias[2], bias[0], bias[1], bias[2], 0.0f, 0.0f);
+        }
         size_t r = 0;
         for (; r + 2 <= rows; r += 2) {
             const float *x0 = x + r * ldx, *x1 = x0 + ldx;
@@ -485,11 +517,11 @@ TGT static void small_n_avx2(size_t rows, size_t K, size_t n, const float *x, si
                 a11 = _mm256_fmadd_ps(w, b1, a11);
                 a12 = _mm256_fmadd_ps(w, b2, a12);
             }
-            float *o = out + r * 3;
-            float s[6] = {hsum8(a00), hsum8(a01), hsum8(a02), hsum8(a10), hsum8(a11), hsum8(a12)};
-            for (size_t j = 0; j < 6; ++j) {
-                o[j] = bias != NULL ? s[j] + bias[j % 3] : s[j];
+            __m256 sums = reduce6(a00, a01, a02, a10, a11, a12);
+            if (bias != NULL) {
+                sums = _mm256_add_ps(sums, bias6);
             }
+            _mm256_maskstore_ps(out + r * 3, lanes, sums);
         }
         for (; r < rows; ++r) {
             small_n_row(K, n, x + r * ldx, bt, bias, out + r * n);
@@ -646,11 +678,325 @@ TGT static void at_b_avx2(size_t rows, size_t a, size_t b, const float *u, const
     }
     at_b_plain(rows, a, b, u, v, out, NULL);
 }
+/*
+ * Softmax of 8 rows of `cols` (2 .. 16) values at once, one vector per column (gathered across the rows):
+ * the same steps as the reference (max, float32 difference, exp, sum in column order from the first term,
+ * one division per element), the exp by exp_core, or expf lane by lane when a difference is below -87.
+ */
+TGT static inline __attribute__((always_inline)) void softmax8_body(const float *src, float *dst, size_t cols)
+{
+    __m256 c[16];
+    const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)cols));
+    __m256 m = _mm256_i32gather_ps(src, idx, 4);
+    c[0] = m;
+    for (size_t j = 1; j < cols; ++j) {
+        c[j] = _mm256_i32gather_ps(src + j, idx, 4);
+        m = _mm256_max_ps(m, c[j]);
+    }
+    const __m256 lo = _mm256_set1_ps(-87.0f);
+    int slow = 0;
+    for (size_t j = 0; j < cols; ++j) {
+        c[j] = _mm256_sub_ps(c[j], m);
+        slow |= _mm256_movemask_ps(_mm256_cmp_ps(c[j], lo, _CMP_LT_OQ));
+    }
+    if (slow) {
+        /* The same per-element choice as nnb__fast_exp (exp_core in range, expf outside). */
+        for (size_t j = 0; j < cols; ++j) {
+            float t[8];
+            _mm256_storeu_ps(t, c[j]);
+            exp_avx2(t, t, 8);
+            c[j] = _mm256_loadu_ps(t);
+        }
+    } else {
+        for (size_t j = 0; j < cols; ++j) {
+            c[j] = exp_core(c[j]);
+        }
+    }
+    __m256 sum = c[0];
+    for (size_t j = 1; j < cols; ++j) {
+        sum = _mm256_add_ps(sum, c[j]);
+    }
+    float t[16][8];
+    for (size_t j = 0; j < cols; ++j) {
+        _mm256_storeu_ps(t[j], _mm256_div_ps(c[j], sum));
+    }
+    for (size_t r = 0; r < 8; ++r) {
+        for (size_t j = 0; j < cols; ++j) {
+            dst[r * cols + j] = t[j][r];
+        }
+    }
+}
+
+/* One row: the reference steps with the vectorised exp (see softmax_plain for other CPUs). */
+static void softmax_row_fast(const float *src, float *dst, size_t cols)
+{
+    float max = src[0];
+    for (size_t j = 1; j < cols; ++j) {
+        if (src[j] > max) {
+            max = src[j];
+        }
+    }
+    for (size_t j = 0; j < cols; ++j) {
+        dst[j] = src[j] - max;
+    }
+    nnb__fast_exp(dst, dst, cols);
+    float sum = 0.0f;
+    for (size_t j = 0; j < cols; ++j) {
+        sum += dst[j];
+    }
+    for (size_t j = 0; j < cols; ++j) {
+        dst[j] /= sum;
+    }
+}
+
+/*
+ * Three columns (the spiral classifier): 8 rows = 3 contiguous vectors, split into one vector per column
+ * with blends and lane permutations (and merged back the same way) instead of gathers and scalar stores.
+ */
+TGT static void softmax8x3_avx2(const float *src, float *dst)
+{
+    const __m256i p0 = _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5);
+    const __m256i p1 = _mm256_setr_epi32(1, 4, 7, 2, 5, 0, 3, 6);
+    const __m256i p2 = _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7);
+    const __m256i q1 = _mm256_setr_epi32(5, 0, 3, 6, 1, 4, 7, 2);
+    __m256 a = _mm256_loadu_ps(src), b = _mm256_loadu_ps(src + 8), c = _mm256_loadu_ps(src + 16);
+    __m256 c0 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x92), c, 0x24), p0);
+    __m256 c1 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x24), c, 0x49), p1);
+    __m256 c2 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x49), c, 0x92), p2);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(c0, c1), c2);
+    c0 = _mm256_sub_ps(c0, m);
+    c1 = _mm256_sub_ps(c1, m);
+    c2 = _mm256_sub_ps(c2, m);
+    const __m256 lo = _mm256_set1_ps(-87.0f);
+    __m256 low = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(c0, lo, _CMP_LT_OQ), _mm256_cmp_ps(c1, lo, _CMP_LT_OQ)),
+                              _mm256_cmp_ps(c2, lo, _CMP_LT_OQ));
+    if (_mm256_movemask_ps(low) != 0) {
+        softmax8_body(src, dst, 3);
+        return;
+    }
+    c0 = exp_core(c0);
+    c1 = exp_core(c1);
+    c2 = exp_core(c2);
+    __m256 sum = _mm256_add_ps(_mm256_add_ps(c0, c1), c2);
+    __m256 t0 = _mm256_permutevar8x32_ps(_mm256_div_ps(c0, sum), p0);
+    __m256 t1 = _mm256_permutevar8x32_ps(_mm256_div_ps(c1, sum), q1);
+    __m256 t2 = _mm256_permutevar8x32_ps(_mm256_div_ps(c2, sum), p2);
+    _mm256_storeu_ps(dst, _mm256_blend_ps(_mm256_blend_ps(t0, t1, 0x92), t2, 0x24));
+    _mm256_storeu_ps(dst + 8, _mm256_blend_ps(_mm256_blend_ps(t0, t1, 0x24), t2, 0x49));
+    _mm256_storeu_ps(dst + 16, _mm256_blend_ps(_mm256_blend_ps(t0, t1, 0x49), t2, 0x92));
+}
+
+/* The body with the width fixed at compile time for the common output layers (unrolled, in registers). */
+TGT static void softmax8_avx2(const float *src, float *dst, size_t cols)
+{
+    switch (cols) {
+    case 2:
+        softmax8_body(src, dst, 2);
+        break;
+    case 3:
+        softmax8x3_avx2(src, dst);
+        break;
+    case 10:
+        softmax8_body(src, dst, 10);
+        break;
+    default:
+        softmax8_body(src, dst, cols);
+        break;
+    }
+}
+
+TGT static void softmax_avx2(const float *src, float *dst, size_t rows, size_t cols)
+{
+    size_t r = 0;
+    if (cols >= 2 && cols <= 16) {
+        for (; r + 8 <= rows; r += 8) {
+            softmax8_avx2(src + r * cols, dst + r * cols, cols);
+        }
+    }
+    for (; r < rows; ++r) {
+        softmax_row_fast(src + r * cols, dst + r * cols, cols);
+    }
+}
+/* ---- AVX-512 ------------------------------------------------------------------------------------------ */
+
+#define TGT512 __attribute__((target("avx512f,avx2,fma")))
+
+/*
+ * small_k with the K x n weights (n = 16 * NV <= 64, K <= 3) and the bias held in zmm registers for the whole
+ * call: per row, K broadcasts and NV chains of one multiply, K - 1 fused multiply-adds and the bias add.
+ */
+TGT512 static inline __attribute__((always_inline)) void small_k_512_body(size_t rows, size_t K, size_t NV,
+                                                                          const float *x, size_t ldx,
+                                                                          const float *b, const float *bias,
+                                                                          float *out)
+{
+    __m512 w[3][4], bz[4];
+    const size_t n = 16 * NV;
+    for (size_t k = 0; k < K; ++k) {
+        for (size_t q = 0; q < NV; ++q) {
+            w[k][q] = _mm512_loadu_ps(b + k * n + 16 * q);
+        }
+    }
+    for (size_t q = 0; q < NV; ++q) {
+        bz[q] = bias != NULL ? _mm512_loadu_ps(bias + 16 * q) : _mm512_setzero_ps();
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        const float *xr = x + r * ldx;
+        float *o = out + r * n;
+        __m512 xk[3];
+        for (size_t k = 0; k < K; ++k) {
+            xk[k] = _mm512_set1_ps(xr[k]);
+        }
+        for (size_t q = 0; q < NV; ++q) {
+            __m512 acc = _mm512_mul_ps(xk[0], w[0][q]);
+            for (size_t k = 1; k < K; ++k) {
+                acc = _mm512_fmadd_ps(xk[k], w[k][q], acc);
+            }
+            if (bias != NULL) {
+                acc = _mm512_add_ps(acc, bz[q]);
+            }
+            _mm512_storeu_ps(o + 16 * q, acc);
+        }
+    }
+}
+
+#define SMALL_K_512_CASE(KK, NN)                                                                              \
+    case (KK) * 8 + (NN):                                                                                 \
+        small_k_512_body(rows, KK, NN, x, ldx, b, bias, out);                                             \
+        return 1;
+
+/* Returns 0 (nothing done) unless K <= 3 and n is 16, 32, 48 or 64. */
+TGT512 static int small_k_avx512(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
+                                 const float *bias, float *out)
+{
+    if (K == 0 || K > 3 || n % 16 != 0 || n == 0 || n > 64) {
+        return 0;
+    }
+    switch (K * 8 + n / 16) {
+        SMALL_K_512_CASE(1, 1)
+        SMALL_K_512_CASE(1, 2)
+        SMALL_K_512_CASE(1, 3)
+        SMALL_K_512_CASE(1, 4)
+        SMALL_K_512_CASE(2, 1)
+        SMALL_K_512_CASE(2, 2)
+        SMALL_K_512_CASE(2, 3)
+        SMALL_K_512_CASE(2, 4)
+        SMALL_K_512_CASE(3, 1)
+        SMALL_K_512_CASE(3, 2)
+        SMALL_K_512_CASE(3, 3)
+        SMALL_K_512_CASE(3, 4)
+    default:
+        return 0;
+    }
+}
+/*
+ * small_n for n = 3 and K = 16 * NV <= 64: the 3 x K weights in zmm registers for the whole call; two rows at a
+ * time (a last odd row is paired with itself, so every row takes the same path and gets the same bits).
+ */
+TGT512 static inline __attribute__((always_inline)) void small_n3_512_body(size_t rows, size_t NV, const float *x,
+                                                                           size_t ldx, const float *bt,
+                                                                           const float *bias, float *out)
+{
+    const size_t K = 16 * NV;
+    __m512 w0[4], w1[4], w2[4];
+    for (size_t q = 0; q < NV; ++q) {
+        w0[q] = _mm512_loadu_ps(bt + 16 * q);
+        w1[q] = _mm512_loadu_ps(bt + K + 16 * q);
+        w2[q] = _mm512_loadu_ps(bt + 2 * K + 16 * q);
+    }
+    const __m256i lanes = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    __m256 bias6 = _mm256_setzero_ps();
+    if (bias != NULL) {
+        bias6 = _mm256_setr_ps(bias[0], bias[1], bias[2], bias[0], bias[1], bias[2], 0.0f, 0.0f);
+    }
+    for (size_t r = 0; r < rows; r += 2) {
+        const float *x0 = x + r * ldx;
+        const float *x1 = r + 1 < rows ? x0 + ldx : x0;
+        __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+        for (size_t q = 0; q < NV; ++q) {
+            __m512 u = _mm512_loadu_ps(x0 + 16 * q), v = _mm512_loadu_ps(x1 + 16 * q);
+            a00 = _mm512_fmadd_ps(u, w0[q], a00);
+            a01 = _mm512_fmadd_ps(u, w1[q], a01);
+            a02 = _mm512_fmadd_ps(u, w2[q], a02);
+            a10 = _mm512_fmadd_ps(v, w0[q], a10);
+            a11 = _mm512_fmadd_ps(v, w1[q], a11);
+            a12 = _mm512_fmadd_ps(v, w2[q], a12);
+        }
+#define HALVES(z) _mm256_add_ps(_mm512_castps512_ps256(z), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1)))
+        __m256 sums = reduce6(HALVES(a00), HALVES(a01), HALVES(a02), HALVES(a10), HALVES(a11), HALVES(a12));
+#undef HALVES
+        if (bias != NULL) {
+            sums = _mm256_add_ps(sums, bias6);
+        }
+        if (r + 1 < rows) {
+            _mm256_maskstore_ps(out + r * 3, lanes, sums);
+        } else {
+            float t[8];
+            _mm256_storeu_ps(t, sums);
+            out[r * 3] = t[0];
+            out[r * 3 + 1] = t[1];
+            out[r * 3 + 2] = t[2];
+        }
+    }
+}
+
+/* Returns 0 (nothing done) unless n == 3 and K is 16, 32, 48 or 64. */
+TGT512 static int small_n_avx512(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
+                                 const float *bias, float *out)
+{
+    if (n != 3 || K % 16 != 0) {
+        return 0;
+    }
+    switch (K / 16) {
+    case 1:
+        small_n3_512_body(rows, 1, x, ldx, bt, bias, out);
+        return 1;
+    case 2:
+        small_n3_512_body(rows, 2, x, ldx, bt, bias, out);
+        return 1;
+    case 3:
+        small_n3_512_body(rows, 3, x, ldx, bt, bias, out);
+        return 1;
+    case 4:
+        small_n3_512_body(rows, 4, x, ldx, bt, bias, out);
+        return 1;
+    default:
+        return 0;
+    }
+}
 #endif /* FAST_X86 */
+
+#if defined(FAST_X86)
+TGT static int nonfinite_avx2(const float *x, size_t n)
+{
+    const __m256 inf = _mm256_set1_ps(INFINITY), ninf = _mm256_set1_ps(-INFINITY);
+    __m256 bad = _mm256_setzero_ps(), neg = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        bad = _mm256_or_ps(bad, _mm256_or_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q), _mm256_cmp_ps(v, inf, _CMP_EQ_OQ)));
+        neg = _mm256_or_ps(neg, _mm256_cmp_ps(v, ninf, _CMP_EQ_OQ));
+    }
+    int flags = (_mm256_movemask_ps(bad) != 0 ? 1 : 0) | (_mm256_movemask_ps(neg) != 0 ? 2 : 0);
+    for (; i < n; ++i) {
+        flags |= ((x[i] != x[i]) | (x[i] == INFINITY)) | (x[i] == -INFINITY ? 2 : 0);
+    }
+    return flags;
+}
+#endif
+
+static int nonfinite_plain(const float *x, size_t n)
+{
+    int flags = 0;
+    for (size_t i = 0; i < n; ++i) {
+        flags |= ((x[i] != x[i]) | (x[i] == INFINITY)) | (x[i] == -INFINITY ? 2 : 0);
+    }
+    return flags;
+}
 
 /* ---- dispatch ------------------------------------------------------------------------------------------- */
 
-/* 0: not yet checked, 1: plain loops, 2: AVX2 + FMA. */
+/* 0: not yet checked, 1: plain loops, 2: AVX2 + FMA, 3: also AVX-512F (used where it pays). */
 static atomic_int g_level;
 
 static int level(void)
@@ -661,7 +1007,7 @@ static int level(void)
 #if defined(FAST_X86)
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            l = 2;
+            l = __builtin_cpu_supports("avx512f") ? 3 : 2;
         }
 #endif
         atomic_store_explicit(&g_level, l, memory_order_relaxed);
@@ -672,7 +1018,7 @@ static int level(void)
 #if defined(FAST_X86)
 #define DISPATCH(avx2_call, plain_call)                                                                       \
     do {                                                                                                      \
-        if (level() == 2) {                                                                                   \
+        if (level() >= 2) {                                                                                   \
             avx2_call;                                                                                        \
         } else {                                                                                              \
             plain_call;                                                                                       \
@@ -747,16 +1093,63 @@ void nnb__fast_adam(const nnb__adam_coef *c, float *w, const float *g, float *m,
 void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
                        const float *bias, float *out)
 {
+#if defined(FAST_X86)
+    if (level() == 3 && small_k_avx512(rows, K, n, x, ldx, b, bias, out)) {
+        return;
+    }
+#endif
     DISPATCH(small_k_avx2(rows, K, n, x, ldx, b, bias, out), small_k_plain(rows, K, n, x, ldx, b, bias, out));
 }
 
 void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
                        const float *bias, float *out)
 {
+#if defined(FAST_X86)
+    if (level() == 3 && small_n_avx512(rows, K, n, x, ldx, bt, bias, out)) {
+        return;
+    }
+#endif
     DISPATCH(small_n_avx2(rows, K, n, x, ldx, bt, bias, out), small_n_plain(rows, K, n, x, ldx, bt, bias, out));
 }
 
 void nnb__fast_at_b(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum)
 {
     DISPATCH(at_b_avx2(rows, a, b, u, v, out, sum), at_b_plain(rows, a, b, u, v, out, sum));
+}
+
+static void softmax_plain(const float *src, float *dst, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; ++r) {
+        const float *row = src + r * cols;
+        float *drow = dst + r * cols;
+        float max = row[0];
+        for (size_t j = 1; j < cols; ++j) {
+            if (row[j] > max) {
+                max = row[j];
+            }
+        }
+        float sum = 0.0f;
+        for (size_t j = 0; j < cols; ++j) {
+            drow[j] = expf(row[j] - max);
+            sum += drow[j];
+        }
+        for (size_t j = 0; j < cols; ++j) {
+            drow[j] /= sum;
+        }
+    }
+}
+
+void nnb__fast_softmax(const float *src, float *dst, size_t rows, size_t cols)
+{
+    DISPATCH(softmax_avx2(src, dst, rows, cols), softmax_plain(src, dst, rows, cols));
+}
+
+int nnb__fast_nonfinite(const float *x, size_t n)
+{
+#if defined(FAST_X86)
+    if (level() >= 2) {
+        return nonfinite_avx2(x, n);
+    }
+#endif
+    return nonfinite_plain(x, n);
 }

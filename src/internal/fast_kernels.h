@@ -31,6 +31,17 @@ void nnb__fast_div(const float *x, float d, float *y, size_t n);
 /* y[i] = exp(x[i]) within 2 ulp (exact 0 for -inf, +inf for large x, NaN for NaN). May alias. */
 void nnb__fast_exp(const float *x, float *y, size_t n);
 
+/* Flags of the non-finite values among x[0 .. n-1]: 1 if one is NaN or +inf, 2 if one is -inf. */
+#define NNB__FAST_NAN_OR_POSINF 1
+#define NNB__FAST_NEGINF 2
+int nnb__fast_nonfinite(const float *x, size_t n);
+
+/*
+ * Row-wise softmax of a rows x cols block (the reference's steps: max, difference, exp, float32 sum, division)
+ * with the exp of nnb__fast_exp. Rows must be free of NaN and +inf, and not all -inf. dst may equal src.
+ */
+void nnb__fast_softmax(const float *src, float *dst, size_t rows, size_t cols);
+
 /* y[i] = -log(x[i]) within 2 ulp, for x[i] positive and finite (normal or not). May alias. */
 void nnb__fast_neg_log(const float *x, float *y, size_t n);
 
