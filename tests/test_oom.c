@@ -563,7 +563,10 @@ static int model_optimizer_untouched(void *p)
         nnb_model_optimizer_params(c->pristine, &before) != NNB_OK) {
         return 0;
     }
-    return memcmp(&now, &before, sizeof now) == 0;
+    /* field by field: the structs' padding bytes are unspecified */
+    return now.kind == before.kind && now.learning_rate == before.learning_rate && now.decay == before.decay &&
+           now.momentum == before.momentum && now.epsilon == before.epsilon && now.rho == before.rho &&
+           now.beta_1 == before.beta_1 && now.beta_2 == before.beta_2;
 }
 
 static nnb_status run_model_finalize(void *p)
