@@ -1,7 +1,8 @@
 /*
- * Vectorised element-wise kernels of the builtin backend (internal/fast_kernels.h): AVX2 + FMA variants
- * behind a run-time CPU check, and plain loops for every other CPU. The file is compiled without ISA flags;
- * only the functions marked TGT use AVX2, and they are reached only after the check.
+ * Vectorised kernels of the builtin backend's layers (internal/fast_kernels.h): AVX2 + FMA variants, a few
+ * AVX-512 ones where they measurably pay (small-shape dense products with the weights held in registers,
+ * ReLU), all behind a run-time CPU check, and plain loops for every other CPU. The file is compiled without
+ * ISA flags; only the functions marked TGT / TGT512 use those instructions, reached only after the check.
  *
  * The exact kernels use only IEEE operations that round once (add, mul, div, sqrt, compare/blend), in the
  * order of the reference loops, never contracted into fused multiply-adds, so they give the reference bits.
@@ -9,6 +10,7 @@
  */
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "internal/fast_kernels.h"
@@ -964,6 +966,41 @@ TGT512 static int small_n_avx512(size_t rows, size_t K, size_t n, const float *x
         return 0;
     }
 }
+/* ReLU and its backward on zmm vectors (same values as the AVX2 and plain loops). */
+TGT512 static void relu_avx512(const float *x, float *y, size_t n)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m512 a = _mm512_max_ps(zero, _mm512_loadu_ps(x + i));
+        __m512 b = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 16));
+        __m512 c = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 32));
+        __m512 d = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 48));
+        _mm512_storeu_ps(y + i, a);
+        _mm512_storeu_ps(y + i + 16, b);
+        _mm512_storeu_ps(y + i + 32, c);
+        _mm512_storeu_ps(y + i + 48, d);
+    }
+    for (; i + 16 <= n; i += 16) {
+        _mm512_storeu_ps(y + i, _mm512_max_ps(zero, _mm512_loadu_ps(x + i)));
+    }
+    relu_plain(x + i, y + i, n - i);
+}
+
+TGT512 static void relu_backward_avx512(const float *x, const float *dv, float *dx, size_t n)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __mmask16 k0 = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), zero, _CMP_NLE_UQ);
+        __mmask16 k1 = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i + 16), zero, _CMP_NLE_UQ);
+        __m512 d0 = _mm512_maskz_loadu_ps(k0, dv + i);
+        __m512 d1 = _mm512_maskz_loadu_ps(k1, dv + i + 16);
+        _mm512_storeu_ps(dx + i, d0);
+        _mm512_storeu_ps(dx + i + 16, d1);
+    }
+    relu_backward_plain(x + i, dv + i, dx + i, n - i);
+}
 #endif /* FAST_X86 */
 
 #if defined(FAST_X86)
@@ -993,6 +1030,72 @@ static int nonfinite_plain(const float *x, size_t n)
     }
     return flags;
 }
+
+/* ---- categorical accuracy ---- */
+
+/* argmax of one row, ties to the lowest index, NaN never preferred (as metrics.c). */
+static size_t row_argmax_ref(const float *row, size_t n)
+{
+    size_t best = 0;
+    while (best < n && row[best] != row[best]) {
+        ++best;
+    }
+    if (best == n) {
+        return 0;
+    }
+    for (size_t c = best + 1; c < n; ++c) {
+        if (row[c] > row[best]) {
+            best = c;
+        }
+    }
+    return best;
+}
+
+static size_t argmax_hits_plain(const float *pred, size_t rows, size_t cols, const uint32_t *labels)
+{
+    size_t hits = 0;
+    for (size_t r = 0; r < rows; ++r) {
+        hits += row_argmax_ref(pred + r * cols, cols) == labels[r];
+    }
+    return hits;
+}
+
+#if defined(FAST_X86)
+/* Three columns, 8 rows at a time (split into column vectors as softmax8x3_avx2 does); NaN groups go scalar. */
+TGT static size_t argmax_hits_avx2(const float *pred, size_t rows, size_t cols, const uint32_t *labels)
+{
+    if (cols != 3) {
+        return argmax_hits_plain(pred, rows, cols, labels);
+    }
+    const __m256i p0 = _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5);
+    const __m256i p1 = _mm256_setr_epi32(1, 4, 7, 2, 5, 0, 3, 6);
+    const __m256i p2 = _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7);
+    const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+    size_t hits = 0, r = 0;
+    for (; r + 8 <= rows; r += 8) {
+        const float *src = pred + r * 3;
+        __m256 a = _mm256_loadu_ps(src), b = _mm256_loadu_ps(src + 8), c = _mm256_loadu_ps(src + 16);
+        __m256 nan = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(a, a, _CMP_UNORD_Q), _mm256_cmp_ps(b, b, _CMP_UNORD_Q)),
+                                  _mm256_cmp_ps(c, c, _CMP_UNORD_Q));
+        if (_mm256_movemask_ps(nan) != 0) {
+            hits += argmax_hits_plain(src, 8, 3, labels + r);
+            continue;
+        }
+        __m256 c0 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x92), c, 0x24), p0);
+        __m256 c1 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x24), c, 0x49), p1);
+        __m256 c2 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x49), c, 0x92), p2);
+        __m256 m1 = _mm256_cmp_ps(c1, c0, _CMP_GT_OQ);
+        __m256 best = _mm256_blendv_ps(c0, c1, m1);
+        __m256i idx = _mm256_and_si256(_mm256_castps_si256(m1), one);
+        __m256 m2 = _mm256_cmp_ps(c2, best, _CMP_GT_OQ);
+        idx = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(idx), _mm256_castsi256_ps(two), m2));
+        __m256i lab = _mm256_loadu_si256((const __m256i *)(const void *)(labels + r));
+        int eq = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(idx, lab)));
+        hits += (size_t)__builtin_popcount((unsigned)eq);
+    }
+    return hits + argmax_hits_plain(pred + r * 3, rows - r, 3, labels + r);
+}
+#endif
 
 /* ---- dispatch ------------------------------------------------------------------------------------------- */
 
@@ -1030,11 +1133,23 @@ static int level(void)
 
 void nnb__fast_relu(const float *x, float *y, size_t n)
 {
+#if defined(FAST_X86)
+    if (level() == 3) {
+        relu_avx512(x, y, n);
+        return;
+    }
+#endif
     DISPATCH(relu_avx2(x, y, n), relu_plain(x, y, n));
 }
 
 void nnb__fast_relu_backward(const float *x, const float *dv, float *dx, size_t n)
 {
+#if defined(FAST_X86)
+    if (level() == 3) {
+        relu_backward_avx512(x, dv, dx, n);
+        return;
+    }
+#endif
     DISPATCH(relu_backward_avx2(x, dv, dx, n), relu_backward_plain(x, dv, dx, n));
 }
 
@@ -1152,4 +1267,9 @@ int nnb__fast_nonfinite(const float *x, size_t n)
     }
 #endif
     return nonfinite_plain(x, n);
+}
+
+size_t nnb__fast_argmax_hits(const float *pred, size_t rows, size_t cols, const uint32_t *labels)
+{
+    DISPATCH(return argmax_hits_avx2(pred, rows, cols, labels), return argmax_hits_plain(pred, rows, cols, labels));
 }

@@ -1,7 +1,7 @@
 /*
  * Internal: vectorised element-wise kernels for the layers, compiled into the builtin backend only (see
- * src/fast_kernels.c). Each entry picks the best variant for this CPU at run time (AVX2 + FMA, else plain
- * loops). Never installed.
+ * src/fast_kernels.c). Each entry picks the best variant for this CPU at run time (AVX-512 where it pays,
+ * AVX2 + FMA, else plain loops). Never installed.
  *
  * Exactness: every kernel except nnb__fast_exp and nnb__fast_log performs the same float32 operations in
  * the same order as the reference loops of the layer modules, so its results are bit-identical to them.
@@ -12,6 +12,7 @@
 #define NNB_INTERNAL_FAST_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* y[i] = x[i] < 0 ? 0 : x[i] (NaN and -0 pass through). x and y may be the same array. */
 void nnb__fast_relu(const float *x, float *y, size_t n);
@@ -30,6 +31,12 @@ void nnb__fast_div(const float *x, float d, float *y, size_t n);
 
 /* y[i] = exp(x[i]) within 2 ulp (exact 0 for -inf, +inf for large x, NaN for NaN). May alias. */
 void nnb__fast_exp(const float *x, float *y, size_t n);
+
+/*
+ * Number of rows r whose argmax (lowest index among ties, NaN never chosen, an all-NaN row gives 0) equals
+ * labels[r]: the count behind the categorical accuracy.
+ */
+size_t nnb__fast_argmax_hits(const float *pred, size_t rows, size_t cols, const uint32_t *labels);
 
 /* Flags of the non-finite values among x[0 .. n-1]: 1 if one is NaN or +inf, 2 if one is -inf. */
 #define NNB__FAST_NAN_OR_POSINF 1
