@@ -257,6 +257,11 @@ static void test_bad_input_tensor(void **state)
     BAD(nnb_tensor_create(&g_o.t, 3, HUGE_DIM), NNB_ERR_OVERFLOW);
     BAD(nnb_tensor_create(&g_o.t, SIZE_MAX, SIZE_MAX), NNB_ERR_OVERFLOW);
 
+    /* several defects at once: the documented order is NULL, then sizes, then shapes, then contents */
+    BAD(nnb_tensor_create(NULL, 0, 0), NNB_ERR_NULL);
+    BAD(nnb_tensor_create_from(&g_o.t, 0, 3, NULL), NNB_ERR_NULL);
+    BAD(nnb_tensor_copy(NULL, b), NNB_ERR_NULL);
+
     BAD(nnb_tensor_create_from(NULL, 2, 3, values), NNB_ERR_NULL);
     BAD(nnb_tensor_create_from(&g_o.t, 2, 3, NULL), NNB_ERR_NULL);
     BAD(nnb_tensor_create_from(&g_o.t, 0, 3, values), NNB_ERR_ARGUMENT);
@@ -393,6 +398,7 @@ static void test_bad_input_gemm(void **state)
     BAD(nnb_gemm(N, N, 2, 2, 3, 1.0f, NULL, 3, B, 2, 0.0f, C, 2), NNB_ERR_NULL);
     BAD(nnb_gemm(N, N, 2, 2, 3, 1.0f, A, 3, NULL, 2, 0.0f, C, 2), NNB_ERR_NULL);
     BAD(nnb_gemm(N, N, 2, 2, 3, 1.0f, A, 3, B, 2, 0.0f, NULL, 2), NNB_ERR_NULL);
+    BAD(nnb_gemm(N, N, 0, 2, 3, 1.0f, NULL, 3, B, 2, 0.0f, C, 2), NNB_ERR_NULL); /* NULL first */
     BAD(nnb_gemm(N, N, 0, 2, 3, 1.0f, A, 3, B, 2, 0.0f, C, 2), NNB_ERR_ARGUMENT);
     BAD(nnb_gemm(N, N, 2, 0, 3, 1.0f, A, 3, B, 2, 0.0f, C, 2), NNB_ERR_ARGUMENT);
     BAD(nnb_gemm(N, N, 2, 2, 0, 1.0f, A, 3, B, 2, 0.0f, C, 2), NNB_ERR_ARGUMENT);
@@ -640,6 +646,20 @@ static void test_bad_input_dense(void **state)
     BAD(nnb_dense_forward(layer, in_bad, out), NNB_ERR_SHAPE);
     BAD(nnb_dense_forward(layer, in, out_rows), NNB_ERR_SHAPE);
     BAD(nnb_dense_forward(layer, in, out_cols), NNB_ERR_SHAPE);
+    BAD(nnb_dense_forward(layer, in_bad, NULL), NNB_ERR_NULL); /* NULL before shape */
+    {
+        /* output aliasing inputs (a square layer makes the shapes agree): dense.h forbids it but lists no
+         * status for it; the library returns NNB_ERR_ARGUMENT, status.h's code for an invalid argument. */
+        nnb_dense *square = NULL;
+        assert_ok(nnb_dense_create(&square, 3, 3, NULL, 0.01f));
+        nnb_tensor *io = make(2, 3, 1.0f);
+        watch_tensor(io);
+        BAD(nnb_dense_forward(square, io, io), NNB_ERR_ARGUMENT);
+        g_nwatch--;
+        free(g_watch[g_nwatch].copy);
+        nnb_tensor_destroy(io);
+        nnb_dense_destroy(square);
+    }
 
     BAD(nnb_dense_forward_own(NULL, in, &g_o.ct), NNB_ERR_NULL);
     BAD(nnb_dense_forward_own(layer, NULL, &g_o.ct), NNB_ERR_NULL);
@@ -716,6 +736,7 @@ static void test_bad_input_activation(void **state)
     BAD(nnb_softmax_forward(in, rows), NNB_ERR_SHAPE);
     BAD(nnb_softmax_forward(nan_in, out), NNB_ERR_NONFINITE);
     BAD(nnb_softmax_forward(inf_in, out), NNB_ERR_NONFINITE);
+    BAD(nnb_softmax_forward(nan_in, bad), NNB_ERR_SHAPE); /* shapes before contents */
 
     BAD(nnb_relu_backward(NULL, dv, out), NNB_ERR_NULL);
     BAD(nnb_relu_backward(in, NULL, out), NNB_ERR_NULL);
@@ -751,6 +772,8 @@ static void test_bad_input_activation(void **state)
     for (size_t i = 0; i < sizeof bad_rates / sizeof bad_rates[0]; ++i) {
         BAD(nnb_dropout_forward(rng, bad_rates[i], in, mask, out), NNB_ERR_ARGUMENT);
     }
+    BAD(nnb_dropout_forward(rng, 2.0f, in, bad, out), NNB_ERR_ARGUMENT); /* values before shapes */
+    BAD(nnb_dropout_forward(rng, 2.0f, in, bad, NULL), NNB_ERR_NULL);    /* NULL first */
     BAD(nnb_dropout_forward(rng, 0.5f, in, bad, out), NNB_ERR_SHAPE);
     BAD(nnb_dropout_forward(rng, 0.5f, in, mask, bad), NNB_ERR_SHAPE);
     BAD(nnb_dropout_forward(rng, 0.5f, bad, mask, out), NNB_ERR_SHAPE);
@@ -807,6 +830,9 @@ static void test_bad_input_loss(void **state)
     BAD(nnb_cce_sparse(pred, labels_huge, 2, NULL, &g_o.f), NNB_ERR_RANGE);
     BAD(nnb_cce_sparse(nan_pred, labels, 2, g_o.fbuf, &g_o.f), NNB_ERR_NONFINITE);
     BAD(nnb_cce_sparse(nan_pred, labels, 2, g_o.fbuf, NULL), NNB_ERR_NONFINITE);
+    BAD(nnb_cce_sparse(pred, labels_bad, 3, g_o.fbuf, &g_o.f), NNB_ERR_SHAPE); /* shape before range */
+    BAD(nnb_cce_sparse(nan_pred, labels, 1, g_o.fbuf, &g_o.f), NNB_ERR_SHAPE); /* shape before contents */
+    BAD(nnb_cce_onehot(nan_pred, bad, g_o.fbuf, &g_o.f), NNB_ERR_SHAPE);
 
     BAD(nnb_cce_onehot(NULL, target, g_o.fbuf, &g_o.f), NNB_ERR_NULL);
     BAD(nnb_cce_onehot(pred, NULL, g_o.fbuf, &g_o.f), NNB_ERR_NULL);
@@ -903,6 +929,13 @@ static void test_bad_input_metrics(void **state)
 
     BAD(nnb_regression_precision(NULL, 250.0f, &g_o.f), NNB_ERR_NULL);
     BAD(nnb_regression_precision(target, 250.0f, NULL), NNB_ERR_NULL);
+    /* metrics.h lists no status for the divisor; status.h's rule for an invalid value is NNB_ERR_ARGUMENT */
+    const float bad_divisors[] = {0.0f, -250.0f, NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof bad_divisors / sizeof bad_divisors[0]; ++i) {
+        BAD(nnb_regression_precision(target, bad_divisors[i], &g_o.f), NNB_ERR_ARGUMENT);
+    }
+    BAD(nnb_accuracy_regression(pred, bad, NAN, &g_o.d), NNB_ERR_ARGUMENT); /* values before shapes */
+    BAD(nnb_accuracy_categorical(pred, labels_bad, 3, &g_o.d), NNB_ERR_SHAPE); /* shape before range */
 
     end_module("metrics");
     nnb_tensor_destroy(pred);
@@ -1264,6 +1297,13 @@ static void test_bad_input_model(void **state)
     BAD(nnb_model_train(m, X_inf, &y, &tp), NNB_ERR_NONFINITE);
     BAD(nnb_model_train(m, X_ninf, &y, &tp), NNB_ERR_NONFINITE);
     BAD(nnb_model_train(m, X, &y_t_nan, &tp), NNB_ERR_NONFINITE);
+    BAD(nnb_model_train(m, X_nan, &y_short, &tp), NNB_ERR_SHAPE); /* shapes before contents */
+    BAD(nnb_model_train(m, X_nan, &y, NULL), NNB_ERR_NULL);     /* NULL first */
+    {
+        nnb_train_params p = tp;
+        p.epochs = 0;
+        BAD(nnb_model_train(m, X_wide, &y, &p), NNB_ERR_ARGUMENT); /* values before shapes */
+    }
     {
         nnb_train_params p = tp;
         p.validation_x = X_wide;
@@ -1322,6 +1362,7 @@ static void test_bad_input_model(void **state)
     BAD(nnb_model_predict(m, X_nan, out, 0, NULL), NNB_ERR_NONFINITE);
     BAD(nnb_model_predict(m, X_inf, out, 2, ws_small), NNB_ERR_NONFINITE);
     BAD(nnb_model_predict(m, X_ninf, out, 0, NULL), NNB_ERR_NONFINITE);
+    BAD(nnb_model_predict(m, X_nan, out_rows, 0, NULL), NNB_ERR_SHAPE); /* shapes before contents */
 
     /* health */
     BAD(nnb_model_set_health_check(NULL, 1), NNB_ERR_NULL);
@@ -1819,6 +1860,8 @@ static void test_bad_input_status_and_alloc(void **state)
     assert_true(after.alloc == current.alloc && after.free == current.free && after.user == current.user);
     ++g_module;
     assert_non_null(nnb_version_string());
+    ++g_module;
+    assert_int_equal(nnb_version_number(), NNB_VERSION_NUMBER);
     ++g_module;
     assert_non_null(nnb_backend_name());
     end_module("status_and_alloc");
