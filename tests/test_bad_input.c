@@ -18,6 +18,13 @@
 
 #include "nnbasics/model_file.h"
 
+#if defined(__has_include)
+#if __has_include(<zlib.h>)
+#include <zlib.h>
+#define BAD_INPUT_HAVE_ZLIB 1
+#endif
+#endif
+
 /* ---- the table machinery ---- */
 
 static size_t g_total;  /* cases tried in all modules */
@@ -1470,6 +1477,24 @@ static size_t idx_labels(unsigned char *buf, uint32_t count, uint32_t classes)
     return n + count;
 }
 
+#ifdef BAD_INPUT_HAVE_ZLIB
+/* gzip-compresses n bytes into out (capacity cap); returns the compressed size. */
+static size_t gzip_bytes(unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t len = (size_t)zs.total_out;
+    assert_int_equal(deflateEnd(&zs), Z_OK);
+    return len;
+}
+#endif
+
 static void test_bad_input_idx(void **state)
 {
     (void)state;
@@ -1545,6 +1570,34 @@ static void test_bad_input_idx(void **state)
         BAD(nnb_idx_set_parse(&g_o.set, gz, sizeof gz, lab, lsz), BAD_INPUT_GZIP_STATUS);
         BAD(nnb_idx_set_parse(&g_o.set, images, img_size, gz, 2), BAD_INPUT_GZIP_STATUS);
     }
+#ifdef BAD_INPUT_HAVE_ZLIB
+    {
+        /* Damaged gzip members around valid IDX content. */
+        unsigned char plain[64], gz[256], gz_lab[128];
+        size_t psz = idx_images(plain, 3, 2, 2);
+        size_t gsz = gzip_bytes(plain, psz, gz, sizeof gz - 8);
+        size_t glsz = gzip_bytes(labels, lab_size, gz_lab, sizeof gz_lab);
+        watch_mem(gz_lab, glsz);
+        nnb_idx_set *ok = NULL;
+        assert_ok(nnb_idx_set_parse(&ok, gz, gsz, gz_lab, glsz)); /* the undamaged pair parses */
+        nnb_idx_set_destroy(ok);
+        gz[gsz - 1] = 0xff; /* ISIZE claims ~4 GiB */
+        BAD(nnb_idx_set_parse(&g_o.set, gz, gsz, gz_lab, glsz), NNB_ERR_FORMAT);
+        gz[gsz - 1] = 0;
+        gz[gsz - 8] ^= 0x01; /* CRC-32 of the content */
+        BAD(nnb_idx_set_parse(&g_o.set, gz, gsz, gz_lab, glsz), NNB_ERR_FORMAT);
+        gz[gsz - 8] ^= 0x01;
+        memcpy(gz + gsz, "garbage!", 8); /* bytes after the member */
+        BAD(nnb_idx_set_parse(&g_o.set, gz, gsz + 8, gz_lab, glsz), NNB_ERR_FORMAT);
+        BAD(nnb_idx_set_parse(&g_o.set, gz, gsz - 1, gz_lab, glsz), NNB_ERR_FORMAT); /* cut trailer */
+        BAD(nnb_idx_set_parse(&g_o.set, gz, gsz / 2, gz_lab, glsz), NNB_ERR_FORMAT);  /* cut stream */
+        BAD(nnb_idx_set_parse(&g_o.set, gz, 2, gz_lab, glsz), NNB_ERR_FORMAT);        /* signature only */
+        size_t tsz = gzip_bytes(plain, psz - 1, gz, sizeof gz); /* a valid member of a truncated file */
+        BAD(nnb_idx_set_parse(&g_o.set, gz, tsz, gz_lab, glsz), NNB_ERR_FORMAT);
+        g_nwatch--;
+        free(g_watch[g_nwatch].copy);
+    }
+#endif
 
     /* files */
     char img_path[128], lab_path[128], empty_path[128], trunc_path[128], missing[128], fdir[128], fdir2[128];
