@@ -139,6 +139,9 @@ nnb_status nnb_rng_fill_normal(nnb_rng *rng, float *out, size_t n, float scale)
     if (rng == NULL || (out == NULL && n > 0)) {
         return NNB_ERR_NULL;
     }
+    if (!isfinite(scale)) {
+        return NNB_ERR_ARGUMENT;
+    }
     for (size_t i = 0; i < n; ++i) {
         float g = (float)nnb_rng_normal(rng);
         out[i] = scale * g;

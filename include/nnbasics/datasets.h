@@ -23,7 +23,7 @@ extern "C" {
  * spiral_data(samples, classes): `classes` interleaved spiral arms of `samples` points each.
  * X: (samples * classes) x 2 tensor, filled row by row (class 0 first). labels: samples * classes entries,
  * labels[c * samples + i] = c. Consumes samples * classes normals.
- * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (samples < 2 or classes 0), NNB_ERR_OVERFLOW, NNB_ERR_SHAPE
+ * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (samples < 2, classes 0 or above UINT32_MAX), NNB_ERR_OVERFLOW, NNB_ERR_SHAPE
  * (X is not (samples * classes) x 2). Nothing is written on failure.
  */
 NNB_API nnb_status nnb_spiral_data(nnb_rng *rng, size_t samples, size_t classes, nnb_tensor *X,
@@ -31,7 +31,8 @@ NNB_API nnb_status nnb_spiral_data(nnb_rng *rng, size_t samples, size_t classes,
 
 /*
  * vertical_data(samples, classes): a Gaussian blob per class at x = c / 3, y = 0.5 (sigma 0.1).
- * Same shapes, statuses and order as nnb_spiral_data; consumes 2 * samples * classes normals.
+ * Same shapes, statuses and order as nnb_spiral_data, except that one sample per class is allowed
+ * (NNB_ERR_ARGUMENT for samples 0); consumes 2 * samples * classes normals.
  */
 NNB_API nnb_status nnb_vertical_data(nnb_rng *rng, size_t samples, size_t classes, nnb_tensor *X,
                                      uint32_t *labels, size_t label_count);

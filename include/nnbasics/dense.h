@@ -68,7 +68,8 @@ NNB_API nnb_status nnb_dense_set_biases(nnb_dense *layer, const float *biases, s
 /*
  * Forward pass into a caller tensor: output = inputs . weights + biases.
  * inputs: batch x n_inputs (batch >= 1); output: batch x n_neurons, must not alias inputs.
- * Returns NNB_ERR_NULL, NNB_ERR_SHAPE. output is untouched on failure.
+ * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (output and inputs share their data), NNB_ERR_SHAPE. output is
+ * untouched on failure.
  */
 NNB_API nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output);
 

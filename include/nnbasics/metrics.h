@@ -46,7 +46,11 @@ NNB_API nnb_status nnb_accuracy_binary(const nnb_tensor *pred, const nnb_tensor 
 NNB_API nnb_status nnb_accuracy_regression(const nnb_tensor *pred, const nnb_tensor *targets, float precision,
                                            double *accuracy);
 
-/* precision = std(targets) / divisor (population standard deviation; the book's divisor is 250). */
+/*
+ * precision = std(targets) / divisor (population standard deviation; the book's divisor is 250).
+ * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (divisor not finite or <= 0), NNB_ERR_NONFINITE (a target is NaN
+ * or infinite). *precision untouched on failure.
+ */
 NNB_API nnb_status nnb_regression_precision(const nnb_tensor *targets, float divisor, float *precision);
 
 #ifdef __cplusplus

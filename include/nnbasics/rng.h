@@ -47,7 +47,8 @@ NNB_API double nnb_rng_normal(nnb_rng *rng);
 
 /*
  * Fills out[0..n-1] with scale * N(0,1) the way nnfs does: each normal is rounded to float32 and the
- * product fl32(scale) * fl32(g) is formed in float32. Returns NNB_ERR_NULL (n > 0 with NULL out).
+ * product fl32(scale) * fl32(g) is formed in float32. Returns NNB_ERR_NULL (n > 0 with NULL out),
+ * NNB_ERR_ARGUMENT (scale not finite; nothing drawn).
  */
 NNB_API nnb_status nnb_rng_fill_normal(nnb_rng *rng, float *out, size_t n, float scale);
 
