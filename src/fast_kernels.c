@@ -9,11 +9,13 @@
  * exp and log are Cephes-style polynomials evaluated with FMA (measured against double precision: <= 2 ulp).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "internal/fast_kernels.h"
+#include "nnbasics/gemm.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FAST_X86 1
@@ -614,71 +616,66 @@ TGT static inline __attribute__((always_inline)) void at_b_rows16(size_t rows, s
     }
 }
 
-TGT static void at_b_avx2(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum)
+/* Case a <= 4, b % 16 == 0: the 16-column chunks j_begin .. j_end (multiples of 16) of out and sum. */
+TGT static void at_b_cols_avx2(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out,
+                               float *sum, size_t j_begin, size_t j_end)
 {
-    if (a <= NNB__FAST_SMALL_N && b % 16 == 0) {
-        /* Blocks of rows (about 16 KiB of v) so that the column passes after the first hit L1. */
-        size_t block = b >= 4096u ? 1u : 4096u / b;
-        for (size_t r0 = 0; r0 < rows; r0 += block) {
-            size_t nr = rows - r0 < block ? rows - r0 : block;
-            const float *ub = u + r0 * a, *vb = v + r0 * b;
-            for (size_t j = 0; j < b; j += 16) {
-                switch (a) {
-                case 1:
-                    at_b_cols16(nr, 1, b, j, ub, vb, out, sum, r0 == 0);
-                    break;
-                case 2:
-                    at_b_cols16(nr, 2, b, j, ub, vb, out, sum, r0 == 0);
-                    break;
-                case 3:
-                    at_b_cols16(nr, 3, b, j, ub, vb, out, sum, r0 == 0);
-                    break;
-                default:
-                    at_b_cols16(nr, 4, b, j, ub, vb, out, sum, r0 == 0);
-                    break;
-                }
+    /* Blocks of rows (about 16 KiB of v) so that the column passes after the first hit L1. */
+    size_t block = b >= 4096u ? 1u : 4096u / b;
+    for (size_t r0 = 0; r0 < rows; r0 += block) {
+        size_t nr = rows - r0 < block ? rows - r0 : block;
+        const float *ub = u + r0 * a, *vb = v + r0 * b;
+        for (size_t j = j_begin; j < j_end; j += 16) {
+            switch (a) {
+            case 1:
+                at_b_cols16(nr, 1, b, j, ub, vb, out, sum, r0 == 0);
+                break;
+            case 2:
+                at_b_cols16(nr, 2, b, j, ub, vb, out, sum, r0 == 0);
+                break;
+            case 3:
+                at_b_cols16(nr, 3, b, j, ub, vb, out, sum, r0 == 0);
+                break;
+            default:
+                at_b_cols16(nr, 4, b, j, ub, vb, out, sum, r0 == 0);
+                break;
             }
         }
-        return;
     }
-    if (b <= NNB__FAST_SMALL_N && a % 16 == 0 && a <= AT_B_MAX_A) {
-        /* Partial sums along a in part[j][i] (transposed into out at the end), rows in L1-sized blocks. */
-        float part[NNB__FAST_SMALL_N * AT_B_MAX_A];
-        size_t block = a >= 4096u ? 1u : 4096u / a;
-        for (size_t r0 = 0; r0 < rows; r0 += block) {
-            size_t nr = rows - r0 < block ? rows - r0 : block;
-            const float *ub = u + r0 * a, *vb = v + r0 * b;
-            for (size_t i = 0; i < a; i += 16) {
-                switch (b) {
-                case 1:
-                    at_b_rows16(nr, a, 1, i, ub, vb, part, r0 == 0);
-                    break;
-                case 2:
-                    at_b_rows16(nr, a, 2, i, ub, vb, part, r0 == 0);
-                    break;
-                case 3:
-                    at_b_rows16(nr, a, 3, i, ub, vb, part, r0 == 0);
-                    break;
-                default:
-                    at_b_rows16(nr, a, 4, i, ub, vb, part, r0 == 0);
-                    break;
-                }
+}
+
+/* Case b <= 4, a % 16 == 0, a <= AT_B_MAX_A: rows i_begin .. i_end (multiples of 16) of out. */
+TGT static void at_b_arows_avx2(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out,
+                                size_t i_begin, size_t i_end)
+{
+    /* Partial sums along a in part[j][i] (transposed into out at the end), rows in L1-sized blocks. */
+    float part[NNB__FAST_SMALL_N * AT_B_MAX_A];
+    size_t block = a >= 4096u ? 1u : 4096u / a;
+    for (size_t r0 = 0; r0 < rows; r0 += block) {
+        size_t nr = rows - r0 < block ? rows - r0 : block;
+        const float *ub = u + r0 * a, *vb = v + r0 * b;
+        for (size_t i = i_begin; i < i_end; i += 16) {
+            switch (b) {
+            case 1:
+                at_b_rows16(nr, a, 1, i, ub, vb, part, r0 == 0);
+                break;
+            case 2:
+                at_b_rows16(nr, a, 2, i, ub, vb, part, r0 == 0);
+                break;
+            case 3:
+                at_b_rows16(nr, a, 3, i, ub, vb, part, r0 == 0);
+                break;
+            default:
+                at_b_rows16(nr, a, 4, i, ub, vb, part, r0 == 0);
+                break;
             }
         }
-        for (size_t i = 0; i < a; ++i) {
-            for (size_t j = 0; j < b; ++j) {
-                out[i * b + j] = part[j * a + i];
-            }
-        }
-        if (sum != NULL) {
-            col_sum_avx2(v, rows, b, sum);
-        }
-        return;
     }
-    if (sum != NULL) {
-        col_sum_avx2(v, rows, b, sum);
+    for (size_t i = i_begin; i < i_end; ++i) {
+        for (size_t j = 0; j < b; ++j) {
+            out[i * b + j] = part[j * a + i];
+        }
     }
-    at_b_plain(rows, a, b, u, v, out, NULL);
 }
 /*
  * Softmax of 8 rows of `cols` (2 .. 16) values at once, one vector per column (gathered across the rows):
@@ -1097,6 +1094,69 @@ TGT static size_t argmax_hits_avx2(const float *pred, size_t rows, size_t cols, 
 }
 #endif
 
+/* ---- splitting large calls over threads ---------------------------------------------------------------- */
+
+/*
+ * Calls on large arrays (memory-bound) are split over nnb_get_num_threads() threads, as the GEMM core splits
+ * its products: each part is an independent range of rows, columns or elements, computed exactly as in one
+ * call, so the results do not depend on the thread count. Threads are created per call (the work is then in
+ * the milliseconds); a part whose thread cannot be created runs in the calling thread.
+ */
+#define SPLIT_MIN_WORK (1u << 20) /* elements touched */
+#define SPLIT_MAX_PARTS 8u
+
+typedef void (*part_fn)(void *ctx, size_t begin, size_t end);
+
+typedef struct split_part {
+    part_fn fn;
+    void *ctx;
+    size_t begin, end;
+} split_part;
+
+static void *run_split_part(void *arg)
+{
+    split_part *p = arg;
+    p->fn(p->ctx, p->begin, p->end);
+    return NULL;
+}
+
+/* fn over [0, total) in parts that start at multiples of `align`. */
+static void run_split(part_fn fn, void *ctx, size_t total, size_t align, size_t work)
+{
+    size_t parts = 1;
+    if (work >= SPLIT_MIN_WORK) {
+        parts = nnb_get_num_threads();
+        parts = parts > SPLIT_MAX_PARTS ? SPLIT_MAX_PARTS : parts;
+        size_t units = (total + align - 1) / align;
+        parts = parts > units ? units : parts;
+    }
+    if (parts <= 1) {
+        fn(ctx, 0, total);
+        return;
+    }
+    size_t units = (total + align - 1) / align;
+    size_t per = (units + parts - 1) / parts * align;
+    split_part part[SPLIT_MAX_PARTS];
+    pthread_t tid[SPLIT_MAX_PARTS];
+    int started[SPLIT_MAX_PARTS];
+    for (size_t t = 0; t < parts; ++t) {
+        size_t b = t * per < total ? t * per : total;
+        size_t e = (t + 1) * per < total ? (t + 1) * per : total;
+        part[t] = (split_part){fn, ctx, b, e};
+    }
+    for (size_t t = 1; t < parts; ++t) {
+        started[t] = pthread_create(&tid[t], NULL, run_split_part, &part[t]) == 0;
+    }
+    run_split_part(&part[0]);
+    for (size_t t = 1; t < parts; ++t) {
+        if (started[t]) {
+            pthread_join(tid[t], NULL);
+        } else {
+            run_split_part(&part[t]);
+        }
+    }
+}
+
 /* ---- dispatch ------------------------------------------------------------------------------------------- */
 
 /* 0: not yet checked, 1: plain loops, 2: AVX2 + FMA, 3: also AVX-512F (used where it pays). */
@@ -1131,7 +1191,7 @@ static int level(void)
 #define DISPATCH(avx2_call, plain_call) plain_call
 #endif
 
-void nnb__fast_relu(const float *x, float *y, size_t n)
+static void relu_any(const float *x, float *y, size_t n)
 {
 #if defined(FAST_X86)
     if (level() == 3) {
@@ -1142,7 +1202,24 @@ void nnb__fast_relu(const float *x, float *y, size_t n)
     DISPATCH(relu_avx2(x, y, n), relu_plain(x, y, n));
 }
 
-void nnb__fast_relu_backward(const float *x, const float *dv, float *dx, size_t n)
+typedef struct relu_ctx {
+    const float *x, *dv;
+    float *y;
+} relu_ctx;
+
+static void relu_part(void *p, size_t b, size_t e)
+{
+    const relu_ctx *c = p;
+    relu_any(c->x + b, c->y + b, e - b);
+}
+
+void nnb__fast_relu(const float *x, float *y, size_t n)
+{
+    relu_ctx c = {x, NULL, y};
+    run_split(relu_part, &c, n, 64, n);
+}
+
+static void relu_backward_any(const float *x, const float *dv, float *dx, size_t n)
 {
 #if defined(FAST_X86)
     if (level() == 3) {
@@ -1151,6 +1228,18 @@ void nnb__fast_relu_backward(const float *x, const float *dv, float *dx, size_t 
     }
 #endif
     DISPATCH(relu_backward_avx2(x, dv, dx, n), relu_backward_plain(x, dv, dx, n));
+}
+
+static void relu_backward_part(void *p, size_t b, size_t e)
+{
+    const relu_ctx *c = p;
+    relu_backward_any(c->x + b, c->dv + b, c->y + b, e - b);
+}
+
+void nnb__fast_relu_backward(const float *x, const float *dv, float *dx, size_t n)
+{
+    relu_ctx c = {x, dv, dx};
+    run_split(relu_backward_part, &c, n, 64, n);
 }
 
 static void add_bias_plain(float *c, const float *b, size_t rows, size_t cols)
@@ -1205,31 +1294,100 @@ void nnb__fast_adam(const nnb__adam_coef *c, float *w, const float *g, float *m,
     DISPATCH(adam_avx2(c, w, g, m, v, n), adam_plain(c, w, g, m, v, n));
 }
 
-void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
-                       const float *bias, float *out)
+/* Arguments of the small-shape products, for their row-range parts. */
+typedef struct small_ctx {
+    size_t K, n, ldx;
+    const float *x, *b, *bias;
+    float *out;
+} small_ctx;
+
+static void small_k_rows(void *p, size_t r0, size_t r1)
 {
+    const small_ctx *c = p;
+    const float *x = c->x + r0 * c->ldx;
+    float *out = c->out + r0 * c->n;
 #if defined(FAST_X86)
-    if (level() == 3 && small_k_avx512(rows, K, n, x, ldx, b, bias, out)) {
+    if (level() == 3 && small_k_avx512(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out)) {
         return;
     }
 #endif
-    DISPATCH(small_k_avx2(rows, K, n, x, ldx, b, bias, out), small_k_plain(rows, K, n, x, ldx, b, bias, out));
+    DISPATCH(small_k_avx2(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out),
+             small_k_plain(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out));
+}
+
+void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
+                       const float *bias, float *out)
+{
+    small_ctx c = {K, n, ldx, x, b, bias, out};
+    run_split(small_k_rows, &c, rows, 16, rows * (n + K));
+}
+
+static void small_n_rows(void *p, size_t r0, size_t r1)
+{
+    const small_ctx *c = p;
+    const float *x = c->x + r0 * c->ldx;
+    float *out = c->out + r0 * c->n;
+#if defined(FAST_X86)
+    if (level() == 3 && small_n_avx512(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out)) {
+        return;
+    }
+#endif
+    DISPATCH(small_n_avx2(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out),
+             small_n_plain(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out));
 }
 
 void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
                        const float *bias, float *out)
 {
-#if defined(FAST_X86)
-    if (level() == 3 && small_n_avx512(rows, K, n, x, ldx, bt, bias, out)) {
-        return;
-    }
-#endif
-    DISPATCH(small_n_avx2(rows, K, n, x, ldx, bt, bias, out), small_n_plain(rows, K, n, x, ldx, bt, bias, out));
+    small_ctx c = {K, n, ldx, x, bt, bias, out};
+    run_split(small_n_rows, &c, rows, 16, rows * (n + K));
 }
+
+#if defined(FAST_X86)
+typedef struct at_b_ctx {
+    size_t rows, a, b;
+    const float *u, *v;
+    float *out, *sum;
+} at_b_ctx;
+
+static void at_b_cols_part(void *p, size_t j0, size_t j1)
+{
+    const at_b_ctx *c = p;
+    at_b_cols_avx2(c->rows, c->a, c->b, c->u, c->v, c->out, c->sum, j0, j1);
+}
+
+static void at_b_arows_part(void *p, size_t i0, size_t i1)
+{
+    const at_b_ctx *c = p;
+    at_b_arows_avx2(c->rows, c->a, c->b, c->u, c->v, c->out, i0, i1);
+}
+#endif
 
 void nnb__fast_at_b(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum)
 {
-    DISPATCH(at_b_avx2(rows, a, b, u, v, out, sum), at_b_plain(rows, a, b, u, v, out, sum));
+#if defined(FAST_X86)
+    if (level() >= 2) {
+        at_b_ctx c = {rows, a, b, u, v, out, sum};
+        if (a <= NNB__FAST_SMALL_N && b % 16 == 0) {
+            /* Parts are column ranges: each column's sums are formed exactly as in one call. */
+            run_split(at_b_cols_part, &c, b, 16, rows * (a + b));
+            return;
+        }
+        if (b <= NNB__FAST_SMALL_N && a % 16 == 0 && a <= AT_B_MAX_A) {
+            run_split(at_b_arows_part, &c, a, 16, rows * (a + b));
+            if (sum != NULL) {
+                col_sum_avx2(v, rows, b, sum);
+            }
+            return;
+        }
+        if (sum != NULL) {
+            col_sum_avx2(v, rows, b, sum);
+        }
+        at_b_plain(rows, a, b, u, v, out, NULL);
+        return;
+    }
+#endif
+    at_b_plain(rows, a, b, u, v, out, sum);
 }
 
 static void softmax_plain(const float *src, float *dst, size_t rows, size_t cols)

@@ -7,6 +7,10 @@
  * the same order as the reference loops of the layer modules, so its results are bit-identical to them.
  * nnb__fast_exp and nnb__fast_log are polynomial approximations within 2 ulp of the correctly rounded
  * result; the naive and cblas backends never call them, so the lessons keep printing the book's digits.
+ *
+ * Threads: ReLU, its backward and the small-shape products split calls on large arrays (about a million
+ * elements or more) over nnb_get_num_threads() threads, by independent ranges, so their results do not
+ * depend on the thread count. Everything else runs in the calling thread. All entries are reentrant.
  */
 #ifndef NNB_INTERNAL_FAST_KERNELS_H
 #define NNB_INTERNAL_FAST_KERNELS_H
