@@ -966,37 +966,41 @@ TGT512 static int small_n_avx512(size_t rows, size_t K, size_t n, const float *x
 /* ReLU and its backward on zmm vectors (same values as the AVX2 and plain loops). */
 TGT512 static void relu_avx512(const float *x, float *y, size_t n)
 {
+    /*
+     * From the end backwards: the array was usually just written front to back (the dense layer's output),
+     * so its tail is still in L1; ending at the front leaves the front in L1 for the next layer's read.
+     */
     const __m512 zero = _mm512_setzero_ps();
-    size_t i = 0;
-    for (; i + 64 <= n; i += 64) {
-        __m512 a = _mm512_max_ps(zero, _mm512_loadu_ps(x + i));
-        __m512 b = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 16));
-        __m512 c = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 32));
-        __m512 d = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 48));
-        _mm512_storeu_ps(y + i, a);
-        _mm512_storeu_ps(y + i + 16, b);
-        _mm512_storeu_ps(y + i + 32, c);
-        _mm512_storeu_ps(y + i + 48, d);
+    size_t i = n;
+    while (i >= 64) {
+        i -= 64;
+        __m512 a = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 48));
+        __m512 b = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 32));
+        __m512 c = _mm512_max_ps(zero, _mm512_loadu_ps(x + i + 16));
+        __m512 d = _mm512_max_ps(zero, _mm512_loadu_ps(x + i));
+        _mm512_storeu_ps(y + i + 48, a);
+        _mm512_storeu_ps(y + i + 32, b);
+        _mm512_storeu_ps(y + i + 16, c);
+        _mm512_storeu_ps(y + i, d);
     }
-    for (; i + 16 <= n; i += 16) {
-        _mm512_storeu_ps(y + i, _mm512_max_ps(zero, _mm512_loadu_ps(x + i)));
-    }
-    relu_plain(x + i, y + i, n - i);
+    relu_plain(x, y, i);
 }
 
 TGT512 static void relu_backward_avx512(const float *x, const float *dv, float *dx, size_t n)
 {
+    /* From the end backwards, for the reason given in relu_avx512 (dvalues was just written front to back). */
     const __m512 zero = _mm512_setzero_ps();
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __mmask16 k0 = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), zero, _CMP_NLE_UQ);
+    size_t i = n;
+    while (i >= 32) {
+        i -= 32;
         __mmask16 k1 = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i + 16), zero, _CMP_NLE_UQ);
-        __m512 d0 = _mm512_maskz_loadu_ps(k0, dv + i);
+        __mmask16 k0 = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), zero, _CMP_NLE_UQ);
         __m512 d1 = _mm512_maskz_loadu_ps(k1, dv + i + 16);
-        _mm512_storeu_ps(dx + i, d0);
+        __m512 d0 = _mm512_maskz_loadu_ps(k0, dv + i);
         _mm512_storeu_ps(dx + i + 16, d1);
+        _mm512_storeu_ps(dx + i, d0);
     }
-    relu_backward_plain(x + i, dv + i, dx + i, n - i);
+    relu_backward_plain(x, dv, dx, i);
 }
 #endif /* FAST_X86 */
 
