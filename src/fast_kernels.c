@@ -131,42 +131,39 @@ static void at_b_plain(size_t rows, size_t a, size_t b, const float *u, const fl
 
 TGT static void relu_avx2(const float *x, float *y, size_t n)
 {
+    /* Back to front, as relu_avx512 (see there). max(0, x) returns its second operand for NaN and for -0,
+     * as x < 0 ? 0 : x does. */
     const __m256 zero = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        /* max(0, x) returns its second operand for NaN and for -0, as x < 0 ? 0 : x does. */
-        __m256 a = _mm256_max_ps(zero, _mm256_loadu_ps(x + i));
-        __m256 b = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 8));
-        __m256 c = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 16));
-        __m256 d = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 24));
-        _mm256_storeu_ps(y + i, a);
-        _mm256_storeu_ps(y + i + 8, b);
-        _mm256_storeu_ps(y + i + 16, c);
-        _mm256_storeu_ps(y + i + 24, d);
+    size_t i = n;
+    while (i >= 32) {
+        i -= 32;
+        __m256 a = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 24));
+        __m256 b = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 16));
+        __m256 c = _mm256_max_ps(zero, _mm256_loadu_ps(x + i + 8));
+        __m256 d = _mm256_max_ps(zero, _mm256_loadu_ps(x + i));
+        _mm256_storeu_ps(y + i + 24, a);
+        _mm256_storeu_ps(y + i + 16, b);
+        _mm256_storeu_ps(y + i + 8, c);
+        _mm256_storeu_ps(y + i, d);
     }
-    for (; i + 8 <= n; i += 8) {
-        _mm256_storeu_ps(y + i, _mm256_max_ps(zero, _mm256_loadu_ps(x + i)));
-    }
-    relu_plain(x + i, y + i, n - i);
+    relu_plain(x, y, i);
 }
 
 TGT static void relu_backward_avx2(const float *x, const float *dv, float *dx, size_t n)
 {
+    /* Back to front, as relu_backward_avx512. */
     const __m256 zero = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m256 k0 = _mm256_cmp_ps(_mm256_loadu_ps(x + i), zero, _CMP_LE_OQ);
+    size_t i = n;
+    while (i >= 16) {
+        i -= 16;
         __m256 k1 = _mm256_cmp_ps(_mm256_loadu_ps(x + i + 8), zero, _CMP_LE_OQ);
-        __m256 d0 = _mm256_andnot_ps(k0, _mm256_loadu_ps(dv + i));
+        __m256 k0 = _mm256_cmp_ps(_mm256_loadu_ps(x + i), zero, _CMP_LE_OQ);
         __m256 d1 = _mm256_andnot_ps(k1, _mm256_loadu_ps(dv + i + 8));
-        _mm256_storeu_ps(dx + i, d0);
+        __m256 d0 = _mm256_andnot_ps(k0, _mm256_loadu_ps(dv + i));
         _mm256_storeu_ps(dx + i + 8, d1);
+        _mm256_storeu_ps(dx + i, d0);
     }
-    for (; i + 8 <= n; i += 8) {
-        __m256 k = _mm256_cmp_ps(_mm256_loadu_ps(x + i), zero, _CMP_LE_OQ);
-        _mm256_storeu_ps(dx + i, _mm256_andnot_ps(k, _mm256_loadu_ps(dv + i)));
-    }
-    relu_backward_plain(x + i, dv + i, dx + i, n - i);
+    relu_backward_plain(x, dv, dx, i);
 }
 
 TGT static void add_bias_avx2(float *c, const float *b, size_t rows, size_t cols)
