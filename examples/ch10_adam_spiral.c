@@ -17,31 +17,14 @@
  * these 101 lines (tests/reference/ch10_numpy.py --correctly-rounded); epoch 0 (loss 1.0985943) is the
  * book's in every variant.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "example_util.h"
-
-/* Prints a double the way Python's print() does (repr: the shortest text that reads back exactly). */
-static void print_python_float(double value)
-{
-    char text[40];
-    for (int digits = 1; digits <= 17; ++digits) {
-        snprintf(text, sizeof text, "%.*g", digits, value);
-        if (strtod(text, NULL) == value) {
-            break;
-        }
-    }
-    /* Python always shows a float as a float: 1.0, not 1. */
-    if (strpbrk(text, ".en") == NULL) {
-        strcat(text, ".0");
-    }
-    printf("%s", text);
-}
 
 int main(void)
 {
     enum { SAMPLES = 100, CLASSES = 3, N = SAMPLES * CLASSES, HIDDEN = 64, EPOCHS = 10001 };
+
+    /* numpy's arithmetic, bit for bit, whatever GEMM core this library was built with. */
+    CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_REFERENCE));
 
     /* nnfs.init() and the data: X, y = spiral_data(samples=100, classes=3) */
     nnb_rng *rng = NULL;

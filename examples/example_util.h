@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <nnbasics/nnbasics.h>
 
@@ -24,6 +25,23 @@ static inline void print_float(const char *label, float value)
     char text[32];
     CHECK(nnb_format_float(text, sizeof text, value));
     printf("%s%s\n", label, text);
+}
+
+/* Prints a double the way Python's print() does (repr: the shortest text that reads back exactly). */
+static inline void print_python_float(double value)
+{
+    char text[40];
+    for (int digits = 1; digits <= 17; ++digits) {
+        snprintf(text, sizeof text, "%.*g", digits, value);
+        if (strtod(text, NULL) == value) {
+            break;
+        }
+    }
+    /* Python always shows a float as a float: 1.0, not 1. */
+    if (strpbrk(text, ".en") == NULL) {
+        strcat(text, ".0");
+    }
+    printf("%s", text);
 }
 
 #endif

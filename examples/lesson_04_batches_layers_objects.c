@@ -10,6 +10,9 @@
 
 int main(void)
 {
+    /* Compute exactly as numpy does under nnfs, so the numbers are the book's on every build. */
+    CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_REFERENCE));
+
     /* ---- Part 1: a batch through two layers ---- */
     const float inputs[3 * 4] = {
         1.0f, 2.0f, 3.0f, 2.5f,

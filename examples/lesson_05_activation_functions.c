@@ -10,6 +10,9 @@
 
 int main(void)
 {
+    /* Compute exactly as numpy does under nnfs, so the numbers are the book's on every build. */
+    CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_REFERENCE));
+
     /* ReLU on the lesson's list: negative values become 0. */
     float numbers[] = {0.0f, 2.0f, -1.0f, 3.3f, -2.7f, 1.1f, 2.2f, -100.0f};
     nnb_tensor *list = NULL;

@@ -10,6 +10,9 @@
 
 int main(void)
 {
+    /* Compute exactly as numpy does under nnfs, so the numbers are the book's on every build. */
+    CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_REFERENCE));
+
     float layer_outputs[] = {4.8f, 1.21f, 2.385f};
     nnb_tensor *scores = NULL;
     CHECK(nnb_tensor_wrap(&scores, 1, 3, layer_outputs));

@@ -9,6 +9,9 @@
 
 int main(void)
 {
+    /* Compute exactly as numpy does under nnfs, so the numbers are the book's on every build. */
+    CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_REFERENCE));
+
     /* One sample: softmax output [0.7, 0.1, 0.2], correct class 0 -> -log(0.7). */
     float single[] = {0.7f, 0.1f, 0.2f};
     const uint32_t single_target[] = {0};

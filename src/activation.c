@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "internal/gemm.h"
 #include "internal/tensor.h"
 #include "nnbasics/activation.h"
 #ifdef NNB_WITH_BUILTIN
@@ -28,7 +29,6 @@ nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)
     return NNB_OK;
 }
 
-#ifndef NNB_WITH_BUILTIN
 /* Softmax of one row into dst (dst may equal src). The row has been checked for NaN and +inf. */
 static void softmax_row(const float *src, float *dst, size_t n)
 {
@@ -52,7 +52,6 @@ static void softmax_row(const float *src, float *dst, size_t n)
         dst[j] /= sum;
     }
 }
-#endif
 
 
 nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
@@ -96,13 +95,15 @@ nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
         }
     }
 #ifdef NNB_WITH_BUILTIN
-    /* The same steps with a vectorised exp (within 2 ulp instead of correctly rounded), 8 rows at a time. */
-    nnb__fast_softmax(in->data, out->data, in->rows, in->cols);
-#else
+    if (nnb__fast_arithmetic()) {
+        /* The same steps with a vectorised exp (within 2 ulp instead of correctly rounded), 8 rows at a time. */
+        nnb__fast_softmax(in->data, out->data, in->rows, in->cols);
+        return NNB_OK;
+    }
+#endif
     for (size_t r = 0; r < in->rows; ++r) {
         softmax_row(in->data + r * in->cols, out->data + r * out->cols, in->cols);
     }
-#endif
     return NNB_OK;
 }
 

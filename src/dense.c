@@ -2,6 +2,7 @@
 
 #include "internal/alloc.h"
 #include "internal/dense.h"
+#include "internal/gemm.h"
 #include "internal/tensor.h"
 #include "nnbasics/gemm.h"
 #ifdef NNB_WITH_BUILTIN
@@ -138,14 +139,18 @@ nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *inputs, n
     size_t batch = inputs->rows;
     size_t n = layer->n_neurons;
 #ifdef NNB_WITH_BUILTIN
-    /* Degenerate shapes (few inputs, or few neurons) skip the GEMM's tiling: fused product + bias. */
+    /*
+     * Degenerate shapes (few inputs, or few neurons) skip the GEMM's tiling: fused product + bias, in
+     * float32 (so only in the fast arithmetic mode).
+     */
     const float *w = layer->weights->data;
-    if (layer->n_inputs <= NNB__FAST_SMALL_K) {
+    const int fast = nnb__fast_arithmetic();
+    if (fast && layer->n_inputs <= NNB__FAST_SMALL_K) {
         nnb__fast_small_k(batch, layer->n_inputs, n, inputs->data, inputs->cols, w, layer->biases->data,
                           output->data);
         return NNB_OK;
     }
-    if (n <= NNB__FAST_SMALL_N && layer->n_inputs <= SMALL_MAX_WIDTH) {
+    if (fast && n <= NNB__FAST_SMALL_N && layer->n_inputs <= SMALL_MAX_WIDTH) {
         float wt[NNB__FAST_SMALL_N * SMALL_MAX_WIDTH];
         transpose_small(w, layer->n_inputs, n, wt);
         nnb__fast_small_n(batch, layer->n_inputs, n, inputs->data, inputs->cols, wt, layer->biases->data,
@@ -293,7 +298,8 @@ nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const 
      */
     float *db = layer->dbiases->data;
 #ifdef NNB_WITH_BUILTIN
-    if (n_in <= NNB__FAST_SMALL_N || n_out <= NNB__FAST_SMALL_N) {
+    const int fast = nnb__fast_arithmetic();
+    if (fast && (n_in <= NNB__FAST_SMALL_N || n_out <= NNB__FAST_SMALL_N)) {
         /* Both from one pass over dvalues where the shape allows (the same column sums, vectorised). */
         nnb__fast_at_b(batch, n_in, n_out, inputs->data, dvalues->data, layer->dweights->data, db);
     } else {
@@ -328,13 +334,13 @@ nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const 
 
     /* dinputs = dvalues . weights^T. */
 #ifdef NNB_WITH_BUILTIN
-    if (dinputs != NULL && n_out <= NNB__FAST_SMALL_K && n_in <= SMALL_MAX_WIDTH) {
+    if (fast && dinputs != NULL && n_out <= NNB__FAST_SMALL_K && n_in <= SMALL_MAX_WIDTH) {
         float wt[NNB__FAST_SMALL_K * SMALL_MAX_WIDTH];
         transpose_small(layer->weights->data, n_in, n_out, wt);
         nnb__fast_small_k(batch, n_out, n_in, dvalues->data, n_out, wt, NULL, dinputs->data);
         return NNB_OK;
     }
-    if (dinputs != NULL && n_in <= NNB__FAST_SMALL_N) {
+    if (fast && dinputs != NULL && n_in <= NNB__FAST_SMALL_N) {
         nnb__fast_small_n(batch, n_out, n_in, dvalues->data, n_out, layer->weights->data, NULL, dinputs->data);
         return NNB_OK;
     }

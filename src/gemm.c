@@ -106,10 +106,39 @@ nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb
     return NNB_OK;
 }
 
+/* Process-wide arithmetic mode (documented in gemm.h). */
+static atomic_int g_arithmetic = NNB_ARITHMETIC_FAST;
+
+nnb_status nnb_set_arithmetic(nnb_arithmetic mode)
+{
+    if (mode != NNB_ARITHMETIC_FAST && mode != NNB_ARITHMETIC_REFERENCE) {
+        return NNB_ERR_ARGUMENT;
+    }
+    atomic_store(&g_arithmetic, (int)mode);
+    return NNB_OK;
+}
+
+nnb_arithmetic nnb_get_arithmetic(void)
+{
+    return atomic_load(&g_arithmetic) == NNB_ARITHMETIC_REFERENCE ? NNB_ARITHMETIC_REFERENCE : NNB_ARITHMETIC_FAST;
+}
+
+int nnb__fast_arithmetic(void)
+{
+#ifdef NNB_WITH_BUILTIN
+    return atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_FAST;
+#else
+    return 0;
+#endif
+}
+
 nnb_status nnb_gemm(nnb_transpose trans_a, nnb_transpose trans_b, size_t M, size_t N, size_t K, float alpha,
                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
-    return nnb__gemm_checked(g_bodies[0].fn, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    nnb__gemm_fn fn = atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_REFERENCE
+                          ? nnb__gemm_naive
+                          : g_bodies[0].fn;
+    return nnb__gemm_checked(fn, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 nnb_status nnb_matmul(nnb_transpose trans_a, nnb_transpose trans_b, float alpha, const nnb_tensor *A,

@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "internal/gemm.h"
 #include "internal/tensor.h"
 #include "nnbasics/loss.h"
 #ifdef NNB_WITH_BUILTIN
@@ -94,7 +95,6 @@ static nnb_status finish(loss_fn loss_at, const void *ctx, size_t n, float *per_
     return NNB_OK;
 }
 
-#ifndef NNB_WITH_BUILTIN
 typedef struct sparse_ctx {
     const nnb_tensor *pred;
     const uint32_t *labels;
@@ -105,7 +105,6 @@ static float sparse_loss_at(const void *ctx, size_t i)
     const sparse_ctx *c = ctx;
     return -logf(clip(c->pred->data[i * c->pred->cols + c->labels[i]]));
 }
-#endif
 
 #ifdef NNB_WITH_BUILTIN
 /*
@@ -152,22 +151,23 @@ nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t
         }
     }
 #ifdef NNB_WITH_BUILTIN
-    if (per_sample != NULL) {
-        for (size_t i0 = 0; i0 < count; i0 += 128u) {
-            size_t nb = count - i0 < 128u ? count - i0 : 128u;
-            sparse_block(pred, labels, i0, nb, per_sample + i0);
+    if (nnb__fast_arithmetic()) {
+        if (per_sample != NULL) {
+            for (size_t i0 = 0; i0 < count; i0 += 128u) {
+                size_t nb = count - i0 < 128u ? count - i0 : 128u;
+                sparse_block(pred, labels, i0, nb, per_sample + i0);
+            }
+            if (mean != NULL) {
+                *mean = pairwise_sum(per_sample, count) / (float)count;
+            }
+            return NNB_OK;
         }
-        if (mean != NULL) {
-            *mean = pairwise_sum(per_sample, count) / (float)count;
-        }
+        *mean = sparse_pairwise(pred, labels, 0, count) / (float)count;
         return NNB_OK;
     }
-    *mean = sparse_pairwise(pred, labels, 0, count) / (float)count;
-    return NNB_OK;
-#else
+#endif
     sparse_ctx ctx = {pred, labels};
     return finish(sparse_loss_at, &ctx, count, per_sample, mean);
-#endif
 }
 
 typedef struct onehot_ctx {

@@ -78,6 +78,28 @@ static int tensors_equal(const nnb_tensor *a, const nnb_tensor *b)
            memcmp(nnb_tensor_cdata(a), nnb_tensor_cdata(b), nnb_tensor_size(a) * sizeof(float)) == 0;
 }
 
+/*
+ * Predictions of the same rows in batches of different sizes: bit for bit with the library's own GEMM
+ * cores (each element's arithmetic does not depend on the batch); OpenBLAS picks kernels by shape, so with
+ * the cblas core only float32 rounding may differ (documented in model.h).
+ */
+static int batch_results_equal(const nnb_tensor *a, const nnb_tensor *b)
+{
+    if (strcmp(nnb_backend_name(), "cblas") != 0) {
+        return tensors_equal(a, b);
+    }
+    if (nnb_tensor_size(a) != nnb_tensor_size(b)) {
+        return 0;
+    }
+    const float *x = nnb_tensor_cdata(a), *y = nnb_tensor_cdata(b);
+    for (size_t i = 0; i < nnb_tensor_size(a); ++i) {
+        if (!nnb_test_close(x[i], y[i], 1e-5, 1e-7)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* ---------------------------------------------------------------- learning */
 
 static void test_model_reaches_full_accuracy_on_separable_data(void **state)
@@ -556,8 +578,8 @@ static void test_evaluate_and_predict_agree_with_loss_and_metric_functions(void 
     nnb_model_workspace *ws = NULL;
     assert_ok(nnb_model_workspace_create(&ws, m, 16));
     assert_ok(nnb_model_predict(m, X, P3, 0, ws));
-    assert_true(tensors_equal(P, P2));
-    assert_true(tensors_equal(P, P3));
+    assert_true(batch_results_equal(P, P2));
+    assert_true(batch_results_equal(P, P3));
     assert_status(nnb_model_predict(m, X, P3, 17, ws), NNB_ERR_ARGUMENT);
 
     float loss = 0.0f, loss_b = 0.0f, ref_loss = 0.0f;
@@ -641,7 +663,7 @@ static void test_threads_predict_on_one_shared_model(void **state)
     assert_int_equal(nnb_test_alloc_count(), 0);
     for (size_t t = 0; t < THREADS; ++t) {
         assert_ok(jobs[t].status);
-        assert_true(tensors_equal(jobs[t].out, ref));
+        assert_true(batch_results_equal(jobs[t].out, ref));
         nnb_tensor_destroy(jobs[t].out);
         nnb_model_workspace_destroy(jobs[t].ws);
     }

@@ -72,6 +72,28 @@ NNB_API nnb_status nnb_set_num_threads(size_t n);
 /* Number of threads the GEMM core will use now (resolves 0 to the number of online cores, >= 1). */
 NNB_API size_t nnb_get_num_threads(void);
 
+/*
+ * Arithmetic mode: the third documented process-wide setting. It chooses between speed and reproducing
+ * the book's numpy arithmetic bit for bit:
+ *   NNB_ARITHMETIC_FAST      (default) the build's GEMM body, and in builtin builds vectorised exp/log
+ *                            (within 2 ulp) and small-shape kernels that accumulate in float32;
+ *   NNB_ARITHMETIC_REFERENCE every product through the naive body (double accumulation, one rounding, as
+ *                            np.dot under nnfs) and correctly rounded exp/log, whatever the backend, so
+ *                            that trainings follow numpy's trajectory exactly. Slower.
+ * With the naive backend both modes compute the same thing. Lesson and chapter programs that print the
+ * book's numbers select REFERENCE. Safe to call at any time (atomic); takes effect on the next call.
+ * Returns NNB_ERR_ARGUMENT for an unknown mode.
+ */
+typedef enum nnb_arithmetic {
+    NNB_ARITHMETIC_FAST = 0,
+    NNB_ARITHMETIC_REFERENCE = 1
+} nnb_arithmetic;
+
+NNB_API nnb_status nnb_set_arithmetic(nnb_arithmetic mode);
+
+/* The arithmetic mode in effect. */
+NNB_API nnb_arithmetic nnb_get_arithmetic(void);
+
 #ifdef __cplusplus
 }
 #endif

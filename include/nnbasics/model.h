@@ -315,6 +315,8 @@ NNB_API void nnb_model_workspace_destroy(nnb_model_workspace *ws);
  * NNB_ERR_NONFINITE (NaN/inf in X: out untouched; or produced by the network: out's contents are then
  * unspecified), NNB_ERR_NOMEM (ws NULL and allocation failed).
  * Thread-safe on a shared model with distinct workspaces and outputs.
+ * The results do not depend on batch_size, bit for bit, with the naive and builtin GEMM cores; OpenBLAS
+ * chooses its kernels by shape, so with the cblas core they may differ by float32 rounding.
  */
 NNB_API nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out,
                                      size_t batch_size, nnb_model_workspace *ws);

@@ -33,6 +33,12 @@ void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, s
                        const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 #endif
 
+/*
+ * Non-zero when the layers may use their fast, not bit-exact paths (vectorised exp/log, float32
+ * small-shape products): a builtin build in NNB_ARITHMETIC_FAST mode.
+ */
+int nnb__fast_arithmetic(void);
+
 /* Bodies compiled into this build, the default first. *count receives how many. */
 const nnb__gemm_body *nnb__gemm_bodies(size_t *count);
 
