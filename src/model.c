@@ -17,6 +17,7 @@
 #include "nnbasics/activation.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
+#include "internal/optimizer.h"
 #include "nnbasics/model.h"
 
 typedef struct model_layer {
@@ -820,6 +821,15 @@ static nnb_status backward_ws(nnb_model *m, const nnb_targets *tb)
 
 static nnb_status optimize(nnb_model *m)
 {
+    /* Every layer's optimizer state first: a failed allocation must not leave half a step applied. */
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        if (m->layers[i].dense != NULL) {
+            nnb_status st = nnb__optimizer_prepare_dense(m->optimizer, m->layers[i].dense);
+            if (st != NNB_OK) {
+                return st;
+            }
+        }
+    }
     nnb_status st = nnb_optimizer_pre_update(m->optimizer);
     for (size_t i = 0; i < m->n_layers && st == NNB_OK; ++i) {
         const nnb_dense *d = m->layers[i].dense;

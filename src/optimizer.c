@@ -8,6 +8,7 @@
 #include "internal/alloc.h"
 #include "internal/dense.h"
 #include "internal/tensor.h"
+#include "internal/optimizer.h"
 #include "nnbasics/optimizer.h"
 #ifdef NNB_WITH_BUILTIN
 #include "internal/fast_kernels.h"
@@ -169,6 +170,11 @@ static nnb_status ensure_state(const nnb_optimizer *opt, nnb_dense *layer)
         }
     }
     return NNB_OK;
+}
+
+nnb_status nnb__optimizer_prepare_dense(const nnb_optimizer *opt, nnb_dense *layer)
+{
+    return ensure_state(opt, layer);
 }
 
 static void update_sgd(const nnb_optimizer *opt, float *w, const float *g, float *m, size_t n)

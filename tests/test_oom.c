@@ -969,11 +969,11 @@ static void test_oom_model_training_fails_cleanly(void **state)
         (void)sweep(&train, &c);
         nnb_model_destroy(c.reference);
         c.reference = NULL;
-        /* model.h promises a valid model, not untouched parameters; status.h's convention asks for both */
+        /* A step that runs out of memory must not have updated any parameter (model.h). */
         if (partial_fresh + c.partial_updates != 0) {
-            print_message("  %s: %d failure point(s) on fresh models and %d on retries returned out of memory "
-                          "after updating some parameters\n",
-                          name, partial_fresh, c.partial_updates);
+            fail_msg("%s: %d failure point(s) on fresh models and %d on retries returned out of memory "
+                     "after updating some parameters",
+                     name, partial_fresh, c.partial_updates);
         }
         nnb_model_destroy(c.m);
         nnb_model_destroy(c.pristine);

@@ -48,7 +48,9 @@
  * Errors: every function returns nnb_status (status.h conventions). A failed call leaves the model valid.
  * Argument, shape and content checks of train/evaluate happen before anything changes, so a call that
  * fails them leaves the model exactly as it was. A training run stopped by a non-finite loss returns
- * NNB_ERR_NONFINITE; the steps before it have been applied.
+ * NNB_ERR_NONFINITE; the steps before it have been applied. A step that runs out of memory makes every
+ * allocation before it changes a parameter, so NNB_ERR_NOMEM leaves the parameters as the previous step
+ * left them.
  *
  * Thread safety: functions taking a non-const nnb_model need exclusive access. nnb_model_predict takes a
  * const model and writes only to the caller's tensor and workspace, so several threads may predict with

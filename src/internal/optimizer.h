@@ -1,0 +1,14 @@
+/* Internal: optimizer helpers for the model. Never installed. */
+#ifndef NNB_INTERNAL_OPTIMIZER_H
+#define NNB_INTERNAL_OPTIMIZER_H
+
+#include "nnbasics/optimizer.h"
+
+/*
+ * Creates the layer's per-parameter state for this optimizer (momentums, caches) if it does not exist yet,
+ * without updating anything, so that a caller can make every allocation of a step before the first
+ * parameter changes. Returns NNB_ERR_NOMEM (the layer keeps what it had).
+ */
+nnb_status nnb__optimizer_prepare_dense(const nnb_optimizer *opt, nnb_dense *layer);
+
+#endif
