@@ -335,8 +335,12 @@ static float elem_row_mean(const void *ctx, size_t i)
     return pairwise_sum_of(elem_at, &row, 0, cols) / (float)cols;
 }
 
-static nnb_status elementwise_loss(elem_fn fn, const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample,
-                                   float *mean)
+/*
+ * Shared by BCE, MSE and MAE. clipped: the loss clips its predictions (BCE), so an infinite prediction is
+ * fine; otherwise any non-finite prediction makes the loss non-finite and is reported.
+ */
+static nnb_status elementwise_loss(elem_fn fn, int clipped, const nnb_tensor *pred, const nnb_tensor *targets,
+                                   float *per_sample, float *mean)
 {
     if (pred == NULL || targets == NULL || (per_sample == NULL && mean == NULL)) {
         return NNB_ERR_NULL;
@@ -346,7 +350,8 @@ static nnb_status elementwise_loss(elem_fn fn, const nnb_tensor *pred, const nnb
     }
     size_t n = pred->rows * pred->cols;
     for (size_t i = 0; i < n; ++i) {
-        if (isnan(pred->data[i]) || !isfinite(targets->data[i])) {
+        float x = pred->data[i];
+        if ((clipped ? isnan(x) : !isfinite(x)) || !isfinite(targets->data[i])) {
             return NNB_ERR_NONFINITE;
         }
     }
@@ -375,7 +380,7 @@ static float bce_elem(float p, float t)
 
 nnb_status nnb_bce(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
 {
-    return elementwise_loss(bce_elem, pred, targets, per_sample, mean);
+    return elementwise_loss(bce_elem, 1, pred, targets, per_sample, mean);
 }
 
 nnb_status nnb_bce_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)
@@ -404,7 +409,7 @@ static float mse_elem(float p, float t)
 
 nnb_status nnb_mse(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
 {
-    return elementwise_loss(mse_elem, pred, targets, per_sample, mean);
+    return elementwise_loss(mse_elem, 0, pred, targets, per_sample, mean);
 }
 
 nnb_status nnb_mse_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)
@@ -430,7 +435,7 @@ static float mae_elem(float p, float t)
 
 nnb_status nnb_mae(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
 {
-    return elementwise_loss(mae_elem, pred, targets, per_sample, mean);
+    return elementwise_loss(mae_elem, 0, pred, targets, per_sample, mean);
 }
 
 nnb_status nnb_mae_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)

@@ -815,7 +815,9 @@ static void test_bad_input_loss(void **state)
     nnb_tensor *din = make(2, 3, 4.0f);
     nnb_tensor *nan_pred = make_probs(2);
     nnb_tensor_data(nan_pred)[0] = NAN; /* row 0, class 0: selected by label 0 */
-    nnb_tensor *all[] = {pred, target, bad, din, nan_pred};
+    nnb_tensor *inf_pred = make_probs(2);
+    nnb_tensor_data(inf_pred)[1] = INFINITY;
+    nnb_tensor *all[] = {pred, target, bad, din, nan_pred, inf_pred};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i) {
         watch_tensor(all[i]);
     }
@@ -878,6 +880,11 @@ static void test_bad_input_loss(void **state)
         BAD(losses[i](bad, target, g_o.fbuf, &g_o.f), NNB_ERR_SHAPE);
     }
     BAD(nnb_bce(nan_pred, target, g_o.fbuf, &g_o.f), NNB_ERR_NONFINITE);
+    BAD(nnb_mse(nan_pred, target, g_o.fbuf, &g_o.f), NNB_ERR_NONFINITE);
+    BAD(nnb_mae(nan_pred, target, g_o.fbuf, &g_o.f), NNB_ERR_NONFINITE);
+    /* An infinite prediction makes a squared or absolute error infinite (BCE clips it instead). */
+    BAD(nnb_mse(inf_pred, target, g_o.fbuf, &g_o.f), NNB_ERR_NONFINITE);
+    BAD(nnb_mae(inf_pred, target, g_o.fbuf, &g_o.f), NNB_ERR_NONFINITE);
     for (size_t i = 0; grads[i] != NULL; ++i) {
         BAD(grads[i](NULL, target, din), NNB_ERR_NULL);
         BAD(grads[i](pred, NULL, din), NNB_ERR_NULL);

@@ -71,18 +71,23 @@ NNB_API nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint3
 /*
  * Binary cross-entropy (sigmoid outputs, targets 0/1, same shape): per sample the mean over outputs of
  * -(t log(clip p) + (1 - t) log(1 - clip p)). Outputs as for the CCE. Returns NNB_ERR_NULL, NNB_ERR_SHAPE,
- * NNB_ERR_NONFINITE.
+ * NNB_ERR_NONFINITE (a prediction is NaN, or a target NaN or infinite; infinite predictions are clipped).
  */
 NNB_API nnb_status nnb_bce(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean);
 /* dinputs = -(t / clip p - (1 - t) / (1 - clip p)) / outputs / batch. */
 NNB_API nnb_status nnb_bce_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs);
 
-/* Mean squared error, per sample the mean over outputs of (t - p)^2. */
+/*
+ * Mean squared error, per sample the mean over outputs of (t - p)^2. Outputs as for the CCE.
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_NONFINITE (a prediction or target is NaN or infinite).
+ * The backward functions here and below return NNB_ERR_NULL and NNB_ERR_SHAPE (all three tensors share
+ * one shape; dinputs may alias pred).
+ */
 NNB_API nnb_status nnb_mse(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean);
 /* dinputs = -2 (t - p) / outputs / batch. */
 NNB_API nnb_status nnb_mse_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs);
 
-/* Mean absolute error, per sample the mean over outputs of |t - p|. */
+/* Mean absolute error, per sample the mean over outputs of |t - p|. Statuses as nnb_mse. */
 NNB_API nnb_status nnb_mae(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean);
 /* dinputs = sign(t - p) * -1 / outputs / batch. */
 NNB_API nnb_status nnb_mae_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs);
