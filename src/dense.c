@@ -58,6 +58,7 @@ void nnb_dense_destroy(nnb_dense *layer)
     nnb_tensor_destroy(layer->m_biases);
     nnb_tensor_destroy(layer->v_weights);
     nnb_tensor_destroy(layer->v_biases);
+    nnb__aligned_free(layer->scratch.data);
     nnb__free(layer);
 }
 
@@ -125,7 +126,26 @@ static void transpose_small(const float *src, size_t rows, size_t cols, float *d
 }
 #endif
 
+size_t nnb__dense_scratch_bytes(const nnb_dense *layer, size_t batch)
+{
+    size_t in = layer->n_inputs, out = layer->n_neurons;
+    size_t sizes[3] = {nnb__gemm_scratch_bytes(batch, out, in),  /* forward */
+                       nnb__gemm_scratch_bytes(in, out, batch),  /* dweights */
+                       nnb__gemm_scratch_bytes(batch, in, out)}; /* dinputs */
+    size_t most = 0;
+    for (size_t i = 0; i < 3; ++i) {
+        most = sizes[i] > most ? sizes[i] : most;
+    }
+    return most;
+}
+
 nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output)
+{
+    return nnb__dense_forward_ws(layer, inputs, output, NULL);
+}
+
+nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output,
+                                 const nnb__gemm_scratch *scratch)
 {
     if (layer == NULL || inputs == NULL || output == NULL) {
         return NNB_ERR_NULL;
@@ -170,7 +190,7 @@ nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *inputs, n
     }
     for (size_t r0 = 0; r0 < batch; r0 += block) {
         size_t rows = batch - r0 < block ? batch - r0 : block;
-        nnb_status st = nnb_gemm(NNB_NO_TRANS, NNB_NO_TRANS, rows, n, layer->n_inputs, 1.0f,
+        nnb_status st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_NO_TRANS, rows, n, layer->n_inputs, 1.0f,
                                  inputs->data + r0 * inputs->cols, inputs->cols, layer->weights->data, n, 0.0f,
                                  output->data + r0 * n, n);
         if (st != NNB_OK) {
@@ -181,8 +201,8 @@ nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *inputs, n
     }
     return NNB_OK;
 #else
-    nnb_status st = nnb_gemm(NNB_NO_TRANS, NNB_NO_TRANS, batch, n, layer->n_inputs, 1.0f, inputs->data,
-                             inputs->cols, layer->weights->data, n, 0.0f, output->data, n);
+    nnb_status st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_NO_TRANS, batch, n, layer->n_inputs, 1.0f,
+                                 inputs->data, inputs->cols, layer->weights->data, n, 0.0f, output->data, n);
     if (st != NNB_OK) {
         return st;
     }
@@ -212,10 +232,13 @@ nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, con
     } else {
         st = nnb_tensor_resize(layer->output, inputs->rows, layer->n_neurons);
     }
+    if (st == NNB_OK) {
+        st = nnb__gemm_scratch_reserve(&layer->scratch, nnb__dense_scratch_bytes(layer, inputs->rows));
+    }
     if (st != NNB_OK) {
         return st;
     }
-    st = nnb_dense_forward(layer, inputs, layer->output);
+    st = nnb__dense_forward_ws(layer, inputs, layer->output, &layer->scratch);
     if (st == NNB_OK) {
         *output = layer->output;
     }
@@ -272,6 +295,25 @@ nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const 
     if (layer == NULL || inputs == NULL || dvalues == NULL) {
         return NNB_ERR_NULL;
     }
+    /*
+     * The layer's own packing memory, grown once to this batch size (a failure leaves it as it was); only
+     * for arguments that will pass the checks, so that a bad call reports its own error.
+     */
+    if (inputs->cols == layer->n_inputs && dvalues->rows == inputs->rows && dvalues->cols == layer->n_neurons) {
+        nnb_status st = nnb__gemm_scratch_reserve(&layer->scratch, nnb__dense_scratch_bytes(layer, inputs->rows));
+        if (st != NNB_OK) {
+            return st;
+        }
+    }
+    return nnb__dense_backward_ws(layer, inputs, dvalues, dinputs, &layer->scratch);
+}
+
+nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor *dvalues,
+                                  nnb_tensor *dinputs, const nnb__gemm_scratch *scratch)
+{
+    if (layer == NULL || inputs == NULL || dvalues == NULL) {
+        return NNB_ERR_NULL;
+    }
     size_t batch = inputs->rows;
     size_t n_in = layer->n_inputs;
     size_t n_out = layer->n_neurons;
@@ -303,7 +345,7 @@ nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const 
         /* Both from one pass over dvalues where the shape allows (the same column sums, vectorised). */
         nnb__fast_at_b(batch, n_in, n_out, inputs->data, dvalues->data, layer->dweights->data, db);
     } else {
-        st = nnb_gemm(NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data,
+        st = nnb__gemm_ws(scratch, NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data,
                       n_out, 0.0f, layer->dweights->data, n_out);
         if (st != NNB_OK) {
             return st;
@@ -311,7 +353,7 @@ nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const 
         nnb__fast_col_sum(dvalues->data, batch, n_out, db);
     }
 #else
-    st = nnb_gemm(NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data, n_out,
+    st = nnb__gemm_ws(scratch, NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data, n_out,
                   0.0f, layer->dweights->data, n_out);
     if (st != NNB_OK) {
         return st;
@@ -346,7 +388,7 @@ nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const 
     }
 #endif
     if (dinputs != NULL) {
-        st = nnb_gemm(NNB_NO_TRANS, NNB_TRANS, batch, n_in, n_out, 1.0f, dvalues->data, n_out,
+        st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_TRANS, batch, n_in, n_out, 1.0f, dvalues->data, n_out,
                       layer->weights->data, n_out, 0.0f, dinputs->data, n_in);
     }
     return st;

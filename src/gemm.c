@@ -79,11 +79,10 @@ static nnb_status check_matrix(size_t rows, size_t cols, size_t ld)
     return NNB_OK;
 }
 
-nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,
-                             float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
-                             float *C, size_t ldc)
+static nnb_status validate(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, const float *A,
+                           size_t lda, const float *B, size_t ldb, const float *C, size_t ldc)
 {
-    if (fn == NULL || A == NULL || B == NULL || C == NULL) {
+    if (A == NULL || B == NULL || C == NULL) {
         return NNB_ERR_NULL;
     }
     if (M == 0 || N == 0 || K == 0) {
@@ -99,11 +98,21 @@ nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb
     if (st == NNB_OK) {
         st = check_matrix(M, N, ldc);
     }
-    if (st != NNB_OK) {
-        return st;
+    return st;
+}
+
+nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,
+                             float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                             float *C, size_t ldc)
+{
+    if (fn == NULL) {
+        return NNB_ERR_NULL;
     }
-    fn(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return NNB_OK;
+    nnb_status st = validate(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
+    if (st == NNB_OK) {
+        fn(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+    return st;
 }
 
 /* Process-wide arithmetic mode (documented in gemm.h). */
@@ -132,13 +141,63 @@ int nnb__fast_arithmetic(void)
 #endif
 }
 
+/* The body a call uses now: the build's default, or the naive body in the reference arithmetic mode. */
+static nnb__gemm_fn current_body(void)
+{
+    return atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_REFERENCE ? nnb__gemm_naive
+                                                                                               : g_bodies[0].fn;
+}
+
+size_t nnb__gemm_scratch_bytes(size_t M, size_t N, size_t K)
+{
+#ifdef NNB_WITH_BUILTIN
+    if (current_body() == nnb__gemm_builtin && M > 0 && N > 0 && K > 0) {
+        return nnb__gemm_builtin_scratch_bytes(M, N, K);
+    }
+#endif
+    (void)M;
+    (void)N;
+    (void)K;
+    return 0;
+}
+
+nnb_status nnb__gemm_scratch_reserve(nnb__gemm_scratch *scratch, size_t bytes)
+{
+    if (bytes <= scratch->bytes) {
+        return NNB_OK;
+    }
+    void *data = nnb__aligned_alloc(bytes);
+    if (data == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    nnb__aligned_free(scratch->data);
+    scratch->data = data;
+    scratch->bytes = bytes;
+    return NNB_OK;
+}
+
+nnb_status nnb__gemm_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N,
+                        size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                        float *C, size_t ldc)
+{
+    nnb__gemm_fn fn = current_body();
+#ifdef NNB_WITH_BUILTIN
+    if (fn == nnb__gemm_builtin) {
+        nnb_status st = validate(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
+        if (st == NNB_OK) {
+            nnb__gemm_builtin_ws(scratch, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        }
+        return st;
+    }
+#endif
+    (void)scratch;
+    return nnb__gemm_checked(fn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 nnb_status nnb_gemm(nnb_transpose trans_a, nnb_transpose trans_b, size_t M, size_t N, size_t K, float alpha,
                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
-    nnb__gemm_fn fn = atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_REFERENCE
-                          ? nnb__gemm_naive
-                          : g_bodies[0].fn;
-    return nnb__gemm_checked(fn, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return nnb__gemm_checked(current_body(), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 nnb_status nnb_matmul(nnb_transpose trans_a, nnb_transpose trans_b, float alpha, const nnb_tensor *A,

@@ -336,9 +336,17 @@ static void *run_part(void *arg)
 
 /* ---- entry points ------------------------------------------------------------------------------------- */
 
-static void gemm_run(const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,
-                     float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
-                     size_t ldc)
+/* How a call is carried out: its parts (one per thread) and the packing floats each part needs. */
+typedef struct gemm_plan {
+    gemm_problem part[MAX_PARTS];
+    size_t parts;
+    size_t a_floats; /* per part: packed A block (0: direct path) */
+    size_t per_part; /* per part: packed A block + packed B panel */
+} gemm_plan;
+
+static void plan_gemm(gemm_plan *p, const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose tb, size_t M,
+                      size_t N, size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+                      float beta, float *C, size_t ldc)
 {
     gemm_problem whole = {kd, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, NULL, NULL};
 
@@ -353,58 +361,94 @@ static void gemm_run(const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose
     if (flop < THREAD_MIN_FLOP * (double)parts) {
         parts = flop < 2.0 * THREAD_MIN_FLOP ? 1u : (size_t)(flop / THREAD_MIN_FLOP);
     }
-
-    gemm_problem part[MAX_PARTS];
+    p->parts = parts;
     for (size_t t = 0; t < parts; ++t) {
         size_t u0 = units * t / parts, u1 = units * (t + 1u) / parts;
-        part[t] = whole;
+        p->part[t] = whole;
         if (split_n) {
             size_t j0 = u0 * kd->nr, j1 = min_size(u1 * kd->nr, N);
-            part[t].N = j1 - j0;
-            part[t].B = tb == NNB_NO_TRANS ? B + j0 : B + j0 * ldb;
-            part[t].C = C + j0;
+            p->part[t].N = j1 - j0;
+            if (C != NULL) { /* NULL operands: sizing only (nnb__gemm_builtin_scratch_bytes) */
+                p->part[t].B = tb == NNB_NO_TRANS ? B + j0 : B + j0 * ldb;
+                p->part[t].C = C + j0;
+            }
         } else {
             size_t i0 = u0 * kd->mr, i1 = min_size(u1 * kd->mr, M);
-            part[t].M = i1 - i0;
-            part[t].A = ta == NNB_NO_TRANS ? A + i0 * lda : A + i0;
-            part[t].C = C + i0 * ldc;
+            p->part[t].M = i1 - i0;
+            if (C != NULL) {
+                p->part[t].A = ta == NNB_NO_TRANS ? A + i0 * lda : A + i0;
+                p->part[t].C = C + i0 * ldc;
+            }
         }
     }
-
-    /* One heap block holds every part's packing buffers; without it, every part goes direct. */
-    float *block = NULL;
+    p->a_floats = 0;
+    p->per_part = 0;
     if (!wants_direct(&whole)) {
-        size_t a_floats = 0, per_part = 0, total;
+        size_t b_floats = 0;
         for (size_t t = 0; t < parts; ++t) {
-            a_floats = a_floats > ap_floats(kd, part[t].M, K) ? a_floats : ap_floats(kd, part[t].M, K);
-            per_part = per_part > bp_floats(kd, part[t].N, K) ? per_part : bp_floats(kd, part[t].N, K);
+            size_t af = ap_floats(kd, p->part[t].M, K), bf = bp_floats(kd, p->part[t].N, K);
+            p->a_floats = p->a_floats > af ? p->a_floats : af;
+            b_floats = b_floats > bf ? b_floats : bf;
         }
-        per_part += a_floats;
-        if (nnb__mul3_size(per_part, parts, sizeof(float), &total) == NNB_OK) {
-            block = nnb__aligned_alloc(total);
+        p->per_part = p->a_floats + b_floats;
+    }
+}
+
+/* Bytes of packing memory the plan needs (0 for the direct path); SIZE_MAX if that overflows. */
+static size_t plan_bytes(const gemm_plan *p)
+{
+    size_t total = 0;
+    if (p->per_part != 0 && nnb__mul3_size(p->per_part, p->parts, sizeof(float), &total) != NNB_OK) {
+        return SIZE_MAX;
+    }
+    return total;
+}
+
+/*
+ * Runs the plan. Packing memory comes from `scratch` when it holds enough (64-byte aligned, as from
+ * nnb__aligned_alloc), else from one heap block taken here; without either, every part goes direct.
+ */
+static void run_plan(gemm_plan *p, const nnb__gemm_scratch *scratch)
+{
+    float *block = NULL, *owned = NULL;
+    size_t bytes = plan_bytes(p);
+    if (bytes != 0 && bytes != SIZE_MAX) {
+        if (scratch != NULL && scratch->data != NULL && scratch->bytes >= bytes) {
+            block = scratch->data;
+        } else {
+            block = owned = nnb__aligned_alloc(bytes);
         }
         if (block != NULL) {
-            for (size_t t = 0; t < parts; ++t) {
-                part[t].ap = block + t * per_part;
-                part[t].bp = part[t].ap + a_floats;
+            for (size_t t = 0; t < p->parts; ++t) {
+                p->part[t].ap = block + t * p->per_part;
+                p->part[t].bp = p->part[t].ap + p->a_floats;
             }
         }
     }
 
     pthread_t tid[MAX_PARTS];
     int started[MAX_PARTS];
-    for (size_t t = 1; t < parts; ++t) {
-        started[t] = pthread_create(&tid[t], NULL, run_part, &part[t]) == 0;
+    for (size_t t = 1; t < p->parts; ++t) {
+        started[t] = pthread_create(&tid[t], NULL, run_part, &p->part[t]) == 0;
     }
-    run_part(&part[0]);
-    for (size_t t = 1; t < parts; ++t) {
+    run_part(&p->part[0]);
+    for (size_t t = 1; t < p->parts; ++t) {
         if (started[t]) {
             pthread_join(tid[t], NULL);
         } else {
-            run_part(&part[t]);
+            run_part(&p->part[t]);
         }
     }
-    nnb__aligned_free(block);
+    nnb__aligned_free(owned);
+}
+
+static void gemm_run(const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,
+                     float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                     size_t ldc)
+{
+    gemm_plan plan;
+    plan_gemm(&plan, kd, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_plan(&plan, NULL);
 }
 
 static const nnb__gemm_kernel *best_kernel(size_t *level)
@@ -429,6 +473,26 @@ void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, s
 {
     size_t level;
     gemm_run(best_kernel(&level), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void nnb__gemm_builtin_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M,
+                          size_t N, size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+                          float beta, float *C, size_t ldc)
+{
+    size_t level;
+    gemm_plan plan;
+    plan_gemm(&plan, best_kernel(&level), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_plan(&plan, scratch);
+}
+
+size_t nnb__gemm_builtin_scratch_bytes(size_t M, size_t N, size_t K)
+{
+    size_t level;
+    gemm_plan plan;
+    /* Only the shape matters for the plan's sizes; no operand is touched. */
+    plan_gemm(&plan, best_kernel(&level), NNB_NO_TRANS, NNB_NO_TRANS, M, N, K, 1.0f, NULL, K, NULL, N, 0.0f, NULL,
+              N);
+    return plan_bytes(&plan);
 }
 
 static void gemm_builtin_generic(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,

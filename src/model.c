@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "internal/alloc.h"
+#include "internal/dense.h"
 #include "internal/tensor.h"
 #include "nnbasics/activation.h"
 #include "nnbasics/loss.h"
@@ -67,6 +68,7 @@ struct nnb_model {
     uint32_t *perm;     /* perm_cap row indices */
     size_t perm_cap;
     nnb_tensor dloss;
+    nnb__gemm_scratch scratch; /* GEMM packing memory for the dense layers' products */
 
     /* Optional numerical health check (nnb_model_set_health_check) and where the current step is. */
     int health_on;
@@ -79,7 +81,24 @@ struct nnb_model_workspace {
     size_t max_batch;
     size_t width; /* largest layer width the buffers hold */
     float *buf[2];
+    nnb__gemm_scratch scratch; /* GEMM packing memory for the forward products */
 };
+
+/* GEMM scratch that the dense layers need for batches of `batch` rows (forward only, or with backward). */
+static size_t model_scratch_bytes(const nnb_model *m, size_t batch, int training)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        const nnb_dense *d = m->layers[i].dense;
+        if (d == NULL) {
+            continue;
+        }
+        size_t b = training ? nnb__dense_scratch_bytes(d, batch)
+                            : nnb__gemm_scratch_bytes(batch, nnb_dense_n_neurons(d), nnb_dense_n_inputs(d));
+        most = b > most ? b : most;
+    }
+    return most;
+}
 
 /* ---------------------------------------------------------------- creation and building */
 
@@ -142,6 +161,9 @@ static void free_model_workspace(nnb_model *m)
     nnb__aligned_free(m->gather_x);
     nnb__aligned_free(m->gather_v);
     nnb__free(m->gather_l);
+    nnb__aligned_free(m->scratch.data);
+    m->scratch.data = NULL;
+    m->scratch.bytes = 0;
     m->dloss_buf = NULL;
     m->per_sample = NULL;
     m->gather_x = NULL;
@@ -439,7 +461,8 @@ nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
         return NNB_ERR_ARGUMENT;
     }
     if (max_batch <= model->ws_batch) {
-        return NNB_OK;
+        /* The buffers fit; the GEMM scratch may still need to grow (e.g. the thread setting changed). */
+        return nnb__gemm_scratch_reserve(&model->scratch, model_scratch_bytes(model, model->ws_batch, 1));
     }
     /* Build the whole new workspace aside; swap it in only when every allocation succeeded. */
     nnb_model fresh;
@@ -483,6 +506,9 @@ nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
             st = NNB_ERR_NOMEM;
         }
     }
+    if (st == NNB_OK) {
+        st = nnb__gemm_scratch_reserve(&fresh.scratch, model_scratch_bytes(model, max_batch, 1));
+    }
     if (st != NNB_OK) {
         free_model_workspace(&fresh);
         nnb__free(fl);
@@ -500,6 +526,7 @@ nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
     model->gather_x = fresh.gather_x;
     model->gather_v = fresh.gather_v;
     model->gather_l = fresh.gather_l;
+    model->scratch = fresh.scratch;
     model->ws_batch = max_batch;
     return NNB_OK;
 }
@@ -610,7 +637,7 @@ static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
         nnb__tensor_view_init(&l->out, l->out_buf, rows, l->n_out);
         switch (l->kind) {
         case NNB_LAYER_DENSE:
-            st = nnb_dense_forward(l->dense, cur, &l->out);
+            st = nnb__dense_forward_ws(l->dense, cur, &l->out, &m->scratch);
             break;
         case NNB_LAYER_RELU:
             st = nnb_relu_forward(cur, &l->out);
@@ -782,7 +809,7 @@ static nnb_status backward_ws(nnb_model *m, const nnb_targets *tb)
         }
         switch (l->kind) {
         case NNB_LAYER_DENSE:
-            st = nnb_dense_backward(l->dense, l->input, dv, din);
+            st = nnb__dense_backward_ws(l->dense, l->input, dv, din, &m->scratch);
             break;
         case NNB_LAYER_RELU:
             st = din == NULL ? NNB_OK : nnb_relu_backward(l->input, dv, din);
@@ -1205,7 +1232,7 @@ static size_t max_width(const nnb_model *m)
     return w;
 }
 
-static nnb_status workspace_new(nnb_model_workspace **out, size_t max_batch, size_t width)
+static nnb_status workspace_new(nnb_model_workspace **out, size_t max_batch, size_t width, size_t scratch_bytes)
 {
     nnb_model_workspace *ws = nnb__calloc(1, sizeof *ws);
     if (ws == NULL) {
@@ -1215,6 +1242,9 @@ static nnb_status workspace_new(nnb_model_workspace **out, size_t max_batch, siz
     ws->buf[0] = alloc_floats(max_batch, width, &st);
     if (st == NNB_OK) {
         ws->buf[1] = alloc_floats(max_batch, width, &st);
+    }
+    if (st == NNB_OK) {
+        st = nnb__gemm_scratch_reserve(&ws->scratch, scratch_bytes);
     }
     if (st != NNB_OK) {
         nnb_model_workspace_destroy(ws);
@@ -1237,7 +1267,7 @@ nnb_status nnb_model_workspace_create(nnb_model_workspace **out, const nnb_model
     if (max_batch == 0) {
         return NNB_ERR_ARGUMENT;
     }
-    return workspace_new(out, max_batch, max_width(model));
+    return workspace_new(out, max_batch, max_width(model), model_scratch_bytes(model, max_batch, 0));
 }
 
 void nnb_model_workspace_destroy(nnb_model_workspace *ws)
@@ -1247,6 +1277,7 @@ void nnb_model_workspace_destroy(nnb_model_workspace *ws)
     }
     nnb__aligned_free(ws->buf[0]);
     nnb__aligned_free(ws->buf[1]);
+    nnb__aligned_free(ws->scratch.data);
     nnb__free(ws);
 }
 
@@ -1262,7 +1293,7 @@ static nnb_status forward_predict(const nnb_model *m, const nnb_tensor *xb, nnb_
         nnb_status st = NNB_OK;
         if (l->kind == NNB_LAYER_DENSE) {
             nnb__tensor_view_init(&hdr[next], ws->buf[next], rows, l->n_out);
-            st = nnb_dense_forward(l->dense, cur, &hdr[next]);
+            st = nnb__dense_forward_ws(l->dense, cur, &hdr[next], &ws->scratch);
             cur = &hdr[next];
             next ^= 1;
         } else {
@@ -1325,7 +1356,7 @@ nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_te
     }
     nnb_model_workspace *own = NULL;
     if (ws == NULL) {
-        st = workspace_new(&own, bs, max_width(model));
+        st = workspace_new(&own, bs, max_width(model), model_scratch_bytes(model, bs, 0));
         if (st != NNB_OK) {
             return st;
         }

@@ -472,6 +472,57 @@ static void test_training_step_allocates_nothing_after_the_first(void **state)
     nnb_tensor_destroy(P);
 }
 
+/*
+ * The same with layers large enough for the builtin GEMM core's packed path (784 -> 128 -> 10, batches of
+ * 128): its packing memory comes from the model's workspace, not from an allocation per product.
+ */
+static void test_large_training_step_allocates_nothing_after_the_first(void **state)
+{
+    (void)state;
+    enum { N = 256, IN = 784, HIDDEN = 128, OUT = 10 };
+    nnb_rng *rng = NULL;
+    nnb_tensor *X = NULL, *P = NULL;
+    uint32_t labels[N];
+    assert_ok(nnb_rng_create(&rng, 5));
+    assert_ok(nnb_tensor_create(&X, N, IN));
+    float *x = nnb_tensor_data(X);
+    for (size_t i = 0; i < (size_t)N * IN; ++i) {
+        x[i] = (float)nnb_rng_uniform(rng);
+    }
+    for (size_t i = 0; i < N; ++i) {
+        assert_ok(nnb_rng_below(rng, OUT, &labels[i]));
+    }
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 0));
+    assert_ok(nnb_model_add_dense(m, IN, HIDDEN, 0.01f, NULL));
+    assert_ok(nnb_model_add_relu(m));
+    assert_ok(nnb_model_add_dense(m, HIDDEN, OUT, 0.01f, NULL));
+    assert_ok(nnb_model_add_softmax(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_CCE));
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    assert_ok(nnb_model_set_optimizer(m, &adam));
+    assert_ok(nnb_model_finalize(m));
+    nnb_model_workspace *ws = NULL;
+    assert_ok(nnb_model_workspace_create(&ws, m, 128));
+    assert_ok(nnb_tensor_create(&P, N, OUT));
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.batch_size = 128;
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+
+    nnb_test_reset_counts();
+    tp.epochs = 2;
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    assert_ok(nnb_model_predict(m, X, P, 128, ws));
+    assert_int_equal(nnb_test_alloc_count(), 0);
+
+    nnb_tensor_destroy(P);
+    nnb_model_workspace_destroy(ws);
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(X);
+    nnb_rng_destroy(rng);
+}
+
 static void test_prepare_sizes_workspace_in_advance(void **state)
 {
     (void)state;
@@ -1140,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_fused_softmax_cce_backward_equals_chained_path),
         cmocka_unit_test(test_model_training_equals_the_hand_written_book_loop),
         cmocka_unit_test(test_training_step_allocates_nothing_after_the_first),
+        cmocka_unit_test(test_large_training_step_allocates_nothing_after_the_first),
         cmocka_unit_test(test_prepare_sizes_workspace_in_advance),
         cmocka_unit_test(test_allocation_failures_are_reported_without_leaks),
         cmocka_unit_test(test_evaluate_and_predict_agree_with_loss_and_metric_functions),

@@ -2,6 +2,7 @@
 #ifndef NNB_INTERNAL_DENSE_H
 #define NNB_INTERNAL_DENSE_H
 
+#include "internal/gemm.h"
 #include "nnbasics/dense.h"
 
 struct nnb_dense {
@@ -24,6 +25,21 @@ struct nnb_dense {
     nnb_tensor *m_biases;
     nnb_tensor *v_weights;
     nnb_tensor *v_biases;
+
+    /* GEMM packing memory for forward_own and backward, grown to the largest batch seen, then reused. */
+    nnb__gemm_scratch scratch;
 };
+
+/*
+ * Bytes of GEMM scratch that forward and backward need to allocate nothing for batches of `batch` rows
+ * (with the arithmetic mode and thread setting in effect now).
+ */
+size_t nnb__dense_scratch_bytes(const nnb_dense *layer, size_t batch);
+
+/* nnb_dense_forward / nnb_dense_backward with the caller's GEMM scratch (NULL: the GEMM allocates). */
+nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output,
+                                 const nnb__gemm_scratch *scratch);
+nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor *dvalues,
+                                  nnb_tensor *dinputs, const nnb__gemm_scratch *scratch);
 
 #endif

@@ -28,7 +28,38 @@ void nnb__gemm_cblas(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, siz
                      const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 #endif
 
+/*
+ * Caller-provided packing memory, so that a layer or model that calls the GEMM core over and over need not
+ * allocate on every call: data is 64-byte aligned (nnb__aligned_alloc), bytes its size. A call that needs
+ * more than `bytes` allocates for itself, as without scratch.
+ */
+typedef struct nnb__gemm_scratch {
+    void *data;
+    size_t bytes;
+} nnb__gemm_scratch;
+
+/*
+ * Bytes of scratch that nnb__gemm_ws needs to allocate nothing for an M x N x K product with the thread
+ * setting in effect now (0 when the body in use needs none).
+ */
+size_t nnb__gemm_scratch_bytes(size_t M, size_t N, size_t K);
+
+/* nnb_gemm with optional scratch (NULL = none). Same validation and statuses. */
+nnb_status nnb__gemm_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N,
+                        size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                        float *C, size_t ldc);
+
+/*
+ * Grows `scratch` (owned by the caller; free its data with nnb__aligned_free) to at least `bytes`.
+ * Returns NNB_ERR_NOMEM, leaving the old buffer in place.
+ */
+nnb_status nnb__gemm_scratch_reserve(nnb__gemm_scratch *scratch, size_t bytes);
+
 #ifdef NNB_WITH_BUILTIN
+void nnb__gemm_builtin_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M,
+                          size_t N, size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+                          float beta, float *C, size_t ldc);
+size_t nnb__gemm_builtin_scratch_bytes(size_t M, size_t N, size_t K);
 void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
                        const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 #endif
