@@ -478,8 +478,12 @@ nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
     size_t out_w = last_width(model);
     for (size_t i = 0; i < model->n_layers && st == NNB_OK; ++i) {
         const model_layer *l = &model->layers[i];
+        /* A ReLU right after a dense layer works in that layer's buffer (see forward_ws). */
+        int in_place = l->kind == NNB_LAYER_RELU && i > 0 && model->layers[i - 1].kind == NNB_LAYER_DENSE;
         if (l->kind != NNB_LAYER_LINEAR) {
-            fl[i].out_buf = alloc_floats(max_batch, l->n_out, &st);
+            if (!in_place) {
+                fl[i].out_buf = alloc_floats(max_batch, l->n_out, &st);
+            }
             if (st == NNB_OK && i > 0) {
                 fl[i].din_buf = alloc_floats(max_batch, l->n_in, &st);
             }
@@ -624,6 +628,7 @@ static nnb_status health_check(nnb_model *m, const nnb_tensor *t, nnb_health_pha
 static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
 {
     const nnb_tensor *cur = xb;
+    model_layer *producer = NULL; /* the layer whose buffer holds cur (NULL: the caller's data) */
     size_t rows = xb->rows;
     for (size_t i = 0; i < m->n_layers; ++i) {
         model_layer *l = &m->layers[i];
@@ -632,6 +637,23 @@ static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
         l->dropped = 0;
         if (l->kind == NNB_LAYER_LINEAR || (l->kind == NNB_LAYER_DROPOUT && !training)) {
             l->output = cur;
+            continue;
+        }
+        /*
+         * ReLU straight after a dense layer runs in place: no backward needs the dense output, and the
+         * ReLU backward's mask (input <= 0) is the same read from its output (output <= 0). One pass over
+         * memory fewer.
+         */
+        if (l->kind == NNB_LAYER_RELU && producer != NULL && producer->kind == NNB_LAYER_DENSE) {
+            st = nnb_relu_forward(&producer->out, &producer->out);
+            l->input = &producer->out;
+            l->output = &producer->out;
+            if (st == NNB_OK && m->health_on && training) {
+                st = health_check(m, cur, NNB_HEALTH_FORWARD, i);
+            }
+            if (st != NNB_OK) {
+                return st;
+            }
             continue;
         }
         nnb__tensor_view_init(&l->out, l->out_buf, rows, l->n_out);
@@ -661,6 +683,7 @@ static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
         }
         l->output = &l->out;
         cur = &l->out;
+        producer = l;
         if (m->health_on && training) {
             st = health_check(m, cur, NNB_HEALTH_FORWARD, i);
             if (st != NNB_OK) {
