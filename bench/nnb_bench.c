@@ -521,9 +521,9 @@ static nnb_status net_create(net_ctx *c, int mlp, size_t n, double lr, double de
 static void run_layers_fwd(void *p)
 {
     net_ctx *c = p;
-    note(c, nnb_dense_forward(c->d1, c->X, c->h1));
+    note(c, nnb_dense_forward_mut(c->d1, c->X, c->h1));
     note(c, nnb_relu_forward(c->h1, c->h1));
-    note(c, nnb_dense_forward(c->d2, c->h1, c->z2));
+    note(c, nnb_dense_forward_mut(c->d2, c->h1, c->z2));
     note(c, nnb_softmax_forward(c->z2, c->z2));
     note(c, nnb_cce_sparse(c->z2, c->y, c->n, NULL, &c->loss));
 }

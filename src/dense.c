@@ -218,6 +218,22 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
 #endif
 }
 
+nnb_status nnb_dense_forward_mut(nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output)
+{
+    if (layer == NULL || inputs == NULL || output == NULL) {
+        return NNB_ERR_NULL;
+    }
+    /* Grow the layer's packing memory only for a call that will pass the checks. */
+    if (inputs->cols == layer->n_inputs && output->rows == inputs->rows && output->cols == layer->n_neurons &&
+        inputs->data != output->data) {
+        nnb_status st = nnb__gemm_scratch_reserve(&layer->scratch, nnb__dense_scratch_bytes(layer, inputs->rows));
+        if (st != NNB_OK) {
+            return st;
+        }
+    }
+    return nnb__dense_forward_ws(layer, inputs, output, &layer->scratch);
+}
+
 nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor **output)
 {
     if (layer == NULL || inputs == NULL || output == NULL) {

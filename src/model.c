@@ -69,6 +69,8 @@ struct nnb_model {
     size_t perm_cap;
     nnb_tensor dloss;
     nnb__gemm_scratch scratch; /* GEMM packing memory for the dense layers' products */
+    size_t scratch_threads;    /* thread setting and arithmetic mode the scratch was sized for */
+    nnb_arithmetic scratch_mode;
 
     /* Optional numerical health check (nnb_model_set_health_check) and where the current step is. */
     int health_on;
@@ -461,8 +463,18 @@ nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
         return NNB_ERR_ARGUMENT;
     }
     if (max_batch <= model->ws_batch) {
-        /* The buffers fit; the GEMM scratch may still need to grow (e.g. the thread setting changed). */
-        return nnb__gemm_scratch_reserve(&model->scratch, model_scratch_bytes(model, model->ws_batch, 1));
+        /* The buffers fit; the GEMM scratch may still need to grow if the thread setting or mode changed. */
+        size_t threads = nnb_get_num_threads();
+        nnb_arithmetic mode = nnb_get_arithmetic();
+        if (threads == model->scratch_threads && mode == model->scratch_mode) {
+            return NNB_OK;
+        }
+        nnb_status st = nnb__gemm_scratch_reserve(&model->scratch, model_scratch_bytes(model, model->ws_batch, 1));
+        if (st == NNB_OK) {
+            model->scratch_threads = threads;
+            model->scratch_mode = mode;
+        }
+        return st;
     }
     /* Build the whole new workspace aside; swap it in only when every allocation succeeded. */
     nnb_model fresh;
@@ -531,6 +543,8 @@ nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
     model->gather_v = fresh.gather_v;
     model->gather_l = fresh.gather_l;
     model->scratch = fresh.scratch;
+    model->scratch_threads = nnb_get_num_threads();
+    model->scratch_mode = nnb_get_arithmetic();
     model->ws_batch = max_batch;
     return NNB_OK;
 }
@@ -591,10 +605,12 @@ static nnb_status check_data(const nnb_model *m, const nnb_tensor *X, const nnb_
         return NNB_ERR_SHAPE;
     }
     if (labels_present(t)) {
+        int out_of_range = 0; /* branch-free, so that the scan vectorises */
         for (size_t i = 0; i < rows; ++i) {
-            if (t->labels[i] >= out_w) {
-                return NNB_ERR_RANGE;
-            }
+            out_of_range |= t->labels[i] >= out_w;
+        }
+        if (out_of_range) {
+            return NNB_ERR_RANGE;
         }
     }
     nnb_status st = nnb_tensor_check_finite(X, NULL);

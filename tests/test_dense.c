@@ -499,6 +499,43 @@ static void test_dense_forward_own_errors_leave_output_pointer(void **state)
     nnb_dense_destroy(layer);
 }
 
+/*
+ * nnb_dense_forward_mut computes what nnb_dense_forward computes, bit for bit, and after its first call for a
+ * batch size allocates nothing, even for a layer large enough for the GEMM core's packed path.
+ */
+static void test_dense_forward_mut_matches_forward_and_reuses_its_memory(void **state)
+{
+    (void)state;
+    enum { BATCH = 128, IN = 784, OUT = 128 };
+    nnb_rng *rng = NULL;
+    nnb_dense *layer = NULL;
+    nnb_tensor *x = NULL, *a = NULL, *b = NULL;
+    assert_ok(nnb_rng_create(&rng, 9));
+    assert_ok(nnb_dense_create(&layer, IN, OUT, rng, 0.05f));
+    assert_ok(nnb_tensor_create(&x, BATCH, IN));
+    assert_ok(nnb_tensor_create(&a, BATCH, OUT));
+    assert_ok(nnb_tensor_create(&b, BATCH, OUT));
+    assert_ok(nnb_rng_fill_normal(rng, nnb_tensor_data(x), (size_t)BATCH * IN, 1.0f));
+    assert_ok(nnb_dense_forward(layer, x, a));
+    assert_ok(nnb_dense_forward_mut(layer, x, b));
+    assert_memory_equal(nnb_tensor_cdata(a), nnb_tensor_cdata(b), sizeof(float) * BATCH * OUT);
+    nnb_test_reset_counts();
+    assert_ok(nnb_dense_forward_mut(layer, x, b));
+    assert_int_equal(nnb_test_alloc_count(), 0);
+    assert_memory_equal(nnb_tensor_cdata(a), nnb_tensor_cdata(b), sizeof(float) * BATCH * OUT);
+
+    assert_status(nnb_dense_forward_mut(NULL, x, b), NNB_ERR_NULL);
+    assert_status(nnb_dense_forward_mut(layer, NULL, b), NNB_ERR_NULL);
+    assert_status(nnb_dense_forward_mut(layer, x, NULL), NNB_ERR_NULL);
+    assert_status(nnb_dense_forward_mut(layer, a, b), NNB_ERR_SHAPE);
+    assert_status(nnb_dense_forward_mut(layer, x, x), NNB_ERR_ARGUMENT); /* aliasing is checked first */
+    nnb_tensor_destroy(b);
+    nnb_tensor_destroy(a);
+    nnb_tensor_destroy(x);
+    nnb_dense_destroy(layer);
+    nnb_rng_destroy(rng);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_dense_forward_shape_errors_leave_output_untouched),
         cmocka_unit_test(test_dense_forward_rejects_aliased_output),
         cmocka_unit_test(test_dense_forward_own_reuses_its_buffer),
+        cmocka_unit_test(test_dense_forward_mut_matches_forward_and_reuses_its_memory),
         cmocka_unit_test(test_dense_forward_own_errors_leave_output_pointer),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);

@@ -74,6 +74,15 @@ NNB_API nnb_status nnb_dense_set_biases(nnb_dense *layer, const float *biases, s
 NNB_API nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output);
 
 /*
+ * The same forward pass for a caller that has the layer to itself (a training loop): the product's
+ * temporary packing memory (needed by the builtin GEMM core for large layers) comes from the layer and is
+ * kept for the next call, so that after the first call of a batch size nothing is allocated. nnb_dense_forward
+ * may allocate that memory per call instead, because it must stay usable from several threads at once.
+ * Returns the statuses of nnb_dense_forward, and NNB_ERR_NOMEM. output is untouched on failure.
+ */
+NNB_API nnb_status nnb_dense_forward_mut(nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output);
+
+/*
  * Forward pass into a buffer the layer owns (grown to the batch size when needed, then reused).
  * *output receives a borrowed pointer, valid until the next call on this layer or its destruction.
  * Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_NOMEM.
@@ -87,7 +96,8 @@ NNB_API nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inp
  * respect to the layer's output (batch x n_neurons). Computes, in the layer's own gradient buffers,
  *   dweights = inputs^T . dvalues  (+ regularization terms),  dbiases = column sums of dvalues (+ terms),
  * and, when dinputs is not NULL, dinputs = dvalues . weights^T (batch x n_inputs). Transposes are done by
- * the GEMM core, never by copies. Allocates the gradient buffers on the first call only.
+ * the GEMM core, never by copies. Allocates the gradient buffers (and the product's packing memory) on the
+ * first call for a batch size only.
  * dinputs must not share memory with dvalues (it may reuse the inputs' buffer).
  * Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_ARGUMENT (dinputs is dvalues), NNB_ERR_NOMEM. On failure the
  * layer's gradients are unspecified but the layer stays valid and dinputs is untouched.
