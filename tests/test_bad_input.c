@@ -655,18 +655,24 @@ static void test_bad_input_dense(void **state)
     BAD(nnb_dense_forward(layer, in, out_cols), NNB_ERR_SHAPE);
     BAD(nnb_dense_forward(layer, in_bad, NULL), NNB_ERR_NULL); /* NULL before shape */
     {
-        /* output aliasing inputs (a square layer makes the shapes agree): dense.h forbids it but lists no
-         * status for it; the library returns NNB_ERR_ARGUMENT, status.h's code for an invalid argument. */
+        /* output aliasing inputs (a square layer makes the shapes agree): NNB_ERR_ARGUMENT (dense.h). */
         nnb_dense *square = NULL;
         assert_ok(nnb_dense_create(&square, 3, 3, NULL, 0.01f));
         nnb_tensor *io = make(2, 3, 1.0f);
         watch_tensor(io);
         BAD(nnb_dense_forward(square, io, io), NNB_ERR_ARGUMENT);
+        BAD(nnb_dense_forward_mut(square, io, io), NNB_ERR_ARGUMENT);
         g_nwatch--;
         free(g_watch[g_nwatch].copy);
         nnb_tensor_destroy(io);
         nnb_dense_destroy(square);
     }
+
+    BAD(nnb_dense_forward_mut(NULL, in, out), NNB_ERR_NULL);
+    BAD(nnb_dense_forward_mut(layer, NULL, out), NNB_ERR_NULL);
+    BAD(nnb_dense_forward_mut(layer, in, NULL), NNB_ERR_NULL);
+    BAD(nnb_dense_forward_mut(layer, in_bad, out), NNB_ERR_SHAPE);
+    BAD(nnb_dense_forward_mut(layer, in, out_cols), NNB_ERR_SHAPE);
 
     BAD(nnb_dense_forward_own(NULL, in, &g_o.ct), NNB_ERR_NULL);
     BAD(nnb_dense_forward_own(layer, NULL, &g_o.ct), NNB_ERR_NULL);
