@@ -437,6 +437,12 @@ nnb_status nnb_model_finalize(nnb_model *model)
 
 /* ---------------------------------------------------------------- workspace */
 
+/* Activations that run in the buffer of the dense layer before them (see forward_ws). */
+static int runs_in_place(nnb_layer_kind kind)
+{
+    return kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID;
+}
+
 static float *alloc_floats(size_t rows, size_t cols, nnb_status *st)
 {
     size_t bytes;
@@ -490,8 +496,8 @@ nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
     size_t out_w = last_width(model);
     for (size_t i = 0; i < model->n_layers && st == NNB_OK; ++i) {
         const model_layer *l = &model->layers[i];
-        /* A ReLU right after a dense layer works in that layer's buffer (see forward_ws). */
-        int in_place = l->kind == NNB_LAYER_RELU && i > 0 && model->layers[i - 1].kind == NNB_LAYER_DENSE;
+        /* An activation right after a dense layer works in that layer's buffer (see forward_ws). */
+        int in_place = runs_in_place(l->kind) && i > 0 && model->layers[i - 1].kind == NNB_LAYER_DENSE;
         if (l->kind != NNB_LAYER_LINEAR) {
             if (!in_place) {
                 fl[i].out_buf = alloc_floats(max_batch, l->n_out, &st);
@@ -656,12 +662,15 @@ static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
             continue;
         }
         /*
-         * ReLU straight after a dense layer runs in place: no backward needs the dense output, and the
-         * ReLU backward's mask (input <= 0) is the same read from its output (output <= 0). One pass over
-         * memory fewer.
+         * An activation straight after a dense layer runs in place, in the dense layer's buffer (one pass
+         * over memory fewer): no backward needs the dense output; softmax and sigmoid backwards read their
+         * own output; the ReLU backward's mask (input <= 0) is the same read from its output (output <= 0).
          */
-        if (l->kind == NNB_LAYER_RELU && producer != NULL && producer->kind == NNB_LAYER_DENSE) {
-            st = nnb_relu_forward(&producer->out, &producer->out);
+        if (runs_in_place(l->kind) && producer != NULL && producer->kind == NNB_LAYER_DENSE) {
+            nnb_tensor *t = &producer->out;
+            st = l->kind == NNB_LAYER_RELU      ? nnb_relu_forward(t, t)
+                 : l->kind == NNB_LAYER_SOFTMAX ? nnb_softmax_forward(t, t)
+                                                : nnb_sigmoid_forward(t, t);
             l->input = &producer->out;
             l->output = &producer->out;
             if (st == NNB_OK && m->health_on && training) {
@@ -995,14 +1004,16 @@ static nnb_status evaluate_ws(nnb_model *m, const nnb_tensor *X, const nnb_targe
         }
         double acc = 0.0;
         size_t items = 0;
-        if (st == NNB_OK) {
+        if (st == NNB_OK && accuracy != NULL) {
             st = batch_accuracy(m, model_output(m), &tb, precision, &acc, &items);
         }
         if (st != NNB_OK) {
             return st;
         }
-        for (size_t r = 0; r < rows; ++r) {
-            loss_sum += (double)m->per_sample[r];
+        if (steps > 1) {
+            for (size_t r = 0; r < rows; ++r) {
+                loss_sum += (double)m->per_sample[r];
+            }
         }
         acc_sum += acc * (double)items;
         acc_items += items;
@@ -1011,7 +1022,7 @@ static nnb_status evaluate_ws(nnb_model *m, const nnb_tensor *X, const nnb_targe
     }
     /* One batch: the batch's own mean (numpy's pairwise float32 mean), as the book's single-batch code. */
     float l = steps == 1 ? single_mean : (float)(loss_sum / (double)n);
-    double a = steps == 1 ? single_acc : acc_sum / (double)acc_items;
+    double a = steps == 1 || acc_items == 0 ? single_acc : acc_sum / (double)acc_items;
     if (!isfinite(l)) {
         return NNB_ERR_NONFINITE;
     }
