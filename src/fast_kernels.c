@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "internal/fast_kernels.h"
+#include "internal/tensor.h"
 #include "nnbasics/gemm.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -1031,29 +1032,11 @@ static int nonfinite_plain(const float *x, size_t n)
 
 /* ---- categorical accuracy ---- */
 
-/* argmax of one row, ties to the lowest index, NaN never preferred (as metrics.c). */
-static size_t row_argmax_ref(const float *row, size_t n)
-{
-    size_t best = 0;
-    while (best < n && row[best] != row[best]) {
-        ++best;
-    }
-    if (best == n) {
-        return 0;
-    }
-    for (size_t c = best + 1; c < n; ++c) {
-        if (row[c] > row[best]) {
-            best = c;
-        }
-    }
-    return best;
-}
-
 static size_t argmax_hits_plain(const float *pred, size_t rows, size_t cols, const uint32_t *labels)
 {
     size_t hits = 0;
     for (size_t r = 0; r < rows; ++r) {
-        hits += row_argmax_ref(pred + r * cols, cols) == labels[r];
+        hits += nnb__row_argmax(pred + r * cols, cols) == labels[r];
     }
     return hits;
 }

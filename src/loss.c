@@ -142,10 +142,10 @@ nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t
     if (count != pred->rows) {
         return NNB_ERR_SHAPE;
     }
+    if (!nnb__labels_in_range(labels, count, pred->cols)) {
+        return NNB_ERR_RANGE; /* every label before any content (status.h's order) */
+    }
     for (size_t i = 0; i < count; ++i) {
-        if (labels[i] >= pred->cols) {
-            return NNB_ERR_RANGE;
-        }
         if (isnan(pred->data[i * pred->cols + labels[i]])) {
             return NNB_ERR_NONFINITE;
         }
@@ -215,10 +215,8 @@ nnb_status nnb_cce_sparse_backward(const nnb_tensor *pred, const uint32_t *label
     if (count != pred->rows || !nnb__same_shape(pred, dinputs)) {
         return NNB_ERR_SHAPE;
     }
-    for (size_t i = 0; i < count; ++i) {
-        if (labels[i] >= pred->cols) {
-            return NNB_ERR_RANGE;
-        }
+    if (!nnb__labels_in_range(labels, count, pred->cols)) {
+        return NNB_ERR_RANGE;
     }
     /*
      * The book turns the labels into np.eye rows (float64), so -y_true / dvalues / samples is computed in
@@ -262,10 +260,8 @@ nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *lab
     if (count != probs->rows || !nnb__same_shape(probs, dinputs)) {
         return NNB_ERR_SHAPE;
     }
-    for (size_t i = 0; i < count; ++i) {
-        if (labels[i] >= probs->cols) {
-            return NNB_ERR_RANGE;
-        }
+    if (!nnb__labels_in_range(labels, count, probs->cols)) {
+        return NNB_ERR_RANGE;
     }
     /* The book: dinputs = dvalues.copy(); dinputs[range(samples), y_true] -= 1; dinputs = dinputs / samples. */
     float n = (float)count;

@@ -610,14 +610,8 @@ static nnb_status check_data(const nnb_model *m, const nnb_tensor *X, const nnb_
     } else if (nnb_tensor_rows(t->values) != rows || nnb_tensor_cols(t->values) != out_w) {
         return NNB_ERR_SHAPE;
     }
-    if (labels_present(t)) {
-        int out_of_range = 0; /* branch-free, so that the scan vectorises */
-        for (size_t i = 0; i < rows; ++i) {
-            out_of_range |= t->labels[i] >= out_w;
-        }
-        if (out_of_range) {
-            return NNB_ERR_RANGE;
-        }
+    if (labels_present(t) && !nnb__labels_in_range(t->labels, rows, out_w)) {
+        return NNB_ERR_RANGE;
     }
     nnb_status st = nnb_tensor_check_finite(X, NULL);
     if (st == NNB_OK && t->values != NULL) {

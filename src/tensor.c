@@ -265,22 +265,7 @@ nnb_status nnb_tensor_argmax_rows(const nnb_tensor *t, uint32_t *out, size_t cou
         return NNB_ERR_SHAPE;
     }
     for (size_t r = 0; r < t->rows; ++r) {
-        const float *row = t->data + r * t->cols;
-        size_t best = 0;
-        /* Skip leading NaNs so a NaN is never preferred over a number. */
-        while (best < t->cols && isnan(row[best])) {
-            ++best;
-        }
-        if (best == t->cols) {
-            out[r] = 0;
-            continue;
-        }
-        for (size_t c = best + 1; c < t->cols; ++c) {
-            if (row[c] > row[best]) {
-                best = c;
-            }
-        }
-        out[r] = (uint32_t)best;
+        out[r] = (uint32_t)nnb__row_argmax(t->data + r * t->cols, t->cols);
     }
     return NNB_OK;
 }

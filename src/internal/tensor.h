@@ -3,6 +3,7 @@
 #define NNB_INTERNAL_TENSOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nnbasics/tensor.h"
 
@@ -18,6 +19,34 @@ struct nnb_tensor {
 static inline int nnb__same_shape(const nnb_tensor *a, const nnb_tensor *b)
 {
     return a->rows == b->rows && a->cols == b->cols;
+}
+
+/* Index of the largest of row[0..n), ties to the lowest index, NaN never chosen (0 for an all-NaN row). */
+static inline size_t nnb__row_argmax(const float *row, size_t n)
+{
+    size_t best = 0;
+    while (best < n && row[best] != row[best]) {
+        ++best;
+    }
+    if (best == n) {
+        return 0;
+    }
+    for (size_t c = best + 1; c < n; ++c) {
+        if (row[c] > row[best]) {
+            best = c;
+        }
+    }
+    return best;
+}
+
+/* Non-zero when every label is below `classes`; branch-free, so that the scan vectorises. */
+static inline int nnb__labels_in_range(const uint32_t *labels, size_t count, size_t classes)
+{
+    int out_of_range = 0;
+    for (size_t i = 0; i < count; ++i) {
+        out_of_range |= labels[i] >= classes;
+    }
+    return !out_of_range;
 }
 
 /* Initialises an embedded (not heap-allocated) tensor header as a view; used inside other objects. */
