@@ -55,7 +55,11 @@ static TGT INL void store_vec(float *c, __m512 x, __mmask16 mask, __m512 va, __m
 
 static TGT INL __mmask16 lane_mask(size_t n)
 {
-    return n >= 16 ? (__mmask16)0xFFFFu : (__mmask16)((1u << n) - 1u);
+    /* Not a conditional expression: its operands would be promoted to int (a -Wconversion error). */
+    if (n >= 16) {
+        return (__mmask16)0xFFFFu;
+    }
+    return (__mmask16)((1u << n) - 1u);
 }
 
 static TGT INL void tile_12x32(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
