@@ -27,20 +27,20 @@
 #include "internal/gemm.h"
 #include "nnbasics/nnbasics.h"
 #ifdef NNB_BENCH_BUILTIN_VARIANTS
-#include "internal/gemm_builtin.h"
+#    include "internal/gemm_builtin.h"
 #endif
 #ifdef NNB_BENCH_HAVE_OPENBLAS
-#include <cblas.h>
+#    include <cblas.h>
 #endif
 
 /* ---- options, timing and reporting (shared by all sections) ------------------------------------------ */
 
 typedef struct bench_options {
-    int quick;     /* fewer sizes, shorter timings */
-    int csv;       /* machine-readable rows instead of tables */
-    int gemm_only; /* skip every section but "gemm" */
-    int variants;  /* also time the builtin body's per-ISA kernels */
-    int e2e_only;  /* skip every section but "e2e" */
+    int quick;      /* fewer sizes, shorter timings */
+    int csv;        /* machine-readable rows instead of tables */
+    int gemm_only;  /* skip every section but "gemm" */
+    int variants;   /* also time the builtin body's per-ISA kernels */
+    int e2e_only;   /* skip every section but "e2e" */
     size_t threads; /* e2e: time only this thread count (0: 1, and 2 for the larger workloads) */
 } bench_options;
 
@@ -128,8 +128,8 @@ static void run_gemm(void *p)
     const gemm_ctx *g = p;
 #ifdef NNB_BENCH_HAVE_OPENBLAS
     if (g->fn == NULL) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->M, (int)g->N, (int)g->K, 1.0f, g->A,
-                    (int)g->K, g->B, (int)g->N, 0.0f, g->C, (int)g->N);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->M, (int)g->N, (int)g->K, 1.0f, g->A, (int)g->K,
+                    g->B, (int)g->N, 0.0f, g->C, (int)g->N);
         return;
     }
 #endif
@@ -192,12 +192,11 @@ static void set_threads(size_t threads)
 
 static int bench_gemm(const bench_options *o)
 {
-    static const gemm_case full[] = {{64, 64, 64},     {128, 128, 128},   {256, 256, 256}, {512, 512, 512},
+    static const gemm_case full[] = {{64, 64, 64},       {128, 128, 128},    {256, 256, 256}, {512, 512, 512},
                                      {1024, 1024, 1024}, {2048, 2048, 2048}, {300, 2, 64},    {300, 64, 3},
-                                     {1024, 128, 10},  {1024, 784, 128}};
-    static const gemm_case quick[] = {{64, 64, 64},   {256, 256, 256}, {512, 512, 512},
-                                      {300, 2, 64},   {300, 64, 3},    {1024, 128, 10},
-                                      {1024, 784, 128}};
+                                     {1024, 128, 10},    {1024, 784, 128}};
+    static const gemm_case quick[] = {{64, 64, 64}, {256, 256, 256}, {512, 512, 512}, {300, 2, 64},
+                                      {300, 64, 3}, {1024, 128, 10}, {1024, 784, 128}};
     const gemm_case *cases = o->quick ? quick : full;
     size_t ncases = o->quick ? sizeof quick / sizeof quick[0] : sizeof full / sizeof full[0];
     const double budget = o->quick ? 0.05 : 0.2;
@@ -404,13 +403,13 @@ static void mlp_like(size_t n, size_t n_in, size_t classes, float *X, uint32_t *
 /* Everything one two-layer network needs, allocated once. */
 typedef struct net_ctx {
     size_t n, n_in, n_hidden, n_out;
-    nnb_tensor *X;     /* n x n_in (the data) */
-    uint32_t *y;       /* n labels */
+    nnb_tensor *X; /* n x n_in (the data) */
+    uint32_t *y;   /* n labels */
     nnb_dense *d1, *d2;
     nnb_optimizer *opt;
-    nnb_tensor *h1;    /* n x n_hidden: dense1 output, ReLU applied in place */
-    nnb_tensor *z2;    /* n x n_out: dense2 output, softmax in place, then the fused gradient in place */
-    nnb_tensor *dh1;   /* n x n_hidden: gradient w.r.t. the ReLU output, then (in place) its input */
+    nnb_tensor *h1;  /* n x n_hidden: dense1 output, ReLU applied in place */
+    nnb_tensor *z2;  /* n x n_out: dense2 output, softmax in place, then the fused gradient in place */
+    nnb_tensor *dh1; /* n x n_hidden: gradient w.r.t. the ReLU output, then (in place) its input */
     nnb_model *model;
     nnb_targets targets;
     nnb_train_params tp;
@@ -569,9 +568,9 @@ typedef struct e2e_case {
 static int bench_e2e(const bench_options *o)
 {
     static const e2e_case cases[] = {
-        {"nnfs_fwd", 0, 0, 1},         {"nnfs_train", 0, 1, 1},       {"nnfs_fwd", 0, 0, 300},
-        {"nnfs_train", 0, 1, 300},     {"nnfs_fwd", 0, 0, 10000},     {"nnfs_train", 0, 1, 10000},
-        {"nnfs_fwd", 0, 0, 100000},    {"nnfs_train", 0, 1, 100000},  {"mlp_fwd", 1, 0, 128},
+        {"nnfs_fwd", 0, 0, 1},      {"nnfs_train", 0, 1, 1},      {"nnfs_fwd", 0, 0, 300},
+        {"nnfs_train", 0, 1, 300},  {"nnfs_fwd", 0, 0, 10000},    {"nnfs_train", 0, 1, 10000},
+        {"nnfs_fwd", 0, 0, 100000}, {"nnfs_train", 0, 1, 100000}, {"mlp_fwd", 1, 0, 128},
         {"mlp_train", 1, 1, 128},
     };
     static const char *variants[] = {"layers", "model"};
@@ -617,8 +616,8 @@ static int bench_e2e(const bench_options *o)
                 snprintf(shape, sizeof shape, "%zu", ec->n);
                 report_row(o, ec->workload, variants[v], shape, threads, t, NAN);
                 if (!o->csv) {
-                    printf("%-11s %7zu %3zu %-7s %12.2f %10zu %12.2f\n", ec->workload, ec->n, threads,
-                           variants[v], t * 1e6, calls, allocs);
+                    printf("%-11s %7zu %3zu %-7s %12.2f %10zu %12.2f\n", ec->workload, ec->n, threads, variants[v],
+                           t * 1e6, calls, allocs);
                     fflush(stdout);
                 }
                 net_destroy(&c);

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 
 #ifdef NNB_EXAMPLE_HAVE_PNG
-#include <png.h>
+#    include <png.h>
 #endif
 
 #include "example_util.h"
@@ -47,8 +47,8 @@ static int on_progress(const nnb_progress *p, void *user)
         return 1; /* stop training: the log cannot be written */
     }
     if (p->epoch % PRINT_EVERY == 0 || p->epoch == p->epochs) {
-        printf("epoch: %zu, acc: %.3f, loss: %.3f, lr: %.10g, %.0f samples/s\n", p->epoch, p->accuracy,
-               (double)p->loss, p->learning_rate, p->samples_per_second);
+        printf("epoch: %zu, acc: %.3f, loss: %.3f, lr: %.10g, %.0f samples/s\n", p->epoch, p->accuracy, (double)p->loss,
+               p->learning_rate, p->samples_per_second);
     }
     return 0;
 }
@@ -127,7 +127,7 @@ static int write_image(const char *path, const unsigned char *rgb)
     png_destroy_write_struct(&png, &info);
     return fclose(f) == 0;
 }
-#define IMAGE_NAME "spiral_regions.png"
+#    define IMAGE_NAME "spiral_regions.png"
 #else
 static int write_image(const char *path, const unsigned char *rgb)
 {
@@ -139,7 +139,7 @@ static int write_image(const char *path, const unsigned char *rgb)
              fwrite(rgb, 3, (size_t)WIDTH * HEIGHT, f) == (size_t)WIDTH * HEIGHT;
     return (fclose(f) == 0) && ok;
 }
-#define IMAGE_NAME "spiral_regions.ppm"
+#    define IMAGE_NAME "spiral_regions.ppm"
 #endif
 
 int main(int argc, char **argv)

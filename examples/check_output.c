@@ -71,8 +71,7 @@ int main(int argc, char **argv)
         pa = next_token(pa, ta, sizeof ta);
         if (pe == NULL || pa == NULL) {
             if (pe != NULL || pa != NULL) {
-                fprintf(stderr, "token %d: output has %s tokens than expected\n", index,
-                        pe == NULL ? "more" : "fewer");
+                fprintf(stderr, "token %d: output has %s tokens than expected\n", index, pe == NULL ? "more" : "fewer");
                 ++failures;
             }
             break;

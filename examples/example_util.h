@@ -9,14 +9,13 @@
 #include <nnbasics/nnbasics.h>
 
 /* Every call's status is checked; on failure the program says which call and why, and exits. */
-#define CHECK(call)                                                                                       \
-    do {                                                                                                  \
-        nnb_status check_status_ = (call);                                                                \
-        if (check_status_ != NNB_OK) {                                                                    \
-            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call,                          \
-                    nnb_status_string(check_status_));                                                    \
-            exit(EXIT_FAILURE);                                                                           \
-        }                                                                                                 \
+#define CHECK(call)                                                                                                    \
+    do {                                                                                                               \
+        nnb_status check_status_ = (call);                                                                             \
+        if (check_status_ != NNB_OK) {                                                                                 \
+            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, nnb_status_string(check_status_));    \
+            exit(EXIT_FAILURE);                                                                                        \
+        }                                                                                                              \
     } while (0)
 
 /* Prints a float32 the way Python prints a np.float32 (shortest text that reads back exactly). */

@@ -20,11 +20,14 @@ int main(void)
     print_float("", output);
 
     /* A layer of three neurons: np.dot(weights, inputs) + biases. */
+    /* One row per line, as in the lesson. */
+    /* clang-format off */
     const float layer_weights[3 * 4] = {
         0.2f, 0.8f, -0.5f, 1.0f,
         0.5f, -0.91f, 0.26f, -0.5f,
         -0.26f, -0.27f, 0.17f, 0.87f,
     };
+    /* clang-format on */
     const float biases[] = {2.0f, 3.0f, 0.5f};
     float layer_outputs[3];
     CHECK(nnb_layer_output(inputs, 4, layer_weights, biases, 3, layer_outputs));

@@ -14,22 +14,31 @@ int main(void)
     CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_REFERENCE));
 
     /* ---- Part 1: a batch through two layers ---- */
+    /* One row per line, as in the lesson. */
+    /* clang-format off */
     const float inputs[3 * 4] = {
         1.0f, 2.0f, 3.0f, 2.5f,
         2.0f, 5.0f, -1.0f, 2.0f,
         -1.5f, 2.7f, 3.3f, -0.8f,
     };
+    /* clang-format on */
+    /* One row per line, as in the lesson. */
+    /* clang-format off */
     const float weights[3 * 4] = {
         0.2f, 0.8f, -0.5f, 1.0f,
         0.5f, -0.91f, 0.26f, -0.5f,
         -0.26f, -0.27f, 0.17f, 0.87f,
     };
+    /* clang-format on */
     const float biases[3] = {2.0f, 3.0f, 0.5f};
+    /* One row per line, as in the lesson. */
+    /* clang-format off */
     const float weights2[3 * 3] = {
         0.1f, -0.14f, 0.5f,
         -0.5f, 0.12f, -0.33f,
         -0.44f, 0.73f, -0.13f,
     };
+    /* clang-format on */
     const float biases2[3] = {-1.0f, 2.0f, -0.5f};
 
     nnb_tensor *x = NULL, *w1 = NULL, *w2 = NULL, *layer1_outputs = NULL, *layer2_outputs = NULL;

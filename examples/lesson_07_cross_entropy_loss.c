@@ -23,17 +23,23 @@ int main(void)
     nnb_tensor_destroy(one);
 
     /* A batch of three, with sparse and with one-hot targets. */
+    /* One row per line, as in the lesson. */
+    /* clang-format off */
     float softmax_outputs[] = {
         0.7f, 0.1f, 0.2f,
         0.1f, 0.5f, 0.4f,
         0.02f, 0.9f, 0.08f,
     };
+    /* clang-format on */
     const uint32_t class_targets[] = {0, 1, 1};
+    /* One row per line, as in the lesson. */
+    /* clang-format off */
     float onehot[] = {
         1.0f, 0.0f, 0.0f,
         0.0f, 1.0f, 0.0f,
         0.0f, 1.0f, 0.0f,
     };
+    /* clang-format on */
     nnb_tensor *batch = NULL, *targets = NULL;
     float losses[3];
     CHECK(nnb_tensor_wrap(&batch, 3, 3, softmax_outputs));
@@ -49,11 +55,14 @@ int main(void)
     nnb_tensor_destroy(batch);
 
     /* Accuracy on the book's example: predictions 0, 0, 1 against targets 0, 1, 1 -> 2 of 3. */
+    /* One row per line, as in the lesson. */
+    /* clang-format off */
     float accuracy_outputs[] = {
         0.7f, 0.2f, 0.1f,
         0.5f, 0.1f, 0.4f,
         0.02f, 0.9f, 0.08f,
     };
+    /* clang-format on */
     nnb_tensor *predictions = NULL;
     double accuracy;
     CHECK(nnb_tensor_wrap(&predictions, 3, 3, accuracy_outputs));

@@ -3,7 +3,7 @@
 # configuration CI checks: the naive, cblas and builtin GEMM cores (warnings as errors), the whole suite
 # under AddressSanitizer + UndefinedBehaviorSanitizer (each core), the multi-threaded tests under
 # ThreadSanitizer, and the unit tests under valgrind memcheck (naive and builtin cores).
-# Each configuration also runs the consumer test (install + find_package + pkg-config). Last, the file
+# First, every C file must match .clang-format. Each configuration also runs the consumer test (install + find_package + pkg-config). Last, the file
 # parsers run under libFuzzer for NNB_FUZZ_SECONDS (default 60) each.
 #
 #   scripts/test-all.sh                 # everything
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind)
+packages=(cmake make gcc clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -25,9 +25,15 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-configs=${NNB_TEST_CONFIGS:-"ci-naive ci-cblas ci-builtin ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
+configs=${NNB_TEST_CONFIGS:-"format ci-naive ci-cblas ci-builtin ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
 fuzz_seconds=${NNB_FUZZ_SECONDS:-60}
 for config in $configs; do
+    if [ "$config" = format ]; then
+        # .clang-format decides the layout of every C file.
+        echo "== format: clang-format --dry-run --Werror"
+        git ls-files '*.c' '*.h' | xargs clang-format --style=file --dry-run --Werror
+        continue
+    fi
     if [ "$config" = fuzz ]; then
         # Every parser under libFuzzer (clang, ASan+UBSan) for a short run from the committed seeds.
         echo "== fuzz: ${fuzz_seconds}s per target"

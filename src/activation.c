@@ -4,7 +4,7 @@
 #include "internal/tensor.h"
 #include "nnbasics/activation.h"
 #ifdef NNB_WITH_BUILTIN
-#include "internal/fast_kernels.h"
+#    include "internal/fast_kernels.h"
 #endif
 
 nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)
@@ -52,7 +52,6 @@ static void softmax_row(const float *src, float *dst, size_t n)
         dst[j] /= sum;
     }
 }
-
 
 nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
 {
@@ -206,10 +205,10 @@ nnb_status nnb_sigmoid_backward(const nnb_tensor *outputs, const nnb_tensor *dva
 }
 
 /*
- * One draw of numpy's legacy binomial(1, p), p > 0 (it always consumes at least one uniform, even for p = 1) (the inversion algorithm, which n = 1 always takes):
- * with pp = min(p, 1 - p) and q = 1 - pp, one uniform u gives the count 1 when u > q' = exp(log(q)),
- * else 0; for p > 0.5 the result is 1 minus that count. (numpy redraws u in the practically impossible
- * case that u - q' still exceeds pp after the first step; that case is reproduced too.)
+ * One draw of numpy's legacy binomial(1, p), p > 0 (it always consumes at least one uniform, even for p = 1) (the
+ * inversion algorithm, which n = 1 always takes): with pp = min(p, 1 - p) and q = 1 - pp, one uniform u gives the count
+ * 1 when u > q' = exp(log(q)), else 0; for p > 0.5 the result is 1 minus that count. (numpy redraws u in the
+ * practically impossible case that u - q' still exceeds pp after the first step; that case is reproduced too.)
  */
 static int binomial_one(nnb_rng *rng, double p, double pp, double q, double qn)
 {

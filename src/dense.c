@@ -6,7 +6,7 @@
 #include "internal/tensor.h"
 #include "nnbasics/gemm.h"
 #ifdef NNB_WITH_BUILTIN
-#include "internal/fast_kernels.h"
+#    include "internal/fast_kernels.h"
 #endif
 
 nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, nnb_rng *rng, float init_scale)
@@ -110,10 +110,10 @@ nnb_status nnb_dense_set_biases(nnb_dense *layer, const float *biases, size_t co
 
 #ifdef NNB_WITH_BUILTIN
 /* Forward row blocks: about this many output elements per block (L2-sized), for weights up to this size. */
-#define FORWARD_BLOCK_ELEMS 16384u
-#define FORWARD_BLOCK_MAX_WEIGHTS 16384u
+#    define FORWARD_BLOCK_ELEMS 16384u
+#    define FORWARD_BLOCK_MAX_WEIGHTS 16384u
 /* Widest layer side the small-shape kernels take (their transposed weights live on the stack). */
-#define SMALL_MAX_WIDTH 512u
+#    define SMALL_MAX_WIDTH 512u
 
 /* dst (cols x rows) = src (rows x cols)^T. */
 static void transpose_small(const float *src, size_t rows, size_t cols, float *dst)
@@ -166,15 +166,13 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
     const float *w = layer->weights->data;
     const int fast = nnb__fast_arithmetic();
     if (fast && layer->n_inputs <= NNB__FAST_SMALL_K) {
-        nnb__fast_small_k(batch, layer->n_inputs, n, inputs->data, inputs->cols, w, layer->biases->data,
-                          output->data);
+        nnb__fast_small_k(batch, layer->n_inputs, n, inputs->data, inputs->cols, w, layer->biases->data, output->data);
         return NNB_OK;
     }
     if (fast && n <= NNB__FAST_SMALL_N && layer->n_inputs <= SMALL_MAX_WIDTH) {
         float wt[NNB__FAST_SMALL_N * SMALL_MAX_WIDTH];
         transpose_small(w, layer->n_inputs, n, wt);
-        nnb__fast_small_n(batch, layer->n_inputs, n, inputs->data, inputs->cols, wt, layer->biases->data,
-                          output->data);
+        nnb__fast_small_n(batch, layer->n_inputs, n, inputs->data, inputs->cols, wt, layer->biases->data, output->data);
         return NNB_OK;
     }
     /*
@@ -191,8 +189,8 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
     for (size_t r0 = 0; r0 < batch; r0 += block) {
         size_t rows = batch - r0 < block ? batch - r0 : block;
         nnb_status st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_NO_TRANS, rows, n, layer->n_inputs, 1.0f,
-                                 inputs->data + r0 * inputs->cols, inputs->cols, layer->weights->data, n, 0.0f,
-                                 output->data + r0 * n, n);
+                                     inputs->data + r0 * inputs->cols, inputs->cols, layer->weights->data, n, 0.0f,
+                                     output->data + r0 * n, n);
         if (st != NNB_OK) {
             return st;
         }
@@ -201,8 +199,8 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
     }
     return NNB_OK;
 #else
-    nnb_status st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_NO_TRANS, batch, n, layer->n_inputs, 1.0f,
-                                 inputs->data, inputs->cols, layer->weights->data, n, 0.0f, output->data, n);
+    nnb_status st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_NO_TRANS, batch, n, layer->n_inputs, 1.0f, inputs->data,
+                                 inputs->cols, layer->weights->data, n, 0.0f, output->data, n);
     if (st != NNB_OK) {
         return st;
     }
@@ -362,15 +360,15 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
         nnb__fast_at_b(batch, n_in, n_out, inputs->data, dvalues->data, layer->dweights->data, db);
     } else {
         st = nnb__gemm_ws(scratch, NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data,
-                      n_out, 0.0f, layer->dweights->data, n_out);
+                          n_out, 0.0f, layer->dweights->data, n_out);
         if (st != NNB_OK) {
             return st;
         }
         nnb__fast_col_sum(dvalues->data, batch, n_out, db);
     }
 #else
-    st = nnb__gemm_ws(scratch, NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data, n_out,
-                  0.0f, layer->dweights->data, n_out);
+    st = nnb__gemm_ws(scratch, NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data,
+                      n_out, 0.0f, layer->dweights->data, n_out);
     if (st != NNB_OK) {
         return st;
     }
@@ -386,8 +384,7 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
 #endif
 
     const nnb_regularization *reg = &layer->reg;
-    add_penalty_gradient(layer->dweights->data, layer->weights->data, n_in * n_out, reg->weight_l1,
-                         reg->weight_l2);
+    add_penalty_gradient(layer->dweights->data, layer->weights->data, n_in * n_out, reg->weight_l1, reg->weight_l2);
     add_penalty_gradient(db, layer->biases->data, n_out, reg->bias_l1, reg->bias_l2);
 
     /* dinputs = dvalues . weights^T. */
@@ -405,7 +402,7 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
 #endif
     if (dinputs != NULL) {
         st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_TRANS, batch, n_in, n_out, 1.0f, dvalues->data, n_out,
-                      layer->weights->data, n_out, 0.0f, dinputs->data, n_in);
+                          layer->weights->data, n_out, 0.0f, dinputs->data, n_in);
     }
     return st;
 }
@@ -466,8 +463,7 @@ nnb_status nnb_dense_regularization_loss(const nnb_dense *layer, float *loss)
     }
     /* Summed in double and rounded once (numpy's float32 pairwise sums differ from this by a few ulp). */
     const nnb_regularization *reg = &layer->reg;
-    double total = penalty(layer->weights->data, layer->n_inputs * layer->n_neurons, reg->weight_l1,
-                           reg->weight_l2) +
+    double total = penalty(layer->weights->data, layer->n_inputs * layer->n_neurons, reg->weight_l1, reg->weight_l2) +
                    penalty(layer->biases->data, layer->n_neurons, reg->bias_l1, reg->bias_l2);
     *loss = (float)total;
     return NNB_OK;

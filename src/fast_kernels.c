@@ -19,8 +19,8 @@
 #include "nnbasics/gemm.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define FAST_X86 1
-#include <immintrin.h>
+#    define FAST_X86 1
+#    include <immintrin.h>
 #endif
 
 /* ---- plain loops (any CPU; also the tails of the vector loops) ---------------------------------------- */
@@ -128,7 +128,7 @@ static void at_b_plain(size_t rows, size_t a, size_t b, const float *u, const fl
 /* ---- AVX2 + FMA ---------------------------------------------------------------------------------------- */
 
 #if defined(FAST_X86)
-#define TGT __attribute__((target("avx2,fma")))
+#    define TGT __attribute__((target("avx2,fma")))
 
 TGT static void relu_avx2(const float *x, float *y, size_t n)
 {
@@ -372,8 +372,8 @@ TGT static void adam_avx2(const nnb__adam_coef *c, float *w, const float *g, flo
     for (; i + 8 <= n; i += 8) {
         __m256 gi = _mm256_loadu_ps(g + i);
         __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(omb1, gi));
-        __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)),
-                                  _mm256_mul_ps(omb2, _mm256_mul_ps(gi, gi)));
+        __m256 vi =
+            _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(omb2, _mm256_mul_ps(gi, gi)));
         _mm256_storeu_ps(m + i, mi);
         _mm256_storeu_ps(v + i, vi);
         __m256 m_hat = _mm256_div_ps(mi, corr1);
@@ -395,30 +395,29 @@ TGT static inline float hsum8(__m256 v)
 }
 
 /* Columns j0 .. j0 + 8 * NV - 1 of one output row: products with fused multiply-adds, then the bias. */
-#define SMALL_K_CHUNK(NV)                                                                                     \
-    {                                                                                                     \
-        __m256 acc[NV];                                                                                   \
-        __m256 x0 = _mm256_broadcast_ss(xr);                                                              \
-        for (size_t q = 0; q < (NV); ++q) {                                                               \
-            acc[q] = _mm256_mul_ps(x0, _mm256_loadu_ps(b + j + 8 * q));                                    \
-        }                                                                                                 \
-        for (size_t k = 1; k < K; ++k) {                                                                  \
-            __m256 xk = _mm256_broadcast_ss(xr + k);                                                      \
-            for (size_t q = 0; q < (NV); ++q) {                                                           \
-                acc[q] = _mm256_fmadd_ps(xk, _mm256_loadu_ps(b + k * n + j + 8 * q), acc[q]);             \
-            }                                                                                             \
-        }                                                                                                 \
-        for (size_t q = 0; q < (NV); ++q) {                                                               \
-            if (bias != NULL) {                                                                           \
-                acc[q] = _mm256_add_ps(acc[q], _mm256_loadu_ps(bias + j + 8 * q));                        \
-            }                                                                                             \
-            _mm256_storeu_ps(o + j + 8 * q, acc[q]);                                                      \
-        }                                                                                                 \
-    }
+#    define SMALL_K_CHUNK(NV)                                                                                          \
+        {                                                                                                              \
+            __m256 acc[NV];                                                                                            \
+            __m256 x0 = _mm256_broadcast_ss(xr);                                                                       \
+            for (size_t q = 0; q < (NV); ++q) {                                                                        \
+                acc[q] = _mm256_mul_ps(x0, _mm256_loadu_ps(b + j + 8 * q));                                            \
+            }                                                                                                          \
+            for (size_t k = 1; k < K; ++k) {                                                                           \
+                __m256 xk = _mm256_broadcast_ss(xr + k);                                                               \
+                for (size_t q = 0; q < (NV); ++q) {                                                                    \
+                    acc[q] = _mm256_fmadd_ps(xk, _mm256_loadu_ps(b + k * n + j + 8 * q), acc[q]);                      \
+                }                                                                                                      \
+            }                                                                                                          \
+            for (size_t q = 0; q < (NV); ++q) {                                                                        \
+                if (bias != NULL) {                                                                                    \
+                    acc[q] = _mm256_add_ps(acc[q], _mm256_loadu_ps(bias + j + 8 * q));                                 \
+                }                                                                                                      \
+                _mm256_storeu_ps(o + j + 8 * q, acc[q]);                                                               \
+            }                                                                                                          \
+        }
 
-TGT static inline __attribute__((always_inline)) void small_k_body(size_t rows, size_t K, size_t n, const float *x,
-                                                                   size_t ldx, const float *b, const float *bias,
-                                                                   float *out)
+TGT static inline __attribute__((always_inline)) void
+small_k_body(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b, const float *bias, float *out)
 {
     for (size_t r = 0; r < rows; ++r) {
         const float *xr = x + r * ldx;
@@ -445,18 +444,10 @@ TGT static void small_k_avx2(size_t rows, size_t K, size_t n, const float *x, si
                              const float *bias, float *out)
 {
     switch (K) {
-    case 1:
-        small_k_body(rows, 1, n, x, ldx, b, bias, out);
-        break;
-    case 2:
-        small_k_body(rows, 2, n, x, ldx, b, bias, out);
-        break;
-    case 3:
-        small_k_body(rows, 3, n, x, ldx, b, bias, out);
-        break;
-    default:
-        small_k_body(rows, K, n, x, ldx, b, bias, out);
-        break;
+    case 1: small_k_body(rows, 1, n, x, ldx, b, bias, out); break;
+    case 2: small_k_body(rows, 2, n, x, ldx, b, bias, out); break;
+    case 3: small_k_body(rows, 3, n, x, ldx, b, bias, out); break;
+    default: small_k_body(rows, K, n, x, ldx, b, bias, out); break;
     }
 }
 
@@ -585,15 +576,14 @@ TGT static inline __attribute__((always_inline)) void at_b_cols16(size_t rows, s
 }
 
 /* Widest a of the b-small path of at_b (its partial sums live on the stack). */
-#define AT_B_MAX_A 512u
+#    define AT_B_MAX_A 512u
 
 /*
  * Rows i0 .. i0 + 15 of out = u^T v for a compile-time B <= 4: 2 x B accumulators along a, partial sums kept
  * transposed in part[j * a + i] between row blocks.
  */
-TGT static inline __attribute__((always_inline)) void at_b_rows16(size_t rows, size_t a, size_t B, size_t i0,
-                                                                  const float *u, const float *v, float *part,
-                                                                  int first)
+TGT static inline __attribute__((always_inline)) void
+at_b_rows16(size_t rows, size_t a, size_t B, size_t i0, const float *u, const float *v, float *part, int first)
 {
     __m256 lo[NNB__FAST_SMALL_N], hi[NNB__FAST_SMALL_N];
     for (size_t j = 0; j < B; ++j) {
@@ -615,8 +605,8 @@ TGT static inline __attribute__((always_inline)) void at_b_rows16(size_t rows, s
 }
 
 /* Case a <= 4, b % 16 == 0: the 16-column chunks j_begin .. j_end (multiples of 16) of out and sum. */
-TGT static void at_b_cols_avx2(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out,
-                               float *sum, size_t j_begin, size_t j_end)
+TGT static void at_b_cols_avx2(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum,
+                               size_t j_begin, size_t j_end)
 {
     /* Blocks of rows (about 16 KiB of v) so that the column passes after the first hit L1. */
     size_t block = b >= 4096u ? 1u : 4096u / b;
@@ -625,18 +615,10 @@ TGT static void at_b_cols_avx2(size_t rows, size_t a, size_t b, const float *u, 
         const float *ub = u + r0 * a, *vb = v + r0 * b;
         for (size_t j = j_begin; j < j_end; j += 16) {
             switch (a) {
-            case 1:
-                at_b_cols16(nr, 1, b, j, ub, vb, out, sum, r0 == 0);
-                break;
-            case 2:
-                at_b_cols16(nr, 2, b, j, ub, vb, out, sum, r0 == 0);
-                break;
-            case 3:
-                at_b_cols16(nr, 3, b, j, ub, vb, out, sum, r0 == 0);
-                break;
-            default:
-                at_b_cols16(nr, 4, b, j, ub, vb, out, sum, r0 == 0);
-                break;
+            case 1: at_b_cols16(nr, 1, b, j, ub, vb, out, sum, r0 == 0); break;
+            case 2: at_b_cols16(nr, 2, b, j, ub, vb, out, sum, r0 == 0); break;
+            case 3: at_b_cols16(nr, 3, b, j, ub, vb, out, sum, r0 == 0); break;
+            default: at_b_cols16(nr, 4, b, j, ub, vb, out, sum, r0 == 0); break;
             }
         }
     }
@@ -654,18 +636,10 @@ TGT static void at_b_arows_avx2(size_t rows, size_t a, size_t b, const float *u,
         const float *ub = u + r0 * a, *vb = v + r0 * b;
         for (size_t i = i_begin; i < i_end; i += 16) {
             switch (b) {
-            case 1:
-                at_b_rows16(nr, a, 1, i, ub, vb, part, r0 == 0);
-                break;
-            case 2:
-                at_b_rows16(nr, a, 2, i, ub, vb, part, r0 == 0);
-                break;
-            case 3:
-                at_b_rows16(nr, a, 3, i, ub, vb, part, r0 == 0);
-                break;
-            default:
-                at_b_rows16(nr, a, 4, i, ub, vb, part, r0 == 0);
-                break;
+            case 1: at_b_rows16(nr, a, 1, i, ub, vb, part, r0 == 0); break;
+            case 2: at_b_rows16(nr, a, 2, i, ub, vb, part, r0 == 0); break;
+            case 3: at_b_rows16(nr, a, 3, i, ub, vb, part, r0 == 0); break;
+            default: at_b_rows16(nr, a, 4, i, ub, vb, part, r0 == 0); break;
             }
         }
     }
@@ -787,18 +761,10 @@ TGT static void softmax8x3_avx2(const float *src, float *dst)
 TGT static void softmax8_avx2(const float *src, float *dst, size_t cols)
 {
     switch (cols) {
-    case 2:
-        softmax8_body(src, dst, 2);
-        break;
-    case 3:
-        softmax8x3_avx2(src, dst);
-        break;
-    case 10:
-        softmax8_body(src, dst, 10);
-        break;
-    default:
-        softmax8_body(src, dst, cols);
-        break;
+    case 2: softmax8_body(src, dst, 2); break;
+    case 3: softmax8x3_avx2(src, dst); break;
+    case 10: softmax8_body(src, dst, 10); break;
+    default: softmax8_body(src, dst, cols); break;
     }
 }
 
@@ -816,16 +782,15 @@ TGT static void softmax_avx2(const float *src, float *dst, size_t rows, size_t c
 }
 /* ---- AVX-512 ------------------------------------------------------------------------------------------ */
 
-#define TGT512 __attribute__((target("avx512f,avx2,fma")))
+#    define TGT512 __attribute__((target("avx512f,avx2,fma")))
 
 /*
  * small_k with the K x n weights (n = 16 * NV <= 64, K <= 3) and the bias held in zmm registers for the whole
  * call: per row, K broadcasts and NV chains of one multiply, K - 1 fused multiply-adds and the bias add.
  */
 TGT512 static inline __attribute__((always_inline)) void small_k_512_body(size_t rows, size_t K, size_t NV,
-                                                                          const float *x, size_t ldx,
-                                                                          const float *b, const float *bias,
-                                                                          float *out)
+                                                                          const float *x, size_t ldx, const float *b,
+                                                                          const float *bias, float *out)
 {
     __m512 w[3][4], bz[4];
     const size_t n = 16 * NV;
@@ -857,10 +822,8 @@ TGT512 static inline __attribute__((always_inline)) void small_k_512_body(size_t
     }
 }
 
-#define SMALL_K_512_CASE(KK, NN)                                                                              \
-    case (KK) * 8 + (NN):                                                                                 \
-        small_k_512_body(rows, KK, NN, x, ldx, b, bias, out);                                             \
-        return 1;
+#    define SMALL_K_512_CASE(KK, NN)                                                                                   \
+    case (KK)*8 + (NN): small_k_512_body(rows, KK, NN, x, ldx, b, bias, out); return 1;
 
 /* Returns 0 (nothing done) unless K <= 3 and n is 16, 32, 48 or 64. */
 TGT512 static int small_k_avx512(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
@@ -882,17 +845,15 @@ TGT512 static int small_k_avx512(size_t rows, size_t K, size_t n, const float *x
         SMALL_K_512_CASE(3, 2)
         SMALL_K_512_CASE(3, 3)
         SMALL_K_512_CASE(3, 4)
-    default:
-        return 0;
+    default: return 0;
     }
 }
 /*
  * small_n for n = 3 and K = 16 * NV <= 64: the 3 x K weights in zmm registers for the whole call; two rows at a
  * time (a last odd row is paired with itself, so every row takes the same path and gets the same bits).
  */
-TGT512 static inline __attribute__((always_inline)) void small_n3_512_body(size_t rows, size_t NV, const float *x,
-                                                                           size_t ldx, const float *bt,
-                                                                           const float *bias, float *out)
+TGT512 static inline __attribute__((always_inline)) void
+small_n3_512_body(size_t rows, size_t NV, const float *x, size_t ldx, const float *bt, const float *bias, float *out)
 {
     const size_t K = 16 * NV;
     __m512 w0[4], w1[4], w2[4];
@@ -919,9 +880,10 @@ TGT512 static inline __attribute__((always_inline)) void small_n3_512_body(size_
             a11 = _mm512_fmadd_ps(v, w1[q], a11);
             a12 = _mm512_fmadd_ps(v, w2[q], a12);
         }
-#define HALVES(z) _mm256_add_ps(_mm512_castps512_ps256(z), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1)))
+#    define HALVES(z)                                                                                                  \
+        _mm256_add_ps(_mm512_castps512_ps256(z), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1)))
         __m256 sums = reduce6(HALVES(a00), HALVES(a01), HALVES(a02), HALVES(a10), HALVES(a11), HALVES(a12));
-#undef HALVES
+#    undef HALVES
         if (bias != NULL) {
             sums = _mm256_add_ps(sums, bias6);
         }
@@ -945,20 +907,11 @@ TGT512 static int small_n_avx512(size_t rows, size_t K, size_t n, const float *x
         return 0;
     }
     switch (K / 16) {
-    case 1:
-        small_n3_512_body(rows, 1, x, ldx, bt, bias, out);
-        return 1;
-    case 2:
-        small_n3_512_body(rows, 2, x, ldx, bt, bias, out);
-        return 1;
-    case 3:
-        small_n3_512_body(rows, 3, x, ldx, bt, bias, out);
-        return 1;
-    case 4:
-        small_n3_512_body(rows, 4, x, ldx, bt, bias, out);
-        return 1;
-    default:
-        return 0;
+    case 1: small_n3_512_body(rows, 1, x, ldx, bt, bias, out); return 1;
+    case 2: small_n3_512_body(rows, 2, x, ldx, bt, bias, out); return 1;
+    case 3: small_n3_512_body(rows, 3, x, ldx, bt, bias, out); return 1;
+    case 4: small_n3_512_body(rows, 4, x, ldx, bt, bias, out); return 1;
+    default: return 0;
     }
 }
 /* ReLU and its backward on zmm vectors (same values as the AVX2 and plain loops). */
@@ -1163,16 +1116,16 @@ static int level(void)
 }
 
 #if defined(FAST_X86)
-#define DISPATCH(avx2_call, plain_call)                                                                       \
-    do {                                                                                                      \
-        if (level() >= 2) {                                                                                   \
-            avx2_call;                                                                                        \
-        } else {                                                                                              \
-            plain_call;                                                                                       \
-        }                                                                                                     \
-    } while (0)
+#    define DISPATCH(avx2_call, plain_call)                                                                            \
+        do {                                                                                                           \
+            if (level() >= 2) {                                                                                        \
+                avx2_call;                                                                                             \
+            } else {                                                                                                   \
+                plain_call;                                                                                            \
+            }                                                                                                          \
+        } while (0)
 #else
-#define DISPATCH(avx2_call, plain_call) plain_call
+#    define DISPATCH(avx2_call, plain_call) plain_call
 #endif
 
 static void relu_any(const float *x, float *y, size_t n)
@@ -1299,8 +1252,8 @@ static void small_k_rows(void *p, size_t r0, size_t r1)
              small_k_plain(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out));
 }
 
-void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
-                       const float *bias, float *out)
+void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b, const float *bias,
+                       float *out)
 {
     small_ctx c = {K, n, ldx, x, b, bias, out};
     run_split(small_k_rows, &c, rows, 16, rows * (n + K));
@@ -1320,8 +1273,8 @@ static void small_n_rows(void *p, size_t r0, size_t r1)
              small_n_plain(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out));
 }
 
-void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
-                       const float *bias, float *out)
+void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt, const float *bias,
+                       float *out)
 {
     small_ctx c = {K, n, ldx, x, bt, bias, out};
     run_split(small_n_rows, &c, rows, 16, rows * (n + K));

@@ -8,7 +8,7 @@
 #include "internal/tensor.h"
 
 #ifndef NNB_GEMM_BACKEND_NAME
-#define NNB_GEMM_BACKEND_NAME "naive"
+#    define NNB_GEMM_BACKEND_NAME "naive"
 #endif
 
 static const nnb__gemm_body g_bodies[] = {
@@ -79,8 +79,8 @@ static nnb_status check_matrix(size_t rows, size_t cols, size_t ld)
     return NNB_OK;
 }
 
-static nnb_status validate(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, const float *A,
-                           size_t lda, const float *B, size_t ldb, const float *C, size_t ldc)
+static nnb_status validate(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, const float *A, size_t lda,
+                           const float *B, size_t ldb, const float *C, size_t ldc)
 {
     if (A == NULL || B == NULL || C == NULL) {
         return NNB_ERR_NULL;
@@ -102,8 +102,8 @@ static nnb_status validate(nnb_transpose ta, nnb_transpose tb, size_t M, size_t 
 }
 
 nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,
-                             float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
-                             float *C, size_t ldc)
+                             float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                             size_t ldc)
 {
     if (fn == NULL) {
         return NNB_ERR_NULL;
@@ -145,7 +145,7 @@ int nnb__fast_arithmetic(void)
 static nnb__gemm_fn current_body(void)
 {
     return atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_REFERENCE ? nnb__gemm_naive
-                                                                                               : g_bodies[0].fn;
+                                                                                                 : g_bodies[0].fn;
 }
 
 size_t nnb__gemm_scratch_bytes(size_t M, size_t N, size_t K)

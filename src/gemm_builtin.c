@@ -42,8 +42,8 @@
 #define GEN_NR 8
 
 /* C += alpha * acc (+ beta * C) for the first m rows and n columns of a GEN_MR x GEN_NR tile. */
-static void store_generic(const float acc[GEN_MR][GEN_NR], float *c, size_t ldc, float alpha, float beta,
-                          size_t m, size_t n)
+static void store_generic(const float acc[GEN_MR][GEN_NR], float *c, size_t ldc, float alpha, float beta, size_t m,
+                          size_t n)
 {
     for (size_t r = 0; r < m; ++r) {
         float *crow = c + r * ldc;
@@ -271,8 +271,7 @@ static void gemm_direct(const gemm_problem *g)
                 kd->ukr(kc, a + i0 * rsa, rsa, csa, bpanel, c + i0 * g->ldc, g->ldc, g->alpha, beta, MR, nr);
             }
             if (m_full < g->M) {
-                kd->ukr(kc, aedge, 1, MR, bpanel, c + m_full * g->ldc, g->ldc, g->alpha, beta, g->M - m_full,
-                        nr);
+                kd->ukr(kc, aedge, 1, MR, bpanel, c + m_full * g->ldc, g->ldc, g->alpha, beta, g->M - m_full, nr);
             }
         }
     }
@@ -344,9 +343,9 @@ typedef struct gemm_plan {
     size_t per_part; /* per part: packed A block + packed B panel */
 } gemm_plan;
 
-static void plan_gemm(gemm_plan *p, const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose tb, size_t M,
-                      size_t N, size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb,
-                      float beta, float *C, size_t ldc)
+static void plan_gemm(gemm_plan *p, const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N,
+                      size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                      float *C, size_t ldc)
 {
     gemm_problem whole = {kd, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, NULL, NULL};
 
@@ -468,16 +467,16 @@ static const nnb__gemm_kernel *best_kernel(size_t *level)
     return &g_kernel_generic;
 }
 
-void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                       const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha, const float *A,
+                       size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
     size_t level;
     gemm_run(best_kernel(&level), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void nnb__gemm_builtin_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M,
-                          size_t N, size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb,
-                          float beta, float *C, size_t ldc)
+void nnb__gemm_builtin_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N,
+                          size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                          float *C, size_t ldc)
 {
     size_t level;
     gemm_plan plan;
@@ -490,8 +489,7 @@ size_t nnb__gemm_builtin_scratch_bytes(size_t M, size_t N, size_t K)
     size_t level;
     gemm_plan plan;
     /* Only the shape matters for the plan's sizes; no operand is touched. */
-    plan_gemm(&plan, best_kernel(&level), NNB_NO_TRANS, NNB_NO_TRANS, M, N, K, 1.0f, NULL, K, NULL, N, 0.0f, NULL,
-              N);
+    plan_gemm(&plan, best_kernel(&level), NNB_NO_TRANS, NNB_NO_TRANS, M, N, K, 1.0f, NULL, K, NULL, N, 0.0f, NULL, N);
     return plan_bytes(&plan);
 }
 
@@ -504,8 +502,7 @@ static void gemm_builtin_generic(nnb_transpose ta, nnb_transpose tb, size_t M, s
 
 #if defined(NNB__GEMM_X86)
 static void gemm_builtin_avx2(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                              const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
-                              size_t ldc)
+                              const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
     gemm_run(&nnb__gemm_kernel_avx2, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

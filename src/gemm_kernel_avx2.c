@@ -10,38 +10,38 @@
 
 #if defined(NNB__GEMM_X86)
 
-#include <immintrin.h>
+#    include <immintrin.h>
 
-#define MR 6
-#define NR 16
+#    define MR 6
+#    define NR 16
 
-#define TGT __attribute__((target("avx2,fma")))
-#define INL __attribute__((always_inline)) inline
+#    define TGT __attribute__((target("avx2,fma")))
+#    define INL __attribute__((always_inline)) inline
 
-#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#    define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
-#define DECL2(r) __m256 c##r##_0 = _mm256_setzero_ps(), c##r##_1 = _mm256_setzero_ps();
-#define DECL1(r) __m256 c##r##_0 = _mm256_setzero_ps();
-#define STEP2(r)                                                                                          \
-    {                                                                                                     \
-        __m256 av = _mm256_broadcast_ss(a + (r) * rsa);                                                   \
-        c##r##_0 = _mm256_fmadd_ps(av, b0, c##r##_0);                                                     \
-        c##r##_1 = _mm256_fmadd_ps(av, b1, c##r##_1);                                                     \
-    }
-#define STEP1(r)                                                                                          \
-    {                                                                                                     \
-        __m256 av = _mm256_broadcast_ss(a + (r) * rsa);                                                   \
-        c##r##_0 = _mm256_fmadd_ps(av, b0, c##r##_0);                                                     \
-    }
-#define STORE2(r)                                                                                         \
-    if ((r) < m) {                                                                                        \
-        store_vec(c + (r) * ldc, c##r##_0, n, mask0, va, vb, read_c);                                     \
-        store_vec(c + (r) * ldc + 8, c##r##_1, n - 8, mask1, va, vb, read_c);                             \
-    }
-#define STORE1(r)                                                                                         \
-    if ((r) < m) {                                                                                        \
-        store_vec(c + (r) * ldc, c##r##_0, n, mask0, va, vb, read_c);                                     \
-    }
+#    define DECL2(r) __m256 c##r##_0 = _mm256_setzero_ps(), c##r##_1 = _mm256_setzero_ps();
+#    define DECL1(r) __m256 c##r##_0 = _mm256_setzero_ps();
+#    define STEP2(r)                                                                                                   \
+        {                                                                                                              \
+            __m256 av = _mm256_broadcast_ss(a + (r)*rsa);                                                              \
+            c##r##_0 = _mm256_fmadd_ps(av, b0, c##r##_0);                                                              \
+            c##r##_1 = _mm256_fmadd_ps(av, b1, c##r##_1);                                                              \
+        }
+#    define STEP1(r)                                                                                                   \
+        {                                                                                                              \
+            __m256 av = _mm256_broadcast_ss(a + (r)*rsa);                                                              \
+            c##r##_0 = _mm256_fmadd_ps(av, b0, c##r##_0);                                                              \
+        }
+#    define STORE2(r)                                                                                                  \
+        if ((r) < m) {                                                                                                 \
+            store_vec(c + (r)*ldc, c##r##_0, n, mask0, va, vb, read_c);                                                \
+            store_vec(c + (r)*ldc + 8, c##r##_1, n - 8, mask1, va, vb, read_c);                                        \
+        }
+#    define STORE1(r)                                                                                                  \
+        if ((r) < m) {                                                                                                 \
+            store_vec(c + (r)*ldc, c##r##_0, n, mask0, va, vb, read_c);                                                \
+        }
 
 /* Lanes j < n set (all of them when n >= 8). */
 static TGT INL __m256i lane_mask(size_t n)
@@ -66,8 +66,8 @@ static TGT INL void store_vec(float *c, __m256 x, size_t n, __m256i mask, __m256
     }
 }
 
-static TGT INL void tile_6x16(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
-                              size_t ldc, float alpha, float beta, size_t m, size_t n)
+static TGT INL void tile_6x16(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c, size_t ldc,
+                              float alpha, float beta, size_t m, size_t n)
 {
     ROWS(DECL2)
     for (size_t p = 0; p < k; ++p) {
@@ -83,8 +83,8 @@ static TGT INL void tile_6x16(size_t k, const float *a, size_t rsa, size_t csa, 
     ROWS(STORE2)
 }
 
-static TGT INL void tile_6x8(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
-                             size_t ldc, float alpha, float beta, size_t m, size_t n)
+static TGT INL void tile_6x8(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c, size_t ldc,
+                             float alpha, float beta, size_t m, size_t n)
 {
     ROWS(DECL1)
     for (size_t p = 0; p < k; ++p) {

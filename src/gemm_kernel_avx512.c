@@ -10,39 +10,39 @@
 
 #if defined(NNB__GEMM_X86)
 
-#include <immintrin.h>
+#    include <immintrin.h>
 
-#define MR 12
-#define NR 32
+#    define MR 12
+#    define NR 32
 
-#define TGT __attribute__((target("avx512f,avx512vl,fma")))
-#define INL __attribute__((always_inline)) inline
+#    define TGT __attribute__((target("avx512f,avx512vl,fma")))
+#    define INL __attribute__((always_inline)) inline
 
 /* Accumulators named c<row>_<vector>. */
-#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#    define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 
-#define DECL2(r) __m512 c##r##_0 = _mm512_setzero_ps(), c##r##_1 = _mm512_setzero_ps();
-#define DECL1(r) __m512 c##r##_0 = _mm512_setzero_ps();
-#define STEP2(r)                                                                                          \
-    {                                                                                                     \
-        __m512 av = _mm512_set1_ps(a[(r) * rsa]);                                                         \
-        c##r##_0 = _mm512_fmadd_ps(av, b0, c##r##_0);                                                     \
-        c##r##_1 = _mm512_fmadd_ps(av, b1, c##r##_1);                                                     \
-    }
-#define STEP1(r)                                                                                          \
-    {                                                                                                     \
-        __m512 av = _mm512_set1_ps(a[(r) * rsa]);                                                         \
-        c##r##_0 = _mm512_fmadd_ps(av, b0, c##r##_0);                                                     \
-    }
-#define STORE2(r)                                                                                         \
-    if ((r) < m) {                                                                                        \
-        store_vec(c + (r) * ldc, c##r##_0, k0, va, vb, read_c);                                           \
-        store_vec(c + (r) * ldc + 16, c##r##_1, k1, va, vb, read_c);                                      \
-    }
-#define STORE1(r)                                                                                         \
-    if ((r) < m) {                                                                                        \
-        store_vec(c + (r) * ldc, c##r##_0, k0, va, vb, read_c);                                           \
-    }
+#    define DECL2(r) __m512 c##r##_0 = _mm512_setzero_ps(), c##r##_1 = _mm512_setzero_ps();
+#    define DECL1(r) __m512 c##r##_0 = _mm512_setzero_ps();
+#    define STEP2(r)                                                                                                   \
+        {                                                                                                              \
+            __m512 av = _mm512_set1_ps(a[(r)*rsa]);                                                                    \
+            c##r##_0 = _mm512_fmadd_ps(av, b0, c##r##_0);                                                              \
+            c##r##_1 = _mm512_fmadd_ps(av, b1, c##r##_1);                                                              \
+        }
+#    define STEP1(r)                                                                                                   \
+        {                                                                                                              \
+            __m512 av = _mm512_set1_ps(a[(r)*rsa]);                                                                    \
+            c##r##_0 = _mm512_fmadd_ps(av, b0, c##r##_0);                                                              \
+        }
+#    define STORE2(r)                                                                                                  \
+        if ((r) < m) {                                                                                                 \
+            store_vec(c + (r)*ldc, c##r##_0, k0, va, vb, read_c);                                                      \
+            store_vec(c + (r)*ldc + 16, c##r##_1, k1, va, vb, read_c);                                                 \
+        }
+#    define STORE1(r)                                                                                                  \
+        if ((r) < m) {                                                                                                 \
+            store_vec(c + (r)*ldc, c##r##_0, k0, va, vb, read_c);                                                      \
+        }
 
 static TGT INL void store_vec(float *c, __m512 x, __mmask16 mask, __m512 va, __m512 vb, int read_c)
 {
@@ -62,8 +62,8 @@ static TGT INL __mmask16 lane_mask(size_t n)
     return (__mmask16)((1u << n) - 1u);
 }
 
-static TGT INL void tile_12x32(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
-                               size_t ldc, float alpha, float beta, size_t m, size_t n)
+static TGT INL void tile_12x32(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c, size_t ldc,
+                               float alpha, float beta, size_t m, size_t n)
 {
     /* Start fetching the C tile now; it is needed only after the k loop. */
     for (size_t r = 0; r < m; ++r) {
@@ -84,8 +84,8 @@ static TGT INL void tile_12x32(size_t k, const float *a, size_t rsa, size_t csa,
     ROWS(STORE2)
 }
 
-static TGT INL void tile_12x16(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
-                               size_t ldc, float alpha, float beta, size_t m, size_t n)
+static TGT INL void tile_12x16(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c, size_t ldc,
+                               float alpha, float beta, size_t m, size_t n)
 {
     for (size_t r = 0; r < m; ++r) {
         _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);

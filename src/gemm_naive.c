@@ -13,8 +13,8 @@ static inline float elem(const float *X, size_t ld, nnb_transpose t, size_t r, s
     return t == NNB_NO_TRANS ? X[r * ld + c] : X[c * ld + r];
 }
 
-void nnb__gemm_naive(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+void nnb__gemm_naive(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha, const float *A,
+                     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
     double acc[STRIP];
     for (size_t i = 0; i < M; ++i) {

@@ -11,7 +11,7 @@
 #include "internal/tensor.h"
 
 #if defined(NNB_WITH_ZLIB)
-#include <zlib.h>
+#    include <zlib.h>
 #endif
 
 struct nnb_idx_set {
@@ -20,7 +20,7 @@ struct nnb_idx_set {
     size_t count;
     size_t rows;
     size_t cols;
-    size_t classes;     /* max label + 1 */
+    size_t classes; /* max label + 1 */
 };
 
 /* A byte buffer owned by the library allocator. */

@@ -4,7 +4,7 @@
 #include "internal/tensor.h"
 #include "nnbasics/loss.h"
 #ifdef NNB_WITH_BUILTIN
-#include "internal/fast_kernels.h"
+#    include "internal/fast_kernels.h"
 #endif
 
 /* Clip bounds exactly as numpy applies them to float32: fl32(1e-7) and fl32(1 - 1e-7). */
@@ -133,8 +133,7 @@ static float sparse_pairwise(const nnb_tensor *pred, const uint32_t *labels, siz
 }
 #endif
 
-nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t count, float *per_sample,
-                          float *mean)
+nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t count, float *per_sample, float *mean)
 {
     if (pred == NULL || labels == NULL || (per_sample == NULL && mean == NULL)) {
         return NNB_ERR_NULL;
@@ -251,8 +250,7 @@ nnb_status nnb_cce_onehot_backward(const nnb_tensor *pred, const nnb_tensor *tar
     return NNB_OK;
 }
 
-nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *labels, size_t count,
-                                    nnb_tensor *dinputs)
+nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *labels, size_t count, nnb_tensor *dinputs)
 {
     if (probs == NULL || labels == NULL || dinputs == NULL) {
         return NNB_ERR_NULL;

@@ -3,7 +3,7 @@
 #include "internal/tensor.h"
 #include "nnbasics/metrics.h"
 #ifdef NNB_WITH_BUILTIN
-#include "internal/fast_kernels.h"
+#    include "internal/fast_kernels.h"
 #endif
 
 nnb_status nnb_accuracy_categorical(const nnb_tensor *pred, const uint32_t *labels, size_t count, double *accuracy)
@@ -67,8 +67,7 @@ nnb_status nnb_accuracy_binary(const nnb_tensor *pred, const nnb_tensor *targets
     return NNB_OK;
 }
 
-nnb_status nnb_accuracy_regression(const nnb_tensor *pred, const nnb_tensor *targets, float precision,
-                                   double *accuracy)
+nnb_status nnb_accuracy_regression(const nnb_tensor *pred, const nnb_tensor *targets, float precision, double *accuracy)
 {
     if (pred == NULL || targets == NULL || accuracy == NULL) {
         return NNB_ERR_NULL;

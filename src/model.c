@@ -348,9 +348,7 @@ nnb_status nnb_model_set_loss(nnb_model *model, nnb_loss_kind kind)
     case NNB_LOSS_CCE:
     case NNB_LOSS_BCE:
     case NNB_LOSS_MSE:
-    case NNB_LOSS_MAE:
-        model->loss = kind;
-        return NNB_OK;
+    case NNB_LOSS_MAE: model->loss = kind; return NNB_OK;
     }
     return NNB_ERR_ARGUMENT;
 }
@@ -677,25 +675,16 @@ static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
         }
         nnb__tensor_view_init(&l->out, l->out_buf, rows, l->n_out);
         switch (l->kind) {
-        case NNB_LAYER_DENSE:
-            st = nnb__dense_forward_ws(l->dense, cur, &l->out, &m->scratch);
-            break;
-        case NNB_LAYER_RELU:
-            st = nnb_relu_forward(cur, &l->out);
-            break;
-        case NNB_LAYER_SOFTMAX:
-            st = nnb_softmax_forward(cur, &l->out);
-            break;
-        case NNB_LAYER_SIGMOID:
-            st = nnb_sigmoid_forward(cur, &l->out);
-            break;
+        case NNB_LAYER_DENSE: st = nnb__dense_forward_ws(l->dense, cur, &l->out, &m->scratch); break;
+        case NNB_LAYER_RELU: st = nnb_relu_forward(cur, &l->out); break;
+        case NNB_LAYER_SOFTMAX: st = nnb_softmax_forward(cur, &l->out); break;
+        case NNB_LAYER_SIGMOID: st = nnb_sigmoid_forward(cur, &l->out); break;
         case NNB_LAYER_DROPOUT:
             nnb__tensor_view_init(&l->mask, l->mask_buf, rows, l->n_in);
             st = nnb_dropout_forward(m->rng, l->rate, cur, &l->mask, &l->out);
             l->dropped = 1;
             break;
-        case NNB_LAYER_LINEAR:
-            break;
+        case NNB_LAYER_LINEAR: break;
         }
         if (st != NNB_OK) {
             return st;
@@ -728,14 +717,10 @@ static nnb_status batch_loss(nnb_model *m, const nnb_tensor *pred, const nnb_tar
             return nnb_cce_sparse(pred, tb->labels, tb->count, ps, mean);
         }
         return nnb_cce_onehot(pred, tb->values, ps, mean);
-    case NNB_LOSS_BCE:
-        return nnb_bce(pred, tb->values, ps, mean);
-    case NNB_LOSS_MSE:
-        return nnb_mse(pred, tb->values, ps, mean);
-    case NNB_LOSS_MAE:
-        return nnb_mae(pred, tb->values, ps, mean);
-    case NNB_LOSS_NONE:
-        break;
+    case NNB_LOSS_BCE: return nnb_bce(pred, tb->values, ps, mean);
+    case NNB_LOSS_MSE: return nnb_mse(pred, tb->values, ps, mean);
+    case NNB_LOSS_MAE: return nnb_mae(pred, tb->values, ps, mean);
+    case NNB_LOSS_NONE: break;
     }
     return NNB_ERR_STATE;
 }
@@ -746,17 +731,13 @@ static nnb_status batch_accuracy(const nnb_model *m, const nnb_tensor *pred, con
 {
     *items = pred->rows;
     switch (m->accuracy) {
-    case NNB_ACCURACY_NONE:
-        *acc = 0.0;
-        return NNB_OK;
+    case NNB_ACCURACY_NONE: *acc = 0.0; return NNB_OK;
     case NNB_ACCURACY_CATEGORICAL:
         if (tb->labels != NULL) {
             return nnb_accuracy_categorical(pred, tb->labels, tb->count, acc);
         }
         return nnb_accuracy_onehot(pred, tb->values, acc);
-    case NNB_ACCURACY_BINARY:
-        *items = pred->rows * pred->cols;
-        return nnb_accuracy_binary(pred, tb->values, acc);
+    case NNB_ACCURACY_BINARY: *items = pred->rows * pred->cols; return nnb_accuracy_binary(pred, tb->values, acc);
     case NNB_ACCURACY_REGRESSION:
         *items = pred->rows * pred->cols;
         return nnb_accuracy_regression(pred, tb->values, precision, acc);
@@ -819,19 +800,11 @@ static nnb_status backward_ws(nnb_model *m, const nnb_targets *tb)
             st = tb->labels != NULL ? nnb_cce_sparse_backward(pred, tb->labels, tb->count, &m->dloss)
                                     : nnb_cce_onehot_backward(pred, tb->values, &m->dloss);
             break;
-        case NNB_LOSS_BCE:
-            st = nnb_bce_backward(pred, tb->values, &m->dloss);
-            break;
-        case NNB_LOSS_MSE:
-            st = nnb_mse_backward(pred, tb->values, &m->dloss);
-            break;
-        case NNB_LOSS_MAE:
-            st = nnb_mae_backward(pred, tb->values, &m->dloss);
-            break;
+        case NNB_LOSS_BCE: st = nnb_bce_backward(pred, tb->values, &m->dloss); break;
+        case NNB_LOSS_MSE: st = nnb_mse_backward(pred, tb->values, &m->dloss); break;
+        case NNB_LOSS_MAE: st = nnb_mae_backward(pred, tb->values, &m->dloss); break;
         case NNB_LOSS_NONE:
-        default:
-            st = NNB_ERR_STATE;
-            break;
+        default: st = NNB_ERR_STATE; break;
         }
         if (st != NNB_OK) {
             return st;
@@ -850,24 +823,12 @@ static nnb_status backward_ws(nnb_model *m, const nnb_targets *tb)
             din = &l->dinputs;
         }
         switch (l->kind) {
-        case NNB_LAYER_DENSE:
-            st = nnb__dense_backward_ws(l->dense, l->input, dv, din, &m->scratch);
-            break;
-        case NNB_LAYER_RELU:
-            st = din == NULL ? NNB_OK : nnb_relu_backward(l->input, dv, din);
-            break;
-        case NNB_LAYER_SOFTMAX:
-            st = din == NULL ? NNB_OK : nnb_softmax_backward(l->output, dv, din);
-            break;
-        case NNB_LAYER_SIGMOID:
-            st = din == NULL ? NNB_OK : nnb_sigmoid_backward(l->output, dv, din);
-            break;
-        case NNB_LAYER_DROPOUT:
-            st = din == NULL ? NNB_OK : nnb_dropout_backward(&l->mask, dv, din);
-            break;
-        case NNB_LAYER_LINEAR:
-            st = NNB_OK;
-            break;
+        case NNB_LAYER_DENSE: st = nnb__dense_backward_ws(l->dense, l->input, dv, din, &m->scratch); break;
+        case NNB_LAYER_RELU: st = din == NULL ? NNB_OK : nnb_relu_backward(l->input, dv, din); break;
+        case NNB_LAYER_SOFTMAX: st = din == NULL ? NNB_OK : nnb_softmax_backward(l->output, dv, din); break;
+        case NNB_LAYER_SIGMOID: st = din == NULL ? NNB_OK : nnb_sigmoid_backward(l->output, dv, din); break;
+        case NNB_LAYER_DROPOUT: st = din == NULL ? NNB_OK : nnb_dropout_backward(&l->mask, dv, din); break;
+        case NNB_LAYER_LINEAR: st = NNB_OK; break;
         }
         if (st == NNB_OK && m->health_on) {
             st = health_check(m, din, NNB_HEALTH_BACKWARD, i);
@@ -924,8 +885,8 @@ static nnb_status optimize(nnb_model *m)
  * Points xb/tb at rows [start, start + rows) of the data: views of the caller's memory when order is NULL,
  * else rows order[start..] gathered into the workspace.
  */
-static void make_batch(nnb_model *m, const nnb_tensor *X, const nnb_targets *t, const uint32_t *order,
-                       size_t start, size_t rows, nnb_tensor *xb, nnb_tensor *vb, nnb_targets *tb)
+static void make_batch(nnb_model *m, const nnb_tensor *X, const nnb_targets *t, const uint32_t *order, size_t start,
+                       size_t rows, nnb_tensor *xb, nnb_tensor *vb, nnb_targets *tb)
 {
     size_t in_w = X->cols;
     *tb = *t;
@@ -1344,19 +1305,12 @@ static nnb_status forward_predict(const nnb_model *m, const nnb_tensor *xb, nnb_
             /* The first layer is dense, so cur is a workspace buffer here: activations run in place. */
             nnb_tensor *t = &hdr[next ^ 1];
             switch (l->kind) {
-            case NNB_LAYER_RELU:
-                st = nnb_relu_forward(t, t);
-                break;
-            case NNB_LAYER_SOFTMAX:
-                st = nnb_softmax_forward(t, t);
-                break;
-            case NNB_LAYER_SIGMOID:
-                st = nnb_sigmoid_forward(t, t);
-                break;
+            case NNB_LAYER_RELU: st = nnb_relu_forward(t, t); break;
+            case NNB_LAYER_SOFTMAX: st = nnb_softmax_forward(t, t); break;
+            case NNB_LAYER_SIGMOID: st = nnb_sigmoid_forward(t, t); break;
             case NNB_LAYER_LINEAR:
             case NNB_LAYER_DROPOUT:
-            case NNB_LAYER_DENSE:
-                break;
+            case NNB_LAYER_DENSE: break;
             }
         }
         if (st != NNB_OK) {

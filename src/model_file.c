@@ -30,9 +30,9 @@ static const unsigned char k_magic[8] = {0x89, 'N', 'N', 'B', 0x0d, 0x0a, 0x1a, 
 
 uint32_t nnb_crc32(uint32_t crc, const void *data, size_t size)
 {
-    static const uint32_t table[16] = {
-        0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u, 0x4db26158u, 0x5005713cu,
-        0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu, 0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
+    static const uint32_t table[16] = {0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u,
+                                       0x4db26158u, 0x5005713cu, 0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
+                                       0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
     const unsigned char *p = data;
     crc = ~crc;
     for (size_t i = 0; i < size; ++i) {
@@ -194,7 +194,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
     const int has_opt = nnb_model_optimizer_params(model, &op) == NNB_OK;
     w_u32(w, has_opt ? 1u : 0u);
     w_u32(w, has_opt ? (uint32_t)op.kind : 0u);
-    const double values[OPT_DOUBLES] = {op.learning_rate, op.decay, op.momentum, op.epsilon,
+    const double values[OPT_DOUBLES] = {op.learning_rate, op.decay,  op.momentum, op.epsilon,
                                         op.rho,           op.beta_1, op.beta_2};
     for (size_t i = 0; i < OPT_DOUBLES; ++i) {
         w_f64(w, has_opt ? values[i] : 0.0);
@@ -520,24 +520,12 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
                 copy_dense(nnb_model_dense(m, i), l);
             }
             break;
-        case NNB_LAYER_RELU:
-            st = nnb_model_add_relu(m);
-            break;
-        case NNB_LAYER_SOFTMAX:
-            st = nnb_model_add_softmax(m);
-            break;
-        case NNB_LAYER_SIGMOID:
-            st = nnb_model_add_sigmoid(m);
-            break;
-        case NNB_LAYER_LINEAR:
-            st = nnb_model_add_linear(m);
-            break;
-        case NNB_LAYER_DROPOUT:
-            st = as_format(nnb_model_add_dropout(m, l->rate));
-            break;
-        default:
-            st = NNB_ERR_FORMAT;
-            break;
+        case NNB_LAYER_RELU: st = nnb_model_add_relu(m); break;
+        case NNB_LAYER_SOFTMAX: st = nnb_model_add_softmax(m); break;
+        case NNB_LAYER_SIGMOID: st = nnb_model_add_sigmoid(m); break;
+        case NNB_LAYER_LINEAR: st = nnb_model_add_linear(m); break;
+        case NNB_LAYER_DROPOUT: st = as_format(nnb_model_add_dropout(m, l->rate)); break;
+        default: st = NNB_ERR_FORMAT; break;
         }
     }
     if (st == NNB_OK && fd->loss != (uint32_t)NNB_LOSS_NONE) {

@@ -11,7 +11,7 @@
 #include "internal/optimizer.h"
 #include "nnbasics/optimizer.h"
 #ifdef NNB_WITH_BUILTIN
-#include "internal/fast_kernels.h"
+#    include "internal/fast_kernels.h"
 #endif
 
 struct nnb_optimizer {
@@ -33,13 +33,10 @@ nnb_optimizer_params nnb_optimizer_defaults(nnb_optimizer_kind kind)
     p.beta_2 = 0.999;
     switch (kind) {
     case NNB_OPTIMIZER_RMSPROP:
-    case NNB_OPTIMIZER_ADAM:
-        p.learning_rate = 0.001;
-        break;
+    case NNB_OPTIMIZER_ADAM: p.learning_rate = 0.001; break;
     case NNB_OPTIMIZER_SGD:
     case NNB_OPTIMIZER_ADAGRAD:
-    default:
-        break;
+    default: break;
     }
     return p;
 }
@@ -64,17 +61,13 @@ static nnb_status check_params(const nnb_optimizer_params *p)
         return NNB_ERR_ARGUMENT;
     }
     switch (p->kind) {
-    case NNB_OPTIMIZER_SGD:
-        return nonneg_finite(p->momentum) ? NNB_OK : NNB_ERR_ARGUMENT;
-    case NNB_OPTIMIZER_ADAGRAD:
-        return nonneg_finite(p->epsilon) ? NNB_OK : NNB_ERR_ARGUMENT;
-    case NNB_OPTIMIZER_RMSPROP:
-        return nonneg_finite(p->epsilon) && unit_interval(p->rho) ? NNB_OK : NNB_ERR_ARGUMENT;
+    case NNB_OPTIMIZER_SGD: return nonneg_finite(p->momentum) ? NNB_OK : NNB_ERR_ARGUMENT;
+    case NNB_OPTIMIZER_ADAGRAD: return nonneg_finite(p->epsilon) ? NNB_OK : NNB_ERR_ARGUMENT;
+    case NNB_OPTIMIZER_RMSPROP: return nonneg_finite(p->epsilon) && unit_interval(p->rho) ? NNB_OK : NNB_ERR_ARGUMENT;
     case NNB_OPTIMIZER_ADAM:
     default:
-        return nonneg_finite(p->epsilon) && unit_interval(p->beta_1) && unit_interval(p->beta_2)
-                   ? NNB_OK
-                   : NNB_ERR_ARGUMENT;
+        return nonneg_finite(p->epsilon) && unit_interval(p->beta_1) && unit_interval(p->beta_2) ? NNB_OK
+                                                                                                 : NNB_ERR_ARGUMENT;
     }
 }
 
@@ -253,19 +246,11 @@ static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_
     float *w = param->data;
     const float *g = grad->data;
     switch (opt->params.kind) {
-    case NNB_OPTIMIZER_SGD:
-        update_sgd(opt, w, g, m == NULL ? NULL : m->data, n);
-        break;
-    case NNB_OPTIMIZER_ADAGRAD:
-        update_adagrad(opt, w, g, v->data, n);
-        break;
-    case NNB_OPTIMIZER_RMSPROP:
-        update_rmsprop(opt, w, g, v->data, n);
-        break;
+    case NNB_OPTIMIZER_SGD: update_sgd(opt, w, g, m == NULL ? NULL : m->data, n); break;
+    case NNB_OPTIMIZER_ADAGRAD: update_adagrad(opt, w, g, v->data, n); break;
+    case NNB_OPTIMIZER_RMSPROP: update_rmsprop(opt, w, g, v->data, n); break;
     case NNB_OPTIMIZER_ADAM:
-    default:
-        update_adam(opt, w, g, m->data, v->data, n);
-        break;
+    default: update_adam(opt, w, g, m->data, v->data, n); break;
     }
 }
 

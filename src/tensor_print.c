@@ -172,8 +172,8 @@ static int flush_wrapped(FILE *stream, const char *line, size_t len)
  * continuation lines start with `indent` spaces (the same length), `limit` is the last column a value may
  * reach.
  */
-static int print_row(FILE *stream, const float *row, size_t cols, const format *f, const char *first,
-                     size_t indent, size_t limit)
+static int print_row(FILE *stream, const float *row, size_t cols, const format *f, const char *first, size_t indent,
+                     size_t limit)
 {
     char line[LINE_CAP];
     char word[FIELD + 8];

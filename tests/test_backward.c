@@ -84,9 +84,9 @@ static void assert_all_equal(const nnb_tensor *t, float value)
 enum { DB = 5, DI = 3, DN = 4 };
 
 typedef struct dense_ctx {
-    double *X; /* DB x DI */
-    double *W; /* DI x DN */
-    double *b; /* DN */
+    double *X;       /* DB x DI */
+    double *W;       /* DI x DN */
+    double *b;       /* DN */
     const double *G; /* DB x DN: the upstream gradient, L = sum(out * G) */
     nnb_regularization reg;
 } dense_ctx;

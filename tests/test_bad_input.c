@@ -19,10 +19,10 @@
 #include "nnbasics/model_file.h"
 
 #if defined(__has_include)
-#if __has_include(<zlib.h>)
-#include <zlib.h>
-#define BAD_INPUT_HAVE_ZLIB 1
-#endif
+#    if __has_include(<zlib.h>)
+#        include <zlib.h>
+#        define BAD_INPUT_HAVE_ZLIB 1
+#    endif
 #endif
 
 /* ---- the table machinery ---- */
@@ -32,12 +32,12 @@ static size_t g_module; /* cases tried in the current module */
 
 /* Caller memory that must not change: raw blocks, and tensors (shape, data pointer and contents). */
 typedef struct watched {
-    const void *mem;       /* raw block, or NULL for a tensor */
-    const nnb_tensor *t;   /* tensor, or NULL for a raw block */
-    size_t bytes;          /* block or tensor data size */
-    size_t rows, cols;     /* tensor shape */
-    const float *data;     /* tensor data pointer */
-    unsigned char *copy;   /* snapshot */
+    const void *mem;     /* raw block, or NULL for a tensor */
+    const nnb_tensor *t; /* tensor, or NULL for a raw block */
+    size_t bytes;        /* block or tensor data size */
+    size_t rows, cols;   /* tensor shape */
+    const float *data;   /* tensor data pointer */
+    unsigned char *copy; /* snapshot */
 } watched;
 
 #define MAX_WATCHED 48
@@ -140,33 +140,33 @@ static void end_module(const char *name)
 }
 
 /* A call with one bad input: the documented status, and no watched memory changed. */
-#define BAD(expr, expected)                                                                               \
-    do {                                                                                                  \
-        ++g_module;                                                                                       \
-        nnb_status bad_s_ = (expr);                                                                       \
-        if (bad_s_ != (expected)) {                                                                       \
-            fail_msg("line %d: %s returned %d (%s), expected %s", __LINE__, #expr, (int)bad_s_,           \
-                     nnb_status_string(bad_s_), #expected);                                               \
-        }                                                                                                 \
-        check_watched(#expr, __LINE__);                                                                   \
+#define BAD(expr, expected)                                                                                            \
+    do {                                                                                                               \
+        ++g_module;                                                                                                    \
+        nnb_status bad_s_ = (expr);                                                                                    \
+        if (bad_s_ != (expected)) {                                                                                    \
+            fail_msg("line %d: %s returned %d (%s), expected %s", __LINE__, #expr, (int)bad_s_,                        \
+                     nnb_status_string(bad_s_), #expected);                                                            \
+        }                                                                                                              \
+        check_watched(#expr, __LINE__);                                                                                \
     } while (0)
 
 /* An accessor given a bad input: its documented neutral value, and no watched memory changed. */
-#define NEUTRAL(expr, expected)                                                                           \
-    do {                                                                                                  \
-        ++g_module;                                                                                       \
-        if (!((expr) == (expected))) {                                                                    \
-            fail_msg("line %d: %s did not give its neutral value %s", __LINE__, #expr, #expected);        \
-        }                                                                                                 \
-        check_watched(#expr, __LINE__);                                                                   \
+#define NEUTRAL(expr, expected)                                                                                        \
+    do {                                                                                                               \
+        ++g_module;                                                                                                    \
+        if (!((expr) == (expected))) {                                                                                 \
+            fail_msg("line %d: %s did not give its neutral value %s", __LINE__, #expr, #expected);                     \
+        }                                                                                                              \
+        check_watched(#expr, __LINE__);                                                                                \
     } while (0)
 
 /* A call returning nothing (destroy(NULL)): it must simply not crash nor touch anything. */
-#define HARMLESS(expr)                                                                                    \
-    do {                                                                                                  \
-        ++g_module;                                                                                       \
-        expr;                                                                                             \
-        check_watched(#expr, __LINE__);                                                                   \
+#define HARMLESS(expr)                                                                                                 \
+    do {                                                                                                               \
+        ++g_module;                                                                                                    \
+        expr;                                                                                                          \
+        check_watched(#expr, __LINE__);                                                                                \
     } while (0)
 
 #define HUGE_DIM (SIZE_MAX / 2)
@@ -500,7 +500,7 @@ static void test_bad_input_datasets(void **state)
     nnb_tensor *X = make(6, 2, 1.0f);      /* samples 3, classes 2 */
     nnb_tensor *X_wide = make(6, 3, 1.0f); /* wrong width */
     nnb_tensor *X_short = make(4, 2, 1.0f);
-    nnb_tensor *S = make(5, 1, 1.0f);      /* sine: samples 5 */
+    nnb_tensor *S = make(5, 1, 1.0f); /* sine: samples 5 */
     nnb_tensor *S_bad = make(5, 2, 1.0f);
     nnb_tensor *S_short = make(4, 1, 1.0f);
     uint32_t labels[6] = {7, 7, 7, 7, 7, 7};
@@ -696,8 +696,10 @@ static void test_bad_input_dense(void **state)
     for (size_t field = 0; field < 4; ++field) {
         for (size_t v = 0; v < 4; ++v) {
             nnb_regularization reg = none;
-            float *f = field == 0 ? &reg.weight_l1 : field == 1 ? &reg.weight_l2 : field == 2 ? &reg.bias_l1
-                                                                                              : &reg.bias_l2;
+            float *f = field == 0   ? &reg.weight_l1
+                       : field == 1 ? &reg.weight_l2
+                       : field == 2 ? &reg.bias_l1
+                                    : &reg.bias_l2;
             *f = bad_factors[v];
             BAD(nnb_dense_set_regularization(layer, &reg), NNB_ERR_ARGUMENT);
         }
@@ -876,8 +878,7 @@ static void test_bad_input_loss(void **state)
 
     /* The tensor-target losses share one table. */
     const pair_loss_fn losses[4] = {nnb_cce_onehot, nnb_bce, nnb_mse, nnb_mae};
-    const pair_grad_fn grads[5] = {nnb_cce_onehot_backward, nnb_bce_backward, nnb_mse_backward, nnb_mae_backward,
-                                   NULL};
+    const pair_grad_fn grads[5] = {nnb_cce_onehot_backward, nnb_bce_backward, nnb_mse_backward, nnb_mae_backward, NULL};
     for (size_t i = 1; i < 4; ++i) {
         BAD(losses[i](NULL, target, g_o.fbuf, &g_o.f), NNB_ERR_NULL);
         BAD(losses[i](pred, NULL, g_o.fbuf, &g_o.f), NNB_ERR_NULL);
@@ -954,7 +955,7 @@ static void test_bad_input_metrics(void **state)
     for (size_t i = 0; i < sizeof bad_divisors / sizeof bad_divisors[0]; ++i) {
         BAD(nnb_regression_precision(target, bad_divisors[i], &g_o.f), NNB_ERR_ARGUMENT);
     }
-    BAD(nnb_accuracy_regression(pred, bad, NAN, &g_o.d), NNB_ERR_ARGUMENT); /* values before shapes */
+    BAD(nnb_accuracy_regression(pred, bad, NAN, &g_o.d), NNB_ERR_ARGUMENT);    /* values before shapes */
     BAD(nnb_accuracy_categorical(pred, labels_bad, 3, &g_o.d), NNB_ERR_SHAPE); /* shape before range */
 
     end_module("metrics");
@@ -973,15 +974,15 @@ typedef struct bad_param {
 } bad_param;
 
 static const bad_param k_bad_params[] = {
-    {NNB_OPTIMIZER_SGD, 0, 0.0},      {NNB_OPTIMIZER_SGD, 0, -1.0},     {NNB_OPTIMIZER_SGD, 0, NAN},
-    {NNB_OPTIMIZER_SGD, 0, INFINITY}, {NNB_OPTIMIZER_ADAM, 0, -INFINITY}, {NNB_OPTIMIZER_SGD, 1, -1e-3},
-    {NNB_OPTIMIZER_SGD, 1, NAN},      {NNB_OPTIMIZER_SGD, 1, INFINITY}, {NNB_OPTIMIZER_SGD, 2, -0.5},
-    {NNB_OPTIMIZER_SGD, 2, NAN},      {NNB_OPTIMIZER_SGD, 2, INFINITY}, {NNB_OPTIMIZER_ADAGRAD, 3, -1e-7},
-    {NNB_OPTIMIZER_ADAGRAD, 3, NAN},  {NNB_OPTIMIZER_ADAM, 3, INFINITY}, {NNB_OPTIMIZER_RMSPROP, 3, NAN},
-    {NNB_OPTIMIZER_RMSPROP, 4, -0.1}, {NNB_OPTIMIZER_RMSPROP, 4, 1.0},  {NNB_OPTIMIZER_RMSPROP, 4, 1.5},
-    {NNB_OPTIMIZER_RMSPROP, 4, NAN},  {NNB_OPTIMIZER_RMSPROP, 4, INFINITY}, {NNB_OPTIMIZER_ADAM, 5, -0.1},
-    {NNB_OPTIMIZER_ADAM, 5, 1.0},     {NNB_OPTIMIZER_ADAM, 5, NAN},     {NNB_OPTIMIZER_ADAM, 5, -INFINITY},
-    {NNB_OPTIMIZER_ADAM, 6, -0.1},    {NNB_OPTIMIZER_ADAM, 6, 1.0},     {NNB_OPTIMIZER_ADAM, 6, NAN},
+    {NNB_OPTIMIZER_SGD, 0, 0.0},       {NNB_OPTIMIZER_SGD, 0, -1.0},         {NNB_OPTIMIZER_SGD, 0, NAN},
+    {NNB_OPTIMIZER_SGD, 0, INFINITY},  {NNB_OPTIMIZER_ADAM, 0, -INFINITY},   {NNB_OPTIMIZER_SGD, 1, -1e-3},
+    {NNB_OPTIMIZER_SGD, 1, NAN},       {NNB_OPTIMIZER_SGD, 1, INFINITY},     {NNB_OPTIMIZER_SGD, 2, -0.5},
+    {NNB_OPTIMIZER_SGD, 2, NAN},       {NNB_OPTIMIZER_SGD, 2, INFINITY},     {NNB_OPTIMIZER_ADAGRAD, 3, -1e-7},
+    {NNB_OPTIMIZER_ADAGRAD, 3, NAN},   {NNB_OPTIMIZER_ADAM, 3, INFINITY},    {NNB_OPTIMIZER_RMSPROP, 3, NAN},
+    {NNB_OPTIMIZER_RMSPROP, 4, -0.1},  {NNB_OPTIMIZER_RMSPROP, 4, 1.0},      {NNB_OPTIMIZER_RMSPROP, 4, 1.5},
+    {NNB_OPTIMIZER_RMSPROP, 4, NAN},   {NNB_OPTIMIZER_RMSPROP, 4, INFINITY}, {NNB_OPTIMIZER_ADAM, 5, -0.1},
+    {NNB_OPTIMIZER_ADAM, 5, 1.0},      {NNB_OPTIMIZER_ADAM, 5, NAN},         {NNB_OPTIMIZER_ADAM, 5, -INFINITY},
+    {NNB_OPTIMIZER_ADAM, 6, -0.1},     {NNB_OPTIMIZER_ADAM, 6, 1.0},         {NNB_OPTIMIZER_ADAM, 6, NAN},
     {NNB_OPTIMIZER_ADAM, 6, INFINITY},
 };
 #define N_BAD_PARAMS (sizeof k_bad_params / sizeof k_bad_params[0])
@@ -1101,11 +1102,11 @@ static void test_bad_input_model(void **state)
 {
     (void)state;
     begin_module();
-    nnb_model *m = make_model(1, 1, 1, 1);   /* ready to train */
-    nnb_model *u = make_model(2, 0, 0, 0);   /* not finalized, no loss, no optimizer */
-    nnb_model *nl = make_model(3, 1, 0, 1);  /* finalized, no loss */
-    nnb_model *no = make_model(4, 1, 1, 0);  /* finalized, no optimizer */
-    nnb_model *mse = NULL;                   /* regression model: MSE, tensor targets only */
+    nnb_model *m = make_model(1, 1, 1, 1);  /* ready to train */
+    nnb_model *u = make_model(2, 0, 0, 0);  /* not finalized, no loss, no optimizer */
+    nnb_model *nl = make_model(3, 1, 0, 1); /* finalized, no loss */
+    nnb_model *no = make_model(4, 1, 1, 0); /* finalized, no optimizer */
+    nnb_model *mse = NULL;                  /* regression model: MSE, tensor targets only */
     assert_ok(nnb_model_create(&mse, 5));
     assert_ok(nnb_model_add_dense(mse, 2, 3, 0.5f, NULL));
     assert_ok(nnb_model_add_linear(mse));
@@ -1144,8 +1145,8 @@ static void test_bad_input_model(void **state)
     nnb_tensor *out = make(6, 3, 42.0f);
     nnb_tensor *out_rows = make(5, 3, 42.0f);
     nnb_tensor *out_cols = make(6, 2, 42.0f);
-    nnb_tensor *all[] = {X,      X_wide,        X_nan,        X_inf,      X_ninf, onehot,  onehot_narrow,
-                         onehot_short, onehot_nan, out, out_rows, out_cols};
+    nnb_tensor *all[] = {X,          X_wide, X_nan,    X_inf,   X_ninf, onehot, onehot_narrow, onehot_short,
+                         onehot_nan, out,    out_rows, out_cols};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i) {
         watch_tensor(all[i]);
     }
@@ -1318,7 +1319,7 @@ static void test_bad_input_model(void **state)
     BAD(nnb_model_train(m, X_ninf, &y, &tp), NNB_ERR_NONFINITE);
     BAD(nnb_model_train(m, X, &y_t_nan, &tp), NNB_ERR_NONFINITE);
     BAD(nnb_model_train(m, X_nan, &y_short, &tp), NNB_ERR_SHAPE); /* shapes before contents */
-    BAD(nnb_model_train(m, X_nan, &y, NULL), NNB_ERR_NULL);     /* NULL first */
+    BAD(nnb_model_train(m, X_nan, &y, NULL), NNB_ERR_NULL);       /* NULL first */
     {
         nnb_train_params p = tp;
         p.epochs = 0;
@@ -1573,12 +1574,12 @@ static void test_bad_input_idx(void **state)
         /* A gzip signature followed by garbage. */
         unsigned char gz[32] = {0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x03, 0x55, 0xaa};
 #if defined(__has_include)
-#if __has_include(<zlib.h>)
-#define BAD_INPUT_GZIP_STATUS NNB_ERR_FORMAT
-#endif
+#    if __has_include(<zlib.h>)
+#        define BAD_INPUT_GZIP_STATUS NNB_ERR_FORMAT
+#    endif
 #endif
 #ifndef BAD_INPUT_GZIP_STATUS
-#define BAD_INPUT_GZIP_STATUS NNB_ERR_UNSUPPORTED
+#    define BAD_INPUT_GZIP_STATUS NNB_ERR_UNSUPPORTED
 #endif
         BAD(nnb_idx_set_parse(&g_o.set, gz, sizeof gz, lab, lsz), BAD_INPUT_GZIP_STATUS);
         BAD(nnb_idx_set_parse(&g_o.set, images, img_size, gz, 2), BAD_INPUT_GZIP_STATUS);
@@ -1603,8 +1604,8 @@ static void test_bad_input_idx(void **state)
         memcpy(gz + gsz, "garbage!", 8); /* bytes after the member */
         BAD(nnb_idx_set_parse(&g_o.set, gz, gsz + 8, gz_lab, glsz), NNB_ERR_FORMAT);
         BAD(nnb_idx_set_parse(&g_o.set, gz, gsz - 1, gz_lab, glsz), NNB_ERR_FORMAT); /* cut trailer */
-        BAD(nnb_idx_set_parse(&g_o.set, gz, gsz / 2, gz_lab, glsz), NNB_ERR_FORMAT);  /* cut stream */
-        BAD(nnb_idx_set_parse(&g_o.set, gz, 2, gz_lab, glsz), NNB_ERR_FORMAT);        /* signature only */
+        BAD(nnb_idx_set_parse(&g_o.set, gz, gsz / 2, gz_lab, glsz), NNB_ERR_FORMAT); /* cut stream */
+        BAD(nnb_idx_set_parse(&g_o.set, gz, 2, gz_lab, glsz), NNB_ERR_FORMAT);       /* signature only */
         size_t tsz = gzip_bytes(plain, psz - 1, gz, sizeof gz); /* a valid member of a truncated file */
         BAD(nnb_idx_set_parse(&g_o.set, gz, tsz, gz_lab, glsz), NNB_ERR_FORMAT);
         g_nwatch--;
@@ -1661,7 +1662,7 @@ static void test_bad_input_idx(void **state)
     BAD(nnb_fashion_mnist_load(&g_o.set, fdir, (nnb_fashion_split)-1), NNB_ERR_ARGUMENT);
     BAD(nnb_fashion_mnist_load(&g_o.set, missing, NNB_FASHION_TRAIN), NNB_ERR_IO);
     BAD(nnb_fashion_mnist_load(&g_o.set, img_path, NNB_FASHION_TRAIN), NNB_ERR_IO); /* a file, not a dir */
-    BAD(nnb_fashion_mnist_load(&g_o.set, fdir, NNB_FASHION_TEST), NNB_ERR_IO);     /* split absent */
+    BAD(nnb_fashion_mnist_load(&g_o.set, fdir, NNB_FASHION_TEST), NNB_ERR_IO);      /* split absent */
     BAD(nnb_fashion_mnist_load(&g_o.set, fdir, NNB_FASHION_TRAIN), NNB_ERR_FORMAT); /* 2 x 2 images */
     BAD(nnb_fashion_mnist_load(&g_o.set, fdir2, NNB_FASHION_TEST), NNB_ERR_FORMAT); /* label 10 */
 
@@ -1728,8 +1729,8 @@ static void test_bad_input_model_file(void **state)
     (void)state;
     begin_module();
     nnb_model *m = make_model(7, 1, 1, 1);
-    nnb_model *u = make_model(8, 0, 1, 1);  /* not finalized */
-    nnb_model *other = NULL;                /* a different architecture */
+    nnb_model *u = make_model(8, 0, 1, 1); /* not finalized */
+    nnb_model *other = NULL;               /* a different architecture */
     assert_ok(nnb_model_create(&other, 9));
     assert_ok(nnb_model_add_dense(other, 2, 5, 0.5f, NULL));
     assert_ok(nnb_model_add_softmax(other));

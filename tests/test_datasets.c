@@ -108,10 +108,9 @@ static void test_spiral_seed0_points_match_numpy_bits(void **state)
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; ++i) {
         size_t row = expected[i].row;
         if (float_bits(x[2 * row]) != expected[i].x_bits || float_bits(x[2 * row + 1]) != expected[i].y_bits) {
-            fail_msg("X[%zu] = (%.9g, %.9g) bits (0x%08x, 0x%08x), numpy (0x%08x, 0x%08x)", row,
-                     (double)x[2 * row], (double)x[2 * row + 1], (unsigned)float_bits(x[2 * row]),
-                     (unsigned)float_bits(x[2 * row + 1]), (unsigned)expected[i].x_bits,
-                     (unsigned)expected[i].y_bits);
+            fail_msg("X[%zu] = (%.9g, %.9g) bits (0x%08x, 0x%08x), numpy (0x%08x, 0x%08x)", row, (double)x[2 * row],
+                     (double)x[2 * row + 1], (unsigned)float_bits(x[2 * row]), (unsigned)float_bits(x[2 * row + 1]),
+                     (unsigned)expected[i].x_bits, (unsigned)expected[i].y_bits);
         }
     }
     nnb_tensor_destroy(X);

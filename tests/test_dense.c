@@ -29,7 +29,7 @@ static const float k_b1[3] = {2.0f, 3.0f, 0.5f};
 static const float k_w2_per_neuron[3][3] = {{0.1f, -0.14f, 0.5f}, {-0.5f, 0.12f, -0.33f}, {-0.44f, 0.73f, -0.13f}};
 static const float k_b2[3] = {-1.0f, 2.0f, -0.5f};
 static const double k_layer1_output[9] = {4.8, 1.21, 2.385, 8.9, -1.81, 0.2, 1.41, 1.051, 0.026};
-static const double k_layer2_output[9] = {0.5031,  -1.04185, -2.03875, 0.2434, -2.7332,
+static const double k_layer2_output[9] = {0.5031,  -1.04185, -2.03875, 0.2434,  -2.7332,
                                           -5.7633, -0.99314, 1.41254,  -0.35655};
 
 /* lessons.json rng_numpy_legacy_seed0.randn_first5, then the sixth normal of seed 0 printed by
@@ -93,8 +93,7 @@ static void test_dense_lesson4_layer1_matches_published_outputs(void **state)
      * Row 1, neuron 1: 2*0.2 + 5*0.8 + (-1)*(-0.5) + 2*1.0 + 2 = 0.4 + 4 + 0.5 + 2 + 2 = 8.9 */
     for (size_t k = 0; k < 9; ++k) {
         assert_close(o[k], k_layer1_output[k], 1e-6, 1e-6);
-        assert_close(o[k], reference_output(k_inputs, 4, &k_w1_per_neuron[0][0], k_b1, k / 3, k % 3), 1e-6,
-                     1e-7);
+        assert_close(o[k], reference_output(k_inputs, 4, &k_w1_per_neuron[0][0], k_b1, k / 3, k % 3), 1e-6, 1e-7);
     }
     nnb_tensor_destroy(X);
     nnb_tensor_destroy(out);
@@ -117,8 +116,8 @@ static void test_dense_lesson4_two_layers_match_published_outputs(void **state)
     for (size_t k = 0; k < 9; ++k) {
         /* lessons.json: relative tolerance about 1e-5. */
         assert_close(o[k], k_layer2_output[k], 1e-5, 1e-6);
-        assert_close(o[k], reference_output(nnb_tensor_cdata(h), 3, &k_w2_per_neuron[0][0], k_b2, k / 3, k % 3),
-                     1e-6, 1e-7);
+        assert_close(o[k], reference_output(nnb_tensor_cdata(h), 3, &k_w2_per_neuron[0][0], k_b2, k / 3, k % 3), 1e-6,
+                     1e-7);
     }
     nnb_tensor_destroy(X);
     nnb_tensor_destroy(h);

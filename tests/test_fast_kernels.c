@@ -53,8 +53,8 @@ static void test_fast_exp_is_within_two_ulp_everywhere(void **state)
             uint32_t d = ulp_distance(y[i], want);
             worst = d > worst ? d : worst;
             if (d > 2) {
-                fail_msg("exp(%.9g) = %.9g, correctly rounded %.9g (%u ulp)", (double)x[i], (double)y[i],
-                         (double)want, d);
+                fail_msg("exp(%.9g) = %.9g, correctly rounded %.9g (%u ulp)", (double)x[i], (double)y[i], (double)want,
+                         d);
             }
         }
         checked += N;
@@ -89,8 +89,8 @@ static void test_fast_neg_log_is_within_two_ulp_for_every_positive_float(void **
             uint32_t d = ulp_distance(y[i], want);
             worst = d > worst ? d : worst;
             if (d > 2) {
-                fail_msg("-log(%.9g) = %.9g, correctly rounded %.9g (%u ulp)", (double)x[i], (double)y[i],
-                         (double)want, d);
+                fail_msg("-log(%.9g) = %.9g, correctly rounded %.9g (%u ulp)", (double)x[i], (double)y[i], (double)want,
+                         d);
             }
         }
     }
@@ -252,8 +252,14 @@ static void test_fast_adam_matches_the_scalar_update_bit_for_bit(void **state)
         m[i] = m2[i] = rand_float(-0.01f, 0.01f);
         v[i] = v2[i] = rand_float(0.0f, 0.001f);
     }
-    const nnb__adam_coef c = {0.9f, 0.999f, (float)(1.0 - 0.9), (float)(1.0 - 0.999), (float)(1.0 - 0.9 * 0.9),
-                              (float)(1.0 - 0.999 * 0.999), -0.05f, 1e-7f};
+    const nnb__adam_coef c = {0.9f,
+                              0.999f,
+                              (float)(1.0 - 0.9),
+                              (float)(1.0 - 0.999),
+                              (float)(1.0 - 0.9 * 0.9),
+                              (float)(1.0 - 0.999 * 0.999),
+                              -0.05f,
+                              1e-7f};
     nnb__fast_adam(&c, w, g, m, v, N);
     for (size_t i = 0; i < N; ++i) {
         m2[i] = c.b1 * m2[i] + c.one_minus_b1 * g[i];

@@ -55,8 +55,8 @@ static double op_elem(const float *X, size_t ld, nnb_transpose t, size_t r, size
  * (C0), element by element with the documented bound; padding columns of C must still hold `pad`.
  */
 static void check_against_reference(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                                    const float *A, size_t lda, const float *B, size_t ldb, float beta,
-                                    const float *C0, const float *C, size_t ldc, float pad)
+                                    const float *A, size_t lda, const float *B, size_t ldb, float beta, const float *C0,
+                                    const float *C, size_t ldc, float pad)
 {
     for (size_t i = 0; i < M; ++i) {
         for (size_t j = 0; j < N; ++j) {

@@ -15,7 +15,7 @@
 
 #include "internal/gemm.h"
 #ifdef NNB_TEST_BUILTIN_VARIANTS
-#include "internal/gemm_builtin.h"
+#    include "internal/gemm_builtin.h"
 #endif
 
 /* ---- helpers ------------------------------------------------------------------------------------------ */
@@ -125,8 +125,8 @@ static void check_body(const nnb__gemm_body *body, const problem *p, float alpha
             C[i * p->ldc + j] = 12345.0f;
         }
     }
-    assert_ok(nnb__gemm_checked(body->fn, p->ta, p->tb, s.M, s.N, s.K, alpha, p->A, p->lda, p->B, p->ldb, beta,
-                                C, p->ldc));
+    assert_ok(
+        nnb__gemm_checked(body->fn, p->ta, p->tb, s.M, s.N, s.K, alpha, p->A, p->lda, p->B, p->ldb, beta, C, p->ldc));
     for (size_t i = 0; i < s.M; ++i) {
         for (size_t j = 0; j < p->ldc; ++j) {
             double got = C[i * p->ldc + j];
@@ -219,11 +219,11 @@ static void test_gemm_bodies_agree_for_one_and_two_threads(void **state)
             memcpy(c1, p.C0, count * sizeof(float));
             memcpy(c2, p.C0, count * sizeof(float));
             assert_ok(nnb_set_num_threads(1));
-            assert_ok(nnb__gemm_checked(bodies[b]->fn, p.ta, p.tb, p.s.M, p.s.N, p.s.K, 0.75f, p.A, p.lda, p.B,
-                                        p.ldb, 0.5f, c1, p.ldc));
+            assert_ok(nnb__gemm_checked(bodies[b]->fn, p.ta, p.tb, p.s.M, p.s.N, p.s.K, 0.75f, p.A, p.lda, p.B, p.ldb,
+                                        0.5f, c1, p.ldc));
             assert_ok(nnb_set_num_threads(2));
-            assert_ok(nnb__gemm_checked(bodies[b]->fn, p.ta, p.tb, p.s.M, p.s.N, p.s.K, 0.75f, p.A, p.lda, p.B,
-                                        p.ldb, 0.5f, c2, p.ldc));
+            assert_ok(nnb__gemm_checked(bodies[b]->fn, p.ta, p.tb, p.s.M, p.s.N, p.s.K, 0.75f, p.A, p.lda, p.B, p.ldb,
+                                        0.5f, c2, p.ldc));
             for (size_t i = 0; i < p.s.M; ++i) {
                 for (size_t j = 0; j < p.s.N; ++j) {
                     double tol = 1e-5 * p.mag[i * p.s.N + j] + 1e-6;

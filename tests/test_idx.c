@@ -40,8 +40,7 @@ static void put_bytes(bytes *b, const unsigned char *p, size_t n)
 static const unsigned char k_pixels[12] = {0, 255, 127, 128, 51, 204, 0, 0, 255, 255, 255, 255};
 static const unsigned char k_labels[3] = {0, 2, 1};
 
-static bytes make_images(uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols, const unsigned char *px,
-                         size_t npx)
+static bytes make_images(uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols, const unsigned char *px, size_t npx)
 {
     bytes b;
     b.size = 0;
@@ -124,8 +123,8 @@ static void put_gzip_member(bytes *out, const unsigned char *data, size_t n)
     put_bytes(out, block, sizeof block);
     put_bytes(out, data, n);
     const uint32_t crc = nnb_crc32(0, data, n);
-    const unsigned char tail[8] = {(unsigned char)crc,       (unsigned char)(crc >> 8), (unsigned char)(crc >> 16),
-                                   (unsigned char)(crc >> 24), (unsigned char)n,        (unsigned char)(n >> 8),
+    const unsigned char tail[8] = {(unsigned char)crc,         (unsigned char)(crc >> 8), (unsigned char)(crc >> 16),
+                                   (unsigned char)(crc >> 24), (unsigned char)n,          (unsigned char)(n >> 8),
                                    (unsigned char)(n >> 16),   (unsigned char)(n >> 24)};
     put_bytes(out, tail, sizeof tail);
 }
@@ -388,8 +387,8 @@ static void test_idx_gzip_files_and_buffers(void **state)
 }
 
 /* A 28 x 28 set of `n` images whose first pixel is 25 * label. */
-static void write_fashion_files(const char *images_name, const char *labels_name, uint32_t n,
-                                unsigned char max_label, uint32_t side)
+static void write_fashion_files(const char *images_name, const char *labels_name, uint32_t n, unsigned char max_label,
+                                uint32_t side)
 {
     static unsigned char px[4 * 28 * 28];
     unsigned char lab[4];

@@ -30,9 +30,9 @@ static void test_accuracy_ties_go_to_lowest_index(void **state)
     (void)state;
     const float p[12] = {
         1.0f / 3.0f, 1.0f / 3.0f, 1.0f / 3.0f, /* uniform: predicts 0 */
-        0.1f, 0.45f, 0.45f,                    /* tie 1 / 2: predicts 1 */
-        0.4f, 0.2f, 0.4f,                      /* tie 0 / 2: predicts 0 */
-        0.25f, 0.25f, 0.5f,                    /* unique: predicts 2 */
+        0.1f,        0.45f,       0.45f,       /* tie 1 / 2: predicts 1 */
+        0.4f,        0.2f,        0.4f,        /* tie 0 / 2: predicts 0 */
+        0.25f,       0.25f,       0.5f,        /* unique: predicts 2 */
     };
     nnb_tensor *pred = NULL;
     assert_ok(nnb_tensor_create_from(&pred, 4, 3, p));

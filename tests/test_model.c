@@ -10,8 +10,8 @@
 #include <string.h>
 
 #if defined(__unix__) || defined(__APPLE__)
-#include <pthread.h>
-#define HAVE_PTHREADS 1
+#    include <pthread.h>
+#    define HAVE_PTHREADS 1
 #endif
 
 /* ---------------------------------------------------------------- helpers */
@@ -303,8 +303,8 @@ static void test_fused_softmax_cce_backward_equals_chained_path(void **state)
     assert_true(nnb_model_uses_fused_backward(fused));
     assert_false(nnb_model_uses_fused_backward(chained));
     /* Same generator state copied into both: same initial weights. */
-    assert_true(tensors_equal(nnb_dense_weights(nnb_model_cdense(fused, 0)),
-                              nnb_dense_weights(nnb_model_cdense(chained, 0))));
+    assert_true(
+        tensors_equal(nnb_dense_weights(nnb_model_cdense(fused, 0)), nnb_dense_weights(nnb_model_cdense(chained, 0))));
 
     nnb_targets y = nnb_targets_from_labels(labels, N);
     nnb_train_params tp = nnb_train_params_default();

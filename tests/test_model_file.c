@@ -234,7 +234,7 @@ static void test_model_save_load_file_is_atomic_and_overwrites(void **state)
     path_in_dir(path, sizeof path, "m.nnb");
     size_t before = files_in_dir();
     assert_ok(nnb_model_save(a, path));
-    assert_ok(nnb_model_save(b, path)); /* replaces the first */
+    assert_ok(nnb_model_save(b, path));           /* replaces the first */
     assert_int_equal(files_in_dir(), before + 1); /* no temporary file left behind */
     nnb_model *r = NULL;
     assert_ok(nnb_model_load(&r, path));
@@ -436,7 +436,7 @@ static void test_absurd_sizes_and_fields_with_valid_checksum_are_rejected(void *
         {OFF_FIRST_N_IN, 1, (uint64_t)1 << 24, NNB_ERR_FORMAT},
         {OFF_FIRST_N_IN, 1, 0, NNB_ERR_FORMAT},
         {OFF_FIRST_N_OUT, 1, (uint64_t)1 << 33, NNB_ERR_FORMAT},
-        {OFF_FIRST_N_IN, 1, 5, NNB_ERR_FORMAT}, /* sizes no longer match the bytes present */
+        {OFF_FIRST_N_IN, 1, 5, NNB_ERR_FORMAT},                 /* sizes no longer match the bytes present */
         {OFF_FIRST_WEIGHTS, 0, 0x7fc00000u, NNB_ERR_NONFINITE}, /* a NaN weight */
         {OFF_FIRST_WEIGHTS, 0, 0x7f800000u, NNB_ERR_NONFINITE}, /* +inf */
     };
@@ -450,8 +450,7 @@ static void test_absurd_sizes_and_fields_with_valid_checksum_are_rejected(void *
         fix_crc(buf, size);
         nnb_status st = nnb_model_parse(&r, buf, size);
         if (st != edits[i].expected) {
-            fail_msg("edit %zu: got %s, expected %s", i, nnb_status_string(st),
-                     nnb_status_string(edits[i].expected));
+            fail_msg("edit %zu: got %s, expected %s", i, nnb_status_string(st), nnb_status_string(edits[i].expected));
         }
         assert_null(r);
     }

@@ -9,9 +9,9 @@
 /* lessons.json lesson1_neuron / lesson2_layer */
 static const float k_inputs[4] = {1.0f, 2.0f, 3.0f, 2.5f};
 static const float k_weights[12] = {
-    0.2f, 0.8f, -0.5f, 1.0f,     /* neuron 1 */
-    0.5f, -0.91f, 0.26f, -0.5f,  /* neuron 2 */
-    -0.26f, -0.27f, 0.17f, 0.87f /* neuron 3 */
+    0.2f,   0.8f,   -0.5f, 1.0f,  /* neuron 1 */
+    0.5f,   -0.91f, 0.26f, -0.5f, /* neuron 2 */
+    -0.26f, -0.27f, 0.17f, 0.87f  /* neuron 3 */
 };
 static const float k_biases[3] = {2.0f, 3.0f, 0.5f};
 

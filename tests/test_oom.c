@@ -18,10 +18,10 @@
 #include "nnbasics/model_file.h"
 
 #if defined(__has_include)
-#if __has_include(<zlib.h>)
-#include <zlib.h>
-#define OOM_HAVE_ZLIB 1
-#endif
+#    if __has_include(<zlib.h>)
+#        include <zlib.h>
+#        define OOM_HAVE_ZLIB 1
+#    endif
 #endif
 
 /* One case: `run` performs the operation once (returning its status); `undo` releases what a successful
@@ -71,8 +71,7 @@ static size_t sweep(const oom_case *c, void *ctx)
             return k - 1;
         }
         if (st != NNB_ERR_NOMEM) {
-            fail_msg("%s: allocation %zu failing gave %s, expected out of memory", c->name, k,
-                     nnb_status_string(st));
+            fail_msg("%s: allocation %zu failing gave %s, expected out of memory", c->name, k, nnb_status_string(st));
         }
         if (!g_object_may_keep && nnb_test_live_blocks() != live_before) {
             fail_msg("%s: allocation %zu failing leaked %zu block(s)", c->name, k,
@@ -432,8 +431,7 @@ static size_t sweep_fresh(const fresh_case *c, void *ctx)
             return k - 1;
         }
         if (st != NNB_ERR_NOMEM) {
-            fail_msg("%s: allocation %zu failing gave %s, expected out of memory", c->name, k,
-                     nnb_status_string(st));
+            fail_msg("%s: allocation %zu failing gave %s, expected out of memory", c->name, k, nnb_status_string(st));
         }
         if (c->unchanged != NULL && !c->unchanged(m, ctx)) {
             fail_msg("%s: allocation %zu failing changed the model", c->name, k);
@@ -465,16 +463,16 @@ typedef struct model_ctx {
     nnb_targets y, y2;
     uint32_t labels[12];
     nnb_train_params tp;
-    size_t prefix;       /* layers added before the swept add */
-    int add_kind;        /* 0 dense, 1 relu, 2 softmax, 3 sigmoid, 4 linear, 5 dropout */
+    size_t prefix; /* layers added before the swept add */
+    int add_kind;  /* 0 dense, 1 relu, 2 softmax, 3 sigmoid, 4 linear, 5 dropout */
     uint32_t rng_next;
     int dropout;         /* the training model has a dropout layer (and shuffles) */
     int partial_updates; /* failed first steps that left the parameters changed */
     float loss, loss_sentinel;
     double acc, acc_sentinel;
     float pred_before[36];
-    int changed;            /* the last failure left the parameters changed (fresh sweeps) */
-    nnb_model *reference;   /* trained without failures */
+    int changed;          /* the last failure left the parameters changed (fresh sweeps) */
+    nnb_model *reference; /* trained without failures */
 } model_ctx;
 
 static nnb_status run_model_create(void *p)
@@ -521,16 +519,11 @@ static nnb_status run_model_add(void *p)
         const nnb_regularization reg = {1e-4f, 1e-4f, 0.0f, 0.0f};
         return nnb_model_add_dense(c->m, 4, 4, 0.1f, &reg);
     }
-    case 1:
-        return nnb_model_add_relu(c->m);
-    case 2:
-        return nnb_model_add_softmax(c->m);
-    case 3:
-        return nnb_model_add_sigmoid(c->m);
-    case 4:
-        return nnb_model_add_linear(c->m);
-    default:
-        return nnb_model_add_dropout(c->m, 0.25f);
+    case 1: return nnb_model_add_relu(c->m);
+    case 2: return nnb_model_add_softmax(c->m);
+    case 3: return nnb_model_add_sigmoid(c->m);
+    case 4: return nnb_model_add_linear(c->m);
+    default: return nnb_model_add_dropout(c->m, 0.25f);
     }
 }
 
@@ -661,9 +654,8 @@ static void test_oom_model_building_fails_cleanly(void **state)
     g_object_may_keep = 1;
     g_quiet = 1;
     size_t add_points = 0;
-    static const char *const add_names[6] = {"nnb_model_add_dense",   "nnb_model_add_relu",
-                                             "nnb_model_add_softmax", "nnb_model_add_sigmoid",
-                                             "nnb_model_add_linear",  "nnb_model_add_dropout"};
+    static const char *const add_names[6] = {"nnb_model_add_dense",   "nnb_model_add_relu",   "nnb_model_add_softmax",
+                                             "nnb_model_add_sigmoid", "nnb_model_add_linear", "nnb_model_add_dropout"};
     for (int kind = 0; kind < 6; ++kind) {
         for (size_t prefix = 0; prefix <= 17; ++prefix) {
             if (kind != 0 && prefix == 0) {
@@ -675,8 +667,7 @@ static void test_oom_model_building_fails_cleanly(void **state)
             c.pristine = build_prefix(prefix);
             c.rng_next = peek_u32(nnb_model_rng(c.m));
             /* each point on a fresh model, then retries on one model (which may keep a grown array) */
-            const fresh_case fresh = {add_names[kind], fresh_prefix, fresh_add, fresh_add_unchanged,
-                                      fresh_add_verify};
+            const fresh_case fresh = {add_names[kind], fresh_prefix, fresh_add, fresh_add_unchanged, fresh_add_verify};
             size_t points = sweep_fresh(&fresh, &c);
             add_points += points;
             const oom_case add = {add_names[kind], run_model_add, undo_model_add, model_add_untouched};
@@ -957,10 +948,9 @@ static void test_oom_model_training_fails_cleanly(void **state)
         c.partial_updates = 0;
         c.reference = build_model(31, dropout, 1);
         assert_ok(nnb_model_train(c.reference, c.X, &c.y, &c.tp));
-        const char *name = dropout ? "nnb_model_train (first call, shuffled batches, dropout)"
-                                   : "nnb_model_train (first call)";
-        const fresh_case fresh = {name, fresh_training_model, fresh_train, fresh_train_unchanged,
-                                  fresh_train_verify};
+        const char *name =
+            dropout ? "nnb_model_train (first call, shuffled batches, dropout)" : "nnb_model_train (first call)";
+        const fresh_case fresh = {name, fresh_training_model, fresh_train, fresh_train_unchanged, fresh_train_verify};
         assert_true(sweep_fresh(&fresh, &c) >= 1);
         /* and retries on one model, which keeps its workspace and gradient buffers between attempts */
         const oom_case train = {name, run_model_train, undo_model_train, model_train_untouched};
@@ -1133,8 +1123,7 @@ static void undo_idx_shuffle(void *p)
 static int idx_shuffle_untouched(void *p)
 {
     io_ctx *c = p;
-    return memcmp(nnb_tensor_cdata(nnb_idx_set_images(c->existing)), c->images_before, sizeof c->images_before) ==
-               0 &&
+    return memcmp(nnb_tensor_cdata(nnb_idx_set_images(c->existing)), c->images_before, sizeof c->images_before) == 0 &&
            memcmp(nnb_idx_set_labels(c->existing), c->labels_before, sizeof c->labels_before) == 0;
 }
 

@@ -360,8 +360,8 @@ static void test_adam_first_two_updates(void **state)
     /* in decimals: m = {0.008, -0.006}, m^ = {0.0421053, -0.0315789}; v^ = {0.0249925, 0.1249825} */
     assert_close(m[0] / c1, 0.008 / 0.19, 1e-6, 0.0);
     assert_close(v[1] / c2, (0.999 * 0.001 * 0.16 + 0.001 * 0.09) / 0.001999, 1e-5, 0.0);
-    assert_close(w[0], 0.45 - 0.05 * (0.008 / 0.19) / sqrt((0.999 * 0.001 * 0.04 + 0.001 * 0.01) / 0.001999),
-                 0.0, 2e-6);
+    assert_close(w[0], 0.45 - 0.05 * (0.008 / 0.19) / sqrt((0.999 * 0.001 * 0.04 + 0.001 * 0.01) / 0.001999), 0.0,
+                 2e-6);
     nnb_optimizer_destroy(opt);
     fixture_free(&f);
 }

@@ -8,8 +8,8 @@
 #include <string.h>
 
 static const nnb_status k_all_codes[] = {
-    NNB_OK,       NNB_ERR_NULL,     NNB_ERR_ARGUMENT,  NNB_ERR_SHAPE, NNB_ERR_OVERFLOW,
-    NNB_ERR_NOMEM, NNB_ERR_RANGE,   NNB_ERR_NONFINITE, NNB_ERR_IO,    NNB_ERR_FORMAT,
+    NNB_OK,          NNB_ERR_NULL,  NNB_ERR_ARGUMENT,    NNB_ERR_SHAPE, NNB_ERR_OVERFLOW,
+    NNB_ERR_NOMEM,   NNB_ERR_RANGE, NNB_ERR_NONFINITE,   NNB_ERR_IO,    NNB_ERR_FORMAT,
     NNB_ERR_VERSION, NNB_ERR_STATE, NNB_ERR_UNSUPPORTED,
 };
 #define N_CODES (sizeof k_all_codes / sizeof k_all_codes[0])

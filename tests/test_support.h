@@ -32,22 +32,20 @@ void nnb_test_fail_allocation(size_t n);
 /* Relative-or-absolute closeness: |a - b| <= abs_tol + rel_tol * |b|. */
 int nnb_test_close(double a, double b, double rel_tol, double abs_tol);
 
-#define assert_close(a, b, rel, abs_)                                                                     \
-    do {                                                                                                  \
-        double nnb_a_ = (double)(a), nnb_b_ = (double)(b);                                                \
-        if (!nnb_test_close(nnb_a_, nnb_b_, (rel), (abs_))) {                                             \
-            fail_msg("%s = %.9g, expected %.9g (rel %g, abs %g)", #a, nnb_a_, nnb_b_, (double)(rel),      \
-                     (double)(abs_));                                                                     \
-        }                                                                                                 \
+#define assert_close(a, b, rel, abs_)                                                                                  \
+    do {                                                                                                               \
+        double nnb_a_ = (double)(a), nnb_b_ = (double)(b);                                                             \
+        if (!nnb_test_close(nnb_a_, nnb_b_, (rel), (abs_))) {                                                          \
+            fail_msg("%s = %.9g, expected %.9g (rel %g, abs %g)", #a, nnb_a_, nnb_b_, (double)(rel), (double)(abs_));  \
+        }                                                                                                              \
     } while (0)
 
-#define assert_status(expr, expected)                                                                     \
-    do {                                                                                                  \
-        nnb_status nnb_s_ = (expr);                                                                       \
-        if (nnb_s_ != (expected)) {                                                                       \
-            fail_msg("%s returned %d (%s), expected %s", #expr, (int)nnb_s_, nnb_status_string(nnb_s_),   \
-                     #expected);                                                                          \
-        }                                                                                                 \
+#define assert_status(expr, expected)                                                                                  \
+    do {                                                                                                               \
+        nnb_status nnb_s_ = (expr);                                                                                    \
+        if (nnb_s_ != (expected)) {                                                                                    \
+            fail_msg("%s returned %d (%s), expected %s", #expr, (int)nnb_s_, nnb_status_string(nnb_s_), #expected);    \
+        }                                                                                                              \
     } while (0)
 
 #define assert_ok(expr) assert_status(expr, NNB_OK)

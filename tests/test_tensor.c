@@ -469,10 +469,10 @@ static void test_tensor_argmax_ties_go_to_lowest_index(void **state)
 {
     (void)state;
     const float x[12] = {
-        1.0f, 1.0f, 1.0f,        /* all equal -> 0 */
-        0.0f, 2.0f, 2.0f,        /* tie between 1 and 2 -> 1 */
-        -1.0f, -3.0f, -0.5f,     /* unique max -> 2 */
-        0.25f, 0.0f, 0.25f,      /* tie between 0 and 2 -> 0 */
+        1.0f,  1.0f,  1.0f,  /* all equal -> 0 */
+        0.0f,  2.0f,  2.0f,  /* tie between 1 and 2 -> 1 */
+        -1.0f, -3.0f, -0.5f, /* unique max -> 2 */
+        0.25f, 0.0f,  0.25f, /* tie between 0 and 2 -> 0 */
     };
     nnb_tensor *t = NULL;
     assert_ok(nnb_tensor_create_from(&t, 4, 3, x));
@@ -489,10 +489,10 @@ static void test_tensor_argmax_never_picks_nan(void **state)
 {
     (void)state;
     const float x[12] = {
-        NAN, 1.0f, 2.0f,  /* leading NaN skipped -> 2 */
-        3.0f, NAN, 1.0f,  /* NaN in the middle -> 0 */
-        NAN, NAN, NAN,    /* all NaN -> 0 */
-        NAN, -5.0f, NAN,  /* only one number -> 1 */
+        NAN,  1.0f,  2.0f, /* leading NaN skipped -> 2 */
+        3.0f, NAN,   1.0f, /* NaN in the middle -> 0 */
+        NAN,  NAN,   NAN,  /* all NaN -> 0 */
+        NAN,  -5.0f, NAN,  /* only one number -> 1 */
     };
     nnb_tensor *t = NULL;
     assert_ok(nnb_tensor_create_from(&t, 4, 3, x));
@@ -550,22 +550,22 @@ static void test_tensor_check_finite_reports_first_bad_index(void **state)
 
 /* Runs `call` with the k-th allocation failing for k = 1, 2, ... until it succeeds. Each failure must be
  * NNB_ERR_NOMEM with no block left behind. Returns the number of failures seen. */
-#define OOM_SWEEP(failures, call, on_failure)                                                               \
-    do {                                                                                                    \
-        (failures) = 0;                                                                                     \
-        for (size_t k_ = 1; k_ < 64; ++k_) {                                                                \
-            size_t live_ = nnb_test_live_blocks();                                                          \
-            nnb_test_fail_allocation(k_);                                                                   \
-            nnb_status st_ = (call);                                                                        \
-            nnb_test_fail_allocation(0);                                                                    \
-            if (st_ == NNB_OK) {                                                                            \
-                break;                                                                                      \
-            }                                                                                               \
-            assert_status(st_, NNB_ERR_NOMEM);                                                              \
-            assert_int_equal(nnb_test_live_blocks(), live_);                                                \
-            on_failure;                                                                                     \
-            ++(failures);                                                                                   \
-        }                                                                                                   \
+#define OOM_SWEEP(failures, call, on_failure)                                                                          \
+    do {                                                                                                               \
+        (failures) = 0;                                                                                                \
+        for (size_t k_ = 1; k_ < 64; ++k_) {                                                                           \
+            size_t live_ = nnb_test_live_blocks();                                                                     \
+            nnb_test_fail_allocation(k_);                                                                              \
+            nnb_status st_ = (call);                                                                                   \
+            nnb_test_fail_allocation(0);                                                                               \
+            if (st_ == NNB_OK) {                                                                                       \
+                break;                                                                                                 \
+            }                                                                                                          \
+            assert_status(st_, NNB_ERR_NOMEM);                                                                         \
+            assert_int_equal(nnb_test_live_blocks(), live_);                                                           \
+            on_failure;                                                                                                \
+            ++(failures);                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 static void test_tensor_create_oom_sweep(void **state)
@@ -683,9 +683,8 @@ static void test_format_float_gives_shortest_round_trip_text(void **state)
         float value;
         const char *text;
     } cases[] = {
-        {4.8f, "4.8"},         {1.0986104f, "1.0986104"}, {0.1f, "0.1"},
-        {-2.5f, "-2.5"},       {1e-05f, "1e-05"},         {1e16f, "1e+16"},
-        {1e20f, "1e+20"},      {3.4028235e38f, "3.4028235e+38"},
+        {4.8f, "4.8"},     {1.0986104f, "1.0986104"}, {0.1f, "0.1"},    {-2.5f, "-2.5"},
+        {1e-05f, "1e-05"}, {1e16f, "1e+16"},          {1e20f, "1e+20"}, {3.4028235e38f, "3.4028235e+38"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         assert_ok(nnb_format_float(buf, sizeof buf, cases[i].value));
@@ -839,16 +838,16 @@ static void test_print_floats_format_thresholds_like_numpy(void **state)
         size_t n;
         const char *text;
     } cases[] = {
-        {{0.0001f, 1.0f}, 2, "[1.e-04 1.e+00]\n"},            /* threshold_1e-4_one_vector */
-        {{-0.0f, 1.5f}, 2, "[-0.   1.5]\n"},                  /* negative_zero_vector */
-        {{1e8f, 1e7f}, 2, "[1.e+08 1.e+07]\n"},               /* threshold_1e8_vector */
-        {{0.001f, 1.0f}, 2, "[0.001 1.   ]\n"},               /* ratio_1000_vector */
+        {{0.0001f, 1.0f}, 2, "[1.e-04 1.e+00]\n"},             /* threshold_1e-4_one_vector */
+        {{-0.0f, 1.5f}, 2, "[-0.   1.5]\n"},                   /* negative_zero_vector */
+        {{1e8f, 1e7f}, 2, "[1.e+08 1.e+07]\n"},                /* threshold_1e8_vector */
+        {{0.001f, 1.0f}, 2, "[0.001 1.   ]\n"},                /* ratio_1000_vector */
         {{0.00099999f, 1.0f}, 2, "[9.9999e-04 1.0000e+00]\n"}, /* ratio_above_1000_vector */
-        {{1.0f, 1000.0f}, 2, "[   1. 1000.]\n"},              /* ratio_exact_1000_vector */
-        {{1.0f, 1000.1f}, 2, "[1.0000e+00 1.0001e+03]\n"},    /* ratio_1000_1_vector */
-        {{123456789.0f, 0.0f}, 1, "[1.2345679e+08]\n"},       /* nine_digit_vector */
-        {{1e-45f, 1.0f}, 2, "[1.e-45 1.e+00]\n"},             /* subnormal_vector */
-        {{3.4028235e38f, 0.0f}, 1, "[3.4028235e+38]\n"},      /* float_max_vector */
+        {{1.0f, 1000.0f}, 2, "[   1. 1000.]\n"},               /* ratio_exact_1000_vector */
+        {{1.0f, 1000.1f}, 2, "[1.0000e+00 1.0001e+03]\n"},     /* ratio_1000_1_vector */
+        {{123456789.0f, 0.0f}, 1, "[1.2345679e+08]\n"},        /* nine_digit_vector */
+        {{1e-45f, 1.0f}, 2, "[1.e-45 1.e+00]\n"},              /* subnormal_vector */
+        {{3.4028235e38f, 0.0f}, 1, "[3.4028235e+38]\n"},       /* float_max_vector */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         expect_print_floats(cases[i].v, cases[i].n, cases[i].text);
@@ -890,8 +889,7 @@ static void test_tensor_print_matrices_like_numpy(void **state)
                         "[[ 4.8    1.21   2.385]\n"
                         " [ 8.9   -1.81   0.2  ]\n"
                         " [ 1.41   1.051  0.026]]\n"); /* case lesson4_layer1 */
-    const float head[8] = {0.0f, 0.0f, -1.0475188e-04f, 1.1395361e-04f, -2.7414842e-03f, 1.9876643e-03f,
-                           0.5f, -0.9f};
+    const float head[8] = {0.0f, 0.0f, -1.0475188e-04f, 1.1395361e-04f, -2.7414842e-03f, 1.9876643e-03f, 0.5f, -0.9f};
     expect_tensor_print(4, 2, head, 0, 0,
                         "[[ 0.0000000e+00  0.0000000e+00]\n"
                         " [-1.0475188e-04  1.1395361e-04]\n"

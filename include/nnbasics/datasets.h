@@ -26,16 +26,16 @@ extern "C" {
  * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (samples < 2, classes 0 or above UINT32_MAX), NNB_ERR_OVERFLOW, NNB_ERR_SHAPE
  * (X is not (samples * classes) x 2). Nothing is written on failure.
  */
-NNB_API nnb_status nnb_spiral_data(nnb_rng *rng, size_t samples, size_t classes, nnb_tensor *X,
-                                   uint32_t *labels, size_t label_count);
+NNB_API nnb_status nnb_spiral_data(nnb_rng *rng, size_t samples, size_t classes, nnb_tensor *X, uint32_t *labels,
+                                   size_t label_count);
 
 /*
  * vertical_data(samples, classes): a Gaussian blob per class at x = c / 3, y = 0.5 (sigma 0.1).
  * Same shapes, statuses and order as nnb_spiral_data, except that one sample per class is allowed
  * (NNB_ERR_ARGUMENT for samples 0); consumes 2 * samples * classes normals.
  */
-NNB_API nnb_status nnb_vertical_data(nnb_rng *rng, size_t samples, size_t classes, nnb_tensor *X,
-                                     uint32_t *labels, size_t label_count);
+NNB_API nnb_status nnb_vertical_data(nnb_rng *rng, size_t samples, size_t classes, nnb_tensor *X, uint32_t *labels,
+                                     size_t label_count);
 
 /*
  * sine_data(samples): X[i] = i / samples, Y[i] = sin(2 * pi * X[i]) (regression, no randomness).

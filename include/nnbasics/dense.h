@@ -38,8 +38,7 @@ typedef struct nnb_dense nnb_dense;
  * Returns NNB_ERR_NULL (out), NNB_ERR_ARGUMENT (a size is 0, init_scale not finite), NNB_ERR_OVERFLOW,
  * NNB_ERR_NOMEM. On failure *out is untouched and no normals are consumed.
  */
-NNB_API nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, nnb_rng *rng,
-                                    float init_scale);
+NNB_API nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, nnb_rng *rng, float init_scale);
 
 /* Releases the layer and everything it owns. NULL is ignored. */
 NNB_API void nnb_dense_destroy(nnb_dense *layer);

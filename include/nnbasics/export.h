@@ -9,29 +9,29 @@
 #define NNB_EXPORT_H
 
 #if defined(_WIN32) && !defined(NNB_STATIC)
-#  if defined(NNB_BUILDING_LIBRARY)
-#    define NNB_API __declspec(dllexport)
-#  else
-#    define NNB_API __declspec(dllimport)
-#  endif
+#    if defined(NNB_BUILDING_LIBRARY)
+#        define NNB_API __declspec(dllexport)
+#    else
+#        define NNB_API __declspec(dllimport)
+#    endif
 #elif defined(__GNUC__) || defined(__clang__)
-#  define NNB_API __attribute__((visibility("default")))
+#    define NNB_API __attribute__((visibility("default")))
 #else
-#  define NNB_API
+#    define NNB_API
 #endif
 
 /* Marks a function that will be removed in a later version; the message names its replacement. */
 #if defined(__GNUC__) || defined(__clang__)
-#  define NNB_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#    define NNB_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
-#  define NNB_DEPRECATED(msg)
+#    define NNB_DEPRECATED(msg)
 #endif
 
 /* Warns when a caller ignores a returned status. */
 #if defined(__GNUC__) || defined(__clang__)
-#  define NNB_NODISCARD __attribute__((warn_unused_result))
+#    define NNB_NODISCARD __attribute__((warn_unused_result))
 #else
-#  define NNB_NODISCARD
+#    define NNB_NODISCARD
 #endif
 
 #endif /* NNB_EXPORT_H */

@@ -41,9 +41,8 @@ typedef enum nnb_transpose {
  * dimension smaller than the row it holds), NNB_ERR_OVERFLOW (an extent overflows size_t). C is untouched
  * on failure.
  */
-NNB_API nnb_status nnb_gemm(nnb_transpose trans_a, nnb_transpose trans_b, size_t M, size_t N, size_t K,
-                            float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
-                            float *C, size_t ldc);
+NNB_API nnb_status nnb_gemm(nnb_transpose trans_a, nnb_transpose trans_b, size_t M, size_t N, size_t K, float alpha,
+                            const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 
 /*
  * Tensor form: C = alpha * op(A) * op(B) + beta * C with shapes taken from the tensors.
@@ -84,10 +83,7 @@ NNB_API size_t nnb_get_num_threads(void);
  * book's numbers select REFERENCE. Safe to call at any time (atomic); takes effect on the next call.
  * Returns NNB_ERR_ARGUMENT for an unknown mode.
  */
-typedef enum nnb_arithmetic {
-    NNB_ARITHMETIC_FAST = 0,
-    NNB_ARITHMETIC_REFERENCE = 1
-} nnb_arithmetic;
+typedef enum nnb_arithmetic { NNB_ARITHMETIC_FAST = 0, NNB_ARITHMETIC_REFERENCE = 1 } nnb_arithmetic;
 
 NNB_API nnb_status nnb_set_arithmetic(nnb_arithmetic mode);
 

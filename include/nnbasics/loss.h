@@ -33,15 +33,14 @@ extern "C" {
  * Returns NNB_ERR_NULL, NNB_ERR_SHAPE (count differs from the batch), NNB_ERR_RANGE (a label >= classes),
  * NNB_ERR_NONFINITE (a selected prediction is NaN). Outputs are untouched on failure.
  */
-NNB_API nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t count,
-                                  float *per_sample, float *mean);
+NNB_API nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t count, float *per_sample,
+                                  float *mean);
 
 /*
  * One-hot categorical cross-entropy. targets: same shape as pred.
  * Returns NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_NONFINITE. Outputs are untouched on failure.
  */
-NNB_API nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample,
-                                  float *mean);
+NNB_API nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean);
 
 /*
  * Mean of `count` floats as numpy's np.mean computes it for float32 (pairwise summation in float32, then

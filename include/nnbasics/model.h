@@ -108,10 +108,10 @@ typedef enum nnb_accuracy_kind {
 /* Description of one layer (nnb_model_layer_info). */
 typedef struct nnb_layer_info {
     nnb_layer_kind kind;
-    size_t n_inputs;  /* width of the layer's input (dense: its n_inputs) */
-    size_t n_outputs; /* width of its output (dense: n_neurons; others: n_inputs) */
-    float init_scale; /* dense: the weight scale it was created with; 0 for other kinds */
-    float rate;       /* dropout: the fraction of inputs dropped; 0 for other kinds */
+    size_t n_inputs;                   /* width of the layer's input (dense: its n_inputs) */
+    size_t n_outputs;                  /* width of its output (dense: n_neurons; others: n_inputs) */
+    float init_scale;                  /* dense: the weight scale it was created with; 0 for other kinds */
+    float rate;                        /* dropout: the fraction of inputs dropped; 0 for other kinds */
     nnb_regularization regularization; /* dense: its L1/L2 factors; all 0 for other kinds */
 } nnb_layer_info;
 
@@ -235,16 +235,16 @@ typedef enum nnb_progress_event {
 /* One progress report, passed to the callback (valid during the call only). */
 typedef struct nnb_progress {
     nnb_progress_event event;
-    size_t epoch;               /* 1-based */
-    size_t epochs;              /* epochs of this run */
-    size_t step;                /* 0-based step within the epoch (STEP); steps - 1 otherwise */
-    size_t steps;               /* steps per epoch */
-    float loss;                 /* data_loss + regularization_loss */
+    size_t epoch;  /* 1-based */
+    size_t epochs; /* epochs of this run */
+    size_t step;   /* 0-based step within the epoch (STEP); steps - 1 otherwise */
+    size_t steps;  /* steps per epoch */
+    float loss;    /* data_loss + regularization_loss */
     float data_loss;
-    float regularization_loss;  /* penalty of the parameters (0 for VALIDATION) */
-    double accuracy;            /* by the model's accuracy kind (0 for NNB_ACCURACY_NONE) */
-    double learning_rate;       /* the rate of the last update (nnb_optimizer_current_lr) */
-    double samples_per_second;  /* EPOCH: training samples per second since the previous EPOCH report; else 0 */
+    float regularization_loss; /* penalty of the parameters (0 for VALIDATION) */
+    double accuracy;           /* by the model's accuracy kind (0 for NNB_ACCURACY_NONE) */
+    double learning_rate;      /* the rate of the last update (nnb_optimizer_current_lr) */
+    double samples_per_second; /* EPOCH: training samples per second since the previous EPOCH report; else 0 */
 } nnb_progress;
 
 /* Progress callback. Return 0 to continue, non-zero to stop training after this report (train returns NNB_OK). */
@@ -252,17 +252,17 @@ typedef int (*nnb_progress_fn)(const nnb_progress *progress, void *user);
 
 /* Training options. Start from nnb_train_params_default(). */
 typedef struct nnb_train_params {
-    size_t epochs;                     /* >= 1 */
-    size_t batch_size;                 /* rows per step; 0 (or >= rows) = the whole data set in one step */
-    int shuffle;                       /* non-zero: a new permutation of the rows every epoch (model's rng) */
-    const nnb_tensor *validation_x;    /* optional validation inputs (NULL = none) */
-    const nnb_targets *validation_y;   /* their targets; required when validation_x is set */
-    size_t print_every;                /* EPOCH (and VALIDATION) report every print_every epochs and after
-                                          the last one; 0 = only after the last */
-    size_t print_every_steps;          /* STEP report every print_every_steps steps and at each epoch's last
-                                          step; 0 = no STEP reports */
-    nnb_progress_fn progress;          /* NULL = no reports */
-    void *user;                        /* passed to progress */
+    size_t epochs;                   /* >= 1 */
+    size_t batch_size;               /* rows per step; 0 (or >= rows) = the whole data set in one step */
+    int shuffle;                     /* non-zero: a new permutation of the rows every epoch (model's rng) */
+    const nnb_tensor *validation_x;  /* optional validation inputs (NULL = none) */
+    const nnb_targets *validation_y; /* their targets; required when validation_x is set */
+    size_t print_every;              /* EPOCH (and VALIDATION) report every print_every epochs and after
+                                        the last one; 0 = only after the last */
+    size_t print_every_steps;        /* STEP report every print_every_steps steps and at each epoch's last
+                                        step; 0 = no STEP reports */
+    nnb_progress_fn progress;        /* NULL = no reports */
+    void *user;                      /* passed to progress */
 } nnb_train_params;
 
 /* epochs 1, full batch, no shuffle, no validation, print_every 1, no step reports, no callback. */
@@ -320,8 +320,8 @@ NNB_API void nnb_model_workspace_destroy(nnb_model_workspace *ws);
  * The results do not depend on batch_size, bit for bit, with the naive and builtin GEMM cores; OpenBLAS
  * chooses its kernels by shape, so with the cblas core they may differ by float32 rounding.
  */
-NNB_API nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out,
-                                     size_t batch_size, nnb_model_workspace *ws);
+NNB_API nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out, size_t batch_size,
+                                     nnb_model_workspace *ws);
 
 /* ---- numerical health (optional, off by default) ---- */
 

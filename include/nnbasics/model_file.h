@@ -40,9 +40,9 @@ extern "C" {
 #define NNB_MODEL_FILE_VERSION 1u
 
 /* Limits on what a file may describe (a larger value is rejected as NNB_ERR_FORMAT). */
-#define NNB_MODEL_FILE_MAX_LAYERS 1024u              /* layers of a model */
-#define NNB_MODEL_FILE_MAX_WIDTH ((size_t)1 << 24)   /* n_inputs or n_neurons of a dense layer */
-#define NNB_MODEL_FILE_MAX_BYTES ((size_t)1 << 31)   /* a whole file (2 GiB) */
+#define NNB_MODEL_FILE_MAX_LAYERS 1024u            /* layers of a model */
+#define NNB_MODEL_FILE_MAX_WIDTH ((size_t)1 << 24) /* n_inputs or n_neurons of a dense layer */
+#define NNB_MODEL_FILE_MAX_BYTES ((size_t)1 << 31) /* a whole file (2 GiB) */
 
 /* What a file holds (the header's kind field). */
 typedef enum nnb_model_file_kind {
@@ -59,8 +59,8 @@ typedef enum nnb_model_file_kind {
  * layer), NNB_ERR_NONFINITE (a parameter is NaN or infinite), NNB_ERR_OVERFLOW, NNB_ERR_FORMAT (the model
  * exceeds the format's limits). buffer is untouched on failure.
  */
-NNB_API nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind, void *buffer,
-                                       size_t capacity, size_t *size);
+NNB_API nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind, void *buffer, size_t capacity,
+                                       size_t *size);
 
 /*
  * Builds a new model from the bytes of a whole-model file (suited to fuzzing: any bytes give a model or a

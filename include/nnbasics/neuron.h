@@ -23,8 +23,7 @@ extern "C" {
  * Output of one neuron with n inputs. out receives the result.
  * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (n is 0). *out is untouched on failure.
  */
-NNB_API nnb_status nnb_neuron_output(const float *inputs, const float *weights, size_t n, float bias,
-                                     float *out);
+NNB_API nnb_status nnb_neuron_output(const float *inputs, const float *weights, size_t n, float bias, float *out);
 
 /*
  * Outputs of a layer of n_neurons neurons for one input vector of n_inputs values.
@@ -32,8 +31,8 @@ NNB_API nnb_status nnb_neuron_output(const float *inputs, const float *weights, 
  * biases: n_neurons values. outputs: caller buffer of n_neurons floats.
  * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (a size is 0), NNB_ERR_OVERFLOW. outputs untouched on failure.
  */
-NNB_API nnb_status nnb_layer_output(const float *inputs, size_t n_inputs, const float *weights,
-                                    const float *biases, size_t n_neurons, float *outputs);
+NNB_API nnb_status nnb_layer_output(const float *inputs, size_t n_inputs, const float *weights, const float *biases,
+                                    size_t n_neurons, float *outputs);
 
 #ifdef __cplusplus
 }

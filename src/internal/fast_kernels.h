@@ -78,12 +78,12 @@ void nnb__fast_adam(const nnb__adam_coef *c, float *w, const float *g, float *m,
 #define NNB__FAST_SMALL_N 4u
 
 /* out[r][j] = sum_k x[r * ldx + k] * b[k * n + j] (+ bias[j]), K <= NNB__FAST_SMALL_K; out has row stride n. */
-void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b,
-                       const float *bias, float *out);
+void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b, const float *bias,
+                       float *out);
 
 /* out[r][j] = sum_k x[r * ldx + k] * bt[j * K + k] (+ bias[j]), n <= NNB__FAST_SMALL_N; out row stride n. */
-void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt,
-                       const float *bias, float *out);
+void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt, const float *bias,
+                       float *out);
 
 /*
  * out[i][j] = sum_r u[r * a + i] * v[r * b + j]   (out = u^T v, a x b), fastest for a <= NNB__FAST_SMALL_N

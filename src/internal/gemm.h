@@ -11,8 +11,7 @@
 #include "nnbasics/gemm.h"
 
 typedef void (*nnb__gemm_fn)(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                             const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
-                             size_t ldc);
+                             const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 
 typedef struct nnb__gemm_body {
     const char *name;
@@ -20,12 +19,12 @@ typedef struct nnb__gemm_body {
 } nnb__gemm_body;
 
 /* The reference body: double accumulation, one rounding per element. Always compiled in. */
-void nnb__gemm_naive(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
+void nnb__gemm_naive(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha, const float *A,
+                     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 
 #ifdef NNB_WITH_CBLAS
-void nnb__gemm_cblas(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
+void nnb__gemm_cblas(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha, const float *A,
+                     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 #endif
 
 /*
@@ -56,12 +55,12 @@ nnb_status nnb__gemm_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_
 nnb_status nnb__gemm_scratch_reserve(nnb__gemm_scratch *scratch, size_t bytes);
 
 #ifdef NNB_WITH_BUILTIN
-void nnb__gemm_builtin_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M,
-                          size_t N, size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb,
-                          float beta, float *C, size_t ldc);
+void nnb__gemm_builtin_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N,
+                          size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                          float *C, size_t ldc);
 size_t nnb__gemm_builtin_scratch_bytes(size_t M, size_t N, size_t K);
-void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                       const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
+void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha, const float *A,
+                       size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 #endif
 
 /*
@@ -75,7 +74,7 @@ const nnb__gemm_body *nnb__gemm_bodies(size_t *count);
 
 /* Validates arguments and runs `fn` (shared by nnb_gemm and tests that compare bodies). */
 nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,
-                             float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
-                             float *C, size_t ldc);
+                             float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                             size_t ldc);
 
 #endif

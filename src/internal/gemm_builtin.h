@@ -22,13 +22,12 @@ typedef void (*nnb__gemm_ukernel_fn)(size_t k, const float *a, size_t rsa, size_
                                      size_t ldc, float alpha, float beta, size_t m, size_t n);
 
 /* dst[p * dld + r] = src[r * ld + p] for r < rows (a multiple of 4), p < kc. */
-typedef void (*nnb__gemm_transpose_fn)(size_t rows, size_t kc, const float *src, size_t ld, float *dst,
-                                       size_t dld);
+typedef void (*nnb__gemm_transpose_fn)(size_t rows, size_t kc, const float *src, size_t ld, float *dst, size_t dld);
 
 typedef struct nnb__gemm_kernel {
     const char *name;
-    size_t mr, nr;      /* register tile */
-    size_t mc, kc, nc;  /* cache blocks: A block mc x kc (L2), B panel kc x nr (L1), B block kc x nc */
+    size_t mr, nr;     /* register tile */
+    size_t mc, kc, nc; /* cache blocks: A block mc x kc (L2), B panel kc x nr (L1), B block kc x nc */
     nnb__gemm_ukernel_fn ukr;
     nnb__gemm_transpose_fn transpose; /* packs full panels of row-major A / transposed B; NULL: plain C */
 } nnb__gemm_kernel;
@@ -38,7 +37,7 @@ typedef struct nnb__gemm_kernel {
 #define NNB__GEMM_NR_MAX 32u
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define NNB__GEMM_X86 1
+#    define NNB__GEMM_X86 1
 extern const nnb__gemm_kernel nnb__gemm_kernel_avx512;
 extern const nnb__gemm_kernel nnb__gemm_kernel_avx2;
 #endif

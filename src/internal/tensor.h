@@ -8,7 +8,7 @@
 #include "nnbasics/tensor.h"
 
 struct nnb_tensor {
-    float *data;     /* rows * cols elements, row-major */
+    float *data; /* rows * cols elements, row-major */
     size_t rows;
     size_t cols;
     size_t capacity; /* elements the buffer can hold */

@@ -15,7 +15,7 @@
 #include <nnbasics/nnbasics.h>
 
 #if defined(NNB_TOOL_WITH_PNG)
-#include <png.h>
+#    include <png.h>
 #endif
 
 #define SIDE 28
@@ -119,11 +119,16 @@ static int write_model(const char *dir, const char *name, size_t inputs, size_t 
     snprintf(path, sizeof path, "%s/%s", dir, name);
     nnb_model *m = NULL;
     nnb_status st = nnb_model_create(&m, 0);
-    if (st == NNB_OK) st = nnb_model_add_dense(m, inputs, outputs, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
-    if (st == NNB_OK) st = softmax ? nnb_model_add_softmax(m) : nnb_model_add_linear(m);
-    if (st == NNB_OK) st = nnb_model_set_loss(m, NNB_LOSS_CCE);
-    if (st == NNB_OK) st = nnb_model_finalize(m);
-    if (st == NNB_OK) st = nnb_model_save(m, path);
+    if (st == NNB_OK)
+        st = nnb_model_add_dense(m, inputs, outputs, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    if (st == NNB_OK)
+        st = softmax ? nnb_model_add_softmax(m) : nnb_model_add_linear(m);
+    if (st == NNB_OK)
+        st = nnb_model_set_loss(m, NNB_LOSS_CCE);
+    if (st == NNB_OK)
+        st = nnb_model_finalize(m);
+    if (st == NNB_OK)
+        st = nnb_model_save(m, path);
     nnb_model_destroy(m);
     if (st != NNB_OK) {
         fprintf(stderr, "cannot write %s: %s\n", path, nnb_status_string(st));
@@ -155,7 +160,6 @@ int main(int argc, char **argv)
     }
 #endif
     /* Valid models that are not Fashion-MNIST classifiers: another shape, and no softmax at the end. */
-    return write_model(argv[1], "other_shape.nnb", 2, 3, 1) && write_model(argv[1], "no_softmax.nnb", 784, 10, 0)
-               ? 0
-               : 1;
+    return write_model(argv[1], "other_shape.nnb", 2, 3, 1) && write_model(argv[1], "no_softmax.nnb", 784, 10, 0) ? 0
+                                                                                                                  : 1;
 }

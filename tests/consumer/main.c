@@ -5,13 +5,13 @@
 
 #include <nnbasics/nnbasics.h>
 
-#define CHECK(expr)                                                                                       \
-    do {                                                                                                  \
-        nnb_status s_ = (expr);                                                                           \
-        if (s_ != NNB_OK) {                                                                               \
-            fprintf(stderr, "%s failed: %s\n", #expr, nnb_status_string(s_));                              \
-            return 1;                                                                                     \
-        }                                                                                                 \
+#define CHECK(expr)                                                                                                    \
+    do {                                                                                                               \
+        nnb_status s_ = (expr);                                                                                        \
+        if (s_ != NNB_OK) {                                                                                            \
+            fprintf(stderr, "%s failed: %s\n", #expr, nnb_status_string(s_));                                          \
+            return 1;                                                                                                  \
+        }                                                                                                              \
     } while (0)
 
 int main(void)

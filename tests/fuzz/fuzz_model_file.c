@@ -19,8 +19,7 @@ static nnb_model *fixed_model(void)
     if (nnb_model_create(&m, 0) != NNB_OK) {
         return NULL;
     }
-    if (nnb_model_add_dense(m, 2, 4, NNB_DENSE_DEFAULT_INIT_SCALE, NULL) != NNB_OK ||
-        nnb_model_add_relu(m) != NNB_OK ||
+    if (nnb_model_add_dense(m, 2, 4, NNB_DENSE_DEFAULT_INIT_SCALE, NULL) != NNB_OK || nnb_model_add_relu(m) != NNB_OK ||
         nnb_model_add_dense(m, 4, 3, NNB_DENSE_DEFAULT_INIT_SCALE, NULL) != NNB_OK ||
         nnb_model_add_softmax(m) != NNB_OK || nnb_model_finalize(m) != NNB_OK) {
         nnb_model_destroy(m);

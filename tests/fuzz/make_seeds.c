@@ -11,10 +11,10 @@
 #include <nnbasics/nnbasics.h>
 
 #if defined(__has_include)
-#if __has_include(<zlib.h>)
-#include <zlib.h>
-#define SEEDS_HAVE_ZLIB 1
-#endif
+#    if __has_include(<zlib.h>)
+#        include <zlib.h>
+#        define SEEDS_HAVE_ZLIB 1
+#    endif
 #endif
 
 static int write_file(const char *dir, const char *name, const void *data, size_t size)
@@ -132,14 +132,12 @@ static int model_seed(const char *dir, const char *name, nnb_model_file_kind kin
             nnb_model_set_loss(m, NNB_LOSS_MSE) || nnb_model_set_accuracy(m, NNB_ACCURACY_REGRESSION)) {
             goto done;
         }
-    } else if (nnb_model_add_dense(m, 2, 4, 0.01f, &reg) || nnb_model_add_relu(m) ||
-               nnb_model_add_dropout(m, 0.1f) || nnb_model_add_dense(m, 4, 3, 0.01f, NULL) ||
-               nnb_model_add_softmax(m) || nnb_model_set_loss(m, NNB_LOSS_CCE) ||
-               nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL)) {
+    } else if (nnb_model_add_dense(m, 2, 4, 0.01f, &reg) || nnb_model_add_relu(m) || nnb_model_add_dropout(m, 0.1f) ||
+               nnb_model_add_dense(m, 4, 3, 0.01f, NULL) || nnb_model_add_softmax(m) ||
+               nnb_model_set_loss(m, NNB_LOSS_CCE) || nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL)) {
         goto done;
     }
-    if (nnb_model_set_optimizer(m, &adam) || nnb_model_finalize(m) ||
-        nnb_model_serialize(m, kind, NULL, 0, &size)) {
+    if (nnb_model_set_optimizer(m, &adam) || nnb_model_finalize(m) || nnb_model_serialize(m, kind, NULL, 0, &size)) {
         goto done;
     }
     void *buf = malloc(size);

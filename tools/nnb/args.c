@@ -142,8 +142,8 @@ int nnb_args_double(nnb_args *a, const char *option, double min, double max, int
         return 0;
     }
     if ((min_inclusive ? d < min : d <= min) || d > max) {
-        nnb_error(a->command, "%s: %s is out of range (%s %g to %g)", option, v,
-                  min_inclusive ? "from" : "above", min, max);
+        nnb_error(a->command, "%s: %s is out of range (%s %g to %g)", option, v, min_inclusive ? "from" : "above", min,
+                  max);
         return 0;
     }
     *out = d;

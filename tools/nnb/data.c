@@ -15,8 +15,10 @@ int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split spl
                   "%s-labels-idx1-ubyte[.gz] there (install the data set or pass --dir)",
                   where, which, which);
     } else if (st == NNB_ERR_UNSUPPORTED) {
-        nnb_error(command, "the Fashion-MNIST files in %s are gzip-compressed, and this build has no zlib: "
-                           "decompress them (gunzip) first", where);
+        nnb_error(command,
+                  "the Fashion-MNIST files in %s are gzip-compressed, and this build has no zlib: "
+                  "decompress them (gunzip) first",
+                  where);
     } else {
         nnb_error(command, "the %s files in %s are not a valid Fashion-MNIST split: %s", which, where,
                   nnb_status_string(st));
@@ -28,8 +30,10 @@ int nnb_check_fashion_model(const char *command, const nnb_model *model, const c
 {
     size_t in = nnb_model_input_size(model), out = nnb_model_output_size(model);
     if (in != NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE || out != NNB_FASHION_MNIST_CLASSES) {
-        nnb_error(command, "%s takes %zu inputs and gives %zu outputs; a Fashion-MNIST classifier takes 784 "
-                           "and gives 10", path, in, out);
+        nnb_error(command,
+                  "%s takes %zu inputs and gives %zu outputs; a Fashion-MNIST classifier takes 784 "
+                  "and gives 10",
+                  path, in, out);
         return 0;
     }
     nnb_layer_info last;

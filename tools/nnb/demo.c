@@ -50,21 +50,33 @@ static nnb_status book_forward(uint32_t seed)
     float loss = 0.0f;
     double acc = 0.0;
     nnb_status st = nnb_rng_create(&rng, seed);
-    if (st == NNB_OK) st = nnb_tensor_create(&X, DEMO_N, 2);
-    if (st == NNB_OK) st = nnb_spiral_data(rng, DEMO_SAMPLES, DEMO_CLASSES, X, y, DEMO_N);
-    if (st == NNB_OK) st = nnb_dense_create(&d1, 2, 3, rng, NNB_DENSE_DEFAULT_INIT_SCALE);
-    if (st == NNB_OK) st = nnb_dense_create(&d2, 3, 3, rng, NNB_DENSE_DEFAULT_INIT_SCALE);
-    if (st == NNB_OK) st = nnb_tensor_create(&hidden, DEMO_N, 3);
-    if (st == NNB_OK) st = nnb_tensor_create(&output, DEMO_N, 3);
-    if (st == NNB_OK) st = nnb_dense_forward(d1, X, hidden);
-    if (st == NNB_OK) st = nnb_relu_forward(hidden, hidden);
-    if (st == NNB_OK) st = nnb_dense_forward(d2, hidden, output);
-    if (st == NNB_OK) st = nnb_softmax_forward(output, output);
-    if (st == NNB_OK) st = nnb_cce_sparse(output, y, DEMO_N, NULL, &loss);
-    if (st == NNB_OK) st = nnb_accuracy_categorical(output, y, DEMO_N, &acc);
+    if (st == NNB_OK)
+        st = nnb_tensor_create(&X, DEMO_N, 2);
+    if (st == NNB_OK)
+        st = nnb_spiral_data(rng, DEMO_SAMPLES, DEMO_CLASSES, X, y, DEMO_N);
+    if (st == NNB_OK)
+        st = nnb_dense_create(&d1, 2, 3, rng, NNB_DENSE_DEFAULT_INIT_SCALE);
+    if (st == NNB_OK)
+        st = nnb_dense_create(&d2, 3, 3, rng, NNB_DENSE_DEFAULT_INIT_SCALE);
+    if (st == NNB_OK)
+        st = nnb_tensor_create(&hidden, DEMO_N, 3);
+    if (st == NNB_OK)
+        st = nnb_tensor_create(&output, DEMO_N, 3);
+    if (st == NNB_OK)
+        st = nnb_dense_forward(d1, X, hidden);
+    if (st == NNB_OK)
+        st = nnb_relu_forward(hidden, hidden);
+    if (st == NNB_OK)
+        st = nnb_dense_forward(d2, hidden, output);
+    if (st == NNB_OK)
+        st = nnb_softmax_forward(output, output);
+    if (st == NNB_OK)
+        st = nnb_cce_sparse(output, y, DEMO_N, NULL, &loss);
+    if (st == NNB_OK)
+        st = nnb_accuracy_categorical(output, y, DEMO_N, &acc);
     if (st == NNB_OK) {
-        printf("book pipeline (lesson 8): spiral data, %d samples x %d classes, seed %u\n", DEMO_SAMPLES,
-               DEMO_CLASSES, (unsigned)seed);
+        printf("book pipeline (lesson 8): spiral data, %d samples x %d classes, seed %u\n", DEMO_SAMPLES, DEMO_CLASSES,
+               (unsigned)seed);
         print_float_line("loss: ", loss);
         printf("acc: %.16g\n", acc);
     }
@@ -100,17 +112,28 @@ static nnb_status model_training(uint32_t seed, size_t epochs)
     nnb_model *m = NULL;
     uint32_t y[DEMO_N], yv[DEMO_N];
     nnb_status st = nnb_rng_create(&rng, seed);
-    if (st == NNB_OK) st = nnb_tensor_create(&X, DEMO_N, 2);
-    if (st == NNB_OK) st = nnb_tensor_create(&Xv, DEMO_N, 2);
-    if (st == NNB_OK) st = nnb_spiral_data(rng, DEMO_SAMPLES, DEMO_CLASSES, X, y, DEMO_N);
-    if (st == NNB_OK) st = nnb_model_create_from_rng(&m, rng);
-    if (st == NNB_OK) st = nnb_model_add_dense(m, 2, 64, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
-    if (st == NNB_OK) st = nnb_model_add_relu(m);
-    if (st == NNB_OK) st = nnb_model_add_dense(m, 64, DEMO_CLASSES, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
-    if (st == NNB_OK) st = nnb_model_add_softmax(m);
-    if (st == NNB_OK) st = nnb_model_set_loss(m, NNB_LOSS_CCE);
-    if (st == NNB_OK) st = nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL);
-    if (st == NNB_OK) st = nnb_model_finalize(m);
+    if (st == NNB_OK)
+        st = nnb_tensor_create(&X, DEMO_N, 2);
+    if (st == NNB_OK)
+        st = nnb_tensor_create(&Xv, DEMO_N, 2);
+    if (st == NNB_OK)
+        st = nnb_spiral_data(rng, DEMO_SAMPLES, DEMO_CLASSES, X, y, DEMO_N);
+    if (st == NNB_OK)
+        st = nnb_model_create_from_rng(&m, rng);
+    if (st == NNB_OK)
+        st = nnb_model_add_dense(m, 2, 64, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    if (st == NNB_OK)
+        st = nnb_model_add_relu(m);
+    if (st == NNB_OK)
+        st = nnb_model_add_dense(m, 64, DEMO_CLASSES, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    if (st == NNB_OK)
+        st = nnb_model_add_softmax(m);
+    if (st == NNB_OK)
+        st = nnb_model_set_loss(m, NNB_LOSS_CCE);
+    if (st == NNB_OK)
+        st = nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL);
+    if (st == NNB_OK)
+        st = nnb_model_finalize(m);
     if (st == NNB_OK) {
         nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
         adam.learning_rate = 0.05;
@@ -119,8 +142,7 @@ static nnb_status model_training(uint32_t seed, size_t epochs)
     }
     demo_progress dp = {nnb_now()};
     if (st == NNB_OK) {
-        printf("\ntraining Dense(2,64)-ReLU-Dense(64,3)-softmax with Adam (lr 0.05, decay 5e-7), %zu epochs\n",
-               epochs);
+        printf("\ntraining Dense(2,64)-ReLU-Dense(64,3)-softmax with Adam (lr 0.05, decay 5e-7), %zu epochs\n", epochs);
         nnb_targets t = nnb_targets_from_labels(y, DEMO_N);
         nnb_train_params tp = nnb_train_params_default();
         tp.epochs = epochs;
@@ -131,7 +153,8 @@ static nnb_status model_training(uint32_t seed, size_t epochs)
         st = nnb_model_train(m, X, &t, &tp);
     }
     /* Fresh points from the generator's continuing stream. */
-    if (st == NNB_OK) st = nnb_spiral_data(rng, DEMO_SAMPLES, DEMO_CLASSES, Xv, yv, DEMO_N);
+    if (st == NNB_OK)
+        st = nnb_spiral_data(rng, DEMO_SAMPLES, DEMO_CLASSES, Xv, yv, DEMO_N);
     if (st == NNB_OK) {
         nnb_targets tv = nnb_targets_from_labels(yv, DEMO_N);
         float loss = 0.0f;
@@ -160,9 +183,11 @@ int nnb_cmd_demo(int argc, char **argv)
             demo_usage();
             return NNB_EXIT_OK;
         } else if (strcmp(opt, "--epochs") == 0) {
-            if (!nnb_args_size(&a, opt, 1, 1000000, &epochs)) return NNB_EXIT_USAGE;
+            if (!nnb_args_size(&a, opt, 1, 1000000, &epochs))
+                return NNB_EXIT_USAGE;
         } else if (strcmp(opt, "--seed") == 0) {
-            if (!nnb_args_size(&a, opt, 0, UINT32_MAX, &seed)) return NNB_EXIT_USAGE;
+            if (!nnb_args_size(&a, opt, 0, UINT32_MAX, &seed))
+                return NNB_EXIT_USAGE;
         } else {
             return nnb_args_unknown(&a, opt);
         }

@@ -115,8 +115,10 @@ int nnb_cmd_eval(int argc, char **argv)
     float loss = 0.0f;
     double acc = 0.0;
     st = nnb_model_evaluate(m, nnb_idx_set_images(set), &y, batch, &loss, &acc);
-    if (st == NNB_OK) st = nnb_tensor_create(&probs, n, NNB_FASHION_MNIST_CLASSES);
-    if (st == NNB_OK) st = nnb_model_predict(m, nnb_idx_set_images(set), probs, batch, NULL);
+    if (st == NNB_OK)
+        st = nnb_tensor_create(&probs, n, NNB_FASHION_MNIST_CLASSES);
+    if (st == NNB_OK)
+        st = nnb_model_predict(m, nnb_idx_set_images(set), probs, batch, NULL);
     if (st == NNB_OK) {
         pred = malloc(n * sizeof *pred);
         st = pred == NULL ? NNB_ERR_NOMEM : nnb_tensor_argmax_rows(probs, pred, n);

@@ -30,8 +30,7 @@ static void usage(FILE *out)
 
 static void version(void)
 {
-    printf("nnb %s (libnnbasics %s, GEMM backend %s)\n", NNB_VERSION_STRING, nnb_version_string(),
-           nnb_backend_name());
+    printf("nnb %s (libnnbasics %s, GEMM backend %s)\n", NNB_VERSION_STRING, nnb_version_string(), nnb_backend_name());
 }
 
 int main(int argc, char **argv)

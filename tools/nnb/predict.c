@@ -8,7 +8,7 @@
 #include <string.h>
 
 #if defined(NNB_TOOL_WITH_PNG)
-#include <png.h>
+#    include <png.h>
 #endif
 
 #define SIDE NNB_FASHION_MNIST_SIDE
@@ -195,7 +195,8 @@ int nnb_cmd_predict(int argc, char **argv)
         goto done;
     }
     st = nnb_tensor_create(&x, 1, PIXELS);
-    if (st == NNB_OK) st = nnb_tensor_create(&probs, 1, NNB_FASHION_MNIST_CLASSES);
+    if (st == NNB_OK)
+        st = nnb_tensor_create(&probs, 1, NNB_FASHION_MNIST_CLASSES);
     if (st != NNB_OK) {
         nnb_fail(k_cmd, "allocation", st);
         goto done;
@@ -211,8 +212,7 @@ int nnb_cmd_predict(int argc, char **argv)
             rc = NNB_EXIT_USAGE;
             goto done;
         }
-        memcpy(nnb_tensor_data(x), nnb_tensor_cdata(nnb_idx_set_images(set)) + index * PIXELS,
-               PIXELS * sizeof(float));
+        memcpy(nnb_tensor_data(x), nnb_tensor_cdata(nnb_idx_set_images(set)) + index * PIXELS, PIXELS * sizeof(float));
         truth = (long)nnb_idx_set_labels(set)[index];
     }
 #if defined(NNB_TOOL_WITH_PNG)

@@ -78,8 +78,8 @@ static int on_progress(const nnb_progress *p, void *user)
         const double sps = epoch_elapsed > 0 ? (double)((p->step + 1) * ts->batch) / epoch_elapsed : 0.0;
         char eta[32];
         format_duration(eta, sizeof eta, rate > 0 ? (double)(ts->total_steps - ts->done_steps) / rate : -1.0);
-        printf("\repoch %zu/%zu  step %zu/%zu  loss %.4f  acc %.4f  %.0f samples/s  ETA %s   ", p->epoch,
-               p->epochs, p->step + 1, p->steps, (double)p->loss, p->accuracy, sps, eta);
+        printf("\repoch %zu/%zu  step %zu/%zu  loss %.4f  acc %.4f  %.0f samples/s  ETA %s   ", p->epoch, p->epochs,
+               p->step + 1, p->steps, (double)p->loss, p->accuracy, sps, eta);
         fflush(stdout);
         return 0;
     }
@@ -87,13 +87,11 @@ static int on_progress(const nnb_progress *p, void *user)
         ts->done_steps = p->epoch * p->steps;
         const double elapsed = now - ts->start;
         char eta[32];
-        format_duration(eta, sizeof eta,
-                        elapsed * (double)(ts->total_steps - ts->done_steps) / (double)ts->done_steps);
+        format_duration(eta, sizeof eta, elapsed * (double)(ts->total_steps - ts->done_steps) / (double)ts->done_steps);
         printf("%sepoch %zu/%zu  step %zu/%zu  loss %.4f (data %.4f, reg %.4f)  acc %.4f  lr %.6g  "
                "%.0f samples/s  %.1f s  ETA %s\n",
-               ts->tty ? "\r" : "", p->epoch, p->epochs, p->steps, p->steps, (double)p->loss,
-               (double)p->data_loss, (double)p->regularization_loss, p->accuracy, p->learning_rate,
-               p->samples_per_second, elapsed, eta);
+               ts->tty ? "\r" : "", p->epoch, p->epochs, p->steps, p->steps, (double)p->loss, (double)p->data_loss,
+               (double)p->regularization_loss, p->accuracy, p->learning_rate, p->samples_per_second, elapsed, eta);
         fflush(stdout);
         ts->epoch_start = now; /* the next epoch starts here */
     }
@@ -223,9 +221,12 @@ static nnb_status build_model(const train_options *o, nnb_model **out)
         }
         width = next;
     }
-    if (st == NNB_OK) st = nnb_model_set_loss(m, NNB_LOSS_CCE);
-    if (st == NNB_OK) st = nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL);
-    if (st == NNB_OK) st = nnb_model_finalize(m);
+    if (st == NNB_OK)
+        st = nnb_model_set_loss(m, NNB_LOSS_CCE);
+    if (st == NNB_OK)
+        st = nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL);
+    if (st == NNB_OK)
+        st = nnb_model_finalize(m);
     if (st == NNB_OK) {
         nnb_optimizer_params p = nnb_optimizer_defaults(o->optimizer);
         if (o->lr_set) {
