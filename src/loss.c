@@ -206,7 +206,9 @@ nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targets, flo
 
 /* ---- gradients (chapter 9) and more heads (chapters 16, 17) ---- */
 
-nnb_status nnb_cce_sparse_backward(const nnb_tensor *pred, const uint32_t *labels, size_t count, nnb_tensor *dinputs)
+/* Arguments of the gradients taken against sparse labels, checked in status.h's order. */
+static nnb_status check_sparse_gradient(const nnb_tensor *pred, const uint32_t *labels, size_t count,
+                                        const nnb_tensor *dinputs)
 {
     if (pred == NULL || labels == NULL || dinputs == NULL) {
         return NNB_ERR_NULL;
@@ -216,6 +218,15 @@ nnb_status nnb_cce_sparse_backward(const nnb_tensor *pred, const uint32_t *label
     }
     if (!nnb__labels_in_range(labels, count, pred->cols)) {
         return NNB_ERR_RANGE;
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_cce_sparse_backward(const nnb_tensor *pred, const uint32_t *labels, size_t count, nnb_tensor *dinputs)
+{
+    nnb_status st = check_sparse_gradient(pred, labels, count, dinputs);
+    if (st != NNB_OK) {
+        return st;
     }
     /*
      * The book turns the labels into np.eye rows (float64), so -y_true / dvalues / samples is computed in
@@ -252,14 +263,9 @@ nnb_status nnb_cce_onehot_backward(const nnb_tensor *pred, const nnb_tensor *tar
 
 nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *labels, size_t count, nnb_tensor *dinputs)
 {
-    if (probs == NULL || labels == NULL || dinputs == NULL) {
-        return NNB_ERR_NULL;
-    }
-    if (count != probs->rows || !nnb__same_shape(probs, dinputs)) {
-        return NNB_ERR_SHAPE;
-    }
-    if (!nnb__labels_in_range(labels, count, probs->cols)) {
-        return NNB_ERR_RANGE;
+    nnb_status st = check_sparse_gradient(probs, labels, count, dinputs);
+    if (st != NNB_OK) {
+        return st;
     }
     /* The book: dinputs = dvalues.copy(); dinputs[range(samples), y_true] -= 1; dinputs = dinputs / samples. */
     float n = (float)count;
