@@ -246,13 +246,10 @@ nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, con
     } else {
         st = nnb_tensor_resize(layer->output, inputs->rows, layer->n_neurons);
     }
-    if (st == NNB_OK) {
-        st = nnb__gemm_scratch_reserve(&layer->scratch, nnb__dense_scratch_bytes(layer, inputs->rows));
-    }
     if (st != NNB_OK) {
         return st;
     }
-    st = nnb__dense_forward_ws(layer, inputs, layer->output, &layer->scratch);
+    st = nnb_dense_forward_mut(layer, inputs, layer->output);
     if (st == NNB_OK) {
         *output = layer->output;
     }
