@@ -663,8 +663,7 @@ static nnb_status forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
             st = l->kind == NNB_LAYER_RELU      ? nnb_relu_forward(t, t)
                  : l->kind == NNB_LAYER_SOFTMAX ? nnb_softmax_forward(t, t)
                                                 : nnb_sigmoid_forward(t, t);
-            l->input = &producer->out;
-            l->output = &producer->out;
+            l->output = t; /* l->input is t too: cur is the producer's buffer */
             if (st == NNB_OK && m->health_on && training) {
                 st = health_check(m, cur, NNB_HEALTH_FORWARD, i);
             }
