@@ -101,25 +101,27 @@ static format choose_format(const float *values, size_t count)
     if (max_abs > 0.0) {
         f.scientific = max_abs >= 1e8 || min_abs < 1e-4 || max_abs / min_abs > 1000.0;
     }
+    /* One text per value gives both widths positionally; scientific widths need the common digit count. */
     char text[FIELD];
-    for (size_t i = 0; i < count; ++i) {
-        if (isfinite(values[i])) {
-            int d = f.scientific ? shortest_digits(values[i], 1) : positional_text(text, sizeof text, values[i]);
-            f.frac_digits = d > f.frac_digits ? d : f.frac_digits;
-        }
-    }
     for (size_t i = 0; i < count; ++i) {
         if (!isfinite(values[i])) {
             continue;
         }
-        int w;
         if (f.scientific) {
-            w = scientific_int_width(values[i], f.frac_digits);
+            int d = shortest_digits(values[i], 1);
+            f.frac_digits = d > f.frac_digits ? d : f.frac_digits;
         } else {
-            (void)positional_text(text, sizeof text, values[i]);
-            w = (int)(strchr(text, '.') - text);
+            int d = positional_text(text, sizeof text, values[i]);
+            int w = (int)(strchr(text, '.') - text);
+            f.frac_digits = d > f.frac_digits ? d : f.frac_digits;
+            f.int_width = w > f.int_width ? w : f.int_width;
         }
-        f.int_width = w > f.int_width ? w : f.int_width;
+    }
+    for (size_t i = 0; f.scientific && i < count; ++i) {
+        if (isfinite(values[i])) {
+            int w = scientific_int_width(values[i], f.frac_digits);
+            f.int_width = w > f.int_width ? w : f.int_width;
+        }
     }
     if (!any_finite) {
         f.int_width = 0;
