@@ -24,10 +24,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal/gemm.h"
+#include "compute/gemm_internal.h"
 #include "nnbasics/nnbasics.h"
 #ifdef NNB_BENCH_BUILTIN_VARIANTS
-#    include "internal/gemm_builtin.h"
+#    include "compute/gemm_builtin.h"
 #endif
 #ifdef NNB_BENCH_HAVE_OPENBLAS
 #    include <cblas.h>

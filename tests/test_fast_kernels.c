@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal/fast_kernels.h"
+#include "compute/kernels.h"
 #include "test_support.h"
 
 /* Distance in units in the last place between two finite floats of the same sign (or both zero). */

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal/gemm.h"
+#include "compute/gemm_internal.h"
 #ifdef NNB_TEST_BUILTIN_VARIANTS
-#    include "internal/gemm_builtin.h"
+#    include "compute/gemm_builtin.h"
 #endif
 
 /* ---- helpers ------------------------------------------------------------------------------------------ */

@@ -1,5 +1,5 @@
 /* Lessons 1-3: a neuron is a dot product plus a bias; a layer is one such neuron per weight row. */
-#include "internal/alloc.h"
+#include "base/alloc_internal.h"
 #include "nnbasics/gemm.h"
 #include "nnbasics/neuron.h"
 

@@ -5,13 +5,13 @@
  */
 #include <math.h>
 
-#include "internal/alloc.h"
-#include "internal/dense.h"
-#include "internal/tensor.h"
-#include "internal/optimizer.h"
+#include "base/alloc_internal.h"
+#include "layers/dense_internal.h"
+#include "tensor/tensor_internal.h"
+#include "train/optimizer_internal.h"
 #include "nnbasics/optimizer.h"
 #ifdef NNB_WITH_BUILTIN
-#    include "internal/fast_kernels.h"
+#    include "compute/kernels.h"
 #endif
 
 struct nnb_optimizer {

@@ -12,13 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal/alloc.h"
-#include "internal/dense.h"
-#include "internal/tensor.h"
+#include "base/alloc_internal.h"
+#include "layers/dense_internal.h"
+#include "tensor/tensor_internal.h"
 #include "nnbasics/activation.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
-#include "internal/optimizer.h"
+#include "train/optimizer_internal.h"
 #include "nnbasics/model.h"
 
 typedef struct model_layer {

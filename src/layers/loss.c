@@ -1,10 +1,10 @@
 #include <math.h>
 
-#include "internal/gemm.h"
-#include "internal/tensor.h"
+#include "compute/gemm_internal.h"
+#include "tensor/tensor_internal.h"
 #include "nnbasics/loss.h"
 #ifdef NNB_WITH_BUILTIN
-#    include "internal/fast_kernels.h"
+#    include "compute/kernels.h"
 #endif
 
 /* Clip bounds exactly as numpy applies them to float32: fl32(1e-7) and fl32(1 - 1e-7). */

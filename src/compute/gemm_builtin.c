@@ -23,9 +23,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "internal/alloc.h"
-#include "internal/gemm.h"
-#include "internal/gemm_builtin.h"
+#include "base/alloc_internal.h"
+#include "compute/gemm_internal.h"
+#include "compute/gemm_builtin.h"
 
 /* Direct path: largest k block held in the stack panels (kc x NR_MAX of B, kc x MR_MAX of A). */
 #define DIRECT_KC 256u

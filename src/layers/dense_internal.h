@@ -2,7 +2,7 @@
 #ifndef NNB_INTERNAL_DENSE_H
 #define NNB_INTERNAL_DENSE_H
 
-#include "internal/gemm.h"
+#include "compute/gemm_internal.h"
 #include "nnbasics/dense.h"
 
 struct nnb_dense {

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal/alloc.h"
-#include "internal/tensor.h"
+#include "base/alloc_internal.h"
+#include "tensor/tensor_internal.h"
 
 #if defined(NNB_WITH_ZLIB)
 #    include <zlib.h>

@@ -1,9 +1,9 @@
 #include <math.h>
 
-#include "internal/tensor.h"
+#include "tensor/tensor_internal.h"
 #include "nnbasics/metrics.h"
 #ifdef NNB_WITH_BUILTIN
-#    include "internal/fast_kernels.h"
+#    include "compute/kernels.h"
 #endif
 
 nnb_status nnb_accuracy_categorical(const nnb_tensor *pred, const uint32_t *labels, size_t count, double *accuracy)

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal/tensor.h"
+#include "tensor/tensor_internal.h"
 
 #define MAX_PRECISION 8
 #define LINE_WIDTH 75

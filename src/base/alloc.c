@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal/alloc.h"
+#include "base/alloc_internal.h"
 #include "nnbasics/alloc.h"
 
 static void *default_alloc(void *user, size_t size)

@@ -1,10 +1,10 @@
 #include <math.h>
 
-#include "internal/gemm.h"
-#include "internal/tensor.h"
+#include "compute/gemm_internal.h"
+#include "tensor/tensor_internal.h"
 #include "nnbasics/activation.h"
 #ifdef NNB_WITH_BUILTIN
-#    include "internal/fast_kernels.h"
+#    include "compute/kernels.h"
 #endif
 
 nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)

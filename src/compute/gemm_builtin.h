@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "internal/gemm.h"
+#include "compute/gemm_internal.h"
 
 typedef void (*nnb__gemm_ukernel_fn)(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
                                      size_t ldc, float alpha, float beta, size_t m, size_t n);

@@ -1,12 +1,12 @@
 #include <math.h>
 
-#include "internal/alloc.h"
-#include "internal/dense.h"
-#include "internal/gemm.h"
-#include "internal/tensor.h"
+#include "base/alloc_internal.h"
+#include "layers/dense_internal.h"
+#include "compute/gemm_internal.h"
+#include "tensor/tensor_internal.h"
 #include "nnbasics/gemm.h"
 #ifdef NNB_WITH_BUILTIN
-#    include "internal/fast_kernels.h"
+#    include "compute/kernels.h"
 #endif
 
 nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, nnb_rng *rng, float init_scale)

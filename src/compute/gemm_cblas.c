@@ -2,7 +2,7 @@
 #include <cblas.h>
 #include <limits.h>
 
-#include "internal/gemm.h"
+#include "compute/gemm_internal.h"
 
 #include <stdatomic.h>
 

@@ -1,8 +1,8 @@
 /* The nnfs data sets, computed step by step as numpy computes them under nnfs.init(). */
 #include <math.h>
 
-#include "internal/alloc.h"
-#include "internal/tensor.h"
+#include "base/alloc_internal.h"
+#include "tensor/tensor_internal.h"
 #include "nnbasics/datasets.h"
 
 /* np.linspace(start, stop, num)[i] for num > 1: i * step + start, with the last point exactly stop. */

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "internal/alloc.h"
+#include "base/alloc_internal.h"
 #include "nnbasics/rng.h"
 
 #define MT_N 624u

@@ -1,8 +1,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "internal/alloc.h"
-#include "internal/tensor.h"
+#include "base/alloc_internal.h"
+#include "tensor/tensor_internal.h"
 
 static nnb_status checked_size(size_t rows, size_t cols, size_t *count)
 {

@@ -6,7 +6,7 @@
  * Every function here carries a target attribute; nnb__gemm_builtin calls them only after checking the
  * CPU at run time, so the file is compiled without ISA flags.
  */
-#include "internal/gemm_builtin.h"
+#include "compute/gemm_builtin.h"
 
 #if defined(NNB__GEMM_X86)
 

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal/fast_kernels.h"
-#include "internal/tensor.h"
+#include "compute/kernels.h"
+#include "tensor/tensor_internal.h"
 #include "nnbasics/gemm.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal/alloc.h"
+#include "base/alloc_internal.h"
 
 /* ---- constants of the format ---- */
 

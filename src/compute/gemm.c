@@ -3,9 +3,9 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "internal/alloc.h"
-#include "internal/gemm.h"
-#include "internal/tensor.h"
+#include "base/alloc_internal.h"
+#include "compute/gemm_internal.h"
+#include "tensor/tensor_internal.h"
 
 #ifndef NNB_GEMM_BACKEND_NAME
 #    define NNB_GEMM_BACKEND_NAME "naive"
