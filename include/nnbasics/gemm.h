@@ -61,6 +61,15 @@ NNB_API nnb_status nnb_dot(const float *a, const float *b, size_t n, float *out)
 NNB_API const char *nnb_backend_name(void);
 
 /*
+ * Instruction set the compute core runs: "avx512", "avx2" or "portable". It serves the builtin GEMM body's
+ * kernels and the element-wise kernels (ReLU, softmax, exp/log, losses, optimizers, accuracy) of every build.
+ * Chosen once per process: the best the CPU supports, lowered by the environment variable
+ * NNB_ISA=portable|avx2|avx512 (read on first use; a level the CPU lacks, or an unknown value, is ignored).
+ * Every level gives the same results in NNB_ARITHMETIC_REFERENCE mode. Static string.
+ */
+NNB_API const char *nnb_compute_isa(void);
+
+/*
  * Sets how many threads the GEMM core (and OpenBLAS, when used) may use. 0 means all online cores
  * (the default). Process-wide; safe to call at any time from one thread, takes effect on the next call.
  * Returns NNB_ERR_ARGUMENT if n exceeds NNB_MAX_THREADS.

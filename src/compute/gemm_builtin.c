@@ -26,6 +26,7 @@
 #include "base/alloc_internal.h"
 #include "compute/gemm_internal.h"
 #include "compute/gemm_builtin.h"
+#include "compute/isa.h"
 
 /* Direct path: largest k block held in the stack panels (kc x NR_MAX of B, kc x MR_MAX of A). */
 #define DIRECT_KC 256u
@@ -450,18 +451,16 @@ static void gemm_run(const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose
     run_plan(&plan, NULL);
 }
 
+/* The kernel of the ISA level in use (compute/isa.h); *level: 0 generic, 1 AVX2, 2 AVX-512. */
 static const nnb__gemm_kernel *best_kernel(size_t *level)
 {
     *level = 0;
 #if defined(NNB__GEMM_X86)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        *level = 1;
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
-            *level = 2;
-            return &nnb__gemm_kernel_avx512;
-        }
-        return &nnb__gemm_kernel_avx2;
+    switch (nnb__isa_level()) {
+    case NNB__ISA_AVX512: *level = 2; return &nnb__gemm_kernel_avx512;
+    case NNB__ISA_AVX2: *level = 1; return &nnb__gemm_kernel_avx2;
+    case NNB__ISA_PORTABLE:
+    default: break;
     }
 #endif
     return &g_kernel_generic;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "compute/kernels.h"
+#include "compute/isa.h"
 #include "tensor/tensor_internal.h"
 #include "nnbasics/gemm.h"
 
@@ -1096,23 +1097,10 @@ static void run_split(part_fn fn, void *ctx, size_t total, size_t align, size_t 
 
 /* ---- dispatch ------------------------------------------------------------------------------------------- */
 
-/* 0: not yet checked, 1: plain loops, 2: AVX2 + FMA, 3: also AVX-512F (used where it pays). */
-static atomic_int g_level;
-
+/* 1: plain loops, 2: AVX2 + FMA, 3: also AVX-512 (used where it pays): the nnb__isa levels. */
 static int level(void)
 {
-    int l = atomic_load_explicit(&g_level, memory_order_relaxed);
-    if (l == 0) {
-        l = 1;
-#if defined(FAST_X86)
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            l = __builtin_cpu_supports("avx512f") ? 3 : 2;
-        }
-#endif
-        atomic_store_explicit(&g_level, l, memory_order_relaxed);
-    }
-    return l;
+    return (int)nnb__isa_level();
 }
 
 #if defined(FAST_X86)
