@@ -47,7 +47,7 @@ static void test_fast_exp_is_within_two_ulp_everywhere(void **state)
             memcpy(&v, &b, sizeof v);
             x[n++] = (isfinite(v) && v > -104.0f && v < 89.0f) ? v : 0.5f;
         }
-        nnb__fast_exp(x, y, N);
+        nnb__k_exp(x, y, N);
         for (size_t i = 0; i < N; ++i) {
             float want = (float)exp((double)x[i]);
             uint32_t d = ulp_distance(y[i], want);
@@ -63,7 +63,7 @@ static void test_fast_exp_is_within_two_ulp_everywhere(void **state)
 
     const float special[5] = {-INFINITY, INFINITY, NAN, 100.0f, -200.0f};
     float out[5];
-    nnb__fast_exp(special, out, 5);
+    nnb__k_exp(special, out, 5);
     assert_true(out[0] == 0.0f);
     assert_true(isinf(out[1]) && out[1] > 0.0f);
     assert_true(isnan(out[2]));
@@ -83,7 +83,7 @@ static void test_fast_neg_log_is_within_two_ulp_for_every_positive_float(void **
             uint32_t b = bits + 997u * (uint32_t)i;
             memcpy(&x[i], &b, sizeof x[i]);
         }
-        nnb__fast_neg_log(x, y, N);
+        nnb__k_neg_log(x, y, N);
         for (size_t i = 0; i < N; ++i) {
             float want = (float)-log((double)x[i]);
             uint32_t d = ulp_distance(y[i], want);
@@ -119,29 +119,29 @@ static void test_fast_elementwise_kernels_match_the_reference_bit_for_bit(void *
         for (size_t i = 0; i < n; ++i) {
             dv[i] = rand_float(-1.0f, 1.0f);
         }
-        nnb__fast_relu(x, got, n);
+        nnb__k_relu(x, got, n);
         for (size_t i = 0; i < n; ++i) {
             want[i] = x[i] < 0.0f ? 0.0f : x[i];
         }
         assert_memory_equal(got, want, n * sizeof(float));
 
-        nnb__fast_relu_backward(x, dv, got, n);
+        nnb__k_relu_backward(x, dv, got, n);
         for (size_t i = 0; i < n; ++i) {
             want[i] = x[i] <= 0.0f ? 0.0f : dv[i];
         }
         assert_memory_equal(got, want, n * sizeof(float));
 
-        nnb__fast_div(dv, 3.0f, got, n);
+        nnb__k_div(dv, 3.0f, got, n);
         for (size_t i = 0; i < n; ++i) {
             want[i] = dv[i] / 3.0f;
         }
         assert_memory_equal(got, want, n * sizeof(float));
 
-        int flags = nnb__fast_nonfinite(x, n);
+        int flags = nnb__k_nonfinite(x, n);
         int expect = 0;
         for (size_t i = 0; i < n; ++i) {
-            expect |= (isnan(x[i]) || x[i] == INFINITY) ? NNB__FAST_NAN_OR_POSINF : 0;
-            expect |= x[i] == -INFINITY ? NNB__FAST_NEGINF : 0;
+            expect |= (isnan(x[i]) || x[i] == INFINITY) ? NNB__K_NAN_OR_POSINF : 0;
+            expect |= x[i] == -INFINITY ? NNB__K_NEGINF : 0;
         }
         assert_int_equal(flags, expect);
     }
@@ -171,7 +171,7 @@ static void test_fast_row_kernels_match_the_reference_bit_for_bit(void **state)
 
         memcpy(got, m, sizeof(float) * ROWS * cols);
         memcpy(want, m, sizeof(float) * ROWS * cols);
-        nnb__fast_add_bias(got, bias, ROWS, cols);
+        nnb__k_add_bias(got, bias, ROWS, cols);
         for (size_t r = 0; r < ROWS; ++r) {
             for (size_t j = 0; j < cols; ++j) {
                 want[r * cols + j] += bias[j];
@@ -179,7 +179,7 @@ static void test_fast_row_kernels_match_the_reference_bit_for_bit(void **state)
         }
         assert_memory_equal(got, want, sizeof(float) * ROWS * cols);
 
-        nnb__fast_col_sum(m + 2 * cols, ROWS - 2, cols, sums);
+        nnb__k_col_sum(m + 2 * cols, ROWS - 2, cols, sums);
         for (size_t j = 0; j < cols; ++j) {
             ref_sums[j] = 0.0f;
         }
@@ -190,7 +190,7 @@ static void test_fast_row_kernels_match_the_reference_bit_for_bit(void **state)
         }
         assert_memory_equal(sums, ref_sums, sizeof(float) * cols);
 
-        size_t hits = nnb__fast_argmax_hits(m, ROWS, cols, labels);
+        size_t hits = nnb__k_argmax_hits(m, ROWS, cols, labels);
         size_t ref_hits = 0;
         for (size_t r = 0; r < ROWS; ++r) {
             const float *row = m + r * cols;
@@ -220,7 +220,7 @@ static void test_fast_softmax_is_within_three_ulp_of_the_exact_one(void **state)
     for (size_t i = 0; i < ROWS * COLS; ++i) {
         in[i] = rand_float(-30.0f, 30.0f);
     }
-    nnb__fast_softmax(in, out, ROWS, COLS);
+    nnb__k_softmax(in, out, ROWS, COLS);
     for (size_t r = 0; r < ROWS; ++r) {
         const float *x = in + r * COLS;
         float max = x[0];
@@ -260,7 +260,7 @@ static void test_fast_adam_matches_the_scalar_update_bit_for_bit(void **state)
                               (float)(1.0 - 0.999 * 0.999),
                               -0.05f,
                               1e-7f};
-    nnb__fast_adam(&c, w, g, m, v, N);
+    nnb__k_adam(&c, w, g, m, v, N);
     for (size_t i = 0; i < N; ++i) {
         m2[i] = c.b1 * m2[i] + c.one_minus_b1 * g[i];
         v2[i] = c.b2 * v2[i] + c.one_minus_b2 * (g[i] * g[i]);
@@ -297,9 +297,9 @@ static void test_fast_small_products_are_within_the_gemm_tolerance(void **state)
         bias[i] = rand_float(-1.0f, 1.0f);
     }
     /* small K: out = x . b (+ bias), b is K x n */
-    for (size_t K = 1; K <= NNB__FAST_SMALL_K; ++K) {
+    for (size_t K = 1; K <= NNB__K_SMALL_K; ++K) {
         for (size_t n = 1; n <= 64; n += 9) {
-            nnb__fast_small_k(ROWS, K, n, x, MAXK, b, bias, out);
+            nnb__k_small_k(ROWS, K, n, x, MAXK, b, bias, out);
             for (size_t r = 0; r < ROWS; ++r) {
                 for (size_t j = 0; j < n; ++j) {
                     double s = 0.0, a = 0.0;
@@ -316,9 +316,9 @@ static void test_fast_small_products_are_within_the_gemm_tolerance(void **state)
         }
     }
     /* small n: out = x . bt^T, bt is n x K */
-    for (size_t n = 1; n <= NNB__FAST_SMALL_N; ++n) {
+    for (size_t n = 1; n <= NNB__K_SMALL_N; ++n) {
         for (size_t K = 1; K <= MAXK; K += 7) {
-            nnb__fast_small_n(ROWS, K, n, x, MAXK, b, NULL, out);
+            nnb__k_small_n(ROWS, K, n, x, MAXK, b, NULL, out);
             for (size_t r = 0; r < ROWS; ++r) {
                 for (size_t j = 0; j < n; ++j) {
                     double s = 0.0, a = 0.0;
@@ -337,7 +337,7 @@ static void test_fast_small_products_are_within_the_gemm_tolerance(void **state)
     for (size_t a_cols = 1; a_cols <= 9; a_cols += 4) {
         for (size_t b_cols = 1; b_cols <= 5; ++b_cols) {
             float sums[8];
-            nnb__fast_at_b(ROWS, a_cols, b_cols, x, b, out, sums);
+            nnb__k_at_b(ROWS, a_cols, b_cols, x, b, out, sums);
             for (size_t i = 0; i < a_cols; ++i) {
                 for (size_t j = 0; j < b_cols; ++j) {
                     double s = 0.0, a = 0.0;
@@ -351,7 +351,7 @@ static void test_fast_small_products_are_within_the_gemm_tolerance(void **state)
             }
             check_product(out, exact, mag, a_cols * b_cols);
             float ref[8];
-            nnb__fast_col_sum(b, ROWS, b_cols, ref);
+            nnb__k_col_sum(b, ROWS, b_cols, ref);
             assert_memory_equal(sums, ref, sizeof(float) * b_cols);
         }
     }

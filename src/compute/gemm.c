@@ -134,8 +134,13 @@ nnb_arithmetic nnb_get_arithmetic(void)
 
 int nnb__fast_arithmetic(void)
 {
-#ifdef NNB_WITH_BUILTIN
     return atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_FAST;
+}
+
+int nnb__gemm_small_kernels(void)
+{
+#ifdef NNB_WITH_BUILTIN
+    return nnb__fast_arithmetic();
 #else
     return 0;
 #endif

@@ -1,7 +1,7 @@
 /*
  * The builtin GEMM body: packed, cache-blocked, register-tiled SIMD kernels chosen at run time.
  *
- * Two paths, both ending in the same micro-kernel (see internal/gemm_builtin.h):
+ * Two paths, both ending in the same micro-kernel (see compute/gemm_builtin.h):
  *
  *   packed  - for larger problems. Loops jc (NC columns) > pc (KC of k) > ic (MC rows) > jr (NR) > ir (MR).
  *             op(B) is packed once per (jc, pc) into kc x NR panels (one panel stays in L1 while the
@@ -24,7 +24,6 @@
 #include <string.h>
 
 #include "base/alloc_internal.h"
-#include "compute/gemm_internal.h"
 #include "compute/gemm_builtin.h"
 #include "compute/isa.h"
 

@@ -1,6 +1,6 @@
 /*
- * Internal: the pieces of the builtin GEMM body (src/gemm_builtin.c) and its per-ISA micro-kernels
- * (src/gemm_kernel_*.c). Never installed.
+ * Internal: the pieces of the builtin GEMM body (compute/gemm_builtin.c) and its per-ISA micro-kernels
+ * (compute/gemm_kernel_*.c). Never installed.
  *
  * A micro-kernel computes one MR x NR tile of C:
  *
@@ -11,12 +11,12 @@
  * All MR rows of `a` must be readable; only the first m rows and n columns of C are touched. When
  * beta == 0, C is not read.
  */
-#ifndef NNB_INTERNAL_GEMM_BUILTIN_H
-#define NNB_INTERNAL_GEMM_BUILTIN_H
+#ifndef NNB_COMPUTE_GEMM_BUILTIN_H
+#define NNB_COMPUTE_GEMM_BUILTIN_H
 
 #include <stddef.h>
 
-#include "compute/gemm_internal.h"
+#include "compute/gemm_body.h"
 
 typedef void (*nnb__gemm_ukernel_fn)(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
                                      size_t ldc, float alpha, float beta, size_t m, size_t n);
@@ -41,11 +41,5 @@ typedef struct nnb__gemm_kernel {
 extern const nnb__gemm_kernel nnb__gemm_kernel_avx512;
 extern const nnb__gemm_kernel nnb__gemm_kernel_avx2;
 #endif
-
-/*
- * The builtin body with each kernel this CPU can run, portable first, best last ("builtin-generic",
- * "builtin-avx2", "builtin-avx512"). For tests and the benchmark; nnb__gemm_builtin picks the best.
- */
-const nnb__gemm_body *nnb__gemm_builtin_variants(size_t *count);
 
 #endif

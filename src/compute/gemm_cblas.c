@@ -2,7 +2,7 @@
 #include <cblas.h>
 #include <limits.h>
 
-#include "compute/gemm_internal.h"
+#include "compute/gemm_body.h"
 
 #include <stdatomic.h>
 

@@ -1,41 +1,14 @@
 /*
- * Internal: the GEMM bodies behind nnb_gemm. Arguments have been validated by gemm.c (sizes > 0, strides
- * large enough, no overflow); a body only computes C = alpha * op(A) * op(B) + beta * C (beta == 0: C is
- * write-only). Never installed.
+ * Internal: the GEMM entry point as the layers and the model use it (with lent packing memory), the
+ * arithmetic-mode queries, and the list of bodies for tests and the benchmark. Never installed.
  */
-#ifndef NNB_INTERNAL_GEMM_H
-#define NNB_INTERNAL_GEMM_H
+#ifndef NNB_COMPUTE_GEMM_INTERNAL_H
+#define NNB_COMPUTE_GEMM_INTERNAL_H
 
 #include <stddef.h>
 
+#include "compute/gemm_body.h"
 #include "nnbasics/gemm.h"
-
-typedef void (*nnb__gemm_fn)(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha,
-                             const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
-
-typedef struct nnb__gemm_body {
-    const char *name;
-    nnb__gemm_fn fn;
-} nnb__gemm_body;
-
-/* The reference body: double accumulation, one rounding per element. Always compiled in. */
-void nnb__gemm_naive(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha, const float *A,
-                     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
-
-#ifdef NNB_WITH_CBLAS
-void nnb__gemm_cblas(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha, const float *A,
-                     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
-#endif
-
-/*
- * Caller-provided packing memory, so that a layer or model that calls the GEMM core over and over need not
- * allocate on every call: data is 64-byte aligned (nnb__aligned_alloc), bytes its size. A call that needs
- * more than `bytes` allocates for itself, as without scratch.
- */
-typedef struct nnb__gemm_scratch {
-    void *data;
-    size_t bytes;
-} nnb__gemm_scratch;
 
 /*
  * Bytes of scratch that nnb__gemm_ws needs to allocate nothing for an M x N x K product with the thread
@@ -54,20 +27,17 @@ nnb_status nnb__gemm_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_
  */
 nnb_status nnb__gemm_scratch_reserve(nnb__gemm_scratch *scratch, size_t bytes);
 
-#ifdef NNB_WITH_BUILTIN
-void nnb__gemm_builtin_ws(const nnb__gemm_scratch *scratch, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N,
-                          size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
-                          float *C, size_t ldc);
-size_t nnb__gemm_builtin_scratch_bytes(size_t M, size_t N, size_t K);
-void nnb__gemm_builtin(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, float alpha, const float *A,
-                       size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
-#endif
-
 /*
- * Non-zero when the layers may use their fast, not bit-exact paths (vectorised exp/log, float32
- * small-shape products): a builtin build in NNB_ARITHMETIC_FAST mode.
+ * Non-zero in NNB_ARITHMETIC_FAST mode (any backend): the element-wise kernels may use their approximate
+ * exp and log (within 2 ulp) instead of the correctly rounded ones.
  */
 int nnb__fast_arithmetic(void);
+
+/*
+ * Non-zero when the builtin body computes the products now (a builtin build in NNB_ARITHMETIC_FAST mode):
+ * the dense products may then use the float32 small-shape kernels, which belong to that body.
+ */
+int nnb__gemm_small_kernels(void);
 
 /* Bodies compiled into this build, the default first. *count receives how many. */
 const nnb__gemm_body *nnb__gemm_bodies(size_t *count);

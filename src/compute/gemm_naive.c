@@ -4,7 +4,7 @@
  * over a strip of double accumulators (so that the inner loop walks rows of B), which keeps the same
  * per-element summation order as the textbook i-j-k loop while being fast enough to train with.
  */
-#include "compute/gemm_internal.h"
+#include "compute/gemm_body.h"
 
 #define STRIP 256
 

@@ -466,7 +466,7 @@ TGT static inline __m256 reduce6(__m256 v0, __m256 v1, __m256 v2, __m256 v3, __m
 /* Dot products of one row of x with the n <= 4 rows of bt, 8 lanes at a time, then a scalar tail. */
 TGT static void small_n_row(size_t K, size_t n, const float *xr, const float *bt, const float *bias, float *o)
 {
-    __m256 acc[NNB__FAST_SMALL_N];
+    __m256 acc[NNB__K_SMALL_N];
     for (size_t j = 0; j < n; ++j) {
         acc[j] = _mm256_setzero_ps();
     }
@@ -536,7 +536,7 @@ TGT static inline __attribute__((always_inline)) void at_b_cols16(size_t rows, s
                                                                   const float *u, const float *v, float *out,
                                                                   float *sum, int first)
 {
-    __m256 lo[NNB__FAST_SMALL_N], hi[NNB__FAST_SMALL_N];
+    __m256 lo[NNB__K_SMALL_N], hi[NNB__K_SMALL_N];
     __m256 slo = _mm256_setzero_ps(), shi = _mm256_setzero_ps();
     for (size_t i = 0; i < A; ++i) {
         lo[i] = _mm256_setzero_ps();
@@ -586,7 +586,7 @@ TGT static inline __attribute__((always_inline)) void at_b_cols16(size_t rows, s
 TGT static inline __attribute__((always_inline)) void
 at_b_rows16(size_t rows, size_t a, size_t B, size_t i0, const float *u, const float *v, float *part, int first)
 {
-    __m256 lo[NNB__FAST_SMALL_N], hi[NNB__FAST_SMALL_N];
+    __m256 lo[NNB__K_SMALL_N], hi[NNB__K_SMALL_N];
     for (size_t j = 0; j < B; ++j) {
         lo[j] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(part + j * a + i0);
         hi[j] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(part + j * a + i0 + 8);
@@ -630,7 +630,7 @@ TGT static void at_b_arows_avx2(size_t rows, size_t a, size_t b, const float *u,
                                 size_t i_begin, size_t i_end)
 {
     /* Partial sums along a in part[j][i] (transposed into out at the end), rows in L1-sized blocks. */
-    float part[NNB__FAST_SMALL_N * AT_B_MAX_A];
+    float part[NNB__K_SMALL_N * AT_B_MAX_A];
     size_t block = a >= 4096u ? 1u : 4096u / a;
     for (size_t r0 = 0; r0 < rows; r0 += block) {
         size_t nr = rows - r0 < block ? rows - r0 : block;
@@ -672,7 +672,7 @@ TGT static inline __attribute__((always_inline)) void softmax8_body(const float 
         slow |= _mm256_movemask_ps(_mm256_cmp_ps(c[j], lo, _CMP_LT_OQ));
     }
     if (slow) {
-        /* The same per-element choice as nnb__fast_exp (exp_core in range, expf outside). */
+        /* The same per-element choice as nnb__k_exp (exp_core in range, expf outside). */
         for (size_t j = 0; j < cols; ++j) {
             float t[8];
             _mm256_storeu_ps(t, c[j]);
@@ -711,7 +711,7 @@ static void softmax_row_fast(const float *src, float *dst, size_t cols)
     for (size_t j = 0; j < cols; ++j) {
         dst[j] = src[j] - max;
     }
-    nnb__fast_exp(dst, dst, cols);
+    nnb__k_exp(dst, dst, cols);
     float sum = 0.0f;
     for (size_t j = 0; j < cols; ++j) {
         sum += dst[j];
@@ -1138,7 +1138,7 @@ static void relu_part(void *p, size_t b, size_t e)
     relu_any(c->x + b, c->y + b, e - b);
 }
 
-void nnb__fast_relu(const float *x, float *y, size_t n)
+void nnb__k_relu(const float *x, float *y, size_t n)
 {
     relu_ctx c = {x, NULL, y};
     run_split(relu_part, &c, n, 64, n);
@@ -1161,7 +1161,7 @@ static void relu_backward_part(void *p, size_t b, size_t e)
     relu_backward_any(c->x + b, c->dv + b, c->y + b, e - b);
 }
 
-void nnb__fast_relu_backward(const float *x, const float *dv, float *dx, size_t n)
+void nnb__k_relu_backward(const float *x, const float *dv, float *dx, size_t n)
 {
     relu_ctx c = {x, dv, dx};
     run_split(relu_backward_part, &c, n, 64, n);
@@ -1177,7 +1177,7 @@ static void add_bias_plain(float *c, const float *b, size_t rows, size_t cols)
     }
 }
 
-void nnb__fast_add_bias(float *c, const float *b, size_t rows, size_t cols)
+void nnb__k_add_bias(float *c, const float *b, size_t rows, size_t cols)
 {
     DISPATCH(add_bias_avx2(c, b, rows, cols), add_bias_plain(c, b, rows, cols));
 }
@@ -1194,27 +1194,27 @@ static void col_sum_plain(const float *x, size_t rows, size_t cols, float *out)
     }
 }
 
-void nnb__fast_col_sum(const float *x, size_t rows, size_t cols, float *out)
+void nnb__k_col_sum(const float *x, size_t rows, size_t cols, float *out)
 {
     DISPATCH(col_sum_avx2(x, rows, cols, out), col_sum_plain(x, rows, cols, out));
 }
 
-void nnb__fast_div(const float *x, float d, float *y, size_t n)
+void nnb__k_div(const float *x, float d, float *y, size_t n)
 {
     DISPATCH(div_avx2(x, d, y, n), div_plain(x, d, y, n));
 }
 
-void nnb__fast_exp(const float *x, float *y, size_t n)
+void nnb__k_exp(const float *x, float *y, size_t n)
 {
     DISPATCH(exp_avx2(x, y, n), exp_plain(x, y, n));
 }
 
-void nnb__fast_neg_log(const float *x, float *y, size_t n)
+void nnb__k_neg_log(const float *x, float *y, size_t n)
 {
     DISPATCH(neg_log_avx2(x, y, n), neg_log_plain(x, y, n));
 }
 
-void nnb__fast_adam(const nnb__adam_coef *c, float *w, const float *g, float *m, float *v, size_t n)
+void nnb__k_adam(const nnb__adam_coef *c, float *w, const float *g, float *m, float *v, size_t n)
 {
     DISPATCH(adam_avx2(c, w, g, m, v, n), adam_plain(c, w, g, m, v, n));
 }
@@ -1240,8 +1240,8 @@ static void small_k_rows(void *p, size_t r0, size_t r1)
              small_k_plain(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out));
 }
 
-void nnb__fast_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b, const float *bias,
-                       float *out)
+void nnb__k_small_k(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *b, const float *bias,
+                    float *out)
 {
     small_ctx c = {K, n, ldx, x, b, bias, out};
     run_split(small_k_rows, &c, rows, 16, rows * (n + K));
@@ -1261,8 +1261,8 @@ static void small_n_rows(void *p, size_t r0, size_t r1)
              small_n_plain(r1 - r0, c->K, c->n, x, c->ldx, c->b, c->bias, out));
 }
 
-void nnb__fast_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt, const float *bias,
-                       float *out)
+void nnb__k_small_n(size_t rows, size_t K, size_t n, const float *x, size_t ldx, const float *bt, const float *bias,
+                    float *out)
 {
     small_ctx c = {K, n, ldx, x, bt, bias, out};
     run_split(small_n_rows, &c, rows, 16, rows * (n + K));
@@ -1288,17 +1288,17 @@ static void at_b_arows_part(void *p, size_t i0, size_t i1)
 }
 #endif
 
-void nnb__fast_at_b(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum)
+void nnb__k_at_b(size_t rows, size_t a, size_t b, const float *u, const float *v, float *out, float *sum)
 {
 #if defined(FAST_X86)
     if (level() >= 2) {
         at_b_ctx c = {rows, a, b, u, v, out, sum};
-        if (a <= NNB__FAST_SMALL_N && b % 16 == 0) {
+        if (a <= NNB__K_SMALL_N && b % 16 == 0) {
             /* Parts are column ranges: each column's sums are formed exactly as in one call. */
             run_split(at_b_cols_part, &c, b, 16, rows * (a + b));
             return;
         }
-        if (b <= NNB__FAST_SMALL_N && a % 16 == 0 && a <= AT_B_MAX_A) {
+        if (b <= NNB__K_SMALL_N && a % 16 == 0 && a <= AT_B_MAX_A) {
             run_split(at_b_arows_part, &c, a, 16, rows * (a + b));
             if (sum != NULL) {
                 col_sum_avx2(v, rows, b, sum);
@@ -1337,12 +1337,12 @@ static void softmax_plain(const float *src, float *dst, size_t rows, size_t cols
     }
 }
 
-void nnb__fast_softmax(const float *src, float *dst, size_t rows, size_t cols)
+void nnb__k_softmax(const float *src, float *dst, size_t rows, size_t cols)
 {
     DISPATCH(softmax_avx2(src, dst, rows, cols), softmax_plain(src, dst, rows, cols));
 }
 
-int nnb__fast_nonfinite(const float *x, size_t n)
+int nnb__k_nonfinite(const float *x, size_t n)
 {
 #if defined(FAST_X86)
     if (level() >= 2) {
@@ -1352,7 +1352,7 @@ int nnb__fast_nonfinite(const float *x, size_t n)
     return nonfinite_plain(x, n);
 }
 
-size_t nnb__fast_argmax_hits(const float *pred, size_t rows, size_t cols, const uint32_t *labels)
+size_t nnb__k_argmax_hits(const float *pred, size_t rows, size_t cols, const uint32_t *labels)
 {
     DISPATCH(return argmax_hits_avx2(pred, rows, cols, labels), return argmax_hits_plain(pred, rows, cols, labels));
 }

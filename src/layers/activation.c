@@ -2,10 +2,8 @@
 
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
+#include "compute/kernels.h"
 #include "nnbasics/activation.h"
-#ifdef NNB_WITH_BUILTIN
-#    include "compute/kernels.h"
-#endif
 
 nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)
 {
@@ -18,14 +16,8 @@ nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)
     size_t n = in->rows * in->cols;
     const float *x = in->data;
     float *y = out->data;
-#ifdef NNB_WITH_BUILTIN
-    nnb__fast_relu(x, y, n); /* the same values, vectorised */
-#else
-    for (size_t i = 0; i < n; ++i) {
-        /* Written so NaN passes through (x > 0 is false for NaN, but x < 0 is false too). */
-        y[i] = x[i] < 0.0f ? 0.0f : x[i];
-    }
-#endif
+    /* x < 0 ? 0 : x, so that NaN passes through (x > 0 is false for NaN, but x < 0 is false too). */
+    nnb__k_relu(x, y, n);
     return NNB_OK;
 }
 
@@ -62,27 +54,13 @@ nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
         return NNB_ERR_SHAPE;
     }
     size_t n = in->rows * in->cols;
-    /* -inf is fine (probability 0) unless a whole row is -inf, checked per row below. Branch-free, so
-     * that the compiler vectorises the scan. */
-#ifdef NNB_WITH_BUILTIN
-    int flags = nnb__fast_nonfinite(in->data, n);
-    int bad = flags & NNB__FAST_NAN_OR_POSINF;
-#else
-    int bad = 0;
-    for (size_t i = 0; i < n; ++i) {
-        float x = in->data[i];
-        bad |= (x != x) | (x == INFINITY);
-    }
-#endif
-    if (bad) {
+    /* -inf is fine (probability 0) unless a whole row is -inf, checked per row below. */
+    int flags = nnb__k_nonfinite(in->data, n);
+    if (flags & NNB__K_NAN_OR_POSINF) {
         return NNB_ERR_NONFINITE;
     }
-#ifdef NNB_WITH_BUILTIN
     /* Only an input holding some -inf can have a row of nothing else. */
-    size_t check_rows = (flags & NNB__FAST_NEGINF) ? in->rows : 0u;
-#else
-    size_t check_rows = in->rows;
-#endif
+    size_t check_rows = (flags & NNB__K_NEGINF) ? in->rows : 0u;
     for (size_t r = 0; r < check_rows; ++r) {
         const float *row = in->data + r * in->cols;
         int all_neg_inf = 1;
@@ -93,13 +71,11 @@ nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
             return NNB_ERR_NONFINITE;
         }
     }
-#ifdef NNB_WITH_BUILTIN
     if (nnb__fast_arithmetic()) {
         /* The same steps with a vectorised exp (within 2 ulp instead of correctly rounded), 8 rows at a time. */
-        nnb__fast_softmax(in->data, out->data, in->rows, in->cols);
+        nnb__k_softmax(in->data, out->data, in->rows, in->cols);
         return NNB_OK;
     }
-#endif
     for (size_t r = 0; r < in->rows; ++r) {
         softmax_row(in->data + r * in->cols, out->data + r * out->cols, in->cols);
     }
@@ -120,14 +96,8 @@ nnb_status nnb_relu_backward(const nnb_tensor *inputs, const nnb_tensor *dvalues
     const float *x = inputs->data;
     const float *dv = dvalues->data;
     float *dx = dinputs->data;
-#ifdef NNB_WITH_BUILTIN
-    nnb__fast_relu_backward(x, dv, dx, n); /* the same values, vectorised */
-#else
-    for (size_t i = 0; i < n; ++i) {
-        /* The book: dinputs = dvalues.copy(); dinputs[inputs <= 0] = 0. */
-        dx[i] = x[i] <= 0.0f ? 0.0f : dv[i];
-    }
-#endif
+    /* The book: dinputs = dvalues.copy(); dinputs[inputs <= 0] = 0. */
+    nnb__k_relu_backward(x, dv, dx, n);
     return NNB_OK;
 }
 

@@ -4,10 +4,8 @@
 #include "layers/dense_internal.h"
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
+#include "compute/linear.h"
 #include "nnbasics/gemm.h"
-#ifdef NNB_WITH_BUILTIN
-#    include "compute/kernels.h"
-#endif
 
 nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, nnb_rng *rng, float init_scale)
 {
@@ -108,35 +106,9 @@ nnb_status nnb_dense_set_biases(nnb_dense *layer, const float *biases, size_t co
     return nnb_tensor_load(layer->biases, biases, count);
 }
 
-#ifdef NNB_WITH_BUILTIN
-/* Forward row blocks: about this many output elements per block (L2-sized), for weights up to this size. */
-#    define FORWARD_BLOCK_ELEMS 16384u
-#    define FORWARD_BLOCK_MAX_WEIGHTS 16384u
-/* Widest layer side the small-shape kernels take (their transposed weights live on the stack). */
-#    define SMALL_MAX_WIDTH 512u
-
-/* dst (cols x rows) = src (rows x cols)^T. */
-static void transpose_small(const float *src, size_t rows, size_t cols, float *dst)
-{
-    for (size_t i = 0; i < rows; ++i) {
-        for (size_t j = 0; j < cols; ++j) {
-            dst[j * rows + i] = src[i * cols + j];
-        }
-    }
-}
-#endif
-
 size_t nnb__dense_scratch_bytes(const nnb_dense *layer, size_t batch)
 {
-    size_t in = layer->n_inputs, out = layer->n_neurons;
-    size_t sizes[3] = {nnb__gemm_scratch_bytes(batch, out, in),  /* forward */
-                       nnb__gemm_scratch_bytes(in, out, batch),  /* dweights */
-                       nnb__gemm_scratch_bytes(batch, in, out)}; /* dinputs */
-    size_t most = 0;
-    for (size_t i = 0; i < 3; ++i) {
-        most = sizes[i] > most ? sizes[i] : most;
-    }
-    return most;
+    return nnb__linear_scratch_bytes(batch, layer->n_inputs, layer->n_neurons);
 }
 
 nnb_status nnb_dense_forward(const nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output)
@@ -156,64 +128,8 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
     if (inputs->cols != layer->n_inputs || output->rows != inputs->rows || output->cols != layer->n_neurons) {
         return NNB_ERR_SHAPE;
     }
-    size_t batch = inputs->rows;
-    size_t n = layer->n_neurons;
-#ifdef NNB_WITH_BUILTIN
-    /*
-     * Degenerate shapes (few inputs, or few neurons) skip the GEMM's tiling: fused product + bias, in
-     * float32 (so only in the fast arithmetic mode).
-     */
-    const float *w = layer->weights->data;
-    const int fast = nnb__fast_arithmetic();
-    if (fast && layer->n_inputs <= NNB__FAST_SMALL_K) {
-        nnb__fast_small_k(batch, layer->n_inputs, n, inputs->data, inputs->cols, w, layer->biases->data, output->data);
-        return NNB_OK;
-    }
-    if (fast && n <= NNB__FAST_SMALL_N && layer->n_inputs <= SMALL_MAX_WIDTH) {
-        float wt[NNB__FAST_SMALL_N * SMALL_MAX_WIDTH];
-        transpose_small(w, layer->n_inputs, n, wt);
-        nnb__fast_small_n(batch, layer->n_inputs, n, inputs->data, inputs->cols, wt, layer->biases->data, output->data);
-        return NNB_OK;
-    }
-    /*
-     * Large batches through a small weight matrix go in blocks of rows, each GEMM followed by its bias add
-     * while the block is still in cache (one pass over the output instead of two). Splitting the rows does
-     * not change any element's arithmetic. Single-threaded only: the GEMM core splits larger calls over
-     * threads itself.
-     */
-    size_t block = batch;
-    if (layer->n_inputs * n <= FORWARD_BLOCK_MAX_WEIGHTS && batch > 2u * FORWARD_BLOCK_ELEMS / n &&
-        nnb_get_num_threads() == 1) {
-        block = FORWARD_BLOCK_ELEMS / n;
-    }
-    for (size_t r0 = 0; r0 < batch; r0 += block) {
-        size_t rows = batch - r0 < block ? batch - r0 : block;
-        nnb_status st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_NO_TRANS, rows, n, layer->n_inputs, 1.0f,
-                                     inputs->data + r0 * inputs->cols, inputs->cols, layer->weights->data, n, 0.0f,
-                                     output->data + r0 * n, n);
-        if (st != NNB_OK) {
-            return st;
-        }
-        /* The bias is added after the product is rounded, in float32, as numpy does. */
-        nnb__fast_add_bias(output->data + r0 * n, layer->biases->data, rows, n);
-    }
-    return NNB_OK;
-#else
-    nnb_status st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_NO_TRANS, batch, n, layer->n_inputs, 1.0f, inputs->data,
-                                 inputs->cols, layer->weights->data, n, 0.0f, output->data, n);
-    if (st != NNB_OK) {
-        return st;
-    }
-    /* The bias is added after the product is rounded, in float32, as numpy does. */
-    const float *b = layer->biases->data;
-    for (size_t r = 0; r < batch; ++r) {
-        float *row = output->data + r * n;
-        for (size_t j = 0; j < n; ++j) {
-            row[j] += b[j];
-        }
-    }
-    return NNB_OK;
-#endif
+    return nnb__linear_forward(scratch, inputs->rows, layer->n_inputs, layer->n_neurons, inputs->data, inputs->cols,
+                               layer->weights->data, layer->biases->data, output->data);
 }
 
 nnb_status nnb_dense_forward_mut(nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output)
@@ -346,60 +262,24 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
     }
 
     /*
-     * dweights = inputs^T . dvalues through the GEMM core (or, in the builtin backend, the small-shape
-     * kernel); dbiases = np.sum(dvalues, axis=0): row after row, sequentially in float32, from 0.
+     * dweights = inputs^T . dvalues (compute/linear.h); dbiases = np.sum(dvalues, axis=0): row after row,
+     * sequentially in float32, from 0.
      */
     float *db = layer->dbiases->data;
-#ifdef NNB_WITH_BUILTIN
-    const int fast = nnb__fast_arithmetic();
-    if (fast && (n_in <= NNB__FAST_SMALL_N || n_out <= NNB__FAST_SMALL_N)) {
-        /* Both from one pass over dvalues where the shape allows (the same column sums, vectorised). */
-        nnb__fast_at_b(batch, n_in, n_out, inputs->data, dvalues->data, layer->dweights->data, db);
-    } else {
-        st = nnb__gemm_ws(scratch, NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data,
-                          n_out, 0.0f, layer->dweights->data, n_out);
-        if (st != NNB_OK) {
-            return st;
-        }
-        nnb__fast_col_sum(dvalues->data, batch, n_out, db);
-    }
-#else
-    st = nnb__gemm_ws(scratch, NNB_TRANS, NNB_NO_TRANS, n_in, n_out, batch, 1.0f, inputs->data, n_in, dvalues->data,
-                      n_out, 0.0f, layer->dweights->data, n_out);
+    st = nnb__linear_backward_params(scratch, batch, n_in, n_out, inputs->data, dvalues->data, layer->dweights->data,
+                                     db);
     if (st != NNB_OK) {
         return st;
     }
-    for (size_t j = 0; j < n_out; ++j) {
-        db[j] = 0.0f;
-    }
-    for (size_t r = 0; r < batch; ++r) {
-        const float *row = dvalues->data + r * n_out;
-        for (size_t j = 0; j < n_out; ++j) {
-            db[j] += row[j];
-        }
-    }
-#endif
 
     const nnb_regularization *reg = &layer->reg;
     add_penalty_gradient(layer->dweights->data, layer->weights->data, n_in * n_out, reg->weight_l1, reg->weight_l2);
     add_penalty_gradient(db, layer->biases->data, n_out, reg->bias_l1, reg->bias_l2);
 
     /* dinputs = dvalues . weights^T. */
-#ifdef NNB_WITH_BUILTIN
-    if (fast && dinputs != NULL && n_out <= NNB__FAST_SMALL_K && n_in <= SMALL_MAX_WIDTH) {
-        float wt[NNB__FAST_SMALL_K * SMALL_MAX_WIDTH];
-        transpose_small(layer->weights->data, n_in, n_out, wt);
-        nnb__fast_small_k(batch, n_out, n_in, dvalues->data, n_out, wt, NULL, dinputs->data);
-        return NNB_OK;
-    }
-    if (fast && dinputs != NULL && n_in <= NNB__FAST_SMALL_N) {
-        nnb__fast_small_n(batch, n_out, n_in, dvalues->data, n_out, layer->weights->data, NULL, dinputs->data);
-        return NNB_OK;
-    }
-#endif
     if (dinputs != NULL) {
-        st = nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_TRANS, batch, n_in, n_out, 1.0f, dvalues->data, n_out,
-                          layer->weights->data, n_out, 0.0f, dinputs->data, n_in);
+        st =
+            nnb__linear_backward_input(scratch, batch, n_in, n_out, dvalues->data, layer->weights->data, dinputs->data);
     }
     return st;
 }

@@ -2,10 +2,8 @@
 
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
+#include "compute/kernels.h"
 #include "nnbasics/loss.h"
-#ifdef NNB_WITH_BUILTIN
-#    include "compute/kernels.h"
-#endif
 
 /* Clip bounds exactly as numpy applies them to float32: fl32(1e-7) and fl32(1 - 1e-7). */
 #define CLIP_LOW ((float)1e-7)
@@ -106,9 +104,8 @@ static float sparse_loss_at(const void *ctx, size_t i)
     return -logf(clip(c->pred->data[i * c->pred->cols + c->labels[i]]));
 }
 
-#ifdef NNB_WITH_BUILTIN
 /*
- * The builtin backend's sparse CCE: the clipped confidences of up to 128 samples are gathered, then their
+ * The fast arithmetic mode's sparse CCE: the clipped confidences of up to 128 samples are gathered, then their
  * logarithms taken together by the vectorised log (within 2 ulp instead of logf's rounding). The sums keep
  * numpy's pairwise order: sparse_pairwise splits exactly as pairwise_sum_of does.
  */
@@ -118,7 +115,7 @@ static void sparse_block(const nnb_tensor *pred, const uint32_t *labels, size_t 
     for (size_t i = 0; i < n; ++i) {
         out[i] = clip(pred->data[(first + i) * cols + labels[first + i]]);
     }
-    nnb__fast_neg_log(out, out, n);
+    nnb__k_neg_log(out, out, n);
 }
 
 static float sparse_pairwise(const nnb_tensor *pred, const uint32_t *labels, size_t first, size_t n)
@@ -131,7 +128,6 @@ static float sparse_pairwise(const nnb_tensor *pred, const uint32_t *labels, siz
     size_t half = (n / 2) & ~(size_t)7;
     return sparse_pairwise(pred, labels, first, half) + sparse_pairwise(pred, labels, first + half, n - half);
 }
-#endif
 
 nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t count, float *per_sample, float *mean)
 {
@@ -149,7 +145,6 @@ nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t
             return NNB_ERR_NONFINITE;
         }
     }
-#ifdef NNB_WITH_BUILTIN
     if (nnb__fast_arithmetic()) {
         if (per_sample != NULL) {
             for (size_t i0 = 0; i0 < count; i0 += 128u) {
@@ -164,7 +159,6 @@ nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t
         *mean = sparse_pairwise(pred, labels, 0, count) / (float)count;
         return NNB_OK;
     }
-#endif
     sparse_ctx ctx = {pred, labels};
     return finish(sparse_loss_at, &ctx, count, per_sample, mean);
 }
@@ -270,9 +264,8 @@ nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *lab
     /* The book: dinputs = dvalues.copy(); dinputs[range(samples), y_true] -= 1; dinputs = dinputs / samples. */
     float n = (float)count;
     size_t cols = probs->cols;
-#ifdef NNB_WITH_BUILTIN
     /*
-     * The same values, vectorised: blocks of rows are divided by n as they are, then each row's label
+     * Blocks of rows are divided by n as they are (one vectorised pass), then each row's label
      * entry is recomputed as (p - 1) / n from the probability saved before the division (dinputs may
      * alias probs).
      */
@@ -284,24 +277,11 @@ nnb_status nnb_softmax_cce_backward(const nnb_tensor *probs, const uint32_t *lab
         for (size_t i = 0; i < nr; ++i) {
             saved[i] = probs->data[(i0 + i) * cols + labels[i0 + i]];
         }
-        nnb__fast_div(probs->data + i0 * cols, n, dinputs->data + i0 * cols, nr * cols);
+        nnb__k_div(probs->data + i0 * cols, n, dinputs->data + i0 * cols, nr * cols);
         for (size_t i = 0; i < nr; ++i) {
             dinputs->data[(i0 + i) * cols + labels[i0 + i]] = (saved[i] - 1.0f) / n;
         }
     }
-#else
-    for (size_t i = 0; i < count; ++i) {
-        const float *p = probs->data + i * cols;
-        float *d = dinputs->data + i * cols;
-        for (size_t j = 0; j < cols; ++j) {
-            float g = p[j];
-            if (j == labels[i]) {
-                g -= 1.0f;
-            }
-            d[j] = g / n;
-        }
-    }
-#endif
     return NNB_OK;
 }
 

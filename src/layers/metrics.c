@@ -1,10 +1,8 @@
 #include <math.h>
 
 #include "tensor/tensor_internal.h"
+#include "compute/kernels.h"
 #include "nnbasics/metrics.h"
-#ifdef NNB_WITH_BUILTIN
-#    include "compute/kernels.h"
-#endif
 
 nnb_status nnb_accuracy_categorical(const nnb_tensor *pred, const uint32_t *labels, size_t count, double *accuracy)
 {
@@ -17,14 +15,8 @@ nnb_status nnb_accuracy_categorical(const nnb_tensor *pred, const uint32_t *labe
     if (!nnb__labels_in_range(labels, count, pred->cols)) {
         return NNB_ERR_RANGE;
     }
-#ifdef NNB_WITH_BUILTIN
-    size_t correct = nnb__fast_argmax_hits(pred->data, count, pred->cols, labels); /* the same count, vectorised */
-#else
-    size_t correct = 0;
-    for (size_t i = 0; i < count; ++i) {
-        correct += nnb__row_argmax(pred->data + i * pred->cols, pred->cols) == labels[i];
-    }
-#endif
+    /* Rows whose argmax (nnb__row_argmax's rule) equals the label. */
+    size_t correct = nnb__k_argmax_hits(pred->data, count, pred->cols, labels);
     *accuracy = (double)correct / (double)count;
     return NNB_OK;
 }

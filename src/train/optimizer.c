@@ -9,10 +9,8 @@
 #include "layers/dense_internal.h"
 #include "tensor/tensor_internal.h"
 #include "train/optimizer_internal.h"
+#include "compute/kernels.h"
 #include "nnbasics/optimizer.h"
-#ifdef NNB_WITH_BUILTIN
-#    include "compute/kernels.h"
-#endif
 
 struct nnb_optimizer {
     nnb_optimizer_params params;
@@ -224,19 +222,9 @@ static void update_adam(const nnb_optimizer *opt, float *w, const float *g, floa
     float corr2 = (float)(1.0 - pow(p->beta_2, t));
     float neg_lr = (float)-opt->current_lr;
     float eps = (float)p->epsilon;
-#ifdef NNB_WITH_BUILTIN
-    /* The same float32 operations in the same order, vectorised (bit-identical results). */
+    /* m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w += (-lr m / corr1) / (sqrt(v / corr2) + eps), in float32. */
     nnb__adam_coef c = {b1, b2, one_minus_b1, one_minus_b2, corr1, corr2, neg_lr, eps};
-    nnb__fast_adam(&c, w, g, m, v, n);
-#else
-    for (size_t i = 0; i < n; ++i) {
-        m[i] = b1 * m[i] + one_minus_b1 * g[i];
-        v[i] = b2 * v[i] + one_minus_b2 * (g[i] * g[i]);
-        float m_hat = m[i] / corr1;
-        float v_hat = v[i] / corr2;
-        w[i] += (neg_lr * m_hat) / (sqrtf(v_hat) + eps);
-    }
-#endif
+    nnb__k_adam(&c, w, g, m, v, n);
 }
 
 static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_tensor *grad, nnb_tensor *m,
