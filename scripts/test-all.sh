@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs any missing test dependency from Debian's packages, then configures, builds and tests every
-# configuration CI checks: the naive, cblas and builtin GEMM cores (warnings as errors), the whole suite
+# configuration CI checks: the naive, cblas and builtin GEMM cores (warnings as errors; each suite also at
+# every lower ISA level the CPU runs, through NNB_ISA), the whole suite
 # under AddressSanitizer + UndefinedBehaviorSanitizer (each core), the multi-threaded tests under
 # ThreadSanitizer, and the unit tests under valgrind memcheck (naive and builtin cores).
 # First, every C file must match .clang-format. Each configuration also runs the consumer test (install + find_package + pkg-config). Last, the file
@@ -25,6 +26,20 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
+
+# The ISA levels below the best one this CPU supports (the library picks the best by itself).
+lower_isas() {
+    local flags
+    flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+    if [[ "$flags" != *" avx2 "* || "$flags" != *" fma "* ]]; then
+        return 0
+    fi
+    if [[ "$flags" == *" avx512f "* && "$flags" == *" avx512vl "* ]]; then
+        echo "portable avx2"
+    else
+        echo "portable"
+    fi
+}
 configs=${NNB_TEST_CONFIGS:-"format ci-naive ci-cblas ci-builtin ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
 fuzz_seconds=${NNB_FUZZ_SECONDS:-60}
 for config in $configs; do
@@ -65,7 +80,17 @@ for config in $configs; do
         ci-tsan) filter=(-L threads) ;;
         *) filter=() ;;
     esac
-    echo "== $config: test"
+    echo "== $config: test (ISA: best available)"
     ctest --test-dir "build/$config" --output-on-failure -j "$jobs" "${filter[@]}"
+    # The whole suite again at every lower ISA level this CPU runs, so each kernel family is tested on
+    # every backend (NNB_ISA only lowers the run-time choice).
+    case "$config" in
+        ci-naive | ci-cblas | ci-builtin | ci-sanitize-builtin)
+            for isa in $(lower_isas); do
+                echo "== $config: test (NNB_ISA=$isa)"
+                NNB_ISA=$isa ctest --test-dir "build/$config" --output-on-failure -j "$jobs" "${filter[@]}"
+            done
+            ;;
+    esac
 done
 echo "== all configurations passed: $configs"

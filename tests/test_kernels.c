@@ -1,13 +1,15 @@
 /*
- * The builtin backend's element-wise kernels (src/fast_kernels.c) against plain reference loops written
- * here: bit for bit where the kernels promise the same float32 operations, within 2 ulp of the correctly
- * rounded value for the vectorised exp and log, and within the GEMM tolerance for the small products.
- * Lengths vary so that every vector width and every tail is exercised.
+ * The compute layer's element-wise kernels (src/compute/kernels.c), at the ISA level in use (NNB_ISA lowers
+ * it: CI runs this file at every level the machine supports), against plain reference loops written here: bit for bit
+ * where the kernels promise the same float32 operations, within 2 ulp of the correctly rounded value for the vectorised
+ * exp and log, and within the GEMM tolerance for the small products. Lengths vary so that every vector width and every
+ * tail is exercised.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compute/isa.h"
 #include "compute/kernels.h"
 #include "test_support.h"
 
@@ -357,9 +359,47 @@ static void test_fast_small_products_are_within_the_gemm_tolerance(void **state)
     }
 }
 
+/* The level named by an NNB_ISA value, or 0 for a value that names none. */
+static int isa_named(const char *name)
+{
+    static const char *const names[] = {"portable", "avx2", "avx512"};
+    for (int i = 0; i < 3; ++i) {
+        if (strcmp(name, names[i]) == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+static void test_isa_is_the_best_supported_unless_nnb_isa_lowers_it(void **state)
+{
+    (void)state;
+    int supported = (int)nnb__isa_supported();
+    int level = (int)nnb__isa_level();
+    assert_true(supported >= NNB__ISA_PORTABLE && supported <= NNB__ISA_AVX512);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    /* The compiler's own view of the CPU: AVX2 + FMA present exactly when the level reaches AVX2. */
+    __builtin_cpu_init();
+    assert_int_equal(supported >= NNB__ISA_AVX2, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+    assert_int_equal(supported >= NNB__ISA_AVX512, supported >= NNB__ISA_AVX2 && __builtin_cpu_supports("avx512f") &&
+                                                       __builtin_cpu_supports("avx512vl"));
+#endif
+    const char *want = getenv("NNB_ISA");
+    int expected = supported;
+    if (want != NULL && isa_named(want) != 0 && isa_named(want) < supported) {
+        expected = isa_named(want);
+    }
+    assert_int_equal(level, expected);
+    assert_string_equal(nnb_compute_isa(), nnb__isa_name((nnb__isa)expected));
+    assert_string_equal(nnb__isa_name(NNB__ISA_PORTABLE), "portable");
+    assert_string_equal(nnb__isa_name(NNB__ISA_AVX2), "avx2");
+    assert_string_equal(nnb__isa_name(NNB__ISA_AVX512), "avx512");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_isa_is_the_best_supported_unless_nnb_isa_lowers_it),
         cmocka_unit_test(test_fast_exp_is_within_two_ulp_everywhere),
         cmocka_unit_test(test_fast_neg_log_is_within_two_ulp_for_every_positive_float),
         cmocka_unit_test(test_fast_elementwise_kernels_match_the_reference_bit_for_bit),
