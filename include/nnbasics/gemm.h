@@ -83,13 +83,15 @@ NNB_API size_t nnb_get_num_threads(void);
 /*
  * Arithmetic mode: the third documented process-wide setting. It chooses between speed and reproducing
  * the book's numpy arithmetic bit for bit:
- *   NNB_ARITHMETIC_FAST      (default) the build's GEMM body, and in builtin builds vectorised exp/log
- *                            (within 2 ulp) and small-shape kernels that accumulate in float32;
+ *   NNB_ARITHMETIC_FAST      (default) the build's GEMM body; vectorised exp/log within 2 ulp in every
+ *                            build; in builtin builds also small-shape kernels that accumulate in float32;
  *   NNB_ARITHMETIC_REFERENCE every product through the naive body (double accumulation, one rounding, as
  *                            np.dot under nnfs) and correctly rounded exp/log, whatever the backend, so
  *                            that trainings follow numpy's trajectory exactly. Slower.
- * With the naive backend both modes compute the same thing. Lesson and chapter programs that print the
- * book's numbers select REFERENCE. Safe to call at any time (atomic); takes effect on the next call.
+ * With the naive backend both modes compute the same products; only exp and log differ. Lesson and chapter
+ * programs that print the book's numbers select REFERENCE. Every other element-wise pass (ReLU, sums,
+ * divisions, optimizer updates, accuracy) gives the same bits in both modes and at every ISA level
+ * (nnb_compute_isa). Safe to call at any time (atomic); takes effect on the next call.
  * Returns NNB_ERR_ARGUMENT for an unknown mode.
  */
 typedef enum nnb_arithmetic { NNB_ARITHMETIC_FAST = 0, NNB_ARITHMETIC_REFERENCE = 1 } nnb_arithmetic;
