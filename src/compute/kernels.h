@@ -1,19 +1,20 @@
 /*
- * Internal: vectorised element-wise kernels for the layers, compiled into the builtin backend only (see
- * src/fast_kernels.c). Each entry picks the best variant for this CPU at run time (AVX-512 where it pays,
- * AVX2 + FMA, else plain loops). Never installed.
+ * Internal: the element-wise kernels the layers and optimizers call, in every build (compute/kernels.c).
+ * Each entry runs the variant of the ISA level in use (compute/isa.h: AVX-512 where it pays, AVX2 + FMA,
+ * else the portable loops of kernels_portable.c). Never installed.
  *
- * Exactness: every kernel except nnb__k_exp and nnb__k_log performs the same float32 operations in
- * the same order as the reference loops of the layer modules, so its results are bit-identical to them.
- * nnb__k_exp and nnb__k_log are polynomial approximations within 2 ulp of the correctly rounded
- * result; the naive and cblas backends never call them, so the lessons keep printing the book's digits.
+ * Exactness: every kernel except nnb__k_exp, nnb__k_neg_log, nnb__k_softmax and the small-shape products
+ * performs the same float32 operations in the same order as the portable reference loops, so its results
+ * are bit-identical at every ISA level. nnb__k_exp and nnb__k_neg_log are within 2 ulp of the correctly
+ * rounded result; the layers call them (and the softmax built on them) only in NNB_ARITHMETIC_FAST mode,
+ * so the reference mode keeps printing the book's digits.
  *
  * Threads: ReLU, its backward and the small-shape products split calls on large arrays (about a million
  * elements or more) over nnb_get_num_threads() threads, by independent ranges, so their results do not
  * depend on the thread count. Everything else runs in the calling thread. All entries are reentrant.
  */
-#ifndef NNB_INTERNAL_FAST_KERNELS_H
-#define NNB_INTERNAL_FAST_KERNELS_H
+#ifndef NNB_COMPUTE_KERNELS_H
+#define NNB_COMPUTE_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
