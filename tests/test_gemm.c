@@ -304,6 +304,54 @@ static void test_gemm_invalid_arguments_leave_c_untouched(void **state)
     expect_untouched(C, 16, -3.0f);
 }
 
+/* Issue: C overlapping A or B used to return OK with partial results fed back into the product. */
+static void test_gemm_refuses_c_overlapping_an_input(void **state)
+{
+    (void)state;
+    const nnb_transpose N_ = NNB_NO_TRANS, T_ = NNB_TRANS;
+    float buf[32], before[32];
+    for (size_t i = 0; i < 32; ++i) {
+        buf[i] = (float)(i % 5) - 2.0f;
+    }
+    memcpy(before, buf, sizeof buf);
+    float other[16];
+    for (size_t i = 0; i < 16; ++i) {
+        other[i] = 1.0f;
+    }
+    /* C is A, C starts inside A, C ends inside B, C is B; transposed and strided spans too. */
+    assert_status(nnb_gemm(N_, N_, 2, 2, 2, 1.0f, buf, 2, other, 2, 0.0f, buf, 2), NNB_ERR_ARGUMENT);
+    assert_status(nnb_gemm(N_, N_, 2, 2, 2, 1.0f, buf, 2, other, 2, 0.0f, buf + 3, 2), NNB_ERR_ARGUMENT);
+    assert_status(nnb_gemm(N_, N_, 2, 2, 2, 1.0f, other, 2, buf + 3, 2, 0.0f, buf, 2), NNB_ERR_ARGUMENT);
+    assert_status(nnb_gemm(N_, T_, 2, 2, 2, 1.0f, other, 2, buf, 2, 1.0f, buf, 2), NNB_ERR_ARGUMENT);
+    /* A spans (K - 1) * lda + M = 1 * 10 + 2 elements when transposed: buf[0..11]; C at buf + 11 touches it. */
+    assert_status(nnb_gemm(T_, N_, 2, 2, 2, 1.0f, buf, 10, other, 2, 0.0f, buf + 11, 2), NNB_ERR_ARGUMENT);
+    assert_memory_equal(buf, before, sizeof buf);
+
+    /* Right after A's span is fine: A = [[1, 2], [3, 4]] (transposed, lda 10) at buf, C at buf + 12. */
+    float a[32] = {0};
+    a[0] = 1.0f;
+    a[1] = 3.0f;
+    a[10] = 2.0f;
+    a[11] = 4.0f;
+    const float b[4] = {1, 1, 1, 0}; /* [[1, 1], [1, 0]] */
+    assert_ok(nnb_gemm(T_, N_, 2, 2, 2, 1.0f, a, 10, b, 2, 0.0f, a + 12, 2));
+    const float want[4] = {3, 1, 7, 3}; /* [[1 + 2, 1], [3 + 4, 3]] */
+    assert_memory_equal(a + 12, want, sizeof want);
+
+    /* The tensor form: C sharing A's buffer is refused, A and B may share one. */
+    nnb_tensor *t = NULL, *u = NULL;
+    const float sq[4] = {1, 2, 3, 4};
+    assert_ok(nnb_tensor_create_from(&t, 2, 2, sq));
+    assert_ok(nnb_tensor_create(&u, 2, 2));
+    assert_status(nnb_matmul(N_, N_, 1.0f, t, u, 0.0f, t), NNB_ERR_ARGUMENT);
+    assert_memory_equal(nnb_tensor_cdata(t), sq, sizeof sq);
+    assert_ok(nnb_matmul(N_, N_, 1.0f, t, t, 0.0f, u));
+    const float sq2[4] = {7, 10, 15, 22};
+    assert_memory_equal(nnb_tensor_cdata(u), sq2, sizeof sq2);
+    nnb_tensor_destroy(t);
+    nnb_tensor_destroy(u);
+}
+
 /* ---- tensor form ---------------------------------------------------------------------------------- */
 
 static void test_matmul_uses_tensor_shapes_and_transposes(void **state)
@@ -466,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_dot_accumulates_in_double),
         cmocka_unit_test(test_dot_rejects_bad_arguments),
         cmocka_unit_test(test_backend_name_is_known),
+        cmocka_unit_test(test_gemm_refuses_c_overlapping_an_input),
         cmocka_unit_test(test_thread_setting_bounds),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);

@@ -367,6 +367,26 @@ static void test_tensor_add_row_adds_to_every_row(void **state)
     nnb_tensor_destroy(t);
 }
 
+static void test_tensor_add_row_refuses_its_own_rows(void **state)
+{
+    (void)state;
+    const float v[6] = {1, 2, 3, 4, 5, 6};
+    nnb_tensor *t = NULL;
+    assert_ok(nnb_tensor_create_from(&t, 2, 3, v));
+    /* Adding row 0 to itself first would change what is then added to row 1. */
+    assert_status(nnb_tensor_add_row(t, nnb_tensor_cdata(t), 3), NNB_ERR_ARGUMENT);
+    assert_status(nnb_tensor_add_row(t, nnb_tensor_cdata(t) + 3, 3), NNB_ERR_ARGUMENT);
+    assert_status(nnb_tensor_add_row(t, nnb_tensor_cdata(t) + 2, 3), NNB_ERR_ARGUMENT);
+    assert_memory_equal(nnb_tensor_cdata(t), v, sizeof v);
+    /* A copy of the row is fine: [[2, 4, 6], [5, 7, 9]]. */
+    float row[3];
+    memcpy(row, nnb_tensor_cdata(t), sizeof row);
+    assert_ok(nnb_tensor_add_row(t, row, 3));
+    const float want[6] = {2, 4, 6, 5, 7, 9};
+    assert_memory_equal(nnb_tensor_cdata(t), want, sizeof want);
+    nnb_tensor_destroy(t);
+}
+
 static void test_tensor_add_row_rounds_in_float32(void **state)
 {
     (void)state;
@@ -1034,6 +1054,7 @@ int main(void)
         cmocka_unit_test(test_tensor_load_requires_matching_count),
         cmocka_unit_test(test_tensor_add_row_adds_to_every_row),
         cmocka_unit_test(test_tensor_add_row_rounds_in_float32),
+        cmocka_unit_test(test_tensor_add_row_refuses_its_own_rows),
         cmocka_unit_test(test_tensor_resize_within_capacity_keeps_pointer),
         cmocka_unit_test(test_tensor_resize_grow_reallocates),
         cmocka_unit_test(test_tensor_resize_view_cannot_grow),

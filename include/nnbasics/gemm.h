@@ -38,7 +38,8 @@ typedef enum nnb_transpose {
 /*
  * General matrix multiply on raw buffers (see the formula above). Reentrant.
  * Returns NNB_ERR_NULL (A, B or C NULL), NNB_ERR_ARGUMENT (M, N or K is 0; bad transpose flag; a leading
- * dimension smaller than the row it holds), NNB_ERR_OVERFLOW (an extent overflows size_t). C is untouched
+ * dimension smaller than the row it holds; the memory C spans overlaps that of A or B: C must not alias an
+ * input, though A and B may share memory), NNB_ERR_OVERFLOW (an extent overflows size_t). C is untouched
  * on failure.
  */
 NNB_API nnb_status nnb_gemm(nnb_transpose trans_a, nnb_transpose trans_b, size_t M, size_t N, size_t K, float alpha,
@@ -46,7 +47,8 @@ NNB_API nnb_status nnb_gemm(nnb_transpose trans_a, nnb_transpose trans_b, size_t
 
 /*
  * Tensor form: C = alpha * op(A) * op(B) + beta * C with shapes taken from the tensors.
- * Returns NNB_ERR_NULL, NNB_ERR_SHAPE (inner dimensions or C's shape disagree).
+ * Returns NNB_ERR_NULL, NNB_ERR_SHAPE (inner dimensions or C's shape disagree), NNB_ERR_ARGUMENT (C's data
+ * overlaps A's or B's).
  */
 NNB_API nnb_status nnb_matmul(nnb_transpose trans_a, nnb_transpose trans_b, float alpha, const nnb_tensor *A,
                               const nnb_tensor *B, float beta, nnb_tensor *C);

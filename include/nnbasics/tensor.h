@@ -114,7 +114,9 @@ NNB_API nnb_status nnb_tensor_resize(nnb_tensor *t, size_t rows, size_t cols);
 
 /*
  * Adds `row` (count == cols values) to every row of t: t[r][c] += row[c], in float32 (numpy's broadcast
- * of a 1 x cols bias). Returns NNB_ERR_NULL, NNB_ERR_SHAPE (count differs from cols).
+ * of a 1 x cols bias). Returns NNB_ERR_NULL, NNB_ERR_SHAPE (count differs from cols), NNB_ERR_ARGUMENT (row
+ * lies in t's own data, where the result would depend on the order of the additions). t is untouched on
+ * failure.
  */
 NNB_API nnb_status nnb_tensor_add_row(nnb_tensor *t, const float *row, size_t count);
 

@@ -1,5 +1,6 @@
 /* The one GEMM entry point: validates arguments, then hands them to the body chosen at build time. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -79,6 +80,19 @@ static nnb_status check_matrix(size_t rows, size_t cols, size_t ld)
     return NNB_OK;
 }
 
+/* Elements spanned by a rows x cols matrix with row stride ld (check_matrix has ruled out overflow). */
+static size_t span_of(size_t rows, size_t cols, size_t ld)
+{
+    return (rows - 1u) * ld + cols;
+}
+
+/* Whether [a, a + na) and [b, b + nb) share an element (compared as integers: they may be distinct objects). */
+static int ranges_overlap(const float *a, size_t na, const float *b, size_t nb)
+{
+    uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
+    return a0 < b0 + nb * sizeof(float) && b0 < a0 + na * sizeof(float);
+}
+
 static nnb_status validate(nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K, const float *A, size_t lda,
                            const float *B, size_t ldb, const float *C, size_t ldc)
 {
@@ -98,7 +112,17 @@ static nnb_status validate(nnb_transpose ta, nnb_transpose tb, size_t M, size_t 
     if (st == NNB_OK) {
         st = check_matrix(M, N, ldc);
     }
-    return st;
+    if (st != NNB_OK) {
+        return st;
+    }
+    /* C is written while A and B are still being read: an overlap would feed partial results back in. */
+    size_t span_c = span_of(M, N, ldc);
+    size_t span_a = ta == NNB_NO_TRANS ? span_of(M, K, lda) : span_of(K, M, lda);
+    size_t span_b = tb == NNB_NO_TRANS ? span_of(K, N, ldb) : span_of(N, K, ldb);
+    if (ranges_overlap(C, span_c, A, span_a) || ranges_overlap(C, span_c, B, span_b)) {
+        return NNB_ERR_ARGUMENT;
+    }
+    return NNB_OK;
 }
 
 nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N, size_t K,

@@ -247,6 +247,11 @@ nnb_status nnb_tensor_add_row(nnb_tensor *t, const float *row, size_t count)
     if (count != t->cols) {
         return NNB_ERR_SHAPE;
     }
+    /* A row of t itself would change while it is being added (compared as integers: distinct objects). */
+    uintptr_t first = (uintptr_t)t->data, end = first + t->rows * t->cols * sizeof(float), r0 = (uintptr_t)row;
+    if (r0 < end && first < r0 + count * sizeof(float)) {
+        return NNB_ERR_ARGUMENT;
+    }
     for (size_t r = 0; r < t->rows; ++r) {
         float *dst = t->data + r * t->cols;
         for (size_t c = 0; c < count; ++c) {
