@@ -98,8 +98,11 @@ size_t nnb__model_last_width(const nnb_model *m);
 
 /* ---- model_workspace.c */
 
-/* Activations that run in the buffer of the dense layer before them (see nnb__model_forward_ws). */
-int nnb__model_kind_runs_in_place(nnb_layer_kind kind);
+/*
+ * Non-zero when layer i runs in place: it overwrites the output buffer of the layer before it instead of
+ * writing a buffer of its own. The one rule for the training forward and for the workspace sizing alike.
+ */
+int nnb__model_runs_in_place(const nnb_model *m, size_t i);
 
 /* GEMM scratch that the dense layers need for batches of `batch` rows (forward only, or with backward). */
 size_t nnb__model_scratch_bytes(const nnb_model *m, size_t batch, int training);

@@ -34,7 +34,7 @@ static nnb_status forward_in_place(nnb_model *m, nnb__model_layer *l, size_t i, 
     nnb_status st = l->kind == NNB_LAYER_RELU      ? nnb_relu_forward(t, t)
                     : l->kind == NNB_LAYER_SOFTMAX ? nnb_softmax_forward(t, t)
                                                    : nnb_sigmoid_forward(t, t);
-    l->output = t; /* l->input is t too: cur is the producer's buffer */
+    l->output = t; /* l->input is t too: cur is the dense layer's buffer */
     if (st == NNB_OK && m->health_on && training) {
         st = health_check(m, t, NNB_HEALTH_FORWARD, i);
     }
@@ -65,7 +65,6 @@ static nnb_status forward_into_buffer(nnb_model *m, nnb__model_layer *l, const n
 nnb_status nnb__model_forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
 {
     const nnb_tensor *cur = xb;
-    nnb__model_layer *producer = NULL; /* the layer whose buffer holds cur (NULL: the caller's data) */
     size_t rows = xb->rows;
     for (size_t i = 0; i < m->n_layers; ++i) {
         nnb__model_layer *l = &m->layers[i];
@@ -78,11 +77,10 @@ nnb_status nnb__model_forward_ws(nnb_model *m, const nnb_tensor *xb, int trainin
         }
         /*
          * An activation straight after a dense layer runs in place, in the dense layer's buffer (one pass
-         * over memory fewer): no backward needs the dense output; softmax and sigmoid backwards read their
-         * own output; the ReLU backward's mask (input <= 0) is the same read from its output (output <= 0).
+         * over memory fewer), and only there: see nnb__model_runs_in_place for why that is safe.
          */
-        if (nnb__model_kind_runs_in_place(l->kind) && producer != NULL && producer->kind == NNB_LAYER_DENSE) {
-            st = forward_in_place(m, l, i, &producer->out, training);
+        if (nnb__model_runs_in_place(m, i)) {
+            st = forward_in_place(m, l, i, &m->layers[i - 1].out, training);
             if (st != NNB_OK) {
                 return st;
             }
@@ -94,7 +92,6 @@ nnb_status nnb__model_forward_ws(nnb_model *m, const nnb_tensor *xb, int trainin
         }
         l->output = &l->out;
         cur = &l->out;
-        producer = l;
         if (m->health_on && training) {
             st = health_check(m, cur, NNB_HEALTH_FORWARD, i);
             if (st != NNB_OK) {

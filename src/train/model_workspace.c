@@ -57,10 +57,22 @@ void nnb__model_free_workspace(nnb_model *m)
 
 /* ---------------------------------------------------------------- workspace */
 
-/* Activations that run in the buffer of the dense layer before them (see nnb__model_forward_ws). */
-int nnb__model_kind_runs_in_place(nnb_layer_kind kind)
+/*
+ * An activation (ReLU, softmax, sigmoid) runs in place only directly after a dense layer, in that layer's
+ * buffer, because only there is the buffer it overwrites read by no later backward: no backward needs a
+ * dense output (the dense backward reads its input); softmax and sigmoid backwards read their own output,
+ * which is then in that buffer; the ReLU backward's mask (input <= 0) is the same read from its output
+ * (output <= 0). Directly after another activation the buffer holds that activation's output, which its
+ * backward reads (softmax, sigmoid: their output; ReLU: its input, its output when in place), so a second
+ * activation there must write its own buffer. After a dropout or linear layer it writes its own buffer too:
+ * in place would be safe in some chains (dense-linear-ReLU) but not in others (dense-ReLU-linear-sigmoid),
+ * and this way the rule depends on the previous layer's kind alone, the same in training and evaluation.
+ */
+int nnb__model_runs_in_place(const nnb_model *m, size_t i)
 {
-    return kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID;
+    nnb_layer_kind kind = m->layers[i].kind;
+    int activation = kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID;
+    return activation && i > 0 && m->layers[i - 1].kind == NNB_LAYER_DENSE;
 }
 
 float *nnb__model_alloc_floats(size_t rows, size_t cols, nnb_status *st)
@@ -99,10 +111,9 @@ static nnb_status alloc_layer_buffers(const nnb_model *m, nnb__model_layer *fl, 
     nnb_status st = NNB_OK;
     for (size_t i = 0; i < m->n_layers && st == NNB_OK; ++i) {
         const nnb__model_layer *l = &m->layers[i];
-        /* An activation right after a dense layer works in that layer's buffer (see nnb__model_forward_ws). */
-        int in_place = nnb__model_kind_runs_in_place(l->kind) && i > 0 && m->layers[i - 1].kind == NNB_LAYER_DENSE;
         if (l->kind != NNB_LAYER_LINEAR) {
-            if (!in_place) {
+            /* An activation that runs in place works in the dense layer's buffer before it. */
+            if (!nnb__model_runs_in_place(m, i)) {
                 fl[i].out_buf = nnb__model_alloc_floats(max_batch, l->n_out, &st);
             }
             if (st == NNB_OK && i > 0) {
