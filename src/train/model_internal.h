@@ -1,0 +1,138 @@
+/*
+ * Internal: the sequential model's fields and the functions its source files share. Never installed.
+ *
+ * The sequential model (chapter 18): a list of layers, a loss, an optimizer and an accuracy measure, with a
+ * workspace allocated once for the largest batch. Its code is split by concern:
+ *   model_build.c      creation, building, finalize, destroy
+ *   model_workspace.c  sizing and allocating the training workspace (nnb_model_prepare)
+ *   model_step.c       forward, backward and update of one batch through that workspace
+ *   model_train.c      data checks, batching, the training loop and evaluation
+ *   model_predict.c    prediction workspaces and the const forward of nnb_model_predict
+ *   model_access.c     accessors
+ *
+ * Training workspace: every layer owns an output buffer and a dinputs buffer of max_batch rows (linear and
+ * dropout-at-inference pass their input through; the first dense layer needs no dinputs). The model holds
+ * the loss gradient, per-sample losses, a gather buffer for shuffled batches and the permutation. The
+ * tensors that point into these buffers are headers embedded in the structs, re-aimed at every batch, so
+ * nothing is allocated per step.
+ */
+#ifndef NNB_INTERNAL_MODEL_H
+#define NNB_INTERNAL_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compute/gemm_internal.h"
+#include "tensor/tensor_internal.h"
+#include "nnbasics/model.h"
+
+typedef struct nnb__model_layer {
+    nnb_layer_kind kind;
+    size_t n_in;
+    size_t n_out;
+    float init_scale;
+    float rate;
+    nnb_regularization reg;
+    nnb_dense *dense;
+
+    /* Workspace (max_batch rows). */
+    float *out_buf;  /* dense, relu, softmax, sigmoid, dropout */
+    float *din_buf;  /* every kind except linear and the first layer */
+    float *mask_buf; /* dropout */
+
+    /* Per-batch headers and links, set by forward. */
+    nnb_tensor out;
+    nnb_tensor dinputs;
+    nnb_tensor mask;
+    const nnb_tensor *input;  /* what the layer received */
+    const nnb_tensor *output; /* where its output is (&out, or its input when passing through) */
+    int dropped;              /* dropout applied in this forward (training) */
+} nnb__model_layer;
+
+struct nnb_model {
+    nnb_rng *rng;
+    nnb__model_layer *layers;
+    size_t n_layers;
+    size_t cap_layers;
+    int finalized;
+    int fused_allowed;
+    int fused;
+    nnb_loss_kind loss;
+    nnb_accuracy_kind accuracy;
+    nnb_optimizer *optimizer;
+    float precision;
+    int precision_set;
+
+    /* Training workspace. */
+    size_t ws_batch;    /* rows the buffers hold (0: none yet) */
+    float *dloss_buf;   /* ws_batch x output width: gradient of the loss w.r.t. the last output */
+    float *per_sample;  /* ws_batch per-sample losses */
+    float *gather_x;    /* ws_batch x input width */
+    float *gather_v;    /* ws_batch x output width (float targets) */
+    uint32_t *gather_l; /* ws_batch labels */
+    uint32_t *perm;     /* perm_cap row indices */
+    size_t perm_cap;
+    nnb_tensor dloss;
+    nnb__gemm_scratch scratch; /* GEMM packing memory for the dense layers' products */
+    size_t scratch_threads;    /* thread setting and arithmetic mode the scratch was sized for */
+    nnb_arithmetic scratch_mode;
+
+    /* Optional numerical health check (nnb_model_set_health_check) and where the current step is. */
+    int health_on;
+    nnb_health_report health;
+    size_t cur_epoch;
+    size_t cur_step;
+};
+
+struct nnb_model_workspace {
+    size_t max_batch;
+    size_t width; /* largest layer width the buffers hold */
+    float *buf[2];
+    nnb__gemm_scratch scratch; /* GEMM packing memory for the forward products */
+};
+
+/* ---- model_build.c */
+
+/* Width of the output of the last layer added (0 if none). */
+size_t nnb__model_last_width(const nnb_model *m);
+
+/* ---- model_workspace.c */
+
+/*
+ * Non-zero when layer i runs in place: it overwrites the output buffer of the layer before it instead of
+ * writing a buffer of its own. The one rule for the training forward and for the workspace sizing alike.
+ */
+int nnb__model_runs_in_place(const nnb_model *m, size_t i);
+
+/* GEMM scratch that the dense layers need for batches of `batch` rows (forward only, or with backward). */
+size_t nnb__model_scratch_bytes(const nnb_model *m, size_t batch, int training);
+
+/* An aligned rows x cols float buffer; NULL with *st set to NNB_ERR_OVERFLOW or NNB_ERR_NOMEM on failure. */
+float *nnb__model_alloc_floats(size_t rows, size_t cols, nnb_status *st);
+
+/* Frees the training workspace (layer buffers, model buffers, GEMM scratch); the permutation stays. */
+void nnb__model_free_workspace(nnb_model *m);
+
+/* Ensures the permutation holds at least n entries. */
+nnb_status nnb__model_reserve_perm(nnb_model *m, size_t n);
+
+/* ---- model_step.c */
+
+/* Forward of a batch through the training workspace. training: dropout active. */
+nnb_status nnb__model_forward_ws(nnb_model *m, const nnb_tensor *xb, int training);
+
+/* The output of the last forward (inside the workspace, or the batch itself when every layer passes through). */
+const nnb_tensor *nnb__model_output(const nnb_model *m);
+
+/* Backward of the last training forward: loss gradient for the targets tb, then every layer in reverse. */
+nnb_status nnb__model_backward_ws(nnb_model *m, const nnb_targets *tb);
+
+/* Optimizer update of every dense layer (pre_update, updates in order, post_update). */
+nnb_status nnb__model_optimize(nnb_model *m);
+
+/* ---- model_train.c */
+
+/* Rows per batch: batch_size, or all rows when it is 0 or larger than rows. */
+size_t nnb__model_effective_batch(size_t batch_size, size_t rows);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * The sequential model's prediction: workspaces (one per thread) and the inference forward of
+ * nnb_model_predict, which reads the model and never its training workspace, so that several threads may
+ * predict with one const model at once.
+ */
+#include <string.h>
+
+#include "base/alloc_internal.h"
+#include "layers/dense_internal.h"
+#include "nnbasics/activation.h"
+#include "train/model_internal.h"
+
+/* ---------------------------------------------------------------- prediction */
+
+static size_t max_width(const nnb_model *m)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        if (m->layers[i].n_in > w) {
+            w = m->layers[i].n_in;
+        }
+        if (m->layers[i].n_out > w) {
+            w = m->layers[i].n_out;
+        }
+    }
+    return w;
+}
+
+static nnb_status workspace_new(nnb_model_workspace **out, size_t max_batch, size_t width, size_t scratch_bytes)
+{
+    nnb_model_workspace *ws = nnb__calloc(1, sizeof *ws);
+    if (ws == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    nnb_status st = NNB_OK;
+    ws->buf[0] = nnb__model_alloc_floats(max_batch, width, &st);
+    if (st == NNB_OK) {
+        ws->buf[1] = nnb__model_alloc_floats(max_batch, width, &st);
+    }
+    if (st == NNB_OK) {
+        st = nnb__gemm_scratch_reserve(&ws->scratch, scratch_bytes);
+    }
+    if (st != NNB_OK) {
+        nnb_model_workspace_destroy(ws);
+        return st;
+    }
+    ws->max_batch = max_batch;
+    ws->width = width;
+    *out = ws;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_workspace_create(nnb_model_workspace **out, const nnb_model *model, size_t max_batch)
+{
+    if (out == NULL || model == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!model->finalized) {
+        return NNB_ERR_STATE;
+    }
+    if (max_batch == 0) {
+        return NNB_ERR_ARGUMENT;
+    }
+    return workspace_new(out, max_batch, max_width(model), nnb__model_scratch_bytes(model, max_batch, 0));
+}
+
+void nnb_model_workspace_destroy(nnb_model_workspace *ws)
+{
+    if (ws == NULL) {
+        return;
+    }
+    nnb__aligned_free(ws->buf[0]);
+    nnb__aligned_free(ws->buf[1]);
+    nnb__aligned_free(ws->scratch.data);
+    nnb__free(ws);
+}
+
+/* Inference forward of one batch; returns the tensor holding the output (inside ws). */
+static nnb_status forward_predict(const nnb_model *m, const nnb_tensor *xb, nnb_model_workspace *ws, nnb_tensor hdr[2],
+                                  const nnb_tensor **result)
+{
+    const nnb_tensor *cur = xb;
+    int next = 0;
+    size_t rows = xb->rows;
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        const nnb__model_layer *l = &m->layers[i];
+        nnb_status st = NNB_OK;
+        if (l->kind == NNB_LAYER_DENSE) {
+            nnb__tensor_view_init(&hdr[next], ws->buf[next], rows, l->n_out);
+            st = nnb__dense_forward_ws(l->dense, cur, &hdr[next], &ws->scratch);
+            cur = &hdr[next];
+            next ^= 1;
+        } else {
+            /* The first layer is dense, so cur is a workspace buffer here: activations run in place. */
+            nnb_tensor *t = &hdr[next ^ 1];
+            switch (l->kind) {
+            case NNB_LAYER_RELU: st = nnb_relu_forward(t, t); break;
+            case NNB_LAYER_SOFTMAX: st = nnb_softmax_forward(t, t); break;
+            case NNB_LAYER_SIGMOID: st = nnb_sigmoid_forward(t, t); break;
+            case NNB_LAYER_LINEAR:
+            case NNB_LAYER_DROPOUT:
+            case NNB_LAYER_DENSE: break;
+            }
+        }
+        if (st != NNB_OK) {
+            return st;
+        }
+    }
+    *result = cur;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out, size_t batch_size,
+                             nnb_model_workspace *ws)
+{
+    if (model == NULL || X == NULL || out == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!model->finalized) {
+        return NNB_ERR_STATE;
+    }
+    size_t n = X->rows;
+    size_t bs = batch_size;
+    if (ws != NULL) {
+        if (bs > ws->max_batch) {
+            return NNB_ERR_ARGUMENT;
+        }
+        if (bs == 0) {
+            bs = ws->max_batch;
+        }
+    }
+    bs = nnb__model_effective_batch(bs, n);
+    size_t out_w = nnb__model_last_width(model);
+    if (X->cols != model->layers[0].n_in || out->rows != n || out->cols != out_w) {
+        return NNB_ERR_SHAPE;
+    }
+    if (ws != NULL && ws->width < max_width(model)) {
+        return NNB_ERR_SHAPE;
+    }
+    nnb_status st = nnb_tensor_check_finite(X, NULL);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_model_workspace *own = NULL;
+    if (ws == NULL) {
+        st = workspace_new(&own, bs, max_width(model), nnb__model_scratch_bytes(model, bs, 0));
+        if (st != NNB_OK) {
+            return st;
+        }
+        ws = own;
+    }
+    size_t in_w = X->cols;
+    for (size_t start = 0; start < n && st == NNB_OK; start += bs) {
+        size_t rows = n - start < bs ? n - start : bs;
+        nnb_tensor xb;
+        nnb_tensor hdr[2];
+        nnb__tensor_view_init(&xb, X->data + start * in_w, rows, in_w);
+        const nnb_tensor *res = NULL;
+        st = forward_predict(model, &xb, ws, hdr, &res);
+        if (st == NNB_OK) {
+            memcpy(out->data + start * out_w, res->data, rows * out_w * sizeof(float));
+        }
+    }
+    nnb_model_workspace_destroy(own);
+    return st;
+}

@@ -1,0 +1,252 @@
+/*
+ * The sequential model, one training step through its workspace: forward of a batch, backward from the
+ * loss gradient down to the first layer, and the optimizer's update, with the optional health checks.
+ */
+#include "layers/dense_internal.h"
+#include "nnbasics/activation.h"
+#include "nnbasics/loss.h"
+#include "train/model_internal.h"
+#include "train/optimizer_internal.h"
+
+/* ---------------------------------------------------------------- forward */
+
+/*
+ * With the health check on: records the first non-finite value of t (phase, layer, current step) and
+ * returns NNB_ERR_NONFINITE; NNB_OK otherwise. Called only when m->health_on, so it costs nothing when off.
+ */
+static nnb_status health_check(nnb_model *m, const nnb_tensor *t, nnb_health_phase phase, size_t layer)
+{
+    if (t == NULL || nnb_tensor_check_finite(t, NULL) == NNB_OK) {
+        return NNB_OK;
+    }
+    if (m->health.phase == NNB_HEALTH_NONE) {
+        m->health.phase = phase;
+        m->health.epoch = m->cur_epoch;
+        m->health.step = m->cur_step;
+        m->health.layer = layer;
+    }
+    return NNB_ERR_NONFINITE;
+}
+
+/* Activation l (layer i) overwriting t, the buffer that holds its input. */
+static nnb_status forward_in_place(nnb_model *m, nnb__model_layer *l, size_t i, nnb_tensor *t, int training)
+{
+    nnb_status st = l->kind == NNB_LAYER_RELU      ? nnb_relu_forward(t, t)
+                    : l->kind == NNB_LAYER_SOFTMAX ? nnb_softmax_forward(t, t)
+                                                   : nnb_sigmoid_forward(t, t);
+    l->output = t; /* l->input is t too: cur is the dense layer's buffer */
+    if (st == NNB_OK && m->health_on && training) {
+        st = health_check(m, t, NNB_HEALTH_FORWARD, i);
+    }
+    return st;
+}
+
+/* Layer l from cur into its own output buffer (l->out, rows rows). */
+static nnb_status forward_into_buffer(nnb_model *m, nnb__model_layer *l, const nnb_tensor *cur, size_t rows)
+{
+    nnb_status st = NNB_OK;
+    nnb__tensor_view_init(&l->out, l->out_buf, rows, l->n_out);
+    switch (l->kind) {
+    case NNB_LAYER_DENSE: st = nnb__dense_forward_ws(l->dense, cur, &l->out, &m->scratch); break;
+    case NNB_LAYER_RELU: st = nnb_relu_forward(cur, &l->out); break;
+    case NNB_LAYER_SOFTMAX: st = nnb_softmax_forward(cur, &l->out); break;
+    case NNB_LAYER_SIGMOID: st = nnb_sigmoid_forward(cur, &l->out); break;
+    case NNB_LAYER_DROPOUT:
+        nnb__tensor_view_init(&l->mask, l->mask_buf, rows, l->n_in);
+        st = nnb_dropout_forward(m->rng, l->rate, cur, &l->mask, &l->out);
+        l->dropped = 1;
+        break;
+    case NNB_LAYER_LINEAR: break;
+    }
+    return st;
+}
+
+/* Forward of a batch through the training workspace. training: dropout active. */
+nnb_status nnb__model_forward_ws(nnb_model *m, const nnb_tensor *xb, int training)
+{
+    const nnb_tensor *cur = xb;
+    size_t rows = xb->rows;
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        nnb__model_layer *l = &m->layers[i];
+        nnb_status st = NNB_OK;
+        l->input = cur;
+        l->dropped = 0;
+        if (l->kind == NNB_LAYER_LINEAR || (l->kind == NNB_LAYER_DROPOUT && !training)) {
+            l->output = cur;
+            continue;
+        }
+        /*
+         * An activation straight after a dense layer runs in place, in the dense layer's buffer (one pass
+         * over memory fewer), and only there: see nnb__model_runs_in_place for why that is safe.
+         */
+        if (nnb__model_runs_in_place(m, i)) {
+            st = forward_in_place(m, l, i, &m->layers[i - 1].out, training);
+            if (st != NNB_OK) {
+                return st;
+            }
+            continue;
+        }
+        st = forward_into_buffer(m, l, cur, rows);
+        if (st != NNB_OK) {
+            return st;
+        }
+        l->output = &l->out;
+        cur = &l->out;
+        if (m->health_on && training) {
+            st = health_check(m, cur, NNB_HEALTH_FORWARD, i);
+            if (st != NNB_OK) {
+                return st;
+            }
+        }
+    }
+    return NNB_OK;
+}
+
+const nnb_tensor *nnb__model_output(const nnb_model *m)
+{
+    return m->layers[m->n_layers - 1].output;
+}
+
+/* ---------------------------------------------------------------- backward */
+
+/* (probs - onehot) / batch for one-hot targets, in float32 as the sparse form. */
+static void softmax_cce_onehot_backward(const nnb_tensor *probs, const nnb_tensor *targets, nnb_tensor *dinputs)
+{
+    float n = (float)probs->rows;
+    size_t total = probs->rows * probs->cols;
+    for (size_t i = 0; i < total; ++i) {
+        dinputs->data[i] = (probs->data[i] - targets->data[i]) / n;
+    }
+}
+
+/*
+ * Where the backward chain starts. Fused softmax + CCE: *dv is the last (softmax) layer's dinputs and
+ * *next = the last layer's index, so the chain goes on below it. Otherwise: *dv is the loss gradient with
+ * respect to the model output and *next = n_layers.
+ */
+static nnb_status loss_gradient(nnb_model *m, const nnb_targets *tb, const nnb_tensor **dv, size_t *next)
+{
+    const nnb_tensor *pred = nnb__model_output(m);
+    size_t rows = pred->rows;
+    size_t last = m->n_layers - 1;
+    nnb_status st = NNB_OK;
+    if (m->fused) {
+        nnb__model_layer *sm = &m->layers[last];
+        nnb__tensor_view_init(&sm->dinputs, sm->din_buf, rows, sm->n_in);
+        if (tb->labels != NULL) {
+            st = nnb_softmax_cce_backward(pred, tb->labels, tb->count, &sm->dinputs);
+        } else {
+            softmax_cce_onehot_backward(pred, tb->values, &sm->dinputs);
+        }
+        *dv = &sm->dinputs;
+        *next = last;
+        return st;
+    }
+    nnb__tensor_view_init(&m->dloss, m->dloss_buf, rows, pred->cols);
+    switch (m->loss) {
+    case NNB_LOSS_CCE:
+        st = tb->labels != NULL ? nnb_cce_sparse_backward(pred, tb->labels, tb->count, &m->dloss)
+                                : nnb_cce_onehot_backward(pred, tb->values, &m->dloss);
+        break;
+    case NNB_LOSS_BCE: st = nnb_bce_backward(pred, tb->values, &m->dloss); break;
+    case NNB_LOSS_MSE: st = nnb_mse_backward(pred, tb->values, &m->dloss); break;
+    case NNB_LOSS_MAE: st = nnb_mae_backward(pred, tb->values, &m->dloss); break;
+    case NNB_LOSS_NONE:
+    default: st = NNB_ERR_STATE; break;
+    }
+    *dv = &m->dloss;
+    *next = m->n_layers;
+    return st;
+}
+
+/* Backward of layer l from dv into din (NULL for the first layer: no input gradient needed). */
+static nnb_status backward_layer(nnb_model *m, nnb__model_layer *l, const nnb_tensor *dv, nnb_tensor *din)
+{
+    switch (l->kind) {
+    case NNB_LAYER_DENSE: return nnb__dense_backward_ws(l->dense, l->input, dv, din, &m->scratch);
+    case NNB_LAYER_RELU: return din == NULL ? NNB_OK : nnb_relu_backward(l->input, dv, din);
+    case NNB_LAYER_SOFTMAX: return din == NULL ? NNB_OK : nnb_softmax_backward(l->output, dv, din);
+    case NNB_LAYER_SIGMOID: return din == NULL ? NNB_OK : nnb_sigmoid_backward(l->output, dv, din);
+    case NNB_LAYER_DROPOUT: return din == NULL ? NNB_OK : nnb_dropout_backward(&l->mask, dv, din);
+    case NNB_LAYER_LINEAR: return NNB_OK;
+    }
+    return NNB_OK;
+}
+
+/* With the health check on: the gradients layer i just produced (input gradient, dense weight/bias ones). */
+static nnb_status check_gradients(nnb_model *m, const nnb__model_layer *l, size_t i, const nnb_tensor *din)
+{
+    nnb_status st = health_check(m, din, NNB_HEALTH_BACKWARD, i);
+    if (st == NNB_OK && l->dense != NULL) {
+        st = health_check(m, nnb_dense_dweights(l->dense), NNB_HEALTH_BACKWARD, i);
+    }
+    if (st == NNB_OK && l->dense != NULL) {
+        st = health_check(m, nnb_dense_dbiases(l->dense), NNB_HEALTH_BACKWARD, i);
+    }
+    return st;
+}
+
+nnb_status nnb__model_backward_ws(nnb_model *m, const nnb_targets *tb)
+{
+    size_t rows = nnb__model_output(m)->rows;
+    const nnb_tensor *dv = NULL;
+    size_t i = 0;
+    nnb_status st = loss_gradient(m, tb, &dv, &i);
+    if (st != NNB_OK) {
+        return st;
+    }
+    while (i-- > 0) {
+        nnb__model_layer *l = &m->layers[i];
+        if (l->kind == NNB_LAYER_LINEAR || (l->kind == NNB_LAYER_DROPOUT && !l->dropped)) {
+            continue;
+        }
+        nnb_tensor *din = NULL;
+        if (i > 0) {
+            nnb__tensor_view_init(&l->dinputs, l->din_buf, rows, l->n_in);
+            din = &l->dinputs;
+        }
+        st = backward_layer(m, l, dv, din);
+        if (st == NNB_OK && m->health_on) {
+            st = check_gradients(m, l, i, din);
+        }
+        if (st != NNB_OK) {
+            return st;
+        }
+        if (din != NULL) {
+            dv = din;
+        }
+    }
+    return NNB_OK;
+}
+
+/* ---------------------------------------------------------------- update */
+
+nnb_status nnb__model_optimize(nnb_model *m)
+{
+    /* Every layer's optimizer state first: a failed allocation must not leave half a step applied. */
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        if (m->layers[i].dense != NULL) {
+            nnb_status st = nnb__optimizer_prepare_dense(m->optimizer, m->layers[i].dense);
+            if (st != NNB_OK) {
+                return st;
+            }
+        }
+    }
+    nnb_status st = nnb_optimizer_pre_update(m->optimizer);
+    for (size_t i = 0; i < m->n_layers && st == NNB_OK; ++i) {
+        const nnb_dense *d = m->layers[i].dense;
+        if (d != NULL) {
+            st = nnb_optimizer_update_dense(m->optimizer, m->layers[i].dense);
+            if (st == NNB_OK && m->health_on) {
+                st = health_check(m, nnb_dense_weights(d), NNB_HEALTH_UPDATE, i);
+            }
+            if (st == NNB_OK && m->health_on) {
+                st = health_check(m, nnb_dense_biases(d), NNB_HEALTH_UPDATE, i);
+            }
+        }
+    }
+    if (st == NNB_OK) {
+        st = nnb_optimizer_post_update(m->optimizer);
+    }
+    return st;
+}

@@ -1,0 +1,559 @@
+/*
+ * The sequential model's training and evaluation: the checks of a data set against the model, batches
+ * (views of the caller's rows or shuffled rows gathered into the workspace), the loss and accuracy of a
+ * batch, the training loop with its progress reports, and evaluation.
+ */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "nnbasics/loss.h"
+#include "nnbasics/metrics.h"
+#include "train/model_internal.h"
+
+/* ---------------------------------------------------------------- validation */
+
+static int labels_present(const nnb_targets *t)
+{
+    return t->labels != NULL;
+}
+
+/*
+ * Checks one data set (X, targets) against the model, in the library's order: NULLs, values (labels only go
+ * with CCE and categorical accuracy), shapes, contents.
+ */
+static nnb_status check_data(const nnb_model *m, const nnb_tensor *X, const nnb_targets *t)
+{
+    if (X == NULL || t == NULL || (t->labels == NULL && t->values == NULL)) {
+        return NNB_ERR_NULL;
+    }
+    if (t->labels != NULL && t->values != NULL) {
+        return NNB_ERR_ARGUMENT;
+    }
+    if (labels_present(t)) {
+        if (m->loss != NNB_LOSS_CCE) {
+            return NNB_ERR_ARGUMENT;
+        }
+        if (m->accuracy != NNB_ACCURACY_NONE && m->accuracy != NNB_ACCURACY_CATEGORICAL) {
+            return NNB_ERR_ARGUMENT;
+        }
+    }
+    size_t rows = nnb_tensor_rows(X);
+    size_t out_w = nnb__model_last_width(m);
+    if (nnb_tensor_cols(X) != m->layers[0].n_in) {
+        return NNB_ERR_SHAPE;
+    }
+    if (labels_present(t)) {
+        if (t->count != rows) {
+            return NNB_ERR_SHAPE;
+        }
+    } else if (nnb_tensor_rows(t->values) != rows || nnb_tensor_cols(t->values) != out_w) {
+        return NNB_ERR_SHAPE;
+    }
+    if (labels_present(t) && !nnb__labels_in_range(t->labels, rows, out_w)) {
+        return NNB_ERR_RANGE;
+    }
+    nnb_status st = nnb_tensor_check_finite(X, NULL);
+    if (st == NNB_OK && t->values != NULL) {
+        st = nnb_tensor_check_finite(t->values, NULL);
+    }
+    return st;
+}
+
+/* Data loss of the batch: per-sample values into m->per_sample and the batch mean. */
+static nnb_status batch_loss(nnb_model *m, const nnb_tensor *pred, const nnb_targets *tb, float *mean)
+{
+    float *ps = m->per_sample;
+    switch (m->loss) {
+    case NNB_LOSS_CCE:
+        if (tb->labels != NULL) {
+            return nnb_cce_sparse(pred, tb->labels, tb->count, ps, mean);
+        }
+        return nnb_cce_onehot(pred, tb->values, ps, mean);
+    case NNB_LOSS_BCE: return nnb_bce(pred, tb->values, ps, mean);
+    case NNB_LOSS_MSE: return nnb_mse(pred, tb->values, ps, mean);
+    case NNB_LOSS_MAE: return nnb_mae(pred, tb->values, ps, mean);
+    case NNB_LOSS_NONE: break;
+    }
+    return NNB_ERR_STATE;
+}
+
+/* Accuracy of the batch and how many items it was measured over (rows or elements). */
+static nnb_status batch_accuracy(const nnb_model *m, const nnb_tensor *pred, const nnb_targets *tb, float precision,
+                                 double *acc, size_t *items)
+{
+    *items = pred->rows;
+    switch (m->accuracy) {
+    case NNB_ACCURACY_NONE: *acc = 0.0; return NNB_OK;
+    case NNB_ACCURACY_CATEGORICAL:
+        if (tb->labels != NULL) {
+            return nnb_accuracy_categorical(pred, tb->labels, tb->count, acc);
+        }
+        return nnb_accuracy_onehot(pred, tb->values, acc);
+    case NNB_ACCURACY_BINARY: *items = pred->rows * pred->cols; return nnb_accuracy_binary(pred, tb->values, acc);
+    case NNB_ACCURACY_REGRESSION:
+        *items = pred->rows * pred->cols;
+        return nnb_accuracy_regression(pred, tb->values, precision, acc);
+    }
+    return NNB_ERR_STATE;
+}
+
+static nnb_status regularization_loss(const nnb_model *m, float *out)
+{
+    float total = 0.0f;
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        if (m->layers[i].dense != NULL) {
+            float r = 0.0f;
+            nnb_status st = nnb_dense_regularization_loss(m->layers[i].dense, &r);
+            if (st != NNB_OK) {
+                return st;
+            }
+            total += r;
+        }
+    }
+    *out = total;
+    return NNB_OK;
+}
+
+/* ---------------------------------------------------------------- batching */
+
+/*
+ * Points xb/tb at rows [start, start + rows) of the data: views of the caller's memory when order is NULL,
+ * else rows order[start..] gathered into the workspace.
+ */
+static void make_batch(nnb_model *m, const nnb_tensor *X, const nnb_targets *t, const uint32_t *order, size_t start,
+                       size_t rows, nnb_tensor *xb, nnb_tensor *vb, nnb_targets *tb)
+{
+    size_t in_w = X->cols;
+    *tb = *t;
+    if (order == NULL) {
+        nnb__tensor_view_init(xb, X->data + start * in_w, rows, in_w);
+        if (t->labels != NULL) {
+            tb->labels = t->labels + start;
+            tb->count = rows;
+        } else {
+            size_t w = t->values->cols;
+            nnb__tensor_view_init(vb, t->values->data + start * w, rows, w);
+            tb->values = vb;
+        }
+        return;
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        memcpy(m->gather_x + r * in_w, X->data + (size_t)order[start + r] * in_w, in_w * sizeof(float));
+    }
+    nnb__tensor_view_init(xb, m->gather_x, rows, in_w);
+    if (t->labels != NULL) {
+        for (size_t r = 0; r < rows; ++r) {
+            m->gather_l[r] = t->labels[order[start + r]];
+        }
+        tb->labels = m->gather_l;
+        tb->count = rows;
+    } else {
+        size_t w = t->values->cols;
+        for (size_t r = 0; r < rows; ++r) {
+            memcpy(m->gather_v + r * w, t->values->data + (size_t)order[start + r] * w, w * sizeof(float));
+        }
+        nnb__tensor_view_init(vb, m->gather_v, rows, w);
+        tb->values = vb;
+    }
+}
+
+size_t nnb__model_effective_batch(size_t batch_size, size_t rows)
+{
+    return (batch_size == 0 || batch_size > rows) ? rows : batch_size;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) != TIME_UTC) {
+        return 0.0;
+    }
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Loss and accuracy over a whole data set, batch by batch, dropout off. Data already validated. */
+static nnb_status evaluate_ws(nnb_model *m, const nnb_tensor *X, const nnb_targets *t, size_t bs, float precision,
+                              float *loss, double *accuracy)
+{
+    size_t n = X->rows;
+    size_t steps = (n + bs - 1) / bs;
+    double loss_sum = 0.0, acc_sum = 0.0;
+    size_t acc_items = 0;
+    float single_mean = 0.0f;
+    double single_acc = 0.0;
+    for (size_t s = 0; s < steps; ++s) {
+        size_t start = s * bs;
+        size_t rows = n - start < bs ? n - start : bs;
+        nnb_tensor xb, vb;
+        nnb_targets tb;
+        make_batch(m, X, t, NULL, start, rows, &xb, &vb, &tb);
+        nnb_status st = nnb__model_forward_ws(m, &xb, 0);
+        float mean = 0.0f;
+        if (st == NNB_OK) {
+            st = batch_loss(m, nnb__model_output(m), &tb, &mean);
+        }
+        double acc = 0.0;
+        size_t items = 0;
+        if (st == NNB_OK && accuracy != NULL) {
+            st = batch_accuracy(m, nnb__model_output(m), &tb, precision, &acc, &items);
+        }
+        if (st != NNB_OK) {
+            return st;
+        }
+        if (steps > 1) {
+            for (size_t r = 0; r < rows; ++r) {
+                loss_sum += (double)m->per_sample[r];
+            }
+        }
+        acc_sum += acc * (double)items;
+        acc_items += items;
+        single_mean = mean;
+        single_acc = acc;
+    }
+    /* One batch: the batch's own mean (numpy's pairwise float32 mean), as the book's single-batch code. */
+    float l = steps == 1 ? single_mean : (float)(loss_sum / (double)n);
+    double a = steps == 1 || acc_items == 0 ? single_acc : acc_sum / (double)acc_items;
+    if (!isfinite(l)) {
+        return NNB_ERR_NONFINITE;
+    }
+    if (loss != NULL) {
+        *loss = l;
+    }
+    if (accuracy != NULL) {
+        *accuracy = a;
+    }
+    return NNB_OK;
+}
+
+/* The precision for regression accuracy: stored, or derived from these targets. */
+static nnb_status precision_for(const nnb_model *m, const nnb_targets *t, float *p)
+{
+    *p = m->precision;
+    if (m->accuracy != NNB_ACCURACY_REGRESSION || m->precision_set) {
+        return NNB_OK;
+    }
+    return nnb_regression_precision(t->values, NNB_REGRESSION_PRECISION_DIVISOR, p);
+}
+
+/* ---------------------------------------------------------------- train / evaluate */
+
+nnb_train_params nnb_train_params_default(void)
+{
+    nnb_train_params p;
+    memset(&p, 0, sizeof p);
+    p.epochs = 1;
+    p.print_every = 1;
+    return p;
+}
+
+/* One nnb_model_train call: its data and sizes, the progress report and the sums of the epoch under way. */
+typedef struct train_run {
+    const nnb_tensor *X;
+    const nnb_targets *targets;
+    const nnb_train_params *params;
+    size_t n;              /* training rows */
+    size_t bs;             /* training batch size */
+    size_t vbs;            /* validation batch size (0: no validation data) */
+    size_t steps;          /* steps per epoch */
+    float precision;       /* for regression accuracy */
+    const uint32_t *order; /* the epoch's row permutation, or NULL for the rows in order */
+    nnb_progress rep;      /* the report, filled in step by step: VALIDATION keeps the EPOCH report's fields */
+    double t_mark;         /* when samples_since started counting */
+    size_t samples_since;  /* training samples since the last EPOCH report */
+
+    /* The epoch under way. */
+    double loss_sum, acc_sum;
+    size_t acc_items;
+    float step_data, step_reg; /* data and regularization loss of the last step */
+    double step_acc;           /* accuracy of the last step */
+} train_run;
+
+/* The argument, state and data checks of nnb_model_train, in the documented order; nothing changes. */
+static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
+                                   const nnb_train_params *params)
+{
+    if (model == NULL || X == NULL || targets == NULL || params == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (params->validation_x != NULL && params->validation_y == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!model->finalized || model->loss == NNB_LOSS_NONE || model->optimizer == NULL) {
+        return NNB_ERR_STATE;
+    }
+    if (params->epochs == 0) {
+        return NNB_ERR_ARGUMENT;
+    }
+    nnb_status st = check_data(model, X, targets);
+    if (st == NNB_OK && params->validation_x != NULL) {
+        st = check_data(model, params->validation_x, params->validation_y);
+    }
+    return st;
+}
+
+/*
+ * Everything the run needs before its first step: batch sizes, the workspace, the permutation and the
+ * regression precision (stored only once every allocation succeeded), then a cleared health report.
+ */
+static nnb_status start_run(nnb_model *model, train_run *run)
+{
+    const nnb_train_params *params = run->params;
+    const nnb_tensor *vx = params->validation_x;
+    size_t n = run->X->rows;
+    if (n > UINT32_MAX) {
+        return NNB_ERR_OVERFLOW;
+    }
+    size_t bs = nnb__model_effective_batch(params->batch_size, n);
+    size_t vbs =
+        vx != NULL ? nnb__model_effective_batch(params->batch_size == 0 ? vx->rows : params->batch_size, vx->rows) : 0;
+    nnb_status st = precision_for(model, run->targets, &run->precision);
+    if (st == NNB_OK) {
+        st = nnb_model_prepare(model, bs > vbs ? bs : vbs);
+    }
+    if (st == NNB_OK && params->shuffle) {
+        st = nnb__model_reserve_perm(model, n);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (model->accuracy == NNB_ACCURACY_REGRESSION && !model->precision_set) {
+        model->precision = run->precision;
+        model->precision_set = 1;
+    }
+
+    memset(&model->health, 0, sizeof model->health);
+    run->n = n;
+    run->bs = bs;
+    run->vbs = vbs;
+    run->steps = (n + bs - 1) / bs;
+    run->order = params->shuffle ? model->perm : NULL;
+    run->t_mark = now_seconds();
+    run->samples_since = 0;
+    memset(&run->rep, 0, sizeof run->rep);
+    run->rep.epochs = params->epochs;
+    run->rep.steps = run->steps;
+    return NNB_OK;
+}
+
+/* A new permutation of the n rows in model->perm (Fisher-Yates, drawn from the model's generator). */
+static void shuffle_rows(nnb_model *model, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        model->perm[i] = (uint32_t)i;
+    }
+    for (size_t i = n - 1; i > 0; --i) {
+        uint32_t j = 0;
+        (void)nnb_rng_below(model->rng, (uint32_t)(i + 1), &j);
+        uint32_t tmp = model->perm[i];
+        model->perm[i] = model->perm[j];
+        model->perm[j] = tmp;
+    }
+}
+
+/* Records a non-finite loss as the run's first health finding (the check on, nothing found before). */
+static void record_nonfinite_loss(nnb_model *model, size_t epoch, size_t s)
+{
+    if (model->health_on && model->health.phase == NNB_HEALTH_NONE) {
+        model->health.phase = NNB_HEALTH_LOSS;
+        model->health.epoch = epoch;
+        model->health.step = s;
+        model->health.layer = model->n_layers - 1;
+    }
+}
+
+/* Step s of the epoch: forward, loss, accuracy, backward and update, then the step's sums into run. */
+static nnb_status train_step(nnb_model *model, train_run *run, size_t epoch, size_t s)
+{
+    size_t start = s * run->bs;
+    size_t rows = run->n - start < run->bs ? run->n - start : run->bs;
+    nnb_tensor xb, vb;
+    nnb_targets tb;
+    make_batch(model, run->X, run->targets, run->order, start, rows, &xb, &vb, &tb);
+    model->cur_epoch = epoch;
+    model->cur_step = s;
+    nnb_status st = nnb__model_forward_ws(model, &xb, 1);
+    if (st == NNB_OK) {
+        st = batch_loss(model, nnb__model_output(model), &tb, &run->step_data);
+    }
+    if (st == NNB_OK) {
+        st = regularization_loss(model, &run->step_reg);
+    }
+    if (st == NNB_OK && !(isfinite(run->step_data) && isfinite(run->step_reg))) {
+        st = NNB_ERR_NONFINITE;
+        record_nonfinite_loss(model, epoch, s);
+    }
+    size_t items = 0;
+    if (st == NNB_OK) {
+        st = batch_accuracy(model, nnb__model_output(model), &tb, run->precision, &run->step_acc, &items);
+    }
+    if (st == NNB_OK) {
+        st = nnb__model_backward_ws(model, &tb);
+    }
+    if (st == NNB_OK) {
+        st = nnb__model_optimize(model);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    for (size_t r = 0; r < rows; ++r) {
+        run->loss_sum += (double)model->per_sample[r];
+    }
+    run->acc_sum += run->step_acc * (double)items;
+    run->acc_items += items;
+    run->samples_since += rows;
+    return NNB_OK;
+}
+
+/* The STEP report of step s. Returns the callback's answer: non-zero to stop. */
+static int report_step(const nnb_model *model, train_run *run, size_t epoch, size_t s)
+{
+    nnb_progress *rep = &run->rep;
+    rep->event = NNB_PROGRESS_STEP;
+    rep->epoch = epoch;
+    rep->step = s;
+    rep->data_loss = run->step_data;
+    rep->regularization_loss = run->step_reg;
+    rep->loss = run->step_data + run->step_reg;
+    rep->accuracy = run->step_acc;
+    rep->learning_rate = nnb_optimizer_current_lr(model->optimizer);
+    rep->samples_per_second = 0.0;
+    return run->params->progress(rep, run->params->user);
+}
+
+/* The EPOCH report: the last step's figures for one step per epoch, else the epoch's. *stop: the answer. */
+static nnb_status report_epoch(const nnb_model *model, train_run *run, size_t epoch, int *stop)
+{
+    nnb_progress *rep = &run->rep;
+    rep->event = NNB_PROGRESS_EPOCH;
+    rep->epoch = epoch;
+    rep->step = run->steps - 1;
+    if (run->steps == 1) {
+        rep->data_loss = run->step_data;
+        rep->regularization_loss = run->step_reg;
+        rep->accuracy = run->step_acc;
+    } else {
+        rep->data_loss = (float)(run->loss_sum / (double)run->n);
+        nnb_status st = regularization_loss(model, &rep->regularization_loss);
+        if (st != NNB_OK) {
+            return st;
+        }
+        rep->accuracy = run->acc_items == 0 ? 0.0 : run->acc_sum / (double)run->acc_items;
+    }
+    rep->loss = rep->data_loss + rep->regularization_loss;
+    rep->learning_rate = nnb_optimizer_current_lr(model->optimizer);
+    double t_now = now_seconds();
+    rep->samples_per_second = t_now > run->t_mark ? (double)run->samples_since / (t_now - run->t_mark) : 0.0;
+    run->t_mark = t_now;
+    run->samples_since = 0;
+    *stop = run->params->progress(rep, run->params->user) != 0;
+    return NNB_OK;
+}
+
+/* Evaluates the validation data and sends the VALIDATION report. *stop: the callback's answer. */
+static nnb_status report_validation(nnb_model *model, train_run *run, int *stop)
+{
+    const nnb_train_params *params = run->params;
+    float vprec = 0.0f;
+    float vloss = 0.0f;
+    double vacc = 0.0;
+    nnb_status st = precision_for(model, params->validation_y, &vprec);
+    if (st == NNB_OK) {
+        st = evaluate_ws(model, params->validation_x, params->validation_y, run->vbs, vprec, &vloss, &vacc);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_progress *rep = &run->rep;
+    rep->event = NNB_PROGRESS_VALIDATION;
+    rep->data_loss = vloss;
+    rep->regularization_loss = 0.0f;
+    rep->loss = vloss;
+    rep->accuracy = vacc;
+    rep->samples_per_second = 0.0;
+    *stop = params->progress(rep, params->user) != 0;
+    if (!*stop) {
+        run->t_mark = now_seconds();
+    }
+    return NNB_OK;
+}
+
+/* One epoch: a new row order when shuffling, every step, then the reports print_every asks for. */
+static nnb_status train_epoch(nnb_model *model, train_run *run, size_t epoch, int *stop)
+{
+    const nnb_train_params *params = run->params;
+    if (params->shuffle) {
+        shuffle_rows(model, run->n);
+    }
+    run->loss_sum = 0.0;
+    run->acc_sum = 0.0;
+    run->acc_items = 0;
+    run->step_data = 0.0f;
+    run->step_reg = 0.0f;
+    run->step_acc = 0.0;
+    for (size_t s = 0; s < run->steps; ++s) {
+        nnb_status st = train_step(model, run, epoch, s);
+        if (st != NNB_OK) {
+            return st;
+        }
+        if (params->progress != NULL && params->print_every_steps != 0 &&
+            (s % params->print_every_steps == 0 || s + 1 == run->steps) && report_step(model, run, epoch, s) != 0) {
+            *stop = 1;
+            return NNB_OK;
+        }
+    }
+    int report = epoch == params->epochs || (params->print_every != 0 && epoch % params->print_every == 0);
+    if (!report || params->progress == NULL) {
+        return NNB_OK;
+    }
+    nnb_status st = report_epoch(model, run, epoch, stop);
+    if (st != NNB_OK || *stop || params->validation_x == NULL) {
+        return st;
+    }
+    return report_validation(model, run, stop);
+}
+
+nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
+                           const nnb_train_params *params)
+{
+    nnb_status st = check_train_call(model, X, targets, params);
+    if (st != NNB_OK) {
+        return st;
+    }
+    train_run run;
+    memset(&run, 0, sizeof run);
+    run.X = X;
+    run.targets = targets;
+    run.params = params;
+    st = start_run(model, &run);
+    int stop = 0;
+    for (size_t epoch = 1; epoch <= params->epochs && st == NNB_OK && !stop; ++epoch) {
+        st = train_epoch(model, &run, epoch, &stop);
+    }
+    return st;
+}
+
+nnb_status nnb_model_evaluate(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets, size_t batch_size,
+                              float *loss, double *accuracy)
+{
+    if (model == NULL || X == NULL || targets == NULL || (loss == NULL && accuracy == NULL)) {
+        return NNB_ERR_NULL;
+    }
+    if (!model->finalized || model->loss == NNB_LOSS_NONE) {
+        return NNB_ERR_STATE;
+    }
+    nnb_status st = check_data(model, X, targets);
+    if (st != NNB_OK) {
+        return st;
+    }
+    size_t bs = nnb__model_effective_batch(batch_size, X->rows);
+    float precision = 0.0f;
+    st = precision_for(model, targets, &precision);
+    if (st == NNB_OK) {
+        st = nnb_model_prepare(model, bs);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    return evaluate_ws(model, X, targets, bs, precision, loss, accuracy);
+}

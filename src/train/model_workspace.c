@@ -1,0 +1,229 @@
+/*
+ * The sequential model's training workspace: which buffers each layer needs, sized for the largest batch
+ * once (nnb_model_prepare), so that a training step allocates nothing. See model_internal.h for its layout.
+ */
+#include <string.h>
+
+#include "base/alloc_internal.h"
+#include "layers/dense_internal.h"
+#include "train/model_internal.h"
+
+/* GEMM scratch that the dense layers need for batches of `batch` rows (forward only, or with backward). */
+size_t nnb__model_scratch_bytes(const nnb_model *m, size_t batch, int training)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        const nnb_dense *d = m->layers[i].dense;
+        if (d == NULL) {
+            continue;
+        }
+        size_t b = training ? nnb__dense_scratch_bytes(d, batch)
+                            : nnb__gemm_scratch_bytes(batch, nnb_dense_n_neurons(d), nnb_dense_n_inputs(d));
+        most = b > most ? b : most;
+    }
+    return most;
+}
+
+static void free_layer_workspace(nnb__model_layer *l)
+{
+    nnb__aligned_free(l->out_buf);
+    nnb__aligned_free(l->din_buf);
+    nnb__aligned_free(l->mask_buf);
+    l->out_buf = NULL;
+    l->din_buf = NULL;
+    l->mask_buf = NULL;
+}
+
+void nnb__model_free_workspace(nnb_model *m)
+{
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        free_layer_workspace(&m->layers[i]);
+    }
+    nnb__aligned_free(m->dloss_buf);
+    nnb__aligned_free(m->per_sample);
+    nnb__aligned_free(m->gather_x);
+    nnb__aligned_free(m->gather_v);
+    nnb__free(m->gather_l);
+    nnb__aligned_free(m->scratch.data);
+    m->scratch.data = NULL;
+    m->scratch.bytes = 0;
+    m->dloss_buf = NULL;
+    m->per_sample = NULL;
+    m->gather_x = NULL;
+    m->gather_v = NULL;
+    m->gather_l = NULL;
+    m->ws_batch = 0;
+}
+
+/* ---------------------------------------------------------------- workspace */
+
+/*
+ * An activation (ReLU, softmax, sigmoid) runs in place only directly after a dense layer, in that layer's
+ * buffer, because only there is the buffer it overwrites read by no later backward: no backward needs a
+ * dense output (the dense backward reads its input); softmax and sigmoid backwards read their own output,
+ * which is then in that buffer; the ReLU backward's mask (input <= 0) is the same read from its output
+ * (output <= 0). Directly after another activation the buffer holds that activation's output, which its
+ * backward reads (softmax, sigmoid: their output; ReLU: its input, its output when in place), so a second
+ * activation there must write its own buffer. After a dropout or linear layer it writes its own buffer too:
+ * in place would be safe in some chains (dense-linear-ReLU) but not in others (dense-ReLU-linear-sigmoid),
+ * and this way the rule depends on the previous layer's kind alone, the same in training and evaluation.
+ */
+int nnb__model_runs_in_place(const nnb_model *m, size_t i)
+{
+    nnb_layer_kind kind = m->layers[i].kind;
+    int activation = kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID;
+    return activation && i > 0 && m->layers[i - 1].kind == NNB_LAYER_DENSE;
+}
+
+float *nnb__model_alloc_floats(size_t rows, size_t cols, nnb_status *st)
+{
+    size_t bytes;
+    if (nnb__mul3_size(rows, cols, sizeof(float), &bytes) != NNB_OK) {
+        *st = NNB_ERR_OVERFLOW;
+        return NULL;
+    }
+    float *p = nnb__aligned_alloc(bytes);
+    if (p == NULL) {
+        *st = NNB_ERR_NOMEM;
+    }
+    return p;
+}
+
+/* The buffers fit; the GEMM scratch may still need to grow if the thread setting or mode changed. */
+static nnb_status refresh_scratch(nnb_model *m)
+{
+    size_t threads = nnb_get_num_threads();
+    nnb_arithmetic mode = nnb_get_arithmetic();
+    if (threads == m->scratch_threads && mode == m->scratch_mode) {
+        return NNB_OK;
+    }
+    nnb_status st = nnb__gemm_scratch_reserve(&m->scratch, nnb__model_scratch_bytes(m, m->ws_batch, 1));
+    if (st == NNB_OK) {
+        m->scratch_threads = threads;
+        m->scratch_mode = mode;
+    }
+    return st;
+}
+
+/* Output, dinputs and mask buffers of every layer of m, for max_batch rows, into fl (zeroed, one per layer). */
+static nnb_status alloc_layer_buffers(const nnb_model *m, nnb__model_layer *fl, size_t max_batch)
+{
+    nnb_status st = NNB_OK;
+    for (size_t i = 0; i < m->n_layers && st == NNB_OK; ++i) {
+        const nnb__model_layer *l = &m->layers[i];
+        if (l->kind != NNB_LAYER_LINEAR) {
+            /* An activation that runs in place works in the dense layer's buffer before it. */
+            if (!nnb__model_runs_in_place(m, i)) {
+                fl[i].out_buf = nnb__model_alloc_floats(max_batch, l->n_out, &st);
+            }
+            if (st == NNB_OK && i > 0) {
+                fl[i].din_buf = nnb__model_alloc_floats(max_batch, l->n_in, &st);
+            }
+        }
+        if (st == NNB_OK && l->kind == NNB_LAYER_DROPOUT) {
+            fl[i].mask_buf = nnb__model_alloc_floats(max_batch, l->n_in, &st);
+        }
+    }
+    return st;
+}
+
+/* The model-wide buffers for max_batch rows into fresh: loss gradient, per-sample losses, gathers, scratch. */
+static nnb_status alloc_model_buffers(const nnb_model *m, nnb_model *fresh, size_t max_batch)
+{
+    nnb_status st = NNB_OK;
+    size_t in_w = m->layers[0].n_in;
+    size_t out_w = nnb__model_last_width(m);
+    fresh->dloss_buf = nnb__model_alloc_floats(max_batch, out_w, &st);
+    if (st == NNB_OK) {
+        fresh->per_sample = nnb__model_alloc_floats(max_batch, 1, &st);
+    }
+    if (st == NNB_OK) {
+        fresh->gather_x = nnb__model_alloc_floats(max_batch, in_w, &st);
+    }
+    if (st == NNB_OK) {
+        fresh->gather_v = nnb__model_alloc_floats(max_batch, out_w, &st);
+    }
+    if (st == NNB_OK) {
+        fresh->gather_l = nnb__calloc(max_batch, sizeof(uint32_t));
+        if (fresh->gather_l == NULL) {
+            st = NNB_ERR_NOMEM;
+        }
+    }
+    if (st == NNB_OK) {
+        st = nnb__gemm_scratch_reserve(&fresh->scratch, nnb__model_scratch_bytes(m, max_batch, 1));
+    }
+    return st;
+}
+
+/* Frees m's old workspace and hands it the new one: the model-wide buffers of fresh, the layer buffers of fl. */
+static void adopt_workspace(nnb_model *m, const nnb_model *fresh, const nnb__model_layer *fl, size_t max_batch)
+{
+    nnb__model_free_workspace(m);
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        m->layers[i].out_buf = fl[i].out_buf;
+        m->layers[i].din_buf = fl[i].din_buf;
+        m->layers[i].mask_buf = fl[i].mask_buf;
+    }
+    m->dloss_buf = fresh->dloss_buf;
+    m->per_sample = fresh->per_sample;
+    m->gather_x = fresh->gather_x;
+    m->gather_v = fresh->gather_v;
+    m->gather_l = fresh->gather_l;
+    m->scratch = fresh->scratch;
+    m->scratch_threads = nnb_get_num_threads();
+    m->scratch_mode = nnb_get_arithmetic();
+    m->ws_batch = max_batch;
+}
+
+nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
+{
+    if (model == NULL) {
+        return NNB_ERR_NULL;
+    }
+    if (!model->finalized) {
+        return NNB_ERR_STATE;
+    }
+    if (max_batch == 0) {
+        return NNB_ERR_ARGUMENT;
+    }
+    if (max_batch <= model->ws_batch) {
+        return refresh_scratch(model);
+    }
+    /* Build the whole new workspace aside; swap it in only when every allocation succeeded. */
+    nnb_model fresh;
+    memset(&fresh, 0, sizeof fresh);
+    nnb__model_layer *fl = nnb__calloc(model->n_layers, sizeof *fl);
+    if (fl == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    fresh.layers = fl;
+    fresh.n_layers = model->n_layers;
+    nnb_status st = alloc_layer_buffers(model, fl, max_batch);
+    if (st == NNB_OK) {
+        st = alloc_model_buffers(model, &fresh, max_batch);
+    }
+    if (st != NNB_OK) {
+        nnb__model_free_workspace(&fresh);
+        nnb__free(fl);
+        return st;
+    }
+    adopt_workspace(model, &fresh, fl, max_batch);
+    nnb__free(fl);
+    return NNB_OK;
+}
+
+/* Ensures the permutation holds at least n entries. */
+nnb_status nnb__model_reserve_perm(nnb_model *m, size_t n)
+{
+    if (n <= m->perm_cap) {
+        return NNB_OK;
+    }
+    uint32_t *p = nnb__calloc(n, sizeof(uint32_t));
+    if (p == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    nnb__free(m->perm);
+    m->perm = p;
+    m->perm_cap = n;
+    return NNB_OK;
+}
