@@ -41,6 +41,17 @@ typedef enum nnb_status {
  */
 NNB_API const char *nnb_status_string(nnb_status status);
 
+/*
+ * The detail of the most recent failure in the calling thread: the function that failed and, where it
+ * knows them, the specifics (which argument, the expected and the actual shape, the row and column, the
+ * path), e.g. "nnb_dense_forward: inputs are 4 x 3, the layer takes 2 columns". A function that fails
+ * records at least its name and the status string. Successful calls leave the detail as it was, so read
+ * it right after the failing call, as with errno. Returns "" before the thread's first failure; never NULL.
+ * The string is owned by the library and thread-local: other threads neither see nor change it; its
+ * contents stay until the thread's next failing call.
+ */
+NNB_API const char *nnb_last_error(void);
+
 #ifdef __cplusplus
 }
 #endif

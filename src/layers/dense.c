@@ -1,6 +1,7 @@
 #include <math.h>
 
 #include "base/alloc_internal.h"
+#include "base/error_internal.h"
 #include "layers/dense_internal.h"
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
@@ -13,7 +14,8 @@ nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, 
         return NNB_ERR_NULL;
     }
     if (n_inputs == 0 || n_neurons == 0 || !isfinite(init_scale)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "n_inputs %zu and n_neurons %zu must be > 0, init_scale %g finite",
+                          n_inputs, n_neurons, (double)init_scale);
     }
     size_t count;
     nnb_status st = nnb__mul_size(n_inputs, n_neurons, &count);
@@ -123,10 +125,14 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
         return NNB_ERR_NULL;
     }
     if (inputs->data == output->data) {
-        return NNB_ERR_ARGUMENT;
+        return nnb__failf(NNB_ERR_ARGUMENT, "nnb_dense_forward", "output shares its data with inputs");
     }
     if (inputs->cols != layer->n_inputs || output->rows != inputs->rows || output->cols != layer->n_neurons) {
-        return NNB_ERR_SHAPE;
+        return nnb__failf(NNB_ERR_SHAPE, "nnb_dense_forward",
+                          "inputs are %zu x %zu and output %zu x %zu; the layer (%zu -> %zu) needs inputs with %zu "
+                          "columns and an output of %zu x %zu",
+                          inputs->rows, inputs->cols, output->rows, output->cols, layer->n_inputs, layer->n_neurons,
+                          layer->n_inputs, inputs->rows, layer->n_neurons);
     }
     return nnb__linear_forward(scratch, inputs->rows, layer->n_inputs, layer->n_neurons, inputs->data, inputs->cols,
                                layer->weights->data, layer->biases->data, output->data);
@@ -154,7 +160,7 @@ nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, con
         return NNB_ERR_NULL;
     }
     if (inputs->cols != layer->n_inputs) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAILF(NNB_ERR_SHAPE, "inputs have %zu columns, the layer takes %zu", inputs->cols, layer->n_inputs);
     }
     nnb_status st;
     if (layer->output == NULL) {
@@ -245,15 +251,20 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
     size_t n_in = layer->n_inputs;
     size_t n_out = layer->n_neurons;
     if (batch == 0 || inputs->cols != n_in || dvalues->rows != batch || dvalues->cols != n_out) {
-        return NNB_ERR_SHAPE;
+        return nnb__failf(NNB_ERR_SHAPE, "nnb_dense_backward",
+                          "inputs are %zu x %zu and dvalues %zu x %zu; the layer (%zu -> %zu) needs inputs with %zu "
+                          "columns and dvalues of %zu x %zu",
+                          inputs->rows, inputs->cols, dvalues->rows, dvalues->cols, n_in, n_out, n_in, batch, n_out);
     }
     if (dinputs != NULL) {
         if (dinputs->rows != batch || dinputs->cols != n_in) {
-            return NNB_ERR_SHAPE;
+            return nnb__failf(NNB_ERR_SHAPE, "nnb_dense_backward", "dinputs is %zu x %zu, expected %zu x %zu",
+                              dinputs->rows, dinputs->cols, batch, n_in);
         }
         /* dinputs is written while dvalues and the weights are read. */
         if (dinputs->data == dvalues->data || dinputs->data == layer->weights->data) {
-            return NNB_ERR_ARGUMENT;
+            return nnb__failf(NNB_ERR_ARGUMENT, "nnb_dense_backward",
+                              "dinputs shares its data with dvalues or the weights");
         }
     }
     nnb_status st = ensure_gradients(layer);
@@ -306,7 +317,9 @@ nnb_status nnb_dense_set_regularization(nnb_dense *layer, const nnb_regularizati
     }
     if (!valid_penalty(reg->weight_l1) || !valid_penalty(reg->weight_l2) || !valid_penalty(reg->bias_l1) ||
         !valid_penalty(reg->bias_l2)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAILF(NNB_ERR_ARGUMENT,
+                          "penalties must be finite and >= 0 (weight_l1 %g, weight_l2 %g, bias_l1 %g, bias_l2 %g)",
+                          (double)reg->weight_l1, (double)reg->weight_l2, (double)reg->bias_l1, (double)reg->bias_l2);
     }
     layer->reg = *reg;
     return NNB_OK;

@@ -1,6 +1,7 @@
 #include <math.h>
 
 #include "tensor/tensor_internal.h"
+#include "base/error_internal.h"
 #include "compute/kernels.h"
 #include "nnbasics/metrics.h"
 
@@ -10,10 +11,10 @@ nnb_status nnb_accuracy_categorical(const nnb_tensor *pred, const uint32_t *labe
         return NNB_ERR_NULL;
     }
     if (count != pred->rows) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAILF(NNB_ERR_SHAPE, "%zu labels for %zu rows of predictions", count, pred->rows);
     }
     if (!nnb__labels_in_range(labels, count, pred->cols)) {
-        return NNB_ERR_RANGE;
+        return nnb__fail_label_range(__func__, labels, count, pred->cols);
     }
     /* Rows whose argmax (nnb__row_argmax's rule) equals the label. */
     size_t correct = nnb__k_argmax_hits(pred->data, count, pred->cols, labels);

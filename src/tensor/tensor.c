@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "base/alloc_internal.h"
+#include "base/error_internal.h"
 #include "tensor/tensor_internal.h"
 
 static nnb_status checked_size(size_t rows, size_t cols, size_t *count)
@@ -147,7 +148,8 @@ nnb_status nnb_tensor_get(const nnb_tensor *t, size_t row, size_t col, float *va
         return NNB_ERR_NULL;
     }
     if (row >= t->rows || col >= t->cols) {
-        return NNB_ERR_RANGE;
+        return NNB__FAILF(NNB_ERR_RANGE, "element (%zu, %zu) is outside the %zu x %zu tensor", row, col, t->rows,
+                          t->cols);
     }
     *value = t->data[row * t->cols + col];
     return NNB_OK;
@@ -159,7 +161,8 @@ nnb_status nnb_tensor_set(nnb_tensor *t, size_t row, size_t col, float value)
         return NNB_ERR_NULL;
     }
     if (row >= t->rows || col >= t->cols) {
-        return NNB_ERR_RANGE;
+        return NNB__FAILF(NNB_ERR_RANGE, "element (%zu, %zu) is outside the %zu x %zu tensor", row, col, t->rows,
+                          t->cols);
     }
     t->data[row * t->cols + col] = value;
     return NNB_OK;
@@ -192,7 +195,7 @@ nnb_status nnb_tensor_copy(nnb_tensor *dst, const nnb_tensor *src)
         return NNB_ERR_NULL;
     }
     if (!nnb__same_shape(dst, src)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAILF(NNB_ERR_SHAPE, "dst is %zu x %zu, src %zu x %zu", dst->rows, dst->cols, src->rows, src->cols);
     }
     if (dst != src) {
         memmove(dst->data, src->data, src->rows * src->cols * sizeof(float));
@@ -206,7 +209,7 @@ nnb_status nnb_tensor_load(nnb_tensor *t, const float *values, size_t count)
         return NNB_ERR_NULL;
     }
     if (count != t->rows * t->cols) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAILF(NNB_ERR_SHAPE, "%zu values for a %zu x %zu tensor", count, t->rows, t->cols);
     }
     memmove(t->data, values, count * sizeof(float));
     return NNB_OK;
@@ -224,7 +227,8 @@ nnb_status nnb_tensor_resize(nnb_tensor *t, size_t rows, size_t cols)
     }
     if (count > t->capacity) {
         if (!t->owned) {
-            return NNB_ERR_SHAPE;
+            return NNB__FAILF(NNB_ERR_SHAPE, "a view of %zu elements cannot grow to %zu x %zu", t->capacity, rows,
+                              cols);
         }
         float *data = nnb__aligned_alloc(count * sizeof(float));
         if (data == NULL) {
@@ -245,12 +249,12 @@ nnb_status nnb_tensor_add_row(nnb_tensor *t, const float *row, size_t count)
         return NNB_ERR_NULL;
     }
     if (count != t->cols) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAILF(NNB_ERR_SHAPE, "a row of %zu values for a tensor of %zu columns", count, t->cols);
     }
     /* A row of t itself would change while it is being added (compared as integers: distinct objects). */
     uintptr_t first = (uintptr_t)t->data, end = first + t->rows * t->cols * sizeof(float), r0 = (uintptr_t)row;
     if (r0 < end && first < r0 + count * sizeof(float)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "row points into the tensor's own data");
     }
     for (size_t r = 0; r < t->rows; ++r) {
         float *dst = t->data + r * t->cols;
@@ -267,7 +271,8 @@ nnb_status nnb_tensor_argmax_rows(const nnb_tensor *t, uint32_t *out, size_t cou
         return NNB_ERR_NULL;
     }
     if (count != t->rows || t->cols > UINT32_MAX) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAILF(NNB_ERR_SHAPE, "room for %zu indices, the tensor has %zu rows (of %zu columns)", count,
+                          t->rows, t->cols);
     }
     for (size_t r = 0; r < t->rows; ++r) {
         out[r] = (uint32_t)nnb__row_argmax(t->data + r * t->cols, t->cols);
@@ -299,9 +304,21 @@ nnb_status nnb_tensor_check_finite(const nnb_tensor *t, size_t *first_bad)
                 if (first_bad != NULL) {
                     *first_bad = i;
                 }
-                return NNB_ERR_NONFINITE;
+                return NNB__FAILF(NNB_ERR_NONFINITE, "element (%zu, %zu) of the %zu x %zu tensor is %g", i / t->cols,
+                                  i % t->cols, t->rows, t->cols, (double)d[i]);
             }
         }
     }
     return NNB_OK;
+}
+
+nnb_status nnb__fail_label_range(const char *where, const uint32_t *labels, size_t count, size_t classes)
+{
+    for (size_t i = 0; i < count; ++i) {
+        if (labels[i] >= classes) {
+            return nnb__failf(NNB_ERR_RANGE, where, "label %zu is %u; the %zu classes are 0 to %zu", i, labels[i],
+                              classes, classes - 1u);
+        }
+    }
+    return nnb__fail(NNB_ERR_RANGE, where);
 }

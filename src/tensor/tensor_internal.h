@@ -49,6 +49,12 @@ static inline int nnb__labels_in_range(const uint32_t *labels, size_t count, siz
     return !out_of_range;
 }
 
+/*
+ * Returns NNB_ERR_RANGE with a detail naming the first label >= classes, its index and the class count
+ * (where: the public function to name). Call after nnb__labels_in_range has found one.
+ */
+nnb_status nnb__fail_label_range(const char *where, const uint32_t *labels, size_t count, size_t classes);
+
 /* Initialises an embedded (not heap-allocated) tensor header as a view; used inside other objects. */
 static inline void nnb__tensor_view_init(nnb_tensor *t, float *data, size_t rows, size_t cols)
 {

@@ -2,6 +2,7 @@
  * The sequential model, one training step through its workspace: forward of a batch, backward from the
  * loss gradient down to the first layer, and the optimizer's update, with the optional health checks.
  */
+#include "base/error_internal.h"
 #include "layers/dense_internal.h"
 #include "nnbasics/activation.h"
 #include "nnbasics/loss.h"
@@ -25,7 +26,11 @@ static nnb_status health_check(nnb_model *m, const nnb_tensor *t, nnb_health_pha
         m->health.step = m->cur_step;
         m->health.layer = layer;
     }
-    return NNB_ERR_NONFINITE;
+    static const char *const what[] = {"", "output", "loss", "gradients", "updated parameters"};
+    return nnb__failf(NNB_ERR_NONFINITE, "nnb_model_train",
+                      "training diverged: NaN or infinity in the %s of layer %zu at epoch %zu, step %zu (the first "
+                      "finding; try a smaller learning rate)",
+                      what[m->health.phase], m->health.layer, m->health.epoch, m->health.step);
 }
 
 /* Activation l (layer i) overwriting t, the buffer that holds its input. */

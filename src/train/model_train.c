@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/error_internal.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
 #include "train/model_internal.h"
@@ -22,7 +23,7 @@ static int labels_present(const nnb_targets *t)
  * Checks one data set (X, targets) against the model, in the library's order: NULLs, values (labels only go
  * with CCE and categorical accuracy), shapes, contents.
  */
-static nnb_status check_data(const nnb_model *m, const nnb_tensor *X, const nnb_targets *t)
+static nnb_status check_data(const char *where, const nnb_model *m, const nnb_tensor *X, const nnb_targets *t)
 {
     if (X == NULL || t == NULL || (t->labels == NULL && t->values == NULL)) {
         return NNB_ERR_NULL;
@@ -41,17 +42,20 @@ static nnb_status check_data(const nnb_model *m, const nnb_tensor *X, const nnb_
     size_t rows = nnb_tensor_rows(X);
     size_t out_w = nnb__model_last_width(m);
     if (nnb_tensor_cols(X) != m->layers[0].n_in) {
-        return NNB_ERR_SHAPE;
+        return nnb__failf(NNB_ERR_SHAPE, where, "the data have %zu columns, the model's first layer takes %zu",
+                          nnb_tensor_cols(X), m->layers[0].n_in);
     }
     if (labels_present(t)) {
         if (t->count != rows) {
-            return NNB_ERR_SHAPE;
+            return nnb__failf(NNB_ERR_SHAPE, where, "%zu labels for %zu rows of data", t->count, rows);
         }
     } else if (nnb_tensor_rows(t->values) != rows || nnb_tensor_cols(t->values) != out_w) {
-        return NNB_ERR_SHAPE;
+        return nnb__failf(NNB_ERR_SHAPE, where,
+                          "targets are %zu x %zu; %zu rows of data and %zu outputs need %zu x %zu",
+                          nnb_tensor_rows(t->values), nnb_tensor_cols(t->values), rows, out_w, rows, out_w);
     }
     if (labels_present(t) && !nnb__labels_in_range(t->labels, rows, out_w)) {
-        return NNB_ERR_RANGE;
+        return nnb__fail_label_range(where, t->labels, rows, out_w);
     }
     nnb_status st = nnb_tensor_check_finite(X, NULL);
     if (st == NNB_OK && t->values != NULL) {
@@ -285,9 +289,9 @@ static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, 
     if (params->epochs == 0) {
         return NNB_ERR_ARGUMENT;
     }
-    nnb_status st = check_data(model, X, targets);
+    nnb_status st = check_data("nnb_model_train", model, X, targets);
     if (st == NNB_OK && params->validation_x != NULL) {
-        st = check_data(model, params->validation_x, params->validation_y);
+        st = check_data("nnb_model_train (validation data)", model, params->validation_x, params->validation_y);
     }
     return st;
 }
@@ -380,8 +384,18 @@ static nnb_status train_step(nnb_model *model, train_run *run, size_t epoch, siz
         st = regularization_loss(model, &run->step_reg);
     }
     if (st == NNB_OK && !(isfinite(run->step_data) && isfinite(run->step_reg))) {
-        st = NNB_ERR_NONFINITE;
         record_nonfinite_loss(model, epoch, s);
+        st = nnb__failf(NNB_ERR_NONFINITE, "nnb_model_train",
+                        "training diverged: the loss is %s at epoch %zu, step %zu (the data were checked finite; try "
+                        "a smaller learning rate)",
+                        isnan(run->step_data) || isnan(run->step_reg) ? "NaN" : "infinite", epoch, s);
+    } else if (st == NNB_ERR_NONFINITE && !model->health_on) {
+        /* A layer refused a non-finite value mid-step: the data were checked before the run, so the weights are. */
+        st = nnb__failf(NNB_ERR_NONFINITE, "nnb_model_train",
+                        "training diverged: NaN or infinity in the forward pass at epoch %zu, step %zu (the data "
+                        "were checked finite; try a smaller learning rate, or turn on nnb_model_set_health_check "
+                        "to find the layer)",
+                        epoch, s);
     }
     size_t items = 0;
     if (st == NNB_OK) {
@@ -542,7 +556,7 @@ nnb_status nnb_model_evaluate(nnb_model *model, const nnb_tensor *X, const nnb_t
     if (!model->finalized || model->loss == NNB_LOSS_NONE) {
         return NNB_ERR_STATE;
     }
-    nnb_status st = check_data(model, X, targets);
+    nnb_status st = check_data("nnb_model_evaluate", model, X, targets);
     if (st != NNB_OK) {
         return st;
     }
