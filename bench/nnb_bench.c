@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "compute/gemm_internal.h"
 #include "nnbasics/nnbasics.h"
 #ifdef NNB_BENCH_BUILTIN_VARIANTS
@@ -35,16 +36,7 @@
 
 /* ---- options, timing and reporting (shared by all sections) ------------------------------------------ */
 
-typedef struct bench_options {
-    int quick;      /* fewer sizes, shorter timings */
-    int csv;        /* machine-readable rows instead of tables */
-    int gemm_only;  /* skip every section but "gemm" */
-    int variants;   /* also time the builtin body's per-ISA kernels */
-    int e2e_only;   /* skip every section but "e2e" */
-    size_t threads; /* e2e: time only this thread count (0: 1, and 2 for the larger workloads) */
-} bench_options;
-
-static double now_seconds(void)
+double now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -57,15 +49,12 @@ static int compare_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A workload to time: run(ctx) does one repetition. */
-typedef void (*bench_run_fn)(void *ctx);
-
 /*
  * Median seconds per repetition of run(ctx). Repetitions are grouped into samples of >= ~2 ms (one
  * repetition per sample when it is slower), and samples are taken until about `budget` seconds have been
  * spent (at least 3 samples; a single one when one repetition alone exceeds the budget several times).
  */
-static double time_median(bench_run_fn run, void *ctx, double budget)
+double time_median(bench_run_fn run, void *ctx, double budget)
 {
     double t0 = now_seconds();
     run(ctx); /* warm-up: page faults, thread start-up, cache */
@@ -85,8 +74,13 @@ static double time_median(bench_run_fn run, void *ctx, double budget)
         }
         times[s] = (now_seconds() - start) / (double)per_sample;
     }
-    qsort(times, samples, sizeof times[0], compare_double);
-    return samples % 2 ? times[samples / 2] : 0.5 * (times[samples / 2 - 1] + times[samples / 2]);
+    return median_of(times, samples);
+}
+
+double median_of(double *v, size_t n)
+{
+    qsort(v, n, sizeof v[0], compare_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 static void report_csv_header(const bench_options *o)
@@ -97,8 +91,8 @@ static void report_csv_header(const bench_options *o)
 }
 
 /* One measurement. In CSV mode it is printed at once; table sections print their own layout. */
-static void report_row(const bench_options *o, const char *workload, const char *variant, const char *shape,
-                       size_t threads, double median_s, double gflops)
+void report_row(const bench_options *o, const char *workload, const char *variant, const char *shape, size_t threads,
+                double median_s, double gflops)
 {
     if (o->csv) {
         if (isnan(gflops)) {
@@ -169,7 +163,7 @@ static size_t gemm_variants(const bench_options *o, gemm_variant *out)
     return count;
 }
 
-static float *random_floats(size_t count, unsigned seed)
+float *random_floats(size_t count, unsigned seed)
 {
     float *x = malloc(count * sizeof(float));
     if (x != NULL) {
@@ -342,8 +336,7 @@ static double timeit_median(bench_run_fn run, void *ctx, const bench_options *o,
     }
     *calls = n * inner;
     *allocs = g_alloc_count - allocs0;
-    qsort(times, n, sizeof times[0], compare_double);
-    return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+    return median_of(times, n);
 }
 
 /* Standard normal from the bench's own generator (Box-Muller on an LCG; the values need not match numpy). */

@@ -1,0 +1,38 @@
+/*
+ * bench.h - what the nnb-bench sources share: the options, the timing loop, the input generator and the CSV
+ * rows.
+ */
+#ifndef NNB_BENCH_H
+#define NNB_BENCH_H
+
+#include <stddef.h>
+
+typedef struct bench_options {
+    int quick;      /* fewer sizes, shorter timings */
+    int csv;        /* machine-readable rows instead of tables */
+    int gemm_only;  /* skip every section but "gemm" */
+    int variants;   /* also time the builtin body's per-ISA kernels */
+    int e2e_only;   /* skip every section but "e2e" */
+    size_t threads; /* e2e: time only this thread count (0: 1, and 2 for the larger workloads) */
+} bench_options;
+
+/* Monotonic clock, in seconds. */
+double now_seconds(void);
+
+/* A workload to time: run(ctx) does one repetition. */
+typedef void (*bench_run_fn)(void *ctx);
+
+/* Median seconds per repetition of run(ctx), spending about `budget` seconds (see nnb_bench.c). */
+double time_median(bench_run_fn run, void *ctx, double budget);
+
+/* Median of v[0..n) (n > 0); sorts v. */
+double median_of(double *v, size_t n);
+
+/* count floats uniform in [-1, 1) from a fixed generator; the same seed gives the same values in any process. */
+float *random_floats(size_t count, unsigned seed);
+
+/* One CSV row (`workload,variant,shape,threads,median_us,gflops`) when o->csv is set; nothing otherwise. */
+void report_row(const bench_options *o, const char *workload, const char *variant, const char *shape, size_t threads,
+                double median_s, double gflops);
+
+#endif
