@@ -35,4 +35,25 @@ float *random_floats(size_t count, unsigned seed);
 void report_row(const bench_options *o, const char *workload, const char *variant, const char *shape, size_t threads,
                 double median_s, double gflops);
 
+/* Machine description (bench_machine.c). */
+typedef struct bench_cpu {
+    char model[128]; /* "model name" of /proc/cpuinfo, or the CPUID brand string */
+    char vendor[32]; /* "GenuineIntel", "AuthenticAMD", ... or "" */
+    /* CPUID family, model and stepping as /proc/cpuinfo prints them (-1: unknown) */
+    int family, model_number, stepping;
+    int avx2_fma;     /* AVX2 and FMA usable (CPU and OS) */
+    int avx512;       /* AVX-512 F, DQ, BW and VL usable */
+    long online_cpus; /* sysconf(_SC_NPROCESSORS_ONLN) */
+} bench_cpu;
+
+/* Describes the CPU this process runs on. */
+void bench_cpu_describe(bench_cpu *cpu);
+
+/*
+ * Single-core FP32 FMA peak in GFLOP/s, measured with a register-only loop of independent FMA chains on
+ * 256-bit (AVX2+FMA) or 512-bit (AVX-512F) vectors; 0 when the CPU cannot run that width. The fastest of
+ * ~2 ms runs over about `budget` seconds (noise only ever slows a run down).
+ */
+double bench_fma_peak_gflops(int vector_bits, double budget);
+
 #endif
