@@ -1,11 +1,13 @@
 /*
- * bench.h - what the nnb-bench sources share: the options, the timing loop, the input generator and the CSV
- * rows.
+ * bench.h - what the nnb-bench sources share: the options, the timing loop, the input generator, the CSV
+ * rows, and the entry points of the sections that live in their own files.
  */
 #ifndef NNB_BENCH_H
 #define NNB_BENCH_H
 
 #include <stddef.h>
+
+#define BENCH_MAX_THREAD_COUNTS 4
 
 typedef struct bench_options {
     int quick;      /* fewer sizes, shorter timings */
@@ -14,6 +16,15 @@ typedef struct bench_options {
     int variants;   /* also time the builtin body's per-ISA kernels */
     int e2e_only;   /* skip every section but "e2e" */
     size_t threads; /* e2e: time only this thread count (0: 1, and 2 for the larger workloads) */
+    int fair_only;  /* skip every section but "fair" */
+    size_t rounds;  /* fair: interleaved rounds per shape (0: 5, or 3 with --quick) */
+    size_t fair_threads[BENCH_MAX_THREAD_COUNTS]; /* fair: one table per thread count */
+    size_t n_fair_threads;                        /* 0: one table, 1 thread */
+    const char *openblas_core; /* fair: OPENBLAS_CORETYPE for the second OpenBLAS column (NULL: chosen from
+                                  the CPU; "none": no second column) */
+    const char *blis_path;     /* fair: BLIS library to dlopen (NULL: the usual sonames; "none": skip BLIS) */
+    const char *blis_arch;     /* fair: BLIS configuration to force (NULL: chosen from the CPU; "self": the one
+                                  BLIS detects) */
 } bench_options;
 
 /* Monotonic clock, in seconds. */
@@ -34,6 +45,12 @@ float *random_floats(size_t count, unsigned seed);
 /* One CSV row (`workload,variant,shape,threads,median_us,gflops`) when o->csv is set; nothing otherwise. */
 void report_row(const bench_options *o, const char *workload, const char *variant, const char *shape, size_t threads,
                 double median_s, double gflops);
+
+/* Section "fair" (bench_fair.c): the builtin core against OpenBLAS and BLIS at their best, one table. */
+int bench_fair(const bench_options *o);
+
+/* The child mode behind --worker (bench_fair.c): times BLAS calls on request over stdin/stdout. */
+int bench_worker(void);
 
 /* Machine description (bench_machine.c). */
 typedef struct bench_cpu {

@@ -1,21 +1,24 @@
 /*
  * nnb-bench: timings for libnnbasics.
  *
- *   nnb-bench [--quick] [--csv] [--gemm-only | --e2e-only] [--threads N] [--variants]
+ *   nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only] [--threads N] [--variants] [fair options]
  *
  * Sections (g_sections below) run in order; each reports rows through report_row(), which prints CSV
  * (`workload,variant,shape,threads,median_us,gflops`, one header line) with --csv, or a human table otherwise.
  *
  *   gemm - every GEMM body built into the library (nnb__gemm_bodies(); with --variants also each per-ISA
- *          kernel of the builtin body) and, when found at configure time, OpenBLAS's cblas_sgemm, on square
- *          and neural-net shaped problems (M x K x N, C = A * B), for 1 and 2 threads. Median GFLOP/s over
- *          repeated timings, and the ratio to OpenBLAS at the same thread count.
+ *          kernel of the builtin body) and, when found at configure time, OpenBLAS's cblas_sgemm as it detects
+ *          the CPU, on square and neural-net shaped problems (M x K x N, C = A * B), for 1 and 2 threads.
+ *          Median GFLOP/s over repeated timings, and the ratio to OpenBLAS at the same thread count.
+ *   fair - the library's nnb_gemm against OpenBLAS and BLIS each running the best kernels they have for this
+ *          CPU (forced in child processes when they do not recognise it), interleaved rounds, results
+ *          checked, every figure also as a fraction of the measured FMA peak (bench_fair.c).
  *   e2e  - end-to-end workloads (training steps and inference of the book's spiral classifier and of an
  *          MNIST-sized MLP), the same workloads as the numpy and PyTorch scripts in bench/peers/; see below.
  *
  * This program links the library's object library to reach the internal body list (see CMakeLists.txt).
  */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
 #include <stdint.h>
@@ -209,6 +212,15 @@ static int bench_gemm(const bench_options *o)
     if (!o->csv) {
         printf("GEMM  C = A * B (M x K x N, row-major, no transpose), median GFLOP/s");
         printf(ref < nvar ? "; (x) = ratio to openblas at the same thread count\n" : "\n");
+#ifdef NNB_BENCH_HAVE_OPENBLAS
+        if (getenv("OPENBLAS_CORETYPE") != NULL) {
+            printf("openblas: core %s, set by OPENBLAS_CORETYPE in the environment (see the fair-baselines section)\n",
+                   openblas_get_corename());
+        } else {
+            printf("openblas: core %s as it detects itself (see the fair-baselines section for its best core)\n",
+                   openblas_get_corename());
+        }
+#endif
         printf("%-16s %3s", "MxKxN", "thr");
         for (size_t v = 0; v < nvar; ++v) {
             printf(" %20s", var[v].name);
@@ -631,27 +643,63 @@ typedef struct bench_section {
     int (*run)(const bench_options *o);
 } bench_section;
 
-/* Add a section by appending it here; --gemm-only keeps only "gemm", --e2e-only only "e2e". */
+/* Add a section by appending it here; --gemm-only keeps only "gemm", --fair-only only "fair", --e2e-only only
+ * "e2e". */
 static const bench_section g_sections[] = {
     {"gemm", bench_gemm},
+    {"fair", bench_fair},
     {"e2e", bench_e2e},
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: nnb-bench [--quick] [--csv] [--gemm-only | --e2e-only] [--threads N] [--variants]\n"
-                 "  --quick      fewer sizes and shorter timings\n"
-                 "  --csv        rows workload,variant,shape,threads,median_us,gflops\n"
-                 "  --gemm-only  run only the GEMM section\n"
-                 "  --e2e-only   run only the end-to-end section\n"
-                 "  --threads N  end-to-end section: time only with N threads (default 1, and 2 for the\n"
-                 "               larger workloads)\n"
-                 "  --variants   also time each per-ISA kernel of the builtin GEMM body\n");
+    fprintf(out,
+            "usage: nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only] [--threads N] [--variants]\n"
+            "                 [--rounds N] [--fair-threads N[,N...]] [--openblas-core NAME] [--blis PATH]\n"
+            "                 [--blis-arch NAME]\n"
+            "  --quick      fewer sizes and shorter timings (the fair section skips 2048^3)\n"
+            "  --csv        rows workload,variant,shape,threads,median_us,gflops\n"
+            "  --gemm-only  run only the GEMM section\n"
+            "  --fair-only  run only the fair-baselines section (builtin vs OpenBLAS and BLIS at their best)\n"
+            "  --e2e-only   run only the end-to-end section\n"
+            "  --threads N  end-to-end section: time only with N threads (default 1, and 2 for the\n"
+            "               larger workloads)\n"
+            "  --variants   also time each per-ISA kernel of the builtin GEMM body\n"
+            "fair-baselines section:\n"
+            "  --rounds N             interleaved rounds per shape (default 5, 3 with --quick)\n"
+            "  --fair-threads LIST    one table per thread count, e.g. 1,2 (default 1)\n"
+            "  --openblas-core NAME   OPENBLAS_CORETYPE for the OB-best column (default: the best core for this\n"
+            "                         CPU when OpenBLAS detects a lesser one; none: no such column)\n"
+            "  --blis PATH            BLIS library to dlopen (default libblis.so.4; none: skip BLIS)\n"
+            "  --blis-arch NAME       BLIS configuration to force, e.g. skx, zen3, haswell (default: the best\n"
+            "                         one for this CPU when BLIS detects a lesser one; self: never force)\n"
+            "  (--worker is the child mode the fair section starts itself.)\n");
+}
+
+/* Parses "1,2" into at most BENCH_MAX_THREAD_COUNTS counts; returns 0 on success. */
+static int parse_thread_list(const char *s, bench_options *o)
+{
+    o->n_fair_threads = 0;
+    while (*s != '\0') {
+        char *end = NULL;
+        unsigned long t = strtoul(s, &end, 10);
+        if (end == s || t == 0 || t > NNB_MAX_THREADS || o->n_fair_threads == BENCH_MAX_THREAD_COUNTS ||
+            (*end != ',' && *end != '\0')) {
+            return -1;
+        }
+        o->fair_threads[o->n_fair_threads++] = (size_t)t;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return o->n_fair_threads > 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
-    bench_options o = {0, 0, 0, 0, 0, 0};
+    bench_options o;
+    memset(&o, 0, sizeof o);
+    if (argc == 2 && strcmp(argv[1], "--worker") == 0) {
+        return bench_worker();
+    }
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--quick") == 0) {
             o.quick = 1;
@@ -671,6 +719,27 @@ int main(int argc, char **argv)
             o.threads = (size_t)t;
         } else if (strcmp(argv[i], "--variants") == 0) {
             o.variants = 1;
+        } else if (strcmp(argv[i], "--fair-only") == 0) {
+            o.fair_only = 1;
+        } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            unsigned long r = strtoul(argv[++i], &end, 10);
+            if (end == argv[i] || *end != '\0' || r == 0 || r > 15) {
+                usage(stderr);
+                return 2;
+            }
+            o.rounds = (size_t)r;
+        } else if (strcmp(argv[i], "--fair-threads") == 0 && i + 1 < argc) {
+            if (parse_thread_list(argv[++i], &o) != 0) {
+                usage(stderr);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--openblas-core") == 0 && i + 1 < argc) {
+            o.openblas_core = argv[++i];
+        } else if (strcmp(argv[i], "--blis") == 0 && i + 1 < argc) {
+            o.blis_path = argv[++i];
+        } else if (strcmp(argv[i], "--blis-arch") == 0 && i + 1 < argc) {
+            o.blis_arch = argv[++i];
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -679,7 +748,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (o.gemm_only && o.e2e_only) {
+    if (o.gemm_only + o.e2e_only + o.fair_only > 1) {
         usage(stderr);
         return 2;
     }
@@ -699,6 +768,9 @@ int main(int argc, char **argv)
             continue;
         }
         if (o.e2e_only && strcmp(g_sections[s].name, "e2e") != 0) {
+            continue;
+        }
+        if (o.fair_only && strcmp(g_sections[s].name, "fair") != 0) {
             continue;
         }
         if (g_sections[s].run(&o) != 0) {
