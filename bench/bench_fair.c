@@ -694,8 +694,8 @@ static void setup_openblas_env(contestant *c, const char *env_core, operands *op
     }
     text(c->variant, sizeof c->variant, "openblas-env:%s", openblas_get_corename());
     text(c->legend, sizeof c->legend,
-         "OpenBLAS with OPENBLAS_CORETYPE=%s as set in this environment (core %s), in this process: what other "
-         "programs here (numpy) run",
+         "OpenBLAS with OPENBLAS_CORETYPE=%s as set in this environment (core %s), in this process: what every "
+         "OpenBLAS user here (numpy, ...) gets",
          env_core, openblas_get_corename());
 }
 
@@ -964,6 +964,8 @@ int bench_fair(const bench_options *o)
             cpu.model, cpu.vendor[0] != '\0' ? cpu.vendor : "unknown vendor", cpu.family, cpu.model_number,
             cpu.stepping, cpu.online_cpus, cpu.avx2_fma ? "yes" : "no", cpu.avx512 ? "F/DQ/BW/VL yes" : "no");
     print_environment(info);
+    double load_start[1] = {-1.0};
+    getloadavg(load_start, 1);
 
     contestant cs[MAX_CONTESTANTS];
     memset(cs, 0, sizeof cs);
@@ -1089,8 +1091,15 @@ int bench_fair(const bench_options *o)
     } else {
         fprintf(info, "n/a");
     }
-    fprintf(info, "\n  %% pk     GFLOP/s / (threads x %.1f, the %s peak of one core)\n\n", peak,
+    fprintf(info, "\n  %% pk     GFLOP/s / (threads x %.1f, the %s peak of one core)\n", peak,
             peak512 > peak256 ? "512-bit" : "256-bit");
+    double load_end[1] = {-1.0};
+    getloadavg(load_end, 1);
+    double load = load_start[0] > load_end[0] ? load_start[0] : load_end[0];
+    fprintf(info, "  load     1-minute load average %.1f at the start, %.1f at the end, on %ld online CPUs%s\n\n",
+            load_start[0], load_end[0], cpu.online_cpus,
+            load > (double)cpu.online_cpus ? ": other work competed for the CPUs, so the figures are low and noisy"
+                                           : "");
     if (o->csv) {
         printf("fma_peak,256-bit,1core,1,,%.3f\n", peak256);
         if (peak512 > 0.0) {
