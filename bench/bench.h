@@ -25,10 +25,17 @@ typedef struct bench_options {
     const char *blis_path;     /* fair: BLIS library to dlopen (NULL: the usual sonames; "none": skip BLIS) */
     const char *blis_arch;     /* fair: BLIS configuration to force (NULL: chosen from the CPU; "self": the one
                                   BLIS detects) */
+    int cpu_clock;             /* fair: time with each process's CPU time instead of the wall clock */
 } bench_options;
 
-/* Monotonic clock, in seconds. */
+/* Monotonic clock, in seconds; or this process's CPU time after bench_use_cpu_clock(1). */
 double now_seconds(void);
+
+/*
+ * Non-zero: now_seconds() reads this process's CPU time (CLOCK_PROCESS_CPUTIME_ID), which leaves out the time
+ * other processes held the CPU. Meaningful for single-threaded timings only (threads add up).
+ */
+void bench_use_cpu_clock(int on);
 
 /* A workload to time: run(ctx) does one repetition. */
 typedef void (*bench_run_fn)(void *ctx);
@@ -69,7 +76,7 @@ void bench_cpu_describe(bench_cpu *cpu);
 /*
  * Single-core FP32 FMA peak in GFLOP/s, measured with a register-only loop of independent FMA chains on
  * 256-bit (AVX2+FMA) or 512-bit (AVX-512F) vectors; 0 when the CPU cannot run that width. The fastest of
- * ~2 ms runs over about `budget` seconds (noise only ever slows a run down).
+ * ~2 ms runs over about `budget` seconds, by the wall clock (noise only ever slows a run down).
  */
 double bench_fma_peak_gflops(int vector_bits, double budget);
 

@@ -303,7 +303,9 @@ static int time_product(blas_lib lib, const blis_api *blis, operands *op, size_t
  *   openblas-core                         -> ok <core name> <openblas_get_config()>  | fail without OpenBLAS
  *   blis-open <path | ->                  -> ok <configuration> <version> <library path>  | fail <reason>
  *   blis-id <configuration>               -> ok <id> (-1: unknown to this BLIS)
- *   time <openblas|blis> M K N threads budget check -> ok <median seconds> <deviation, -1 unchecked> | fail
+ *   time <openblas|blis> M K N threads budget check clock
+ *                                         -> ok <median seconds> <deviation, -1 unchecked> | fail
+ *                                            (clock 1: CPU time, as bench_use_cpu_clock)
  * End of input ends the child.
  */
 int bench_worker(void)
@@ -317,7 +319,7 @@ int bench_worker(void)
         line[strcspn(line, "\n")] = '\0';
         size_t M, K, N, threads;
         double budget;
-        int check;
+        int check, cpu_clock;
         if (strcmp(line, "openblas-core") == 0) {
 #ifdef NNB_BENCH_HAVE_OPENBLAS
             char config[256];
@@ -335,7 +337,9 @@ int bench_worker(void)
             }
         } else if (sscanf(line, "blis-id %64s", arg) == 1) {
             printf("ok\t%d\n", blis.handle != NULL ? blis_arch_id(&blis, arg) : -1);
-        } else if (sscanf(line, "time %16s %zu %zu %zu %zu %lf %d", arg, &M, &K, &N, &threads, &budget, &check) == 7) {
+        } else if (sscanf(line, "time %16s %zu %zu %zu %zu %lf %d %d", arg, &M, &K, &N, &threads, &budget, &check,
+                          &cpu_clock) == 8) {
+            bench_use_cpu_clock(cpu_clock);
             blas_lib lib = strcmp(arg, "blis") == 0 ? LIB_BLIS : LIB_OPENBLAS;
             double seconds = 0.0, err = -1.0;
             if (lib == LIB_BLIS && blis.handle == NULL) {
@@ -589,6 +593,9 @@ static const char *blis_candidate(const bench_cpu *cpu)
 
 /* ---- the section ---------------------------------------------------------------------------------------- */
 
+/* The clock the section times with (bench_use_cpu_clock), passed on to the children. */
+static int g_cpu_clock;
+
 typedef struct contestant {
     char label[16];   /* column header */
     char variant[64]; /* CSV variant name, e.g. "openblas:SkylakeX" */
@@ -610,8 +617,8 @@ static double measure(contestant *c, operands *op, size_t threads, double budget
     double seconds = 0.0, err = -1.0;
     if (c->in_child) {
         char request[160], reply[512], *field[2];
-        text(request, sizeof request, "time %s %zu %zu %zu %zu %.4f %d", c->lib == LIB_BLIS ? "blis" : "openblas",
-             op->M, op->K, op->N, threads, budget, check);
+        text(request, sizeof request, "time %s %zu %zu %zu %zu %.4f %d %d", c->lib == LIB_BLIS ? "blis" : "openblas",
+             op->M, op->K, op->N, threads, budget, check, g_cpu_clock);
         if (worker_ask(&c->w, request, reply, sizeof reply) != 0 || split_tabs(reply, field, 2) != 2) {
             text(c->note, sizeof c->note, "%zux%zux%zu: child %s", op->M, op->K, op->N, reply);
             c->usable = 0;
@@ -948,6 +955,15 @@ int bench_fair(const bench_options *o)
     ignore.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &ignore, NULL);
 
+    for (size_t i = 0; o->cpu_clock && i < o->n_fair_threads; ++i) {
+        if (o->fair_threads[i] != 1) {
+            fprintf(stderr, "nnb-bench: --clock cpu times one thread only (CPU times of several threads add up)\n");
+            return 1;
+        }
+    }
+    g_cpu_clock = o->cpu_clock;
+    bench_use_cpu_clock(g_cpu_clock);
+
     bench_cpu cpu;
     bench_cpu_describe(&cpu);
     double peak256 = bench_fma_peak_gflops(256, 0.3);
@@ -964,6 +980,9 @@ int bench_fair(const bench_options *o)
             cpu.model, cpu.vendor[0] != '\0' ? cpu.vendor : "unknown vendor", cpu.family, cpu.model_number,
             cpu.stepping, cpu.online_cpus, cpu.avx2_fma ? "yes" : "no", cpu.avx512 ? "F/DQ/BW/VL yes" : "no");
     print_environment(info);
+    fprintf(info, "  clock    %s\n",
+            g_cpu_clock ? "each process's CPU time (--clock cpu): leaves out the time other work held the core"
+                        : "wall (CLOCK_MONOTONIC)");
     double load_start[1] = {-1.0};
     getloadavg(load_start, 1);
 
@@ -1098,8 +1117,10 @@ int bench_fair(const bench_options *o)
     double load = load_start[0] > load_end[0] ? load_start[0] : load_end[0];
     fprintf(info, "  load     1-minute load average %.1f at the start, %.1f at the end, on %ld online CPUs%s\n\n",
             load_start[0], load_end[0], cpu.online_cpus,
-            load > (double)cpu.online_cpus ? ": other work competed for the CPUs, so the figures are low and noisy"
-                                           : "");
+            load <= (double)cpu.online_cpus ? ""
+            : g_cpu_clock ? ": other work competed for the CPUs (the CPU-time clock leaves out its share of the time, "
+                            "not its effect on the caches)"
+                          : ": other work competed for the CPUs, so the figures are low and noisy");
     if (o->csv) {
         printf("fma_peak,256-bit,1core,1,,%.3f\n", peak256);
         if (peak512 > 0.0) {
@@ -1117,6 +1138,7 @@ int bench_fair(const bench_options *o)
     }
     fprintf(info, "\n");
     operands_free(&op);
+    bench_use_cpu_clock(0);
     nnb_set_num_threads(0);
 #ifdef NNB_BENCH_HAVE_OPENBLAS
     openblas_set_num_threads((int)(cpu.online_cpus > 0 ? cpu.online_cpus : 1));

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -117,6 +118,14 @@ void bench_cpu_describe(bench_cpu *cpu)
 
 /* ---- FMA peak ------------------------------------------------------------------------------------------ */
 
+#ifdef BENCH_X86
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /*
  * Each loop runs `chains` independent dependency chains x = x * m + c (no loads or stores inside the loop),
  * enough of them to cover the FMA latency (4-5 cycles) times the number of FMA pipes (2) on current cores:
@@ -127,7 +136,6 @@ void bench_cpu_describe(bench_cpu *cpu)
  */
 static volatile float g_fma_start = 1.0f, g_fma_m = 0.9999999f, g_fma_c = 1e-7f, g_fma_sink;
 
-#ifdef BENCH_X86
 #    define CHAINS_256 12
 #    define CHAINS_512 24
 /* Each chain is a named variable (an array would live in memory): X(i) for every chain i. */
@@ -186,14 +194,16 @@ double bench_fma_peak_gflops(int vector_bits, double budget)
     }
     /*
      * Runs of about 2 ms, short enough that on a shared machine many of them run without being descheduled;
-     * growing the trip count to that length also wakes the vector units up. The fastest run counts.
+     * growing the trip count to that length also wakes the vector units up. The fastest run counts, by the
+     * wall clock whatever now_seconds() reads: its errors only ever lengthen a run, so the fastest run is not
+     * biased upwards (CPU-time accounting, on a virtual machine, can err both ways).
      */
     size_t iters = 1u << 10;
-    double start = now_seconds(), best = 0.0;
+    double start = wall_seconds(), best = 0.0;
     for (;;) {
-        double t0 = now_seconds();
+        double t0 = wall_seconds();
         g_fma_sink = loop(iters);
-        double t = now_seconds() - t0;
+        double t = wall_seconds() - t0;
         double gflops = flop_per_iter * (double)iters / (t > 1e-9 ? t : 1e-9) * 1e-9;
         best = gflops > best ? gflops : best;
         if (t < 2e-3 && iters < ((size_t)1 << 40)) {

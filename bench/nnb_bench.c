@@ -39,10 +39,17 @@
 
 /* ---- options, timing and reporting (shared by all sections) ------------------------------------------ */
 
+static clockid_t g_clock = CLOCK_MONOTONIC;
+
+void bench_use_cpu_clock(int on)
+{
+    g_clock = on ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC;
+}
+
 double now_seconds(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(g_clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -656,7 +663,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only] [--threads N] [--variants]\n"
             "                 [--rounds N] [--fair-threads N[,N...]] [--openblas-core NAME] [--blis PATH]\n"
-            "                 [--blis-arch NAME]\n"
+            "                 [--blis-arch NAME] [--clock wall|cpu]\n"
             "  --quick      fewer sizes and shorter timings (the fair section skips 2048^3)\n"
             "  --csv        rows workload,variant,shape,threads,median_us,gflops\n"
             "  --gemm-only  run only the GEMM section\n"
@@ -673,6 +680,8 @@ static void usage(FILE *out)
             "  --blis PATH            BLIS library to dlopen (default libblis.so.4; none: skip BLIS)\n"
             "  --blis-arch NAME       BLIS configuration to force, e.g. skx, zen3, haswell (default: the best\n"
             "                         one for this CPU when BLIS detects a lesser one; self: never force)\n"
+            "  --clock wall|cpu       time with the wall clock (default) or with each process's CPU time, which\n"
+            "                         leaves out the time other work held the core (one thread only)\n"
             "  (--worker is the child mode the fair section starts itself.)\n");
 }
 
@@ -740,6 +749,13 @@ int main(int argc, char **argv)
             o.blis_path = argv[++i];
         } else if (strcmp(argv[i], "--blis-arch") == 0 && i + 1 < argc) {
             o.blis_arch = argv[++i];
+        } else if (strcmp(argv[i], "--clock") == 0 && i + 1 < argc) {
+            ++i;
+            if (strcmp(argv[i], "wall") != 0 && strcmp(argv[i], "cpu") != 0) {
+                usage(stderr);
+                return 2;
+            }
+            o.cpu_clock = strcmp(argv[i], "cpu") == 0;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
