@@ -1,21 +1,24 @@
 /*
  * nnb-bench: timings for libnnbasics.
  *
- *   nnb-bench [--quick] [--csv] [--gemm-only | --e2e-only] [--threads N] [--variants]
+ *   nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only] [--threads N] [--variants] [fair options]
  *
  * Sections (g_sections below) run in order; each reports rows through report_row(), which prints CSV
  * (`workload,variant,shape,threads,median_us,gflops`, one header line) with --csv, or a human table otherwise.
  *
  *   gemm - every GEMM body built into the library (nnb__gemm_bodies(); with --variants also each per-ISA
- *          kernel of the builtin body) and, when found at configure time, OpenBLAS's cblas_sgemm, on square
- *          and neural-net shaped problems (M x K x N, C = A * B), for 1 and 2 threads. Median GFLOP/s over
- *          repeated timings, and the ratio to OpenBLAS at the same thread count.
+ *          kernel of the builtin body) and, when found at configure time, OpenBLAS's cblas_sgemm as it detects
+ *          the CPU, on square and neural-net shaped problems (M x K x N, C = A * B), for 1 and 2 threads.
+ *          Median GFLOP/s over repeated timings, and the ratio to OpenBLAS at the same thread count.
+ *   fair - the library's nnb_gemm against OpenBLAS and BLIS each running the best kernels they have for this
+ *          CPU (forced in child processes when they do not recognise it), interleaved rounds, results
+ *          checked, every figure also as a fraction of the measured FMA peak (bench_fair.c).
  *   e2e  - end-to-end workloads (training steps and inference of the book's spiral classifier and of an
  *          MNIST-sized MLP), the same workloads as the numpy and PyTorch scripts in bench/peers/; see below.
  *
  * This program links the library's object library to reach the internal body list (see CMakeLists.txt).
  */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
 #include <stdint.h>
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "compute/gemm_internal.h"
 #include "nnbasics/nnbasics.h"
 #ifdef NNB_BENCH_BUILTIN_VARIANTS
@@ -35,19 +39,17 @@
 
 /* ---- options, timing and reporting (shared by all sections) ------------------------------------------ */
 
-typedef struct bench_options {
-    int quick;      /* fewer sizes, shorter timings */
-    int csv;        /* machine-readable rows instead of tables */
-    int gemm_only;  /* skip every section but "gemm" */
-    int variants;   /* also time the builtin body's per-ISA kernels */
-    int e2e_only;   /* skip every section but "e2e" */
-    size_t threads; /* e2e: time only this thread count (0: 1, and 2 for the larger workloads) */
-} bench_options;
+static clockid_t g_clock = CLOCK_MONOTONIC;
 
-static double now_seconds(void)
+void bench_use_cpu_clock(int on)
+{
+    g_clock = on ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC;
+}
+
+double now_seconds(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(g_clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -57,15 +59,12 @@ static int compare_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A workload to time: run(ctx) does one repetition. */
-typedef void (*bench_run_fn)(void *ctx);
-
 /*
  * Median seconds per repetition of run(ctx). Repetitions are grouped into samples of >= ~2 ms (one
  * repetition per sample when it is slower), and samples are taken until about `budget` seconds have been
  * spent (at least 3 samples; a single one when one repetition alone exceeds the budget several times).
  */
-static double time_median(bench_run_fn run, void *ctx, double budget)
+double time_median(bench_run_fn run, void *ctx, double budget)
 {
     double t0 = now_seconds();
     run(ctx); /* warm-up: page faults, thread start-up, cache */
@@ -85,8 +84,13 @@ static double time_median(bench_run_fn run, void *ctx, double budget)
         }
         times[s] = (now_seconds() - start) / (double)per_sample;
     }
-    qsort(times, samples, sizeof times[0], compare_double);
-    return samples % 2 ? times[samples / 2] : 0.5 * (times[samples / 2 - 1] + times[samples / 2]);
+    return median_of(times, samples);
+}
+
+double median_of(double *v, size_t n)
+{
+    qsort(v, n, sizeof v[0], compare_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 static void report_csv_header(const bench_options *o)
@@ -97,8 +101,8 @@ static void report_csv_header(const bench_options *o)
 }
 
 /* One measurement. In CSV mode it is printed at once; table sections print their own layout. */
-static void report_row(const bench_options *o, const char *workload, const char *variant, const char *shape,
-                       size_t threads, double median_s, double gflops)
+void report_row(const bench_options *o, const char *workload, const char *variant, const char *shape, size_t threads,
+                double median_s, double gflops)
 {
     if (o->csv) {
         if (isnan(gflops)) {
@@ -169,7 +173,7 @@ static size_t gemm_variants(const bench_options *o, gemm_variant *out)
     return count;
 }
 
-static float *random_floats(size_t count, unsigned seed)
+float *random_floats(size_t count, unsigned seed)
 {
     float *x = malloc(count * sizeof(float));
     if (x != NULL) {
@@ -215,6 +219,15 @@ static int bench_gemm(const bench_options *o)
     if (!o->csv) {
         printf("GEMM  C = A * B (M x K x N, row-major, no transpose), median GFLOP/s");
         printf(ref < nvar ? "; (x) = ratio to openblas at the same thread count\n" : "\n");
+#ifdef NNB_BENCH_HAVE_OPENBLAS
+        if (getenv("OPENBLAS_CORETYPE") != NULL) {
+            printf("openblas: core %s, set by OPENBLAS_CORETYPE in the environment (see the fair-baselines section)\n",
+                   openblas_get_corename());
+        } else {
+            printf("openblas: core %s as it detects itself (see the fair-baselines section for its best core)\n",
+                   openblas_get_corename());
+        }
+#endif
         printf("%-16s %3s", "MxKxN", "thr");
         for (size_t v = 0; v < nvar; ++v) {
             printf(" %20s", var[v].name);
@@ -342,8 +355,7 @@ static double timeit_median(bench_run_fn run, void *ctx, const bench_options *o,
     }
     *calls = n * inner;
     *allocs = g_alloc_count - allocs0;
-    qsort(times, n, sizeof times[0], compare_double);
-    return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+    return median_of(times, n);
 }
 
 /* Standard normal from the bench's own generator (Box-Muller on an LCG; the values need not match numpy). */
@@ -638,27 +650,65 @@ typedef struct bench_section {
     int (*run)(const bench_options *o);
 } bench_section;
 
-/* Add a section by appending it here; --gemm-only keeps only "gemm", --e2e-only only "e2e". */
+/* Add a section by appending it here; --gemm-only keeps only "gemm", --fair-only only "fair", --e2e-only only
+ * "e2e". */
 static const bench_section g_sections[] = {
     {"gemm", bench_gemm},
+    {"fair", bench_fair},
     {"e2e", bench_e2e},
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: nnb-bench [--quick] [--csv] [--gemm-only | --e2e-only] [--threads N] [--variants]\n"
-                 "  --quick      fewer sizes and shorter timings\n"
-                 "  --csv        rows workload,variant,shape,threads,median_us,gflops\n"
-                 "  --gemm-only  run only the GEMM section\n"
-                 "  --e2e-only   run only the end-to-end section\n"
-                 "  --threads N  end-to-end section: time only with N threads (default 1, and 2 for the\n"
-                 "               larger workloads)\n"
-                 "  --variants   also time each per-ISA kernel of the builtin GEMM body\n");
+    fprintf(out,
+            "usage: nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only] [--threads N] [--variants]\n"
+            "                 [--rounds N] [--fair-threads N[,N...]] [--openblas-core NAME] [--blis PATH]\n"
+            "                 [--blis-arch NAME] [--clock wall|cpu]\n"
+            "  --quick      fewer sizes and shorter timings (the fair section skips 2048^3)\n"
+            "  --csv        rows workload,variant,shape,threads,median_us,gflops\n"
+            "  --gemm-only  run only the GEMM section\n"
+            "  --fair-only  run only the fair-baselines section (builtin vs OpenBLAS and BLIS at their best)\n"
+            "  --e2e-only   run only the end-to-end section\n"
+            "  --threads N  end-to-end section: time only with N threads (default 1, and 2 for the\n"
+            "               larger workloads)\n"
+            "  --variants   also time each per-ISA kernel of the builtin GEMM body\n"
+            "fair-baselines section:\n"
+            "  --rounds N             interleaved rounds per shape (default 5, 3 with --quick)\n"
+            "  --fair-threads LIST    one table per thread count, e.g. 1,2 (default 1)\n"
+            "  --openblas-core NAME   OPENBLAS_CORETYPE for the OB-best column (default: the best core for this\n"
+            "                         CPU when OpenBLAS detects a lesser one; none: no such column)\n"
+            "  --blis PATH            BLIS library to dlopen (default libblis.so.4; none: skip BLIS)\n"
+            "  --blis-arch NAME       BLIS configuration to force, e.g. skx, zen3, haswell (default: the best\n"
+            "                         one for this CPU when BLIS detects a lesser one; self: never force)\n"
+            "  --clock wall|cpu       time with the wall clock (default) or with each process's CPU time, which\n"
+            "                         leaves out the time other work held the core (one thread only)\n"
+            "  (--worker is the child mode the fair section starts itself.)\n");
+}
+
+/* Parses "1,2" into at most BENCH_MAX_THREAD_COUNTS counts; returns 0 on success. */
+static int parse_thread_list(const char *s, bench_options *o)
+{
+    o->n_fair_threads = 0;
+    while (*s != '\0') {
+        char *end = NULL;
+        unsigned long t = strtoul(s, &end, 10);
+        if (end == s || t == 0 || t > NNB_MAX_THREADS || o->n_fair_threads == BENCH_MAX_THREAD_COUNTS ||
+            (*end != ',' && *end != '\0')) {
+            return -1;
+        }
+        o->fair_threads[o->n_fair_threads++] = (size_t)t;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return o->n_fair_threads > 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
-    bench_options o = {0, 0, 0, 0, 0, 0};
+    bench_options o;
+    memset(&o, 0, sizeof o);
+    if (argc == 2 && strcmp(argv[1], "--worker") == 0) {
+        return bench_worker();
+    }
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--quick") == 0) {
             o.quick = 1;
@@ -678,6 +728,34 @@ int main(int argc, char **argv)
             o.threads = (size_t)t;
         } else if (strcmp(argv[i], "--variants") == 0) {
             o.variants = 1;
+        } else if (strcmp(argv[i], "--fair-only") == 0) {
+            o.fair_only = 1;
+        } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            unsigned long r = strtoul(argv[++i], &end, 10);
+            if (end == argv[i] || *end != '\0' || r == 0 || r > 15) {
+                usage(stderr);
+                return 2;
+            }
+            o.rounds = (size_t)r;
+        } else if (strcmp(argv[i], "--fair-threads") == 0 && i + 1 < argc) {
+            if (parse_thread_list(argv[++i], &o) != 0) {
+                usage(stderr);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--openblas-core") == 0 && i + 1 < argc) {
+            o.openblas_core = argv[++i];
+        } else if (strcmp(argv[i], "--blis") == 0 && i + 1 < argc) {
+            o.blis_path = argv[++i];
+        } else if (strcmp(argv[i], "--blis-arch") == 0 && i + 1 < argc) {
+            o.blis_arch = argv[++i];
+        } else if (strcmp(argv[i], "--clock") == 0 && i + 1 < argc) {
+            ++i;
+            if (strcmp(argv[i], "wall") != 0 && strcmp(argv[i], "cpu") != 0) {
+                usage(stderr);
+                return 2;
+            }
+            o.cpu_clock = strcmp(argv[i], "cpu") == 0;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -686,7 +764,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (o.gemm_only && o.e2e_only) {
+    if (o.gemm_only + o.e2e_only + o.fair_only > 1) {
         usage(stderr);
         return 2;
     }
@@ -706,6 +784,9 @@ int main(int argc, char **argv)
             continue;
         }
         if (o.e2e_only && strcmp(g_sections[s].name, "e2e") != 0) {
+            continue;
+        }
+        if (o.fair_only && strcmp(g_sections[s].name, "fair") != 0) {
             continue;
         }
         if (g_sections[s].run(&o) != 0) {
