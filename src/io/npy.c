@@ -3,6 +3,7 @@
  * piece from a buffer or a file. The .npz archive code (npz.c) reuses the buffer reader through npy_internal.h.
  */
 #include "nnbasics/npy.h"
+#include "nnbasics/model_file.h" /* nnb_crc32 */
 
 #include <float.h>
 #include <math.h>
@@ -52,6 +53,30 @@ static nnb_status src_expect_end(source *s)
         return ferror(s->f) ? NNB_ERR_IO : NNB_OK;
     }
     return s->pos == s->size ? NNB_OK : NNB_ERR_FORMAT;
+}
+
+/*
+ * Checks, before anything is allocated, that exactly `want` bytes remain: NNB_ERR_FORMAT otherwise. A file
+ * that cannot seek (a pipe) is checked while it is read instead.
+ */
+static nnb_status src_expect_remaining(source *s, size_t want)
+{
+    if (s->f == NULL) {
+        return s->size - s->pos == want ? NNB_OK : NNB_ERR_FORMAT;
+    }
+    long here = ftell(s->f);
+    if (here < 0 || fseek(s->f, 0, SEEK_END) != 0) {
+        clearerr(s->f);
+        return NNB_OK;
+    }
+    long end = ftell(s->f);
+    if (fseek(s->f, here, SEEK_SET) != 0) {
+        return NNB_ERR_IO;
+    }
+    if (end < here || (unsigned long)(end - here) != (unsigned long)want) {
+        return NNB_ERR_FORMAT;
+    }
+    return NNB_OK;
 }
 
 /* Reads exactly n bytes: NNB_ERR_FORMAT when the input ends first (truncated), NNB_ERR_IO on a read error. */
@@ -377,6 +402,9 @@ static nnb_status read_header(source *s, npy_header *h)
         st = parse_dict(text, len, h);
     }
     nnb__free(text);
+    if (st == NNB_OK) {
+        st = src_expect_remaining(s, h->data_bytes);
+    }
     return st;
 }
 
@@ -672,7 +700,7 @@ nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc)
     unsigned char header[NNB__NPY_HEADER_MAX];
     size_t hlen = nnb__npy_header(t, header);
     if (crc != NULL) {
-        *crc = nnb__crc32(*crc, header, hlen);
+        *crc = nnb_crc32(*crc, header, hlen);
     }
     if (f != NULL && fwrite(header, 1, hlen, f) != hlen) {
         return NNB_ERR_IO;
@@ -683,7 +711,7 @@ nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc)
         size_t n = total - done < sizeof chunk / 4 ? total - done : sizeof chunk / 4;
         element_bytes(t->data + done, n, chunk);
         if (crc != NULL) {
-            *crc = nnb__crc32(*crc, chunk, 4 * n);
+            *crc = nnb_crc32(*crc, chunk, 4 * n);
         }
         if (f != NULL && fwrite(chunk, 1, 4 * n, f) != 4 * n) {
             return NNB_ERR_IO;
@@ -710,21 +738,4 @@ nnb_status nnb_npy_save_tensor(const nnb_tensor *t, const char *path)
         (void)remove(path);
     }
     return st;
-}
-
-/* ---- CRC-32 (the zip / zlib polynomial, reflected 0xEDB88320) ----------------------------------------- */
-
-uint32_t nnb__crc32(uint32_t crc, const unsigned char *data, size_t size)
-{
-    /* Four bits at a time: table[i] is the remainder of i shifted through four rounds. */
-    static const uint32_t table[16] = {0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
-                                       0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
-                                       0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
-    crc = ~crc;
-    for (size_t i = 0; i < size; ++i) {
-        crc ^= data[i];
-        crc = (crc >> 4) ^ table[crc & 15u];
-        crc = (crc >> 4) ^ table[crc & 15u];
-    }
-    return ~crc;
 }

@@ -33,7 +33,4 @@ size_t nnb__npy_header(const nnb_tensor *t, unsigned char *buf);
 /* Emits t as .npy bytes: written to f (when non-NULL) and folded into *crc (when non-NULL). NNB_ERR_IO. */
 nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc);
 
-/* Updates a CRC-32 (zip, zlib, PNG) with size bytes; start with crc = 0. */
-uint32_t nnb__crc32(uint32_t crc, const unsigned char *data, size_t size);
-
 #endif

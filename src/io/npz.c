@@ -3,6 +3,7 @@
  * CRC-32) for stored and deflated members, and a writer of stored members.
  */
 #include "nnbasics/npy.h"
+#include "nnbasics/model_file.h" /* nnb_crc32 */
 
 #include <stdio.h>
 #include <string.h>
@@ -345,7 +346,7 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
         if (m.usize != m.csize) {
             return NNB_ERR_FORMAT;
         }
-        if (nnb__crc32(0, comp, csize) != m.crc) {
+        if (nnb_crc32(0, comp, csize) != m.crc) {
             return NNB_ERR_FORMAT;
         }
         *data = comp;
@@ -368,7 +369,7 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
         return NNB_ERR_NOMEM;
     }
     st = inflate_member(comp, csize, buf, usize);
-    if (st == NNB_OK && nnb__crc32(0, buf, usize) != m.crc) {
+    if (st == NNB_OK && nnb_crc32(0, buf, usize) != m.crc) {
         st = NNB_ERR_FORMAT;
     }
     if (st != NNB_OK) {
