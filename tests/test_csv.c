@@ -250,6 +250,12 @@ static void test_csv_ragged_records_and_bad_quotes(void **state)
     expect_error("a,b,c\n1,\"2,0\n", NULL, NNB_ERR_FORMAT, 2, 2, "quoted field not closed");
     expect_error("a,b,c\n", NULL, NNB_ERR_FORMAT, 2, 0, "no data record");
     expect_error("", NULL, NNB_ERR_FORMAT, 1, 0, "no data record");
+    nnb_csv_data *d = NULL;
+    nnb_csv_error e;
+    assert_status(nnb_csv_parse(&d, "a,b\n1,\0x\n", 9, NULL, &e), NNB_ERR_FORMAT);
+    assert_string_equal(e.reason, "NUL byte in a field");
+    assert_int_equal(e.line, 2);
+    assert_int_equal(e.column, 2);
     /* A ragged record is malformed CSV: skip_bad_rows does not hide it. */
     nnb_csv_options o;
     nnb_csv_options_init(&o);

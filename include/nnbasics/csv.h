@@ -4,9 +4,9 @@
  * The format: records end with CRLF or LF (a lone CR also ends a line); fields are separated by the
  * delimiter (',' by default); a field may be quoted with '"', and then holds delimiters, CR and LF, and
  * doubled quotes ("") standing for one quote. A quote inside an unquoted field, or text between a closing
- * quote and the next delimiter, is an error. A UTF-8 byte-order mark at the start is skipped; empty lines
- * are skipped; the last record may or may not end with a newline. The first record is a header of column
- * names unless the options say otherwise. Every record must have as many fields as the first.
+ * quote and the next delimiter, is an error, as is a NUL byte anywhere. A UTF-8 byte-order mark at the start is
+ * skipped; empty lines are skipped; the last record may or may not end with a newline. The first record is a header of
+ * column names unless the options say otherwise. Every record must have as many fields as the first.
  *
  * Columns: one label column (chosen by header name or by index, default the last column), and the feature
  * columns (by default every other column; or an explicit list of names or indices, in the order given).

@@ -614,6 +614,11 @@ static nnb_status end_field(reader *r)
 
 static nnb_status add_char(reader *r, char c)
 {
+    if (c == '\0') {
+        /* Text never holds NUL bytes; names and labels are returned as C strings. */
+        set_error(r, r->record_line, r->nfields + 1, "NUL byte in a field");
+        return NNB_ERR_FORMAT;
+    }
     if (r->rec.len - r->field_start >= NNB_CSV_MAX_FIELD) {
         set_error(r, r->record_line, r->nfields + 1, "field too long");
         return NNB_ERR_FORMAT;
