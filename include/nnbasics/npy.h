@@ -117,8 +117,8 @@ NNB_API nnb_status nnb_npz_load_labels(uint32_t **out, size_t *count, const char
  * Writes `count` tensors as a .npz file of stored members names[i] + ".npy" (what np.savez writes, without
  * compression), replacing the file. np.load(path)[names[i]] gives tensors[i] as a float32 array.
  * names: count distinct non-empty names (borrowed), at most 255 bytes, without '/' or '\\'.
- * Returns NNB_ERR_NULL (path, names, tensors or an element), NNB_ERR_ARGUMENT (count 0, a bad or repeated
- * name), NNB_ERR_OVERFLOW (the archive would reach 4 GiB), NNB_ERR_IO (the partial file is removed).
+ * Returns NNB_ERR_NULL (path, names, tensors or an element), NNB_ERR_ARGUMENT (count 0 or above 65535, a bad
+ * or repeated name), NNB_ERR_OVERFLOW (the archive would reach 4 GiB), NNB_ERR_IO (the partial file is removed).
  */
 NNB_API nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_tensor *const *tensors,
                                 size_t count);

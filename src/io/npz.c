@@ -434,8 +434,6 @@ static nnb_status read_whole(const char *path, unsigned char **out, size_t *size
         st = ferror(f) ? NNB_ERR_IO : NNB_ERR_FORMAT; /* empty: not an archive */
     } else if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
         st = NNB_ERR_IO;
-    } else if ((unsigned long)end > (unsigned long)(SIZE_MAX / 2)) {
-        st = NNB_ERR_OVERFLOW;
     } else {
         size_t n = (size_t)end;
         buf = nnb__malloc(n);
