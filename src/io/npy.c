@@ -518,6 +518,7 @@ static nnb_status tensor_shape(const npy_header *h, nnb_npy_vector vector, size_
 static nnb_status read_tensor(source *s, nnb_tensor **out, nnb_npy_vector vector)
 {
     npy_header h;
+    memset(&h, 0, sizeof h);
     nnb_status st = read_header(s, &h);
     size_t rows = 0, cols = 0;
     if (st == NNB_OK) {
@@ -541,6 +542,7 @@ static nnb_status read_tensor(source *s, nnb_tensor **out, nnb_npy_vector vector
 static nnb_status read_labels(source *s, uint32_t **out, size_t *count)
 {
     npy_header h;
+    memset(&h, 0, sizeof h);
     nnb_status st = read_header(s, &h);
     size_t bytes = 0;
     if (st == NNB_OK && h.dtype != NPY_I4 && h.dtype != NPY_I8 && h.dtype != NPY_U1) {

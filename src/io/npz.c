@@ -306,6 +306,7 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
                               size_t *data_size, unsigned char **owned)
 {
     member m;
+    memset(&m, 0, sizeof m);
     nnb_status st = find_member(z, size, want, &m);
     if (st != NNB_OK) {
         return st;
