@@ -50,7 +50,7 @@ static void put_le(buf *b, uint64_t v, size_t n)
 static buf make_npy_v(int major, int minor, const char *dict, const void *data, size_t data_size)
 {
     buf b;
-    b.size = 0;
+    memset(&b, 0, sizeof b); /* bytes past the end are read by the "longer than announced" zip case */
     put(&b, "\x93NUMPY", 6);
     unsigned char ver[2] = {(unsigned char)major, (unsigned char)minor};
     put(&b, ver, 2);
