@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make gcc clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind)
+packages=(cmake make gcc clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind python3-numpy)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -55,7 +55,7 @@ for config in $configs; do
         cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNB_BUILD_FUZZ=ON \
               -DNNB_BUILD_TESTS=OFF -DNNB_BUILD_EXAMPLES=OFF -DNNB_BUILD_TOOLS=OFF -DNNB_WERROR=ON >/dev/null
         cmake --build build/fuzz -j "$jobs"
-        for target in idx model_file; do
+        for target in idx model_file csv npy; do
             work="build/fuzz/corpus-$target"
             mkdir -p "$work"
             log="build/fuzz/fuzz-$target.log"

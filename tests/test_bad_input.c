@@ -115,6 +115,8 @@ typedef struct outs {
     nnb_model *model;
     nnb_model_workspace *ws;
     nnb_idx_set *set;
+    nnb_csv_data *csv;
+    uint32_t *labels;
     nnb_layer_info info;
     nnb_health_report health;
     nnb_optimizer_params params;
@@ -1509,6 +1511,123 @@ static size_t gzip_bytes(unsigned char *in, size_t n, unsigned char *out, size_t
 }
 #endif
 
+static void test_bad_input_csv_and_npy(void **state)
+{
+    (void)state;
+    begin_module();
+    static const char csv[] = "a,b,label\n1,2,x\n3,4,y\n";
+    const size_t csv_size = sizeof csv - 1;
+    nnb_csv_error err; /* written on failure by design: not watched */
+    nnb_csv_options o;
+    nnb_csv_options_init(&o);
+    watch_mem(csv, sizeof csv);
+    watch_mem(&o, sizeof o);
+
+    BAD(nnb_csv_parse(NULL, csv, csv_size, NULL, &err), NNB_ERR_NULL);
+    BAD(nnb_csv_parse(&g_o.csv, NULL, csv_size, NULL, &err), NNB_ERR_NULL);
+    BAD(nnb_csv_read(&g_o.csv, NULL, NULL, &err), NNB_ERR_NULL);
+    BAD(nnb_csv_read(NULL, "x.csv", NULL, NULL), NNB_ERR_NULL);
+    BAD(nnb_csv_read(&g_o.csv, "/nonexistent/nnb/x.csv", NULL, &err), NNB_ERR_IO);
+    BAD(nnb_csv_parse(&g_o.csv, csv, 0, NULL, &err), NNB_ERR_FORMAT);
+    BAD(nnb_csv_parse(&g_o.csv, csv, 9, NULL, &err), NNB_ERR_FORMAT); /* header only */
+    BAD(nnb_csv_parse(&g_o.csv, "a,b\n1,\"2\n", 10, NULL, &err), NNB_ERR_FORMAT);
+    BAD(nnb_csv_parse(&g_o.csv, "a,b\n1,2,3\n", 10, NULL, &err), NNB_ERR_FORMAT);
+    BAD(nnb_csv_parse(&g_o.csv, "a,b\nNA,2\n", 9, NULL, &err), NNB_ERR_FORMAT);
+    BAD(nnb_csv_parse(&g_o.csv, "a\n1\n", 4, NULL, &err), NNB_ERR_ARGUMENT); /* no feature column */
+    {
+        nnb_csv_options bad = o;
+        bad.struct_size = 0;
+        BAD(nnb_csv_parse(&g_o.csv, csv, csv_size, &bad, &err), NNB_ERR_ARGUMENT);
+        bad = o;
+        bad.delimiter = '\n';
+        BAD(nnb_csv_parse(&g_o.csv, csv, csv_size, &bad, &err), NNB_ERR_ARGUMENT);
+        bad = o;
+        bad.label_kind = (nnb_csv_label_kind)-1;
+        BAD(nnb_csv_parse(&g_o.csv, csv, csv_size, &bad, &err), NNB_ERR_ARGUMENT);
+        bad = o;
+        bad.label_index = 3;
+        BAD(nnb_csv_parse(&g_o.csv, csv, csv_size, &bad, &err), NNB_ERR_ARGUMENT);
+        bad = o;
+        bad.label_name = "nope";
+        BAD(nnb_csv_parse(&g_o.csv, csv, csv_size, &bad, &err), NNB_ERR_ARGUMENT);
+        bad = o;
+        const size_t huge_index[1] = {SIZE_MAX};
+        bad.feature_indices = huge_index;
+        bad.feature_count = 1;
+        BAD(nnb_csv_parse(&g_o.csv, csv, csv_size, &bad, &err), NNB_ERR_ARGUMENT);
+        bad.feature_count = SIZE_MAX;
+        BAD(nnb_csv_parse(&g_o.csv, csv, csv_size, &bad, &err), NNB_ERR_ARGUMENT);
+    }
+    HARMLESS(nnb_csv_data_destroy(NULL));
+    HARMLESS(nnb_csv_options_init(NULL));
+    NEUTRAL(nnb_csv_data_rows(NULL), 0);
+    NEUTRAL(nnb_csv_data_skipped_rows(NULL), 0);
+    NEUTRAL(nnb_csv_data_num_classes(NULL), 0);
+    NEUTRAL(nnb_csv_data_features(NULL), NULL);
+    NEUTRAL(nnb_csv_data_targets(NULL), NULL);
+    NEUTRAL(nnb_csv_data_labels(NULL), NULL);
+    NEUTRAL(nnb_csv_data_class_name(NULL, 0), NULL);
+    NEUTRAL(nnb_csv_data_feature_name(NULL, 0), NULL);
+
+    /* .npy: a valid 2 x 2 float32 file, then damaged copies. */
+    static unsigned char npy[128 + 16];
+    static const char dict[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }";
+    memset(npy, ' ', 128);
+    memcpy(npy, "\x93NUMPY\x01\x00\x76\x00", 10);
+    memcpy(npy + 10, dict, sizeof dict - 1);
+    npy[127] = '\n';
+    memset(npy + 128, 0, 16);
+    watch_mem(npy, sizeof npy);
+    nnb_tensor *ok = NULL;
+    assert_ok(nnb_npy_parse_tensor(&ok, npy, sizeof npy, NNB_NPY_ROW));
+    nnb_tensor_destroy(ok);
+    BAD(nnb_npy_parse_tensor(NULL, npy, sizeof npy, NNB_NPY_ROW), NNB_ERR_NULL);
+    BAD(nnb_npy_parse_tensor(&g_o.t, NULL, sizeof npy, NNB_NPY_ROW), NNB_ERR_NULL);
+    BAD(nnb_npy_parse_tensor(&g_o.t, npy, sizeof npy, (nnb_npy_vector)2), NNB_ERR_ARGUMENT);
+    BAD(nnb_npy_parse_tensor(&g_o.t, npy, sizeof npy - 1, NNB_NPY_ROW), NNB_ERR_FORMAT);
+    BAD(nnb_npy_parse_tensor(&g_o.t, npy, 0, NNB_NPY_ROW), NNB_ERR_FORMAT);
+    BAD(nnb_npy_parse_labels(&g_o.labels, &g_o.sz, npy, sizeof npy), NNB_ERR_FORMAT); /* floats */
+    BAD(nnb_npy_parse_labels(NULL, &g_o.sz, npy, sizeof npy), NNB_ERR_NULL);
+    BAD(nnb_npy_parse_labels(&g_o.labels, NULL, npy, sizeof npy), NNB_ERR_NULL);
+    BAD(nnb_npy_load_tensor(&g_o.t, "/nonexistent/nnb/x.npy", NNB_NPY_ROW), NNB_ERR_IO);
+    BAD(nnb_npy_load_labels(&g_o.labels, &g_o.sz, "/nonexistent/nnb/x.npy"), NNB_ERR_IO);
+    BAD(nnb_npy_save_tensor(NULL, "x.npy"), NNB_ERR_NULL);
+    {
+        unsigned char copy[sizeof npy];
+        memcpy(copy, npy, sizeof npy);
+        copy[6] = 9; /* version 9.0 */
+        BAD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_VERSION);
+        memcpy(copy, npy, sizeof npy);
+        copy[21] = '>'; /* big-endian */
+        BAD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_UNSUPPORTED);
+        memcpy(copy, npy, sizeof npy);
+        memcpy(copy + 44, "True, ", 6); /* fortran_order True */
+        BAD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_UNSUPPORTED);
+        memcpy(copy, npy, sizeof npy);
+        memcpy(copy + 64, "29)", 3); /* the shape lies: (2, 29) */
+        BAD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_FORMAT);
+    }
+    BAD(nnb_npz_parse_tensor(&g_o.t, npy, sizeof npy, "x", NNB_NPY_ROW), NNB_ERR_FORMAT); /* not a zip */
+    BAD(nnb_npz_parse_tensor(&g_o.t, npy, sizeof npy, NULL, NNB_NPY_ROW), NNB_ERR_NULL);
+    BAD(nnb_npz_parse_labels(&g_o.labels, &g_o.sz, NULL, 0, "x"), NNB_ERR_NULL);
+    BAD(nnb_npz_load_tensor(&g_o.t, "/nonexistent/nnb/x.npz", "x", NNB_NPY_ROW), NNB_ERR_IO);
+    BAD(nnb_npz_load_labels(&g_o.labels, &g_o.sz, "/nonexistent/nnb/x.npz", "x"), NNB_ERR_IO);
+    {
+        nnb_tensor *t = make(2, 2, 0.5f);
+        const nnb_tensor *ts[2] = {t, t};
+        const char *names[2] = {"a", "a"};
+        BAD(nnb_npz_save("/nonexistent/nnb/x.npz", names, ts, 1), NNB_ERR_IO);
+        BAD(nnb_npz_save("x.npz", names, ts, 2), NNB_ERR_ARGUMENT); /* repeated name */
+        BAD(nnb_npz_save("x.npz", names, ts, 0), NNB_ERR_ARGUMENT);
+        BAD(nnb_npz_save("x.npz", NULL, ts, 1), NNB_ERR_NULL);
+        BAD(nnb_npz_save("x.npz", names, NULL, 1), NNB_ERR_NULL);
+        BAD(nnb_npy_save_tensor(t, "/nonexistent/nnb/x.npy"), NNB_ERR_IO);
+        nnb_tensor_destroy(t);
+    }
+    HARMLESS(nnb_npy_labels_free(NULL));
+    end_module("csv, npy, npz");
+}
+
 static void test_bad_input_idx(void **state)
 {
     (void)state;
@@ -1954,13 +2073,21 @@ static int group_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_input_tensor),     cmocka_unit_test(test_bad_input_gemm),
-        cmocka_unit_test(test_bad_input_rng),        cmocka_unit_test(test_bad_input_datasets),
-        cmocka_unit_test(test_bad_input_neuron),     cmocka_unit_test(test_bad_input_dense),
-        cmocka_unit_test(test_bad_input_activation), cmocka_unit_test(test_bad_input_loss),
-        cmocka_unit_test(test_bad_input_metrics),    cmocka_unit_test(test_bad_input_optimizer),
-        cmocka_unit_test(test_bad_input_model),      cmocka_unit_test(test_bad_input_idx),
-        cmocka_unit_test(test_bad_input_model_file), cmocka_unit_test(test_bad_input_status_and_alloc),
+        cmocka_unit_test(test_bad_input_tensor),
+        cmocka_unit_test(test_bad_input_gemm),
+        cmocka_unit_test(test_bad_input_rng),
+        cmocka_unit_test(test_bad_input_datasets),
+        cmocka_unit_test(test_bad_input_neuron),
+        cmocka_unit_test(test_bad_input_dense),
+        cmocka_unit_test(test_bad_input_activation),
+        cmocka_unit_test(test_bad_input_loss),
+        cmocka_unit_test(test_bad_input_metrics),
+        cmocka_unit_test(test_bad_input_optimizer),
+        cmocka_unit_test(test_bad_input_model),
+        cmocka_unit_test(test_bad_input_idx),
+        cmocka_unit_test(test_bad_input_csv_and_npy),
+        cmocka_unit_test(test_bad_input_model_file),
+        cmocka_unit_test(test_bad_input_status_and_alloc),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -20,6 +20,8 @@
 #include "nnbasics/optimizer.h"
 #include "nnbasics/model.h"
 #include "nnbasics/idx.h"
+#include "nnbasics/csv.h"
+#include "nnbasics/npy.h"
 #include "nnbasics/model_file.h"
 
 #endif /* NNB_NNBASICS_H */

@@ -1,0 +1,773 @@
+/*
+ * NumPy .npy and .npz: hand-built files of every supported dtype and version with hand-computed values, the
+ * strict header parser (accepted spellings and refused ones), unsupported dtypes, huge and lying shapes,
+ * every truncation, the writers' exact bytes and round trips, archive validation (stored and deflated
+ * members, CRC, lying sizes), and allocation-failure sweeps. Files go into a fresh temporary directory.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nnbasics/model_file.h" /* nnb_crc32 */
+
+#if defined(__has_include)
+#    if __has_include(<zlib.h>)
+#        include <zlib.h>
+#        define NPY_TEST_HAVE_ZLIB 1
+#    endif
+#endif
+
+/* ---- building files ---- */
+
+typedef struct buf {
+    unsigned char data[8192];
+    size_t size;
+} buf;
+
+static void put(buf *b, const void *p, size_t n)
+{
+    assert_true(b->size + n <= sizeof b->data);
+    memcpy(b->data + b->size, p, n);
+    b->size += n;
+}
+
+static void put_le(buf *b, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        unsigned char c = (unsigned char)(v >> (8 * i));
+        put(b, &c, 1);
+    }
+}
+
+/* A .npy file: magic, version major.minor, the dict (padded to 64 with spaces and '\n'), then the data. */
+static buf make_npy_v(int major, int minor, const char *dict, const void *data, size_t data_size)
+{
+    buf b;
+    memset(&b, 0, sizeof b); /* bytes past the end are read by the "longer than announced" zip case */
+    put(&b, "\x93NUMPY", 6);
+    unsigned char ver[2] = {(unsigned char)major, (unsigned char)minor};
+    put(&b, ver, 2);
+    size_t pre = major == 1 ? 10 : 12;
+    size_t len = strlen(dict) + 1;
+    while ((pre + len) % 64 != 0) {
+        ++len;
+    }
+    put_le(&b, len, pre - 8);
+    put(&b, dict, strlen(dict));
+    for (size_t i = strlen(dict); i + 1 < len; ++i) {
+        put(&b, " ", 1);
+    }
+    put(&b, "\n", 1);
+    put(&b, data, data_size);
+    return b;
+}
+
+static buf make_npy(const char *dict, const void *data, size_t data_size)
+{
+    return make_npy_v(1, 0, dict, data, data_size);
+}
+
+static const float k_f4[6] = {1.5f, -2.0f, 0.25f, 3.0f, 1e-3f, 7.0f};
+
+static buf valid_f4(void)
+{
+    return make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", k_f4, sizeof k_f4);
+}
+
+static void expect_tensor(const nnb_tensor *t, size_t rows, size_t cols, const float *values)
+{
+    assert_non_null(t);
+    assert_int_equal(nnb_tensor_rows(t), rows);
+    assert_int_equal(nnb_tensor_cols(t), cols);
+    const float *d = nnb_tensor_cdata(t);
+    for (size_t i = 0; i < rows * cols; ++i) {
+        if (isnan(values[i])) {
+            assert_true(isnan(d[i]));
+        } else {
+            assert_true(memcmp(&d[i], &values[i], sizeof(float)) == 0 || d[i] == values[i]);
+        }
+    }
+}
+
+static nnb_status parse(const buf *b, nnb_tensor **t)
+{
+    return nnb_npy_parse_tensor(t, b->data, b->size, NNB_NPY_ROW);
+}
+
+/* Parses and expects a status; on success also frees. */
+static void expect_status(const buf *b, nnb_status want)
+{
+    nnb_tensor *t = NULL;
+    nnb_status st = parse(b, &t);
+    if (st != want) {
+        fail_msg("got %s, want %s for header %.*s", nnb_status_string(st), nnb_status_string(want), 80,
+                 (const char *)b->data + 10);
+    }
+    if (st == NNB_OK) {
+        nnb_tensor_destroy(t);
+    } else {
+        assert_null(t);
+    }
+}
+
+static void expect_dict(const char *dict, size_t data_size, nnb_status want)
+{
+    static unsigned char zeros[64];
+    assert_true(data_size <= sizeof zeros);
+    buf b = make_npy(dict, zeros, data_size);
+    expect_status(&b, want);
+}
+
+/* ---- files ---- */
+
+static char g_dir[256];
+
+static void path_of(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", g_dir, name);
+}
+
+static void write_file(const char *path, const void *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    assert_int_equal(fclose(f), 0);
+}
+
+static size_t read_file(const char *path, unsigned char *out, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(out, 1, cap, f);
+    assert_int_equal(fclose(f), 0);
+    return n;
+}
+
+/* ---- .npy reading ---- */
+
+static void test_npy_parse_f4_matches_hand_values(void **state)
+{
+    (void)state;
+    buf b = valid_f4();
+    nnb_tensor *t = NULL;
+    assert_ok(parse(&b, &t));
+    expect_tensor(t, 2, 3, k_f4);
+    nnb_tensor_destroy(t);
+}
+
+static void test_npy_parse_every_dtype_converts_exactly(void **state)
+{
+    (void)state;
+    nnb_tensor *t = NULL;
+    /* float64: rounded to float32; beyond float32's range becomes infinity. */
+    const double f8[4] = {0.1, -1e300, 1e300, 3.0};
+    buf b = make_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", f8, sizeof f8);
+    assert_ok(parse(&b, &t));
+    const float want_f8[4] = {0.1f, -INFINITY, INFINITY, 3.0f};
+    expect_tensor(t, 1, 4, want_f8);
+    nnb_tensor_destroy(t);
+
+    const int32_t i4[3] = {-3, 7, 16777217}; /* 2^24 + 1 rounds to 2^24 in float32 */
+    b = make_npy("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", i4, sizeof i4);
+    assert_ok(nnb_npy_parse_tensor(&t, b.data, b.size, NNB_NPY_COLUMN));
+    const float want_i4[3] = {-3.0f, 7.0f, 16777216.0f};
+    expect_tensor(t, 3, 1, want_i4);
+    nnb_tensor_destroy(t);
+
+    const int64_t i8[2] = {-((int64_t)1 << 40), 5};
+    b = make_npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }", i8, sizeof i8);
+    assert_ok(parse(&b, &t));
+    const float want_i8[2] = {-1099511627776.0f, 5.0f};
+    expect_tensor(t, 1, 2, want_i8);
+    nnb_tensor_destroy(t);
+
+    const unsigned char u1[4] = {0, 1, 128, 255};
+    const float want_u1[4] = {0.0f, 1.0f, 128.0f, 255.0f};
+    b = make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }", u1, sizeof u1);
+    assert_ok(parse(&b, &t));
+    expect_tensor(t, 2, 2, want_u1);
+    nnb_tensor_destroy(t);
+    b = make_npy("{'descr': '<u1', 'fortran_order': False, 'shape': (2, 2), }", u1, sizeof u1);
+    assert_ok(parse(&b, &t));
+    expect_tensor(t, 2, 2, want_u1);
+    nnb_tensor_destroy(t);
+}
+
+static void test_npy_shapes_scalar_vector_and_flattened_rank3(void **state)
+{
+    (void)state;
+    nnb_tensor *t = NULL;
+    const float one = 4.5f;
+    buf b = make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", &one, sizeof one);
+    assert_ok(parse(&b, &t));
+    expect_tensor(t, 1, 1, &one);
+    nnb_tensor_destroy(t);
+
+    float v12[12];
+    for (int i = 0; i < 12; ++i) {
+        v12[i] = (float)i;
+    }
+    b = make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 3), }", v12, sizeof v12);
+    assert_ok(parse(&b, &t));
+    expect_tensor(t, 2, 6, v12); /* (d0, d1, d2) -> d0 x (d1 * d2), C order kept */
+    nnb_tensor_destroy(t);
+
+    b = make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 1, 1, 1, 1, 2, 3), }", v12, sizeof v12);
+    assert_ok(parse(&b, &t));
+    expect_tensor(t, 2, 6, v12);
+    nnb_tensor_destroy(t);
+
+    b = make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", v12, 6 * sizeof(float));
+    assert_ok(nnb_npy_parse_tensor(&t, b.data, b.size, NNB_NPY_ROW));
+    expect_tensor(t, 1, 6, v12);
+    nnb_tensor_destroy(t);
+    assert_ok(nnb_npy_parse_tensor(&t, b.data, b.size, NNB_NPY_COLUMN));
+    expect_tensor(t, 6, 1, v12);
+    nnb_tensor_destroy(t);
+}
+
+static void test_npy_versions_2_and_3_read_others_refused(void **state)
+{
+    (void)state;
+    const char *dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+    for (int major = 1; major <= 3; ++major) {
+        buf b = make_npy_v(major, 0, dict, k_f4, sizeof k_f4);
+        nnb_tensor *t = NULL;
+        assert_ok(parse(&b, &t));
+        expect_tensor(t, 2, 3, k_f4);
+        nnb_tensor_destroy(t);
+    }
+    buf b = make_npy_v(4, 0, dict, k_f4, sizeof k_f4);
+    expect_status(&b, NNB_ERR_VERSION);
+    b = make_npy_v(1, 1, dict, k_f4, sizeof k_f4);
+    expect_status(&b, NNB_ERR_VERSION);
+    b = make_npy_v(0, 0, dict, k_f4, sizeof k_f4);
+    expect_status(&b, NNB_ERR_VERSION);
+    b = valid_f4();
+    b.data[0] = 0x92; /* wrong magic */
+    expect_status(&b, NNB_ERR_FORMAT);
+}
+
+static void test_npy_header_parser_accepts_python_spellings(void **state)
+{
+    (void)state;
+    const char *ok[] = {
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+        "{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}",
+        "{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2,3)}",
+        "  {  'descr' :'<f4' ,'fortran_order':False,'shape':( 2 , 3 , ) ,}",
+        "{'fortran_order': False, 'descr': '<f4', 'shape': (2, 3,),}",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; ++i) {
+        expect_dict(ok[i], 24, NNB_OK);
+    }
+}
+
+static void test_npy_header_parser_refuses_malformed_dicts(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "",
+        "{}",
+        "{'descr': '<f4', 'shape': (2, 3), }",                                         /* missing key */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'extra': 1, }",     /* unknown key */
+        "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", /* repeated key */
+        "{'descr': '<f4', 'fortran_order': false, 'shape': (2, 3), }",                 /* not a Python bool */
+        "{'descr': '<f4', 'fortran_order': Falsey, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (24), }",                        /* an int, not a tuple */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (-2, -3), }",                    /* negative */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (02, 3), }",                     /* leading zero */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': [2, 3], }",                      /* a list */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3),, }",                     /* two commas */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3) 'x', }",                  /* no comma */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } x",                    /* text after */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), ",                       /* not closed */
+        "{'descr': '<f4\\x', 'fortran_order': False, 'shape': (2, 3), }",                   /* escape */
+        "{'descr': \"<f4', 'fortran_order': False, 'shape': (2, 3), }",                     /* quotes differ */
+        "{descr: '<f4', 'fortran_order': False, 'shape': (2, 3), }",                        /* bare key */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 1, 1, 1, 1, 1, 1, 1), }", /* rank 9 */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }",                      /* empty */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        expect_dict(bad[i], 24, NNB_ERR_FORMAT);
+    }
+    /* A header that does not end in '\n'. */
+    buf b = valid_f4();
+    b.data[127] = ' ';
+    expect_status(&b, NNB_ERR_FORMAT);
+    /* A header length beyond the file, and a zero one. */
+    b = valid_f4();
+    b.data[8] = 0xff;
+    b.data[9] = 0xff;
+    expect_status(&b, NNB_ERR_FORMAT);
+    b.data[8] = 0;
+    b.data[9] = 0;
+    expect_status(&b, NNB_ERR_FORMAT);
+}
+
+static void test_npy_refuses_unsupported_dtypes_and_fortran_order(void **state)
+{
+    (void)state;
+    const char *unsupported[] = {
+        "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '|O', 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '<U3', 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '>i8', 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
+        "{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (2, 3), }",
+    };
+    for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; ++i) {
+        expect_dict(unsupported[i], 24, NNB_ERR_UNSUPPORTED);
+    }
+}
+
+static void test_npy_refuses_huge_and_lying_shapes(void **state)
+{
+    (void)state;
+    expect_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }", 24,
+                NNB_ERR_OVERFLOW);
+    expect_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904,), }", 24, NNB_ERR_OVERFLOW);
+    expect_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, 1), }", 24,
+                NNB_ERR_OVERFLOW);
+    /* The shape says 3 x 3 (36 bytes) but 24 follow; or 2 x 2 (16) and 24 follow. */
+    expect_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }", 24, NNB_ERR_FORMAT);
+    expect_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 24, NNB_ERR_FORMAT);
+    /* A large shape that fits size_t but not the data: refused from the length, before allocating. */
+    expect_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }", 24, NNB_ERR_FORMAT);
+}
+
+static void test_npy_rejects_every_truncation_and_trailing_bytes(void **state)
+{
+    (void)state;
+    buf b = valid_f4();
+    for (size_t n = 0; n < b.size; ++n) {
+        nnb_tensor *t = NULL;
+        nnb_status st = nnb_npy_parse_tensor(&t, b.data, n, NNB_NPY_ROW);
+        if (st == NNB_OK) {
+            fail_msg("prefix of %zu bytes accepted", n);
+        }
+        assert_null(t);
+    }
+    b.data[b.size++] = 0;
+    expect_status(&b, NNB_ERR_FORMAT);
+}
+
+static void test_npy_labels_from_integer_arrays(void **state)
+{
+    (void)state;
+    uint32_t *labels = NULL;
+    size_t count = 0;
+    const int32_t i4[3] = {0, 2, 1};
+    buf b = make_npy("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", i4, sizeof i4);
+    assert_ok(nnb_npy_parse_labels(&labels, &count, b.data, b.size));
+    assert_int_equal(count, 3);
+    assert_int_equal(labels[0], 0);
+    assert_int_equal(labels[1], 2);
+    assert_int_equal(labels[2], 1);
+    nnb_npy_labels_free(labels);
+
+    const int64_t i8[2] = {4294967295LL, 9};
+    b = make_npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 1), }", i8, sizeof i8);
+    assert_ok(nnb_npy_parse_labels(&labels, &count, b.data, b.size));
+    assert_int_equal(count, 2);
+    assert_int_equal(labels[0], 4294967295u);
+    nnb_npy_labels_free(labels);
+
+    const unsigned char u1[2] = {255, 3};
+    b = make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", u1, sizeof u1);
+    assert_ok(nnb_npy_parse_labels(&labels, &count, b.data, b.size));
+    assert_int_equal(labels[0], 255);
+    nnb_npy_labels_free(labels);
+
+    labels = NULL;
+    count = 77;
+    const int32_t neg[2] = {1, -1};
+    b = make_npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", neg, sizeof neg);
+    assert_status(nnb_npy_parse_labels(&labels, &count, b.data, b.size), NNB_ERR_RANGE);
+    const int64_t big[1] = {4294967296LL};
+    b = make_npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", big, sizeof big);
+    assert_status(nnb_npy_parse_labels(&labels, &count, b.data, b.size), NNB_ERR_RANGE);
+    b = valid_f4();
+    assert_status(nnb_npy_parse_labels(&labels, &count, b.data, b.size), NNB_ERR_FORMAT);
+    /* A range error in a truncated file is reported as the truncation. */
+    b = make_npy("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", neg, sizeof neg);
+    assert_status(nnb_npy_parse_labels(&labels, &count, b.data, b.size), NNB_ERR_FORMAT);
+    assert_null(labels);
+    assert_int_equal(count, 77);
+}
+
+static void test_npy_rejects_null_and_bad_arguments(void **state)
+{
+    (void)state;
+    buf b = valid_f4();
+    nnb_tensor *t = NULL;
+    uint32_t *labels = NULL;
+    size_t count = 0;
+    assert_status(nnb_npy_parse_tensor(NULL, b.data, b.size, NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npy_parse_tensor(&t, NULL, b.size, NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npy_parse_tensor(&t, b.data, b.size, (nnb_npy_vector)5), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npy_load_tensor(NULL, "x", NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npy_load_tensor(&t, NULL, NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npy_load_tensor(&t, "x", (nnb_npy_vector)-1), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npy_parse_labels(NULL, &count, b.data, b.size), NNB_ERR_NULL);
+    assert_status(nnb_npy_parse_labels(&labels, NULL, b.data, b.size), NNB_ERR_NULL);
+    assert_status(nnb_npy_parse_labels(&labels, &count, NULL, b.size), NNB_ERR_NULL);
+    assert_status(nnb_npy_load_labels(&labels, &count, NULL), NNB_ERR_NULL);
+    assert_status(nnb_npy_save_tensor(NULL, "x"), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_tensor(&t, b.data, b.size, NULL, NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_tensor(&t, b.data, b.size, "a", (nnb_npy_vector)9), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npz_parse_labels(&labels, &count, NULL, 0, "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_tensor(&t, NULL, "a", NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_labels(&labels, &count, "x", NULL), NNB_ERR_NULL);
+    assert_status(nnb_npz_save(NULL, NULL, NULL, 1), NNB_ERR_NULL);
+    assert_null(t);
+    assert_null(labels);
+    nnb_npy_labels_free(NULL);
+}
+
+/* ---- writing ---- */
+
+static void test_npy_save_writes_numpy_bytes_and_reads_back(void **state)
+{
+    (void)state;
+    nnb_tensor *t = NULL;
+    assert_ok(nnb_tensor_create_from(&t, 2, 3, k_f4));
+    char path[512];
+    path_of(path, sizeof path, "a.npy");
+    assert_ok(nnb_npy_save_tensor(t, path));
+    unsigned char got[512];
+    size_t n = read_file(path, got, sizeof got);
+    /* What np.save(np.array(..., dtype=np.float32).reshape(2, 3)) writes (numpy 1.24). */
+    const char *dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+    assert_int_equal(n, 128 + sizeof k_f4);
+    assert_memory_equal(got, "\x93NUMPY\x01\x00\x76\x00", 10);
+    assert_memory_equal(got + 10, dict, strlen(dict));
+    for (size_t i = 10 + strlen(dict); i < 127; ++i) {
+        assert_int_equal(got[i], ' ');
+    }
+    assert_int_equal(got[127], '\n');
+    for (size_t i = 0; i < 6; ++i) {
+        uint32_t bits;
+        memcpy(&bits, &k_f4[i], 4);
+        assert_int_equal(got[128 + 4 * i], bits & 0xffu);
+        assert_int_equal(got[128 + 4 * i + 3], bits >> 24);
+    }
+    nnb_tensor *back = NULL;
+    assert_ok(nnb_npy_load_tensor(&back, path, NNB_NPY_ROW));
+    expect_tensor(back, 2, 3, k_f4);
+    nnb_tensor_destroy(back);
+    back = NULL;
+    assert_status(nnb_npy_load_labels((uint32_t **)&back, &n, path), NNB_ERR_FORMAT);
+    assert_null(back);
+
+    /* Every truncation of the file on disk is refused too. */
+    char cut[512];
+    path_of(cut, sizeof cut, "cut.npy");
+    for (size_t k = 0; k < 128 + sizeof k_f4; k += 7) {
+        write_file(cut, got, k);
+        assert_true(nnb_npy_load_tensor(&back, cut, NNB_NPY_ROW) != NNB_OK);
+        assert_null(back);
+    }
+    assert_int_equal(remove(cut), 0);
+
+    char missing[512];
+    path_of(missing, sizeof missing, "missing/b.npy");
+    assert_status(nnb_npy_save_tensor(t, missing), NNB_ERR_IO);
+    assert_status(nnb_npy_load_tensor(&back, missing, NNB_NPY_ROW), NNB_ERR_IO);
+    assert_status(nnb_npy_load_tensor(&back, g_dir, NNB_NPY_ROW), NNB_ERR_IO); /* a directory */
+    assert_int_equal(remove(path), 0);
+    nnb_tensor_destroy(t);
+}
+
+/* ---- .npz ---- */
+
+/* A one-member zip: method 0 (payload stored) or 8 (comp holds the raw deflate stream). */
+static buf make_zip(const char *name, uint16_t method, const unsigned char *payload, size_t payload_size,
+                    const unsigned char *comp, size_t comp_size)
+{
+    buf z;
+    z.size = 0;
+    const uint32_t crc = nnb_crc32(0, payload, payload_size);
+    const size_t nl = strlen(name);
+    put_le(&z, 0x04034b50u, 4);
+    put_le(&z, 20, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, method, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, crc, 4);
+    put_le(&z, comp_size, 4);
+    put_le(&z, payload_size, 4);
+    put_le(&z, nl, 2);
+    put_le(&z, 0, 2);
+    put(&z, name, nl);
+    put(&z, comp, comp_size);
+    const size_t cd = z.size;
+    put_le(&z, 0x02014b50u, 4);
+    put_le(&z, 20, 2);
+    put_le(&z, 20, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, method, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, crc, 4);
+    put_le(&z, comp_size, 4);
+    put_le(&z, payload_size, 4);
+    put_le(&z, nl, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, 0, 4);
+    put(&z, name, nl);
+    const size_t cd_size = z.size - cd;
+    put_le(&z, 0x06054b50u, 4);
+    put_le(&z, 0, 4);
+    put_le(&z, 1, 2);
+    put_le(&z, 1, 2);
+    put_le(&z, cd_size, 4);
+    put_le(&z, cd, 4);
+    put_le(&z, 0, 2);
+    return z;
+}
+
+static void test_npz_save_and_parse_members_by_name(void **state)
+{
+    (void)state;
+    nnb_tensor *a = NULL, *b = NULL;
+    const float bv[2] = {-1.0f, 0.5f};
+    assert_ok(nnb_tensor_create_from(&a, 2, 3, k_f4));
+    assert_ok(nnb_tensor_create_from(&b, 2, 1, bv));
+    const char *names[2] = {"x", "y_train"};
+    const nnb_tensor *tensors[2] = {a, b};
+    char path[512];
+    path_of(path, sizeof path, "s.npz");
+    assert_ok(nnb_npz_save(path, names, tensors, 2));
+
+    static unsigned char z[8192];
+    size_t zn = read_file(path, z, sizeof z);
+    nnb_tensor *t = NULL;
+    assert_ok(nnb_npz_parse_tensor(&t, z, zn, "x", NNB_NPY_ROW));
+    expect_tensor(t, 2, 3, k_f4);
+    nnb_tensor_destroy(t);
+    assert_ok(nnb_npz_parse_tensor(&t, z, zn, "y_train.npy", NNB_NPY_ROW));
+    expect_tensor(t, 2, 1, bv);
+    nnb_tensor_destroy(t);
+    assert_ok(nnb_npz_load_tensor(&t, path, "y_train", NNB_NPY_ROW));
+    expect_tensor(t, 2, 1, bv);
+    nnb_tensor_destroy(t);
+    t = NULL;
+    assert_status(nnb_npz_parse_tensor(&t, z, zn, "z", NNB_NPY_ROW), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npz_parse_tensor(&t, z, zn, "y", NNB_NPY_ROW), NNB_ERR_ARGUMENT);
+    uint32_t *labels = NULL;
+    size_t count = 0;
+    assert_status(nnb_npz_parse_labels(&labels, &count, z, zn, "x"), NNB_ERR_FORMAT); /* float member */
+
+    /* Every truncation refused; every single-byte change refused or still read right. */
+    for (size_t n = 0; n < zn; ++n) {
+        assert_true(nnb_npz_parse_tensor(&t, z, n, "x", NNB_NPY_ROW) != NNB_OK);
+        assert_null(t);
+    }
+    for (size_t i = 0; i < zn; ++i) {
+        z[i] ^= 0x41;
+        nnb_status st = nnb_npz_parse_tensor(&t, z, zn, "x", NNB_NPY_ROW);
+        if (st == NNB_OK) {
+            /* Only bytes no check covers (times, attributes, the other member's headers) may change. */
+            expect_tensor(t, 2, 3, k_f4);
+            nnb_tensor_destroy(t);
+            t = NULL;
+        }
+        z[i] ^= 0x41;
+    }
+
+    /* Bad writer arguments. */
+    const char *dup[2] = {"x", "x"};
+    const char *slash[2] = {"a/b", "y"};
+    const char *empty[2] = {"", "y"};
+    assert_status(nnb_npz_save(path, dup, tensors, 2), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npz_save(path, slash, tensors, 2), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npz_save(path, empty, tensors, 2), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npz_save(path, names, tensors, 0), NNB_ERR_ARGUMENT);
+    const nnb_tensor *holes[2] = {a, NULL};
+    assert_status(nnb_npz_save(path, names, holes, 2), NNB_ERR_NULL);
+    char missing[512];
+    path_of(missing, sizeof missing, "missing/s.npz");
+    assert_status(nnb_npz_save(missing, names, tensors, 2), NNB_ERR_IO);
+    assert_status(nnb_npz_load_tensor(&t, missing, "x", NNB_NPY_ROW), NNB_ERR_IO);
+    assert_int_equal(remove(path), 0);
+    nnb_tensor_destroy(a);
+    nnb_tensor_destroy(b);
+}
+
+static void test_npz_validates_sizes_crc_and_methods(void **state)
+{
+    (void)state;
+    const int32_t lab[3] = {2, 0, 1};
+    buf npy = make_npy("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", lab, sizeof lab);
+    buf z = make_zip("labels.npy", 0, npy.data, npy.size, npy.data, npy.size);
+    uint32_t *labels = NULL;
+    size_t count = 0;
+    assert_ok(nnb_npz_parse_labels(&labels, &count, z.data, z.size, "labels"));
+    assert_int_equal(count, 3);
+    assert_int_equal(labels[0], 2);
+    nnb_npy_labels_free(labels);
+    labels = NULL;
+
+    /* A flipped data byte: the CRC catches it even where the .npy would parse. */
+    buf bad = z;
+    bad.data[30 + 10 + npy.size - 1] ^= 1;
+    assert_status(nnb_npz_parse_labels(&labels, &count, bad.data, bad.size, "labels"), NNB_ERR_FORMAT);
+    /* An unknown compression method, an encrypted member. */
+    bad = make_zip("labels.npy", 12, npy.data, npy.size, npy.data, npy.size);
+    assert_status(nnb_npz_parse_labels(&labels, &count, bad.data, bad.size, "labels"), NNB_ERR_UNSUPPORTED);
+    bad = z;
+    bad.data[6] = 1;
+    bad.data[30 + 10 + npy.size + 8] = 1;
+    assert_status(nnb_npz_parse_labels(&labels, &count, bad.data, bad.size, "labels"), NNB_ERR_UNSUPPORTED);
+    /* Lying sizes: the central directory claims a larger member than the local header. */
+    bad = z;
+    bad.data[30 + 10 + npy.size + 20] ^= 4;
+    assert_status(nnb_npz_parse_labels(&labels, &count, bad.data, bad.size, "labels"), NNB_ERR_FORMAT);
+    /* The end record points past its own position. */
+    bad = z;
+    bad.data[bad.size - 6] = 0xff;
+    assert_status(nnb_npz_parse_labels(&labels, &count, bad.data, bad.size, "labels"), NNB_ERR_FORMAT);
+    /* Not a zip at all. */
+    assert_status(nnb_npz_parse_labels(&labels, &count, npy.data, npy.size, "labels"), NNB_ERR_FORMAT);
+    assert_null(labels);
+
+#if defined(NPY_TEST_HAVE_ZLIB)
+    unsigned char comp[1024];
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = npy.data;
+    zs.avail_in = (uInt)npy.size;
+    zs.next_out = comp;
+    zs.avail_out = sizeof comp;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t comp_size = sizeof comp - zs.avail_out;
+    deflateEnd(&zs);
+    buf d = make_zip("labels.npy", 8, npy.data, npy.size, comp, comp_size);
+    nnb_status st = nnb_npz_parse_labels(&labels, &count, d.data, d.size, "labels.npy");
+    if (st == NNB_ERR_UNSUPPORTED) {
+        skip(); /* the library was built without zlib */
+    }
+    assert_ok(st);
+    assert_int_equal(count, 3);
+    assert_int_equal(labels[2], 1);
+    nnb_npy_labels_free(labels);
+    labels = NULL;
+    for (size_t n = 0; n < d.size; ++n) {
+        assert_true(nnb_npz_parse_labels(&labels, &count, d.data, n, "labels") != NNB_OK);
+    }
+    /* A deflate stream that is cut short, and one that says the member is longer than it is. */
+    buf cut = make_zip("labels.npy", 8, npy.data, npy.size, comp, comp_size - 1);
+    assert_status(nnb_npz_parse_labels(&labels, &count, cut.data, cut.size, "labels"), NNB_ERR_FORMAT);
+    buf longer = make_zip("labels.npy", 8, npy.data, npy.size + 1, comp, comp_size);
+    assert_status(nnb_npz_parse_labels(&labels, &count, longer.data, longer.size, "labels"), NNB_ERR_FORMAT);
+    buf shorter = make_zip("labels.npy", 8, npy.data, npy.size - 1, comp, comp_size);
+    assert_status(nnb_npz_parse_labels(&labels, &count, shorter.data, shorter.size, "labels"), NNB_ERR_FORMAT);
+    assert_null(labels);
+#endif
+}
+
+/* ---- allocation failures ---- */
+
+static void test_npy_out_of_memory_sweep_leaks_nothing(void **state)
+{
+    (void)state;
+    buf b = valid_f4();
+    nnb_tensor *a = NULL;
+    assert_ok(nnb_tensor_create_from(&a, 2, 3, k_f4));
+    const char *names[1] = {"x"};
+    const nnb_tensor *tensors[1] = {a};
+    char path[512];
+    path_of(path, sizeof path, "oom.npz");
+    assert_ok(nnb_npz_save(path, names, tensors, 1));
+    static unsigned char z[8192];
+    size_t zn = read_file(path, z, sizeof z);
+
+    for (int op = 0; op < 4; ++op) {
+        size_t live = nnb_test_live_blocks();
+        int succeeded = 0;
+        for (size_t n = 1; n < 64 && !succeeded; ++n) {
+            nnb_tensor *t = NULL;
+            uint32_t *labels = NULL;
+            size_t count = 0;
+            nnb_test_fail_allocation(n);
+            nnb_status st;
+            switch (op) {
+            case 0: st = nnb_npy_parse_tensor(&t, b.data, b.size, NNB_NPY_ROW); break;
+            case 1: st = nnb_npz_parse_tensor(&t, z, zn, "x", NNB_NPY_ROW); break;
+            case 2: st = nnb_npz_save(path, names, tensors, 1); break;
+            default: {
+                const int32_t lab[2] = {1, 0};
+                buf l = make_npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", lab, sizeof lab);
+                st = nnb_npy_parse_labels(&labels, &count, l.data, l.size);
+                break;
+            }
+            }
+            nnb_test_fail_allocation(0);
+            if (st == NNB_OK) {
+                succeeded = 1;
+                nnb_tensor_destroy(t);
+                nnb_npy_labels_free(labels);
+            } else {
+                assert_int_equal(st, NNB_ERR_NOMEM);
+                assert_null(t);
+                assert_null(labels);
+            }
+            assert_int_equal(nnb_test_live_blocks(), live);
+        }
+        assert_true(succeeded);
+    }
+    assert_int_equal(remove(path), 0);
+    nnb_tensor_destroy(a);
+}
+
+static int group_setup(void **state)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(g_dir, sizeof g_dir, "%s/nnb_test_npy_XXXXXX", base != NULL ? base : "/tmp");
+    if (mkdtemp(g_dir) == NULL) {
+        return -1;
+    }
+    return nnb_test_setup_allocator(state);
+}
+
+static int group_teardown(void **state)
+{
+    (void)rmdir(g_dir);
+    return nnb_test_teardown_allocator(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_npy_parse_f4_matches_hand_values),
+        cmocka_unit_test(test_npy_parse_every_dtype_converts_exactly),
+        cmocka_unit_test(test_npy_shapes_scalar_vector_and_flattened_rank3),
+        cmocka_unit_test(test_npy_versions_2_and_3_read_others_refused),
+        cmocka_unit_test(test_npy_header_parser_accepts_python_spellings),
+        cmocka_unit_test(test_npy_header_parser_refuses_malformed_dicts),
+        cmocka_unit_test(test_npy_refuses_unsupported_dtypes_and_fortran_order),
+        cmocka_unit_test(test_npy_refuses_huge_and_lying_shapes),
+        cmocka_unit_test(test_npy_rejects_every_truncation_and_trailing_bytes),
+        cmocka_unit_test(test_npy_labels_from_integer_arrays),
+        cmocka_unit_test(test_npy_rejects_null_and_bad_arguments),
+        cmocka_unit_test(test_npy_save_writes_numpy_bytes_and_reads_back),
+        cmocka_unit_test(test_npz_save_and_parse_members_by_name),
+        cmocka_unit_test(test_npz_validates_sizes_crc_and_methods),
+        cmocka_unit_test(test_npy_out_of_memory_sweep_leaks_nothing),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
