@@ -9,9 +9,13 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nnbasics/model_file.h"
@@ -123,6 +127,46 @@ static size_t files_in_dir(void)
     }
     closedir(d);
     return n;
+}
+
+/*
+ * Runs call(path) in a child process and returns the status it gave, or -1 when it had not returned after
+ * five seconds (the child is then killed): a load that blocks fails the test instead of hanging it.
+ */
+static int status_within_seconds(nnb_status (*call)(const char *), const char *path)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        _exit((int)call(path));
+    }
+    for (int i = 0; i < 500; ++i) {
+        int ws = 0;
+        if (waitpid(pid, &ws, WNOHANG) == pid) {
+            return WIFEXITED(ws) ? WEXITSTATUS(ws) : -2;
+        }
+        const struct timespec tick = {0, 10 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    kill(pid, SIGKILL);
+    (void)waitpid(pid, NULL, 0);
+    return -1;
+}
+
+static nnb_status load_model_at(const char *path)
+{
+    nnb_model *m = NULL;
+    nnb_status st = nnb_model_load(&m, path);
+    nnb_model_destroy(m);
+    return st;
+}
+
+static nnb_status load_parameters_at(const char *path)
+{
+    nnb_model *m = make_model(3, 1);
+    nnb_status st = nnb_model_load_parameters(m, path);
+    nnb_model_destroy(m);
+    return st;
 }
 
 /* ---- tests ---- */
@@ -264,6 +308,25 @@ static void test_model_save_load_file_is_atomic_and_overwrites(void **state)
     nnb_model_destroy(unfinished);
     nnb_model_destroy(b);
     nnb_model_destroy(a);
+}
+
+static void test_loading_a_fifo_is_refused_without_blocking(void **state)
+{
+    (void)state;
+    char fifo[512], link[512];
+    path_in_dir(fifo, sizeof fifo, "pipe.nnb");
+    path_in_dir(link, sizeof link, "pipe-link.nnb");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(symlink(fifo, link), 0);
+    /* Nobody writes to the FIFO: opening it for reading the usual way would wait forever. */
+    assert_int_equal(status_within_seconds(load_model_at, fifo), NNB_ERR_IO);
+    assert_int_equal(status_within_seconds(load_parameters_at, fifo), NNB_ERR_IO);
+    assert_int_equal(status_within_seconds(load_model_at, link), NNB_ERR_IO);
+    assert_int_equal(status_within_seconds(load_parameters_at, link), NNB_ERR_IO);
+    /* A character device is not a model file either (and is only read here, never written). */
+    assert_int_equal(status_within_seconds(load_model_at, "/dev/null"), NNB_ERR_IO);
+    assert_int_equal(remove(link), 0);
+    assert_int_equal(remove(fifo), 0);
 }
 
 static void test_parameters_file_loads_into_same_architecture(void **state)
@@ -546,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_model_round_trip_predicts_bit_for_bit),
         cmocka_unit_test(test_regression_model_without_optimizer_round_trips),
         cmocka_unit_test(test_model_save_load_file_is_atomic_and_overwrites),
+        cmocka_unit_test(test_loading_a_fifo_is_refused_without_blocking),
         cmocka_unit_test(test_parameters_file_loads_into_same_architecture),
         cmocka_unit_test(test_every_flipped_byte_is_rejected),
         cmocka_unit_test(test_every_truncation_and_extension_is_rejected),

@@ -85,6 +85,8 @@ NNB_API nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data
  * nnb_model_load / nnb_model_load_parameters read the whole file (at most NNB_MODEL_FILE_MAX_BYTES) and
  * parse it as above. Besides the statuses above they return NNB_ERR_IO (cannot open, read, write, flush
  * or rename; on a failed save the destination is unchanged and the temporary file removed).
+ * Loading reads regular files only (symbolic links are followed): a FIFO, device, socket or directory is
+ * NNB_ERR_IO at once, without reading from it or waiting for a writer. An empty file is NNB_ERR_FORMAT.
  */
 NNB_API nnb_status nnb_model_save(const nnb_model *model, const char *path);
 NNB_API nnb_status nnb_model_load(nnb_model **out, const char *path);

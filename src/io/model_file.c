@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/alloc_internal.h"
+#include "io/file_internal.h"
 
 /* ---- constants of the format ---- */
 
@@ -631,36 +632,7 @@ nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t
 
 static nnb_status read_whole_file(const char *path, unsigned char **data, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NNB_ERR_IO;
-    }
-    nnb_status st = NNB_OK;
-    unsigned char *buf = NULL;
-    long end = -1;
-    int first = fgetc(f); /* a directory fails here with a read error */
-    if (first == EOF) {
-        st = ferror(f) ? NNB_ERR_IO : NNB_ERR_FORMAT;
-    } else if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = NNB_ERR_IO;
-    } else if ((unsigned long)end > (unsigned long)NNB_MODEL_FILE_MAX_BYTES) {
-        st = NNB_ERR_FORMAT;
-    } else {
-        size_t n = (size_t)end;
-        buf = nnb__malloc(n);
-        if (buf == NULL) {
-            st = NNB_ERR_NOMEM;
-        } else if (fread(buf, 1, n, f) != n) {
-            st = NNB_ERR_IO;
-        } else {
-            *data = buf;
-            *size = n;
-            buf = NULL;
-        }
-    }
-    nnb__free(buf);
-    fclose(f);
-    return st;
+    return nnb__read_regular_file(path, NNB_MODEL_FILE_MAX_BYTES, data, size);
 }
 
 /* Writes data to path atomically: temporary file beside it, flush, fsync, rename, then fsync the directory. */
