@@ -129,6 +129,36 @@ static size_t files_in_dir(void)
     return n;
 }
 
+/* Entries of the test directory whose names start with the save's temporary prefix. */
+static size_t temp_files_in_dir(void)
+{
+    DIR *d = opendir(g_dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        n += strncmp(e->d_name, ".nnb-save-", 10) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    return sb.st_mode & 07777;
+}
+
+/* Loads path and checks that it predicts as `expected` does. */
+static void assert_file_holds(const char *path, const nnb_model *expected)
+{
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_load(&r, path));
+    assert_same_predictions(expected, r);
+    nnb_model_destroy(r);
+}
+
 /*
  * Runs call(path) in a child process and returns the status it gave, or -1 when it had not returned after
  * five seconds (the child is then killed): a load that blocks fails the test instead of hanging it.
@@ -327,6 +357,159 @@ static void test_loading_a_fifo_is_refused_without_blocking(void **state)
     assert_int_equal(status_within_seconds(load_model_at, "/dev/null"), NNB_ERR_IO);
     assert_int_equal(remove(link), 0);
     assert_int_equal(remove(fifo), 0);
+}
+
+static void test_save_refuses_a_fifo_and_a_device_and_leaves_them_alone(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1);
+    char fifo[512], fifo_link[512], null_link[512];
+    path_in_dir(fifo, sizeof fifo, "fifo.nnb");
+    path_in_dir(fifo_link, sizeof fifo_link, "fifo-link.nnb");
+    path_in_dir(null_link, sizeof null_link, "null-link.nnb");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(symlink(fifo, fifo_link), 0);
+    struct stat sb;
+
+    /* A FIFO, directly and through a symbolic link, is refused and stays a FIFO. These checks come first:
+     * if they fail, the test stops before it could hand a save a path that leads to a device. */
+    assert_status(nnb_model_save(a, fifo), NNB_ERR_IO);
+    assert_status(nnb_model_save_parameters(a, fifo), NNB_ERR_IO);
+    assert_int_equal(lstat(fifo, &sb), 0);
+    assert_true(S_ISFIFO(sb.st_mode));
+    assert_status(nnb_model_save(a, fifo_link), NNB_ERR_IO);
+    assert_int_equal(lstat(fifo_link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    assert_int_equal(lstat(fifo, &sb), 0);
+    assert_true(S_ISFIFO(sb.st_mode));
+
+    /* A character device, reached through a link in the test directory (never /dev/null by name): refused,
+     * and /dev/null is the same node afterwards. */
+    struct stat before, after;
+    assert_int_equal(lstat("/dev/null", &before), 0);
+    assert_true(S_ISCHR(before.st_mode));
+    assert_int_equal(symlink("/dev/null", null_link), 0);
+    assert_status(nnb_model_save(a, null_link), NNB_ERR_IO);
+    assert_status(nnb_model_save_parameters(a, null_link), NNB_ERR_IO);
+    assert_int_equal(lstat("/dev/null", &after), 0);
+    assert_true(S_ISCHR(after.st_mode));
+    assert_true(after.st_ino == before.st_ino && after.st_dev == before.st_dev && after.st_rdev == before.st_rdev);
+    assert_int_equal(lstat(null_link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+
+    /* A dangling link has no file to replace: refused too. */
+    char dangling[512];
+    path_in_dir(dangling, sizeof dangling, "dangling.nnb");
+    assert_int_equal(symlink("no-such-target.nnb", dangling), 0);
+    assert_status(nnb_model_save(a, dangling), NNB_ERR_IO);
+    assert_int_equal(temp_files_in_dir(), 0);
+
+    assert_int_equal(remove(dangling), 0);
+    assert_int_equal(remove(null_link), 0);
+    assert_int_equal(remove(fifo_link), 0);
+    assert_int_equal(remove(fifo), 0);
+    nnb_model_destroy(a);
+}
+
+static void test_save_through_a_symlink_replaces_its_target(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1), *b = make_model(2, 1);
+    char sub[512], real[512], link[512];
+    path_in_dir(sub, sizeof sub, "sub");
+    path_in_dir(real, sizeof real, "sub/real.nnb");
+    path_in_dir(link, sizeof link, "link.nnb");
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_ok(nnb_model_save(a, real));
+    assert_int_equal(symlink("sub/real.nnb", link), 0);
+
+    assert_ok(nnb_model_save(b, link));
+    struct stat sb;
+    assert_int_equal(lstat(link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode)); /* still a link */
+    assert_file_holds(real, b);       /* whose target holds the new model */
+    assert_file_holds(link, b);
+    assert_int_equal(temp_files_in_dir(), 0);
+
+    assert_int_equal(remove(link), 0);
+    assert_int_equal(remove(real), 0);
+    assert_int_equal(rmdir(sub), 0);
+    nnb_model_destroy(b);
+    nnb_model_destroy(a);
+}
+
+static void test_save_keeps_mode_and_owner_and_splits_hard_links(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1), *b = make_model(2, 1);
+    char path[512], fresh[512], hard[512];
+    path_in_dir(path, sizeof path, "private.nnb");
+    path_in_dir(fresh, sizeof fresh, "fresh.nnb");
+    path_in_dir(hard, sizeof hard, "hard.nnb");
+
+    /* A new file gets 0666 less the umask. */
+    mode_t old_mask = umask(027);
+    assert_ok(nnb_model_save(a, fresh));
+    umask(old_mask);
+    assert_int_equal(mode_of(fresh), 0640);
+
+    /* A replaced file keeps its permission bits: a private model stays private. */
+    assert_ok(nnb_model_save(a, path));
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_ok(nnb_model_save(b, path));
+    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(chmod(path, 0604), 0);
+    assert_ok(nnb_model_save_parameters(b, path));
+    assert_int_equal(mode_of(path), 0604);
+    assert_ok(nnb_model_save(b, path));
+
+    /* ... and its owner and group, where the process may set them (root). */
+    if (geteuid() == 0) {
+        assert_int_equal(chown(path, 4242, 4243), 0);
+        assert_ok(nnb_model_save(a, path));
+        struct stat sb;
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(sb.st_uid, 4242);
+        assert_int_equal(sb.st_gid, 4243);
+        assert_ok(nnb_model_save(b, path));
+    }
+
+    /* A hard link is split, as documented: the saved name gets the new model, the other name keeps the
+     * previous contents. */
+    assert_int_equal(link(path, hard), 0);
+    assert_ok(nnb_model_save(a, path));
+    assert_file_holds(path, a);
+    assert_file_holds(hard, b);
+    struct stat sp, sh;
+    assert_int_equal(stat(path, &sp), 0);
+    assert_int_equal(stat(hard, &sh), 0);
+    assert_true(sp.st_ino != sh.st_ino);
+    assert_int_equal(sh.st_nlink, 1);
+    assert_int_equal(temp_files_in_dir(), 0);
+
+    assert_int_equal(remove(hard), 0);
+    assert_int_equal(remove(fresh), 0);
+    assert_int_equal(remove(path), 0);
+    nnb_model_destroy(b);
+    nnb_model_destroy(a);
+}
+
+static void test_save_a_name_of_250_characters(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1);
+    char name[251], path[512];
+    memset(name, 'n', 250);
+    memcpy(name + 246, ".nnb", 4);
+    name[250] = '\0';
+    path_in_dir(path, sizeof path, name);
+    assert_ok(nnb_model_save(a, path));
+    assert_ok(nnb_model_save_parameters(a, path));
+    assert_ok(nnb_model_save(a, path));
+    assert_file_holds(path, a);
+    assert_int_equal(temp_files_in_dir(), 0);
+    assert_int_equal(remove(path), 0);
+    nnb_model_destroy(a);
 }
 
 static void test_parameters_file_loads_into_same_architecture(void **state)
@@ -610,6 +793,10 @@ int main(void)
         cmocka_unit_test(test_regression_model_without_optimizer_round_trips),
         cmocka_unit_test(test_model_save_load_file_is_atomic_and_overwrites),
         cmocka_unit_test(test_loading_a_fifo_is_refused_without_blocking),
+        cmocka_unit_test(test_save_refuses_a_fifo_and_a_device_and_leaves_them_alone),
+        cmocka_unit_test(test_save_through_a_symlink_replaces_its_target),
+        cmocka_unit_test(test_save_keeps_mode_and_owner_and_splits_hard_links),
+        cmocka_unit_test(test_save_a_name_of_250_characters),
         cmocka_unit_test(test_parameters_file_loads_into_same_architecture),
         cmocka_unit_test(test_every_flipped_byte_is_rejected),
         cmocka_unit_test(test_every_truncation_and_extension_is_rejected),

@@ -20,6 +20,20 @@
  * is flushed to disk and then renamed over the destination, so a reader sees the old file or the new one,
  * never a part.
  *
+ * What a save replaces (nnb_model_save, nnb_model_save_parameters):
+ *   - A path that does not exist becomes a new regular file with mode 0666 less the process's umask.
+ *   - An existing regular file is replaced; the new file keeps its permission bits (a 0600 model stays
+ *     0600) and, when the process may set them (as root), its owner and group. Otherwise the new file
+ *     belongs to the caller.
+ *   - A symbolic link is followed (realpath): the regular file it leads to is replaced, atomically, in that
+ *     file's own directory, and the link stays as it was. A dangling link is NNB_ERR_IO.
+ *   - Anything else - FIFO, character or block device (e.g. /dev/null, also through a link), socket,
+ *     directory - is refused with NNB_ERR_IO before any file is created; it is left untouched.
+ *   - A hard link is split: the rename gives the saved name a new file, and the file's other names keep the
+ *     previous contents. Writing in place to keep the link would give up atomicity, so it is not done.
+ * The temporary file is named ".nnb-save-<pid>-XXXXXX" (the saving process's id, six random characters), so
+ * a file name of any length up to NAME_MAX can be saved.
+ *
  * Thread safety: the functions are reentrant; a model being saved must not be modified at the same time.
  */
 #ifndef NNB_MODEL_FILE_H

@@ -3,7 +3,8 @@
  *
  * A path is opened with O_NONBLOCK and checked with fstat before anything is read, so a FIFO without a
  * writer, a device, a socket or a directory is refused at once with NNB_ERR_IO instead of blocking (or
- * reading forever from /dev/zero). The includer defines _POSIX_C_SOURCE 200809L before any header.
+ * reading forever from /dev/zero). The includer defines _POSIX_C_SOURCE 200809L (or _XOPEN_SOURCE 700)
+ * before any header.
  */
 #ifndef NNB_INTERNAL_IO_FILE_H
 #define NNB_INTERNAL_IO_FILE_H

@@ -3,16 +3,19 @@
  * and atomic saving (temporary file in the same directory, flush, fsync, rename).
  * The byte layout is documented in docs/MODEL_FORMAT.md; keep the two in step.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008 with realpath */
 
 #include "nnbasics/model_file.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc_internal.h"
@@ -635,63 +638,216 @@ static nnb_status read_whole_file(const char *path, unsigned char **data, size_t
     return nnb__read_regular_file(path, NNB_MODEL_FILE_MAX_BYTES, data, size);
 }
 
-/* Writes data to path atomically: temporary file beside it, flush, fsync, rename, then fsync the directory. */
-static nnb_status write_atomically(const char *path, const unsigned char *data, size_t size)
+/*
+ * Saving. The file replaced is `path` itself, or, when `path` is a symbolic link, the regular file it
+ * resolves to (realpath), so the link stays a link and its target gets the new bytes. Anything that is not
+ * a regular file (FIFO, device, socket, directory, dangling link) is refused before a temporary file is
+ * made. The temporary file is `.nnb-save-<pid>-XXXXXX` in the replaced file's directory (short, so any
+ * name that fits NAME_MAX can be saved). It is created with mode 0666 (less the umask) for a new file;
+ * when a file is replaced, with 0600 and then the old file's permission bits and, where the process may
+ * (root), its owner and group.
+ */
+#define TEMP_PREFIX ".nnb-save-"
+#define TEMP_RANDOM 6 /* characters after "<pid>-" */
+
+typedef struct save_target {
+    char *file;     /* the file to replace or create (library memory) */
+    char *dir;      /* its directory (library memory) */
+    int exists;     /* file exists (then sb describes it) */
+    struct stat sb; /* of file */
+} save_target;
+
+static char *copy_string(const char *src, size_t len)
 {
+    char *out = nnb__malloc(len + 1);
+    if (out != NULL) {
+        memcpy(out, src, len);
+        out[len] = '\0';
+    }
+    return out;
+}
+
+static void target_free(save_target *t)
+{
+    nnb__free(t->file);
+    nnb__free(t->dir);
+}
+
+/* Resolves what a save to `path` replaces; NNB_ERR_IO for anything but a regular file or a new name. */
+static nnb_status resolve_target(const char *path, save_target *t)
+{
+    memset(t, 0, sizeof *t);
     const size_t len = strlen(path);
     if (len == 0) {
         return NNB_ERR_IO;
     }
-    if (len > SIZE_MAX - 16) {
-        return NNB_ERR_OVERFLOW;
+    struct stat sb;
+    if (lstat(path, &sb) != 0) {
+        if (errno != ENOENT) {
+            return NNB_ERR_IO;
+        }
+        t->file = copy_string(path, len); /* a new file */
+    } else if (S_ISLNK(sb.st_mode)) {
+        char *real = realpath(path, NULL); /* fails for a dangling link or a loop */
+        if (real == NULL) {
+            return NNB_ERR_IO;
+        }
+        if (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            free(real);
+            return NNB_ERR_IO;
+        }
+        t->file = copy_string(real, strlen(real));
+        free(real);
+        t->exists = 1;
+        t->sb = sb;
+    } else if (S_ISREG(sb.st_mode)) {
+        t->file = copy_string(path, len);
+        t->exists = 1;
+        t->sb = sb;
+    } else {
+        return NNB_ERR_IO; /* FIFO, device, socket, directory */
     }
-    char *tmp = nnb__malloc(len + 16);
-    if (tmp == NULL) {
+    if (t->file == NULL) {
         return NNB_ERR_NOMEM;
     }
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nnb__free(tmp);
+    const char *slash = strrchr(t->file, '/');
+    if (slash == NULL) {
+        t->dir = copy_string(".", 1);
+    } else {
+        t->dir = copy_string(t->file, slash == t->file ? 1 : (size_t)(slash - t->file));
+    }
+    if (t->dir == NULL) {
+        nnb__free(t->file);
+        t->file = NULL;
+        return NNB_ERR_NOMEM;
+    }
+    return NNB_OK;
+}
+
+/* Fills the TEMP_RANDOM characters at out from a counter, the clock and the address of the buffer. */
+static void temp_suffix(char *out, unsigned attempt)
+{
+    static const char k_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static atomic_uint counter;
+    struct timespec ts = {0, 0};
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)out;
+    x ^= ((uint64_t)atomic_fetch_add(&counter, 1u) << 40) ^ ((uint64_t)attempt << 20);
+    /* splitmix64 finaliser */
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    x ^= x >> 31;
+    for (size_t i = 0; i < TEMP_RANDOM; ++i) {
+        out[i] = k_chars[x % 62u];
+        x /= 62u;
+    }
+}
+
+/* Creates a new temporary file in t->dir; *tmp receives its name (library memory), the result its descriptor. */
+static nnb_status create_temp(const save_target *t, char **tmp, int *fd_out)
+{
+    char head[64];
+    int n = snprintf(head, sizeof head, "/" TEMP_PREFIX "%ld-", (long)getpid());
+    if (n <= 0 || (size_t)n >= sizeof head) {
         return NNB_ERR_IO;
     }
-    nnb_status st = NNB_OK;
-    (void)fchmod(fd, S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH);
-    FILE *f = fdopen(fd, "wb");
-    if (f == NULL) {
-        close(fd);
-        st = NNB_ERR_IO;
-    } else {
-        if (fwrite(data, 1, size, f) != size || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-            st = NNB_ERR_IO;
+    const size_t dl = strlen(t->dir);
+    if (dl > SIZE_MAX - (size_t)n - TEMP_RANDOM - 1) {
+        return NNB_ERR_OVERFLOW;
+    }
+    char *name = nnb__malloc(dl + (size_t)n + TEMP_RANDOM + 1);
+    if (name == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    memcpy(name, t->dir, dl);
+    memcpy(name + dl, head, (size_t)n);
+    name[dl + (size_t)n + TEMP_RANDOM] = '\0';
+    /* A new file gets 0666 less the umask, as any new file; a replacement starts private. */
+    const mode_t mode = t->exists ? (mode_t)0600 : (mode_t)0666;
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        temp_suffix(name + dl + (size_t)n, attempt);
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd >= 0) {
+            *tmp = name;
+            *fd_out = fd;
+            return NNB_OK;
         }
-        if (fclose(f) != 0) {
+        if (errno != EEXIST) {
+            break;
+        }
+    }
+    nnb__free(name);
+    return NNB_ERR_IO;
+}
+
+static int write_all(int fd, const unsigned char *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t w = write(fd, data, size);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return 0;
+        }
+        data += w;
+        size -= (size_t)w;
+    }
+    return 1;
+}
+
+/*
+ * Writes data to path atomically: a temporary file beside the file replaced, the old file's mode (and owner
+ * where allowed), fsync, rename, then fsync the directory.
+ */
+static nnb_status write_atomically(const char *path, const unsigned char *data, size_t size)
+{
+    save_target t;
+    nnb_status st = resolve_target(path, &t);
+    if (st != NNB_OK) {
+        return st;
+    }
+    char *tmp = NULL;
+    int fd = -1;
+    st = create_temp(&t, &tmp, &fd);
+    if (st != NNB_OK) {
+        target_free(&t);
+        return st;
+    }
+    if (!write_all(fd, data, size)) {
+        st = NNB_ERR_IO;
+    }
+    if (st == NNB_OK && t.exists) {
+        /* Keep the replaced file's owner (only root may give a file away: best effort) and mode. */
+        if (t.sb.st_uid != geteuid() || t.sb.st_gid != getegid()) {
+            (void)fchown(fd, t.sb.st_uid, t.sb.st_gid);
+        }
+        if (fchmod(fd, t.sb.st_mode & (S_IRWXU | S_IRWXG | S_IRWXO)) != 0) {
             st = NNB_ERR_IO;
         }
     }
-    if (st == NNB_OK && rename(tmp, path) != 0) {
+    if (st == NNB_OK && fsync(fd) != 0) {
+        st = NNB_ERR_IO;
+    }
+    if (close(fd) != 0) {
+        st = NNB_ERR_IO;
+    }
+    if (st == NNB_OK && rename(tmp, t.file) != 0) {
         st = NNB_ERR_IO;
     }
     if (st != NNB_OK) {
-        (void)remove(tmp);
+        (void)unlink(tmp);
     } else {
         /* Make the rename itself durable: fsync the directory (best effort). */
-        const char *slash = strrchr(path, '/');
-        if (slash == NULL) {
-            memcpy(tmp, ".", 2);
-        } else {
-            size_t dl = slash == path ? 1 : (size_t)(slash - path);
-            memcpy(tmp, path, dl);
-            tmp[dl] = '\0';
-        }
-        int dfd = open(tmp, O_RDONLY);
+        int dfd = open(t.dir, O_RDONLY | O_CLOEXEC);
         if (dfd >= 0) {
             (void)fsync(dfd);
             close(dfd);
         }
     }
     nnb__free(tmp);
+    target_free(&t);
     return st;
 }
 
