@@ -8,6 +8,7 @@
 #include "test_support.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -512,6 +513,68 @@ static void test_save_a_name_of_250_characters(void **state)
     nnb_model_destroy(a);
 }
 
+/* Creates an empty file named `name` in the test directory, last modified `age` seconds ago. */
+static void plant_file(const char *name, time_t age)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fclose(f), 0);
+    const struct timespec times[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+static int exists_in_dir(const char *name)
+{
+    char path[1024];
+    struct stat sb;
+    path_in_dir(path, sizeof path, name);
+    return lstat(path, &sb) == 0;
+}
+
+static void test_save_removes_its_own_stale_temp_files_only(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1);
+    /* A process id that is surely gone: a child that has exited and been reaped. */
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0) {
+        _exit(0);
+    }
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    const time_t hour = 3600;
+    char stale[64], names[8][64];
+    snprintf(stale, sizeof stale, ".nnb-save-%ld-aB3dE9", (long)dead);
+    plant_file(stale, hour);
+    /* Not to be removed: other forms of the name, a live process (this one, and pid 1), a recent file. */
+    snprintf(names[0], sizeof names[0], ".nnb-save-%ld-aB3dE9.keep", (long)dead);
+    snprintf(names[1], sizeof names[1], ".nnb-save-%ld-aB3dE", (long)dead);
+    snprintf(names[2], sizeof names[2], "nnb-save-%ld-aB3dE9", (long)dead);
+    snprintf(names[3], sizeof names[3], ".nnb-save-%ld-aB3d_9", (long)dead);
+    snprintf(names[4], sizeof names[4], ".nnb-save-%ld-aB3dE9", (long)getpid());
+    snprintf(names[5], sizeof names[5], ".nnb-save-1-aB3dE9");
+    snprintf(names[6], sizeof names[6], ".nnb-save-%ld-zZ9yY8", (long)dead);
+    snprintf(names[7], sizeof names[7], ".nnb-save-x%ld-aB3dE9", (long)dead);
+    for (size_t i = 0; i < 8; ++i) {
+        plant_file(names[i], i == 6 ? 10 : hour);
+    }
+    char path[512];
+    path_in_dir(path, sizeof path, "m.nnb");
+    assert_ok(nnb_model_save(a, path));
+    assert_false(exists_in_dir(stale));
+    for (size_t i = 0; i < 8; ++i) {
+        assert_true(exists_in_dir(names[i]));
+        char p[1024];
+        path_in_dir(p, sizeof p, names[i]);
+        assert_int_equal(remove(p), 0);
+    }
+    assert_file_holds(path, a);
+    assert_int_equal(remove(path), 0);
+    nnb_model_destroy(a);
+}
+
 static void test_parameters_file_loads_into_same_architecture(void **state)
 {
     (void)state;
@@ -797,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_save_through_a_symlink_replaces_its_target),
         cmocka_unit_test(test_save_keeps_mode_and_owner_and_splits_hard_links),
         cmocka_unit_test(test_save_a_name_of_250_characters),
+        cmocka_unit_test(test_save_removes_its_own_stale_temp_files_only),
         cmocka_unit_test(test_parameters_file_loads_into_same_architecture),
         cmocka_unit_test(test_every_flipped_byte_is_rejected),
         cmocka_unit_test(test_every_truncation_and_extension_is_rejected),

@@ -32,7 +32,12 @@
  *   - A hard link is split: the rename gives the saved name a new file, and the file's other names keep the
  *     previous contents. Writing in place to keep the link would give up atomicity, so it is not done.
  * The temporary file is named ".nnb-save-<pid>-XXXXXX" (the saving process's id, six random characters), so
- * a file name of any length up to NAME_MAX can be saved.
+ * a file name of any length up to NAME_MAX can be saved. A save that is killed (kill -9, power loss) leaves
+ * its temporary file behind; the next save into the same directory removes such a leftover when, and only
+ * when, its name has exactly that form, the process it names no longer exists on this machine, it is a
+ * regular file owned by the caller's effective user and it was last modified more than
+ * NNB_MODEL_FILE_STALE_SECONDS ago (so a save in progress on another machine sharing the directory is left
+ * alone). No other file is ever removed.
  *
  * Thread safety: the functions are reentrant; a model being saved must not be modified at the same time.
  */
@@ -57,6 +62,9 @@ extern "C" {
 #define NNB_MODEL_FILE_MAX_LAYERS 1024u            /* layers of a model */
 #define NNB_MODEL_FILE_MAX_WIDTH ((size_t)1 << 24) /* n_inputs or n_neurons of a dense layer */
 #define NNB_MODEL_FILE_MAX_BYTES ((size_t)1 << 31) /* a whole file (2 GiB) */
+
+/* A save's leftover temporary file must be older than this (seconds) before a later save removes it. */
+#define NNB_MODEL_FILE_STALE_SECONDS (15 * 60)
 
 /* What a file holds (the header's kind field). */
 typedef enum nnb_model_file_kind {

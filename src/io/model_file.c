@@ -7,9 +7,12 @@
 
 #include "nnbasics/model_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -645,7 +648,8 @@ static nnb_status read_whole_file(const char *path, unsigned char **data, size_t
  * made. The temporary file is `.nnb-save-<pid>-XXXXXX` in the replaced file's directory (short, so any
  * name that fits NAME_MAX can be saved). It is created with mode 0666 (less the umask) for a new file;
  * when a file is replaced, with 0600 and then the old file's permission bits and, where the process may
- * (root), its owner and group.
+ * (root), its owner and group. Before it, the leftovers of killed saves in that directory are removed
+ * (remove_stale_temps).
  */
 #define TEMP_PREFIX ".nnb-save-"
 #define TEMP_RANDOM 6 /* characters after "<pid>-" */
@@ -722,6 +726,78 @@ static nnb_status resolve_target(const char *path, save_target *t)
         return NNB_ERR_NOMEM;
     }
     return NNB_OK;
+}
+
+/*
+ * Whether name is exactly TEMP_PREFIX <decimal pid> "-" <TEMP_RANDOM ASCII letters or digits>, the name
+ * create_temp gives; *pid receives the process id.
+ */
+static int parse_temp_name(const char *name, pid_t *pid)
+{
+    const size_t plen = sizeof TEMP_PREFIX - 1;
+    if (strncmp(name, TEMP_PREFIX, plen) != 0) {
+        return 0;
+    }
+    const char *p = name + plen;
+    uint64_t v = 0;
+    size_t digits = 0;
+    for (; *p >= '0' && *p <= '9'; ++p) {
+        if (++digits > 10) {
+            return 0;
+        }
+        v = v * 10u + (uint64_t)(*p - '0');
+    }
+    if (digits == 0 || v == 0 || v > (uint64_t)INT_MAX || *p != '-') {
+        return 0;
+    }
+    ++p;
+    for (size_t i = 0; i < TEMP_RANDOM; ++i) {
+        const char c = p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            return 0;
+        }
+    }
+    if (p[TEMP_RANDOM] != '\0') {
+        return 0;
+    }
+    *pid = (pid_t)v;
+    return 1;
+}
+
+/*
+ * Removes what saves killed mid-way (kill -9, power loss) left in dir: a file is removed only when all hold:
+ * its name is exactly a temporary name of this library (parse_temp_name), the process named in it no longer
+ * exists on this machine (kill(pid, 0) fails with ESRCH), it is a regular file (not a link) owned by the
+ * caller's effective user, and it was last modified more than NNB_MODEL_FILE_STALE_SECONDS ago. Best effort:
+ * errors are ignored.
+ */
+static void remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    const int dfd = dirfd(d);
+    const time_t now = time(NULL);
+    const pid_t self = getpid();
+    const uid_t me = geteuid();
+    struct dirent *e;
+    while (dfd >= 0 && (e = readdir(d)) != NULL) {
+        pid_t pid = 0;
+        struct stat sb;
+        if (!parse_temp_name(e->d_name, &pid) || pid == self) {
+            continue;
+        }
+        if (kill(pid, 0) == 0 || errno != ESRCH) {
+            continue; /* alive, or not ours to judge */
+        }
+        if (fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != me ||
+            now - sb.st_mtime <= (time_t)NNB_MODEL_FILE_STALE_SECONDS) {
+            continue;
+        }
+        (void)unlinkat(dfd, e->d_name, 0);
+    }
+    closedir(d);
 }
 
 /* Fills the TEMP_RANDOM characters at out from a counter, the clock and the address of the buffer. */
@@ -808,6 +884,7 @@ static nnb_status write_atomically(const char *path, const unsigned char *data, 
     if (st != NNB_OK) {
         return st;
     }
+    remove_stale_temps(t.dir);
     char *tmp = NULL;
     int fd = -1;
     st = create_temp(&t, &tmp, &fd);
