@@ -575,6 +575,41 @@ static void test_save_removes_its_own_stale_temp_files_only(void **state)
     nnb_model_destroy(a);
 }
 
+static void test_unused_optimizer_fields_are_written_as_zero(void **state)
+{
+    (void)state;
+    /* The optimizer API ignores the fields an optimizer does not use, whatever they hold. */
+    nnb_model *m = make_model(5, 1);
+    nnb_optimizer_params p = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    p.momentum = NAN;
+    p.rho = -5.0;
+    assert_ok(nnb_model_set_optimizer(m, &p));
+    size_t size = 0;
+    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    static const unsigned char zero[8] = {0};
+    assert_memory_equal(buf + 68, zero, 8); /* momentum */
+    assert_memory_equal(buf + 84, zero, 8); /* rho */
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_parse(&r, buf, size));
+    nnb_optimizer_params q;
+    assert_ok(nnb_model_optimizer_params(r, &q));
+    assert_int_equal(q.kind, NNB_OPTIMIZER_ADAM);
+    assert_true(q.momentum == 0.0 && q.rho == 0.0);
+    assert_true(q.learning_rate == p.learning_rate && q.beta_2 == p.beta_2);
+    /* A file whose unused fields hold finite, non-negative values (ignored) still loads; they read as 0. */
+    const double ignored = 0.75;
+    memcpy(buf + 68, &ignored, 8);
+    fix_crc(buf, size);
+    nnb_model *r2 = NULL;
+    assert_ok(nnb_model_parse(&r2, buf, size));
+    assert_ok(nnb_model_optimizer_params(r2, &q));
+    assert_true(q.momentum == 0.0);
+    nnb_model_destroy(r2);
+    nnb_model_destroy(r);
+    free(buf);
+    nnb_model_destroy(m);
+}
+
 static void test_parameters_file_loads_into_same_architecture(void **state)
 {
     (void)state;
@@ -861,6 +896,7 @@ int main(void)
         cmocka_unit_test(test_save_keeps_mode_and_owner_and_splits_hard_links),
         cmocka_unit_test(test_save_a_name_of_250_characters),
         cmocka_unit_test(test_save_removes_its_own_stale_temp_files_only),
+        cmocka_unit_test(test_unused_optimizer_fields_are_written_as_zero),
         cmocka_unit_test(test_parameters_file_loads_into_same_architecture),
         cmocka_unit_test(test_every_flipped_byte_is_rejected),
         cmocka_unit_test(test_every_truncation_and_extension_is_rejected),

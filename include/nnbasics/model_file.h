@@ -14,11 +14,13 @@
  *
  * Loading validates before it builds anything: the magic, the version (NNB_ERR_VERSION for any other), the
  * exact length (truncation and trailing bytes are NNB_ERR_FORMAT), the checksum (NNB_ERR_FORMAT), every
- * enum, every size against NNB_MODEL_FILE_MAX_* and against the bytes present (before any allocation),
- * and that the parameters are finite (NNB_ERR_NONFINITE). A failed load leaves its outputs untouched and
- * leaks nothing. Saving is atomic: the bytes go to a temporary file in the destination's directory, which
- * is flushed to disk and then renamed over the destination, so a reader sees the old file or the new one,
- * never a part.
+ * enum, every optimizer setting (the used ones as nnb_optimizer_create checks them, and SGD momentum below
+ * 1; unused ones finite and >= 0, loaded as 0; all 0 when no optimizer is stored), the regression precision
+ * (0 when none is stored), every size against NNB_MODEL_FILE_MAX_* and against the bytes present (before
+ * any allocation), and that the parameters are finite (NNB_ERR_NONFINITE). A failed load leaves its
+ * outputs untouched and leaks nothing. Saving is atomic: the bytes go to a temporary file in the
+ * destination's directory, which is flushed to disk and then renamed over the destination, so a reader
+ * sees the old file or the new one, never a part.
  *
  * What a save replaces (nnb_model_save, nnb_model_save_parameters):
  *   - A path that does not exist becomes a new regular file with mode 0666 less the process's umask.
@@ -79,7 +81,8 @@ typedef enum nnb_model_file_kind {
  * Returns NNB_ERR_NULL (model or size), NNB_ERR_ARGUMENT (unknown kind; buffer not NULL and capacity
  * smaller than the size), NNB_ERR_STATE (whole model not finalized; parameters of a model with no dense
  * layer), NNB_ERR_NONFINITE (a parameter is NaN or infinite), NNB_ERR_OVERFLOW, NNB_ERR_FORMAT (the model
- * exceeds the format's limits). buffer is untouched on failure.
+ * exceeds the format's limits, or its optimizer has a setting the reader refuses: SGD momentum >= 1).
+ * Optimizer fields the optimizer does not use are written as 0. buffer is untouched on failure.
  */
 NNB_API nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind, void *buffer, size_t capacity,
                                        size_t *size);

@@ -137,6 +137,56 @@ static void w_dense_params(writer *w, const nnb_dense *d)
     w_floats(w, nnb_tensor_cdata(nnb_dense_biases(d)), nnb_tensor_size(nnb_dense_biases(d)));
 }
 
+/* ---- optimizer settings: the rules a file's values must follow, for reading and writing alike ---- */
+
+/* Which of the seven stored doubles (OPT_DOUBLES order) an optimizer kind uses; learning rate and decay always. */
+static int opt_uses(nnb_optimizer_kind kind, size_t field)
+{
+    switch (field) {
+    case 0:
+    case 1: return 1;
+    case 2: return kind == NNB_OPTIMIZER_SGD;
+    case 3: return kind != NNB_OPTIMIZER_SGD;
+    case 4: return kind == NNB_OPTIMIZER_RMSPROP;
+    case 5:
+    case 6: return kind == NNB_OPTIMIZER_ADAM;
+    default: return 0;
+    }
+}
+
+/*
+ * Whether v is an acceptable value of stored field `field` for an optimizer that uses it: learning rate
+ * finite and > 0; decay and epsilon finite and >= 0; momentum, rho, beta_1, beta_2 in [0, 1) (momentum 1 or
+ * more would let the velocity grow without bound).
+ */
+static int opt_value_ok(size_t field, double v)
+{
+    switch (field) {
+    case 0: return isfinite(v) && v > 0.0;
+    case 1:
+    case 3: return isfinite(v) && v >= 0.0;
+    default: return isfinite(v) && v >= 0.0 && v < 1.0;
+    }
+}
+
+static void opt_to_array(const nnb_optimizer_params *op, double v[OPT_DOUBLES])
+{
+    v[0] = op->learning_rate;
+    v[1] = op->decay;
+    v[2] = op->momentum;
+    v[3] = op->epsilon;
+    v[4] = op->rho;
+    v[5] = op->beta_1;
+    v[6] = op->beta_2;
+}
+
+static int is_positive_zero(double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    return bits == 0;
+}
+
 /* Checks that the model can be written (limits, finiteness) and encodes its payload. */
 static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kind, writer *w)
 {
@@ -199,12 +249,20 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
     nnb_optimizer_params op;
     memset(&op, 0, sizeof op);
     const int has_opt = nnb_model_optimizer_params(model, &op) == NNB_OK;
+    double values[OPT_DOUBLES];
+    opt_to_array(&op, values);
+    /* The fields the optimizer uses must pass the reader's rules; the others are written as 0. */
+    for (size_t i = 0; i < OPT_DOUBLES; ++i) {
+        if (!has_opt || !opt_uses(op.kind, i)) {
+            values[i] = 0.0;
+        } else if (!opt_value_ok(i, values[i])) {
+            return NNB_ERR_FORMAT; /* e.g. SGD momentum >= 1, which the optimizer API accepts */
+        }
+    }
     w_u32(w, has_opt ? 1u : 0u);
     w_u32(w, has_opt ? (uint32_t)op.kind : 0u);
-    const double values[OPT_DOUBLES] = {op.learning_rate, op.decay,  op.momentum, op.epsilon,
-                                        op.rho,           op.beta_1, op.beta_2};
     for (size_t i = 0; i < OPT_DOUBLES; ++i) {
-        w_f64(w, has_opt ? values[i] : 0.0);
+        w_f64(w, values[i]);
     }
     for (size_t i = 0; i < layers; ++i) {
         nnb_layer_info info;
@@ -432,6 +490,26 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
             (fd->flags & ~(FLAG_FUSED | FLAG_PRECISION)) != 0 || fd->has_optimizer > 1 ||
             opt_kind > (uint32_t)NNB_OPTIMIZER_ADAM || count > r.left / 4) {
             return NNB_ERR_FORMAT;
+        }
+        /* "0 when absent": the precision without its flag, the optimizer fields without an optimizer. */
+        uint32_t precision_bits;
+        memcpy(&precision_bits, &fd->precision, 4);
+        if ((fd->flags & FLAG_PRECISION) == 0 && precision_bits != 0) {
+            return NNB_ERR_FORMAT;
+        }
+        for (size_t i = 0; i < OPT_DOUBLES; ++i) {
+            if (!fd->has_optimizer) {
+                ok = opt_kind == 0 && is_positive_zero(v[i]);
+            } else if (opt_uses((nnb_optimizer_kind)opt_kind, i)) {
+                ok = opt_value_ok(i, v[i]);
+            } else {
+                /* Unused: finite and >= 0 (ignored values an earlier writer may have stored); read as 0. */
+                ok = isfinite(v[i]) && v[i] >= 0.0;
+                v[i] = 0.0;
+            }
+            if (!ok) {
+                return NNB_ERR_FORMAT;
+            }
         }
         fd->opt.kind = (nnb_optimizer_kind)opt_kind;
         fd->opt.learning_rate = v[0];
