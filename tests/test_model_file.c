@@ -212,6 +212,40 @@ static void test_crc32_matches_the_standard_check_value(void **state)
     assert_int_equal(nnb_crc32(0, zeros, sizeof zeros), 0x190a55adu);
 }
 
+/* The CRC-32 one bit at a time, straight from the definition. */
+static uint32_t crc32_bitwise(uint32_t crc, const unsigned char *p, size_t n)
+{
+    crc = ~crc;
+    for (size_t i = 0; i < n; ++i) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; ++k) {
+            crc = (crc & 1u) ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+        }
+    }
+    return ~crc;
+}
+
+static void test_crc32_matches_a_bitwise_reference_at_every_length_and_alignment(void **state)
+{
+    (void)state;
+    unsigned char data[300];
+    uint32_t x = 12345u;
+    for (size_t i = 0; i < sizeof data; ++i) {
+        x = x * 1103515245u + 12345u;
+        data[i] = (unsigned char)(x >> 23);
+    }
+    for (size_t start = 0; start < 8; ++start) {
+        for (size_t n = 0; start + n <= sizeof data; n += n < 40 ? 1 : 13) {
+            assert_int_equal(nnb_crc32(0, data + start, n), crc32_bitwise(0, data + start, n));
+            /* Continuing from a previous value, split at every point up to 17 bytes in. */
+            for (size_t cut = 0; cut <= n && cut < 17; ++cut) {
+                assert_int_equal(nnb_crc32(nnb_crc32(0, data + start, cut), data + start + cut, n - cut),
+                                 crc32_bitwise(0, data + start, n));
+            }
+        }
+    }
+}
+
 static void test_model_round_trip_predicts_bit_for_bit(void **state)
 {
     (void)state;
@@ -887,6 +921,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32_matches_the_standard_check_value),
+        cmocka_unit_test(test_crc32_matches_a_bitwise_reference_at_every_length_and_alignment),
         cmocka_unit_test(test_model_round_trip_predicts_bit_for_bit),
         cmocka_unit_test(test_regression_model_without_optimizer_round_trips),
         cmocka_unit_test(test_model_save_load_file_is_atomic_and_overwrites),
