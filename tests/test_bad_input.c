@@ -1931,6 +1931,98 @@ static void test_bad_input_model_file(void **state)
         free(w);
     }
 
+    /* Optimizer settings and "0 when absent" fields: every stored value is checked, used or not. */
+    {
+        /* Offsets in a whole-model file: precision 40, optimizer present 44, kind 48, then seven doubles. */
+        enum { OFF_PRECISION = 40, OFF_OPT_KIND = 48, OFF_LR = 52, OFF_DECAY = 60, OFF_MOMENTUM = 68 };
+        enum { OFF_EPSILON = 76, OFF_RHO = 84, OFF_BETA_1 = 92, OFF_BETA_2 = 100 };
+        nnb_model *noopt = make_model(11, 1, 1, 0); /* no optimizer: its fields must be 0 */
+        nnb_model *adam = make_model(12, 1, 1, 0);
+        nnb_optimizer_params ap = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+        assert_ok(nnb_model_set_optimizer(adam, &ap));
+        size_t nsize = 0, asize = 0;
+        assert_ok(nnb_model_serialize(noopt, NNB_MODEL_FILE_MODEL, NULL, 0, &nsize));
+        assert_ok(nnb_model_serialize(adam, NNB_MODEL_FILE_MODEL, NULL, 0, &asize));
+        assert_int_equal(nsize, size);
+        assert_int_equal(asize, size);
+        unsigned char *nfile = malloc(size), *afile = malloc(size), *w = malloc(size);
+        assert_non_null(nfile);
+        assert_non_null(afile);
+        assert_non_null(w);
+        assert_ok(nnb_model_serialize(noopt, NNB_MODEL_FILE_MODEL, nfile, size, &nsize));
+        assert_ok(nnb_model_serialize(adam, NNB_MODEL_FILE_MODEL, afile, size, &asize));
+        /* One defect per row: which file (0 SGD, 1 none, 2 Adam), where, and the value (f64, or f32 / u32). */
+        static const struct {
+            int file;
+            size_t off;
+            int type; /* 0 f64, 1 f32, 2 u32 */
+            double value;
+        } rows[] = {
+            {0, OFF_MOMENTUM, 0, 1.0},
+            {0, OFF_MOMENTUM, 0, 1.5},
+            {0, OFF_MOMENTUM, 0, NAN},
+            {0, OFF_MOMENTUM, 0, INFINITY},
+            {0, OFF_MOMENTUM, 0, -0.25},
+            {0, OFF_LR, 0, 0.0},
+            {0, OFF_LR, 0, -0.5},
+            {0, OFF_LR, 0, NAN},
+            {0, OFF_DECAY, 0, -1e-3},
+            {0, OFF_DECAY, 0, INFINITY},
+            {0, OFF_EPSILON, 0, NAN},
+            {0, OFF_EPSILON, 0, INFINITY},
+            {0, OFF_EPSILON, 0, -1e-7},
+            {0, OFF_RHO, 0, NAN},
+            {0, OFF_RHO, 0, -0.9},
+            {0, OFF_BETA_1, 0, -INFINITY},
+            {0, OFF_BETA_2, 0, NAN},
+            {2, OFF_MOMENTUM, 0, NAN},
+            {2, OFF_MOMENTUM, 0, -1.0},
+            {2, OFF_MOMENTUM, 0, INFINITY},
+            {2, OFF_RHO, 0, NAN},
+            {2, OFF_BETA_1, 0, 1.0},
+            {2, OFF_BETA_2, 0, NAN},
+            {2, OFF_EPSILON, 0, -INFINITY},
+            {1, OFF_OPT_KIND, 2, 3.0},
+            {1, OFF_LR, 0, 0.001},
+            {1, OFF_LR, 0, NAN},
+            {1, OFF_DECAY, 0, -0.0},
+            {1, OFF_MOMENTUM, 0, 0.5},
+            {1, OFF_EPSILON, 0, 1e-7},
+            {1, OFF_BETA_2, 0, INFINITY},
+            {0, OFF_PRECISION, 1, 0.25},
+            {0, OFF_PRECISION, 1, NAN},
+            {0, OFF_PRECISION, 1, -0.0},
+            {1, OFF_PRECISION, 1, -INFINITY},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; ++i) {
+            const unsigned char *src = rows[i].file == 0 ? file : rows[i].file == 1 ? nfile : afile;
+            memcpy(w, src, size);
+            if (rows[i].type == 0) {
+                memcpy(w + rows[i].off, &rows[i].value, 8);
+            } else if (rows[i].type == 1) {
+                const float f = (float)rows[i].value;
+                memcpy(w + rows[i].off, &f, 4);
+            } else {
+                put_le32(w + rows[i].off, (uint32_t)rows[i].value);
+            }
+            fix_crc(w, size);
+            BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_FORMAT);
+        }
+        /* The writer holds to the same rules: SGD momentum 1 (which the optimizer API accepts) is refused. */
+        nnb_model *runaway = make_model(13, 1, 1, 0);
+        nnb_optimizer_params sp = nnb_optimizer_defaults(NNB_OPTIMIZER_SGD);
+        sp.momentum = 1.0;
+        assert_ok(nnb_model_set_optimizer(runaway, &sp));
+        BAD(nnb_model_serialize(runaway, NNB_MODEL_FILE_MODEL, work, size + 8, &g_o.sz), NNB_ERR_FORMAT);
+        BAD(nnb_model_serialize(runaway, NNB_MODEL_FILE_MODEL, NULL, 0, &g_o.sz), NNB_ERR_FORMAT);
+        nnb_model_destroy(runaway);
+        free(w);
+        free(afile);
+        free(nfile);
+        nnb_model_destroy(adam);
+        nnb_model_destroy(noopt);
+    }
+
     BAD(nnb_model_parse_parameters(NULL, pfile, psize), NNB_ERR_NULL);
     BAD(nnb_model_parse_parameters(m, NULL, psize), NNB_ERR_NULL);
     BAD(nnb_model_parse_parameters(m, pfile, 0), NNB_ERR_FORMAT);

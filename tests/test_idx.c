@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nnbasics/model_file.h" /* nnb_crc32, for the gzip trailer */
@@ -323,6 +326,81 @@ static void test_idx_load_files_and_report_io_errors(void **state)
     remove_file("empty.idx");
 }
 
+/*
+ * Runs call() in a child process and returns the status it gave, or -1 when it had not returned after five
+ * seconds (the child is then killed): a load that blocks fails the test instead of hanging it.
+ */
+static int status_within_seconds(nnb_status (*call)(void))
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        _exit((int)call());
+    }
+    for (int i = 0; i < 500; ++i) {
+        int ws = 0;
+        if (waitpid(pid, &ws, WNOHANG) == pid) {
+            return WIFEXITED(ws) ? WEXITSTATUS(ws) : -2;
+        }
+        const struct timespec tick = {0, 10 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    kill(pid, SIGKILL);
+    (void)waitpid(pid, NULL, 0);
+    return -1;
+}
+
+static char g_images_path[512], g_labels_path[512];
+
+static nnb_status load_set_at_paths(void)
+{
+    nnb_idx_set *set = NULL;
+    nnb_status st = nnb_idx_set_load(&set, g_images_path, g_labels_path);
+    nnb_idx_set_destroy(set);
+    return st;
+}
+
+static nnb_status load_fashion_test_split(void)
+{
+    nnb_idx_set *set = NULL;
+    nnb_status st = nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TEST);
+    nnb_idx_set_destroy(set);
+    return st;
+}
+
+static void test_idx_load_refuses_a_fifo_without_blocking(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    write_file("img.idx", img.data, img.size);
+    write_file("lab.idx", lab.data, lab.size);
+    char fifo[512], pi[512], pl[512];
+    path_in_dir(fifo, sizeof fifo, "pipe.idx");
+    path_in_dir(pi, sizeof pi, "img.idx");
+    path_in_dir(pl, sizeof pl, "lab.idx");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    /* Nobody writes to the FIFO: opening it for reading the usual way would wait forever. */
+    snprintf(g_images_path, sizeof g_images_path, "%s", fifo);
+    snprintf(g_labels_path, sizeof g_labels_path, "%s", pl);
+    assert_int_equal(status_within_seconds(load_set_at_paths), NNB_ERR_IO);
+    snprintf(g_images_path, sizeof g_images_path, "%s", pi);
+    snprintf(g_labels_path, sizeof g_labels_path, "%s", fifo);
+    assert_int_equal(status_within_seconds(load_set_at_paths), NNB_ERR_IO);
+    /* A character device is refused too (only opened for reading here). */
+    snprintf(g_labels_path, sizeof g_labels_path, "%s", "/dev/null");
+    assert_int_equal(status_within_seconds(load_set_at_paths), NNB_ERR_IO);
+    /* A FIFO under a Fashion-MNIST name counts as missing. */
+    char fashion[512];
+    path_in_dir(fashion, sizeof fashion, "t10k-images-idx3-ubyte");
+    assert_int_equal(rename(fifo, fashion), 0);
+    write_file("t10k-labels-idx1-ubyte", lab.data, lab.size);
+    assert_int_equal(status_within_seconds(load_fashion_test_split), NNB_ERR_IO);
+    remove_file("t10k-images-idx3-ubyte");
+    remove_file("t10k-labels-idx1-ubyte");
+    remove_file("img.idx");
+    remove_file("lab.idx");
+}
+
 static void test_idx_gzip_files_and_buffers(void **state)
 {
     (void)state;
@@ -584,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_idx_rejects_mismatched_counts_and_zero_sizes),
         cmocka_unit_test(test_idx_rejects_overflowing_and_absurd_sizes),
         cmocka_unit_test(test_idx_load_files_and_report_io_errors),
+        cmocka_unit_test(test_idx_load_refuses_a_fifo_without_blocking),
         cmocka_unit_test(test_idx_gzip_files_and_buffers),
         cmocka_unit_test(test_fashion_mnist_load_from_directory),
         cmocka_unit_test(test_fashion_mnist_class_names),

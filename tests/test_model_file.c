@@ -8,10 +8,15 @@
 #include "test_support.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nnbasics/model_file.h"
@@ -125,6 +130,76 @@ static size_t files_in_dir(void)
     return n;
 }
 
+/* Entries of the test directory whose names start with the save's temporary prefix. */
+static size_t temp_files_in_dir(void)
+{
+    DIR *d = opendir(g_dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        n += strncmp(e->d_name, ".nnb-save-", 10) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    return sb.st_mode & 07777;
+}
+
+/* Loads path and checks that it predicts as `expected` does. */
+static void assert_file_holds(const char *path, const nnb_model *expected)
+{
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_load(&r, path));
+    assert_same_predictions(expected, r);
+    nnb_model_destroy(r);
+}
+
+/*
+ * Runs call(path) in a child process and returns the status it gave, or -1 when it had not returned after
+ * five seconds (the child is then killed): a load that blocks fails the test instead of hanging it.
+ */
+static int status_within_seconds(nnb_status (*call)(const char *), const char *path)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        _exit((int)call(path));
+    }
+    for (int i = 0; i < 500; ++i) {
+        int ws = 0;
+        if (waitpid(pid, &ws, WNOHANG) == pid) {
+            return WIFEXITED(ws) ? WEXITSTATUS(ws) : -2;
+        }
+        const struct timespec tick = {0, 10 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    kill(pid, SIGKILL);
+    (void)waitpid(pid, NULL, 0);
+    return -1;
+}
+
+static nnb_status load_model_at(const char *path)
+{
+    nnb_model *m = NULL;
+    nnb_status st = nnb_model_load(&m, path);
+    nnb_model_destroy(m);
+    return st;
+}
+
+static nnb_status load_parameters_at(const char *path)
+{
+    nnb_model *m = make_model(3, 1);
+    nnb_status st = nnb_model_load_parameters(m, path);
+    nnb_model_destroy(m);
+    return st;
+}
+
 /* ---- tests ---- */
 
 static void test_crc32_matches_the_standard_check_value(void **state)
@@ -135,6 +210,40 @@ static void test_crc32_matches_the_standard_check_value(void **state)
     assert_int_equal(nnb_crc32(0, NULL, 0), 0u);
     unsigned char zeros[32] = {0};
     assert_int_equal(nnb_crc32(0, zeros, sizeof zeros), 0x190a55adu);
+}
+
+/* The CRC-32 one bit at a time, straight from the definition. */
+static uint32_t crc32_bitwise(uint32_t crc, const unsigned char *p, size_t n)
+{
+    crc = ~crc;
+    for (size_t i = 0; i < n; ++i) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; ++k) {
+            crc = (crc & 1u) ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+        }
+    }
+    return ~crc;
+}
+
+static void test_crc32_matches_a_bitwise_reference_at_every_length_and_alignment(void **state)
+{
+    (void)state;
+    unsigned char data[300];
+    uint32_t x = 12345u;
+    for (size_t i = 0; i < sizeof data; ++i) {
+        x = x * 1103515245u + 12345u;
+        data[i] = (unsigned char)(x >> 23);
+    }
+    for (size_t start = 0; start < 8; ++start) {
+        for (size_t n = 0; start + n <= sizeof data; n += n < 40 ? 1 : 13) {
+            assert_int_equal(nnb_crc32(0, data + start, n), crc32_bitwise(0, data + start, n));
+            /* Continuing from a previous value, split at every point up to 17 bytes in. */
+            for (size_t cut = 0; cut <= n && cut < 17; ++cut) {
+                assert_int_equal(nnb_crc32(nnb_crc32(0, data + start, cut), data + start + cut, n - cut),
+                                 crc32_bitwise(0, data + start, n));
+            }
+        }
+    }
 }
 
 static void test_model_round_trip_predicts_bit_for_bit(void **state)
@@ -264,6 +373,275 @@ static void test_model_save_load_file_is_atomic_and_overwrites(void **state)
     nnb_model_destroy(unfinished);
     nnb_model_destroy(b);
     nnb_model_destroy(a);
+}
+
+static void test_loading_a_fifo_is_refused_without_blocking(void **state)
+{
+    (void)state;
+    char fifo[512], link[512];
+    path_in_dir(fifo, sizeof fifo, "pipe.nnb");
+    path_in_dir(link, sizeof link, "pipe-link.nnb");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(symlink(fifo, link), 0);
+    /* Nobody writes to the FIFO: opening it for reading the usual way would wait forever. */
+    assert_int_equal(status_within_seconds(load_model_at, fifo), NNB_ERR_IO);
+    assert_int_equal(status_within_seconds(load_parameters_at, fifo), NNB_ERR_IO);
+    assert_int_equal(status_within_seconds(load_model_at, link), NNB_ERR_IO);
+    assert_int_equal(status_within_seconds(load_parameters_at, link), NNB_ERR_IO);
+    /* A character device is not a model file either (and is only read here, never written). */
+    assert_int_equal(status_within_seconds(load_model_at, "/dev/null"), NNB_ERR_IO);
+    assert_int_equal(remove(link), 0);
+    assert_int_equal(remove(fifo), 0);
+}
+
+static void test_save_refuses_a_fifo_and_a_device_and_leaves_them_alone(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1);
+    char fifo[512], fifo_link[512], null_link[512];
+    path_in_dir(fifo, sizeof fifo, "fifo.nnb");
+    path_in_dir(fifo_link, sizeof fifo_link, "fifo-link.nnb");
+    path_in_dir(null_link, sizeof null_link, "null-link.nnb");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(symlink(fifo, fifo_link), 0);
+    struct stat sb;
+
+    /* A FIFO, directly and through a symbolic link, is refused and stays a FIFO. These checks come first:
+     * if they fail, the test stops before it could hand a save a path that leads to a device. */
+    assert_status(nnb_model_save(a, fifo), NNB_ERR_IO);
+    assert_status(nnb_model_save_parameters(a, fifo), NNB_ERR_IO);
+    assert_int_equal(lstat(fifo, &sb), 0);
+    assert_true(S_ISFIFO(sb.st_mode));
+    assert_status(nnb_model_save(a, fifo_link), NNB_ERR_IO);
+    assert_int_equal(lstat(fifo_link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    assert_int_equal(lstat(fifo, &sb), 0);
+    assert_true(S_ISFIFO(sb.st_mode));
+
+    /* A character device, reached through a link in the test directory (never /dev/null by name): refused,
+     * and /dev/null is the same node afterwards. */
+    struct stat before, after;
+    assert_int_equal(lstat("/dev/null", &before), 0);
+    assert_true(S_ISCHR(before.st_mode));
+    assert_int_equal(symlink("/dev/null", null_link), 0);
+    assert_status(nnb_model_save(a, null_link), NNB_ERR_IO);
+    assert_status(nnb_model_save_parameters(a, null_link), NNB_ERR_IO);
+    assert_int_equal(lstat("/dev/null", &after), 0);
+    assert_true(S_ISCHR(after.st_mode));
+    assert_true(after.st_ino == before.st_ino && after.st_dev == before.st_dev && after.st_rdev == before.st_rdev);
+    assert_int_equal(lstat(null_link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+
+    /* A dangling link has no file to replace: refused too. */
+    char dangling[512];
+    path_in_dir(dangling, sizeof dangling, "dangling.nnb");
+    assert_int_equal(symlink("no-such-target.nnb", dangling), 0);
+    assert_status(nnb_model_save(a, dangling), NNB_ERR_IO);
+    assert_int_equal(temp_files_in_dir(), 0);
+
+    assert_int_equal(remove(dangling), 0);
+    assert_int_equal(remove(null_link), 0);
+    assert_int_equal(remove(fifo_link), 0);
+    assert_int_equal(remove(fifo), 0);
+    nnb_model_destroy(a);
+}
+
+static void test_save_through_a_symlink_replaces_its_target(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1), *b = make_model(2, 1);
+    char sub[512], real[512], link[512];
+    path_in_dir(sub, sizeof sub, "sub");
+    path_in_dir(real, sizeof real, "sub/real.nnb");
+    path_in_dir(link, sizeof link, "link.nnb");
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_ok(nnb_model_save(a, real));
+    assert_int_equal(symlink("sub/real.nnb", link), 0);
+
+    assert_ok(nnb_model_save(b, link));
+    struct stat sb;
+    assert_int_equal(lstat(link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode)); /* still a link */
+    assert_file_holds(real, b);       /* whose target holds the new model */
+    assert_file_holds(link, b);
+    assert_int_equal(temp_files_in_dir(), 0);
+
+    assert_int_equal(remove(link), 0);
+    assert_int_equal(remove(real), 0);
+    assert_int_equal(rmdir(sub), 0);
+    nnb_model_destroy(b);
+    nnb_model_destroy(a);
+}
+
+static void test_save_keeps_mode_and_owner_and_splits_hard_links(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1), *b = make_model(2, 1);
+    char path[512], fresh[512], hard[512];
+    path_in_dir(path, sizeof path, "private.nnb");
+    path_in_dir(fresh, sizeof fresh, "fresh.nnb");
+    path_in_dir(hard, sizeof hard, "hard.nnb");
+
+    /* A new file gets 0666 less the umask. */
+    mode_t old_mask = umask(027);
+    assert_ok(nnb_model_save(a, fresh));
+    umask(old_mask);
+    assert_int_equal(mode_of(fresh), 0640);
+
+    /* A replaced file keeps its permission bits: a private model stays private. */
+    assert_ok(nnb_model_save(a, path));
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_ok(nnb_model_save(b, path));
+    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(chmod(path, 0604), 0);
+    assert_ok(nnb_model_save_parameters(b, path));
+    assert_int_equal(mode_of(path), 0604);
+    assert_ok(nnb_model_save(b, path));
+
+    /* ... and its owner and group, where the process may set them (root). */
+    if (geteuid() == 0) {
+        assert_int_equal(chown(path, 4242, 4243), 0);
+        assert_ok(nnb_model_save(a, path));
+        struct stat sb;
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(sb.st_uid, 4242);
+        assert_int_equal(sb.st_gid, 4243);
+        assert_ok(nnb_model_save(b, path));
+    }
+
+    /* A hard link is split, as documented: the saved name gets the new model, the other name keeps the
+     * previous contents. */
+    assert_int_equal(link(path, hard), 0);
+    assert_ok(nnb_model_save(a, path));
+    assert_file_holds(path, a);
+    assert_file_holds(hard, b);
+    struct stat sp, sh;
+    assert_int_equal(stat(path, &sp), 0);
+    assert_int_equal(stat(hard, &sh), 0);
+    assert_true(sp.st_ino != sh.st_ino);
+    assert_int_equal(sh.st_nlink, 1);
+    assert_int_equal(temp_files_in_dir(), 0);
+
+    assert_int_equal(remove(hard), 0);
+    assert_int_equal(remove(fresh), 0);
+    assert_int_equal(remove(path), 0);
+    nnb_model_destroy(b);
+    nnb_model_destroy(a);
+}
+
+static void test_save_a_name_of_250_characters(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1);
+    char name[251], path[512];
+    memset(name, 'n', 250);
+    memcpy(name + 246, ".nnb", 4);
+    name[250] = '\0';
+    path_in_dir(path, sizeof path, name);
+    assert_ok(nnb_model_save(a, path));
+    assert_ok(nnb_model_save_parameters(a, path));
+    assert_ok(nnb_model_save(a, path));
+    assert_file_holds(path, a);
+    assert_int_equal(temp_files_in_dir(), 0);
+    assert_int_equal(remove(path), 0);
+    nnb_model_destroy(a);
+}
+
+/* Creates an empty file named `name` in the test directory, last modified `age` seconds ago. */
+static void plant_file(const char *name, time_t age)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fclose(f), 0);
+    const struct timespec times[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+static int exists_in_dir(const char *name)
+{
+    char path[1024];
+    struct stat sb;
+    path_in_dir(path, sizeof path, name);
+    return lstat(path, &sb) == 0;
+}
+
+static void test_save_removes_its_own_stale_temp_files_only(void **state)
+{
+    (void)state;
+    nnb_model *a = make_model(1, 1);
+    /* A process id that is surely gone: a child that has exited and been reaped. */
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0) {
+        _exit(0);
+    }
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    const time_t hour = 3600;
+    char stale[64], names[8][64];
+    snprintf(stale, sizeof stale, ".nnb-save-%ld-aB3dE9", (long)dead);
+    plant_file(stale, hour);
+    /* Not to be removed: other forms of the name, a live process (this one, and pid 1), a recent file. */
+    snprintf(names[0], sizeof names[0], ".nnb-save-%ld-aB3dE9.keep", (long)dead);
+    snprintf(names[1], sizeof names[1], ".nnb-save-%ld-aB3dE", (long)dead);
+    snprintf(names[2], sizeof names[2], "nnb-save-%ld-aB3dE9", (long)dead);
+    snprintf(names[3], sizeof names[3], ".nnb-save-%ld-aB3d_9", (long)dead);
+    snprintf(names[4], sizeof names[4], ".nnb-save-%ld-aB3dE9", (long)getpid());
+    snprintf(names[5], sizeof names[5], ".nnb-save-1-aB3dE9");
+    snprintf(names[6], sizeof names[6], ".nnb-save-%ld-zZ9yY8", (long)dead);
+    snprintf(names[7], sizeof names[7], ".nnb-save-x%ld-aB3dE9", (long)dead);
+    for (size_t i = 0; i < 8; ++i) {
+        plant_file(names[i], i == 6 ? 10 : hour);
+    }
+    char path[512];
+    path_in_dir(path, sizeof path, "m.nnb");
+    assert_ok(nnb_model_save(a, path));
+    assert_false(exists_in_dir(stale));
+    for (size_t i = 0; i < 8; ++i) {
+        assert_true(exists_in_dir(names[i]));
+        char p[1024];
+        path_in_dir(p, sizeof p, names[i]);
+        assert_int_equal(remove(p), 0);
+    }
+    assert_file_holds(path, a);
+    assert_int_equal(remove(path), 0);
+    nnb_model_destroy(a);
+}
+
+static void test_unused_optimizer_fields_are_written_as_zero(void **state)
+{
+    (void)state;
+    /* The optimizer API ignores the fields an optimizer does not use, whatever they hold. */
+    nnb_model *m = make_model(5, 1);
+    nnb_optimizer_params p = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    p.momentum = NAN;
+    p.rho = -5.0;
+    assert_ok(nnb_model_set_optimizer(m, &p));
+    size_t size = 0;
+    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    static const unsigned char zero[8] = {0};
+    assert_memory_equal(buf + 68, zero, 8); /* momentum */
+    assert_memory_equal(buf + 84, zero, 8); /* rho */
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_parse(&r, buf, size));
+    nnb_optimizer_params q;
+    assert_ok(nnb_model_optimizer_params(r, &q));
+    assert_int_equal(q.kind, NNB_OPTIMIZER_ADAM);
+    assert_true(q.momentum == 0.0 && q.rho == 0.0);
+    assert_true(q.learning_rate == p.learning_rate && q.beta_2 == p.beta_2);
+    /* A file whose unused fields hold finite, non-negative values (ignored) still loads; they read as 0. */
+    const double ignored = 0.75;
+    memcpy(buf + 68, &ignored, 8);
+    fix_crc(buf, size);
+    nnb_model *r2 = NULL;
+    assert_ok(nnb_model_parse(&r2, buf, size));
+    assert_ok(nnb_model_optimizer_params(r2, &q));
+    assert_true(q.momentum == 0.0);
+    nnb_model_destroy(r2);
+    nnb_model_destroy(r);
+    free(buf);
+    nnb_model_destroy(m);
 }
 
 static void test_parameters_file_loads_into_same_architecture(void **state)
@@ -543,9 +921,17 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32_matches_the_standard_check_value),
+        cmocka_unit_test(test_crc32_matches_a_bitwise_reference_at_every_length_and_alignment),
         cmocka_unit_test(test_model_round_trip_predicts_bit_for_bit),
         cmocka_unit_test(test_regression_model_without_optimizer_round_trips),
         cmocka_unit_test(test_model_save_load_file_is_atomic_and_overwrites),
+        cmocka_unit_test(test_loading_a_fifo_is_refused_without_blocking),
+        cmocka_unit_test(test_save_refuses_a_fifo_and_a_device_and_leaves_them_alone),
+        cmocka_unit_test(test_save_through_a_symlink_replaces_its_target),
+        cmocka_unit_test(test_save_keeps_mode_and_owner_and_splits_hard_links),
+        cmocka_unit_test(test_save_a_name_of_250_characters),
+        cmocka_unit_test(test_save_removes_its_own_stale_temp_files_only),
+        cmocka_unit_test(test_unused_optimizer_fields_are_written_as_zero),
         cmocka_unit_test(test_parameters_file_loads_into_same_architecture),
         cmocka_unit_test(test_every_flipped_byte_is_rejected),
         cmocka_unit_test(test_every_truncation_and_extension_is_rejected),

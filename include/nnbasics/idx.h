@@ -68,7 +68,9 @@ NNB_API nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size
 
 /*
  * Reads an image file and a label file (plain or .gz, recognised by content, not by name) into a new set.
- * Returns the statuses of nnb_idx_set_parse, and NNB_ERR_IO when a file cannot be opened or read.
+ * Returns the statuses of nnb_idx_set_parse, and NNB_ERR_IO when a file cannot be opened or read or is not a
+ * regular file (symbolic links are followed): a FIFO, device, socket or directory is refused at once,
+ * without reading from it or waiting for a writer. An empty file is NNB_ERR_FORMAT.
  */
 NNB_API nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, const char *labels_path);
 
@@ -80,7 +82,8 @@ typedef enum nnb_fashion_split {
 
 /*
  * Loads one split of Fashion-MNIST from `dir` (NULL: NNB_FASHION_MNIST_DEFAULT_DIR). For each file the
- * plain name is tried first, then the name with ".gz". Beyond nnb_idx_set_load's checks, the images must be
+ * plain name is tried first, then the name with ".gz" (a name that exists but is not a regular file counts
+ * as missing). Beyond nnb_idx_set_load's checks, the images must be
  * 28 x 28 and every label below 10 (NNB_ERR_FORMAT otherwise).
  * Returns NNB_ERR_NULL (out), NNB_ERR_ARGUMENT (unknown split), NNB_ERR_IO (a file is missing or
  * unreadable), and the statuses of nnb_idx_set_parse.

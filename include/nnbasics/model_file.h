@@ -14,11 +14,32 @@
  *
  * Loading validates before it builds anything: the magic, the version (NNB_ERR_VERSION for any other), the
  * exact length (truncation and trailing bytes are NNB_ERR_FORMAT), the checksum (NNB_ERR_FORMAT), every
- * enum, every size against NNB_MODEL_FILE_MAX_* and against the bytes present (before any allocation),
- * and that the parameters are finite (NNB_ERR_NONFINITE). A failed load leaves its outputs untouched and
- * leaks nothing. Saving is atomic: the bytes go to a temporary file in the destination's directory, which
- * is flushed to disk and then renamed over the destination, so a reader sees the old file or the new one,
- * never a part.
+ * enum, every optimizer setting (the used ones as nnb_optimizer_create checks them, and SGD momentum below
+ * 1; unused ones finite and >= 0, loaded as 0; all 0 when no optimizer is stored), the regression precision
+ * (0 when none is stored), every size against NNB_MODEL_FILE_MAX_* and against the bytes present (before
+ * any allocation), and that the parameters are finite (NNB_ERR_NONFINITE). A failed load leaves its
+ * outputs untouched and leaks nothing. Saving is atomic: the bytes go to a temporary file in the
+ * destination's directory, which is flushed to disk and then renamed over the destination, so a reader
+ * sees the old file or the new one, never a part.
+ *
+ * What a save replaces (nnb_model_save, nnb_model_save_parameters):
+ *   - A path that does not exist becomes a new regular file with mode 0666 less the process's umask.
+ *   - An existing regular file is replaced; the new file keeps its permission bits (a 0600 model stays
+ *     0600) and, when the process may set them (as root), its owner and group. Otherwise the new file
+ *     belongs to the caller.
+ *   - A symbolic link is followed (realpath): the regular file it leads to is replaced, atomically, in that
+ *     file's own directory, and the link stays as it was. A dangling link is NNB_ERR_IO.
+ *   - Anything else - FIFO, character or block device (e.g. /dev/null, also through a link), socket,
+ *     directory - is refused with NNB_ERR_IO before any file is created; it is left untouched.
+ *   - A hard link is split: the rename gives the saved name a new file, and the file's other names keep the
+ *     previous contents. Writing in place to keep the link would give up atomicity, so it is not done.
+ * The temporary file is named ".nnb-save-<pid>-XXXXXX" (the saving process's id, six random characters), so
+ * a file name of any length up to NAME_MAX can be saved. A save that is killed (kill -9, power loss) leaves
+ * its temporary file behind; the next save into the same directory removes such a leftover when, and only
+ * when, its name has exactly that form, the process it names no longer exists on this machine, it is a
+ * regular file owned by the caller's effective user and it was last modified more than
+ * NNB_MODEL_FILE_STALE_SECONDS ago (so a save in progress on another machine sharing the directory is left
+ * alone). No other file is ever removed.
  *
  * Thread safety: the functions are reentrant; a model being saved must not be modified at the same time.
  */
@@ -44,6 +65,9 @@ extern "C" {
 #define NNB_MODEL_FILE_MAX_WIDTH ((size_t)1 << 24) /* n_inputs or n_neurons of a dense layer */
 #define NNB_MODEL_FILE_MAX_BYTES ((size_t)1 << 31) /* a whole file (2 GiB) */
 
+/* A save's leftover temporary file must be older than this (seconds) before a later save removes it. */
+#define NNB_MODEL_FILE_STALE_SECONDS (15 * 60)
+
 /* What a file holds (the header's kind field). */
 typedef enum nnb_model_file_kind {
     NNB_MODEL_FILE_PARAMETERS = 1, /* dense weights and biases only */
@@ -57,7 +81,8 @@ typedef enum nnb_model_file_kind {
  * Returns NNB_ERR_NULL (model or size), NNB_ERR_ARGUMENT (unknown kind; buffer not NULL and capacity
  * smaller than the size), NNB_ERR_STATE (whole model not finalized; parameters of a model with no dense
  * layer), NNB_ERR_NONFINITE (a parameter is NaN or infinite), NNB_ERR_OVERFLOW, NNB_ERR_FORMAT (the model
- * exceeds the format's limits). buffer is untouched on failure.
+ * exceeds the format's limits, or its optimizer has a setting the reader refuses: SGD momentum >= 1).
+ * Optimizer fields the optimizer does not use are written as 0. buffer is untouched on failure.
  */
 NNB_API nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind, void *buffer, size_t capacity,
                                        size_t *size);
@@ -85,6 +110,8 @@ NNB_API nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data
  * nnb_model_load / nnb_model_load_parameters read the whole file (at most NNB_MODEL_FILE_MAX_BYTES) and
  * parse it as above. Besides the statuses above they return NNB_ERR_IO (cannot open, read, write, flush
  * or rename; on a failed save the destination is unchanged and the temporary file removed).
+ * Loading reads regular files only (symbolic links are followed): a FIFO, device, socket or directory is
+ * NNB_ERR_IO at once, without reading from it or waiting for a writer. An empty file is NNB_ERR_FORMAT.
  */
 NNB_API nnb_status nnb_model_save(const nnb_model *model, const char *path);
 NNB_API nnb_status nnb_model_load(nnb_model **out, const char *path);

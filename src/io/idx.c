@@ -2,12 +2,15 @@
  * IDX reader: whole-file reads into library memory, optional gzip inflation (through the library allocator),
  * header validation, then the book's preprocessing into a tensor.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include "nnbasics/idx.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "base/alloc_internal.h"
+#include "io/file_internal.h"
 #include "tensor/tensor_internal.h"
 
 #if defined(NNB_WITH_ZLIB)
@@ -358,42 +361,13 @@ nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size_t image
     return NNB_OK;
 }
 
-/* Reads a whole file into library memory (at most NNB_IDX_MAX_BYTES; compressed files are smaller still). */
+/*
+ * Reads a whole regular file into library memory (at most NNB_IDX_MAX_BYTES; compressed files are smaller
+ * still). A FIFO, device or directory is NNB_ERR_IO at once, without blocking.
+ */
 static nnb_status read_file(const char *path, byte_buf *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NNB_ERR_IO;
-    }
-    nnb_status st = NNB_OK;
-    unsigned char *buf = NULL;
-    long end = -1;
-    /* One byte first: a directory or an unreadable file fails here with a read error, not a size. */
-    int first = fgetc(f);
-    if (first == EOF) {
-        st = ferror(f) ? NNB_ERR_IO : NNB_ERR_FORMAT; /* empty: not an IDX file */
-    } else if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = NNB_ERR_IO;
-    } else if ((unsigned long)end > (unsigned long)NNB_IDX_MAX_BYTES) {
-        st = NNB_ERR_FORMAT;
-    } else if (end == 0) {
-        st = NNB_ERR_IO; /* a byte was read, yet the size is 0: not a regular file */
-    } else {
-        size_t size = (size_t)end;
-        buf = nnb__malloc(size);
-        if (buf == NULL) {
-            st = NNB_ERR_NOMEM;
-        } else if (fread(buf, 1, size, f) != size) {
-            st = NNB_ERR_IO;
-        } else {
-            out->data = buf;
-            out->size = size;
-            buf = NULL;
-        }
-    }
-    nnb__free(buf);
-    fclose(f);
-    return st;
+    return nnb__read_regular_file(path, NNB_IDX_MAX_BYTES, &out->data, &out->size);
 }
 
 nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, const char *labels_path)
@@ -433,7 +407,7 @@ static char *join_path(const char *dir, const char *name, const char *suffix)
     return path;
 }
 
-/* The plain file when it can be opened, else the .gz one; NNB_ERR_IO when neither can. */
+/* The plain file when it opens as a regular file, else the .gz one; NNB_ERR_IO when neither does. */
 static nnb_status find_file(const char *dir, const char *name, char **found)
 {
     static const char *const suffixes[2] = {"", ".gz"};
@@ -442,9 +416,10 @@ static nnb_status find_file(const char *dir, const char *name, char **found)
         if (path == NULL) {
             return NNB_ERR_NOMEM;
         }
-        FILE *f = fopen(path, "rb");
-        if (f != NULL) {
-            fclose(f);
+        int fd = -1;
+        size_t size = 0;
+        if (nnb__open_regular(path, &fd, &size) == NNB_OK) {
+            close(fd);
             *found = path;
             return NNB_OK;
         }

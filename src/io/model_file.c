@@ -1,21 +1,29 @@
 /*
- * Model files: a checked little-endian encoder/decoder over the public model API, a table-driven CRC-32,
+ * Model files: a checked little-endian encoder/decoder over the public model API, a slicing-by-8 CRC-32,
  * and atomic saving (temporary file in the same directory, flush, fsync, rename).
  * The byte layout is documented in docs/MODEL_FORMAT.md; keep the two in step.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008 with realpath */
 
 #include "nnbasics/model_file.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc_internal.h"
+#include "io/crc32_tables.h"
+#include "io/file_internal.h"
 
 /* ---- constants of the format ---- */
 
@@ -26,19 +34,21 @@ static const unsigned char k_magic[8] = {0x89, 'N', 'N', 'B', 0x0d, 0x0a, 0x1a, 
 #define FLAG_FUSED 1u
 #define FLAG_PRECISION 2u
 
-/* ---- CRC-32, four bits at a time ---- */
+/* ---- CRC-32, slicing by 8: eight table look-ups per 8 bytes (crc32_tables.h) ---- */
 
 uint32_t nnb_crc32(uint32_t crc, const void *data, size_t size)
 {
-    static const uint32_t table[16] = {0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u,
-                                       0x4db26158u, 0x5005713cu, 0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
-                                       0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
+    const uint32_t(*t)[256] = k_crc32_tables;
     const unsigned char *p = data;
     crc = ~crc;
-    for (size_t i = 0; i < size; ++i) {
-        crc ^= p[i];
-        crc = (crc >> 4) ^ table[crc & 15u];
-        crc = (crc >> 4) ^ table[crc & 15u];
+    for (; size >= 8; size -= 8, p += 8) {
+        const uint32_t lo =
+            crc ^ ((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
+        crc = t[7][lo & 0xffu] ^ t[6][(lo >> 8) & 0xffu] ^ t[5][(lo >> 16) & 0xffu] ^ t[4][lo >> 24] ^ t[3][p[4]] ^
+              t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    }
+    for (; size > 0; --size, ++p) {
+        crc = (crc >> 8) ^ t[0][(crc ^ *p) & 0xffu];
     }
     return ~crc;
 }
@@ -130,6 +140,56 @@ static void w_dense_params(writer *w, const nnb_dense *d)
     w_floats(w, nnb_tensor_cdata(nnb_dense_biases(d)), nnb_tensor_size(nnb_dense_biases(d)));
 }
 
+/* ---- optimizer settings: the rules a file's values must follow, for reading and writing alike ---- */
+
+/* Which of the seven stored doubles (OPT_DOUBLES order) an optimizer kind uses; learning rate and decay always. */
+static int opt_uses(nnb_optimizer_kind kind, size_t field)
+{
+    switch (field) {
+    case 0:
+    case 1: return 1;
+    case 2: return kind == NNB_OPTIMIZER_SGD;
+    case 3: return kind != NNB_OPTIMIZER_SGD;
+    case 4: return kind == NNB_OPTIMIZER_RMSPROP;
+    case 5:
+    case 6: return kind == NNB_OPTIMIZER_ADAM;
+    default: return 0;
+    }
+}
+
+/*
+ * Whether v is an acceptable value of stored field `field` for an optimizer that uses it: learning rate
+ * finite and > 0; decay and epsilon finite and >= 0; momentum, rho, beta_1, beta_2 in [0, 1) (momentum 1 or
+ * more would let the velocity grow without bound).
+ */
+static int opt_value_ok(size_t field, double v)
+{
+    switch (field) {
+    case 0: return isfinite(v) && v > 0.0;
+    case 1:
+    case 3: return isfinite(v) && v >= 0.0;
+    default: return isfinite(v) && v >= 0.0 && v < 1.0;
+    }
+}
+
+static void opt_to_array(const nnb_optimizer_params *op, double v[OPT_DOUBLES])
+{
+    v[0] = op->learning_rate;
+    v[1] = op->decay;
+    v[2] = op->momentum;
+    v[3] = op->epsilon;
+    v[4] = op->rho;
+    v[5] = op->beta_1;
+    v[6] = op->beta_2;
+}
+
+static int is_positive_zero(double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    return bits == 0;
+}
+
 /* Checks that the model can be written (limits, finiteness) and encodes its payload. */
 static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kind, writer *w)
 {
@@ -192,12 +252,20 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
     nnb_optimizer_params op;
     memset(&op, 0, sizeof op);
     const int has_opt = nnb_model_optimizer_params(model, &op) == NNB_OK;
+    double values[OPT_DOUBLES];
+    opt_to_array(&op, values);
+    /* The fields the optimizer uses must pass the reader's rules; the others are written as 0. */
+    for (size_t i = 0; i < OPT_DOUBLES; ++i) {
+        if (!has_opt || !opt_uses(op.kind, i)) {
+            values[i] = 0.0;
+        } else if (!opt_value_ok(i, values[i])) {
+            return NNB_ERR_FORMAT; /* e.g. SGD momentum >= 1, which the optimizer API accepts */
+        }
+    }
     w_u32(w, has_opt ? 1u : 0u);
     w_u32(w, has_opt ? (uint32_t)op.kind : 0u);
-    const double values[OPT_DOUBLES] = {op.learning_rate, op.decay,  op.momentum, op.epsilon,
-                                        op.rho,           op.beta_1, op.beta_2};
     for (size_t i = 0; i < OPT_DOUBLES; ++i) {
-        w_f64(w, has_opt ? values[i] : 0.0);
+        w_f64(w, values[i]);
     }
     for (size_t i = 0; i < layers; ++i) {
         nnb_layer_info info;
@@ -426,6 +494,26 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
             opt_kind > (uint32_t)NNB_OPTIMIZER_ADAM || count > r.left / 4) {
             return NNB_ERR_FORMAT;
         }
+        /* "0 when absent": the precision without its flag, the optimizer fields without an optimizer. */
+        uint32_t precision_bits;
+        memcpy(&precision_bits, &fd->precision, 4);
+        if ((fd->flags & FLAG_PRECISION) == 0 && precision_bits != 0) {
+            return NNB_ERR_FORMAT;
+        }
+        for (size_t i = 0; i < OPT_DOUBLES; ++i) {
+            if (!fd->has_optimizer) {
+                ok = opt_kind == 0 && is_positive_zero(v[i]);
+            } else if (opt_uses((nnb_optimizer_kind)opt_kind, i)) {
+                ok = opt_value_ok(i, v[i]);
+            } else {
+                /* Unused: finite and >= 0 (ignored values an earlier writer may have stored); read as 0. */
+                ok = isfinite(v[i]) && v[i] >= 0.0;
+                v[i] = 0.0;
+            }
+            if (!ok) {
+                return NNB_ERR_FORMAT;
+            }
+        }
         fd->opt.kind = (nnb_optimizer_kind)opt_kind;
         fd->opt.learning_rate = v[0];
         fd->opt.decay = v[1];
@@ -631,95 +719,293 @@ nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t
 
 static nnb_status read_whole_file(const char *path, unsigned char **data, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NNB_ERR_IO;
-    }
-    nnb_status st = NNB_OK;
-    unsigned char *buf = NULL;
-    long end = -1;
-    int first = fgetc(f); /* a directory fails here with a read error */
-    if (first == EOF) {
-        st = ferror(f) ? NNB_ERR_IO : NNB_ERR_FORMAT;
-    } else if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = NNB_ERR_IO;
-    } else if ((unsigned long)end > (unsigned long)NNB_MODEL_FILE_MAX_BYTES) {
-        st = NNB_ERR_FORMAT;
-    } else {
-        size_t n = (size_t)end;
-        buf = nnb__malloc(n);
-        if (buf == NULL) {
-            st = NNB_ERR_NOMEM;
-        } else if (fread(buf, 1, n, f) != n) {
-            st = NNB_ERR_IO;
-        } else {
-            *data = buf;
-            *size = n;
-            buf = NULL;
-        }
-    }
-    nnb__free(buf);
-    fclose(f);
-    return st;
+    return nnb__read_regular_file(path, NNB_MODEL_FILE_MAX_BYTES, data, size);
 }
 
-/* Writes data to path atomically: temporary file beside it, flush, fsync, rename, then fsync the directory. */
-static nnb_status write_atomically(const char *path, const unsigned char *data, size_t size)
+/*
+ * Saving. The file replaced is `path` itself, or, when `path` is a symbolic link, the regular file it
+ * resolves to (realpath), so the link stays a link and its target gets the new bytes. Anything that is not
+ * a regular file (FIFO, device, socket, directory, dangling link) is refused before a temporary file is
+ * made. The temporary file is `.nnb-save-<pid>-XXXXXX` in the replaced file's directory (short, so any
+ * name that fits NAME_MAX can be saved). It is created with mode 0666 (less the umask) for a new file;
+ * when a file is replaced, with 0600 and then the old file's permission bits and, where the process may
+ * (root), its owner and group. Before it, the leftovers of killed saves in that directory are removed
+ * (remove_stale_temps).
+ */
+#define TEMP_PREFIX ".nnb-save-"
+#define TEMP_RANDOM 6 /* characters after "<pid>-" */
+
+typedef struct save_target {
+    char *file;     /* the file to replace or create (library memory) */
+    char *dir;      /* its directory (library memory) */
+    int exists;     /* file exists (then sb describes it) */
+    struct stat sb; /* of file */
+} save_target;
+
+static char *copy_string(const char *src, size_t len)
 {
+    char *out = nnb__malloc(len + 1);
+    if (out != NULL) {
+        memcpy(out, src, len);
+        out[len] = '\0';
+    }
+    return out;
+}
+
+static void target_free(save_target *t)
+{
+    nnb__free(t->file);
+    nnb__free(t->dir);
+}
+
+/* Resolves what a save to `path` replaces; NNB_ERR_IO for anything but a regular file or a new name. */
+static nnb_status resolve_target(const char *path, save_target *t)
+{
+    memset(t, 0, sizeof *t);
     const size_t len = strlen(path);
     if (len == 0) {
         return NNB_ERR_IO;
     }
-    if (len > SIZE_MAX - 16) {
-        return NNB_ERR_OVERFLOW;
+    struct stat sb;
+    if (lstat(path, &sb) != 0) {
+        if (errno != ENOENT) {
+            return NNB_ERR_IO;
+        }
+        t->file = copy_string(path, len); /* a new file */
+    } else if (S_ISLNK(sb.st_mode)) {
+        char *real = realpath(path, NULL); /* fails for a dangling link or a loop */
+        if (real == NULL) {
+            return NNB_ERR_IO;
+        }
+        if (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            free(real);
+            return NNB_ERR_IO;
+        }
+        t->file = copy_string(real, strlen(real));
+        free(real);
+        t->exists = 1;
+        t->sb = sb;
+    } else if (S_ISREG(sb.st_mode)) {
+        t->file = copy_string(path, len);
+        t->exists = 1;
+        t->sb = sb;
+    } else {
+        return NNB_ERR_IO; /* FIFO, device, socket, directory */
     }
-    char *tmp = nnb__malloc(len + 16);
-    if (tmp == NULL) {
+    if (t->file == NULL) {
         return NNB_ERR_NOMEM;
     }
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nnb__free(tmp);
+    const char *slash = strrchr(t->file, '/');
+    if (slash == NULL) {
+        t->dir = copy_string(".", 1);
+    } else {
+        t->dir = copy_string(t->file, slash == t->file ? 1 : (size_t)(slash - t->file));
+    }
+    if (t->dir == NULL) {
+        nnb__free(t->file);
+        t->file = NULL;
+        return NNB_ERR_NOMEM;
+    }
+    return NNB_OK;
+}
+
+/*
+ * Whether name is exactly TEMP_PREFIX <decimal pid> "-" <TEMP_RANDOM ASCII letters or digits>, the name
+ * create_temp gives; *pid receives the process id.
+ */
+static int parse_temp_name(const char *name, pid_t *pid)
+{
+    const size_t plen = sizeof TEMP_PREFIX - 1;
+    if (strncmp(name, TEMP_PREFIX, plen) != 0) {
+        return 0;
+    }
+    const char *p = name + plen;
+    uint64_t v = 0;
+    size_t digits = 0;
+    for (; *p >= '0' && *p <= '9'; ++p) {
+        if (++digits > 10) {
+            return 0;
+        }
+        v = v * 10u + (uint64_t)(*p - '0');
+    }
+    if (digits == 0 || v == 0 || v > (uint64_t)INT_MAX || *p != '-') {
+        return 0;
+    }
+    ++p;
+    for (size_t i = 0; i < TEMP_RANDOM; ++i) {
+        const char c = p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            return 0;
+        }
+    }
+    if (p[TEMP_RANDOM] != '\0') {
+        return 0;
+    }
+    *pid = (pid_t)v;
+    return 1;
+}
+
+/*
+ * Removes what saves killed mid-way (kill -9, power loss) left in dir: a file is removed only when all hold:
+ * its name is exactly a temporary name of this library (parse_temp_name), the process named in it no longer
+ * exists on this machine (kill(pid, 0) fails with ESRCH), it is a regular file (not a link) owned by the
+ * caller's effective user, and it was last modified more than NNB_MODEL_FILE_STALE_SECONDS ago. Best effort:
+ * errors are ignored.
+ */
+static void remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    const int dfd = dirfd(d);
+    const time_t now = time(NULL);
+    const pid_t self = getpid();
+    const uid_t me = geteuid();
+    struct dirent *e;
+    while (dfd >= 0 && (e = readdir(d)) != NULL) {
+        pid_t pid = 0;
+        struct stat sb;
+        if (!parse_temp_name(e->d_name, &pid) || pid == self) {
+            continue;
+        }
+        if (kill(pid, 0) == 0 || errno != ESRCH) {
+            continue; /* alive, or not ours to judge */
+        }
+        if (fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != me ||
+            now - sb.st_mtime <= (time_t)NNB_MODEL_FILE_STALE_SECONDS) {
+            continue;
+        }
+        (void)unlinkat(dfd, e->d_name, 0);
+    }
+    closedir(d);
+}
+
+/* Fills the TEMP_RANDOM characters at out from a counter, the clock and the address of the buffer. */
+static void temp_suffix(char *out, unsigned attempt)
+{
+    static const char k_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static atomic_uint counter;
+    struct timespec ts = {0, 0};
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)out;
+    x ^= ((uint64_t)atomic_fetch_add(&counter, 1u) << 40) ^ ((uint64_t)attempt << 20);
+    /* splitmix64 finaliser */
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    x ^= x >> 31;
+    for (size_t i = 0; i < TEMP_RANDOM; ++i) {
+        out[i] = k_chars[x % 62u];
+        x /= 62u;
+    }
+}
+
+/* Creates a new temporary file in t->dir; *tmp receives its name (library memory), the result its descriptor. */
+static nnb_status create_temp(const save_target *t, char **tmp, int *fd_out)
+{
+    char head[64];
+    int n = snprintf(head, sizeof head, "/" TEMP_PREFIX "%ld-", (long)getpid());
+    if (n <= 0 || (size_t)n >= sizeof head) {
         return NNB_ERR_IO;
     }
-    nnb_status st = NNB_OK;
-    (void)fchmod(fd, S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH);
-    FILE *f = fdopen(fd, "wb");
-    if (f == NULL) {
-        close(fd);
-        st = NNB_ERR_IO;
-    } else {
-        if (fwrite(data, 1, size, f) != size || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-            st = NNB_ERR_IO;
+    const size_t dl = strlen(t->dir);
+    if (dl > SIZE_MAX - (size_t)n - TEMP_RANDOM - 1) {
+        return NNB_ERR_OVERFLOW;
+    }
+    char *name = nnb__malloc(dl + (size_t)n + TEMP_RANDOM + 1);
+    if (name == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    memcpy(name, t->dir, dl);
+    memcpy(name + dl, head, (size_t)n);
+    name[dl + (size_t)n + TEMP_RANDOM] = '\0';
+    /* A new file gets 0666 less the umask, as any new file; a replacement starts private. */
+    const mode_t mode = t->exists ? (mode_t)0600 : (mode_t)0666;
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        temp_suffix(name + dl + (size_t)n, attempt);
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd >= 0) {
+            *tmp = name;
+            *fd_out = fd;
+            return NNB_OK;
         }
-        if (fclose(f) != 0) {
+        if (errno != EEXIST) {
+            break;
+        }
+    }
+    nnb__free(name);
+    return NNB_ERR_IO;
+}
+
+static int write_all(int fd, const unsigned char *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t w = write(fd, data, size);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return 0;
+        }
+        data += w;
+        size -= (size_t)w;
+    }
+    return 1;
+}
+
+/*
+ * Writes data to path atomically: a temporary file beside the file replaced, the old file's mode (and owner
+ * where allowed), fsync, rename, then fsync the directory.
+ */
+static nnb_status write_atomically(const char *path, const unsigned char *data, size_t size)
+{
+    save_target t;
+    nnb_status st = resolve_target(path, &t);
+    if (st != NNB_OK) {
+        return st;
+    }
+    remove_stale_temps(t.dir);
+    char *tmp = NULL;
+    int fd = -1;
+    st = create_temp(&t, &tmp, &fd);
+    if (st != NNB_OK) {
+        target_free(&t);
+        return st;
+    }
+    if (!write_all(fd, data, size)) {
+        st = NNB_ERR_IO;
+    }
+    if (st == NNB_OK && t.exists) {
+        /* Keep the replaced file's owner (only root may give a file away: best effort) and mode. */
+        if (t.sb.st_uid != geteuid() || t.sb.st_gid != getegid()) {
+            (void)fchown(fd, t.sb.st_uid, t.sb.st_gid);
+        }
+        if (fchmod(fd, t.sb.st_mode & (S_IRWXU | S_IRWXG | S_IRWXO)) != 0) {
             st = NNB_ERR_IO;
         }
     }
-    if (st == NNB_OK && rename(tmp, path) != 0) {
+    if (st == NNB_OK && fsync(fd) != 0) {
+        st = NNB_ERR_IO;
+    }
+    if (close(fd) != 0) {
+        st = NNB_ERR_IO;
+    }
+    if (st == NNB_OK && rename(tmp, t.file) != 0) {
         st = NNB_ERR_IO;
     }
     if (st != NNB_OK) {
-        (void)remove(tmp);
+        (void)unlink(tmp);
     } else {
         /* Make the rename itself durable: fsync the directory (best effort). */
-        const char *slash = strrchr(path, '/');
-        if (slash == NULL) {
-            memcpy(tmp, ".", 2);
-        } else {
-            size_t dl = slash == path ? 1 : (size_t)(slash - path);
-            memcpy(tmp, path, dl);
-            tmp[dl] = '\0';
-        }
-        int dfd = open(tmp, O_RDONLY);
+        int dfd = open(t.dir, O_RDONLY | O_CLOEXEC);
         if (dfd >= 0) {
             (void)fsync(dfd);
             close(dfd);
         }
     }
     nnb__free(tmp);
+    target_free(&t);
     return st;
 }
 
