@@ -119,6 +119,12 @@ static void test_create_rejects_bad_hyper_parameters(void **state)
     assert_status(nnb_optimizer_create(&opt, &p), NNB_ERR_ARGUMENT);
     p.momentum = NAN;
     assert_status(nnb_optimizer_create(&opt, &p), NNB_ERR_ARGUMENT);
+    p.momentum = 1.0; /* the momentum would never decay */
+    assert_status(nnb_optimizer_create(&opt, &p), NNB_ERR_ARGUMENT);
+    p.momentum = 0.999;
+    nnb_optimizer *fine = NULL;
+    assert_ok(nnb_optimizer_create(&fine, &p));
+    nnb_optimizer_destroy(fine);
     p = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAGRAD);
     p.epsilon = -1e-7;
     assert_status(nnb_optimizer_create(&opt, &p), NNB_ERR_ARGUMENT);

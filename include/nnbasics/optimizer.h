@@ -55,7 +55,7 @@ typedef struct nnb_optimizer nnb_optimizer;
 
 /*
  * Creates an optimizer. Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (unknown kind; learning_rate <= 0 or not
- * finite; decay, momentum, epsilon < 0 or not finite; rho, beta_1, beta_2 outside [0, 1)), NNB_ERR_NOMEM.
+ * finite; decay, epsilon < 0 or not finite; momentum, rho, beta_1, beta_2 outside [0, 1)), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_optimizer_create(nnb_optimizer **out, const nnb_optimizer_params *params);
 NNB_API void nnb_optimizer_destroy(nnb_optimizer *opt);

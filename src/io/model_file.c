@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/alloc_internal.h"
+#include "train/model_internal.h"
 #include "io/crc32_tables.h"
 #include "io/file_internal.h"
 
@@ -603,7 +604,7 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
         const layer_desc *l = &fd->layers[i];
         switch ((nnb_layer_kind)l->kind) {
         case NNB_LAYER_DENSE:
-            st = as_format(nnb_model_add_dense(m, l->n_in, l->n_out, l->init_scale, &l->reg));
+            st = as_format(nnb__model_add_dense_weights(m, l->n_in, l->n_out, l->init_scale, &l->reg, 0));
             if (st == NNB_OK) {
                 copy_dense(nnb_model_dense(m, i), l);
             }

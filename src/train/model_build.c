@@ -130,8 +130,8 @@ static int reg_valid(const nnb_regularization *r)
     return 1;
 }
 
-nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
-                               const nnb_regularization *reg)
+nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                        const nnb_regularization *reg, int draw_weights)
 {
     nnb_status st = check_building(model);
     if (st != NNB_OK) {
@@ -151,7 +151,7 @@ nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neuro
     }
     /* nnb_dense_create draws no normals when it fails, so the generator is untouched on failure. */
     nnb_dense *dense = NULL;
-    st = nnb_dense_create(&dense, n_inputs, n_neurons, model->rng, init_scale);
+    st = nnb_dense_create(&dense, n_inputs, n_neurons, draw_weights ? model->rng : NULL, init_scale);
     if (st != NNB_OK) {
         return st;
     }
@@ -174,6 +174,12 @@ nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neuro
     l->dense = dense;
     model->n_layers++;
     return NNB_OK;
+}
+
+nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                               const nnb_regularization *reg)
+{
+    return nnb__model_add_dense_weights(model, n_inputs, n_neurons, init_scale, reg, 1);
 }
 
 nnb_status nnb_model_add_relu(nnb_model *model)

@@ -135,4 +135,12 @@ nnb_status nnb__model_optimize(nnb_model *m);
 /* Rows per batch: batch_size, or all rows when it is 0 or larger than rows. */
 size_t nnb__model_effective_batch(size_t batch_size, size_t rows);
 
+/*
+ * nnb_model_add_dense, drawing the initial weights from the model's generator only when draw_weights is
+ * non-zero (the model reader sets them from the file: drawing them first would cost most of a load and
+ * advance the generator).
+ */
+nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                        const nnb_regularization *reg, int draw_weights);
+
 #endif

@@ -59,7 +59,7 @@ static nnb_status check_params(const nnb_optimizer_params *p)
         return NNB_ERR_ARGUMENT;
     }
     switch (p->kind) {
-    case NNB_OPTIMIZER_SGD: return nonneg_finite(p->momentum) ? NNB_OK : NNB_ERR_ARGUMENT;
+    case NNB_OPTIMIZER_SGD: return unit_interval(p->momentum) ? NNB_OK : NNB_ERR_ARGUMENT; /* >= 1 never decays */
     case NNB_OPTIMIZER_ADAGRAD: return nonneg_finite(p->epsilon) ? NNB_OK : NNB_ERR_ARGUMENT;
     case NNB_OPTIMIZER_RMSPROP: return nonneg_finite(p->epsilon) && unit_interval(p->rho) ? NNB_OK : NNB_ERR_ARGUMENT;
     case NNB_OPTIMIZER_ADAM:
