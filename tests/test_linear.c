@@ -154,6 +154,9 @@ static void test_linear_fast_products_match_double_loops_on_every_small_path(voi
         {16, 1},  /* b = 1, one row block */
         {32, 2},  /* b = 2 */
         {48, 4},  /* b = 4, n = 4 forward */
+        {16, 3},  /* n = 3: the AVX-512 small-n kernel has one case per K = 16, 32, 48, 64 */
+        {32, 3},  /* K = 32 */
+        {48, 3},  /* K = 48 */
         {8, 20},  /* K = 8 (largest small-K), GEMM for dweights */
         {5, 4},   /* b = 4 but a % 16 != 0: column sums + the portable loop */
         {2, 5},   /* a = 2 but b % 16 != 0 */
