@@ -79,6 +79,41 @@ static void test_health_names_the_update_that_overflows(void **state)
     nnb_model_destroy(m);
 }
 
+/*
+ * Dense(1,1) -> linear with MSE: a weight of 1e20 gives a finite prediction of 1e20 for the input 1, whose
+ * squared error 1e40 overflows float32, so the loss is the first non-finite value (layer = the last layer).
+ */
+static void test_health_names_the_loss_that_overflows(void **state)
+{
+    (void)state;
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 0));
+    assert_ok(nnb_model_add_dense(m, 1, 1, 0.01f, NULL));
+    assert_ok(nnb_model_add_linear(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_MSE));
+    nnb_optimizer_params sgd = nnb_optimizer_defaults(NNB_OPTIMIZER_SGD);
+    assert_ok(nnb_model_set_optimizer(m, &sgd));
+    assert_ok(nnb_model_finalize(m));
+    assert_ok(nnb_tensor_set(nnb_dense_weights_mut(nnb_model_dense(m, 0)), 0, 0, 1e20f));
+    const float one = 1.0f, zero = 0.0f;
+    nnb_tensor *X = NULL, *T = NULL;
+    assert_ok(nnb_tensor_create_from(&X, 1, 1, &one));
+    assert_ok(nnb_tensor_create_from(&T, 1, 1, &zero));
+    nnb_targets y = nnb_targets_from_tensor(T);
+    nnb_train_params tp = nnb_train_params_default();
+    assert_ok(nnb_model_set_health_check(m, 1));
+    assert_status(nnb_model_train(m, X, &y, &tp), NNB_ERR_NONFINITE);
+    nnb_health_report report;
+    assert_ok(nnb_model_health(m, &report));
+    assert_int_equal(report.phase, NNB_HEALTH_LOSS);
+    assert_int_equal(report.layer, 1);
+    assert_int_equal(report.epoch, 1);
+    assert_int_equal(report.step, 0);
+    nnb_tensor_destroy(X);
+    nnb_tensor_destroy(T);
+    nnb_model_destroy(m);
+}
+
 /* A healthy run with the check on reports nothing and trains exactly like a run with it off. */
 static void test_health_check_does_not_change_a_healthy_run(void **state)
 {
@@ -123,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health_names_the_forward_layer_that_overflows),
         cmocka_unit_test(test_health_names_the_update_that_overflows),
+        cmocka_unit_test(test_health_names_the_loss_that_overflows),
         cmocka_unit_test(test_health_check_does_not_change_a_healthy_run),
         cmocka_unit_test(test_health_rejects_null),
     };

@@ -243,6 +243,61 @@ static void test_fast_softmax_is_within_three_ulp_of_the_exact_one(void **state)
     }
 }
 
+/*
+ * Softmax at every width class of the kernels: 3 columns (the spiral classifier's 8-row blocks), other widths
+ * up to 16 (8-row gathers), and more than 16 (row by row), each with row counts that leave tails of 8. The
+ * reference: the same float32 difference x - max, then exp, sum and division in double. Each exp is within
+ * 2 ulp (relative 4u, u = 2^-24), the float32 sum of `cols` positive terms adds gamma_cols = cols u / (1 -
+ * cols u) relative and the division u, so |p - p_exact| <= (4u + 4u + gamma_cols + u) p_exact; the test
+ * allows twice that. Inputs span [-60, 60] in a second pass, so that differences below -87 take the
+ * kernels' slow lanes too.
+ */
+static void test_fast_softmax_is_within_the_exp_bound_at_every_width(void **state)
+{
+    (void)state;
+    static const size_t widths[] = {2, 3, 7, 10, 16, 17, 24, 40, 100};
+    static const size_t row_counts[] = {1, 8, 13, 32};
+    enum { MAX = 32 * 100 };
+    static float in[MAX], out[MAX];
+    const double u = ldexp(1.0, -24);
+    for (int pass = 0; pass < 2; ++pass) {
+        const float range = pass == 0 ? 20.0f : 60.0f;
+        for (size_t w = 0; w < sizeof widths / sizeof widths[0]; ++w) {
+            for (size_t rc = 0; rc < sizeof row_counts / sizeof row_counts[0]; ++rc) {
+                const size_t cols = widths[w], rows = row_counts[rc];
+                for (size_t i = 0; i < rows * cols; ++i) {
+                    in[i] = rand_float(-range, range);
+                    out[i] = NAN;
+                }
+                nnb__k_softmax(in, out, rows, cols);
+                const double gamma = (double)cols * u / (1.0 - (double)cols * u);
+                const double rel = 2.0 * (9.0 * u + gamma);
+                for (size_t r = 0; r < rows; ++r) {
+                    const float *x = in + r * cols;
+                    float max = x[0];
+                    for (size_t j = 1; j < cols; ++j) {
+                        max = x[j] > max ? x[j] : max;
+                    }
+                    double sum = 0.0;
+                    for (size_t j = 0; j < cols; ++j) {
+                        sum += exp((double)(x[j] - max));
+                    }
+                    for (size_t j = 0; j < cols; ++j) {
+                        const double want = exp((double)(x[j] - max)) / sum;
+                        const double got = (double)out[r * cols + j];
+                        /* Below the smallest normal float the result may be flushed or subnormal. */
+                        const double tol = want > 0x1p-126 ? rel * want : 0x1p-126;
+                        if (!(fabs(got - want) <= tol)) {
+                            fail_msg("softmax %zu x %zu, row %zu col %zu: %.9g, exact %.9g", rows, cols, r, j, got,
+                                     want);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 static void test_fast_adam_matches_the_scalar_update_bit_for_bit(void **state)
 {
     (void)state;
@@ -405,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_fast_elementwise_kernels_match_the_reference_bit_for_bit),
         cmocka_unit_test(test_fast_row_kernels_match_the_reference_bit_for_bit),
         cmocka_unit_test(test_fast_softmax_is_within_three_ulp_of_the_exact_one),
+        cmocka_unit_test(test_fast_softmax_is_within_the_exp_bound_at_every_width),
         cmocka_unit_test(test_fast_adam_matches_the_scalar_update_bit_for_bit),
         cmocka_unit_test(test_fast_small_products_are_within_the_gemm_tolerance),
     };

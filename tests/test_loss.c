@@ -293,6 +293,108 @@ static void test_mean_f32_splits_long_arrays(void **state)
     assert_true(mean != 16777216.0f / 136.0f);
 }
 
+/*
+ * numpy's float32 pairwise summation (numpy/core/src/umath/loops_utils.h.src, pairwise_sum), written out
+ * again here with the leaf size as a parameter: fewer than 8 values are added left to right; up to `leaf`
+ * values go into 8 interleaved partial sums, combined as ((0+1)+(2+3))+((4+5)+(6+7)), then the rest left to
+ * right; longer arrays split at n / 2 rounded down to a multiple of 8. numpy's leaf is 128.
+ */
+static float numpy_pairwise(const float *x, size_t n, size_t leaf)
+{
+    if (n < 8) {
+        float s = 0.0f;
+        for (size_t i = 0; i < n; ++i) {
+            s += x[i];
+        }
+        return s;
+    }
+    if (n <= leaf) {
+        float r[8];
+        memcpy(r, x, sizeof r);
+        size_t i;
+        for (i = 8; i < n - n % 8; i += 8) {
+            for (size_t j = 0; j < 8; ++j) {
+                r[j] += x[i + j];
+            }
+        }
+        float s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; ++i) {
+            s += x[i];
+        }
+        return s;
+    }
+    size_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return numpy_pairwise(x, n2, leaf) + numpy_pairwise(x + n2, n - n2, leaf);
+}
+
+static uint32_t g_pw_lcg = 12u; /* a seed whose data tells leaves of 127, 128 and 129 apart */
+
+/* Positive values m * 2^e, m in [1, 2), e in [-12, 12]: sums of these depend on the order of the additions. */
+static float wide_range_value(void)
+{
+    g_pw_lcg = g_pw_lcg * 1664525u + 1013904223u;
+    float m = 1.0f + (float)(g_pw_lcg >> 9) / 8388608.0f;
+    g_pw_lcg = g_pw_lcg * 1664525u + 1013904223u;
+    int e = (int)((g_pw_lcg >> 8) % 25u) - 12;
+    return ldexpf(m, e);
+}
+
+static void test_mean_f32_and_loss_means_follow_numpy_pairwise_order_bit_for_bit(void **state)
+{
+    (void)state;
+    /* Around the leaf size (127, 128, 129), two leaves (256) and a deep split with an odd tail (8193). */
+    static const size_t sizes[] = {127, 128, 129, 256, 8193};
+    enum { MAX = 8193 };
+    static float x[MAX], zeros[MAX];
+    for (size_t i = 0; i < MAX; ++i) {
+        x[i] = wide_range_value();
+    }
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; ++s) {
+        const size_t n = sizes[s];
+        const float sum = numpy_pairwise(x, n, 128);
+        const float want = sum / (float)n;
+        /* The data makes the order visible: a leaf of 127 or 129, or plain left-to-right addition, would
+         * give a different sum (checked so that a change of the values cannot silently weaken the test). */
+        float sequential = 0.0f;
+        for (size_t i = 0; i < n; ++i) {
+            sequential += x[i];
+        }
+        assert_true(sequential != sum);
+        if (n == 128) {
+            assert_true(numpy_pairwise(x, n, 127) != sum);
+        }
+        if (n == 129) {
+            assert_true(numpy_pairwise(x, n, 129) != sum);
+        }
+
+        float mean = 0.0f;
+        assert_ok(nnb_mean_f32(x, n, &mean));
+        if (mean != want) {
+            fail_msg("nnb_mean_f32 of %zu values: %.9g, numpy %.9g", n, (double)mean, (double)want);
+        }
+        /* The losses' mean without a per-sample buffer: n samples of one output (MAE against 0 is |x| = x)... */
+        nnb_tensor *pred = NULL, *target = NULL;
+        assert_ok(nnb_tensor_wrap(&pred, n, 1, x));
+        assert_ok(nnb_tensor_wrap(&target, n, 1, zeros));
+        mean = 0.0f;
+        assert_ok(nnb_mae(pred, target, NULL, &mean));
+        if (mean != want) {
+            fail_msg("MAE mean over %zu samples: %.9g, numpy %.9g", n, (double)mean, (double)want);
+        }
+        /* ... and one sample of n outputs (the per-sample mean over the row). */
+        assert_ok(nnb_tensor_rewrap(pred, 1, n, x));
+        assert_ok(nnb_tensor_rewrap(target, 1, n, zeros));
+        mean = 0.0f;
+        assert_ok(nnb_mae(pred, target, NULL, &mean));
+        if (mean != want) {
+            fail_msg("MAE mean over %zu outputs: %.9g, numpy %.9g", n, (double)mean, (double)want);
+        }
+        nnb_tensor_destroy(pred);
+        nnb_tensor_destroy(target);
+    }
+}
+
 static void test_mean_f32_arguments(void **state)
 {
     (void)state;
@@ -392,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_mean_f32_uses_eight_partial_sums),
         cmocka_unit_test(test_mean_f32_splits_long_arrays),
         cmocka_unit_test(test_mean_f32_arguments),
+        cmocka_unit_test(test_mean_f32_and_loss_means_follow_numpy_pairwise_order_bit_for_bit),
         cmocka_unit_test(test_chapter5_pipeline_loss_and_accuracy),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
