@@ -3,11 +3,12 @@
  * (numpy/core/src/umath/loops_exponent_log.dispatch.c.src, simd_exp_FLOAT and simd_log_FLOAT), in scalar C:
  *
  * exp: NaN lanes become 0 and are answered NaN at the end, x >= xmax gives +inf, x <= xmin gives 0;
- * otherwise k = rint(x * log2(e)) (float32 product, rounded to an integer by adding and subtracting
- * 1.5 * 2^23), the reduced argument r = x + k * c1 + k * c2 (Cody-Waite with a two-part -ln 2, two fused
- * multiply-adds; numpy's third step adds k * 0 and changes nothing), then exp(r) ~ P(r) / Q(r) with a degree-5
- * numerator and a degree-2 denominator, each in Horner form with fused multiply-adds and one float32
- * division, and finally P/Q * 2^k, rounded once (a subnormal result is rounded correctly).
+ * otherwise k = rint(x * log2(e)) (the product fused with the addition of 1.5 * 2^23 that rounds it to an
+ * integer, as numpy's compiled code does, then 1.5 * 2^23 subtracted), the reduced argument
+ * r = x + k * c1 + k * c2 (Cody-Waite with a two-part -ln 2, two fused multiply-adds; numpy's third step
+ * adds k * 0 and changes nothing), then exp(r) ~ P(r) / Q(r) with a degree-5 numerator and a degree-2
+ * denominator, each in Horner form with fused multiply-adds and one float32 division, and finally
+ * P/Q * 2^k, rounded once (a subnormal result is rounded correctly).
  *
  * log: special values aside, x = m * 2^e with the mantissa m in [0.5, 1) (a subnormal x is first scaled by
  * 2^100); if m <= fl32(sqrt(1/2)) then m = 2m and e = e - 1; with f = m - 1, log(1 + f) ~ P(f) / Q(f), both
@@ -85,8 +86,13 @@ float nnb__numpy_expf(float x)
     if (x <= from_bits(EXP_XMIN)) {
         return 0.0f;
     }
-    float k = x * from_bits(LOG2E);
-    k = k + from_bits(RINT_MAGIC);
+    /*
+     * numpy's source multiplies by log2(e) and then adds 1.5 * 2^23, two operations; but GCC, which builds
+     * numpy's binaries, contracts that product and sum into one fused multiply-add (the intrinsics are plain
+     * vector arithmetic to it, and it contracts by default). The difference shows where x * log2(e) is
+     * within half an ulp of a half-integer: one rounding picks the other k, and the result moves a few ulp.
+     */
+    float k = fmaf(x, from_bits(LOG2E), from_bits(RINT_MAGIC));
     k = k - from_bits(RINT_MAGIC);
     float r = fmaf(k, from_bits(CW_C1), x);
     r = fmaf(k, from_bits(CW_C2), r);

@@ -7,7 +7,7 @@ PROGRAM is tests/numpy_math_check (it reads float32 values from a file and write
 The arguments: every float32 sign and exponent with random mantissas (subnormals included), the first and
 last mantissas of every binade, a few thousand values on each side of exp's overflow and underflow bounds and
 of the point where exp's results become subnormal, neighbours of 0, 1, sqrt(1/2) and the smallest normal,
-NaN (quiet and signalling, both signs), +-inf and +-0; over 10^7 in all. numpy evaluates them as one
+neighbours of every (k + 1/2) * ln 2 (where exp's choice of k is decided by its last rounding), NaN (quiet and signalling, both signs), +-inf and +-0; over 10^7 in all. numpy evaluates them as one
 contiguous float32 array whose length is not a multiple of 16, so the last block takes its masked tail path;
 the script also checks that numpy gives the same bits for a misaligned slice (one element in), for a
 strided view (its gather path) and element by element, so the comparison does not depend on how numpy
@@ -57,6 +57,12 @@ def arguments(rng):
             b = np.array([c * s], dtype=np.float32).view(np.uint32)[0]
             lo = max(int(b) - 4096, 0)
             parts.append(np.arange(lo, int(b) + 4096, dtype=np.uint32))
+    # exp's reduction picks k = rint(x * log2(e)): arguments around every (k + 1/2) * ln 2 in exp's range,
+    # where that rounding is decided by the last bit (numpy's compiled code fuses the product with the
+    # rounding addition, and a separate product picks the other k for about one argument in 10^8).
+    for k in range(-151, 129):
+        b = np.array([(k + 0.5) * 0.6931471805599453], dtype=np.float32).view(np.uint32)[0]
+        parts.append(np.arange(int(b) - 256, int(b) + 256, dtype=np.uint32))
     specials = [0x7FC00000, 0xFFC00000, 0x7F800001, 0xFF800001, 0x7FFFFFFF, 0x7F800000, 0xFF800000, 0, 0x80000000]
     parts.append(np.array(specials, dtype=np.uint32))
     bits = np.concatenate(parts)
