@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make gcc clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind python3-numpy)
+packages=(cmake make gcc clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind python3 python3-numpy)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

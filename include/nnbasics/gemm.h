@@ -67,7 +67,8 @@ NNB_API const char *nnb_backend_name(void);
  * kernels and the element-wise kernels (ReLU, softmax, exp/log, losses, optimizers, accuracy) of every build.
  * Chosen once per process: the best the CPU supports, lowered by the environment variable
  * NNB_ISA=portable|avx2|avx512 (read on first use; a level the CPU lacks, or an unknown value, is ignored).
- * Every level gives the same results in NNB_ARITHMETIC_REFERENCE mode. Static string.
+ * Every level gives the same results in the NNB_ARITHMETIC_REFERENCE and NNB_ARITHMETIC_NUMPY modes. Static
+ * string.
  */
 NNB_API const char *nnb_compute_isa(void);
 
@@ -89,14 +90,27 @@ NNB_API size_t nnb_get_num_threads(void);
  *                            build; in builtin builds also small-shape kernels that accumulate in float32;
  *   NNB_ARITHMETIC_REFERENCE every product through the naive body (double accumulation, one rounding, as
  *                            np.dot under nnfs) and correctly rounded exp/log, whatever the backend, so
- *                            that trainings follow numpy's trajectory exactly. Slower.
- * With the naive backend both modes compute the same products; only exp and log differ. Lesson and chapter
- * programs that print the book's numbers select REFERENCE. Every other element-wise pass (ReLU, sums,
- * divisions, optimizer updates, accuracy) gives the same bits in both modes and at every ISA level
- * (nnb_compute_isa). Safe to call at any time (atomic); takes effect on the next call.
+ *                            that trainings follow numpy's trajectory exactly wherever numpy itself rounds
+ *                            correctly. Slower;
+ *   NNB_ARITHMETIC_NUMPY     like REFERENCE (the same products and element-wise passes), but float32 exp
+ *                            and log (softmax, sigmoid, the cross-entropy losses) are computed with numpy
+ *                            1.24's algorithm for float32 arrays, bit for bit, on any CPU. numpy computes
+ *                            them with its own AVX2/AVX-512F routines, which are up to 2.5 ulp (exp) and
+ *                            3.8 ulp (log) off the correctly rounded result; a chaotic training amplifies
+ *                            that last bit, and this mode is what reproduces the book's printed results
+ *                            (which come from such a numpy). Its exp and log are portable C and give the
+ *                            same bits at every ISA level (nnb_compute_isa).
+ * With the naive backend all modes compute the same products; only exp and log differ. Lesson programs
+ * select REFERENCE or NUMPY, the chapter-10 trainings NUMPY. Every other element-wise pass (ReLU, sums,
+ * divisions, optimizer updates, accuracy) gives the same bits in every mode and at every ISA level.
+ * Safe to call at any time (atomic); takes effect on the next call.
  * Returns NNB_ERR_ARGUMENT for an unknown mode.
  */
-typedef enum nnb_arithmetic { NNB_ARITHMETIC_FAST = 0, NNB_ARITHMETIC_REFERENCE = 1 } nnb_arithmetic;
+typedef enum nnb_arithmetic {
+    NNB_ARITHMETIC_FAST = 0,
+    NNB_ARITHMETIC_REFERENCE = 1,
+    NNB_ARITHMETIC_NUMPY = 2
+} nnb_arithmetic;
 
 NNB_API nnb_status nnb_set_arithmetic(nnb_arithmetic mode);
 

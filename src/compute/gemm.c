@@ -144,7 +144,7 @@ static atomic_int g_arithmetic = NNB_ARITHMETIC_FAST;
 
 nnb_status nnb_set_arithmetic(nnb_arithmetic mode)
 {
-    if (mode != NNB_ARITHMETIC_FAST && mode != NNB_ARITHMETIC_REFERENCE) {
+    if (mode != NNB_ARITHMETIC_FAST && mode != NNB_ARITHMETIC_REFERENCE && mode != NNB_ARITHMETIC_NUMPY) {
         return NNB_ERR_ARGUMENT;
     }
     atomic_store(&g_arithmetic, (int)mode);
@@ -153,12 +153,19 @@ nnb_status nnb_set_arithmetic(nnb_arithmetic mode)
 
 nnb_arithmetic nnb_get_arithmetic(void)
 {
-    return atomic_load(&g_arithmetic) == NNB_ARITHMETIC_REFERENCE ? NNB_ARITHMETIC_REFERENCE : NNB_ARITHMETIC_FAST;
+    int mode = atomic_load(&g_arithmetic);
+    return mode == NNB_ARITHMETIC_REFERENCE || mode == NNB_ARITHMETIC_NUMPY ? (nnb_arithmetic)mode
+                                                                            : NNB_ARITHMETIC_FAST;
 }
 
 int nnb__fast_arithmetic(void)
 {
     return atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_FAST;
+}
+
+int nnb__numpy_arithmetic(void)
+{
+    return atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_NUMPY;
 }
 
 int nnb__gemm_small_kernels(void)
@@ -170,11 +177,10 @@ int nnb__gemm_small_kernels(void)
 #endif
 }
 
-/* The body a call uses now: the build's default, or the naive body in the reference arithmetic mode. */
+/* The body a call uses now: the build's default, or the naive body in the REFERENCE and NUMPY modes. */
 static nnb__gemm_fn current_body(void)
 {
-    return atomic_load_explicit(&g_arithmetic, memory_order_relaxed) == NNB_ARITHMETIC_REFERENCE ? nnb__gemm_naive
-                                                                                                 : g_bodies[0].fn;
+    return nnb__fast_arithmetic() ? g_bodies[0].fn : nnb__gemm_naive;
 }
 
 size_t nnb__gemm_scratch_bytes(size_t M, size_t N, size_t K)

@@ -34,6 +34,13 @@ nnb_status nnb__gemm_scratch_reserve(nnb__gemm_scratch *scratch, size_t bytes);
 int nnb__fast_arithmetic(void);
 
 /*
+ * Non-zero in NNB_ARITHMETIC_NUMPY mode: the layers take exp and log from compute/numpy_math.h (numpy's
+ * float32 routines, bit for bit) instead of the correctly rounded ones. Every other choice treats NUMPY as
+ * REFERENCE (non-zero nnb__fast_arithmetic means FAST only).
+ */
+int nnb__numpy_arithmetic(void);
+
+/*
  * Non-zero when the builtin body computes the products now (a builtin build in NNB_ARITHMETIC_FAST mode):
  * the dense products may then use the float32 small-shape kernels, which belong to that body.
  */

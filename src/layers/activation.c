@@ -3,6 +3,7 @@
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
 #include "compute/kernels.h"
+#include "compute/numpy_math.h"
 #include "nnbasics/activation.h"
 
 nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)
@@ -21,8 +22,11 @@ nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)
     return NNB_OK;
 }
 
-/* Softmax of one row into dst (dst may equal src). The row has been checked for NaN and +inf. */
-static void softmax_row(const float *src, float *dst, size_t n)
+/*
+ * Softmax of one row into dst (dst may equal src). The row has been checked for NaN and +inf. numpy_exp:
+ * take exp from numpy's float32 routine (NNB_ARITHMETIC_NUMPY) instead of rounding it correctly.
+ */
+static void softmax_row(const float *src, float *dst, size_t n, int numpy_exp)
 {
     float max = src[0];
     for (size_t j = 1; j < n; ++j) {
@@ -34,9 +38,11 @@ static void softmax_row(const float *src, float *dst, size_t n)
     for (size_t j = 0; j < n; ++j) {
         /*
          * The float32 difference, then exp rounded correctly to float32 (through double): expf may be
-         * 1 ulp off in rare cases, and training amplifies any such difference.
+         * 1 ulp off in rare cases, and training amplifies any such difference. In NUMPY mode numpy's own
+         * float32 exp instead, with the few ulp of error the book's results carry.
          */
-        float e = (float)exp((double)(src[j] - max));
+        float d = src[j] - max;
+        float e = numpy_exp ? nnb__numpy_expf(d) : (float)exp((double)d);
         dst[j] = e;
         sum += e;
     }
@@ -76,8 +82,9 @@ nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
         nnb__k_softmax(in->data, out->data, in->rows, in->cols);
         return NNB_OK;
     }
+    int numpy_exp = nnb__numpy_arithmetic();
     for (size_t r = 0; r < in->rows; ++r) {
-        softmax_row(in->data + r * in->cols, out->data + r * out->cols, in->cols);
+        softmax_row(in->data + r * in->cols, out->data + r * out->cols, in->cols, numpy_exp);
     }
     return NNB_OK;
 }
@@ -150,8 +157,14 @@ nnb_status nnb_sigmoid_forward(const nnb_tensor *in, nnb_tensor *out)
         return NNB_ERR_SHAPE;
     }
     size_t n = in->rows * in->cols;
+    /* 1 / (1 + np.exp(-inputs)) in float32; a large negative x gives exp = inf and y = 0. */
+    if (nnb__numpy_arithmetic()) {
+        for (size_t i = 0; i < n; ++i) {
+            out->data[i] = 1.0f / (1.0f + nnb__numpy_expf(-in->data[i]));
+        }
+        return NNB_OK;
+    }
     for (size_t i = 0; i < n; ++i) {
-        /* 1 / (1 + np.exp(-inputs)) in float32; a large negative x gives exp = inf and y = 0. */
         out->data[i] = 1.0f / (1.0f + expf(-in->data[i]));
     }
     return NNB_OK;

@@ -3,6 +3,7 @@
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
 #include "compute/kernels.h"
+#include "compute/numpy_math.h"
 #include "nnbasics/loss.h"
 
 /* Clip bounds exactly as numpy applies them to float32: fl32(1e-7) and fl32(1 - 1e-7). */
@@ -93,15 +94,22 @@ static nnb_status finish(loss_fn loss_at, const void *ctx, size_t n, float *per_
     return NNB_OK;
 }
 
+/* float32 log: numpy's own routine in NNB_ARITHMETIC_NUMPY mode (numpy_log set), else logf. */
+static float log32(float x, int numpy_log)
+{
+    return numpy_log ? nnb__numpy_logf(x) : logf(x);
+}
+
 typedef struct sparse_ctx {
     const nnb_tensor *pred;
     const uint32_t *labels;
+    int numpy_log;
 } sparse_ctx;
 
 static float sparse_loss_at(const void *ctx, size_t i)
 {
     const sparse_ctx *c = ctx;
-    return -logf(clip(c->pred->data[i * c->pred->cols + c->labels[i]]));
+    return -log32(clip(c->pred->data[i * c->pred->cols + c->labels[i]]), c->numpy_log);
 }
 
 /*
@@ -159,13 +167,14 @@ nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t
         *mean = sparse_pairwise(pred, labels, 0, count) / (float)count;
         return NNB_OK;
     }
-    sparse_ctx ctx = {pred, labels};
+    sparse_ctx ctx = {pred, labels, nnb__numpy_arithmetic()};
     return finish(sparse_loss_at, &ctx, count, per_sample, mean);
 }
 
 typedef struct onehot_ctx {
     const nnb_tensor *pred;
     const nnb_tensor *targets;
+    int numpy_log;
 } onehot_ctx;
 
 static float onehot_loss_at(const void *ctx, size_t i)
@@ -177,7 +186,7 @@ static float onehot_loss_at(const void *ctx, size_t i)
     for (size_t j = 0; j < c->pred->cols; ++j) {
         confidence += clip(p[j]) * t[j];
     }
-    return -logf(confidence);
+    return -log32(confidence, c->numpy_log);
 }
 
 nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
@@ -194,7 +203,7 @@ nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targets, flo
             return NNB_ERR_NONFINITE;
         }
     }
-    onehot_ctx ctx = {pred, targets};
+    onehot_ctx ctx = {pred, targets, nnb__numpy_arithmetic()};
     return finish(onehot_loss_at, &ctx, pred->rows, per_sample, mean);
 }
 
@@ -358,9 +367,16 @@ static float bce_elem(float p, float t)
     return -(t * logf(c) + (1.0f - t) * logf(1.0f - c));
 }
 
+/* The same with numpy's float32 log (NNB_ARITHMETIC_NUMPY). */
+static float bce_numpy_elem(float p, float t)
+{
+    float c = clip(p);
+    return -(t * nnb__numpy_logf(c) + (1.0f - t) * nnb__numpy_logf(1.0f - c));
+}
+
 nnb_status nnb_bce(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
 {
-    return elementwise_loss(bce_elem, 1, pred, targets, per_sample, mean);
+    return elementwise_loss(nnb__numpy_arithmetic() ? bce_numpy_elem : bce_elem, 1, pred, targets, per_sample, mean);
 }
 
 nnb_status nnb_bce_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)

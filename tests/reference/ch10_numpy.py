@@ -3,19 +3,32 @@
 
 The book's chapter-10 code, written out with the nnfs conventions: np.random.seed(0), float32 data and
 weights, np.dot done in float64 and rounded to float32 (what nnfs.init() installs). Prints the same lines as
-the C programs:  /usr/bin/python3 tests/reference/ch10_numpy.py adam|sgd [epochs] [--correctly-rounded]
+the C programs:
 
-With numpy's own float32 exp this prints the book's lines (finals Adam 0.967/0.074, SGD 0.957/0.121).
-numpy's float32 exp is a SIMD routine that is often 1-2 ulp off; the library's softmax uses a correctly
-rounded exp instead. With --correctly-rounded the softmax exp is computed in float64 and rounded once, and
-the C programs then follow this script's trajectory bit for bit: the parameters agree exactly epoch after
-epoch, and the logged lines are identical (finals Adam acc 0.973, loss 0.078; SGD acc 0.960, loss 0.117 --
-all within the +-0.01 of the book's that 10000 chaotic steps allow). Epoch 0 is the same in every variant:
-loss 1.0985943 (float32), acc 0.360; lr 0.05 (Adam) and 1.0 (SGD).
+    /usr/bin/python3 tests/reference/ch10_numpy.py adam|sgd [epochs] [--correctly-rounded]
+    /usr/bin/python3 tests/reference/ch10_numpy.py adam|sgd --check PROGRAM
+
+With numpy's own float32 exp and log (numpy 1.24 on a CPU with AVX2 + FMA3 or AVX-512F, where numpy uses its
+SIMD routines) this prints the book's lines: finals Adam acc 0.967, loss 0.074; SGD acc 0.957, loss 0.121.
+The C programs select NNB_ARITHMETIC_NUMPY, which computes exp and log with numpy's algorithm, and then print
+exactly the same 101 lines: the parameters agree bit for bit epoch after epoch. --check PROGRAM runs the
+program and compares its whole output with this script's; it exits 0 when they are identical, 1 otherwise
+(listing the lines that differ) and 77 (ctest's skip) when numpy is missing or would use the C library's
+expf/logf instead of its SIMD routines (a CPU without AVX2 + FMA3 and AVX-512F).
+
+With --correctly-rounded the softmax exp is computed in float64 and rounded once; that is what
+NNB_ARITHMETIC_REFERENCE computes, and the programs in that mode end at Adam acc 0.973, loss 0.078 and SGD
+acc 0.960, loss 0.117 (within the +-0.01 of the book's that 10000 chaotic steps allow). Epoch 0 is the same
+in every variant: loss 1.0985943 (float32), acc 0.360; lr 0.05 (Adam) and 1.0 (SGD).
 """
+import subprocess
 import sys
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:
+    print("numpy is not available: skipped")
+    sys.exit(77)
 
 F32 = np.float32
 
@@ -139,10 +152,9 @@ class Adam:
         self.iterations += 1
 
 
-def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    which = args[0] if args else "adam"
-    epochs = int(args[1]) if len(args) > 1 else 10001
+def train(which, epochs):
+    """The book's training loop; returns the printed lines."""
+    lines = []
     np.random.seed(0)
     X, y = spiral_data(100, 3)
     dense1, activation1, dense2 = Dense(2, 64), ReLU(), Dense(64, 3)
@@ -158,7 +170,7 @@ def main():
         loss = loss_activation.forward(dense2.output, y)
         accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
         if not epoch % 100:
-            print(f"epoch: {epoch}, acc: {accuracy:.3f}, loss: {loss:.3f}, lr: {optimizer.current_learning_rate}")
+            lines.append(f"epoch: {epoch}, acc: {accuracy:.3f}, loss: {loss:.3f}, lr: {optimizer.current_learning_rate}")
         loss_activation.backward(loss_activation.output, y)
         dense2.backward(loss_activation.dinputs)
         activation1.backward(dense2.dinputs)
@@ -167,7 +179,50 @@ def main():
         optimizer.update_params(dense1)
         optimizer.update_params(dense2)
         optimizer.post_update_params()
+    return lines
 
+
+def numpy_uses_simd_exp_log():
+    """True when numpy 1.x computes float32 exp/log with its AVX2 + FMA3 or AVX-512F routine."""
+    try:
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    except ImportError:
+        return False
+    return bool(features.get("AVX512F") or (features.get("AVX2") and features.get("FMA3")))
+
+
+def check(which, program):
+    if not numpy_uses_simd_exp_log():
+        print("numpy does not use its SIMD float32 exp/log on this CPU: skipped")
+        return 77
+    want = train(which, 10001)
+    got = subprocess.run([program], check=True, capture_output=True, text=True).stdout.strip().split("\n")
+    differ = [i for i in range(max(len(got), len(want)))
+              if i >= len(got) or i >= len(want) or got[i] != want[i]]
+    print(f"numpy {np.__version__}: {len(want)} lines, {len(got)} printed by {program}, {len(differ)} differ")
+    for i in differ[:20]:
+        print(f"  numpy:   {want[i] if i < len(want) else '(none)'}")
+        print(f"  program: {got[i] if i < len(got) else '(none)'}")
+    if want:
+        print(f"last line: {want[-1]}")
+    return 1 if differ else 0
+
+
+def main():
+    argv = sys.argv[1:]
+    program = None
+    if "--check" in argv:
+        k = argv.index("--check")
+        program = argv[k + 1]
+        del argv[k:k + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    which = args[0] if args else "adam"
+    if program is not None:
+        return check(which, program)
+    epochs = int(args[1]) if len(args) > 1 else 10001
+    for line in train(which, epochs):
+        print(line)
+    return 0
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
