@@ -42,16 +42,15 @@ lower_isas() {
 }
 configs=${NNB_TEST_CONFIGS:-"format ci-naive ci-cblas ci-builtin mutate ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
 fuzz_seconds=${NNB_FUZZ_SECONDS:-60}
-# mutate: the unit tests must kill at least this share (percent) of the compiled mutants of a fixed sample
-# (docs/TESTING.md). Measured when the step was added: 23 killed, 7 survived (76.7 %); 5 survivors are
-# equivalent, the other 2 are now killed by tests/test_linear.c and tests/test_health.c (25 of 30, 83 %).
-# The floor leaves a margin of about four mutants.
-mutate_floor=${NNB_MUTATE_FLOOR:-70}
+# mutate: the unit tests must kill at least this share (percent) of the compiled mutants of a small fixed
+# sample (docs/TESTING.md). The sample changes with the sources; 15 mutants keep the step near 5 minutes on
+# two cores. Measured on the 0.2 tree: 11 of 15 killed (73 %), the survivors listed in docs/TESTING.md.
+mutate_floor=${NNB_MUTATE_FLOOR:-55}
 for config in $configs; do
     if [ "$config" = mutate ]; then
-        # 30 single-line mutants of src/ (seed 20), each rebuilt incrementally and run against ctest -L unit.
-        echo "== mutate: 30 mutants (seed 20), floor ${mutate_floor}%"
-        /usr/bin/python3 scripts/mutate.py --seed 20 --count 30 --jobs "$jobs" --timeout 120 --floor "$mutate_floor" \
+        # 15 single-line mutants of src/ (seed 20), each rebuilt incrementally and run against ctest -L unit.
+        echo "== mutate: 15 mutants (seed 20), floor ${mutate_floor}%"
+        /usr/bin/python3 scripts/mutate.py --seed 20 --count 15 --jobs "$jobs" --timeout 120 --floor "$mutate_floor" \
             --workdir build/mutate
         continue
     fi
