@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "nnbasics/alloc.h"
 
@@ -29,7 +30,7 @@ nnb_status nnb_set_allocator(const nnb_allocator *allocator)
         return NNB_OK;
     }
     if (allocator->alloc == NULL || allocator->free == NULL) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     g_allocator = *allocator;
     return NNB_OK;
@@ -38,7 +39,7 @@ nnb_status nnb_set_allocator(const nnb_allocator *allocator)
 nnb_status nnb_get_allocator(nnb_allocator *out)
 {
     if (out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     *out = g_allocator;
     return NNB_OK;

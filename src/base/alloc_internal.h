@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error_internal.h"
 #include "nnbasics/status.h"
 
 /* Allocates size bytes through the installed hook; NULL on failure or size 0. */
@@ -22,7 +23,7 @@ void nnb__aligned_free(void *block);
 static inline nnb_status nnb__mul_size(size_t a, size_t b, size_t *out)
 {
     if (a != 0 && b > SIZE_MAX / a) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     *out = a * b;
     return NNB_OK;

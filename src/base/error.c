@@ -15,21 +15,40 @@ const char *nnb_last_error(void)
     return g_detail;
 }
 
-nnb_status nnb__fail(nnb_status status, const char *where)
+void nnb__note(nnb_status status, const char *where)
 {
     (void)snprintf(g_detail, sizeof g_detail, "%s: %s", where, nnb_status_string(status));
+}
+
+static void note_va(const char *where, const char *fmt, va_list args)
+{
+    int used = snprintf(g_detail, sizeof g_detail, "%s: ", where);
+    if (used < 0 || (size_t)used >= sizeof g_detail) {
+        return;
+    }
+    (void)vsnprintf(g_detail + used, sizeof g_detail - (size_t)used, fmt, args);
+}
+
+void nnb__notef(nnb_status status, const char *where, const char *fmt, ...)
+{
+    (void)status;
+    va_list args;
+    va_start(args, fmt);
+    note_va(where, fmt, args);
+    va_end(args);
+}
+
+nnb_status nnb__fail(nnb_status status, const char *where)
+{
+    nnb__note(status, where);
     return status;
 }
 
 nnb_status nnb__failf(nnb_status status, const char *where, const char *fmt, ...)
 {
-    int used = snprintf(g_detail, sizeof g_detail, "%s: ", where);
-    if (used < 0 || (size_t)used >= sizeof g_detail) {
-        return status;
-    }
     va_list args;
     va_start(args, fmt);
-    (void)vsnprintf(g_detail + used, sizeof g_detail - (size_t)used, fmt, args);
+    note_va(where, fmt, args);
     va_end(args);
     return status;
 }

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
@@ -38,7 +39,7 @@ static atomic_size_t g_num_threads;
 nnb_status nnb_set_num_threads(size_t n)
 {
     if (n > NNB_MAX_THREADS) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     atomic_store(&g_num_threads, n);
     return NNB_OK;
@@ -70,12 +71,12 @@ static nnb_status check_matrix(size_t rows, size_t cols, size_t ld)
 {
     size_t span;
     if (ld < cols) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     /* The span in bytes must fit too, or pointer arithmetic on the buffer could wrap. */
     if (nnb__mul_size(rows - 1u, ld, &span) != NNB_OK || span > SIZE_MAX - cols ||
         span + cols > SIZE_MAX / sizeof(float)) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     return NNB_OK;
 }
@@ -97,13 +98,13 @@ static nnb_status validate(nnb_transpose ta, nnb_transpose tb, size_t M, size_t 
                            const float *B, size_t ldb, const float *C, size_t ldc)
 {
     if (A == NULL || B == NULL || C == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (M == 0 || N == 0 || K == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if ((ta != NNB_NO_TRANS && ta != NNB_TRANS) || (tb != NNB_NO_TRANS && tb != NNB_TRANS)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     nnb_status st = ta == NNB_NO_TRANS ? check_matrix(M, K, lda) : check_matrix(K, M, lda);
     if (st == NNB_OK) {
@@ -120,7 +121,7 @@ static nnb_status validate(nnb_transpose ta, nnb_transpose tb, size_t M, size_t 
     size_t span_a = ta == NNB_NO_TRANS ? span_of(M, K, lda) : span_of(K, M, lda);
     size_t span_b = tb == NNB_NO_TRANS ? span_of(K, N, ldb) : span_of(N, K, ldb);
     if (ranges_overlap(C, span_c, A, span_a) || ranges_overlap(C, span_c, B, span_b)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     return NNB_OK;
 }
@@ -130,7 +131,7 @@ nnb_status nnb__gemm_checked(nnb__gemm_fn fn, nnb_transpose ta, nnb_transpose tb
                              size_t ldc)
 {
     if (fn == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     nnb_status st = validate(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
     if (st == NNB_OK) {
@@ -145,7 +146,7 @@ static atomic_int g_arithmetic = NNB_ARITHMETIC_FAST;
 nnb_status nnb_set_arithmetic(nnb_arithmetic mode)
 {
     if (mode != NNB_ARITHMETIC_FAST && mode != NNB_ARITHMETIC_REFERENCE && mode != NNB_ARITHMETIC_NUMPY) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     atomic_store(&g_arithmetic, (int)mode);
     return NNB_OK;
@@ -203,7 +204,7 @@ nnb_status nnb__gemm_scratch_reserve(nnb__gemm_scratch *scratch, size_t bytes)
     }
     void *data = nnb__aligned_alloc(bytes);
     if (data == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     nnb__aligned_free(scratch->data);
     scratch->data = data;
@@ -239,17 +240,17 @@ nnb_status nnb_matmul(nnb_transpose trans_a, nnb_transpose trans_b, float alpha,
                       const nnb_tensor *B, float beta, nnb_tensor *C)
 {
     if (A == NULL || B == NULL || C == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t M = trans_a == NNB_TRANS ? A->cols : A->rows;
     size_t K = trans_a == NNB_TRANS ? A->rows : A->cols;
     size_t KB = trans_b == NNB_TRANS ? B->cols : B->rows;
     size_t N = trans_b == NNB_TRANS ? B->rows : B->cols;
     if ((trans_a != NNB_NO_TRANS && trans_a != NNB_TRANS) || (trans_b != NNB_NO_TRANS && trans_b != NNB_TRANS)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (K != KB || C->rows != M || C->cols != N) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     return nnb_gemm(trans_a, trans_b, M, N, K, alpha, A->data, A->cols, B->data, B->cols, beta, C->data, C->cols);
 }
@@ -257,10 +258,10 @@ nnb_status nnb_matmul(nnb_transpose trans_a, nnb_transpose trans_b, float alpha,
 nnb_status nnb_dot(const float *a, const float *b, size_t n, float *out)
 {
     if (a == NULL || b == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (n == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     double sum = 0.0;
     for (size_t i = 0; i < n; ++i) {

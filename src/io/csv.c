@@ -3,6 +3,7 @@
  * hands each complete record to the row builder; the outputs grow geometrically, owned by the library
  * allocator, and become the data set's tensors without a final copy.
  */
+#include "base/error_internal.h"
 #include "nnbasics/csv.h"
 
 #include <float.h>
@@ -30,7 +31,7 @@ static nnb_status bytes_reserve(byte_vec *b, size_t extra)
         return NNB_OK;
     }
     if (extra > SIZE_MAX - b->len) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     size_t need = b->len + extra;
     size_t cap = b->cap < 64 ? 64 : b->cap;
@@ -39,7 +40,7 @@ static nnb_status bytes_reserve(byte_vec *b, size_t extra)
     }
     char *bigger = nnb__malloc(cap);
     if (bigger == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     if (b->len > 0) {
         memcpy(bigger, b->data, b->len);
@@ -232,7 +233,7 @@ static nnb_status table_rehash(class_table *t, size_t slot_count)
 {
     size_t *slots = nnb__calloc(slot_count, sizeof *slots);
     if (slots == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     for (size_t i = 0; i < t->count; ++i) {
         const char *s = class_text(t, i);
@@ -253,7 +254,7 @@ static nnb_status table_lookup(class_table *t, const char *s, size_t len, uint32
 {
     if (t->slot_count == 0 || (t->count + 1) * 2 > t->slot_count) {
         if (t->count >= (size_t)UINT32_MAX - 1 || t->slot_count > SIZE_MAX / 4 / sizeof(size_t)) {
-            return NNB_ERR_OVERFLOW;
+            return NNB__FAIL(NNB_ERR_OVERFLOW);
         }
         nnb_status st = table_rehash(t, t->slot_count == 0 ? 64 : t->slot_count * 2);
         if (st != NNB_OK) {
@@ -351,7 +352,7 @@ static nnb_status resolve_columns(reader *r)
     const nnb_csv_options *o = &r->opt;
     r->role = nnb__malloc(r->ncols * sizeof *r->role);
     if (r->role == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     for (size_t c = 0; c < r->ncols; ++c) {
         r->role[c] = ROLE_IGNORED;
@@ -362,13 +363,13 @@ static nnb_status resolve_columns(reader *r)
             r->label_col = find_column(r, o->label_name);
             if (r->label_col == r->ncols) {
                 set_error(r, r->record_line, 0, "no column has the label name");
-                return NNB_ERR_ARGUMENT;
+                return NNB__FAIL(NNB_ERR_ARGUMENT);
             }
         } else {
             r->label_col = o->label_index == NNB_CSV_LAST_COLUMN ? r->ncols - 1 : o->label_index;
             if (r->label_col >= r->ncols) {
                 set_error(r, r->record_line, 0, "label index beyond the last column");
-                return NNB_ERR_ARGUMENT;
+                return NNB__FAIL(NNB_ERR_ARGUMENT);
             }
         }
         r->role[r->label_col] = ROLE_LABEL;
@@ -378,11 +379,11 @@ static nnb_status resolve_columns(reader *r)
             size_t c = o->feature_indices != NULL ? o->feature_indices[j] : find_column(r, o->feature_names[j]);
             if (c >= r->ncols) {
                 set_error(r, r->record_line, 0, "no such feature column");
-                return NNB_ERR_ARGUMENT;
+                return NNB__FAIL(NNB_ERR_ARGUMENT);
             }
             if (r->role[c] != ROLE_IGNORED) {
                 set_error(r, r->record_line, c + 1, "feature column repeated or also the label");
-                return NNB_ERR_ARGUMENT;
+                return NNB__FAIL(NNB_ERR_ARGUMENT);
             }
             r->role[c] = (int)j;
         }
@@ -398,17 +399,17 @@ static nnb_status resolve_columns(reader *r)
     }
     if (r->nfeat == 0) {
         set_error(r, r->record_line, 0, "no feature column");
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     r->row = nnb__malloc(r->nfeat * sizeof *r->row);
     if (r->row == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     if (o->has_header) {
         /* Keep the feature columns' names, in feature order. */
         r->feature_name_offsets = nnb__malloc(r->nfeat * sizeof *r->feature_name_offsets);
         if (r->feature_name_offsets == NULL) {
-            return NNB_ERR_NOMEM;
+            return NNB__FAIL(NNB_ERR_NOMEM);
         }
         for (size_t j = 0; j < r->nfeat; ++j) {
             size_t c = 0;
@@ -432,11 +433,11 @@ static nnb_status grow_floats(float **block, size_t used, size_t cap)
 {
     size_t bytes;
     if (nnb__mul_size(cap, sizeof(float), &bytes) != NNB_OK) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     float *bigger = nnb__aligned_alloc(bytes);
     if (bigger == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     if (used > 0) {
         memcpy(bigger, *block, used * sizeof(float));
@@ -455,7 +456,7 @@ static nnb_status reserve_row(reader *r)
     size_t cap = r->cap_rows < 64 ? 64 : r->cap_rows + r->cap_rows / 2;
     size_t elements;
     if (nnb__mul_size(cap, r->nfeat, &elements) != NNB_OK || elements > SIZE_MAX / sizeof(float)) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     nnb_status st = grow_floats(&r->x, r->rows * r->nfeat, elements);
     if (st == NNB_OK && r->opt.label_kind == NNB_CSV_REGRESSION) {
@@ -464,7 +465,7 @@ static nnb_status reserve_row(reader *r)
     if (st == NNB_OK && r->opt.label_kind == NNB_CSV_CLASSES) {
         uint32_t *bigger = nnb__malloc(cap * sizeof *bigger);
         if (bigger == NULL) {
-            st = NNB_ERR_NOMEM;
+            st = NNB__FAIL(NNB_ERR_NOMEM);
         } else {
             if (r->rows > 0) {
                 memcpy(bigger, r->lab, r->rows * sizeof *bigger);
@@ -488,7 +489,7 @@ static nnb_status bad_cell(reader *r, size_t column, const char *reason, int *sk
         return NNB_OK;
     }
     set_error(r, r->record_line, column + 1, reason);
-    return NNB_ERR_FORMAT;
+    return NNB__FAIL(NNB_ERR_FORMAT);
 }
 
 static nnb_status data_record(reader *r)
@@ -576,7 +577,7 @@ static nnb_status end_record(reader *r)
             set_error(r, r->record_line, r->nfields < r->ncols ? r->nfields : r->ncols + 1,
                       r->nfields < r->ncols ? "record has fewer fields than the first"
                                             : "record has more fields than the first");
-            st = NNB_ERR_FORMAT;
+            st = NNB__FAIL(NNB_ERR_FORMAT);
         } else {
             st = data_record(r);
         }
@@ -595,7 +596,7 @@ static nnb_status end_field(reader *r)
 {
     if (r->nfields >= NNB_CSV_MAX_COLUMNS) {
         set_error(r, r->record_line, r->nfields + 1, "too many fields");
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     size_t end = r->rec.len;
     char nul = '\0';
@@ -617,11 +618,11 @@ static nnb_status add_char(reader *r, char c)
     if (c == '\0') {
         /* Text never holds NUL bytes; names and labels are returned as C strings. */
         set_error(r, r->record_line, r->nfields + 1, "NUL byte in a field");
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (r->rec.len - r->field_start >= NNB_CSV_MAX_FIELD) {
         set_error(r, r->record_line, r->nfields + 1, "field too long");
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (r->rec.len < r->rec.cap) {
         r->rec.data[r->rec.len++] = c;
@@ -645,7 +646,7 @@ static nnb_status unquoted_char(reader *r, char c)
         ++r->line;
     } else if (c == '"') {
         set_error(r, r->record_line, r->nfields + 1, "quote inside an unquoted field");
-        st = NNB_ERR_FORMAT;
+        st = NNB__FAIL(NNB_ERR_FORMAT);
     } else {
         st = add_char(r, c);
     }
@@ -714,7 +715,7 @@ static nnb_status feed(reader *r, const char *p, size_t n)
                 ++r->line;
             } else {
                 set_error(r, r->record_line, r->nfields + 1, "text after a closing quote");
-                st = NNB_ERR_FORMAT;
+                st = NNB__FAIL(NNB_ERR_FORMAT);
             }
             break;
         }
@@ -730,7 +731,7 @@ static nnb_status finish(reader *r)
 {
     if (r->state == IN_QUOTED) {
         set_error(r, r->record_line, r->nfields + 1, "quoted field not closed");
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (r->record_started) {
         nnb_status st = end_field(r);
@@ -743,7 +744,7 @@ static nnb_status finish(reader *r)
     }
     if (r->rows == 0) {
         set_error(r, r->line, 0, r->skipped > 0 ? "every data record was skipped" : "no data record");
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     return NNB_OK;
 }
@@ -753,28 +754,28 @@ static nnb_status finish(reader *r)
 static nnb_status check_options(const nnb_csv_options *o)
 {
     if (o->struct_size < sizeof(nnb_csv_options)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (o->delimiter == '"' || o->delimiter == '\r' || o->delimiter == '\n' || o->delimiter == '\0') {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (o->label_kind != NNB_CSV_CLASSES && o->label_kind != NNB_CSV_REGRESSION && o->label_kind != NNB_CSV_NO_LABEL) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (o->feature_names != NULL && o->feature_indices != NULL) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if ((o->feature_names != NULL || o->feature_indices != NULL) &&
         (o->feature_count == 0 || o->feature_count > NNB_CSV_MAX_COLUMNS)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (!o->has_header && (o->feature_names != NULL || (o->label_name != NULL && o->label_kind != NNB_CSV_NO_LABEL))) {
-        return NNB_ERR_ARGUMENT; /* names need a header */
+        return NNB__FAIL(NNB_ERR_ARGUMENT); /* names need a header */
     }
     if (o->feature_names != NULL) {
         for (size_t j = 0; j < o->feature_count; ++j) {
             if (o->feature_names[j] == NULL) {
-                return NNB_ERR_NULL;
+                return NNB__FAIL(NNB_ERR_NULL);
             }
         }
     }
@@ -800,7 +801,7 @@ static nnb_status adopt(nnb_tensor **out, float *block, size_t rows, size_t cols
 {
     nnb_tensor *t = nnb__malloc(sizeof *t);
     if (t == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     t->data = block;
     t->rows = rows;
@@ -816,7 +817,7 @@ static nnb_status build(reader *r, nnb_csv_data **out)
 {
     nnb_csv_data *d = nnb__malloc(sizeof *d);
     if (d == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     memset(d, 0, sizeof *d);
     nnb_status st = adopt(&d->features, r->x, r->rows, r->nfeat, r->cap_rows * r->nfeat);
@@ -889,7 +890,7 @@ static nnb_status start(nnb_csv_data **out, const void *input, const nnb_csv_opt
     }
     nnb_status st = NNB_OK;
     if (out == NULL || input == NULL) {
-        st = NNB_ERR_NULL;
+        st = NNB__FAIL(NNB_ERR_NULL);
     } else if (options != NULL) {
         st = check_options(options);
     }
@@ -944,13 +945,13 @@ nnb_status nnb_csv_read(nnb_csv_data **out, const char *path, const nnb_csv_opti
         if (error != NULL) {
             error->reason = "cannot open the file";
         }
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     reader r;
     reader_init(&r, options, error);
     char *chunk = nnb__malloc(READ_CHUNK);
     if (chunk == NULL) {
-        st = NNB_ERR_NOMEM;
+        st = NNB__FAIL(NNB_ERR_NOMEM);
     }
     while (st == NNB_OK) {
         size_t got = fread(chunk, 1, READ_CHUNK, f);
@@ -959,7 +960,7 @@ nnb_status nnb_csv_read(nnb_csv_data **out, const char *path, const nnb_csv_opti
         }
         if (got < READ_CHUNK) {
             if (st == NNB_OK && ferror(f)) {
-                st = NNB_ERR_IO;
+                st = NNB__FAIL(NNB_ERR_IO);
             }
             break;
         }

@@ -1,6 +1,7 @@
 /* The nnfs data sets, computed step by step as numpy computes them under nnfs.init(). */
 #include <math.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "tensor/tensor_internal.h"
 #include "nnbasics/datasets.h"
@@ -19,10 +20,10 @@ static nnb_status check_data_args(const nnb_rng *rng, size_t samples, size_t cla
                                   const uint32_t *labels, size_t label_count, size_t min_samples)
 {
     if (rng == NULL || X == NULL || labels == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (samples < min_samples || classes == 0 || classes > UINT32_MAX) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     size_t rows;
     nnb_status st = nnb__mul_size(samples, classes, &rows);
@@ -30,7 +31,7 @@ static nnb_status check_data_args(const nnb_rng *rng, size_t samples, size_t cla
         return st;
     }
     if (X->rows != rows || X->cols != 2 || label_count != rows) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     return NNB_OK;
 }
@@ -83,13 +84,13 @@ nnb_status nnb_vertical_data(nnb_rng *rng, size_t samples, size_t classes, nnb_t
 nnb_status nnb_sine_data(size_t samples, nnb_tensor *X, nnb_tensor *Y)
 {
     if (X == NULL || Y == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (samples == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (X->rows != samples || X->cols != 1 || Y->rows != samples || Y->cols != 1) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     const double two_pi = 6.283185307179586;
     for (size_t i = 0; i < samples; ++i) {

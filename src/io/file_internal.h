@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "nnbasics/status.h"
 
@@ -28,21 +29,21 @@ static inline nnb_status nnb__open_regular(const char *path, int *fd_out, size_t
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) {
         close(fd);
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
         close(fd);
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     if ((uintmax_t)sb.st_size > (uintmax_t)SIZE_MAX) {
         close(fd);
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     *fd_out = fd;
     *size_out = (size_t)sb.st_size;
@@ -64,9 +65,9 @@ static inline nnb_status nnb__read_regular_file(const char *path, size_t max_byt
     }
     unsigned char *buf = NULL;
     if (n == 0 || n > max_bytes) {
-        st = NNB_ERR_FORMAT;
+        st = NNB__FAIL(NNB_ERR_FORMAT);
     } else if ((buf = nnb__malloc(n)) == NULL) {
-        st = NNB_ERR_NOMEM;
+        st = NNB__FAIL(NNB_ERR_NOMEM);
     } else {
         size_t got = 0;
         while (st == NNB_OK && got < n) {
@@ -74,7 +75,7 @@ static inline nnb_status nnb__read_regular_file(const char *path, size_t max_byt
             if (r > 0) {
                 got += (size_t)r;
             } else if (r == 0 || errno != EINTR) {
-                st = NNB_ERR_IO; /* shorter than fstat said, or a read error */
+                st = NNB__FAIL(NNB_ERR_IO); /* shorter than fstat said, or a read error */
             }
         }
         unsigned char extra;
@@ -83,7 +84,7 @@ static inline nnb_status nnb__read_regular_file(const char *path, size_t max_byt
             more = read(fd, &extra, 1);
         } while (st == NNB_OK && more < 0 && errno == EINTR);
         if (st == NNB_OK && more != 0) {
-            st = NNB_ERR_IO; /* it grew while being read */
+            st = NNB__FAIL(NNB_ERR_IO); /* it grew while being read */
         }
     }
     close(fd);

@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "base/error_internal.h"
 #include "nnbasics/idx.h"
 
 #include <stdio.h>
@@ -67,7 +68,7 @@ static nnb_status grow(unsigned char **buf, size_t used, size_t new_cap)
 {
     unsigned char *bigger = nnb__malloc(new_cap);
     if (bigger == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     if (used > 0) {
         memcpy(bigger, *buf, used);
@@ -103,7 +104,7 @@ static nnb_status gunzip(const unsigned char *in, size_t in_size, byte_buf *out)
     }
     unsigned char *buf = nnb__malloc(cap);
     if (buf == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     size_t used = 0;
     size_t consumed = 0;
@@ -132,7 +133,7 @@ static nnb_status gunzip(const unsigned char *in, size_t in_size, byte_buf *out)
         }
         if (used == cap) {
             if (cap == limit) {
-                st = NNB_ERR_FORMAT; /* larger than any accepted file */
+                st = NNB__FAIL(NNB_ERR_FORMAT); /* larger than any accepted file */
                 break;
             }
             size_t new_cap = cap > limit / 2 ? limit : cap * 2;
@@ -157,17 +158,17 @@ static nnb_status gunzip(const unsigned char *in, size_t in_size, byte_buf *out)
             }
             const unsigned char *rest = in + (in_size - left);
             if (!is_gzip(rest, left)) {
-                st = NNB_ERR_FORMAT; /* trailing garbage after the compressed data */
+                st = NNB__FAIL(NNB_ERR_FORMAT); /* trailing garbage after the compressed data */
                 break;
             }
             if (inflateReset(&zs) != Z_OK) {
-                st = NNB_ERR_FORMAT;
+                st = NNB__FAIL(NNB_ERR_FORMAT);
                 break;
             }
             continue;
         }
         if (zr == Z_MEM_ERROR) {
-            st = NNB_ERR_NOMEM;
+            st = NNB__FAIL(NNB_ERR_NOMEM);
             break;
         }
         if (zr == Z_BUF_ERROR) {
@@ -176,17 +177,17 @@ static nnb_status gunzip(const unsigned char *in, size_t in_size, byte_buf *out)
                 continue;
             }
             if (zs.avail_in == 0 && consumed == in_size) {
-                st = NNB_ERR_FORMAT; /* truncated */
+                st = NNB__FAIL(NNB_ERR_FORMAT); /* truncated */
                 break;
             }
             continue;
         }
         if (zr != Z_OK) {
-            st = NNB_ERR_FORMAT; /* Z_DATA_ERROR, Z_NEED_DICT, Z_STREAM_ERROR */
+            st = NNB__FAIL(NNB_ERR_FORMAT); /* Z_DATA_ERROR, Z_NEED_DICT, Z_STREAM_ERROR */
             break;
         }
         if (zs.avail_in == 0 && consumed == in_size && zs.avail_out != 0) {
-            st = NNB_ERR_FORMAT; /* all input used, stream not finished: truncated */
+            st = NNB__FAIL(NNB_ERR_FORMAT); /* all input used, stream not finished: truncated */
             break;
         }
     }
@@ -207,7 +208,7 @@ static nnb_status gunzip(const unsigned char *in, size_t in_size, byte_buf *out)
     (void)in;
     (void)in_size;
     (void)out;
-    return NNB_ERR_UNSUPPORTED;
+    return NNB__FAIL(NNB_ERR_UNSUPPORTED);
 }
 
 #endif
@@ -225,31 +226,31 @@ static nnb_status parse_header(const unsigned char *data, size_t size, uint32_t 
 {
     const size_t ndim = (size_t)(magic & 0xffu);
     if (size < 4) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (read_be32(data) != magic) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     const size_t header = 4 + 4 * ndim;
     if (size < header) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     size_t payload = 1;
     for (size_t i = 0; i < ndim; ++i) {
         uint32_t d = read_be32(data + 4 + 4 * i);
         if (d == 0) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         if (nnb__mul_size(payload, (size_t)d, &payload) != NNB_OK) {
-            return NNB_ERR_OVERFLOW;
+            return NNB__FAIL(NNB_ERR_OVERFLOW);
         }
         h->dims[i] = (size_t)d;
     }
     if (payload > NNB_IDX_MAX_BYTES) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (size - header != payload) {
-        return NNB_ERR_FORMAT; /* truncated (shorter) or trailing garbage (longer) */
+        return NNB__FAIL(NNB_ERR_FORMAT); /* truncated (shorter) or trailing garbage (longer) */
     }
     h->ndim = ndim;
     h->payload = payload;
@@ -271,7 +272,7 @@ static nnb_status plain_bytes(const void *data, size_t size, byte_buf *owned, co
         return NNB_OK;
     }
     if (size > NNB_IDX_MAX_BYTES) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     *plain = bytes;
     *plain_size = size;
@@ -284,7 +285,7 @@ nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size_t image
                              size_t labels_size)
 {
     if (out == NULL || images == NULL || labels == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     byte_buf img_buf = {NULL, 0}, lab_buf = {NULL, 0};
     const unsigned char *img = NULL, *lab = NULL;
@@ -305,7 +306,7 @@ nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size_t image
         st = parse_header(lab, lab_size, NNB_IDX_MAGIC_LABELS, &lh);
     }
     if (st == NNB_OK && ih.dims[0] != lh.dims[0]) {
-        st = NNB_ERR_FORMAT; /* the files disagree on the number of items */
+        st = NNB__FAIL(NNB_ERR_FORMAT); /* the files disagree on the number of items */
     }
     size_t count = 0, features = 0, label_bytes = 0;
     if (st == NNB_OK) {
@@ -322,7 +323,7 @@ nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size_t image
         label_out = nnb__malloc(label_bytes);
         set = nnb__malloc(sizeof *set);
         if (label_out == NULL || set == NULL) {
-            st = NNB_ERR_NOMEM;
+            st = NNB__FAIL(NNB_ERR_NOMEM);
         }
     }
     if (st != NNB_OK) {
@@ -373,7 +374,7 @@ static nnb_status read_file(const char *path, byte_buf *out)
 nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, const char *labels_path)
 {
     if (out == NULL || images_path == NULL || labels_path == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     byte_buf img = {NULL, 0}, lab = {NULL, 0};
     nnb_status st = read_file(images_path, &img);
@@ -414,7 +415,7 @@ static nnb_status find_file(const char *dir, const char *name, char **found)
     for (size_t i = 0; i < 2; ++i) {
         char *path = join_path(dir, name, suffixes[i]);
         if (path == NULL) {
-            return NNB_ERR_NOMEM;
+            return NNB__FAIL(NNB_ERR_NOMEM);
         }
         int fd = -1;
         size_t size = 0;
@@ -425,16 +426,16 @@ static nnb_status find_file(const char *dir, const char *name, char **found)
         }
         nnb__free(path);
     }
-    return NNB_ERR_IO;
+    return NNB__FAIL(NNB_ERR_IO);
 }
 
 nnb_status nnb_fashion_mnist_load(nnb_idx_set **out, const char *dir, nnb_fashion_split split)
 {
     if (out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (split != NNB_FASHION_TRAIN && split != NNB_FASHION_TEST) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (dir == NULL) {
         dir = NNB_FASHION_MNIST_DEFAULT_DIR;
@@ -458,7 +459,7 @@ nnb_status nnb_fashion_mnist_load(nnb_idx_set **out, const char *dir, nnb_fashio
     if (set->rows != NNB_FASHION_MNIST_SIDE || set->cols != NNB_FASHION_MNIST_SIDE ||
         set->classes > NNB_FASHION_MNIST_CLASSES) {
         nnb_idx_set_destroy(set);
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     *out = set;
     return NNB_OK;
@@ -514,13 +515,13 @@ const uint32_t *nnb_idx_set_labels(const nnb_idx_set *set)
 nnb_status nnb_idx_set_shuffle(nnb_idx_set *set, nnb_rng *rng)
 {
     if (set == NULL || rng == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     const size_t features = set->images->cols;
     const size_t row_bytes = features * sizeof(float); /* checked when the tensor was created */
     float *tmp = nnb__malloc(row_bytes);
     if (tmp == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     float *data = set->images->data;
     for (size_t i = set->count; i > 1; --i) {

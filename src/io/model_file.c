@@ -5,6 +5,7 @@
  */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008 with realpath */
 
+#include "base/error_internal.h"
 #include "nnbasics/model_file.h"
 
 #include <dirent.h>
@@ -130,7 +131,7 @@ static nnb_status check_dense_finite(const nnb_dense *d)
 {
     if (nnb_tensor_check_finite(nnb_dense_weights(d), NULL) != NNB_OK ||
         nnb_tensor_check_finite(nnb_dense_biases(d), NULL) != NNB_OK) {
-        return NNB_ERR_NONFINITE;
+        return NNB__FAIL(NNB_ERR_NONFINITE);
     }
     return NNB_OK;
 }
@@ -196,7 +197,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
 {
     const size_t layers = nnb_model_layer_count(model);
     if (layers > NNB_MODEL_FILE_MAX_LAYERS) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     size_t dense_count = 0;
     for (size_t i = 0; i < layers; ++i) {
@@ -206,7 +207,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
         }
         ++dense_count;
         if (nnb_dense_n_inputs(d) > NNB_MODEL_FILE_MAX_WIDTH || nnb_dense_n_neurons(d) > NNB_MODEL_FILE_MAX_WIDTH) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         nnb_status st = check_dense_finite(d);
         if (st != NNB_OK) {
@@ -215,7 +216,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
     }
     if (kind == NNB_MODEL_FILE_PARAMETERS) {
         if (dense_count == 0) {
-            return NNB_ERR_STATE;
+            return NNB__FAIL(NNB_ERR_STATE);
         }
         w_u32(w, (uint32_t)dense_count);
         for (size_t i = 0; i < layers; ++i) {
@@ -230,7 +231,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
     }
 
     if (!nnb_model_is_finalized(model)) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     float precision = 0.0f;
     int precision_set = 0;
@@ -260,7 +261,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
         if (!has_opt || !opt_uses(op.kind, i)) {
             values[i] = 0.0;
         } else if (!opt_value_ok(i, values[i])) {
-            return NNB_ERR_FORMAT; /* e.g. SGD momentum >= 1, which the optimizer API accepts */
+            return NNB__FAIL(NNB_ERR_FORMAT); /* e.g. SGD momentum >= 1, which the optimizer API accepts */
         }
     }
     w_u32(w, has_opt ? 1u : 0u);
@@ -296,10 +297,10 @@ nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind,
                                size_t *size)
 {
     if (model == NULL || size == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (kind != NNB_MODEL_FILE_MODEL && kind != NNB_MODEL_FILE_PARAMETERS) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     /* First pass: validate and measure. */
     writer count = {NULL, 0, 0};
@@ -308,16 +309,16 @@ nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind,
         return st;
     }
     if (count.overflow || count.pos > SIZE_MAX - HEADER_BYTES - TRAILER_BYTES) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     const size_t payload = count.pos;
     const size_t total = HEADER_BYTES + payload + TRAILER_BYTES;
     if (total > NNB_MODEL_FILE_MAX_BYTES) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (buffer != NULL) {
         if (capacity < total) {
-            return NNB_ERR_ARGUMENT;
+            return NNB__FAIL(NNB_ERR_ARGUMENT);
         }
         writer w = {buffer, 0, 0};
         w_bytes(&w, k_magic, sizeof k_magic);
@@ -431,25 +432,25 @@ static nnb_status r_dense_params(reader *r, layer_desc *l, int with_settings)
 {
     uint64_t n_in, n_out;
     if (!r_u64(r, &n_in) || !r_u64(r, &n_out)) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (n_in == 0 || n_out == 0 || n_in > NNB_MODEL_FILE_MAX_WIDTH || n_out > NNB_MODEL_FILE_MAX_WIDTH) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     l->n_in = (size_t)n_in;
     l->n_out = (size_t)n_out;
     if (with_settings) {
         if (!r_f32(r, &l->init_scale) || !r_f32(r, &l->reg.weight_l1) || !r_f32(r, &l->reg.weight_l2) ||
             !r_f32(r, &l->reg.bias_l1) || !r_f32(r, &l->reg.bias_l2)) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
     }
     size_t wbytes, bbytes;
     if (nnb__mul3_size(l->n_in, l->n_out, 4, &wbytes) != NNB_OK || nnb__mul_size(l->n_out, 4, &bbytes) != NNB_OK) {
-        return NNB_ERR_FORMAT; /* cannot be present in a file of at most NNB_MODEL_FILE_MAX_BYTES */
+        return NNB__FAIL(NNB_ERR_FORMAT); /* cannot be present in a file of at most NNB_MODEL_FILE_MAX_BYTES */
     }
     if (!r_bytes(r, wbytes, &l->weights) || !r_bytes(r, bbytes, &l->biases)) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     return NNB_OK;
 }
@@ -459,28 +460,28 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
 {
     const unsigned char *bytes = data;
     if (size < HEADER_BYTES + TRAILER_BYTES || memcmp(bytes, k_magic, sizeof k_magic) != 0) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (le32(bytes + 8) != NNB_MODEL_FILE_VERSION) {
-        return NNB_ERR_VERSION;
+        return NNB__FAIL(NNB_ERR_VERSION);
     }
     const uint32_t kind = le32(bytes + 12);
     const uint64_t payload = (uint64_t)le32(bytes + 16) | ((uint64_t)le32(bytes + 20) << 32);
     if (payload != (uint64_t)(size - HEADER_BYTES - TRAILER_BYTES)) {
-        return NNB_ERR_FORMAT; /* truncated, or trailing bytes */
+        return NNB__FAIL(NNB_ERR_FORMAT); /* truncated, or trailing bytes */
     }
     if (nnb_crc32(0, bytes, size - TRAILER_BYTES) != le32(bytes + size - TRAILER_BYTES)) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (kind != NNB_MODEL_FILE_MODEL && kind != NNB_MODEL_FILE_PARAMETERS) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     reader r = {bytes + HEADER_BYTES, size - HEADER_BYTES - TRAILER_BYTES};
     memset(fd, 0, sizeof *fd);
     fd->kind = kind;
     uint32_t count;
     if (!r_u32(&r, &count) || count == 0 || count > NNB_MODEL_FILE_MAX_LAYERS || count > r.left / 4) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (kind == NNB_MODEL_FILE_MODEL) {
         uint32_t opt_kind = 0;
@@ -493,13 +494,13 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
         if (!ok || fd->loss > (uint32_t)NNB_LOSS_MAE || fd->accuracy > (uint32_t)NNB_ACCURACY_REGRESSION ||
             (fd->flags & ~(FLAG_FUSED | FLAG_PRECISION)) != 0 || fd->has_optimizer > 1 ||
             opt_kind > (uint32_t)NNB_OPTIMIZER_ADAM || count > r.left / 4) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         /* "0 when absent": the precision without its flag, the optimizer fields without an optimizer. */
         uint32_t precision_bits;
         memcpy(&precision_bits, &fd->precision, 4);
         if ((fd->flags & FLAG_PRECISION) == 0 && precision_bits != 0) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         for (size_t i = 0; i < OPT_DOUBLES; ++i) {
             if (!fd->has_optimizer) {
@@ -512,7 +513,7 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
                 v[i] = 0.0;
             }
             if (!ok) {
-                return NNB_ERR_FORMAT;
+                return NNB__FAIL(NNB_ERR_FORMAT);
             }
         }
         fd->opt.kind = (nnb_optimizer_kind)opt_kind;
@@ -526,7 +527,7 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
     }
     fd->layers = nnb__calloc(count, sizeof *fd->layers);
     if (fd->layers == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     fd->layer_count = count;
     nnb_status st = NNB_OK;
@@ -538,7 +539,7 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
             continue;
         }
         if (!r_u32(&r, &l->kind) || l->kind > (uint32_t)NNB_LAYER_DROPOUT) {
-            st = NNB_ERR_FORMAT;
+            st = NNB__FAIL(NNB_ERR_FORMAT);
         } else if (l->kind == NNB_LAYER_DENSE) {
             st = r_dense_params(&r, l, 1);
         } else if (l->kind == NNB_LAYER_DROPOUT) {
@@ -546,7 +547,7 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
         }
     }
     if (st == NNB_OK && r.left != 0) {
-        st = NNB_ERR_FORMAT; /* bytes the payload does not account for */
+        st = NNB__FAIL(NNB_ERR_FORMAT); /* bytes the payload does not account for */
     }
     if (st != NNB_OK) {
         nnb__free(fd->layers);
@@ -584,7 +585,7 @@ static nnb_status check_params_finite(const file_desc *fd)
         const layer_desc *l = &fd->layers[i];
         if (l->kind == NNB_LAYER_DENSE &&
             (!floats_finite(l->weights, l->n_in * l->n_out) || !floats_finite(l->biases, l->n_out))) {
-            return NNB_ERR_NONFINITE;
+            return NNB__FAIL(NNB_ERR_NONFINITE);
         }
     }
     return NNB_OK;
@@ -637,7 +638,7 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
     }
     /* The model API would draw a different fused choice silently; the file's must hold exactly. */
     if (st == NNB_OK && (nnb_model_uses_fused_backward(m) != 0) != ((fd->flags & FLAG_FUSED) != 0)) {
-        st = NNB_ERR_FORMAT;
+        st = NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (st != NNB_OK) {
         nnb_model_destroy(m);
@@ -650,7 +651,7 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
 nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
 {
     if (out == NULL || data == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     file_desc fd;
     nnb_status st = decode(data, size, &fd);
@@ -658,7 +659,7 @@ nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
         return st;
     }
     if (fd.kind != NNB_MODEL_FILE_MODEL) {
-        st = NNB_ERR_FORMAT;
+        st = NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (st == NNB_OK) {
         st = check_params_finite(&fd);
@@ -673,7 +674,7 @@ nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
 nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t size)
 {
     if (model == NULL || data == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     file_desc fd;
     nnb_status st = decode(data, size, &fd);
@@ -691,7 +692,7 @@ nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t
         file_dense += fd.layers[i].kind == NNB_LAYER_DENSE;
     }
     if (st == NNB_OK && model_dense != file_dense) {
-        st = NNB_ERR_SHAPE;
+        st = NNB__FAIL(NNB_ERR_SHAPE);
     }
     for (int write = 0; write < 2 && st == NNB_OK; ++write) {
         size_t li = 0;
@@ -707,7 +708,7 @@ nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t
                 copy_dense(nnb_model_dense(model, li), l);
             } else if (nnb_dense_n_inputs(nnb_model_cdense(model, li)) != l->n_in ||
                        nnb_dense_n_neurons(nnb_model_cdense(model, li)) != l->n_out) {
-                st = NNB_ERR_SHAPE;
+                st = NNB__FAIL(NNB_ERR_SHAPE);
             }
             ++li;
         }
@@ -765,22 +766,22 @@ static nnb_status resolve_target(const char *path, save_target *t)
     memset(t, 0, sizeof *t);
     const size_t len = strlen(path);
     if (len == 0) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     struct stat sb;
     if (lstat(path, &sb) != 0) {
         if (errno != ENOENT) {
-            return NNB_ERR_IO;
+            return NNB__FAIL(NNB_ERR_IO);
         }
         t->file = copy_string(path, len); /* a new file */
     } else if (S_ISLNK(sb.st_mode)) {
         char *real = realpath(path, NULL); /* fails for a dangling link or a loop */
         if (real == NULL) {
-            return NNB_ERR_IO;
+            return NNB__FAIL(NNB_ERR_IO);
         }
         if (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode)) {
             free(real);
-            return NNB_ERR_IO;
+            return NNB__FAIL(NNB_ERR_IO);
         }
         t->file = copy_string(real, strlen(real));
         free(real);
@@ -791,10 +792,10 @@ static nnb_status resolve_target(const char *path, save_target *t)
         t->exists = 1;
         t->sb = sb;
     } else {
-        return NNB_ERR_IO; /* FIFO, device, socket, directory */
+        return NNB__FAIL(NNB_ERR_IO); /* FIFO, device, socket, directory */
     }
     if (t->file == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     const char *slash = strrchr(t->file, '/');
     if (slash == NULL) {
@@ -805,7 +806,7 @@ static nnb_status resolve_target(const char *path, save_target *t)
     if (t->dir == NULL) {
         nnb__free(t->file);
         t->file = NULL;
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     return NNB_OK;
 }
@@ -908,15 +909,15 @@ static nnb_status create_temp(const save_target *t, char **tmp, int *fd_out)
     char head[64];
     int n = snprintf(head, sizeof head, "/" TEMP_PREFIX "%ld-", (long)getpid());
     if (n <= 0 || (size_t)n >= sizeof head) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     const size_t dl = strlen(t->dir);
     if (dl > SIZE_MAX - (size_t)n - TEMP_RANDOM - 1) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     char *name = nnb__malloc(dl + (size_t)n + TEMP_RANDOM + 1);
     if (name == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     memcpy(name, t->dir, dl);
     memcpy(name + dl, head, (size_t)n);
@@ -936,7 +937,7 @@ static nnb_status create_temp(const save_target *t, char **tmp, int *fd_out)
         }
     }
     nnb__free(name);
-    return NNB_ERR_IO;
+    return NNB__FAIL(NNB_ERR_IO);
 }
 
 static int write_all(int fd, const unsigned char *data, size_t size)
@@ -975,7 +976,7 @@ static nnb_status write_atomically(const char *path, const unsigned char *data, 
         return st;
     }
     if (!write_all(fd, data, size)) {
-        st = NNB_ERR_IO;
+        st = NNB__FAIL(NNB_ERR_IO);
     }
     if (st == NNB_OK && t.exists) {
         /* Keep the replaced file's owner (only root may give a file away: best effort) and mode. */
@@ -983,17 +984,17 @@ static nnb_status write_atomically(const char *path, const unsigned char *data, 
             (void)fchown(fd, t.sb.st_uid, t.sb.st_gid);
         }
         if (fchmod(fd, t.sb.st_mode & (S_IRWXU | S_IRWXG | S_IRWXO)) != 0) {
-            st = NNB_ERR_IO;
+            st = NNB__FAIL(NNB_ERR_IO);
         }
     }
     if (st == NNB_OK && fsync(fd) != 0) {
-        st = NNB_ERR_IO;
+        st = NNB__FAIL(NNB_ERR_IO);
     }
     if (close(fd) != 0) {
-        st = NNB_ERR_IO;
+        st = NNB__FAIL(NNB_ERR_IO);
     }
     if (st == NNB_OK && rename(tmp, t.file) != 0) {
-        st = NNB_ERR_IO;
+        st = NNB__FAIL(NNB_ERR_IO);
     }
     if (st != NNB_OK) {
         (void)unlink(tmp);
@@ -1013,7 +1014,7 @@ static nnb_status write_atomically(const char *path, const unsigned char *data, 
 static nnb_status save_kind(const nnb_model *model, const char *path, nnb_model_file_kind kind)
 {
     if (model == NULL || path == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t size = 0;
     nnb_status st = nnb_model_serialize(model, kind, NULL, 0, &size);
@@ -1022,7 +1023,7 @@ static nnb_status save_kind(const nnb_model *model, const char *path, nnb_model_
     }
     unsigned char *buf = nnb__malloc(size);
     if (buf == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     st = nnb_model_serialize(model, kind, buf, size, &size);
     if (st == NNB_OK) {
@@ -1045,7 +1046,7 @@ nnb_status nnb_model_save_parameters(const nnb_model *model, const char *path)
 nnb_status nnb_model_load(nnb_model **out, const char *path)
 {
     if (out == NULL || path == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     unsigned char *data = NULL;
     size_t size = 0;
@@ -1060,7 +1061,7 @@ nnb_status nnb_model_load(nnb_model **out, const char *path)
 nnb_status nnb_model_load_parameters(nnb_model *model, const char *path)
 {
     if (model == NULL || path == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     unsigned char *data = NULL;
     size_t size = 0;

@@ -2,6 +2,7 @@
  * NumPy .npy reader and writer: a strict parser of the header dict, then the elements converted piece by
  * piece from a buffer or a file. The .npz archive code (npz.c) reuses the buffer reader through npy_internal.h.
  */
+#include "base/error_internal.h"
 #include "nnbasics/npy.h"
 #include "nnbasics/model_file.h" /* nnb_crc32 */
 
@@ -48,7 +49,7 @@ static nnb_status src_expect_end(source *s)
     if (s->f != NULL) {
         int c = fgetc(s->f);
         if (c != EOF) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         return ferror(s->f) ? NNB_ERR_IO : NNB_OK;
     }
@@ -71,10 +72,10 @@ static nnb_status src_expect_remaining(source *s, size_t want)
     }
     long end = ftell(s->f);
     if (fseek(s->f, here, SEEK_SET) != 0) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     if (end < here || (unsigned long)(end - here) != (unsigned long)want) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     return NNB_OK;
 }
@@ -115,18 +116,18 @@ static int accept(cursor *c, char ch)
 static nnb_status parse_string(cursor *c, const char **s, size_t *len)
 {
     if (c->p >= c->end || (*c->p != '\'' && *c->p != '"')) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     const char quote = *c->p++;
     const char *start = c->p;
     while (c->p < c->end && *c->p != quote) {
         if (*c->p == '\\' || *c->p == '\n') {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         ++c->p;
     }
     if (c->p >= c->end) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     *s = start;
     *len = (size_t)(c->p - start);
@@ -154,17 +155,17 @@ static int match_word(cursor *c, const char *word)
 static nnb_status parse_int(cursor *c, size_t *value)
 {
     if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (*c->p == '0' && c->p + 1 < c->end && c->p[1] >= '0' && c->p[1] <= '9') {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     size_t v = 0;
     nnb_status st = NNB_OK;
     while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
         size_t d = (size_t)(*c->p - '0');
         if (v > (SIZE_MAX - d) / 10) {
-            st = NNB_ERR_OVERFLOW; /* keep scanning so a later syntax error still wins */
+            st = NNB__FAIL(NNB_ERR_OVERFLOW); /* keep scanning so a later syntax error still wins */
         } else {
             v = v * 10 + d;
         }
@@ -178,7 +179,7 @@ static nnb_status parse_int(cursor *c, size_t *value)
 static nnb_status parse_shape(cursor *c, npy_header *h)
 {
     if (!accept(c, '(')) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     nnb_status overflow = NNB_OK;
     size_t n = 0;
@@ -186,7 +187,7 @@ static nnb_status parse_shape(cursor *c, npy_header *h)
     skip_spaces(c);
     while (!accept(c, ')')) {
         if (n == NNB_NPY_MAX_RANK) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         size_t v = 0;
         nnb_status st = parse_int(c, &v);
@@ -201,13 +202,13 @@ static nnb_status parse_shape(cursor *c, npy_header *h)
         skip_spaces(c);
         if (!trailing_comma) {
             if (!accept(c, ')')) {
-                return NNB_ERR_FORMAT;
+                return NNB__FAIL(NNB_ERR_FORMAT);
             }
             break;
         }
     }
     if (n == 1 && !trailing_comma) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     h->ndim = n;
     return overflow;
@@ -228,7 +229,7 @@ static const dtype_entry k_dtypes[] = {
 static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
 {
     if (len == 0 || text[len - 1] != '\n') {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     cursor c = {text, text + len - 1};
     const char *descr = NULL;
@@ -238,7 +239,7 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
 
     skip_spaces(&c);
     if (!accept(&c, '{')) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     skip_spaces(&c);
     while (!accept(&c, '}')) {
@@ -250,12 +251,12 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
         }
         skip_spaces(&c);
         if (!accept(&c, ':')) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         skip_spaces(&c);
         if (key_len == 5 && memcmp(key, "descr", 5) == 0) {
             if (seen_descr) {
-                return NNB_ERR_FORMAT;
+                return NNB__FAIL(NNB_ERR_FORMAT);
             }
             seen_descr = 1;
             if (c.p < c.end && *c.p == '[') {
@@ -264,7 +265,7 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
                 char quote = 0;
                 do {
                     if (c.p >= c.end) {
-                        return NNB_ERR_FORMAT;
+                        return NNB__FAIL(NNB_ERR_FORMAT);
                     }
                     char ch = *c.p++;
                     if (quote) {
@@ -288,17 +289,17 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
             }
         } else if (key_len == 13 && memcmp(key, "fortran_order", 13) == 0) {
             if (seen_fortran) {
-                return NNB_ERR_FORMAT;
+                return NNB__FAIL(NNB_ERR_FORMAT);
             }
             seen_fortran = 1;
             if (match_word(&c, "True")) {
                 fortran = 1;
             } else if (!match_word(&c, "False")) {
-                return NNB_ERR_FORMAT;
+                return NNB__FAIL(NNB_ERR_FORMAT);
             }
         } else if (key_len == 5 && memcmp(key, "shape", 5) == 0) {
             if (seen_shape) {
-                return NNB_ERR_FORMAT;
+                return NNB__FAIL(NNB_ERR_FORMAT);
             }
             seen_shape = 1;
             st = parse_shape(&c, h);
@@ -308,13 +309,13 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
                 return st;
             }
         } else {
-            return NNB_ERR_FORMAT; /* an unknown key */
+            return NNB__FAIL(NNB_ERR_FORMAT); /* an unknown key */
         }
         skip_spaces(&c);
         if (!accept(&c, ',')) {
             skip_spaces(&c);
             if (!accept(&c, '}')) {
-                return NNB_ERR_FORMAT;
+                return NNB__FAIL(NNB_ERR_FORMAT);
             }
             break;
         }
@@ -323,18 +324,18 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
     /* Only padding may follow the dict. */
     while (c.p < c.end) {
         if (*c.p != ' ') {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         ++c.p;
     }
     if (!seen_descr || !seen_fortran || !seen_shape) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (overflow != NNB_OK) {
         return overflow;
     }
     if (structured || fortran) {
-        return NNB_ERR_UNSUPPORTED;
+        return NNB__FAIL(NNB_ERR_UNSUPPORTED);
     }
     int found = 0;
     for (size_t i = 0; i < sizeof k_dtypes / sizeof k_dtypes[0]; ++i) {
@@ -346,19 +347,19 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
         }
     }
     if (!found) {
-        return NNB_ERR_UNSUPPORTED; /* big-endian, float16, object, strings, ... */
+        return NNB__FAIL(NNB_ERR_UNSUPPORTED); /* big-endian, float16, object, strings, ... */
     }
     size_t count = 1;
     for (size_t i = 0; i < h->ndim; ++i) {
         if (nnb__mul_size(count, h->shape[i], &count) != NNB_OK) {
-            return NNB_ERR_OVERFLOW;
+            return NNB__FAIL(NNB_ERR_OVERFLOW);
         }
     }
     if (nnb__mul_size(count, h->itemsize, &h->data_bytes) != NNB_OK) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     if (count == 0) {
-        return NNB_ERR_FORMAT; /* an empty array gives no tensor */
+        return NNB__FAIL(NNB_ERR_FORMAT); /* an empty array gives no tensor */
     }
     h->count = count;
     return NNB_OK;
@@ -373,10 +374,10 @@ static nnb_status read_header(source *s, npy_header *h)
         return st;
     }
     if (memcmp(pre, "\x93NUMPY", 6) != 0) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if ((pre[6] != 1 && pre[6] != 2 && pre[6] != 3) || pre[7] != 0) {
-        return NNB_ERR_VERSION;
+        return NNB__FAIL(NNB_ERR_VERSION);
     }
     size_t len;
     if (pre[6] == 1) {
@@ -390,11 +391,11 @@ static nnb_status read_header(source *s, npy_header *h)
         return st;
     }
     if (len > NNB_NPY_MAX_HEADER || len == 0) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     char *text = nnb__malloc(len);
     if (text == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     st = src_read_exact(s, text, len);
     if (st == NNB_OK) {
@@ -463,10 +464,10 @@ static nnb_status to_label(npy_dtype dtype, const unsigned char *p, uint32_t *ou
     case NPY_I4: v = (int32_t)le32(p); break;
     case NPY_I8: v = (int64_t)le64(p); break;
     case NPY_U1: v = p[0]; break;
-    default: return NNB_ERR_FORMAT;
+    default: return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (v < 0 || v > (int64_t)UINT32_MAX) {
-        return NNB_ERR_RANGE;
+        return NNB__FAIL(NNB_ERR_RANGE);
     }
     *out = (uint32_t)v;
     return NNB_OK;
@@ -546,7 +547,7 @@ static nnb_status read_labels(source *s, uint32_t **out, size_t *count)
     nnb_status st = read_header(s, &h);
     size_t bytes = 0;
     if (st == NNB_OK && h.dtype != NPY_I4 && h.dtype != NPY_I8 && h.dtype != NPY_U1) {
-        st = NNB_ERR_FORMAT;
+        st = NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (st == NNB_OK) {
         st = nnb__mul_size(h.count, sizeof(uint32_t), &bytes);
@@ -555,7 +556,7 @@ static nnb_status read_labels(source *s, uint32_t **out, size_t *count)
     if (st == NNB_OK) {
         labels = nnb__malloc(bytes);
         if (labels == NULL) {
-            st = NNB_ERR_NOMEM;
+            st = NNB__FAIL(NNB_ERR_NOMEM);
         }
     }
     if (st == NNB_OK) {
@@ -585,10 +586,10 @@ nnb_status nnb__npy_parse_labels(uint32_t **out, size_t *count, const unsigned c
 nnb_status nnb_npy_parse_tensor(nnb_tensor **out, const void *data, size_t size, nnb_npy_vector vector)
 {
     if (out == NULL || data == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (vector != NNB_NPY_ROW && vector != NNB_NPY_COLUMN) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     return nnb__npy_parse_tensor(out, data, size, vector);
 }
@@ -596,7 +597,7 @@ nnb_status nnb_npy_parse_tensor(nnb_tensor **out, const void *data, size_t size,
 nnb_status nnb_npy_parse_labels(uint32_t **out, size_t *count, const void *data, size_t size)
 {
     if (out == NULL || count == NULL || data == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     return nnb__npy_parse_labels(out, count, data, size);
 }
@@ -604,14 +605,14 @@ nnb_status nnb_npy_parse_labels(uint32_t **out, size_t *count, const void *data,
 nnb_status nnb_npy_load_tensor(nnb_tensor **out, const char *path, nnb_npy_vector vector)
 {
     if (out == NULL || path == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (vector != NNB_NPY_ROW && vector != NNB_NPY_COLUMN) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     source s = {NULL, 0, 0, f, 0};
     nnb_status st = read_tensor(&s, out, vector);
@@ -622,11 +623,11 @@ nnb_status nnb_npy_load_tensor(nnb_tensor **out, const char *path, nnb_npy_vecto
 nnb_status nnb_npy_load_labels(uint32_t **out, size_t *count, const char *path)
 {
     if (out == NULL || count == NULL || path == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     source s = {NULL, 0, 0, f, 0};
     nnb_status st = read_labels(&s, out, count);
@@ -705,7 +706,7 @@ nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc)
         *crc = nnb_crc32(*crc, header, hlen);
     }
     if (f != NULL && fwrite(header, 1, hlen, f) != hlen) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     unsigned char chunk[16384];
     const size_t total = t->rows * t->cols;
@@ -716,7 +717,7 @@ nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc)
             *crc = nnb_crc32(*crc, chunk, 4 * n);
         }
         if (f != NULL && fwrite(chunk, 1, 4 * n, f) != 4 * n) {
-            return NNB_ERR_IO;
+            return NNB__FAIL(NNB_ERR_IO);
         }
         done += n;
     }
@@ -726,15 +727,15 @@ nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc)
 nnb_status nnb_npy_save_tensor(const nnb_tensor *t, const char *path)
 {
     if (t == NULL || path == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     FILE *f = fopen(path, "wb");
     if (f == NULL) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     nnb_status st = nnb__npy_write(t, f, NULL);
     if (fclose(f) != 0 && st == NNB_OK) {
-        st = NNB_ERR_IO;
+        st = NNB__FAIL(NNB_ERR_IO);
     }
     if (st != NNB_OK) {
         (void)remove(path);

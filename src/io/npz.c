@@ -2,6 +2,7 @@
  * NumPy .npz archives: a strict zip reader (end record, zip64 end record, central and local headers, sizes,
  * CRC-32) for stored and deflated members, and a writer of stored members.
  */
+#include "base/error_internal.h"
 #include "nnbasics/npy.h"
 #include "nnbasics/model_file.h" /* nnb_crc32 */
 
@@ -60,12 +61,12 @@ static nnb_status apply_zip64(const unsigned char *extra, size_t len, uint64_t *
     size_t pos = 0;
     while (pos < len) {
         if (len - pos < 4) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         uint16_t id = rd16(extra + pos), size = rd16(extra + pos + 2);
         pos += 4;
         if (size > len - pos) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         if (id == 1) {
             const unsigned char *f = extra + pos;
@@ -74,7 +75,7 @@ static nnb_status apply_zip64(const unsigned char *extra, size_t len, uint64_t *
             for (int i = 0; i < 3; ++i) {
                 if (fields[i] != NULL && *fields[i] == 0xffffffffu) {
                     if (left < 8) {
-                        return NNB_ERR_FORMAT;
+                        return NNB__FAIL(NNB_ERR_FORMAT);
                     }
                     *fields[i] = rd64(f);
                     f += 8;
@@ -92,7 +93,7 @@ static nnb_status find_directory(const unsigned char *z, size_t size, uint64_t *
                                  uint64_t *entries)
 {
     if (size < 22) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     /* The end record is the last 22 bytes plus a comment of at most 65535 bytes; its comment must end the file. */
     size_t end = 0;
@@ -106,7 +107,7 @@ static nnb_status find_directory(const unsigned char *z, size_t size, uint64_t *
         }
     }
     if (!found) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     const unsigned char *e = z + end;
     uint64_t disk = rd16(e + 4), cd_disk = rd16(e + 6), n_disk = rd16(e + 8), n = rd16(e + 10);
@@ -115,15 +116,15 @@ static nnb_status find_directory(const unsigned char *z, size_t size, uint64_t *
     if (n == 0xffffu || n_disk == 0xffffu || cds == 0xffffffffu || cdo == 0xffffffffu) {
         /* zip64: a locator just before the end record points at the zip64 end record. */
         if (end < 20 || rd32(z + end - 20) != SIG_LOCATOR64 || rd32(z + end - 16) != 0 || rd32(z + end - 4) != 1) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         uint64_t off64 = rd64(z + end - 12);
         if (off64 > end - 20 || end - 20 - off64 < 56) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         const unsigned char *e64 = z + off64;
         if (rd32(e64) != SIG_END64) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         disk = rd32(e64 + 16);
         cd_disk = rd32(e64 + 20);
@@ -134,10 +135,10 @@ static nnb_status find_directory(const unsigned char *z, size_t size, uint64_t *
         limit = (size_t)off64;
     }
     if (disk != 0 || cd_disk != 0 || n_disk != n) {
-        return NNB_ERR_FORMAT; /* multi-disk archives */
+        return NNB__FAIL(NNB_ERR_FORMAT); /* multi-disk archives */
     }
     if (cdo > limit || cds > limit - cdo) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     *cd_offset = cdo;
     *cd_size = cds;
@@ -168,12 +169,12 @@ static nnb_status find_member(const unsigned char *z, size_t size, const char *w
     int found = 0;
     for (uint64_t i = 0; i < n; ++i) {
         if (left < 46 || rd32(p) != SIG_CENTRAL) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         size_t name_len = rd16(p + 28), extra_len = rd16(p + 30), comment_len = rd16(p + 32);
         size_t entry = 46 + name_len + extra_len + comment_len;
         if (entry > left) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         member m;
         m.flags = rd16(p + 8);
@@ -196,14 +197,14 @@ static nnb_status find_member(const unsigned char *z, size_t size, const char *w
         left -= entry;
     }
     if (left != 0) {
-        return NNB_ERR_FORMAT; /* the directory size disagrees with its entries */
+        return NNB__FAIL(NNB_ERR_FORMAT); /* the directory size disagrees with its entries */
     }
     if (!found) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     /* The member's data must lie before the central directory. */
     if (out->offset > cdo) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     return NNB_OK;
 }
@@ -259,25 +260,25 @@ static nnb_status inflate_member(const unsigned char *in, size_t csize, unsigned
         zr = inflate(&zs, Z_NO_FLUSH);
         size_t produced = room - (size_t)zs.avail_out;
         if (out_done == usize && produced > 0) {
-            st = NNB_ERR_FORMAT; /* longer than announced */
+            st = NNB__FAIL(NNB_ERR_FORMAT); /* longer than announced */
             break;
         }
         out_done += produced;
         if (zr == Z_STREAM_END) {
             if (out_done != usize || zs.avail_in != 0 || in_done != csize) {
-                st = NNB_ERR_FORMAT; /* shorter than announced, or bytes after the stream */
+                st = NNB__FAIL(NNB_ERR_FORMAT); /* shorter than announced, or bytes after the stream */
             }
             break;
         }
         if (zr == Z_MEM_ERROR) {
-            st = NNB_ERR_NOMEM;
+            st = NNB__FAIL(NNB_ERR_NOMEM);
             break;
         }
         if (zr == Z_BUF_ERROR && zs.avail_in == 0 && in_done < csize) {
             continue; /* the next piece of input comes on the next turn */
         }
         if (zr != Z_OK) {
-            st = NNB_ERR_FORMAT; /* truncated (Z_BUF_ERROR), corrupt (Z_DATA_ERROR), ... */
+            st = NNB__FAIL(NNB_ERR_FORMAT); /* truncated (Z_BUF_ERROR), corrupt (Z_DATA_ERROR), ... */
             break;
         }
     }
@@ -293,7 +294,7 @@ static nnb_status inflate_member(const unsigned char *in, size_t csize, unsigned
     (void)csize;
     (void)out;
     (void)usize;
-    return NNB_ERR_UNSUPPORTED;
+    return NNB__FAIL(NNB_ERR_UNSUPPORTED);
 }
 
 #endif
@@ -312,66 +313,66 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
         return st;
     }
     if (m.offset > size || size - m.offset < 30) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     const unsigned char *l = z + m.offset;
     if (rd32(l) != SIG_LOCAL) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     uint16_t flags = rd16(l + 6), method = rd16(l + 8);
     uint64_t lcrc = rd32(l + 14), lcsize = rd32(l + 18), lusize = rd32(l + 22);
     size_t name_len = rd16(l + 26), extra_len = rd16(l + 28);
     if (size - m.offset - 30 < name_len + extra_len) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (name_len != m.name_len || memcmp(l + 30, m.name, name_len) != 0 || method != m.method || flags != m.flags) {
-        return NNB_ERR_FORMAT; /* local and central headers disagree */
+        return NNB__FAIL(NNB_ERR_FORMAT); /* local and central headers disagree */
     }
     if ((flags & 0x0001u) != 0 || (flags & 0x0040u) != 0) {
-        return NNB_ERR_UNSUPPORTED; /* encrypted */
+        return NNB__FAIL(NNB_ERR_UNSUPPORTED); /* encrypted */
     }
     st = apply_zip64(l + 30 + name_len, extra_len, &lusize, &lcsize, NULL);
     if (st != NNB_OK) {
         return st;
     }
     if ((flags & 0x0008u) == 0 && (lcrc != m.crc || lcsize != m.csize || lusize != m.usize)) {
-        return NNB_ERR_FORMAT; /* without a data descriptor the local header carries the real values */
+        return NNB__FAIL(NNB_ERR_FORMAT); /* without a data descriptor the local header carries the real values */
     }
     const size_t start = (size_t)m.offset + 30 + name_len + extra_len;
     if (m.csize > size - start) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     const unsigned char *comp = z + start;
     const size_t csize = (size_t)m.csize;
     if (m.method == 0) {
         if (m.usize != m.csize) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         if (nnb_crc32(0, comp, csize) != m.crc) {
-            return NNB_ERR_FORMAT;
+            return NNB__FAIL(NNB_ERR_FORMAT);
         }
         *data = comp;
         *data_size = csize;
         return NNB_OK;
     }
     if (m.method != 8) {
-        return NNB_ERR_UNSUPPORTED;
+        return NNB__FAIL(NNB_ERR_UNSUPPORTED);
     }
 #if !defined(NNB_WITH_ZLIB)
-    return NNB_ERR_UNSUPPORTED;
+    return NNB__FAIL(NNB_ERR_UNSUPPORTED);
 #else
     /* Deflate expands at most about 1032:1: a larger announced size is a lie, refused before allocating. */
     if (m.usize == 0 || m.usize / 1032 > m.csize || (uint64_t)(size_t)m.usize != m.usize) {
-        return NNB_ERR_FORMAT;
+        return NNB__FAIL(NNB_ERR_FORMAT);
     }
     const size_t usize = (size_t)m.usize;
     unsigned char *buf = nnb__malloc(usize);
     if (buf == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     st = inflate_member(comp, csize, buf, usize);
     if (st == NNB_OK && nnb_crc32(0, buf, usize) != m.crc) {
-        st = NNB_ERR_FORMAT;
+        st = NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (st != NNB_OK) {
         nnb__free(buf);
@@ -388,10 +389,10 @@ nnb_status nnb_npz_parse_tensor(nnb_tensor **out, const void *data, size_t size,
                                 nnb_npy_vector vector)
 {
     if (out == NULL || data == NULL || name == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (vector != NNB_NPY_ROW && vector != NNB_NPY_COLUMN) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     const unsigned char *npy = NULL;
     size_t npy_size = 0;
@@ -407,7 +408,7 @@ nnb_status nnb_npz_parse_tensor(nnb_tensor **out, const void *data, size_t size,
 nnb_status nnb_npz_parse_labels(uint32_t **out, size_t *count, const void *data, size_t size, const char *name)
 {
     if (out == NULL || count == NULL || data == NULL || name == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     const unsigned char *npy = NULL;
     size_t npy_size = 0;
@@ -425,7 +426,7 @@ static nnb_status read_whole(const char *path, unsigned char **out, size_t *size
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     nnb_status st = NNB_OK;
     unsigned char *buf = NULL;
@@ -434,14 +435,14 @@ static nnb_status read_whole(const char *path, unsigned char **out, size_t *size
     if (first == EOF) {
         st = ferror(f) ? NNB_ERR_IO : NNB_ERR_FORMAT; /* empty: not an archive */
     } else if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = NNB_ERR_IO;
+        st = NNB__FAIL(NNB_ERR_IO);
     } else {
         size_t n = (size_t)end;
         buf = nnb__malloc(n);
         if (buf == NULL) {
-            st = NNB_ERR_NOMEM;
+            st = NNB__FAIL(NNB_ERR_NOMEM);
         } else if (fread(buf, 1, n, f) != n) {
-            st = NNB_ERR_IO;
+            st = NNB__FAIL(NNB_ERR_IO);
         } else {
             *out = buf;
             *size = n;
@@ -456,10 +457,10 @@ static nnb_status read_whole(const char *path, unsigned char **out, size_t *size
 nnb_status nnb_npz_load_tensor(nnb_tensor **out, const char *path, const char *name, nnb_npy_vector vector)
 {
     if (out == NULL || path == NULL || name == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (vector != NNB_NPY_ROW && vector != NNB_NPY_COLUMN) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     unsigned char *z = NULL;
     size_t size = 0;
@@ -474,7 +475,7 @@ nnb_status nnb_npz_load_tensor(nnb_tensor **out, const char *path, const char *n
 nnb_status nnb_npz_load_labels(uint32_t **out, size_t *count, const char *path, const char *name)
 {
     if (out == NULL || count == NULL || path == NULL || name == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     unsigned char *z = NULL;
     size_t size = 0;
@@ -521,17 +522,17 @@ static nnb_status check_names(const char *const *names, const nnb_tensor *const 
     uint64_t sum = 22;
     for (size_t i = 0; i < count; ++i) {
         if (names[i] == NULL || tensors[i] == NULL) {
-            return NNB_ERR_NULL;
+            return NNB__FAIL(NNB_ERR_NULL);
         }
     }
     for (size_t i = 0; i < count; ++i) {
         size_t len = strlen(names[i]);
         if (len == 0 || len > NAME_MAX_BYTES || strchr(names[i], '/') != NULL || strchr(names[i], '\\') != NULL) {
-            return NNB_ERR_ARGUMENT;
+            return NNB__FAIL(NNB_ERR_ARGUMENT);
         }
         for (size_t j = 0; j < i; ++j) {
             if (strcmp(names[i], names[j]) == 0) {
-                return NNB_ERR_ARGUMENT;
+                return NNB__FAIL(NNB_ERR_ARGUMENT);
             }
         }
         unsigned char header[NNB__NPY_HEADER_MAX];
@@ -539,11 +540,11 @@ static nnb_status check_names(const char *const *names, const nnb_tensor *const 
         uint64_t elements = (uint64_t)tensors[i]->rows * (uint64_t)tensors[i]->cols; /* < 2^62: checked */
         member_size += 4 * elements;
         if (member_size >= 0xffffffffu) {
-            return NNB_ERR_OVERFLOW;
+            return NNB__FAIL(NNB_ERR_OVERFLOW);
         }
         sum += member_size + 30 + 46 + 2 * (uint64_t)(len + 4);
         if (sum >= 0xffffffffu) {
-            return NNB_ERR_OVERFLOW;
+            return NNB__FAIL(NNB_ERR_OVERFLOW);
         }
     }
     *total = sum;
@@ -570,7 +571,7 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
         common_fields(h + 4, crc, size, len + 4);
         offsets[i] = pos;
         if (fwrite(h, 1, 30, f) != 30 || fwrite(names[i], 1, len, f) != len || fwrite(".npy", 1, 4, f) != 4) {
-            return NNB_ERR_IO;
+            return NNB__FAIL(NNB_ERR_IO);
         }
         st = nnb__npy_write(tensors[i], f, NULL);
         if (st != NNB_OK) {
@@ -592,7 +593,7 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
         wr32(h + 38, 0); /* external attributes */
         wr32(h + 42, offsets[i]);
         if (fwrite(h, 1, 46, f) != 46 || fwrite(names[i], 1, len, f) != len || fwrite(".npy", 1, 4, f) != 4) {
-            return NNB_ERR_IO;
+            return NNB__FAIL(NNB_ERR_IO);
         }
         pos += 46 + len + 4;
     }
@@ -605,7 +606,7 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
     wr32(h + 16, cd_start);
     wr16(h + 20, 0);
     if (fwrite(h, 1, 22, f) != 22) {
-        return NNB_ERR_IO;
+        return NNB__FAIL(NNB_ERR_IO);
     }
     return NNB_OK;
 }
@@ -613,10 +614,10 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
 nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_tensor *const *tensors, size_t count)
 {
     if (path == NULL || names == NULL || tensors == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count == 0 || count > 0xffffu) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     uint64_t total = 0;
     nnb_status st = check_names(names, tensors, count, &total);
@@ -628,15 +629,15 @@ nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_te
     if (crcs == NULL || offsets == NULL) {
         nnb__free(offsets);
         nnb__free(crcs);
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     FILE *f = fopen(path, "wb");
     if (f == NULL) {
-        st = NNB_ERR_IO;
+        st = NNB__FAIL(NNB_ERR_IO);
     } else {
         st = write_archive(f, names, tensors, count, crcs, offsets);
         if (fclose(f) != 0 && st == NNB_OK) {
-            st = NNB_ERR_IO;
+            st = NNB__FAIL(NNB_ERR_IO);
         }
         if (st != NNB_OK) {
             (void)remove(path);

@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "base/error_internal.h"
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
 #include "compute/kernels.h"
@@ -9,10 +10,10 @@
 nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)
 {
     if (in == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(in, out)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t n = in->rows * in->cols;
     const float *x = in->data;
@@ -54,16 +55,16 @@ static void softmax_row(const float *src, float *dst, size_t n, int numpy_exp)
 nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
 {
     if (in == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(in, out)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t n = in->rows * in->cols;
     /* -inf is fine (probability 0) unless a whole row is -inf, checked per row below. */
     int flags = nnb__k_nonfinite(in->data, n);
     if (flags & NNB__K_NAN_OR_POSINF) {
-        return NNB_ERR_NONFINITE;
+        return NNB__FAIL(NNB_ERR_NONFINITE);
     }
     /* Only an input holding some -inf can have a row of nothing else. */
     size_t check_rows = (flags & NNB__K_NEGINF) ? in->rows : 0u;
@@ -74,7 +75,7 @@ nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
             all_neg_inf = row[j] == -INFINITY;
         }
         if (all_neg_inf) {
-            return NNB_ERR_NONFINITE;
+            return NNB__FAIL(NNB_ERR_NONFINITE);
         }
     }
     if (nnb__fast_arithmetic()) {
@@ -94,10 +95,10 @@ nnb_status nnb_softmax_forward(const nnb_tensor *in, nnb_tensor *out)
 nnb_status nnb_relu_backward(const nnb_tensor *inputs, const nnb_tensor *dvalues, nnb_tensor *dinputs)
 {
     if (inputs == NULL || dvalues == NULL || dinputs == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(inputs, dvalues) || !nnb__same_shape(inputs, dinputs)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t n = inputs->rows * inputs->cols;
     const float *x = inputs->data;
@@ -119,13 +120,13 @@ static int overlaps(const nnb_tensor *a, const nnb_tensor *b)
 nnb_status nnb_softmax_backward(const nnb_tensor *outputs, const nnb_tensor *dvalues, nnb_tensor *dinputs)
 {
     if (outputs == NULL || dvalues == NULL || dinputs == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(outputs, dvalues) || !nnb__same_shape(outputs, dinputs)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     if (overlaps(dinputs, outputs) || overlaps(dinputs, dvalues)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     size_t n = outputs->cols;
     for (size_t r = 0; r < outputs->rows; ++r) {
@@ -151,10 +152,10 @@ nnb_status nnb_softmax_backward(const nnb_tensor *outputs, const nnb_tensor *dva
 nnb_status nnb_sigmoid_forward(const nnb_tensor *in, nnb_tensor *out)
 {
     if (in == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(in, out)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t n = in->rows * in->cols;
     /* 1 / (1 + np.exp(-inputs)) in float32; a large negative x gives exp = inf and y = 0. */
@@ -173,10 +174,10 @@ nnb_status nnb_sigmoid_forward(const nnb_tensor *in, nnb_tensor *out)
 nnb_status nnb_sigmoid_backward(const nnb_tensor *outputs, const nnb_tensor *dvalues, nnb_tensor *dinputs)
 {
     if (outputs == NULL || dvalues == NULL || dinputs == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(outputs, dvalues) || !nnb__same_shape(outputs, dinputs)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t n = outputs->rows * outputs->cols;
     for (size_t i = 0; i < n; ++i) {
@@ -216,16 +217,16 @@ static int binomial_one(nnb_rng *rng, double p, double pp, double q, double qn)
 nnb_status nnb_dropout_forward(nnb_rng *rng, float rate, const nnb_tensor *in, nnb_tensor *mask, nnb_tensor *out)
 {
     if (rng == NULL || in == NULL || mask == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!(rate >= 0.0f && rate < 1.0f)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (!nnb__same_shape(in, mask) || !nnb__same_shape(in, out)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     if (mask->data == in->data || mask->data == out->data) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     /* The book: self.rate = 1 - rate (a Python float from the float32 rate, in double). */
     double keep = 1.0 - (double)rate;
@@ -247,10 +248,10 @@ nnb_status nnb_dropout_forward(nnb_rng *rng, float rate, const nnb_tensor *in, n
 nnb_status nnb_dropout_backward(const nnb_tensor *mask, const nnb_tensor *dvalues, nnb_tensor *dinputs)
 {
     if (mask == NULL || dvalues == NULL || dinputs == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(mask, dvalues) || !nnb__same_shape(mask, dinputs)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t n = mask->rows * mask->cols;
     for (size_t i = 0; i < n; ++i) {

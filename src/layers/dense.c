@@ -11,7 +11,7 @@
 nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, nnb_rng *rng, float init_scale)
 {
     if (out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (n_inputs == 0 || n_neurons == 0 || !isfinite(init_scale)) {
         return NNB__FAILF(NNB_ERR_ARGUMENT, "n_inputs %zu and n_neurons %zu must be > 0, init_scale %g finite",
@@ -24,7 +24,7 @@ nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, 
     }
     nnb_dense *layer = nnb__calloc(1, sizeof *layer);
     if (layer == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     layer->n_inputs = n_inputs;
     layer->n_neurons = n_neurons;
@@ -95,7 +95,7 @@ nnb_tensor *nnb_dense_biases_mut(nnb_dense *layer)
 nnb_status nnb_dense_set_weights(nnb_dense *layer, const float *weights, size_t count)
 {
     if (layer == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     return nnb_tensor_load(layer->weights, weights, count);
 }
@@ -103,7 +103,7 @@ nnb_status nnb_dense_set_weights(nnb_dense *layer, const float *weights, size_t 
 nnb_status nnb_dense_set_biases(nnb_dense *layer, const float *biases, size_t count)
 {
     if (layer == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     return nnb_tensor_load(layer->biases, biases, count);
 }
@@ -122,7 +122,7 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
                                  const nnb__gemm_scratch *scratch)
 {
     if (layer == NULL || inputs == NULL || output == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (inputs->data == output->data) {
         return nnb__failf(NNB_ERR_ARGUMENT, "nnb_dense_forward", "output shares its data with inputs");
@@ -141,7 +141,7 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
 nnb_status nnb_dense_forward_mut(nnb_dense *layer, const nnb_tensor *inputs, nnb_tensor *output)
 {
     if (layer == NULL || inputs == NULL || output == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     /* Grow the layer's packing memory only for a call that will pass the checks. */
     if (inputs->cols == layer->n_inputs && output->rows == inputs->rows && output->cols == layer->n_neurons &&
@@ -157,7 +157,7 @@ nnb_status nnb_dense_forward_mut(nnb_dense *layer, const nnb_tensor *inputs, nnb
 nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor **output)
 {
     if (layer == NULL || inputs == NULL || output == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (inputs->cols != layer->n_inputs) {
         return NNB__FAILF(NNB_ERR_SHAPE, "inputs have %zu columns, the layer takes %zu", inputs->cols, layer->n_inputs);
@@ -226,7 +226,7 @@ nnb_status nnb_dense_backward(nnb_dense *layer, const nnb_tensor *inputs, const 
                               nnb_tensor *dinputs)
 {
     if (layer == NULL || inputs == NULL || dvalues == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     /*
      * The layer's own packing memory, grown once to this batch size (a failure leaves it as it was); only
@@ -245,7 +245,7 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
                                   nnb_tensor *dinputs, const nnb__gemm_scratch *scratch)
 {
     if (layer == NULL || inputs == NULL || dvalues == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t batch = inputs->rows;
     size_t n_in = layer->n_inputs;
@@ -313,7 +313,7 @@ static int valid_penalty(float v)
 nnb_status nnb_dense_set_regularization(nnb_dense *layer, const nnb_regularization *reg)
 {
     if (layer == NULL || reg == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!valid_penalty(reg->weight_l1) || !valid_penalty(reg->weight_l2) || !valid_penalty(reg->bias_l1) ||
         !valid_penalty(reg->bias_l2)) {
@@ -349,7 +349,7 @@ static double penalty(const float *p, size_t n, float l1, float l2)
 nnb_status nnb_dense_regularization_loss(const nnb_dense *layer, float *loss)
 {
     if (layer == NULL || loss == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     /* Summed in double and rounded once (numpy's float32 pairwise sums differ from this by a few ulp). */
     const nnb_regularization *reg = &layer->reg;

@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "base/error_internal.h"
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
 #include "compute/kernels.h"
@@ -52,10 +53,10 @@ static float pairwise_sum(const float *x, size_t n)
 nnb_status nnb_mean_f32(const float *values, size_t count, float *mean)
 {
     if (values == NULL || mean == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     *mean = pairwise_sum(values, count) / (float)count;
     return NNB_OK;
@@ -140,17 +141,17 @@ static float sparse_pairwise(const nnb_tensor *pred, const uint32_t *labels, siz
 nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t count, float *per_sample, float *mean)
 {
     if (pred == NULL || labels == NULL || (per_sample == NULL && mean == NULL)) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count != pred->rows) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     if (!nnb__labels_in_range(labels, count, pred->cols)) {
-        return NNB_ERR_RANGE; /* every label before any content (status.h's order) */
+        return NNB__FAIL(NNB_ERR_RANGE); /* every label before any content (status.h's order) */
     }
     for (size_t i = 0; i < count; ++i) {
         if (isnan(pred->data[i * pred->cols + labels[i]])) {
-            return NNB_ERR_NONFINITE;
+            return NNB__FAIL(NNB_ERR_NONFINITE);
         }
     }
     if (nnb__fast_arithmetic()) {
@@ -192,15 +193,15 @@ static float onehot_loss_at(const void *ctx, size_t i)
 nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
 {
     if (pred == NULL || targets == NULL || (per_sample == NULL && mean == NULL)) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(pred, targets)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t n = pred->rows * pred->cols;
     for (size_t i = 0; i < n; ++i) {
         if (isnan(pred->data[i]) || !isfinite(targets->data[i])) {
-            return NNB_ERR_NONFINITE;
+            return NNB__FAIL(NNB_ERR_NONFINITE);
         }
     }
     onehot_ctx ctx = {pred, targets, nnb__numpy_arithmetic()};
@@ -214,13 +215,13 @@ static nnb_status check_sparse_gradient(const nnb_tensor *pred, const uint32_t *
                                         const nnb_tensor *dinputs)
 {
     if (pred == NULL || labels == NULL || dinputs == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count != pred->rows || !nnb__same_shape(pred, dinputs)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     if (!nnb__labels_in_range(labels, count, pred->cols)) {
-        return NNB_ERR_RANGE;
+        return NNB__FAIL(NNB_ERR_RANGE);
     }
     return NNB_OK;
 }
@@ -250,10 +251,10 @@ nnb_status nnb_cce_sparse_backward(const nnb_tensor *pred, const uint32_t *label
 nnb_status nnb_cce_onehot_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)
 {
     if (pred == NULL || targets == NULL || dinputs == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(pred, targets) || !nnb__same_shape(pred, dinputs)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     /* float32 targets: -y_true / dvalues, then / samples, both in float32. */
     float n = (float)pred->rows;
@@ -332,16 +333,16 @@ static nnb_status elementwise_loss(elem_fn fn, int clipped, const nnb_tensor *pr
                                    float *per_sample, float *mean)
 {
     if (pred == NULL || targets == NULL || (per_sample == NULL && mean == NULL)) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(pred, targets)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t n = pred->rows * pred->cols;
     for (size_t i = 0; i < n; ++i) {
         float x = pred->data[i];
         if ((clipped ? isnan(x) : !isfinite(x)) || !isfinite(targets->data[i])) {
-            return NNB_ERR_NONFINITE;
+            return NNB__FAIL(NNB_ERR_NONFINITE);
         }
     }
     elem_ctx ctx = {fn, pred, targets};
@@ -352,10 +353,10 @@ static nnb_status check_elementwise_backward(const nnb_tensor *pred, const nnb_t
                                              const nnb_tensor *dinputs)
 {
     if (pred == NULL || targets == NULL || dinputs == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(pred, targets) || !nnb__same_shape(pred, dinputs)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     return NNB_OK;
 }

@@ -8,7 +8,7 @@
 nnb_status nnb_accuracy_categorical(const nnb_tensor *pred, const uint32_t *labels, size_t count, double *accuracy)
 {
     if (pred == NULL || labels == NULL || accuracy == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count != pred->rows) {
         return NNB__FAILF(NNB_ERR_SHAPE, "%zu labels for %zu rows of predictions", count, pred->rows);
@@ -25,10 +25,10 @@ nnb_status nnb_accuracy_categorical(const nnb_tensor *pred, const uint32_t *labe
 nnb_status nnb_accuracy_onehot(const nnb_tensor *pred, const nnb_tensor *targets, double *accuracy)
 {
     if (pred == NULL || targets == NULL || accuracy == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(pred, targets)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     size_t correct = 0;
     for (size_t i = 0; i < pred->rows; ++i) {
@@ -44,10 +44,10 @@ nnb_status nnb_accuracy_onehot(const nnb_tensor *pred, const nnb_tensor *targets
 nnb_status nnb_accuracy_binary(const nnb_tensor *pred, const nnb_tensor *targets, double *accuracy)
 {
     if (pred == NULL || targets == NULL || accuracy == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(pred, targets)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     /* The book: predictions = (output > 0.5) * 1; np.mean(predictions == y). */
     size_t n = pred->rows * pred->cols;
@@ -63,13 +63,13 @@ nnb_status nnb_accuracy_binary(const nnb_tensor *pred, const nnb_tensor *targets
 nnb_status nnb_accuracy_regression(const nnb_tensor *pred, const nnb_tensor *targets, float precision, double *accuracy)
 {
     if (pred == NULL || targets == NULL || accuracy == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!(isfinite(precision) && precision >= 0.0f)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (!nnb__same_shape(pred, targets)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     /* The book: np.mean(np.absolute(predictions - y) < precision), the difference in float32. */
     size_t n = pred->rows * pred->cols;
@@ -84,14 +84,14 @@ nnb_status nnb_accuracy_regression(const nnb_tensor *pred, const nnb_tensor *tar
 nnb_status nnb_regression_precision(const nnb_tensor *targets, float divisor, float *precision)
 {
     if (targets == NULL || precision == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!(isfinite(divisor) && divisor > 0.0f)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     size_t n = targets->rows * targets->cols;
     if (n == 0) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     /* np.std: population standard deviation (two passes), here in double, then / divisor, rounded once. */
     double sum = 0.0;
@@ -106,7 +106,7 @@ nnb_status nnb_regression_precision(const nnb_tensor *targets, float divisor, fl
     }
     double std = sqrt(sq / (double)n);
     if (!isfinite(std)) {
-        return NNB_ERR_NONFINITE;
+        return NNB__FAIL(NNB_ERR_NONFINITE);
     }
     *precision = (float)(std / (double)divisor);
     return NNB_OK;

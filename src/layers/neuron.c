@@ -1,4 +1,5 @@
 /* Lessons 1-3: a neuron is a dot product plus a bias; a layer is one such neuron per weight row. */
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "nnbasics/gemm.h"
 #include "nnbasics/neuron.h"
@@ -6,7 +7,7 @@
 nnb_status nnb_neuron_output(const float *inputs, const float *weights, size_t n, float bias, float *out)
 {
     if (inputs == NULL || weights == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     float dot;
     nnb_status st = nnb_dot(inputs, weights, n, &dot);
@@ -21,10 +22,10 @@ nnb_status nnb_layer_output(const float *inputs, size_t n_inputs, const float *w
                             size_t n_neurons, float *outputs)
 {
     if (inputs == NULL || weights == NULL || biases == NULL || outputs == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (n_inputs == 0 || n_neurons == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     size_t total;
     nnb_status st = nnb__mul_size(n_inputs, n_neurons, &total);

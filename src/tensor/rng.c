@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "nnbasics/rng.h"
 
@@ -45,11 +46,11 @@ static void regenerate(nnb_rng *rng)
 nnb_status nnb_rng_create(nnb_rng **out, uint32_t seed)
 {
     if (out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     nnb_rng *rng = nnb__malloc(sizeof *rng);
     if (rng == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     seed_state(rng, seed);
     *out = rng;
@@ -64,11 +65,11 @@ void nnb_rng_destroy(nnb_rng *rng)
 nnb_status nnb_rng_clone(nnb_rng **out, const nnb_rng *rng)
 {
     if (out == NULL || rng == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     nnb_rng *copy = nnb__malloc(sizeof *copy);
     if (copy == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     memcpy(copy, rng, sizeof *copy);
     *out = copy;
@@ -78,7 +79,7 @@ nnb_status nnb_rng_clone(nnb_rng **out, const nnb_rng *rng)
 nnb_status nnb_rng_seed(nnb_rng *rng, uint32_t seed)
 {
     if (rng == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     seed_state(rng, seed);
     return NNB_OK;
@@ -137,10 +138,10 @@ double nnb_rng_normal(nnb_rng *rng)
 nnb_status nnb_rng_fill_normal(nnb_rng *rng, float *out, size_t n, float scale)
 {
     if (rng == NULL || (out == NULL && n > 0)) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!isfinite(scale)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     for (size_t i = 0; i < n; ++i) {
         float g = (float)nnb_rng_normal(rng);
@@ -152,10 +153,10 @@ nnb_status nnb_rng_fill_normal(nnb_rng *rng, float *out, size_t n, float scale)
 nnb_status nnb_rng_below(nnb_rng *rng, uint32_t bound, uint32_t *out)
 {
     if (rng == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (bound == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     /* Reject the top partial block of 2^32 so every residue is equally likely. */
     uint32_t limit = UINT32_MAX - (UINT32_MAX % bound + 1u) % bound;

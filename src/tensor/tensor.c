@@ -8,7 +8,7 @@
 static nnb_status checked_size(size_t rows, size_t cols, size_t *count)
 {
     if (rows == 0 || cols == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     nnb_status st = nnb__mul_size(rows, cols, count);
     if (st != NNB_OK) {
@@ -22,7 +22,7 @@ static nnb_status checked_size(size_t rows, size_t cols, size_t *count)
 nnb_status nnb_tensor_create(nnb_tensor **out, size_t rows, size_t cols)
 {
     if (out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t count;
     nnb_status st = checked_size(rows, cols, &count);
@@ -31,12 +31,12 @@ nnb_status nnb_tensor_create(nnb_tensor **out, size_t rows, size_t cols)
     }
     nnb_tensor *t = nnb__malloc(sizeof *t);
     if (t == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     t->data = nnb__aligned_alloc(count * sizeof(float));
     if (t->data == NULL) {
         nnb__free(t);
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     memset(t->data, 0, count * sizeof(float));
     t->rows = rows;
@@ -50,7 +50,7 @@ nnb_status nnb_tensor_create(nnb_tensor **out, size_t rows, size_t cols)
 nnb_status nnb_tensor_create_from(nnb_tensor **out, size_t rows, size_t cols, const float *values)
 {
     if (out == NULL || values == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     nnb_tensor *t = NULL;
     nnb_status st = nnb_tensor_create(&t, rows, cols);
@@ -65,7 +65,7 @@ nnb_status nnb_tensor_create_from(nnb_tensor **out, size_t rows, size_t cols, co
 nnb_status nnb_tensor_wrap(nnb_tensor **out, size_t rows, size_t cols, float *data)
 {
     if (out == NULL || data == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t count;
     nnb_status st = checked_size(rows, cols, &count);
@@ -74,7 +74,7 @@ nnb_status nnb_tensor_wrap(nnb_tensor **out, size_t rows, size_t cols, float *da
     }
     nnb_tensor *t = nnb__malloc(sizeof *t);
     if (t == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     nnb__tensor_view_init(t, data, rows, cols);
     *out = t;
@@ -84,10 +84,10 @@ nnb_status nnb_tensor_wrap(nnb_tensor **out, size_t rows, size_t cols, float *da
 nnb_status nnb_tensor_rewrap(nnb_tensor *view, size_t rows, size_t cols, float *data)
 {
     if (view == NULL || data == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (view->owned) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     size_t count;
     nnb_status st = checked_size(rows, cols, &count);
@@ -101,7 +101,7 @@ nnb_status nnb_tensor_rewrap(nnb_tensor *view, size_t rows, size_t cols, float *
 nnb_status nnb_tensor_clone(nnb_tensor **out, const nnb_tensor *src)
 {
     if (out == NULL || src == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     return nnb_tensor_create_from(out, src->rows, src->cols, src->data);
 }
@@ -145,7 +145,7 @@ const float *nnb_tensor_cdata(const nnb_tensor *t)
 nnb_status nnb_tensor_get(const nnb_tensor *t, size_t row, size_t col, float *value)
 {
     if (t == NULL || value == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (row >= t->rows || col >= t->cols) {
         return NNB__FAILF(NNB_ERR_RANGE, "element (%zu, %zu) is outside the %zu x %zu tensor", row, col, t->rows,
@@ -158,7 +158,7 @@ nnb_status nnb_tensor_get(const nnb_tensor *t, size_t row, size_t col, float *va
 nnb_status nnb_tensor_set(nnb_tensor *t, size_t row, size_t col, float value)
 {
     if (t == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (row >= t->rows || col >= t->cols) {
         return NNB__FAILF(NNB_ERR_RANGE, "element (%zu, %zu) is outside the %zu x %zu tensor", row, col, t->rows,
@@ -171,7 +171,7 @@ nnb_status nnb_tensor_set(nnb_tensor *t, size_t row, size_t col, float value)
 nnb_status nnb_tensor_fill(nnb_tensor *t, float value)
 {
     if (t == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t n = t->rows * t->cols;
     for (size_t i = 0; i < n; ++i) {
@@ -183,7 +183,7 @@ nnb_status nnb_tensor_fill(nnb_tensor *t, float value)
 nnb_status nnb_tensor_zero(nnb_tensor *t)
 {
     if (t == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     memset(t->data, 0, t->rows * t->cols * sizeof(float));
     return NNB_OK;
@@ -192,7 +192,7 @@ nnb_status nnb_tensor_zero(nnb_tensor *t)
 nnb_status nnb_tensor_copy(nnb_tensor *dst, const nnb_tensor *src)
 {
     if (dst == NULL || src == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!nnb__same_shape(dst, src)) {
         return NNB__FAILF(NNB_ERR_SHAPE, "dst is %zu x %zu, src %zu x %zu", dst->rows, dst->cols, src->rows, src->cols);
@@ -206,7 +206,7 @@ nnb_status nnb_tensor_copy(nnb_tensor *dst, const nnb_tensor *src)
 nnb_status nnb_tensor_load(nnb_tensor *t, const float *values, size_t count)
 {
     if (t == NULL || values == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count != t->rows * t->cols) {
         return NNB__FAILF(NNB_ERR_SHAPE, "%zu values for a %zu x %zu tensor", count, t->rows, t->cols);
@@ -218,7 +218,7 @@ nnb_status nnb_tensor_load(nnb_tensor *t, const float *values, size_t count)
 nnb_status nnb_tensor_resize(nnb_tensor *t, size_t rows, size_t cols)
 {
     if (t == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t count;
     nnb_status st = checked_size(rows, cols, &count);
@@ -232,7 +232,7 @@ nnb_status nnb_tensor_resize(nnb_tensor *t, size_t rows, size_t cols)
         }
         float *data = nnb__aligned_alloc(count * sizeof(float));
         if (data == NULL) {
-            return NNB_ERR_NOMEM;
+            return NNB__FAIL(NNB_ERR_NOMEM);
         }
         nnb__aligned_free(t->data);
         t->data = data;
@@ -246,7 +246,7 @@ nnb_status nnb_tensor_resize(nnb_tensor *t, size_t rows, size_t cols)
 nnb_status nnb_tensor_add_row(nnb_tensor *t, const float *row, size_t count)
 {
     if (t == NULL || row == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count != t->cols) {
         return NNB__FAILF(NNB_ERR_SHAPE, "a row of %zu values for a tensor of %zu columns", count, t->cols);
@@ -268,7 +268,7 @@ nnb_status nnb_tensor_add_row(nnb_tensor *t, const float *row, size_t count)
 nnb_status nnb_tensor_argmax_rows(const nnb_tensor *t, uint32_t *out, size_t count)
 {
     if (t == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count != t->rows || t->cols > UINT32_MAX) {
         return NNB__FAILF(NNB_ERR_SHAPE, "room for %zu indices, the tensor has %zu rows (of %zu columns)", count,
@@ -283,7 +283,7 @@ nnb_status nnb_tensor_argmax_rows(const nnb_tensor *t, uint32_t *out, size_t cou
 nnb_status nnb_tensor_check_finite(const nnb_tensor *t, size_t *first_bad)
 {
     if (t == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t n = t->rows * t->cols;
     const float *d = t->data;

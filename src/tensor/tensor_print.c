@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error_internal.h"
 #include "tensor/tensor_internal.h"
 
 #define MAX_PRECISION 8
@@ -225,7 +226,7 @@ static int print_block(FILE *stream, const float *values, size_t rows, size_t co
 nnb_status nnb_tensor_print(FILE *stream, const nnb_tensor *t, size_t max_rows, int as_vector)
 {
     if (stream == NULL || t == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     size_t rows = (max_rows == 0 || max_rows > t->rows) ? t->rows : max_rows;
     int nested = !(as_vector && rows == 1);
@@ -235,10 +236,10 @@ nnb_status nnb_tensor_print(FILE *stream, const nnb_tensor *t, size_t max_rows, 
 nnb_status nnb_format_float(char *buf, size_t size, float value)
 {
     if (buf == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (size < 32) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (!isfinite(value)) {
         snprintf(buf, size, "%s", isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf"));
@@ -312,7 +313,7 @@ nnb_status nnb_format_float(char *buf, size_t size, float value)
 nnb_status nnb_print_floats(FILE *stream, const float *values, size_t count)
 {
     if (stream == NULL || (values == NULL && count > 0)) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (count == 0) {
         return fputs("[]\n", stream) == EOF ? NNB_ERR_IO : NNB_OK;

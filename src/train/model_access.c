@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/error_internal.h"
 #include "train/model_internal.h"
 
 /* ---------------------------------------------------------------- accessors */
@@ -17,10 +18,10 @@ size_t nnb_model_layer_count(const nnb_model *model)
 nnb_status nnb_model_layer_info(const nnb_model *model, size_t i, nnb_layer_info *info)
 {
     if (model == NULL || info == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (i >= model->n_layers) {
-        return NNB_ERR_RANGE;
+        return NNB__FAIL(NNB_ERR_RANGE);
     }
     const nnb__model_layer *l = &model->layers[i];
     nnb_layer_info r;
@@ -101,10 +102,10 @@ nnb_accuracy_kind nnb_model_accuracy_kind(const nnb_model *model)
 nnb_status nnb_model_optimizer_params(const nnb_model *model, nnb_optimizer_params *out)
 {
     if (model == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (model->optimizer == NULL) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     *out = *nnb_optimizer_params_of(model->optimizer);
     return NNB_OK;
@@ -118,7 +119,7 @@ const nnb_optimizer *nnb_model_optimizer(const nnb_model *model)
 nnb_status nnb_model_regression_precision(const nnb_model *model, float *out, int *is_set)
 {
     if (model == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     *out = model->precision;
     if (is_set != NULL) {
@@ -130,10 +131,10 @@ nnb_status nnb_model_regression_precision(const nnb_model *model, float *out, in
 nnb_status nnb_model_set_regression_precision(nnb_model *model, float precision)
 {
     if (model == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!(isfinite(precision) && precision >= 0.0f)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     model->precision = precision;
     model->precision_set = 1;
@@ -143,7 +144,7 @@ nnb_status nnb_model_set_regression_precision(nnb_model *model, float precision)
 nnb_status nnb_model_set_health_check(nnb_model *model, int enabled)
 {
     if (model == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     model->health_on = enabled != 0;
     return NNB_OK;
@@ -152,7 +153,7 @@ nnb_status nnb_model_set_health_check(nnb_model *model, int enabled)
 nnb_status nnb_model_health(const nnb_model *model, nnb_health_report *out)
 {
     if (model == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     *out = model->health;
     return NNB_OK;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "train/model_internal.h"
 
@@ -15,7 +16,7 @@ static nnb_status model_new(nnb_model **out, nnb_rng *rng)
     nnb_model *m = nnb__calloc(1, sizeof *m);
     if (m == NULL) {
         nnb_rng_destroy(rng);
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     m->rng = rng;
     m->fused_allowed = 1;
@@ -26,7 +27,7 @@ static nnb_status model_new(nnb_model **out, nnb_rng *rng)
 nnb_status nnb_model_create(nnb_model **out, uint32_t seed)
 {
     if (out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     nnb_rng *rng = NULL;
     nnb_status st = nnb_rng_create(&rng, seed);
@@ -39,7 +40,7 @@ nnb_status nnb_model_create(nnb_model **out, uint32_t seed)
 nnb_status nnb_model_create_from_rng(nnb_model **out, const nnb_rng *rng)
 {
     if (out == NULL || rng == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     nnb_rng *copy = NULL;
     nnb_status st = nnb_rng_clone(&copy, rng);
@@ -74,11 +75,11 @@ static nnb_status reserve_layer(nnb_model *m)
     size_t cap = m->cap_layers == 0 ? 8u : m->cap_layers * 2u;
     size_t bytes;
     if (nnb__mul_size(cap, sizeof(nnb__model_layer), &bytes) != NNB_OK) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     nnb__model_layer *grown = nnb__malloc(bytes);
     if (grown == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     if (m->n_layers > 0) {
         memcpy(grown, m->layers, m->n_layers * sizeof(nnb__model_layer));
@@ -98,7 +99,7 @@ size_t nnb__model_last_width(const nnb_model *m)
 static nnb_status check_building(const nnb_model *m)
 {
     if (m == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     return m->finalized ? NNB_ERR_STATE : NNB_OK;
 }
@@ -138,7 +139,7 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
         return st;
     }
     if (n_inputs == 0 || n_neurons == 0 || !isfinite(init_scale) || (reg != NULL && !reg_valid(reg))) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     size_t count;
     st = nnb__mul_size(n_inputs, n_neurons, &count);
@@ -213,7 +214,7 @@ nnb_status nnb_model_add_dropout(nnb_model *model, float rate)
         return st;
     }
     if (!(rate >= 0.0f && rate < 1.0f)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     return add_simple(model, NNB_LAYER_DROPOUT, rate);
 }
@@ -231,13 +232,13 @@ nnb_status nnb_model_set_loss(nnb_model *model, nnb_loss_kind kind)
     case NNB_LOSS_MSE:
     case NNB_LOSS_MAE: model->loss = kind; return NNB_OK;
     }
-    return NNB_ERR_ARGUMENT;
+    return NNB__FAIL(NNB_ERR_ARGUMENT);
 }
 
 nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params *params)
 {
     if (model == NULL || params == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     nnb_optimizer *opt = NULL;
     nnb_status st = nnb_optimizer_create(&opt, params);
@@ -252,7 +253,7 @@ nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params 
 nnb_status nnb_model_set_accuracy(nnb_model *model, nnb_accuracy_kind kind)
 {
     if (model == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     switch (kind) {
     case NNB_ACCURACY_NONE:
@@ -266,7 +267,7 @@ nnb_status nnb_model_set_accuracy(nnb_model *model, nnb_accuracy_kind kind)
         }
         return NNB_OK;
     }
-    return NNB_ERR_ARGUMENT;
+    return NNB__FAIL(NNB_ERR_ARGUMENT);
 }
 
 nnb_status nnb_model_set_fused_backward(nnb_model *model, int enabled)
@@ -286,14 +287,14 @@ nnb_status nnb_model_finalize(nnb_model *model)
         return st;
     }
     if (model->n_layers == 0 || model->layers[0].kind != NNB_LAYER_DENSE) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     size_t width = model->layers[0].n_in;
     for (size_t i = 0; i < model->n_layers; ++i) {
         nnb__model_layer *l = &model->layers[i];
         if (l->kind == NNB_LAYER_DENSE) {
             if (l->n_in != width) {
-                return NNB_ERR_SHAPE;
+                return NNB__FAIL(NNB_ERR_SHAPE);
             }
             width = l->n_out;
         }

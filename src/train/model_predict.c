@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "layers/dense_internal.h"
 #include "nnbasics/activation.h"
@@ -30,7 +31,7 @@ static nnb_status workspace_new(nnb_model_workspace **out, size_t max_batch, siz
 {
     nnb_model_workspace *ws = nnb__calloc(1, sizeof *ws);
     if (ws == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     nnb_status st = NNB_OK;
     ws->buf[0] = nnb__model_alloc_floats(max_batch, width, &st);
@@ -53,13 +54,13 @@ static nnb_status workspace_new(nnb_model_workspace **out, size_t max_batch, siz
 nnb_status nnb_model_workspace_create(nnb_model_workspace **out, const nnb_model *model, size_t max_batch)
 {
     if (out == NULL || model == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!model->finalized) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     if (max_batch == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     return workspace_new(out, max_batch, max_width(model), nnb__model_scratch_bytes(model, max_batch, 0));
 }
@@ -114,16 +115,16 @@ nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_te
                              nnb_model_workspace *ws)
 {
     if (model == NULL || X == NULL || out == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!model->finalized) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     size_t n = X->rows;
     size_t bs = batch_size;
     if (ws != NULL) {
         if (bs > ws->max_batch) {
-            return NNB_ERR_ARGUMENT;
+            return NNB__FAIL(NNB_ERR_ARGUMENT);
         }
         if (bs == 0) {
             bs = ws->max_batch;
@@ -132,10 +133,10 @@ nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_te
     bs = nnb__model_effective_batch(bs, n);
     size_t out_w = nnb__model_last_width(model);
     if (X->cols != model->layers[0].n_in || out->rows != n || out->cols != out_w) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     if (ws != NULL && ws->width < max_width(model)) {
-        return NNB_ERR_SHAPE;
+        return NNB__FAIL(NNB_ERR_SHAPE);
     }
     nnb_status st = nnb_tensor_check_finite(X, NULL);
     if (st != NNB_OK) {

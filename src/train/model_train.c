@@ -26,17 +26,17 @@ static int labels_present(const nnb_targets *t)
 static nnb_status check_data(const char *where, const nnb_model *m, const nnb_tensor *X, const nnb_targets *t)
 {
     if (X == NULL || t == NULL || (t->labels == NULL && t->values == NULL)) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (t->labels != NULL && t->values != NULL) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (labels_present(t)) {
         if (m->loss != NNB_LOSS_CCE) {
-            return NNB_ERR_ARGUMENT;
+            return NNB__FAIL(NNB_ERR_ARGUMENT);
         }
         if (m->accuracy != NNB_ACCURACY_NONE && m->accuracy != NNB_ACCURACY_CATEGORICAL) {
-            return NNB_ERR_ARGUMENT;
+            return NNB__FAIL(NNB_ERR_ARGUMENT);
         }
     }
     size_t rows = nnb_tensor_rows(X);
@@ -79,7 +79,7 @@ static nnb_status batch_loss(nnb_model *m, const nnb_tensor *pred, const nnb_tar
     case NNB_LOSS_MAE: return nnb_mae(pred, tb->values, ps, mean);
     case NNB_LOSS_NONE: break;
     }
-    return NNB_ERR_STATE;
+    return NNB__FAIL(NNB_ERR_STATE);
 }
 
 /* Accuracy of the batch and how many items it was measured over (rows or elements). */
@@ -99,7 +99,7 @@ static nnb_status batch_accuracy(const nnb_model *m, const nnb_tensor *pred, con
         *items = pred->rows * pred->cols;
         return nnb_accuracy_regression(pred, tb->values, precision, acc);
     }
-    return NNB_ERR_STATE;
+    return NNB__FAIL(NNB_ERR_STATE);
 }
 
 static nnb_status regularization_loss(const nnb_model *m, float *out)
@@ -219,7 +219,7 @@ static nnb_status evaluate_ws(nnb_model *m, const nnb_tensor *X, const nnb_targe
     float l = steps == 1 ? single_mean : (float)(loss_sum / (double)n);
     double a = steps == 1 || acc_items == 0 ? single_acc : acc_sum / (double)acc_items;
     if (!isfinite(l)) {
-        return NNB_ERR_NONFINITE;
+        return NNB__FAIL(NNB_ERR_NONFINITE);
     }
     if (loss != NULL) {
         *loss = l;
@@ -278,16 +278,16 @@ static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, 
                                    const nnb_train_params *params)
 {
     if (model == NULL || X == NULL || targets == NULL || params == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (params->validation_x != NULL && params->validation_y == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!model->finalized || model->loss == NNB_LOSS_NONE || model->optimizer == NULL) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     if (params->epochs == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     nnb_status st = check_data("nnb_model_train", model, X, targets);
     if (st == NNB_OK && params->validation_x != NULL) {
@@ -306,7 +306,7 @@ static nnb_status start_run(nnb_model *model, train_run *run)
     const nnb_tensor *vx = params->validation_x;
     size_t n = run->X->rows;
     if (n > UINT32_MAX) {
-        return NNB_ERR_OVERFLOW;
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     size_t bs = nnb__model_effective_batch(params->batch_size, n);
     size_t vbs =
@@ -551,10 +551,10 @@ nnb_status nnb_model_evaluate(nnb_model *model, const nnb_tensor *X, const nnb_t
                               float *loss, double *accuracy)
 {
     if (model == NULL || X == NULL || targets == NULL || (loss == NULL && accuracy == NULL)) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!model->finalized || model->loss == NNB_LOSS_NONE) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     nnb_status st = check_data("nnb_model_evaluate", model, X, targets);
     if (st != NNB_OK) {

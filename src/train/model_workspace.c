@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "layers/dense_internal.h"
 #include "train/model_internal.h"
@@ -79,12 +80,12 @@ float *nnb__model_alloc_floats(size_t rows, size_t cols, nnb_status *st)
 {
     size_t bytes;
     if (nnb__mul3_size(rows, cols, sizeof(float), &bytes) != NNB_OK) {
-        *st = NNB_ERR_OVERFLOW;
+        *st = NNB__FAIL(NNB_ERR_OVERFLOW);
         return NULL;
     }
     float *p = nnb__aligned_alloc(bytes);
     if (p == NULL) {
-        *st = NNB_ERR_NOMEM;
+        *st = NNB__FAIL(NNB_ERR_NOMEM);
     }
     return p;
 }
@@ -146,7 +147,7 @@ static nnb_status alloc_model_buffers(const nnb_model *m, nnb_model *fresh, size
     if (st == NNB_OK) {
         fresh->gather_l = nnb__calloc(max_batch, sizeof(uint32_t));
         if (fresh->gather_l == NULL) {
-            st = NNB_ERR_NOMEM;
+            st = NNB__FAIL(NNB_ERR_NOMEM);
         }
     }
     if (st == NNB_OK) {
@@ -178,13 +179,13 @@ static void adopt_workspace(nnb_model *m, const nnb_model *fresh, const nnb__mod
 nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
 {
     if (model == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (!model->finalized) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     if (max_batch == 0) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (max_batch <= model->ws_batch) {
         return refresh_scratch(model);
@@ -194,7 +195,7 @@ nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch)
     memset(&fresh, 0, sizeof fresh);
     nnb__model_layer *fl = nnb__calloc(model->n_layers, sizeof *fl);
     if (fl == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     fresh.layers = fl;
     fresh.n_layers = model->n_layers;
@@ -220,7 +221,7 @@ nnb_status nnb__model_reserve_perm(nnb_model *m, size_t n)
     }
     uint32_t *p = nnb__calloc(n, sizeof(uint32_t));
     if (p == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     nnb__free(m->perm);
     m->perm = p;

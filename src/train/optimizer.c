@@ -5,6 +5,7 @@
  */
 #include <math.h>
 
+#include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "layers/dense_internal.h"
 #include "tensor/tensor_internal.h"
@@ -53,10 +54,10 @@ static nnb_status check_params(const nnb_optimizer_params *p)
 {
     if (p->kind != NNB_OPTIMIZER_SGD && p->kind != NNB_OPTIMIZER_ADAGRAD && p->kind != NNB_OPTIMIZER_RMSPROP &&
         p->kind != NNB_OPTIMIZER_ADAM) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     if (!isfinite(p->learning_rate) || p->learning_rate <= 0.0 || !nonneg_finite(p->decay)) {
-        return NNB_ERR_ARGUMENT;
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     switch (p->kind) {
     case NNB_OPTIMIZER_SGD: return unit_interval(p->momentum) ? NNB_OK : NNB_ERR_ARGUMENT; /* >= 1 never decays */
@@ -72,7 +73,7 @@ static nnb_status check_params(const nnb_optimizer_params *p)
 nnb_status nnb_optimizer_create(nnb_optimizer **out, const nnb_optimizer_params *params)
 {
     if (out == NULL || params == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     nnb_status st = check_params(params);
     if (st != NNB_OK) {
@@ -80,7 +81,7 @@ nnb_status nnb_optimizer_create(nnb_optimizer **out, const nnb_optimizer_params 
     }
     nnb_optimizer *opt = nnb__calloc(1, sizeof *opt);
     if (opt == NULL) {
-        return NNB_ERR_NOMEM;
+        return NNB__FAIL(NNB_ERR_NOMEM);
     }
     opt->params = *params;
     opt->current_lr = params->learning_rate;
@@ -102,7 +103,7 @@ const nnb_optimizer_params *nnb_optimizer_params_of(const nnb_optimizer *opt)
 nnb_status nnb_optimizer_pre_update(nnb_optimizer *opt)
 {
     if (opt == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     /* The book: if self.decay: lr * (1. / (1. + decay * iterations)), in double. */
     if (opt->params.decay != 0.0) {
@@ -114,7 +115,7 @@ nnb_status nnb_optimizer_pre_update(nnb_optimizer *opt)
 nnb_status nnb_optimizer_post_update(nnb_optimizer *opt)
 {
     if (opt == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     opt->iterations += 1;
     return NNB_OK;
@@ -245,10 +246,10 @@ static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_
 nnb_status nnb_optimizer_update_dense(nnb_optimizer *opt, nnb_dense *layer)
 {
     if (opt == NULL || layer == NULL) {
-        return NNB_ERR_NULL;
+        return NNB__FAIL(NNB_ERR_NULL);
     }
     if (layer->dweights == NULL || layer->dbiases == NULL) {
-        return NNB_ERR_STATE;
+        return NNB__FAIL(NNB_ERR_STATE);
     }
     nnb_status st = ensure_state(opt, layer);
     if (st != NNB_OK) {
