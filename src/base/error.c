@@ -20,7 +20,8 @@ void nnb__note(nnb_status status, const char *where)
     (void)snprintf(g_detail, sizeof g_detail, "%s: %s", where, nnb_status_string(status));
 }
 
-static void note_va(const char *where, const char *fmt, va_list args)
+/* fmt comes from the NNB__PRINTF_LIKE entry points, where the compiler has already checked it. */
+NNB__PRINTF_LIKE(2, 0) static void note_va(const char *where, const char *fmt, va_list args)
 {
     int used = snprintf(g_detail, sizeof g_detail, "%s: ", where);
     if (used < 0 || (size_t)used >= sizeof g_detail) {
