@@ -11,10 +11,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make gcc clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind)
+# libgfortran-12-dev: OpenBLAS's pkg-config file lists -lgfortran for static linking, and libopenblas-dev brings
+# only the run-time libgfortran5, so the cblas consumer test (pkg-config --static) needs it to link.
+# dataset-fashion-mnist: the real data for the CLI's smoke test (cli_nnb_fashion_smoke; skipped without it).
+packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
+          libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist)
 missing=()
 for pkg in "${packages[@]}"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
     echo "== installing: ${missing[*]}"
