@@ -7,7 +7,8 @@
 # parsers run under libFuzzer for NNB_FUZZ_SECONDS (default 60) each.
 #
 #   scripts/test-all.sh                 # everything
-#   NNB_TEST_CONFIGS="ci-naive" scripts/test-all.sh   # a subset (names from CMakePresets.json)
+#   NNB_TEST_CONFIGS="ci-naive" scripts/test-all.sh   # a subset (names from CMakePresets.json, plus format
+#                                                     # and fuzz; separated by spaces or commas)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,7 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 configs=${NNB_TEST_CONFIGS:-"format ci-naive ci-cblas ci-builtin ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
+configs=${configs//,/ } # names may be separated by commas too
 fuzz_seconds=${NNB_FUZZ_SECONDS:-60}
 for config in $configs; do
     if [ "$config" = format ]; then
