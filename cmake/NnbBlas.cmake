@@ -16,7 +16,7 @@ if(NNB_GEMM_BACKEND STREQUAL "cblas")
     if(NOT BLAS_FOUND OR NOT NNB_CBLAS_INCLUDE_DIR)
       message(FATAL_ERROR
         "NNB_GEMM_BACKEND=cblas needs OpenBLAS (library and cblas.h), which was not found.\n"
-        "On Debian/Ubuntu install it with:  sudo apt-get install libopenblas-dev\n"
+        "On Debian/Ubuntu install it (as root) with:  apt-get install libopenblas-dev\n"
         "or configure with -DNNB_GEMM_BACKEND=naive (or builtin).")
     endif()
     add_library(nnb_blas INTERFACE)

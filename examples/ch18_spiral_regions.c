@@ -128,6 +128,7 @@ static int write_image(const char *path, const unsigned char *rgb)
     return fclose(f) == 0;
 }
 #    define IMAGE_NAME "spiral_regions.png"
+#    define IMAGE_NOTE ""
 #else
 static int write_image(const char *path, const unsigned char *rgb)
 {
@@ -140,6 +141,7 @@ static int write_image(const char *path, const unsigned char *rgb)
     return (fclose(f) == 0) && ok;
 }
 #    define IMAGE_NAME "spiral_regions.ppm"
+#    define IMAGE_NOTE " (a PPM: this build has no libpng; install libpng-dev and reconfigure for a PNG)"
 #endif
 
 int main(int argc, char **argv)
@@ -245,7 +247,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "could not write %s\n", image_path);
         return EXIT_FAILURE;
     }
-    printf("wrote %s and %s\n", image_path, csv_path);
+    printf("wrote %s and %s%s\n", image_path, csv_path, IMAGE_NOTE);
 
     free(img);
     nnb_model_workspace_destroy(ws);

@@ -8,14 +8,20 @@
 # parsers run under libFuzzer for NNB_FUZZ_SECONDS (default 60) each.
 #
 #   scripts/test-all.sh                 # everything
-#   NNB_TEST_CONFIGS="ci-naive" scripts/test-all.sh   # a subset (names from CMakePresets.json)
+#   NNB_TEST_CONFIGS="ci-naive" scripts/test-all.sh   # a subset (names from CMakePresets.json, plus format
+#                                                     # and fuzz; separated by spaces or commas)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make gcc clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev zlib1g-dev libpng-dev valgrind python3 python3-numpy)
+# libgfortran-12-dev: OpenBLAS's pkg-config file lists -lgfortran for static linking, and libopenblas-dev brings
+# only the run-time libgfortran5, so the cblas consumer test (pkg-config --static) needs it to link.
+# dataset-fashion-mnist: the real data for the CLI's smoke test (cli_nnb_fashion_smoke; skipped without it).
+# python3-numpy: the numpy reference checks (exp/log, chapter 10, .npy/.npz round trips; skipped without it).
+packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
+          libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy)
 missing=()
 for pkg in "${packages[@]}"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
     echo "== installing: ${missing[*]}"
@@ -41,6 +47,7 @@ lower_isas() {
     fi
 }
 configs=${NNB_TEST_CONFIGS:-"format ci-naive ci-cblas ci-builtin mutate ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
+configs=${configs//,/ } # names may be separated by commas too
 fuzz_seconds=${NNB_FUZZ_SECONDS:-60}
 # mutate: the unit tests must kill at least this share (percent) of the compiled mutants of a small fixed
 # sample (docs/TESTING.md). The sample changes with the sources; 15 mutants keep the step near 5 minutes on

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Tests of the nnb tool: usage errors (exit status 2 and a message naming the problem), --help and --version,
-# the demo, and an end-to-end train -> save -> eval -> predict run on a small synthetic data set.
+# both option spellings (--name VALUE and --name=VALUE), --quiet, the --save check before training, the demo,
+# and an end-to-end train -> save -> eval -> predict run on a small synthetic data set.
 # usage: run_cli_tests.sh NNB MAKE_DATA WORKDIR
 set -u
 NNB=$1
@@ -50,7 +51,15 @@ at_least() {
 # ---- top level ----
 expect 0 "usage: nnb" --help
 expect 0 "usage: nnb" -h
-expect 0 "^nnb [0-9][0-9.]* (libnnbasics [0-9.]*, GEMM backend [a-z]*)" --version
+expect 0 "^nnb [0-9][0-9.]* (libnnbasics [0-9][0-9.]*, GEMM body \(builtin\|naive\|cblas\), ISA \(avx512\|avx2\|portable\))$" --version
+# The ISA is the library's run-time choice, which NNB_ISA lowers.
+if NNB_ISA=portable "$NNB" --version 2>&1 | grep -q ", ISA portable)$"; then
+    passes=$((passes + 1))
+    echo "ok: NNB_ISA=portable nnb --version names the portable ISA"
+else
+    echo "FAIL: NNB_ISA=portable nnb --version does not say 'ISA portable'"
+    fails=$((fails + 1))
+fi
 expect 2 "unknown command 'frobnicate'" frobnicate
 expect 2 "unknown option '--frobnicate'" --frobnicate
 for cmd in demo train eval predict; do
@@ -83,7 +92,18 @@ expect 2 "unknown optimizer 'adamw'" train --data fashion-mnist --optimizer adam
 expect 2 "--momentum applies to --optimizer sgd only" train --data fashion-mnist --momentum 0.9
 expect 2 "unknown scheme 'xavier'" train --data fashion-mnist --init xavier
 expect 2 "unexpected argument 'extra'" train --data fashion-mnist extra
-expect 2 "write '--epochs VALUE', not '--epochs=3'" train --data fashion-mnist --epochs=3
+expect 2 "unknown option '--epoch'" train --data fashion-mnist --epoch=3
+# --name=VALUE is read like --name VALUE, with the same checks; a flag takes no value.
+expect 2 "--epochs: 0 is out of range" train --data=fashion-mnist --epochs=0
+expect 2 "unknown data set 'mnist'" train --data=mnist
+expect 2 "--epochs needs a non-empty value" train --data fashion-mnist --epochs=
+expect 2 "--lr: '--batch' is not a finite number" train --data fashion-mnist --lr=--batch
+expect 2 "--layers: 0 is out of range" train --data=fashion-mnist --layers=64,0
+expect 2 "--split: 'valid' is neither test nor train" eval --model=m.nnb --split=valid
+expect 2 "--invert takes no value (got '--invert=1')" predict --model m.nnb --image a.png --invert=1
+expect 2 "--quiet takes no value" eval --model m.nnb --quiet=yes
+expect 2 "--help takes no value" train --help=1
+expect 0 "usage: nnb demo" demo --quiet --help
 expect 2 "unknown option '--epoch'" train --data fashion-mnist --epoch 3
 expect 2 "--model is required" eval
 expect 2 "--split: 'valid' is neither test nor train" eval --model m.nnb --split valid
@@ -94,12 +114,36 @@ expect 2 "--invert applies to --image only" predict --model m.nnb --idx-index 3 
 
 # ---- runtime errors: exit status 1 ----
 expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --dir "$WORK/empty"
-expect 1 "cannot load the model $WORK/none.nnb" eval --model "$WORK/none.nnb" --dir "$WORK/empty"
+expect 1 "cannot load the model $WORK/none.nnb: No such file or directory" eval --model "$WORK/none.nnb" \
+    --dir "$WORK/empty"
+
+# ---- --save is checked before any data is read or any epoch runs, and leaves no file behind ----
+expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb: No such file or directory" \
+    train --data fashion-mnist --dir "$WORK/empty" --save "$WORK/no/such/dir/m.nnb"
+expect 1 "cannot save the model to $WORK/empty: it is a directory" \
+    train --data fashion-mnist --dir "$WORK/empty" --save "$WORK/empty"
+touch "$WORK/plain_file"
+expect 1 "cannot save the model to $WORK/plain_file/m.nnb: Not a directory" \
+    train --data=fashion-mnist --dir="$WORK/empty" --save="$WORK/plain_file/m.nnb"
+# A writable path passes the check; training then fails (no data): no model and no temporary file remain.
+expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --dir "$WORK/empty" \
+    --save "$WORK/never.nnb"
+if [ -e "$WORK/never.nnb" ] || ls "$WORK" | grep -q '\.tmp\.'; then
+    echo "FAIL: a failed training left a model or temporary file behind"
+    fails=$((fails + 1))
+else
+    passes=$((passes + 1))
+    echo "ok: a failed training leaves no file behind"
+fi
 
 # ---- the demo: the book's lesson-8 numbers, then training ----
 expect 0 "^loss: 1.0986104$" demo --epochs 300 && expect 0 "^acc: 0.34$" demo --epochs 300
 grep -q "validation (new spiral points), acc:" "$OUT" && passes=$((passes + 1)) ||
     { echo "FAIL: the demo printed no validation line"; fails=$((fails + 1)); }
+# --quiet: the results only (three lines), no progress.
+expect 0 "^loss: 1.0986104$" demo --epochs=300 --quiet
+[ "$(wc -l <"$OUT")" -eq 3 ] && ! grep -q "^epoch" "$OUT" && passes=$((passes + 1)) ||
+    { echo "FAIL: demo --quiet printed more than its three result lines"; fails=$((fails + 1)); }
 
 # ---- end to end on synthetic data ----
 if ! "$MAKE_DATA" "$WORK/data"; then
@@ -132,6 +176,20 @@ expect 0 "^2 Pullover  *0  *0  *20 " eval --model "$MODEL" --dir "$WORK/data" --
 expect 0 "^data: Fashion-MNIST train split, 240 images" eval --model "$MODEL" --dir "$WORK/data" --split train
 
 expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --idx-index 1 --dir "$WORK/data"
+expect 0 "^prediction: Trouser (class 1)" predict --model="$MODEL" --idx-index=1 --dir="$WORK/data" --split=test
+
+# --quiet: train prints only its test line, eval its acc/loss lines, predict its prediction line.
+QMODEL="$WORK/quiet.nnb"
+expect 0 "^test: acc" train --data=fashion-mnist --dir="$WORK/data" --layers=32 --epochs=2 --batch=16 \
+    --seed=1 --save="$QMODEL" --quiet
+[ "$(wc -l <"$OUT")" -eq 1 ] && [ -f "$QMODEL" ] && passes=$((passes + 1)) ||
+    { echo "FAIL: train --quiet printed more than its test line, or saved no model"; fails=$((fails + 1)); }
+expect 0 "^acc: " eval --model "$QMODEL" --dir "$WORK/data" --quiet
+[ "$(wc -l <"$OUT")" -eq 2 ] && grep -q "^loss: " "$OUT" && passes=$((passes + 1)) ||
+    { echo "FAIL: eval --quiet printed other than its acc and loss lines"; fails=$((fails + 1)); }
+expect 0 "^prediction: " predict --quiet --model "$QMODEL" --idx-index 1 --dir "$WORK/data"
+[ "$(wc -l <"$OUT")" -eq 1 ] && passes=$((passes + 1)) ||
+    { echo "FAIL: predict --quiet printed more than its prediction line"; fails=$((fails + 1)); }
 expect 0 "true class: Pullover (2)" predict --model "$MODEL" --idx-index 2 --dir "$WORK/data"
 expect 0 "^prediction: Pullover (class 2)" predict --model "$MODEL" --idx-index 5 --dir "$WORK/data" --split train
 expect 2 "--idx-index 60 is out of range: the test split has 60 images" \

@@ -16,7 +16,8 @@ endfunction()
 
 run("${CMAKE_COMMAND}" --install "${NNB_BINARY_DIR}" --prefix "${prefix}" --config "${NNB_BUILD_TYPE}")
 foreach(f include/nnbasics/nnbasics.h include/nnbasics/version.h lib/cmake/nnbasics/nnbasicsConfig.cmake
-          lib/cmake/nnbasics/nnbasicsConfigVersion.cmake lib/pkgconfig/nnbasics.pc lib/libnnbasics.a)
+          lib/cmake/nnbasics/nnbasicsConfigVersion.cmake lib/pkgconfig/nnbasics.pc lib/libnnbasics.a
+          share/doc/nnbasics/LICENSE)
   if(NOT EXISTS "${prefix}/${f}")
     message(FATAL_ERROR "install is missing ${f}")
   endif()

@@ -1,12 +1,16 @@
 /*
  * Writes the fuzzers' seed corpus: valid inputs for each target (a small IDX image/label pair, plain and
  * gzip-less variants, and whole-model and parameters files) so that fuzzing starts from the accepted
- * formats. Usage: make_seeds DIR   (creates DIR/idx and DIR/model_file)
+ * formats. Usage: make_seeds DIR   (creates DIR/idx and DIR/model_file, and DIR itself if needed)
  */
+#define _POSIX_C_SOURCE 200809L /* mkdir */
+
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <nnbasics/nnbasics.h>
 
@@ -30,6 +34,39 @@ static int write_file(const char *dir, const char *name, const void *data, size_
         return 1;
     }
     return fclose(f) != 0;
+}
+
+/* Creates the folder path and any missing parent (as mkdir -p does); 0 on success. */
+static int make_dir(const char *path)
+{
+    char buf[1024];
+    const size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf) {
+        fprintf(stderr, "bad folder name '%s'\n", path);
+        return 1;
+    }
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; ++i) {
+        if (buf[i] != '/' && buf[i] != '\0') {
+            continue;
+        }
+        const char saved = buf[i];
+        buf[i] = '\0';
+        struct stat sb;
+        if (mkdir(buf, 0777) != 0) {
+            const int e = errno;
+            if (e != EEXIST) {
+                fprintf(stderr, "cannot create the folder %s: %s\n", buf, strerror(e));
+                return 1;
+            }
+            if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+                fprintf(stderr, "cannot create the folder %s: a file of that name exists\n", buf);
+                return 1;
+            }
+        }
+        buf[i] = saved;
+    }
+    return 0;
 }
 
 static void put_be32(unsigned char *p, unsigned v)
@@ -159,6 +196,9 @@ int main(int argc, char **argv)
     char idx_dir[1024], model_dir[1024];
     snprintf(idx_dir, sizeof idx_dir, "%s/idx", argv[1]);
     snprintf(model_dir, sizeof model_dir, "%s/model_file", argv[1]);
+    if (make_dir(idx_dir) || make_dir(model_dir)) {
+        return 1;
+    }
     int rc = idx_seed(idx_dir, "three_2x2", 3, 2, 2) | idx_seed(idx_dir, "ten_4x3", 10, 4, 3) |
              idx_seed(idx_dir, "one_1x1", 1, 1, 1) |
 #ifdef SEEDS_HAVE_ZLIB

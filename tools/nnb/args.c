@@ -47,9 +47,33 @@ static int is_option(const char *s)
     return s[0] == '-' && s[1] == '-' && s[2] != '\0';
 }
 
+void nnb_args_init(nnb_args *a, int argc, char **argv, int first, const char *command)
+{
+    memset(a, 0, sizeof *a);
+    a->argc = argc;
+    a->argv = argv;
+    a->pos = first;
+    a->command = command;
+}
+
+/* A value attached to the previous option that no reader took: that option takes no value. */
+static int reject_unused_value(nnb_args *a)
+{
+    if (a->inline_value == NULL) {
+        return 1;
+    }
+    nnb_error(a->command, "%s takes no value (got '%s=%s')", a->name, a->name, a->inline_value);
+    a->inline_value = NULL;
+    return 0;
+}
+
 const char *nnb_args_next_option(nnb_args *a, int *error)
 {
     *error = 0;
+    if (!reject_unused_value(a)) {
+        *error = 1;
+        return NULL;
+    }
     if (a->pos >= a->argc) {
         return NULL;
     }
@@ -63,13 +87,27 @@ const char *nnb_args_next_option(nnb_args *a, int *error)
         *error = 1;
         return NULL;
     }
-    if (strchr(s, '=') != NULL) {
-        nnb_error(a->command, "write '%.*s VALUE', not '%s'", (int)(strchr(s, '=') - s), s, s);
+    a->pos++;
+    const char *eq = strchr(s, '=');
+    if (eq == NULL) {
+        return s;
+    }
+    /* "--name=VALUE": the name is returned, the value waits for the option's reader. */
+    const size_t len = (size_t)(eq - s);
+    if (len >= sizeof a->name) {
+        nnb_error(a->command, "unknown option '%.*s' (see %s --help)", (int)len, s, a->command);
         *error = 1;
         return NULL;
     }
-    a->pos++;
-    return s;
+    memcpy(a->name, s, len);
+    a->name[len] = '\0';
+    a->inline_value = eq + 1;
+    return a->name;
+}
+
+int nnb_args_flag(nnb_args *a)
+{
+    return reject_unused_value(a);
 }
 
 int nnb_args_unknown(const nnb_args *a, const char *option)
@@ -80,11 +118,16 @@ int nnb_args_unknown(const nnb_args *a, const char *option)
 
 int nnb_args_string(nnb_args *a, const char *option, const char **out)
 {
-    if (a->pos >= a->argc || is_option(a->argv[a->pos])) {
+    const char *v;
+    if (a->inline_value != NULL) {
+        v = a->inline_value; /* "--name=VALUE": taken as it is, even if it starts with -- */
+        a->inline_value = NULL;
+    } else if (a->pos >= a->argc || is_option(a->argv[a->pos])) {
         nnb_error(a->command, "%s needs a value", option);
         return 0;
+    } else {
+        v = a->argv[a->pos++];
     }
-    const char *v = a->argv[a->pos++];
     if (v[0] == '\0') {
         nnb_error(a->command, "%s needs a non-empty value", option);
         return 0;

@@ -1,5 +1,9 @@
-/* Loading Fashion-MNIST and checking that a model fits it, with messages that say what to do. */
+/* Loading Fashion-MNIST and model files, and checking that a model fits the data, with messages that say what
+ * to do. */
 #include "nnb.h"
+
+#include <errno.h>
+#include <string.h>
 
 int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split split, nnb_idx_set **out)
 {
@@ -15,14 +19,37 @@ int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split spl
                   "%s-labels-idx1-ubyte[.gz] there (install the data set or pass --dir)",
                   where, which, which);
     } else if (st == NNB_ERR_UNSUPPORTED) {
+        /* The library's status for gzip input in a build without zlib. */
         nnb_error(command,
-                  "the Fashion-MNIST files in %s are gzip-compressed, and this build has no zlib: "
-                  "decompress them (gunzip) first",
+                  "the Fashion-MNIST files in %s are gzip-compressed, and this nnb was built without zlib: "
+                  "install zlib1g-dev and reconfigure (cmake -S . -B build), then rebuild; or pass --dir with "
+                  "gunzipped copies",
                   where);
     } else {
         nnb_error(command, "the %s files in %s are not a valid Fashion-MNIST split: %s", which, where,
                   nnb_status_string(st));
     }
+    return 0;
+}
+
+int nnb_load_model(const char *command, const char *path, nnb_model **out)
+{
+    nnb_status st = nnb_model_load(out, path);
+    if (st == NNB_OK) {
+        return 1;
+    }
+    if (st == NNB_ERR_IO) {
+        /* The status says "input/output"; the system says why (most often: no such file). */
+        FILE *f = fopen(path, "rb");
+        const int e = errno;
+        if (f == NULL) {
+            nnb_error(command, "cannot load the model %s: %s%s", path, strerror(e),
+                      e == ENOENT ? " (nnb train --save FILE writes one)" : "");
+            return 0;
+        }
+        fclose(f);
+    }
+    nnb_error(command, "cannot load the model %s: %s", path, nnb_status_string(st));
     return 0;
 }
 

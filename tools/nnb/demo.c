@@ -15,7 +15,7 @@ static const char *const k_cmd = "nnb demo";
 
 static void demo_usage(void)
 {
-    printf("usage: nnb demo [--epochs N] [--seed S]\n"
+    printf("usage: nnb demo [--epochs N] [--seed S] [--quiet]\n"
            "\n"
            "Runs without files:\n"
            "  1. the book's forward pass on 300 spiral points (Dense(2,3), ReLU, Dense(3,3), softmax) and its\n"
@@ -27,6 +27,7 @@ static void demo_usage(void)
            "options:\n"
            "  --epochs N   training epochs of part 2 (1 to 1000000; default 10000)\n"
            "  --seed S     generator seed (0 to 4294967295; default 0, the book's)\n"
+           "  --quiet      print only the results: part 1's loss and accuracy, part 2's validation line\n"
            "  --help       this text\n");
 }
 
@@ -41,7 +42,7 @@ static int print_float_line(const char *label, float value)
 }
 
 /* Part 1: lesson 8, exactly as the book computes it. */
-static nnb_status book_forward(uint32_t seed)
+static nnb_status book_forward(uint32_t seed, int quiet)
 {
     nnb_rng *rng = NULL;
     nnb_tensor *X = NULL, *hidden = NULL, *output = NULL;
@@ -75,8 +76,10 @@ static nnb_status book_forward(uint32_t seed)
     if (st == NNB_OK)
         st = nnb_accuracy_categorical(output, y, DEMO_N, &acc);
     if (st == NNB_OK) {
-        printf("book pipeline (lesson 8): spiral data, %d samples x %d classes, seed %u\n", DEMO_SAMPLES, DEMO_CLASSES,
-               (unsigned)seed);
+        if (!quiet) {
+            printf("book pipeline (lesson 8): spiral data, %d samples x %d classes, seed %u\n", DEMO_SAMPLES,
+                   DEMO_CLASSES, (unsigned)seed);
+        }
         print_float_line("loss: ", loss);
         printf("acc: %.16g\n", acc);
     }
@@ -105,7 +108,7 @@ static int on_progress(const nnb_progress *p, void *user)
 }
 
 /* Part 2: train with the model API, then validate on fresh points. */
-static nnb_status model_training(uint32_t seed, size_t epochs)
+static nnb_status model_training(uint32_t seed, size_t epochs, int quiet)
 {
     nnb_rng *rng = NULL;
     nnb_tensor *X = NULL, *Xv = NULL;
@@ -142,13 +145,16 @@ static nnb_status model_training(uint32_t seed, size_t epochs)
     }
     demo_progress dp = {nnb_now()};
     if (st == NNB_OK) {
-        printf("\ntraining Dense(2,64)-ReLU-Dense(64,3)-softmax with Adam (lr 0.05, decay 5e-7), %zu epochs\n", epochs);
+        if (!quiet) {
+            printf("\ntraining Dense(2,64)-ReLU-Dense(64,3)-softmax with Adam (lr 0.05, decay 5e-7), %zu epochs\n",
+                   epochs);
+        }
         nnb_targets t = nnb_targets_from_labels(y, DEMO_N);
         nnb_train_params tp = nnb_train_params_default();
         tp.epochs = epochs;
         tp.batch_size = 0;
         tp.print_every = epochs >= 10 ? epochs / 10 : 1;
-        tp.progress = on_progress;
+        tp.progress = quiet ? NULL : on_progress;
         tp.user = &dp;
         st = nnb_model_train(m, X, &t, &tp);
     }
@@ -162,7 +168,9 @@ static nnb_status model_training(uint32_t seed, size_t epochs)
         st = nnb_model_evaluate(m, Xv, &tv, 0, &loss, &acc);
         if (st == NNB_OK) {
             printf("validation (new spiral points), acc: %.3f, loss: %.3f\n", acc, (double)loss);
-            printf("done in %.1f s\n", nnb_now() - dp.start);
+            if (!quiet) {
+                printf("done in %.1f s\n", nnb_now() - dp.start);
+            }
         }
     }
     nnb_model_destroy(m);
@@ -174,14 +182,23 @@ static nnb_status model_training(uint32_t seed, size_t epochs)
 
 int nnb_cmd_demo(int argc, char **argv)
 {
-    nnb_args a = {argc, argv, 2, k_cmd};
+    nnb_args a;
+    nnb_args_init(&a, argc, argv, 2, k_cmd);
     size_t epochs = 10000, seed = 0;
+    int quiet = 0;
     const char *opt;
     int err = 0;
     while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
         if (strcmp(opt, "--help") == 0) {
+            if (!nnb_args_flag(&a)) {
+                return NNB_EXIT_USAGE;
+            }
             demo_usage();
             return NNB_EXIT_OK;
+        } else if (strcmp(opt, "--quiet") == 0) {
+            if (!nnb_args_flag(&a))
+                return NNB_EXIT_USAGE;
+            quiet = 1;
         } else if (strcmp(opt, "--epochs") == 0) {
             if (!nnb_args_size(&a, opt, 1, 1000000, &epochs))
                 return NNB_EXIT_USAGE;
@@ -195,12 +212,12 @@ int nnb_cmd_demo(int argc, char **argv)
     if (err) {
         return NNB_EXIT_USAGE;
     }
-    nnb_status st = book_forward((uint32_t)seed);
+    nnb_status st = book_forward((uint32_t)seed, quiet);
     if (st != NNB_OK) {
         return nnb_fail(k_cmd, "book pipeline", st);
     }
     fflush(stdout);
-    st = model_training((uint32_t)seed, epochs);
+    st = model_training((uint32_t)seed, epochs, quiet);
     if (st != NNB_OK) {
         return nnb_fail(k_cmd, "training", st);
     }

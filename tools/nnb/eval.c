@@ -9,6 +9,7 @@ static const char *const k_cmd = "nnb eval";
 static void eval_usage(void)
 {
     printf("usage: nnb eval --model FILE [--data fashion-mnist] [--dir DIR] [--split test|train] [--batch N]\n"
+           "                [--quiet]\n"
            "\n"
            "Evaluates a model saved by 'nnb train' on a Fashion-MNIST split: mean cross-entropy loss, accuracy,\n"
            "the confusion matrix (rows: true class, columns: predicted class) and each class's recall.\n"
@@ -19,7 +20,10 @@ static void eval_usage(void)
            "  --dir DIR      where its IDX files are (default %s)\n"
            "  --split NAME   test (10000 images, the default) or train (60000)\n"
            "  --batch N      images per forward pass, 1 to 1000000 (default 1000)\n"
-           "  --help         this text\n",
+           "  --quiet        print only the 'acc:' and 'loss:' lines\n"
+           "  --help         this text\n"
+           "\n"
+           "Each option's value may follow it or be attached with '=': --model m.nnb or --model=m.nnb.\n",
            NNB_FASHION_MNIST_DEFAULT_DIR);
 }
 
@@ -51,16 +55,24 @@ static void print_confusion(const size_t *cm)
 
 int nnb_cmd_eval(int argc, char **argv)
 {
-    nnb_args a = {argc, argv, 2, k_cmd};
+    nnb_args a;
+    nnb_args_init(&a, argc, argv, 2, k_cmd);
     const char *model_path = NULL, *dir = NULL, *data = "fashion-mnist", *split_name = "test";
     size_t batch = 1000;
+    int quiet = 0;
     const char *opt;
     int err = 0;
     while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
         int ok = 1;
         if (strcmp(opt, "--help") == 0) {
+            if (!nnb_args_flag(&a)) {
+                return NNB_EXIT_USAGE;
+            }
             eval_usage();
             return NNB_EXIT_OK;
+        } else if (strcmp(opt, "--quiet") == 0) {
+            ok = nnb_args_flag(&a);
+            quiet = 1;
         } else if (strcmp(opt, "--model") == 0) {
             ok = nnb_args_string(&a, opt, &model_path);
         } else if (strcmp(opt, "--data") == 0) {
@@ -101,9 +113,8 @@ int nnb_cmd_eval(int argc, char **argv)
     nnb_tensor *probs = NULL;
     uint32_t *pred = NULL;
     const double t0 = nnb_now();
-    nnb_status st = nnb_model_load(&m, model_path);
-    if (st != NNB_OK) {
-        nnb_error(k_cmd, "cannot load the model %s: %s", model_path, nnb_status_string(st));
+    nnb_status st;
+    if (!nnb_load_model(k_cmd, model_path, &m)) {
         goto done;
     }
     if (!nnb_check_fashion_model(k_cmd, m, model_path) || !nnb_load_fashion(k_cmd, dir, split, &set)) {
@@ -135,11 +146,15 @@ int nnb_cmd_eval(int argc, char **argv)
     }
     /* From the predictions themselves, so that a model saved without an accuracy kind is measured too. */
     acc = (double)correct / (double)n;
-    printf("model: %s (%zu layers)\n", model_path, nnb_model_layer_count(m));
-    printf("data: Fashion-MNIST %s split, %zu images\n", split_name, n);
+    if (!quiet) {
+        printf("model: %s (%zu layers)\n", model_path, nnb_model_layer_count(m));
+        printf("data: Fashion-MNIST %s split, %zu images\n", split_name, n);
+    }
     printf("acc: %.4f\nloss: %.4f\n", acc, (double)loss);
-    print_confusion(cm);
-    printf("\nevaluated in %.2f s\n", nnb_now() - t0);
+    if (!quiet) {
+        print_confusion(cm);
+        printf("\nevaluated in %.2f s\n", nnb_now() - t0);
+    }
     rc = NNB_EXIT_OK;
 done:
     free(pred);

@@ -23,14 +23,18 @@ static void usage(FILE *out)
             "  eval      accuracy, loss and confusion matrix of a saved model on Fashion-MNIST\n"
             "  predict   classify one image (a 28x28 PNG or an image of the data set)\n"
             "\n"
-            "'nnb COMMAND --help' describes each command's options.\n"
+            "'nnb COMMAND --help' describes each command's options. An option's value may follow it or be\n"
+            "attached with '=' (--epochs 5, --epochs=5); every command takes --quiet (results and errors only).\n"
+            "'nnb --version' names the library version, the GEMM body and the instruction set in use.\n"
             "Exit status: 0 success, 1 failure while running, 2 usage error.\n",
             nnb_version_string());
 }
 
+/* The tool's version, then what the loaded library reports: its version, GEMM body and instruction set. */
 static void version(void)
 {
-    printf("nnb %s (libnnbasics %s, GEMM backend %s)\n", NNB_VERSION_STRING, nnb_version_string(), nnb_backend_name());
+    printf("nnb %s (libnnbasics %s, GEMM body %s, ISA %s)\n", NNB_VERSION_STRING, nnb_version_string(),
+           nnb_backend_name(), nnb_compute_isa());
 }
 
 int main(int argc, char **argv)

@@ -18,19 +18,31 @@
 
 /* ---- strict option parsing (args.c) ---- */
 
-/* The arguments of one command, consumed left to right. */
+/* The arguments of one command, consumed left to right. Set up with nnb_args_init. */
 typedef struct nnb_args {
     int argc;
     char **argv;
-    int pos;             /* next argument */
-    const char *command; /* for messages: "nnb train" */
+    int pos;                  /* next argument */
+    const char *command;      /* for messages: "nnb train" */
+    const char *inline_value; /* the VALUE of "--name=VALUE" until a value reader takes it, else NULL */
+    char name[64];            /* "--name" of "--name=VALUE" */
 } nnb_args;
 
+/* Starts reading argv[first..argc) for command ("nnb train"). */
+void nnb_args_init(nnb_args *a, int argc, char **argv, int first, const char *command);
+
 /*
- * Next option name ("--epochs"), or NULL at the end. A non-option argument, or "--name=value" syntax, is
- * reported as a usage error and sets *error.
+ * Next option name ("--epochs"), or NULL at the end. An option's value may follow it ("--epochs 3") or be
+ * attached to it ("--epochs=3"); the value readers below take either. A non-option argument, or a value
+ * attached to an option that takes none ("--invert=1"), is reported as a usage error and sets *error.
  */
 const char *nnb_args_next_option(nnb_args *a, int *error);
+
+/*
+ * For an option that takes no value (--quiet): returns 1, or prints a usage error and returns 0 if a value
+ * was attached to it ("--quiet=yes").
+ */
+int nnb_args_flag(nnb_args *a);
 
 /* Reports an unknown option and returns NNB_EXIT_USAGE. */
 int nnb_args_unknown(const nnb_args *a, const char *option);
@@ -67,6 +79,9 @@ int nnb_stdout_is_tty(void);
 
 /* Loads one Fashion-MNIST split from dir (NULL = default), printing a clear message on failure. */
 int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split split, nnb_idx_set **out);
+
+/* Loads a model file, printing a clear message (with the system's reason for a file error) on failure. */
+int nnb_load_model(const char *command, const char *path, nnb_model **out);
 
 /* Checks that a loaded model takes 784 inputs and gives 10 outputs; prints a message and returns 0 if not. */
 int nnb_check_fashion_model(const char *command, const nnb_model *model, const char *path);

@@ -19,6 +19,7 @@ static const char *const k_cmd = "nnb predict";
 static void predict_usage(void)
 {
     printf("usage: nnb predict --model FILE (--image FILE.png [--invert] | --idx-index N [--dir DIR] [--split S])\n"
+           "                   [--quiet]\n"
            "\n"
            "Classifies one image with a model saved by 'nnb train' and prints each class's probability.\n"
            "\n"
@@ -30,11 +31,15 @@ static void predict_usage(void)
            "  --idx-index N     image N (0-based) of a Fashion-MNIST split instead of a PNG\n"
            "  --dir DIR         where the Fashion-MNIST files are (default %s)\n"
            "  --split NAME      test (the default) or train, for --idx-index\n"
-           "  --help            this text\n",
+           "  --quiet           print only the 'prediction:' line\n"
+           "  --help            this text\n"
+           "\n"
+           "Each option's value may follow it or be attached with '=': --idx-index 3 or --idx-index=3.\n",
 #if defined(NNB_TOOL_WITH_PNG)
            "",
 #else
-           "\n                    (this build has no PNG support: only --idx-index works)",
+           "\n                    (this nnb was built without libpng, so only --idx-index works: install\n"
+           "                    libpng-dev and reconfigure to read PNGs)",
 #endif
            NNB_FASHION_MNIST_DEFAULT_DIR);
 }
@@ -123,22 +128,30 @@ out:
 
 int nnb_cmd_predict(int argc, char **argv)
 {
-    nnb_args a = {argc, argv, 2, k_cmd};
+    nnb_args a;
+    nnb_args_init(&a, argc, argv, 2, k_cmd);
     const char *model_path = NULL, *image = NULL, *dir = NULL, *split_name = "test";
     size_t index = 0;
-    int have_index = 0, invert = 0;
+    int have_index = 0, invert = 0, quiet = 0;
     const char *opt;
     int err = 0;
     while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
         int ok = 1;
         if (strcmp(opt, "--help") == 0) {
+            if (!nnb_args_flag(&a)) {
+                return NNB_EXIT_USAGE;
+            }
             predict_usage();
             return NNB_EXIT_OK;
+        } else if (strcmp(opt, "--quiet") == 0) {
+            ok = nnb_args_flag(&a);
+            quiet = 1;
         } else if (strcmp(opt, "--model") == 0) {
             ok = nnb_args_string(&a, opt, &model_path);
         } else if (strcmp(opt, "--image") == 0) {
             ok = nnb_args_string(&a, opt, &image);
         } else if (strcmp(opt, "--invert") == 0) {
+            ok = nnb_args_flag(&a);
             invert = 1;
         } else if (strcmp(opt, "--idx-index") == 0) {
             ok = nnb_args_size(&a, opt, 0, SIZE_MAX - 1, &index);
@@ -175,8 +188,9 @@ int nnb_cmd_predict(int argc, char **argv)
     }
 #if !defined(NNB_TOOL_WITH_PNG)
     if (image != NULL) {
-        nnb_error(k_cmd, "this nnb was built without PNG support (libpng was not found at configure time); "
-                         "use --idx-index N");
+        nnb_error(k_cmd, "this nnb was built without PNG support (libpng was not found at configure time): "
+                         "install libpng-dev and reconfigure (cmake -S . -B build), then rebuild; or use "
+                         "--idx-index N");
         return NNB_EXIT_FAILURE;
     }
 #endif
@@ -186,12 +200,8 @@ int nnb_cmd_predict(int argc, char **argv)
     nnb_idx_set *set = NULL;
     nnb_tensor *x = NULL, *probs = NULL;
     long truth = -1;
-    nnb_status st = nnb_model_load(&m, model_path);
-    if (st != NNB_OK) {
-        nnb_error(k_cmd, "cannot load the model %s: %s", model_path, nnb_status_string(st));
-        goto done;
-    }
-    if (!nnb_check_fashion_model(k_cmd, m, model_path)) {
+    nnb_status st;
+    if (!nnb_load_model(k_cmd, model_path, &m) || !nnb_check_fashion_model(k_cmd, m, model_path)) {
         goto done;
     }
     st = nnb_tensor_create(&x, 1, PIXELS);
@@ -236,19 +246,21 @@ int nnb_cmd_predict(int argc, char **argv)
     uint32_t best = 0;
     (void)nnb_tensor_argmax_rows(probs, &best, 1);
     const float *p = nnb_tensor_cdata(probs);
-    if (have_index) {
+    if (have_index && !quiet) {
         printf("image: %s split #%zu, true class: %s (%ld)\n", split_name, index,
                nnb_fashion_mnist_class_name((size_t)truth), truth);
-    } else {
+    } else if (!quiet) {
         printf("image: %s%s\n", image, invert ? " (inverted)" : "");
     }
     printf("prediction: %s (class %u), probability %.4f\n", nnb_fashion_mnist_class_name(best), (unsigned)best,
            (double)p[best]);
-    printf("\nprobabilities:\n");
-    for (size_t c = 0; c < NNB_FASHION_MNIST_CLASSES; ++c) {
-        int bar = (int)((double)p[c] * 40.0 + 0.5);
-        printf("  %zu %-12s %.4f %.*s%s\n", c, nnb_fashion_mnist_class_name(c), (double)p[c], bar,
-               "########################################", c == best ? "  <" : "");
+    if (!quiet) {
+        printf("\nprobabilities:\n");
+        for (size_t c = 0; c < NNB_FASHION_MNIST_CLASSES; ++c) {
+            int bar = (int)((double)p[c] * 40.0 + 0.5);
+            printf("  %zu %-12s %.4f %.*s%s\n", c, nnb_fashion_mnist_class_name(c), (double)p[c], bar,
+                   "########################################", c == best ? "  <" : "");
+        }
     }
     rc = NNB_EXIT_OK;
 done:

@@ -3,10 +3,16 @@
  * categorical cross-entropy, trained in mini-batches with a live progress line, tested on the t10k split,
  * and saved.
  */
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
+
 #include "nnb.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_LAYERS 8
 
@@ -16,7 +22,7 @@ static void train_usage(void)
 {
     printf("usage: nnb train --data fashion-mnist [--dir DIR] [--layers W1,W2,...] [--epochs N] [--batch N]\n"
            "                 [--optimizer sgd|adagrad|rmsprop|adam] [--lr X] [--decay X] [--momentum X]\n"
-           "                 [--init he|book] [--seed S] [--limit N] [--threads N] [--save FILE]\n"
+           "                 [--init he|book] [--seed S] [--limit N] [--threads N] [--save FILE] [--quiet]\n"
            "\n"
            "Trains Dense-ReLU layers of widths W1,W2,... then Dense(.,10)-softmax on the Fashion-MNIST training\n"
            "split (60000 images, pixels scaled to [-1, 1], reshuffled every epoch), reports the accuracy on the\n"
@@ -36,9 +42,11 @@ static void train_usage(void)
            "  --seed S          seed of the weights and the shuffling, 0 to 4294967295 (default 0)\n"
            "  --limit N         train on the first N training images only\n"
            "  --threads N       GEMM threads, 0 = all cores (default 0)\n"
-           "  --save FILE       write the trained model to FILE (atomically)\n"
+           "  --save FILE       write the trained model to FILE (atomically); checked before training starts\n"
+           "  --quiet           print only the test result (and errors): no progress, no timings\n"
            "  --help            this text\n"
            "\n"
+           "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
            "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n",
            NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS);
 }
@@ -125,20 +133,44 @@ typedef struct train_options {
     size_t epochs, batch, seed, limit, threads;
     nnb_optimizer_kind optimizer;
     double lr, decay, momentum;
-    int lr_set, momentum_set, he_init;
+    int lr_set, momentum_set, he_init, quiet;
 } train_options;
+
+static void print_model_line(const train_options *o, const nnb_model *m)
+{
+    nnb_optimizer_params op;
+    (void)nnb_model_optimizer_params(m, &op);
+    printf("model: 784");
+    for (size_t i = 0; i < o->n_layers; ++i) {
+        printf(" -> %zu relu", o->layers[i]);
+    }
+    printf(" -> 10 softmax; %s lr %g decay %g; %s init; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), %zu threads\n",
+           o->optimizer == NNB_OPTIMIZER_SGD       ? "sgd"
+           : o->optimizer == NNB_OPTIMIZER_ADAGRAD ? "adagrad"
+           : o->optimizer == NNB_OPTIMIZER_RMSPROP ? "rmsprop"
+                                                   : "adam",
+           op.learning_rate, op.decay, o->he_init ? "he" : "book", o->batch, o->epochs, o->seed, nnb_backend_name(),
+           nnb_compute_isa(), nnb_get_num_threads());
+}
 
 /* Returns -1 to go on, otherwise the exit code. */
 static int parse_train_args(int argc, char **argv, train_options *o)
 {
-    nnb_args a = {argc, argv, 2, k_cmd};
+    nnb_args a;
+    nnb_args_init(&a, argc, argv, 2, k_cmd);
     const char *opt;
     int err = 0;
     while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
         int ok = 1;
         if (strcmp(opt, "--help") == 0) {
+            if (!nnb_args_flag(&a)) {
+                return NNB_EXIT_USAGE;
+            }
             train_usage();
             return NNB_EXIT_OK;
+        } else if (strcmp(opt, "--quiet") == 0) {
+            ok = nnb_args_flag(&a);
+            o->quiet = 1;
         } else if (strcmp(opt, "--data") == 0) {
             ok = nnb_args_string(&a, opt, &o->data);
             if (ok && strcmp(o->data, "fashion-mnist") != 0) {
@@ -207,6 +239,41 @@ static int parse_train_args(int argc, char **argv, train_options *o)
     return -1;
 }
 
+/*
+ * Checks, before any data is loaded or any epoch runs, that the model can be saved to path: the model is
+ * written to a temporary file beside path and renamed over it, so path must not be a directory and its
+ * folder must let us create a file. Creates one such temporary file and removes it at once, so nothing is
+ * left behind if training fails later. Prints why and returns 0 when the path cannot be written.
+ */
+static int check_save_path(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        nnb_error(k_cmd, "cannot save the model to %s: it is a directory", path);
+        return 0;
+    }
+    static const char suffix[] = ".tmp.XXXXXX"; /* the library's own temporary name */
+    const size_t len = strlen(path);
+    char *tmp = malloc(len + sizeof suffix);
+    if (tmp == NULL) {
+        nnb_error(k_cmd, "cannot save the model to %s: out of memory", path);
+        return 0;
+    }
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, suffix, sizeof suffix);
+    const int fd = mkstemp(tmp);
+    if (fd < 0) {
+        const int e = errno;
+        nnb_error(k_cmd, "cannot save the model to %s: %s", path, strerror(e));
+        free(tmp);
+        return 0;
+    }
+    (void)close(fd);
+    (void)unlink(tmp);
+    free(tmp);
+    return 1;
+}
+
 static nnb_status build_model(const train_options *o, nnb_model **out)
 {
     nnb_model *m = NULL;
@@ -264,6 +331,9 @@ int nnb_cmd_train(int argc, char **argv)
     if (st != NNB_OK) {
         return nnb_fail(k_cmd, "--threads", st);
     }
+    if (o.save != NULL && !check_save_path(o.save)) {
+        return NNB_EXIT_FAILURE;
+    }
 
     const double t0 = nnb_now();
     nnb_idx_set *train = NULL, *test = NULL;
@@ -285,31 +355,23 @@ int nnb_cmd_train(int argc, char **argv)
         X = limited;
         n = o.limit;
     }
-    printf("data: %zu training and %zu test images of %zux%zu, loaded in %.2f s\n", n, nnb_idx_set_count(test),
-           nnb_idx_set_image_rows(train), nnb_idx_set_image_cols(train), nnb_now() - t0);
+    if (!o.quiet) {
+        printf("data: %zu training and %zu test images of %zux%zu, loaded in %.2f s\n", n, nnb_idx_set_count(test),
+               nnb_idx_set_image_rows(train), nnb_idx_set_image_cols(train), nnb_now() - t0);
+    }
 
     st = build_model(&o, &m);
     if (st != NNB_OK) {
         nnb_fail(k_cmd, "building the model", st);
         goto done;
     }
-    nnb_optimizer_params op;
-    (void)nnb_model_optimizer_params(m, &op);
-    printf("model: 784");
-    for (size_t i = 0; i < o.n_layers; ++i) {
-        printf(" -> %zu relu", o.layers[i]);
+    if (!o.quiet) {
+        print_model_line(&o, m);
     }
-    printf(" -> 10 softmax; %s lr %g decay %g; %s init; batch %zu; %zu epochs; seed %zu; GEMM %s, %zu threads\n",
-           o.optimizer == NNB_OPTIMIZER_SGD       ? "sgd"
-           : o.optimizer == NNB_OPTIMIZER_ADAGRAD ? "adagrad"
-           : o.optimizer == NNB_OPTIMIZER_RMSPROP ? "rmsprop"
-                                                  : "adam",
-           op.learning_rate, op.decay, o.he_init ? "he" : "book", o.batch, o.epochs, o.seed, nnb_backend_name(),
-           nnb_get_num_threads());
 
     train_state ts;
     memset(&ts, 0, sizeof ts);
-    ts.tty = nnb_stdout_is_tty();
+    ts.tty = !o.quiet && nnb_stdout_is_tty();
     ts.batch = o.batch < n ? o.batch : n;
     const size_t steps = (n + ts.batch - 1) / ts.batch;
     ts.total_steps = steps * o.epochs;
@@ -323,7 +385,7 @@ int nnb_cmd_train(int argc, char **argv)
     tp.shuffle = 1;
     tp.print_every = 1;
     tp.print_every_steps = ts.tty ? (steps >= 50 ? steps / 50 : 1) : 0;
-    tp.progress = on_progress;
+    tp.progress = o.quiet ? NULL : on_progress;
     tp.user = &ts;
     st = nnb_model_train(m, X, &y, &tp);
     const double train_seconds = nnb_now() - ts.start;
@@ -344,14 +406,18 @@ int nnb_cmd_train(int argc, char **argv)
         goto done;
     }
     printf("test: acc %.4f, loss %.4f (%zu images)\n", acc, (double)loss, nnb_idx_set_count(test));
-    printf("training took %.1f s; total %.1f s\n", train_seconds, nnb_now() - t0);
+    if (!o.quiet) {
+        printf("training took %.1f s; total %.1f s\n", train_seconds, nnb_now() - t0);
+    }
     if (o.save != NULL) {
         st = nnb_model_save(m, o.save);
         if (st != NNB_OK) {
             nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_status_string(st));
             goto done;
         }
-        printf("saved model to %s\n", o.save);
+        if (!o.quiet) {
+            printf("saved model to %s\n", o.save);
+        }
     }
     rc = NNB_EXIT_OK;
 done:
