@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench.h - what the nnb-bench sources share: the options, the timing loop, the input generator, the CSV
  * rows, and the entry points of the sections that live in their own files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_fair.c - section "fair" of nnb-bench: the builtin GEMM core against the BLAS libraries a user would
  * pick instead, each running the best kernels it has for this CPU, side by side in one table.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_machine.c - what nnb-bench says about the machine: the CPU (/proc/cpuinfo, else CPUID), its vector
  * extensions, and its single-core FP32 FMA peak measured with a register-only loop.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs nnb-bench's end-to-end section and the numpy and PyTorch peers (bench/peers/) interleaved, one thread
 # each, for several rounds, and prints one table: the median over rounds of each tool's median per call.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nnb-bench: timings for libnnbasics.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Locate a CBLAS (OpenBLAS) when NNB_GEMM_BACKEND=cblas. Prefers pkg-config 'openblas', then FindBLAS.
 set(NNB_BLAS_PKGCONFIG "")
 if(NNB_GEMM_BACKEND STREQUAL "cblas")

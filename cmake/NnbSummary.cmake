@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # nnb_print_summary(): at the end of configuration, a short table of the optional dependencies the build
 # found or goes without, what each one brings, and the Debian package that brings a missing one.
 #

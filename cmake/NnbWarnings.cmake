@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Warning flags for every target the project compiles (library, tests, examples, tools).
 add_library(nnb_warnings INTERFACE)
 if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")

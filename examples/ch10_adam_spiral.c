@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Chapter 10 - Optimizers: Adam.
  *

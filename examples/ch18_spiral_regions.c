@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Chapter 18 - The model object, and what the network learned.
  *

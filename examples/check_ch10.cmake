@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Runs a chapter-10 training program and checks its log:
 #   - 101 lines "epoch: E, acc: A, loss: L, lr: R", E = 0, 100, ..., 10000;
 #   - the first line equals FIRST exactly (epoch 0 is reproduced exactly);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Compares a lesson program's output with its expected text: the same words in the same order, and the
  * same numbers within a relative tolerance of 1e-5 (float32 rounding; the expected values come from the

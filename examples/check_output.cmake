@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Runs EXE, saves its output, and compares it with EXPECTED using the CHECKER program.
 execute_process(COMMAND "${EXE}" OUTPUT_FILE "${OUT}" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the lesson programs: stop with a message when a library call fails. */
 #ifndef NNB_EXAMPLE_UTIL_H
 #define NNB_EXAMPLE_UTIL_H

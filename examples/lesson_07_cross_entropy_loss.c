@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Lesson 7 - Calculating loss with categorical cross-entropy.
  *

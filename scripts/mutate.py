@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Mutation testing for libnnbasics: plants one small bug at a time in src/**/*.c and checks that a test fails.
 
 Usage (from the repository root; Python 3 standard library only):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helper of tests/reference/numpy_exp_log_check.py: reads float32 values (raw, native byte order) from the
  * file IN and writes nnb__numpy_expf of each to OUT_EXP and nnb__numpy_logf of each to OUT_LOG, so that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Forward activations (lessons 5 and 6): ReLU element by element, softmax row by row against the
  * published single-row example (lessons.json softmax_single), hand-derived rows (equal values, huge

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The allocator hook: set / get / restore, rejection of incomplete allocators, every allocation and free
  * going through the installed functions with their user pointer, and failure injection through the test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Training gradients: every backward pass checked against central finite differences of the same loss
  * computed in double precision from the float parameters (dense dW/db/dinputs, ReLU, softmax through its

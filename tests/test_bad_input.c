@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The bad-input table: every public function called with each pointer argument NULL in turn, zero and
  * overflowing sizes, mismatched shapes, out-of-range labels and enum values, negative / NaN / infinite

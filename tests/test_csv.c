@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * CSV reader: hand-computed features and labels, RFC 4180 quoting (doubled quotes, embedded delimiters and
  * newlines), CRLF / LF / CR, byte-order mark, empty lines, a missing final newline, column selection, string

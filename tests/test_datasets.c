@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The nnfs data sets: shapes, labels, the exact float32 values of selected points under seed 0 (bit
  * patterns printed by tests/reference/nnfs_data_reference.py, which runs numpy's own generator), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The dense layer's forward path: lesson 4's two layers with the published weights and outputs
  * (lessons.json), the book's seed-0 initialisation (0.01 * randn in float32, row-major), parameter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nnb_last_error (status.h): the detail names the failing function and the specifics, stays until the
  * thread's next failure, and is thread-local.

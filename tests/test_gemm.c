@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The public GEMM entry points (nnb_gemm, nnb_matmul, nnb_dot) against hand-computed products and a plain
  * double-precision reference written in this file: degenerate and odd shapes, all four transpose

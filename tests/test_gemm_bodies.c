@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Every GEMM body compiled into this build (nnb__gemm_bodies(), and with the builtin backend each of its
  * per-ISA kernels this CPU can run) against a plain double-precision reference: odd and skinny shapes, all

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The optional numerical health check: it names the first layer and step where NaN or infinity appears. */
 #include <math.h>
 #include <string.h>

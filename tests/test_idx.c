@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * IDX reader: valid plain and gzip sets with hand-computed pixels, every truncation, wrong magic numbers,
  * mismatched counts, overflowing and absurd sizes, trailing garbage, file and Fashion-MNIST entry points,

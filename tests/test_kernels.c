@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The compute layer's element-wise kernels (src/compute/kernels.c), at the ISA level in use (NNB_ISA lowers
  * it: CI runs this file at every level the machine supports), against plain reference loops written here: bit for bit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The dense layer's three products (src/compute/linear.c) in NNB_ARITHMETIC_FAST mode, on the shapes that
  * select each specialised path of a builtin build (the small-K and small-n float32 kernels, and u^T v with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Categorical cross-entropy forward (lessons 7 and 8) and numpy's float32 mean: the published single and
  * batch examples (lessons.json cce_single, cce_batch), sparse and one-hot targets, clipping of exact 0

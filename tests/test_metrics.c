@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Categorical accuracy (the forward metric of lessons 7 and 8): the published example
  * (lessons.json accuracy_book_example, 2/3), argmax ties to the lowest index (a uniform row predicts

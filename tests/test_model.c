@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sequential model: learning on separable, binary and regression toy sets; fused softmax + CCE backward
  * equal to the chained one; zero allocations per training step; evaluate and predict agreeing with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Model files: round trips that predict bit for bit alike, parameters-only files, every byte flipped, every
  * truncation, other versions, absurd sizes with a valid checksum, invalid fields, I/O errors, atomic saving

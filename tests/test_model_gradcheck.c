@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Model-level gradient check: the gradient that one training step computes for every parameter of a model,
  * against central finite differences of the loss that nnb_model_evaluate reports for the same parameters.

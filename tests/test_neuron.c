@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Lessons 1 to 3: a neuron and a layer of neurons on one input vector, against the published lesson
  * outputs (lessons.json) and the hand arithmetic written next to each check.

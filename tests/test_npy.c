@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NumPy .npy and .npz: hand-built files of every supported dtype and version with hand-computed values, the
  * strict header parser (accepted spellings and refused ones), unsupported dtypes, huge and lying shapes,

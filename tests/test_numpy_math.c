@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NNB_ARITHMETIC_NUMPY: the mode setting, numpy 1.24's float32 exp and log (compute/numpy_math.h) at
  * hand-picked arguments (specials, overflow and underflow bounds, subnormal results and arguments, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Allocation-failure sweep: for every public operation that allocates, make the k-th allocation fail for
  * k = 1, 2, ... until the operation succeeds, and check each failure: the out-of-memory status, no block

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Optimizers: the book's defaults, argument checks, the decayed learning rate (the exact values the
  * chapter-10 programs log), and the first two updates of every optimizer on a 1 x 2 layer compared with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The generator against numpy's published legacy stream for seed 0 (raw MT19937 words, random_sample
  * doubles, randn normals: tests/../reference lessons.json), and against an independent MT19937 written

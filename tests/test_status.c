@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Status codes: every code has its own static, non-empty description; values the library does not know
  * get "unknown status", never NULL. Also the version macros agree with the run-time version functions.

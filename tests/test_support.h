@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared test helpers: cmocka includes, a leak-checking allocator hook with failure injection, and float
  * comparisons with explicit tolerances.

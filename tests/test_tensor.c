@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The tensor: construction (owned, copied, wrapped), ownership rules, element access, whole-tensor
  * operations, capacity-aware resizing, size overflow, argmax and finiteness checks, allocation failures

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Thread safety: several threads at once predict with one shared read-only model (each with its own
  * workspace, and without one) and train models of their own; every result must equal the single-thread

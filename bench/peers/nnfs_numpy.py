@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """numpy peer: the spiral classifier and the MNIST-sized MLP written the way the book writes them
 (a class per layer, forward/backward methods, float32 arrays), timed per call.
 

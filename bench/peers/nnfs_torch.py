@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """PyTorch peer: the same two networks as nnfs_numpy.py written idiomatically (nn.Linear, F.cross_entropy on
 the logits, autograd, torch.optim.Adam), float32 on the CPU, timed per call. The forward workloads run
 under torch.no_grad() and include the loss, as the numpy forward does.

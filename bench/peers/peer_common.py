@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Timing and data helpers shared by the numpy and PyTorch peer benchmarks.
 
 median_per_call(step): one warm-up call, then samples of back-to-back calls lasting at least ~20 ms each,

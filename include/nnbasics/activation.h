@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * activation.h - activation functions (lessons 5 and 6), applied element-wise or per row.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc.h - the allocator hook: the one piece of process-wide mutable state in libnnbasics.
  *

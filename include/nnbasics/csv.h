@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * csv.h - reading a labelled data set from CSV text (RFC 4180).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * datasets.h - the nnfs package's toy data sets, reproduced exactly from an nnb_rng.
  *

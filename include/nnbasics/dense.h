@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dense.h - the fully connected layer (lesson 4, the book's Layer_Dense).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gemm.h - the dot-product / matrix-multiply core that every layer calls.
  *

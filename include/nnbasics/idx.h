@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * idx.h - reading image/label data sets in the IDX format used by MNIST and Fashion-MNIST (chapter 19).
  *

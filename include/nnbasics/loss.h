@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loss.h - loss functions (lessons 7 and 8).
  *

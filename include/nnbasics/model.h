@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * model.h - a sequential model (chapter 18): layers, loss, optimizer and accuracy in one object that
  * trains, evaluates and predicts.

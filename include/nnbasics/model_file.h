@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * model_file.h - saving and loading models (chapter 21): the parameters alone, or the whole model.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * neuron.h - lessons 1 to 3: one neuron and one layer for a single input vector, on the dot product.
  *

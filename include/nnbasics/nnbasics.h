@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nnbasics.h - umbrella header: includes the whole public API of libnnbasics.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * npy.h - reading and writing NumPy .npy arrays and .npz archives.
  *

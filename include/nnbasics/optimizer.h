@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * optimizer.h - parameter updates (chapter 10): SGD with decay and momentum, AdaGrad, RMSprop, Adam.
  *

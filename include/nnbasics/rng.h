@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rng.h - an explicit random generator that reproduces NumPy's legacy stream bit for bit.
  *

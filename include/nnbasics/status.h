@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * status.h - status codes returned by every fallible libnnbasics function.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tensor.h - 2-D float32 storage: the data type every other module reads and writes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: allocation through the user's hook, and checked size arithmetic. Never installed. */
 #ifndef NNB_INTERNAL_ALLOC_H
 #define NNB_INTERNAL_ALLOC_H

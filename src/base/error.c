@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The thread's failure detail (status.h, base/error_internal.h). */
 #include <stdarg.h>
 #include <stdio.h>

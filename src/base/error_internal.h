@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the thread's failure detail behind nnb_last_error() (status.h). Never installed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "nnbasics/status.h"
 
 const char *nnb_status_string(nnb_status status)

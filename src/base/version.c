@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "nnbasics/version.h"
 
 const char *nnb_version_string(void)

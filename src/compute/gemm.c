@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one GEMM entry point: validates arguments, then hands them to the body chosen at build time. */
 #include <limits.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: what the GEMM entry point (gemm.c) and its bodies (gemm_naive.c, gemm_cblas.c, gemm_builtin.c)
  * share: the body signature, the packing memory a caller may lend, and each body's functions. Arguments

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The builtin GEMM body: packed, cache-blocked, register-tiled SIMD kernels chosen at run time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the pieces of the builtin GEMM body (compute/gemm_builtin.c) and its per-ISA micro-kernels
  * (compute/gemm_kernel_*.c). Never installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The cblas GEMM body: OpenBLAS's cblas_sgemm, row-major. Only this file includes a BLAS header. */
 #include <cblas.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the GEMM entry point as the layers and the model use it (with lent packing memory), the
  * arithmetic-mode queries, and the list of bodies for tests and the benchmark. Never installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * AVX2+FMA micro-kernel of the builtin GEMM: a 6 x 16 tile of C held in 12 ymm accumulators (two vectors
  * of 8 columns per row), one broadcast of A and two loads of packed B per step of k. Tiles at most 8 wide

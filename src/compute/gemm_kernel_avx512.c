@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * AVX-512F micro-kernel of the builtin GEMM: a 12 x 32 tile of C held in 24 zmm accumulators (two vectors
  * of 16 columns per row), one broadcast of A and two loads of packed B per step of k. Tiles at most 16

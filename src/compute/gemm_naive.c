@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The naive GEMM body: the lesson's loops. Every element of C is one dot product over k, accumulated in
  * double in increasing k and rounded once, like numpy's float64 np.dot under nnfs. The loop runs i-k-j

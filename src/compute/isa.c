@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Run-time choice of the instruction set (compute/isa.h). */
 #include "compute/isa.h"
 

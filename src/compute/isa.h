@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the instruction set the compute layer runs, chosen once per process for the GEMM kernels and the
  * element-wise kernels alike. Never installed.

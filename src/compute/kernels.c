@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The element-wise kernels' entry points (compute/kernels.h): each picks the variant of the ISA level in
  * use (compute/isa.c) from kernels_portable.c, kernels_avx2.c or kernels_avx512.c, and large memory-bound

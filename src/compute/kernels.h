@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the element-wise kernels the layers and optimizers call, in every build (compute/kernels.c).
  * Each entry runs the variant of the ISA level in use (compute/isa.h: AVX-512 where it pays, AVX2 + FMA,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The AVX2 + FMA element-wise kernels (compute/kernels_isa.h). The file is compiled without ISA flags: each
  * function carries a target attribute and is called only after the run-time check of compute/isa.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The AVX-512 element-wise kernels (compute/kernels_isa.h), only where they measurably pay over AVX2:
  * small-shape dense products with the weights held in registers, and ReLU. Compiled without ISA flags; each

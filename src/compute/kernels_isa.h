@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: each element-wise kernel of compute/kernels.h at each instruction-set level, for the dispatch in
  * kernels.c and for tests. Never installed; nothing outside src/compute includes it.

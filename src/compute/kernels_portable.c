@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The portable element-wise kernels (compute/kernels_isa.h): the reference loops, in plain C for any CPU,
  * and the tails of the vector kernels.

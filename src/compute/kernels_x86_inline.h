@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: small AVX2 helpers inlined into both the AVX2 and the AVX-512 kernels. Include only from files
  * whose callers run after the ISA check (compute/isa.h). Never installed.

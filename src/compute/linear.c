@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The dense layer's products (compute/linear.h): small-shape kernels or the GEMM core, then bias and sums. */
 #include "compute/linear.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the three products of a dense (fully connected) layer, for any GEMM body and ISA. Never installed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * numpy 1.24's float32 exp and log (compute/numpy_math.h): the algorithm of numpy's AVX2/AVX-512F routines
  * (numpy/core/src/umath/loops_exponent_log.dispatch.c.src, simd_exp_FLOAT and simd_log_FLOAT), in scalar C:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: numpy 1.24's float32 exp and log, reproduced bit for bit (compute/numpy_math.c). Never installed.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The compute layer's sources and the build-time choice of GEMM body (included by src/CMakeLists.txt).
 # Only these files see which body is built in (NNB_WITH_*): the layers above call the compute interface
 # and cannot test the backend even by mistake.

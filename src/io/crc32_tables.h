@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the tables of the slicing-by-8 CRC-32 (reflected polynomial 0xedb88320). Never installed.
  * k_crc32_tables[0][b] is the CRC of the byte b; k_crc32_tables[k][b] = (k_crc32_tables[k-1][b] >> 8) ^

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * CSV reader: a byte-at-a-time RFC 4180 tokenizer fed from a buffer or from fixed-size file reads, which
  * hands each complete record to the row builder; the outputs grow geometrically, owned by the library

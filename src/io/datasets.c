@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The nnfs data sets, computed step by step as numpy computes them under nnfs.init(). */
 #include <math.h>
 

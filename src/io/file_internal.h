@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: reading whole regular files for the model and IDX readers. Never installed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * IDX reader: whole-file reads into library memory, optional gzip inflation (through the library allocator),
  * header validation, then the book's preprocessing into a tensor.

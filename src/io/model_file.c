@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Model files: a checked little-endian encoder/decoder over the public model API, a slicing-by-8 CRC-32,
  * and atomic saving (temporary file in the same directory, flush, fsync, rename).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NumPy .npy reader and writer: a strict parser of the header dict, then the elements converted piece by
  * piece from a buffer or a file. The .npz archive code (npz.c) reuses the buffer reader through npy_internal.h.

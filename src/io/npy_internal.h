@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: what the .npz code shares with the .npy code. Never installed. */
 #ifndef NNB_INTERNAL_NPY_H
 #define NNB_INTERNAL_NPY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NumPy .npz archives: a strict zip reader (end record, zip64 end record, central and local headers, sizes,
  * CRC-32) for stored and deflated members, and a writer of stored members.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the dense layer's fields, shared with the modules that train it. Never installed. */
 #ifndef NNB_INTERNAL_DENSE_H
 #define NNB_INTERNAL_DENSE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lessons 1-3: a neuron is a dot product plus a bias; a layer is one such neuron per weight row. */
 #include "base/error_internal.h"
 #include "base/alloc_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * MT19937 with NumPy's legacy seeding, doubles and polar-method normals (see rng.h and the book's
  * reference notes). Every step is written to give the same bits as numpy's RandomState.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: the tensor's layout, for modules that work on raw rows. Never installed. */
 #ifndef NNB_INTERNAL_TENSOR_H
 #define NNB_INTERNAL_TENSOR_H

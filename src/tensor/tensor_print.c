@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NumPy-style printing of float32 arrays and scalars, so that lesson programs can be read next to the
  * Python output. The rules below are NumPy's defaults (floatmode "maxprec", precision 8, linewidth 75,

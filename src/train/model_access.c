@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sequential model's accessors (for saving, loading and inspection) and its small run-time settings:
  * the regression precision and the numerical health check.

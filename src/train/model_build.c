@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sequential model, building it: creation and destruction, adding layers, the loss, optimizer and
  * accuracy settings, and finalize, which checks the layer chain and freezes it.

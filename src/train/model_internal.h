@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal: the sequential model's fields and the functions its source files share. Never installed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sequential model's prediction: workspaces (one per thread) and the inference forward of
  * nnb_model_predict, which reads the model and never its training workspace, so that several threads may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sequential model, one training step through its workspace: forward of a batch, backward from the
  * loss gradient down to the first layer, and the optimizer's update, with the optional health checks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sequential model's training and evaluation: the checks of a data set against the model, batches
  * (views of the caller's rows or shuffled rows gathered into the workspace), the loss and accuracy of a

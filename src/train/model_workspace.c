@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sequential model's training workspace: which buffers each layer needs, sized for the largest batch
  * once (nnb_model_prepare), so that a training step allocates nothing. See model_internal.h for its layout.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Optimizers (chapter 10). All arithmetic follows numpy's rules for a Python float combined with a float32
  * array: the Python value is rounded to float32 first and the operation is done in float32. The learning

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal: optimizer helpers for the model. Never installed. */
 #ifndef NNB_INTERNAL_OPTIMIZER_H
 #define NNB_INTERNAL_OPTIMIZER_H

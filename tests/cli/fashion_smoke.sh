@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One short training epoch on the real Fashion-MNIST files, then eval and predict. Skipped (exit 77) when the
 # data set is not installed, so that CI never depends on it.
 # usage: fashion_smoke.sh NNB WORKDIR

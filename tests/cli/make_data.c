@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Writes a small synthetic data set in the Fashion-MNIST layout for the nnb end-to-end test:
  * train-images-idx3-ubyte / train-labels-idx1-ubyte (240 images) and t10k-* (60 images) of 28x28 pixels,

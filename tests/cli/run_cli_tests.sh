@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Tests of the nnb tool: usage errors (exit status 2 and a message naming the problem), --help and --version,
 # both option spellings (--name VALUE and --name=VALUE), --quiet, the --save check before training, the demo,
 # and an end-to-end train -> save -> eval -> predict run on a small synthetic data set.

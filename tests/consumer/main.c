@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Consumer check: the book's lesson-8 pipeline through the installed headers and library. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installs the build tree at NNB_BINARY_DIR into a scratch prefix, then configures, builds and runs the
 # consumer project against it with nothing but CMAKE_PREFIX_PATH (and PKG_CONFIG_PATH for pkg-config).
 file(REMOVE_RECURSE "${NNB_WORK_DIR}")

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target for the CSV reader. The first byte chooses the options (header or not, label kind, skipping
  * bad rows, the delimiter); the rest is the text. Any bytes must give a data set or a status with an error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target for the IDX reader. The input is split in two: the first two bytes (little-endian) give the
  * length of the image buffer, the rest after it is the label buffer. Any bytes must give a set or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target for the model file parser: whole-model files, and parameters loaded into a fixed model,
  * each on the raw input and on a copy whose checksum has been repaired.

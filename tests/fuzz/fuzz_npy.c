@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target for the .npy and .npz readers. The first byte chooses the entry point (.npy as a row or a
  * column tensor, .npy labels, .npz member "x" as a tensor or as labels); the rest is the file. Any bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Writes the fuzzers' seed corpus: valid inputs for each target (a small IDX image/label pair, plain and
  * gzip-less variants, and whole-model and parameters files) so that fuzzing starts from the accepted

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Round trip between numpy and libnnbasics' .npy/.npz code.
 
 numpy writes .npy files (every supported dtype, versions 1.0, 2.0 and 3.0, several ranks) and .npz archives

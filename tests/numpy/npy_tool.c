@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A small command-line front end to the .npy/.npz readers and writers, driven by npy_roundtrip.py:
  *   npy_tool tensor <in> <member|-> <row|col> <out.npy>   read a tensor ('-': a .npy file), write it as .npy

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fails unless every dynamic symbol the shared library defines starts with nnb_ (hidden visibility works).
 execute_process(COMMAND nm -D --defined-only "${LIB}" OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Every public header compiles on its own (it includes what it needs) with the C compiler in C11 pedantic
 # mode, and as C++ (extern "C" guards) when a C++ compiler is found.
 file(GLOB headers "${INCLUDE_DIR}/nnbasics/*.h")

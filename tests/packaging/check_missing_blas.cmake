@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Configuring with NNB_GEMM_BACKEND=cblas where OpenBLAS cannot be found must fail at configure time and
 # say what to install. The lookup is hidden from CMake to simulate a machine without OpenBLAS.
 file(REMOVE_RECURSE "${WORK}")

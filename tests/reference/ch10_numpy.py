@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Independent numpy reference for the chapter-10 programs (examples/ch10_adam_spiral.c, ch10_sgd_spiral.c).
 
 The book's chapter-10 code, written out with the nnfs conventions: np.random.seed(0), float32 data and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reference values for tests/test_datasets.c and tests/test_dense.c, computed with numpy's own legacy
 generator (np.random.seed / np.random.randn) following the nnfs package's data-set code with its float32
 conventions (normals rounded to float32, float32 arithmetic for the noise, float32 output arrays).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Independent reference for the lesson programs' expected output (examples/expected/*.txt).
 
 Published numbers come from lessons.json (the course's values); the spiral rows of lessons 4-6 come from

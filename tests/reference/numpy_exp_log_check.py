@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Compares the library's numpy float32 exp and log (src/compute/numpy_math.c) with numpy itself, bit for bit.
 
     /usr/bin/python3 tests/reference/numpy_exp_log_check.py PROGRAM WORKDIR

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Prints how numpy formats the float32 arrays used by tests/test_tensor.c (default print options).
 
 Run: python3 tests/reference/numpy_print_reference.py

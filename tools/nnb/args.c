@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Strict option parsing and small helpers shared by the nnb commands. */
 #define _POSIX_C_SOURCE 200809L
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loading Fashion-MNIST and model files, and checking that a model fits the data, with messages that say what
  * to do. */
 #include "nnb.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nnb demo: the book's forward pipeline on the spiral data (lesson 8: loss 1.0986104, accuracy 0.34 with
  * seed 0), then the same network trained with the model API and Adam (chapter 10) and checked on fresh

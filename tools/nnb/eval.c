@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nnb eval: accuracy, loss and the confusion matrix of a saved Fashion-MNIST classifier. */
 #include "nnb.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nnb - train, evaluate and use neural networks built with libnnbasics.
  *   nnb [demo]            the book's spiral pipeline, then a short training run (needs no files)

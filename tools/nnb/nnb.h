@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nnb - the libnnbasics command-line tool. Shared declarations of its commands and helpers.
  * The tool uses the installed public API only.

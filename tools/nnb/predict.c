@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nnb predict: the class of one image - a 28x28 PNG (read with libpng when the tool was built with it) or
  * image N of a Fashion-MNIST split - with the probability of every class.

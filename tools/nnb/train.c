@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nnb train: a Fashion-MNIST classifier, Dense-ReLU layers of the given widths then Dense(.,10)-softmax,
  * categorical cross-entropy, trained in mini-batches with a live progress line, tested on the t10k split,
