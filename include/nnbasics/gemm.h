@@ -84,6 +84,16 @@ NNB_API nnb_status nnb_set_num_threads(size_t n);
 /* Number of threads the GEMM core will use now (resolves 0 to the number of online cores, >= 1). */
 NNB_API size_t nnb_get_num_threads(void);
 
+/**
+ * Joins the library's worker threads. The builtin GEMM core and the element-wise kernels split large calls
+ * over persistent workers (at most nnb_get_num_threads() - 1 of them), created on first use and then asleep
+ * between calls; they are joined at normal process exit (and when a shared build is unloaded), or here, for
+ * programs that want no idle thread of the library left (before a sandbox is entered, or in leak checkers).
+ * The next call that needs workers creates them again. Waits for a call in progress in another thread.
+ * After fork() the child starts without workers and creates its own when needed.
+ */
+NNB_API void nnb_release_threads(void);
+
 /*
  * Arithmetic mode: the third documented process-wide setting. It chooses between speed and reproducing
  * the book's numpy arithmetic bit for bit:
