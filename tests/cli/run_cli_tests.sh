@@ -206,13 +206,23 @@ else
     expect 1 "built without PNG support" predict --model "$MODEL" --image "$WORK/data/sample1.png"
 fi
 
-# Damaged or foreign model files are refused with a reason.
+# Damaged or foreign model files are refused with a reason: the status, then the library's detail
+# (nnb_last_error) in parentheses, on one line.
 head -c 100 "$MODEL" >"$WORK/truncated.nnb"
-expect 1 "cannot load the model .*truncated.nnb: " eval --model "$WORK/truncated.nnb" --dir "$WORK/data"
+expect 1 "cannot load the model .*truncated.nnb: truncated, corrupt or unrecognised data (model file: the header announces a [0-9]*-byte payload, the data hold 72 bytes for it)$" \
+    eval --model "$WORK/truncated.nnb" --dir "$WORK/data"
 cp "$MODEL" "$WORK/flipped.nnb"
 printf 'X' | dd of="$WORK/flipped.nnb" bs=1 seek=500 conv=notrunc 2>/dev/null
-expect 1 "cannot load the model .*flipped.nnb: " predict --model "$WORK/flipped.nnb" --idx-index 0 --dir "$WORK/data"
-expect 1 "cannot load the model" eval --model "$WORK/data/train-images-idx3-ubyte" --dir "$WORK/data"
+expect 1 "cannot load the model .*flipped.nnb: .*(model file: checksum mismatch (the file is corrupt))$" \
+    predict --model "$WORK/flipped.nnb" --idx-index 0 --dir "$WORK/data"
+expect 1 "cannot load the model .*: .*(model file: not a model file" eval --model "$WORK/data/train-images-idx3-ubyte" \
+    --dir "$WORK/data"
+cp "$MODEL" "$WORK/version9.nnb"
+printf '\011' | dd of="$WORK/version9.nnb" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect 1 "(model file: format version 9; this library reads version 1)$" eval --model "$WORK/version9.nnb" \
+    --dir "$WORK/data"
+[ "$(wc -l <"$OUT")" -eq 1 ] && passes=$((passes + 1)) ||
+    { echo "FAIL: a load failure printed more than one line"; fails=$((fails + 1)); }
 expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb" train --data fashion-mnist --dir "$WORK/data" \
     --layers 4 --epochs 1 --save "$WORK/no/such/dir/m.nnb"
 # A model of another shape is not a Fashion-MNIST classifier.

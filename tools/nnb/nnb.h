@@ -67,7 +67,14 @@ void nnb_error(const char *command, const char *format, ...)
 #endif
     ;
 
-/* Prints "nnb CMD: what: <status text>" to stderr and returns NNB_EXIT_FAILURE. */
+/*
+ * The status text followed, when it adds something, by the library's detail of the failure just returned
+ * (nnb_last_error): "invalid argument value (nnb_model_parse: ...)". One line; a static buffer that the next
+ * call overwrites. Call it right after the failing library call.
+ */
+const char *nnb_describe(nnb_status status);
+
+/* Prints "nnb CMD: what: <nnb_describe(status)>" to stderr and returns NNB_EXIT_FAILURE. */
 int nnb_fail(const char *command, const char *what, nnb_status status);
 
 /* Seconds from a monotonic clock. */
