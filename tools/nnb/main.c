@@ -5,6 +5,7 @@
  *   nnb train ...         train on Fashion-MNIST and save the model
  *   nnb eval ...          accuracy, loss and confusion matrix of a saved model
  *   nnb predict ...       classify one image
+ *   nnb info FILE         what a saved model holds
  */
 #include "nnb.h"
 
@@ -23,6 +24,7 @@ static void usage(FILE *out)
             "  train     train a classifier on Fashion-MNIST and save it\n"
             "  eval      accuracy, loss and confusion matrix of a saved model on Fashion-MNIST\n"
             "  predict   classify one image (a 28x28 PNG or an image of the data set)\n"
+            "  info      describe a saved model: layers, shapes, parameters, loss, optimizer\n"
             "\n"
             "'nnb COMMAND --help' describes each command's options. An option's value may follow it or be\n"
             "attached with '=' (--epochs 5, --epochs=5); every command takes --quiet (results and errors only).\n"
@@ -65,10 +67,14 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "predict") == 0) {
         return nnb_cmd_predict(argc, argv);
     }
+    if (strcmp(cmd, "info") == 0) {
+        return nnb_cmd_info(argc, argv);
+    }
     if (cmd[0] == '-') {
         fprintf(stderr, "nnb: unknown option '%s' (see nnb --help)\n", cmd);
     } else {
-        fprintf(stderr, "nnb: unknown command '%s' (commands: demo, train, eval, predict; see nnb --help)\n", cmd);
+        fprintf(stderr, "nnb: unknown command '%s' (commands: demo, train, eval, predict, info; see nnb --help)\n",
+                cmd);
     }
     return NNB_EXIT_USAGE;
 }
