@@ -61,6 +61,8 @@ else
     echo "FAIL: NNB_ISA=portable nnb --version does not say 'ISA portable'"
     fails=$((fails + 1))
 fi
+expect 0 '^{"nnb": "[0-9.]*", "libnnbasics": "[0-9.]*", "gemm_body": "\(builtin\|naive\|cblas\)", "isa": "\(avx512\|avx2\|portable\)", "threads": [1-9][0-9]*}$' --version --json
+expect 2 "unexpected argument 'extra' after --version" --version extra
 expect 2 "unknown command 'frobnicate'" frobnicate
 expect 2 "unknown option '--frobnicate'" --frobnicate
 for cmd in demo train eval predict info; do
@@ -197,6 +199,8 @@ json_check() {
         fails=$((fails + 1))
     fi
 }
+expect 0 '^{"nnb": ' --version --json
+json_check "d['threads'] >= 1 and d['nnb'] == d['libnnbasics'] and d['isa'] in ('avx512', 'avx2', 'portable')"
 expect 0 '^{"model": ' eval --model "$MODEL" --dir "$WORK/data" --json
 json_check "d['n'] == 60 and abs(d['accuracy'] - $eval_acc) < 1e-4 and len(d['classes']) == 10 and \
 d['classes'][2]['name'] == 'Pullover' and d['classes'][2]['count'] == 20 and d['classes'][3]['recall'] is None and \
