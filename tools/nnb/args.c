@@ -23,22 +23,33 @@ void nnb_error(const char *command, const char *format, ...)
     va_end(ap);
 }
 
-const char *nnb_describe(nnb_status status)
+const char *nnb_detail(nnb_status status)
 {
-    static char text[640];
-    const char *name = nnb_status_string(status);
+    static char text[512];
     const char *detail = nnb_last_error();
     /* The detail is "function: specifics"; "function: <status text>" only repeats the status. */
     const char *colon = strstr(detail, ": ");
-    if (detail[0] == '\0' || (colon != NULL && strcmp(colon + 2, name) == 0)) {
-        (void)snprintf(text, sizeof text, "%s", name);
-        return text;
+    if (detail[0] == '\0' || (colon != NULL && strcmp(colon + 2, nnb_status_string(status)) == 0)) {
+        return NULL;
     }
-    (void)snprintf(text, sizeof text, "%s (%s)", name, detail);
+    (void)snprintf(text, sizeof text, "%s", detail);
     for (char *c = text; *c != '\0'; c++) {
         if (*c == '\n' || *c == '\r') {
             *c = ' '; /* one line per message */
         }
+    }
+    return text;
+}
+
+const char *nnb_describe(nnb_status status)
+{
+    static char text[640];
+    const char *name = nnb_status_string(status);
+    const char *detail = nnb_detail(status);
+    if (detail == NULL) {
+        (void)snprintf(text, sizeof text, "%s", name);
+    } else {
+        (void)snprintf(text, sizeof text, "%s (%s)", name, detail);
     }
     return text;
 }

@@ -15,10 +15,12 @@ int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split spl
         return 1;
     }
     if (st == NNB_ERR_IO) {
+        const char *detail = nnb_detail(st);
         nnb_error(command,
                   "cannot read Fashion-MNIST from %s: need %s-images-idx3-ubyte[.gz] and "
-                  "%s-labels-idx1-ubyte[.gz] there (install the data set or pass --dir); %s",
-                  where, which, which, nnb_describe(st));
+                  "%s-labels-idx1-ubyte[.gz] there (install the data set or pass --dir)%s%s%s",
+                  where, which, which, detail != NULL ? " (" : "", detail != NULL ? detail : "",
+                  detail != NULL ? ")" : "");
     } else if (st == NNB_ERR_UNSUPPORTED) {
         /* The library's status for gzip input in a build without zlib. */
         nnb_error(command,

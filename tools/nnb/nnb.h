@@ -74,6 +74,10 @@ void nnb_error(const char *command, const char *format, ...)
  */
 const char *nnb_describe(nnb_status status);
 
+/* Only the library's detail of the failure just returned, one line (static buffer), or NULL when it would only
+ * repeat the status text. */
+const char *nnb_detail(nnb_status status);
+
 /* Prints "nnb CMD: what: <nnb_describe(status)>" to stderr and returns NNB_EXIT_FAILURE. */
 int nnb_fail(const char *command, const char *what, nnb_status status);
 
