@@ -215,6 +215,11 @@ json_check "d['parameters'] == 25450 and d['input_size'] == 784 and d['output_si
 d['loss'] == 'cce' and d['accuracy'] == 'categorical' and d['optimizer']['kind'] == 'adam' and \
 d['format_version'] == 1 and d['bytes'] > 25450 * 4 and d['regression_precision'] is None"
 expect 2 "a model file is required" info --json
+# A name that is not UTF-8 (byte 0xff), with a quote and a backslash, still gives valid JSON.
+ODD="$WORK/$(printf 'odd\377"\\name').nnb"
+cp "$MODEL" "$ODD"
+expect 0 '^{"file": ' info --json "$ODD"
+json_check "d['file'].endswith('odd\\ufffd\"\\\\name.nnb') and d['parameters'] == 25450"
 expect 0 "usage: nnb info" info --help
 
 expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --idx-index 1 --dir "$WORK/data"
