@@ -669,7 +669,9 @@ nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
         return st;
     }
     if (fd.kind != NNB_MODEL_FILE_MODEL) {
-        st = NNB__FAIL(NNB_ERR_FORMAT);
+        st = NNB__FAILF(NNB_ERR_FORMAT,
+                        "a parameters-only file, not a whole model (nnb_model_load_parameters reads it into a model "
+                        "of the same layers)");
     }
     if (st == NNB_OK) {
         st = check_params_finite(&fd);

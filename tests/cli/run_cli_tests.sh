@@ -268,6 +268,7 @@ printf '\011' | dd of="$WORK/version9.nnb" bs=1 seek=8 conv=notrunc 2>/dev/null
 expect 1 "(model file: format version 9; this library reads version 1)$" eval --model "$WORK/version9.nnb" \
     --dir "$WORK/data"
 expect 1 "nnb info: cannot load the model .*flipped.nnb: .*checksum mismatch" info --json "$WORK/flipped.nnb"
+expect 1 "params_only.nnb: .*(nnb_model_parse: a parameters-only file, not a whole model" info "$WORK/data/params_only.nnb"
 [ "$(wc -l <"$OUT")" -eq 1 ] && passes=$((passes + 1)) ||
     { echo "FAIL: a load failure printed more than one line"; fails=$((fails + 1)); }
 expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb" train --data fashion-mnist --dir "$WORK/data" \
