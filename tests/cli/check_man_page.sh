@@ -54,13 +54,14 @@ for opt in $("$NNB" --help | head -n 1 | grep -o -e '--[a-z][a-z0-9-]*' | sort -
 done
 
 if command -v groff >/dev/null 2>&1; then
-    warnings=$(groff -ww -man -z "$PAGE" 2>&1)
+    # Typeset for print (groff's default device) and for a terminal (what man shows): no warning in either.
+    warnings=$(groff -ww -man -z "$PAGE" 2>&1 && groff -ww -man -Tutf8 -z "$PAGE" 2>&1)
     if [ $? -ne 0 ] || [ -n "$warnings" ]; then
         echo "FAIL: groff -ww -man reports:"
         printf '%s\n' "$warnings" | sed 's/^/    /'
         fails=$((fails + 1))
     else
-        echo "ok: groff -ww -man -z formats nnb.1 without a warning"
+        echo "ok: groff -ww -man formats nnb.1 without a warning (default device and -Tutf8)"
     fi
 else
     echo "note: groff is not installed (Debian: groff-base); the formatting check is skipped"
