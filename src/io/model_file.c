@@ -460,22 +460,31 @@ static nnb_status r_dense_params(reader *r, layer_desc *l, int with_settings)
 static nnb_status decode(const void *data, size_t size, file_desc *fd)
 {
     const unsigned char *bytes = data;
-    if (size < HEADER_BYTES + TRAILER_BYTES || memcmp(bytes, k_magic, sizeof k_magic) != 0) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+    if (size < HEADER_BYTES + TRAILER_BYTES) {
+        return nnb__failf(NNB_ERR_FORMAT, "model file", "%zu bytes, shorter than any model file (%u)", size,
+                          HEADER_BYTES + TRAILER_BYTES);
+    }
+    if (memcmp(bytes, k_magic, sizeof k_magic) != 0) {
+        return nnb__failf(NNB_ERR_FORMAT, "model file",
+                          "not a model file (it does not start with the nnb magic bytes)");
     }
     if (le32(bytes + 8) != NNB_MODEL_FILE_VERSION) {
-        return NNB__FAIL(NNB_ERR_VERSION);
+        return nnb__failf(NNB_ERR_VERSION, "model file", "format version %u; this library reads version %u",
+                          le32(bytes + 8), NNB_MODEL_FILE_VERSION);
     }
     const uint32_t kind = le32(bytes + 12);
     const uint64_t payload = (uint64_t)le32(bytes + 16) | ((uint64_t)le32(bytes + 20) << 32);
     if (payload != (uint64_t)(size - HEADER_BYTES - TRAILER_BYTES)) {
-        return NNB__FAIL(NNB_ERR_FORMAT); /* truncated, or trailing bytes */
+        /* truncated, or trailing bytes */
+        return nnb__failf(NNB_ERR_FORMAT, "model file",
+                          "the header announces a %llu-byte payload, the data hold %zu bytes for it",
+                          (unsigned long long)payload, size - HEADER_BYTES - TRAILER_BYTES);
     }
     if (nnb_crc32(0, bytes, size - TRAILER_BYTES) != le32(bytes + size - TRAILER_BYTES)) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return nnb__failf(NNB_ERR_FORMAT, "model file", "checksum mismatch (the file is corrupt)");
     }
     if (kind != NNB_MODEL_FILE_MODEL && kind != NNB_MODEL_FILE_PARAMETERS) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return nnb__failf(NNB_ERR_FORMAT, "model file", "unknown file kind %u", kind);
     }
     reader r = {bytes + HEADER_BYTES, size - HEADER_BYTES - TRAILER_BYTES};
     memset(fd, 0, sizeof *fd);
@@ -660,7 +669,9 @@ nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
         return st;
     }
     if (fd.kind != NNB_MODEL_FILE_MODEL) {
-        st = NNB__FAIL(NNB_ERR_FORMAT);
+        st = NNB__FAILF(NNB_ERR_FORMAT,
+                        "a parameters-only file, not a whole model (nnb_model_load_parameters reads it into a model "
+                        "of the same layers)");
     }
     if (st == NNB_OK) {
         st = check_params_finite(&fd);

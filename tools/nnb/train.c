@@ -413,7 +413,7 @@ int nnb_cmd_train(int argc, char **argv)
     if (o.save != NULL) {
         st = nnb_model_save(m, o.save);
         if (st != NNB_OK) {
-            nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_status_string(st));
+            nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_describe(st));
             goto done;
         }
         if (!o.quiet) {
