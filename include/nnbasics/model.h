@@ -318,6 +318,9 @@ NNB_API void nnb_model_workspace_destroy(nnb_model_workspace *ws);
  * NNB_ERR_NONFINITE (NaN/inf in X: out untouched; or produced by the network: out's contents are then
  * unspecified), NNB_ERR_NOMEM (ws NULL and allocation failed).
  * Thread-safe on a shared model with distinct workspaces and outputs.
+ * X holds the network's inputs: a scaling stored with nnb_model_set_preprocess (preprocess.h) is NOT
+ * applied here (as in nnb_model_train and nnb_model_evaluate); nnb_model_predict_raw and
+ * nnb_model_predict_one take raw rows and apply it.
  * The results do not depend on batch_size, bit for bit, with the naive and builtin GEMM cores; OpenBLAS
  * chooses its kernels by shape, so with the cblas core they may differ by float32 rounding.
  */

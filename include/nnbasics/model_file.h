@@ -58,8 +58,12 @@
 extern "C" {
 #endif
 
-/* The format version this library writes and the only one it reads. */
-#define NNB_MODEL_FILE_VERSION 1u
+/*
+ * The format version this library writes, and the oldest it reads: version 2 added the whole-model file's
+ * preprocessing and names section (preprocess.h); a version-1 file loads as a model without them.
+ */
+#define NNB_MODEL_FILE_VERSION 2u
+#define NNB_MODEL_FILE_MIN_VERSION 1u
 
 /* Limits on what a file may describe (a larger value is rejected as NNB_ERR_FORMAT). */
 #define NNB_MODEL_FILE_MAX_LAYERS 1024u            /* layers of a model */
