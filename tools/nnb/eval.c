@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* nnb eval: accuracy, loss and the confusion matrix of a saved Fashion-MNIST classifier. */
 #include "nnb.h"
+#include "tabular.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,9 @@ static void print_confusion(const size_t *cm)
 
 int nnb_cmd_eval(int argc, char **argv)
 {
+    if (nnb_tabular_requested(argc, argv)) {
+        return nnb_cmd_eval_tabular(argc, argv); /* --data FILE: CSV, .npy, .npz */
+    }
     nnb_args a;
     nnb_args_init(&a, argc, argv, 2, k_cmd);
     const char *model_path = NULL, *dir = NULL, *data = "fashion-mnist", *split_name = "test";

@@ -4,6 +4,7 @@
  * image N of a Fashion-MNIST split - with the probability of every class.
  */
 #include "nnb.h"
+#include "tabular.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,9 @@ out:
 
 int nnb_cmd_predict(int argc, char **argv)
 {
+    if (nnb_tabular_requested(argc, argv)) {
+        return nnb_cmd_predict_tabular(argc, argv); /* --data FILE: CSV, .npy, .npz */
+    }
     nnb_args a;
     nnb_args_init(&a, argc, argv, 2, k_cmd);
     const char *model_path = NULL, *image = NULL, *dir = NULL, *split_name = "test";

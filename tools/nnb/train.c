@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 
 #include "nnb.h"
+#include "tabular.h"
 
 #include <errno.h>
 #include <math.h>
@@ -246,7 +247,7 @@ static int parse_train_args(int argc, char **argv, train_options *o)
  * folder must let us create a file. Creates one such temporary file and removes it at once, so nothing is
  * left behind if training fails later. Prints why and returns 0 when the path cannot be written.
  */
-static int check_save_path(const char *path)
+int nnb_check_save_path(const char *path)
 {
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -314,6 +315,9 @@ static nnb_status build_model(const train_options *o, nnb_model **out)
 
 int nnb_cmd_train(int argc, char **argv)
 {
+    if (nnb_tabular_requested(argc, argv)) {
+        return nnb_cmd_train_tabular(argc, argv); /* --data FILE: CSV, .npy, .npz */
+    }
     train_options o;
     memset(&o, 0, sizeof o);
     o.layers[0] = 128;
@@ -332,7 +336,7 @@ int nnb_cmd_train(int argc, char **argv)
     if (st != NNB_OK) {
         return nnb_fail(k_cmd, "--threads", st);
     }
-    if (o.save != NULL && !check_save_path(o.save)) {
+    if (o.save != NULL && !nnb_check_save_path(o.save)) {
         return NNB_EXIT_FAILURE;
     }
 
