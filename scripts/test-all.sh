@@ -19,7 +19,8 @@ cd "$(dirname "$0")/.."
 # dataset-fashion-mnist: the real data for the CLI's smoke test (cli_nnb_fashion_smoke; skipped without it).
 # python3-numpy: the numpy reference checks (exp/log, chapter 10, .npy/.npz round trips; skipped without it).
 packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
-          libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy)
+          libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy
+          python3-sklearn)
 missing=()
 for pkg in "${packages[@]}"; do
     [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")

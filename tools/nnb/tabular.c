@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int nnb_tab_has_ext(const char *path, const char *ext)
 {
@@ -41,7 +42,8 @@ int nnb_tabular_requested(int argc, char **argv)
             v = argv[i] + 7;
         }
         if (v != NULL) {
-            return strcmp(v, "fashion-mnist") != 0;
+            /* A file: a name with a '.' or '/' in it, or one that exists; other words are data set names. */
+            return strcmp(v, "fashion-mnist") != 0 && (strpbrk(v, "./") != NULL || access(v, F_OK) == 0);
         }
     }
     return 0;

@@ -351,18 +351,22 @@ static int report(const char *cmd, const char *label, const nnb_model *m, const 
 
 /* ---- train ---- */
 
-typedef struct progress_state {
-    int quiet;
-} progress_state;
-
+/* Epoch and validation lines; a regression run shows its loss (MSE) only, not the book's regression accuracy. */
 static int on_progress(const nnb_progress *p, void *user)
 {
-    (void)user;
+    const int regression = *(const int *)user;
     if (p->event == NNB_PROGRESS_EPOCH) {
-        printf("epoch %zu/%zu  loss %.4f  acc %.4f  lr %.6g\n", p->epoch, p->epochs, (double)p->loss, p->accuracy,
-               p->learning_rate);
+        printf("epoch %zu/%zu  loss %.6g", p->epoch, p->epochs, (double)p->loss);
+        if (!regression) {
+            printf("  acc %.4f", p->accuracy);
+        }
+        printf("  lr %.6g\n", p->learning_rate);
     } else if (p->event == NNB_PROGRESS_VALIDATION) {
-        printf("  validation: loss %.4f  acc %.4f\n", (double)p->data_loss, p->accuracy);
+        printf("  validation: loss %.6g", (double)p->data_loss);
+        if (!regression) {
+            printf("  acc %.4f", p->accuracy);
+        }
+        printf("\n");
     }
     fflush(stdout);
     return 0;
@@ -563,6 +567,7 @@ int nnb_cmd_train_tabular(int argc, char **argv)
     tp.shuffle = 1;
     tp.print_every = o.epochs >= 10 ? o.epochs / 10 : 1;
     tp.progress = o.quiet ? NULL : on_progress;
+    tp.user = &o.spec.regression;
     if (val.rows > 0) {
         tp.validation_x = Vp;
         tp.validation_y = &vy;
