@@ -448,6 +448,69 @@ static void test_version_1_file_still_loads(void **state)
     nnb_model_destroy(m);
 }
 
+/* Every allocation of the storing, loading and single-row calls fails in turn: NNB_ERR_NOMEM, nothing
+ * leaks (the group's allocator checks), and the model keeps what it had. */
+static void test_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    nnb_model *m = make_classifier(7);
+    const float c[3] = {1, 2, 3}, s[3] = {4, 5, 6};
+    const char *names[3] = {"a", "b", "c"}, *feats[3] = {"x", "y", "z"};
+    assert_ok(nnb_model_set_preprocess(m, NNB_PREPROCESS_AFFINE, 3, c, s));
+    assert_ok(nnb_model_set_class_names(m, names, 3));
+    assert_ok(nnb_model_set_feature_names(m, feats, 3));
+    size_t size = 0;
+    unsigned char *buf = serialize(m, &size);
+    const float c2[3] = {0, 0, 0};
+    const char *names2[3] = {"p", "q", "r"};
+    const float row[3] = {1, 2, 3};
+    size_t failures = 0;
+    for (int call = 0; call < 5; ++call) {
+        for (size_t n = 1;; ++n) {
+            nnb_test_fail_allocation(n);
+            nnb_model *r = NULL;
+            float out[3];
+            nnb_status st;
+            switch (call) {
+            case 0: st = nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, 3, c2, s); break;
+            case 1: st = nnb_model_set_class_names(m, names2, 3); break;
+            case 2: st = nnb_model_set_feature_names(m, names2, 3); break;
+            case 3: st = nnb_model_parse(&r, buf, size); break;
+            default: st = nnb_model_predict_one(m, row, 3, out, 3, NULL); break;
+            }
+            nnb_test_fail_allocation(0);
+            if (st == NNB_OK) {
+                nnb_model_destroy(r);
+                break;
+            }
+            ++failures;
+            assert_int_equal(st, NNB_ERR_NOMEM);
+            assert_null(r);
+            /* Nothing changed: the earlier scaling and names are all there. */
+            const float *gc = NULL;
+            nnb_preprocess_kind k;
+            assert_ok(nnb_model_preprocess_info(m, &k, &gc, NULL));
+            if (call == 0) {
+                assert_int_equal(k, NNB_PREPROCESS_AFFINE);
+                assert_memory_equal(gc, c, sizeof c);
+            }
+            if (call == 1) {
+                assert_string_equal(nnb_model_class_name(m, 2), "c");
+            }
+            if (call == 2) {
+                assert_string_equal(nnb_model_feature_name(m, 0), "x");
+            }
+        }
+        /* Put the first values back for the next call. */
+        assert_ok(nnb_model_set_preprocess(m, NNB_PREPROCESS_AFFINE, 3, c, s));
+        assert_ok(nnb_model_set_class_names(m, names, 3));
+        assert_ok(nnb_model_set_feature_names(m, feats, 3));
+    }
+    assert_true(failures >= 10);
+    free(buf);
+    nnb_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_file_round_trip_keeps_scaling_and_names),
         cmocka_unit_test(test_file_section_fields_are_checked),
         cmocka_unit_test(test_version_1_file_still_loads),
+        cmocka_unit_test(test_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
 }

@@ -51,15 +51,15 @@ int nnb_tabular_requested(int argc, char **argv)
 
 void nnb_table_free(nnb_table *t)
 {
-    nnb_tensor_destroy(t->X);
-    nnb_tensor_destroy(t->y);
-    free(t->labels);
     if (t->feature_names != NULL) {
         for (size_t i = 0; i < nnb_tensor_cols(t->X); ++i) {
             free(t->feature_names[i]);
         }
     }
     free(t->feature_names);
+    nnb_tensor_destroy(t->X);
+    nnb_tensor_destroy(t->y);
+    free(t->labels);
     for (size_t i = 0; i < t->n_class_names; ++i) {
         free(t->class_names[i]);
     }
