@@ -25,7 +25,8 @@ static void eval_usage(void)
            "  --quiet        print only the 'acc:' and 'loss:' lines\n"
            "  --help         this text\n"
            "\n"
-           "Each option's value may follow it or be attached with '=': --model m.nnb or --model=m.nnb.\n",
+           "Each option's value may follow it or be attached with '=': --model m.nnb or --model=m.nnb.\n"
+           "A model trained on a table takes --data FILE (CSV, .npy, .npz): see nnb eval --data FILE --help.\n",
            NNB_FASHION_MNIST_DEFAULT_DIR);
 }
 

@@ -36,7 +36,9 @@ static void predict_usage(void)
            "  --quiet           print only the 'prediction:' line\n"
            "  --help            this text\n"
            "\n"
-           "Each option's value may follow it or be attached with '=': --idx-index 3 or --idx-index=3.\n",
+           "Each option's value may follow it or be attached with '=': --idx-index 3 or --idx-index=3.\n"
+           "A model trained on a table predicts rows of --data FILE (CSV, .npy, .npz) into --output FILE:\n"
+           "see nnb predict --data FILE --help.\n",
 #if defined(NNB_TOOL_WITH_PNG)
            "",
 #else

@@ -49,7 +49,8 @@ static void train_usage(void)
            "  --help            this text\n"
            "\n"
            "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
-           "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n",
+           "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n"
+           "With --data FILE (a CSV, .npy or .npz file) it trains on that table: see nnb train --data FILE --help.\n",
            NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS);
 }
 
