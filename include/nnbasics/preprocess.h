@@ -45,15 +45,15 @@
 extern "C" {
 #endif
 
-/* Longest class or feature name in bytes. */
+/** Longest class or feature name in bytes. */
 #define NNB_MODEL_MAX_NAME 1024u
 
-/* Kinds of stored scaling (append-only values: the model file stores them). */
+/** Kinds of stored scaling (append-only values: the model file stores them). */
 typedef enum nnb_preprocess_kind {
-    NNB_PREPROCESS_NONE = 0,        /* the network takes the rows as they are */
-    NNB_PREPROCESS_STANDARDIZE = 1, /* center = mean, scale = standard deviation (population, ddof 0) */
-    NNB_PREPROCESS_MINMAX = 2,      /* center = minimum, scale = maximum - minimum */
-    NNB_PREPROCESS_AFFINE = 3       /* fixed center (offset) and scale chosen by the caller */
+    NNB_PREPROCESS_NONE = 0,        /**< the network takes the rows as they are */
+    NNB_PREPROCESS_STANDARDIZE = 1, /**< center = mean, scale = standard deviation (population, ddof 0) */
+    NNB_PREPROCESS_MINMAX = 2,      /**< center = minimum, scale = maximum - minimum */
+    NNB_PREPROCESS_AFFINE = 3       /**< fixed center (offset) and scale chosen by the caller */
 } nnb_preprocess_kind;
 
 /**
