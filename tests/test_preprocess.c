@@ -410,6 +410,51 @@ static void test_file_section_fields_are_checked(void **state)
     nnb_model_destroy(m);
 }
 
+/* Every truncation of a file with the whole section is refused; every byte of the section flipped (with the
+ * checksum made to match) loads or is refused cleanly, never anything else. */
+static void test_section_truncations_and_flips(void **state)
+{
+    (void)state;
+    nnb_model *m = make_classifier(8);
+    const float c[3] = {1, 2, 3}, s[3] = {4, 5, 6};
+    const char *names[3] = {"a", "bb", "ccc"}, *feats[3] = {"x", "yy", "zzz"};
+    assert_ok(nnb_model_set_preprocess(m, NNB_PREPROCESS_MINMAX, 3, c, s));
+    assert_ok(nnb_model_set_class_names(m, names, 3));
+    assert_ok(nnb_model_set_feature_names(m, feats, 3));
+    size_t size = 0;
+    unsigned char *buf = serialize(m, &size);
+    nnb_model *r = NULL;
+    for (size_t len = 0; len < size; ++len) {
+        assert_status(nnb_model_parse(&r, buf, len), NNB_ERR_FORMAT);
+    }
+    /* The section: 4 + 8 + 12 + 12 bytes of scaling, 4 + (4+1) + (4+2) + (4+3) of class names, the same of
+     * feature names, then the CRC. */
+    const size_t section = 36 + 22 + 22;
+    unsigned char *w = malloc(size);
+    assert_non_null(w);
+    size_t loaded = 0;
+    for (size_t i = size - 4 - section; i < size - 4; ++i) {
+        for (unsigned bit = 0; bit < 8; ++bit) {
+            memcpy(w, buf, size);
+            w[i] ^= (unsigned char)(1u << bit);
+            fix_crc(w, size);
+            nnb_status st = nnb_model_parse(&r, w, size);
+            if (st == NNB_OK) {
+                ++loaded; /* e.g. another name byte or scale value */
+                nnb_model_destroy(r);
+                r = NULL;
+            } else {
+                assert_int_equal(st, NNB_ERR_FORMAT);
+                assert_null(r);
+            }
+        }
+    }
+    assert_true(loaded > 0);
+    free(w);
+    free(buf);
+    nnb_model_destroy(m);
+}
+
 /*
  * tests/data/model_v1.nnb was written by the version-1 writer, before this section existed: 2 -> 3 ReLU ->
  * 2 softmax, CCE, categorical accuracy, Adam (defaults), weights set by hand:
@@ -526,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_predict_one_equals_predict_bit_for_bit_without_allocating),
         cmocka_unit_test(test_file_round_trip_keeps_scaling_and_names),
         cmocka_unit_test(test_file_section_fields_are_checked),
+        cmocka_unit_test(test_section_truncations_and_flips),
         cmocka_unit_test(test_version_1_file_still_loads),
         cmocka_unit_test(test_out_of_memory_sweep),
     };
