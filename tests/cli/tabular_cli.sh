@@ -96,6 +96,11 @@ expect 0 "" predict --model cls.nnb --data reordered.csv --output pred2.csv
 check "column order does not matter" cmp -s pred.csv pred2.csv
 expect 0 "^0,0,red," predict --model cls.nnb --data test.csv
 expect 1 "no column is named 'colour'" train --data train.csv --label colour --features a,b
+expect 1 "no column is named 'zz' (a feature column given with --features)" train --data train.csv --label color \
+    --features a,zz
+cut -d, -f1,2 test.csv >two.csv
+expect 1 "two.csv: no column is named 'c' (a feature column of the model)" predict --model cls.nnb --data two.csv
+expect 0 "holds 180 distinct numbers.*--task regression" train --data train.csv --label a --features b,c --epochs 1
 { echo "a,b,c,color"; echo "1,2,3,purple"; } >wrong.csv
 expect 1 "label 'purple' is not one of the model's classes" eval --model cls.nnb --data wrong.csv --label color
 

@@ -181,8 +181,34 @@ static void header_name(const char *path, char delimiter, size_t column, char *o
     out[len] = '\0';
 }
 
+/* Whether the CSV's header line has a column named `name` (best effort, as header_name). */
+static int header_has(const char *path, char delimiter, const char *name)
+{
+    char got[1024];
+    for (size_t c = 1; c <= NNB_CSV_MAX_COLUMNS; ++c) {
+        header_name(path, delimiter, c, got, sizeof got);
+        if (got[0] == '\0') {
+            return 0;
+        }
+        if (strcmp(got, name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void csv_failure(const char *command, const nnb_table_spec *spec, nnb_status st, const nnb_csv_error *e)
 {
+    if (e->reason != NULL && strcmp(e->reason, "no such feature column") == 0 && spec->features != NULL &&
+        !spec->no_header) {
+        for (size_t i = 0; i < spec->n_features; ++i) {
+            if (!header_has(spec->data, spec->delimiter, spec->features[i])) {
+                nnb_error(command, "%s: no column is named '%s' (a feature column%s)", spec->data, spec->features[i],
+                          spec->from_model ? " of the model" : " given with --features");
+                return;
+            }
+        }
+    }
     if (st == NNB_ERR_IO) {
         nnb_error(command, "cannot read %s: %s", spec->data, e->reason != NULL ? e->reason : nnb_status_string(st));
         return;

@@ -35,6 +35,7 @@ typedef struct nnb_table_spec {
     char delimiter;   /* CSV field separator */
     int regression;   /* labels are numeric targets */
     int skip_missing; /* skip rows with missing values (and count them) instead of failing */
+    int from_model;   /* the feature names come from the model (for messages) */
 } nnb_table_spec;
 
 /* Whether a file name ends with the extension (".npy"). */

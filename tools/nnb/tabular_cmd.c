@@ -436,6 +436,19 @@ static int class_setup(const char *cmd, const tab_options *o, const nnb_table *t
         *names = (const char *const *)t->class_names;
         *n_names = t->n_class_names;
         *k = t->n_class_names;
+        /* Many classes that all read as numbers: most likely a numeric target. */
+        size_t numeric = 0;
+        for (size_t i = 0; i < t->n_class_names; ++i) {
+            char *end = NULL;
+            (void)strtod(t->class_names[i], &end);
+            numeric += end != t->class_names[i] && *end == '\0';
+        }
+        if (t->n_class_names > 20 && numeric == t->n_class_names && !o->quiet) {
+            fprintf(stderr,
+                    "%s: note: the label column holds %zu distinct numbers, each taken as a class; for a numeric "
+                    "target use --task regression\n",
+                    cmd, t->n_class_names);
+        }
     }
     if (*k < 2) {
         nnb_error(cmd, "the labels hold a single class; classification needs at least two (or --task regression)");
@@ -618,6 +631,7 @@ static void default_features(tab_options *o, const nnb_model *m)
     }
     o->spec.features = o->features;
     o->spec.n_features = n;
+    o->spec.from_model = 1;
 }
 
 /* Loads the model and the table for eval / predict, checking that they fit. */
