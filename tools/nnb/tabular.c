@@ -52,7 +52,7 @@ int nnb_tabular_requested(int argc, char **argv)
 void nnb_table_free(nnb_table *t)
 {
     if (t->feature_names != NULL) {
-        for (size_t i = 0; i < nnb_tensor_cols(t->X); ++i) {
+        for (size_t i = 0; i < t->n_features; ++i) {
             free(t->feature_names[i]);
         }
     }
@@ -333,6 +333,7 @@ static int load_csv(const char *command, const nnb_table_spec *spec, nnb_table *
     if (ok && !spec->no_header) {
         t->feature_names = copy_names(nnb_tensor_cols(X), nnb_csv_data_feature_name, d);
         ok = t->feature_names != NULL;
+        t->n_features = ok ? nnb_tensor_cols(X) : 0;
     }
     nnb_csv_data_destroy(d);
     if (!ok) {

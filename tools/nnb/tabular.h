@@ -17,6 +17,7 @@ typedef struct nnb_table {
     uint32_t *labels;     /* classification: one per row (owned, malloc), else NULL */
     nnb_tensor *y;        /* regression: rows x 1 (owned), else NULL */
     size_t rows;          /* rows kept */
+    size_t n_features;    /* feature columns (X width, kept when X is released early) */
     size_t skipped;       /* rows skipped for missing values (--skip-missing) */
     char **feature_names; /* one per feature column (owned), or NULL (no header, NumPy input) */
     char **class_names;   /* string labels in order of first appearance (owned), or NULL */

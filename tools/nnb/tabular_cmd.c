@@ -300,13 +300,13 @@ static reg_metrics regression_metrics(const float *pred, const float *y, size_t 
     return m;
 }
 
-/* Predictions of raw rows into a new rows x outputs tensor. */
-static nnb_status predict_table(const nnb_model *m, const nnb_tensor *X, nnb_tensor **out)
+/* Predictions of raw rows (or of rows scaled already) into a new rows x outputs tensor. */
+static nnb_status predict_table(const nnb_model *m, const nnb_tensor *X, int scaled, nnb_tensor **out)
 {
     nnb_tensor *P = NULL;
     nnb_status st = nnb_tensor_create(&P, nnb_tensor_rows(X), nnb_model_output_size(m));
     if (st == NNB_OK) {
-        st = nnb_model_predict_raw(m, X, P, 1024, NULL);
+        st = scaled ? nnb_model_predict(m, X, P, 1024, NULL) : nnb_model_predict_raw(m, X, P, 1024, NULL);
     }
     if (st != NNB_OK) {
         nnb_tensor_destroy(P);
@@ -316,11 +316,11 @@ static nnb_status predict_table(const nnb_model *m, const nnb_tensor *X, nnb_ten
     return NNB_OK;
 }
 
-/* Prints "label: acc A, loss L (N rows)" or "label: mse, mae, r2" for raw rows. */
-static int report(const char *cmd, const char *label, const nnb_model *m, const nnb_table *t)
+/* Prints "label: acc A, loss L (N rows)" or "label: mse, mae, r2" for raw (or scaled) rows. */
+static int report(const char *cmd, const char *label, const nnb_model *m, const nnb_table *t, int scaled)
 {
     nnb_tensor *P = NULL;
-    nnb_status st = predict_table(m, t->X, &P);
+    nnb_status st = predict_table(m, t->X, scaled, &P);
     if (st != NNB_OK) {
         return nnb_fail(cmd, "predicting", st);
     }
@@ -476,7 +476,6 @@ int nnb_cmd_train_tabular(int argc, char **argv)
     memset(&train, 0, sizeof train);
     memset(&val, 0, sizeof val);
     nnb_model *m = NULL;
-    nnb_tensor *Xp = NULL, *Vp = NULL;
     rc = NNB_EXIT_FAILURE;
     nnb_status st = nnb_set_num_threads(o.threads);
     if (st != NNB_OK) {
@@ -534,16 +533,12 @@ int nnb_cmd_train_tabular(int argc, char **argv)
         nnb_error(cmd, "storing the feature names: %s (%s)", nnb_status_string(st), nnb_last_error());
         goto done;
     }
-    /* The network trains on scaled rows. */
-    st = nnb_tensor_create(&Xp, train.rows, n_feat);
-    if (st == NNB_OK) {
-        st = nnb_model_preprocess(m, train.X, Xp);
-    }
+    /* The network trains on scaled rows: scaled in place (the raw copy in `all` goes first, to save memory). */
+    nnb_tensor_destroy(all.X);
+    all.X = NULL;
+    st = nnb_model_preprocess(m, train.X, train.X);
     if (st == NNB_OK && val.rows > 0) {
-        st = nnb_tensor_create(&Vp, val.rows, n_feat);
-        if (st == NNB_OK) {
-            st = nnb_model_preprocess(m, val.X, Vp);
-        }
+        st = nnb_model_preprocess(m, val.X, val.X);
     }
     if (st != NNB_OK) {
         nnb_error(cmd, "scaling the features: %s (%s)", nnb_status_string(st), nnb_last_error());
@@ -582,16 +577,16 @@ int nnb_cmd_train_tabular(int argc, char **argv)
     tp.progress = o.quiet ? NULL : on_progress;
     tp.user = &o.spec.regression;
     if (val.rows > 0) {
-        tp.validation_x = Vp;
+        tp.validation_x = val.X;
         tp.validation_y = &vy;
     }
-    st = nnb_model_train(m, Xp, &y, &tp);
+    st = nnb_model_train(m, train.X, &y, &tp);
     if (st != NNB_OK) {
         nnb_error(cmd, "training: %s (%s)", nnb_status_string(st), nnb_last_error());
         goto done;
     }
-    if (report(cmd, "train", m, &train) != NNB_EXIT_OK ||
-        (val.rows > 0 && report(cmd, "validation", m, &val) != NNB_EXIT_OK)) {
+    if (report(cmd, "train", m, &train, 1) != NNB_EXIT_OK ||
+        (val.rows > 0 && report(cmd, "validation", m, &val, 1) != NNB_EXIT_OK)) {
         goto done;
     }
     if (o.save != NULL) {
@@ -606,8 +601,6 @@ int nnb_cmd_train_tabular(int argc, char **argv)
     }
     rc = NNB_EXIT_OK;
 done:
-    nnb_tensor_destroy(Vp);
-    nnb_tensor_destroy(Xp);
     nnb_model_destroy(m);
     nnb_table_free(&val);
     nnb_table_free(&train);
@@ -714,7 +707,7 @@ int nnb_cmd_eval_tabular(int argc, char **argv)
         if (o.spec.skip_missing) {
             printf("skipped %zu rows with missing values\n", t.skipped);
         }
-        rc = report(cmd, "test", m, &t);
+        rc = report(cmd, "test", m, &t, 0);
     }
     nnb_model_destroy(m);
     nnb_table_free(&t);
@@ -746,7 +739,7 @@ int nnb_cmd_predict_tabular(int argc, char **argv)
     if (!load_for_use(cmd, &o, &m, &t)) {
         goto done;
     }
-    st = predict_table(m, t.X, &P);
+    st = predict_table(m, t.X, 0, &P);
     if (st != NNB_OK) {
         nnb_error(cmd, "predicting: %s (%s)", nnb_status_string(st), nnb_last_error());
         goto done;
