@@ -3,12 +3,14 @@
 # nnb on tables: train / eval / predict on a small CSV written here (text labels, one of them quoted with a
 # comma), classification and regression, feature selection and the stored feature names, missing values
 # (an error naming line and column, or skipped and counted), a text-valued feature column (refused with its
-# name), and NumPy input (.npy pairs and a .npz archive).
-# usage: tabular_cli.sh NNB NPY_TOOL WORKDIR
+# name), NumPy input (.npy pairs and a .npz archive), and a Fashion-MNIST model (synthetic IDX files) that
+# takes raw pixel rows through the scaling and class names nnb train stores in it.
+# usage: tabular_cli.sh NNB NPY_TOOL MAKE_DATA WORKDIR
 set -u
 NNB=$1
 NPY_TOOL=$2
-WORK=$3
+MAKE_DATA=$3
+WORK=$4
 rm -rf "$WORK"
 mkdir -p "$WORK" || exit 1
 cd "$WORK" || exit 1
@@ -155,6 +157,24 @@ if "$NPY_TOOL" npz data.npz x probs.npy y yhat.npy >/dev/null; then
         --epochs 5
 else
     echo "FAIL: npy_tool could not write data.npz"
+    fails=$((fails + 1))
+fi
+
+# ---- a Fashion-MNIST model takes raw pixels (0..255): the stored (p - 127.5) / 127.5 and class names ----
+mkdir -p fashion
+if "$MAKE_DATA" fashion >/dev/null; then
+    expect 0 "^test: acc" train --data fashion-mnist --dir fashion --layers 32 --epochs 10 --batch 16 --save f.nnb \
+        --quiet
+    # The synthetic classes: 0 bright top half, 1 bright left half, 2 bright centre square.
+    awk 'BEGIN { for (r = 0; r < 3; ++r) { line = ""; for (i = 0; i < 784; ++i) {
+        x = i % 28; y = (i - x) / 28;
+        v = r == 0 ? (y < 14) : r == 1 ? (x < 14) : (x >= 9 && x < 19 && y >= 9 && y < 19);
+        line = line (i ? "," : "") (v ? 255 : 0) } print line } }' >pixels.csv
+    expect 0 "^0,0,T-shirt/top," predict --model f.nnb --data pixels.csv --no-header
+    check "raw pixels: Trouser and Pullover too" sh -c "grep -q \"^1,1,Trouser,\" $OUT && grep -q \"^2,2,Pullover,\" $OUT"
+    check "raw pixels: header names the classes" grep -q "^row,class,name,p_T-shirt/top,p_Trouser," "$OUT"
+else
+    echo "FAIL: nnb_cli_make_data could not write the IDX files"
     fails=$((fails + 1))
 fi
 

@@ -565,3 +565,22 @@ int nnb_table_split(const char *command, const nnb_table *t, double fraction, ui
     }
     return 1;
 }
+
+nnb_status nnb_fashion_store_meta(nnb_model *m)
+{
+    enum { PIXELS = NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE };
+    float center[PIXELS], scale[PIXELS];
+    for (size_t i = 0; i < PIXELS; ++i) {
+        center[i] = 127.5f;
+        scale[i] = 127.5f;
+    }
+    const char *names[NNB_FASHION_MNIST_CLASSES];
+    for (size_t c = 0; c < NNB_FASHION_MNIST_CLASSES; ++c) {
+        names[c] = nnb_fashion_mnist_class_name(c);
+    }
+    nnb_status st = nnb_model_set_preprocess(m, NNB_PREPROCESS_AFFINE, PIXELS, center, scale);
+    if (st == NNB_OK) {
+        st = nnb_model_set_class_names(m, names, NNB_FASHION_MNIST_CLASSES);
+    }
+    return st;
+}

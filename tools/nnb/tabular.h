@@ -66,6 +66,14 @@ void nnb_tab_csv_field(FILE *f, const char *text);
 /* Whether --data on the command line names something else than fashion-mnist (a file). */
 int nnb_tabular_requested(int argc, char **argv);
 
+/*
+ * Stores the book's Fashion-MNIST pixel scaling (p - 127.5) / 127.5 as a fixed affine preprocessing and the
+ * ten class names in a 784-input model, so that the saved file also takes raw pixel rows
+ * (nnb_model_predict_one, nnb predict --data pixels.csv). The Fashion-MNIST commands keep feeding scaled
+ * images to nnb_model_train / evaluate / predict, which do not apply it.
+ */
+nnb_status nnb_fashion_store_meta(nnb_model *m);
+
 /* Checks before training that a model can be saved to path (train.c); prints why not and returns 0. */
 int nnb_check_save_path(const char *path);
 

@@ -306,6 +306,9 @@ static nnb_status build_model(const train_options *o, nnb_model **out)
         p.momentum = o->momentum;
         st = nnb_model_set_optimizer(m, &p);
     }
+    if (st == NNB_OK) {
+        st = nnb_fashion_store_meta(m); /* the pixel scaling and class names, for raw-row use of the file */
+    }
     if (st != NNB_OK) {
         nnb_model_destroy(m);
         return st;
