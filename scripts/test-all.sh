@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 # doxygen: the API reference (the docs configuration). groff-base: the man page check (docs_man_page).
 packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
           libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy
-          doxygen groff-base)
+          doxygen groff-base python3-sklearn)
 missing=()
 for pkg in "${packages[@]}"; do
     [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")

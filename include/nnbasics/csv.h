@@ -28,7 +28,9 @@
  * A bad cell or record stops the read with a status, and the optional nnb_csv_error tells the line (of the
  * record's start, 1-based, counting physical lines), the column (1-based field index) and a short reason.
  * With skip_bad_rows set, records with a bad feature or label cell are skipped and counted instead
- * (nnb_csv_data_skipped_rows); malformed CSV (quotes, field counts) is still an error.
+ * (nnb_csv_data_skipped_rows); malformed CSV (quotes, field counts) is still an error. With skip_missing
+ * set, only records whose bad cells are all missing values (empty, "NA", "N/A", "NaN" in any case) are
+ * skipped; other text in a numeric column still stops the read.
  *
  * Input is read in fixed-size pieces and the outputs grow geometrically (by half), so a file is never held
  * in memory: the float32 output is about the size of the text or less. A field is at most
@@ -85,6 +87,9 @@ typedef struct nnb_csv_options {
     const size_t *feature_indices;    /**< feature columns by 0-based index, or NULL (default) */
     size_t feature_count;             /**< entries in feature_names or feature_indices (one of them, not both) */
     int skip_bad_rows;                /**< non-zero: skip records with a bad cell instead of failing; default 0 */
+    int skip_missing;                 /**< non-zero: skip records whose bad cells are missing values (empty, NA,
+                                           N/A, NaN in any case; for class labels also empty, NA, N/A, NaN),
+                                           failing on any other bad cell; default 0 */
 } nnb_csv_options;
 
 /** Where and why a read failed. line and column are 1-based (0 when not about a place). */

@@ -410,7 +410,9 @@ NNB_API void nnb_model_workspace_destroy(nnb_model_workspace *ws);
  * Only the model is read, never its internal scratch. Thread-safe on a shared model with distinct
  * workspaces and outputs. The results do not depend on batch_size, bit for bit, with the naive and builtin
  * GEMM cores; OpenBLAS chooses its kernels by shape, so with the cblas core they may differ by float32
- * rounding.
+ * rounding. X holds the network's inputs: a scaling stored with nnb_model_set_preprocess (preprocess.h) is
+ * NOT applied here (as in nnb_model_train and nnb_model_evaluate); nnb_model_predict_raw and
+ * nnb_model_predict_one take raw rows and apply it.
  * @param model the model, finalized (only read).
  * @param X the inputs, samples x input width.
  * @param out receives the outputs, samples x output width.

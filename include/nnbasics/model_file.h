@@ -14,12 +14,15 @@
  *     running state (iteration count, momentums, caches) is not stored: a loaded model that trains again
  *     starts its optimizer from iteration 0. Its generator is seeded with 0 (re-seed with nnb_model_rng).
  *
- * Loading validates before it builds anything: the magic, the version (NNB_ERR_VERSION for any other), the
+ * Loading validates before it builds anything: the magic, the version (1 or 2; NNB_ERR_VERSION otherwise), the
  * exact length (truncation and trailing bytes are NNB_ERR_FORMAT), the checksum (NNB_ERR_FORMAT), every
  * enum, every optimizer setting (the used ones as nnb_optimizer_create checks them, and SGD momentum below
  * 1; unused ones finite and >= 0, loaded as 0; all 0 when no optimizer is stored), the regression precision
  * (0 when none is stored), every size against NNB_MODEL_FILE_MAX_* and against the bytes present (before
- * any allocation), and that the parameters are finite (NNB_ERR_NONFINITE). A failed load leaves its
+ * any allocation), the preprocessing and names section of a version-2 file (preprocess.h: every scale
+ * finite and > 0, every center finite, counts against the widths, names 1 to NNB_MODEL_MAX_NAME bytes
+ * without NUL; NNB_ERR_FORMAT with the field named in nnb_last_error), and that the parameters are finite
+ * (NNB_ERR_NONFINITE). A failed load leaves its
  * outputs untouched and leaks nothing. Saving is atomic: the bytes go to a temporary file in the
  * destination's directory, which is flushed to disk and then renamed over the destination, so a reader
  * sees the old file or the new one, never a part.
@@ -59,8 +62,13 @@
 extern "C" {
 #endif
 
-/** The format version this library writes and the only one it reads. */
-#define NNB_MODEL_FILE_VERSION 1u
+/**
+ * The format version this library writes. Version 2 added the whole-model file's preprocessing and names
+ * section (preprocess.h); a version-1 file loads as a model without them.
+ */
+#define NNB_MODEL_FILE_VERSION 2u
+/** The oldest format version this library reads. */
+#define NNB_MODEL_FILE_MIN_VERSION 1u
 
 /** Most layers a model file may describe (a larger value is rejected as NNB_ERR_FORMAT). */
 #define NNB_MODEL_FILE_MAX_LAYERS 1024u

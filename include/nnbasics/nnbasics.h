@@ -21,6 +21,7 @@
 #include "nnbasics/metrics.h"
 #include "nnbasics/optimizer.h"
 #include "nnbasics/model.h"
+#include "nnbasics/preprocess.h"
 #include "nnbasics/idx.h"
 #include "nnbasics/csv.h"
 #include "nnbasics/npy.h"

@@ -265,7 +265,7 @@ expect 1 "cannot load the model .*: .*(model file: not a model file" eval --mode
     --dir "$WORK/data"
 cp "$MODEL" "$WORK/version9.nnb"
 printf '\011' | dd of="$WORK/version9.nnb" bs=1 seek=8 conv=notrunc 2>/dev/null
-expect 1 "(model file: format version 9; this library reads version 1)$" eval --model "$WORK/version9.nnb" \
+expect 1 "(model file: format version 9; this library reads versions 1 to 2)$" eval --model "$WORK/version9.nnb" \
     --dir "$WORK/data"
 expect 1 "nnb info: cannot load the model .*flipped.nnb: .*checksum mismatch" info --json "$WORK/flipped.nnb"
 expect 1 "params_only.nnb: .*(nnb_model_parse: a parameters-only file, not a whole model" info "$WORK/data/params_only.nnb"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* nnb eval: accuracy, loss and the confusion matrix of a saved Fashion-MNIST classifier. */
 #include "nnb.h"
+#include "tabular.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ static void eval_usage(void)
            "  --quiet        print only the 'acc:' and 'loss:' lines\n"
            "  --help         this text\n"
            "\n"
-           "Each option's value may follow it or be attached with '=': --model m.nnb or --model=m.nnb.\n",
+           "Each option's value may follow it or be attached with '=': --model m.nnb or --model=m.nnb.\n"
+           "A model trained on a table takes --data FILE (CSV, .npy, .npz): see nnb eval --data FILE --help.\n",
            NNB_FASHION_MNIST_DEFAULT_DIR);
 }
 
@@ -95,6 +97,9 @@ static void print_confusion(const size_t *cm)
 
 int nnb_cmd_eval(int argc, char **argv)
 {
+    if (nnb_tabular_requested(argc, argv)) {
+        return nnb_cmd_eval_tabular(argc, argv); /* --data FILE: CSV, .npy, .npz */
+    }
     nnb_args a;
     nnb_args_init(&a, argc, argv, 2, k_cmd);
     const char *model_path = NULL, *dir = NULL, *data = "fashion-mnist", *split_name = "test";

@@ -28,6 +28,8 @@ static void usage(FILE *out)
             "\n"
             "'nnb COMMAND --help' describes each command's options. An option's value may follow it or be\n"
             "attached with '=' (--epochs 5, --epochs=5); every command takes --quiet (results and errors only).\n"
+            "train, eval and predict also work on your own tables: --data FILE.csv (or x.npy, file.npz);\n"
+            "'nnb train --data FILE --help' describes the options.\n"
             "'nnb --version' names the library version, the GEMM body and the instruction set in use\n"
             "('nnb --version --json': as one JSON object, with the thread count).\n"
             "Exit status: 0 success, 1 failure while running, 2 usage error.\n",
