@@ -44,6 +44,26 @@ extern "C" {
 /* Largest accepted file content in bytes, after decompression (1 GiB; Fashion-MNIST's largest is 47 MB). */
 #define NNB_IDX_MAX_BYTES ((size_t)1 << 30)
 
+/*
+ * The memory bound of a data set. Before anything large is allocated, the loaders read the headers (inflating
+ * only their first bytes) and add up what the set will hold: the files read (for the *_load functions), the
+ * inflated copies of gzip files, the images as float32 (4 bytes a pixel) and the labels (4 bytes each). That
+ * total must be at most
+ *   - max_memory (an argument of the *_limited functions; 0 or the functions without it mean
+ *     NNB_IDX_DEFAULT_MAX_MEMORY), and
+ *   - NNB_IDX_MAX_EXPANSION times the size of the files (or buffers) as stored, unless it is at most
+ *     NNB_IDX_SMALL_SET_BYTES: a small gzip file that claims a huge count is refused before it can make the
+ *     process allocate gigabytes (the issue: 1 MB of gzip claiming 1 GiB of pixels cost 5 GB).
+ * Fashion-MNIST's training split needs about 262 MB (10 times its gzip files). Past either bound the loaders
+ * return NNB_ERR_FORMAT with a detail giving the size needed and the limit.
+ */
+#if SIZE_MAX > 0xffffffffu
+#    define NNB_IDX_DEFAULT_MAX_MEMORY ((size_t)1 << 32) /* 4 GiB */
+#else
+#    define NNB_IDX_DEFAULT_MAX_MEMORY ((size_t)3 << 30) /* 3 GiB */
+#endif
+#define NNB_IDX_MAX_EXPANSION 64u
+#define NNB_IDX_SMALL_SET_BYTES ((size_t)64 << 20) /* 64 MiB */
 /* The Fashion-MNIST files' directory when the caller gives none (where the Debian package installs them). */
 #define NNB_FASHION_MNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -62,7 +82,7 @@ typedef struct nnb_idx_set nnb_idx_set;
  * Returns NNB_ERR_NULL (out, images or labels NULL), NNB_ERR_FORMAT (wrong magic, wrong dimensions, a size
  * of 0, truncated or trailing bytes, corrupt gzip, counts that differ, content above NNB_IDX_MAX_BYTES),
  * NNB_ERR_OVERFLOW (the sizes' product overflows size_t), NNB_ERR_UNSUPPORTED (gzip without zlib),
- * NNB_ERR_NOMEM. Reentrant.
+ * NNB_ERR_NOMEM. The memory bound (above) applies with NNB_IDX_DEFAULT_MAX_MEMORY. Reentrant.
  */
 NNB_API nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size_t images_size, const void *labels,
                                      size_t labels_size);
@@ -74,6 +94,36 @@ NNB_API nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size
  * without reading from it or waiting for a writer. An empty file is NNB_ERR_FORMAT.
  */
 NNB_API nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, const char *labels_path);
+/**
+ * Reads an image file and a label file like nnb_idx_set_load, under a caller-chosen memory bound.
+ * @param out receives the set (owned by the caller; release with nnb_idx_set_destroy); untouched on failure.
+ * @param images_path the image file (plain or .gz), borrowed.
+ * @param labels_path the label file (plain or .gz), borrowed.
+ * @param max_memory the most bytes the set and its reading may claim (see "memory bound" above); 0 means
+ *        NNB_IDX_DEFAULT_MAX_MEMORY.
+ * @return NNB_OK, or the statuses of nnb_idx_set_load; NNB_ERR_FORMAT when the headers claim more memory than
+ *         the bound allows (nnb_last_error() gives the size and the limit).
+ */
+NNB_API nnb_status nnb_idx_set_load_limited(nnb_idx_set **out, const char *images_path, const char *labels_path,
+                                            size_t max_memory);
+/**
+ * Reads one image and its label without loading the whole set: the files are read sequentially through a
+ * 64 KiB window (gzip files inflated on the fly, plain files seeked), so memory stays small whatever the
+ * files' size. The headers are checked as by nnb_idx_set_load (magic, non-zero sizes, equal counts), and the
+ * record must be present; bytes after the record are not read, so damage there goes unnoticed.
+ * @param images_path the image file (plain or .gz), borrowed.
+ * @param labels_path the label file (plain or .gz), borrowed.
+ * @param index which item, 0-based.
+ * @param image a 1 x (rows * cols) tensor (borrowed) that receives the image with the book's preprocessing.
+ * @param label receives the item's label.
+ * @param count when not NULL, receives the number of items the headers declare.
+ * @return NNB_OK; NNB_ERR_NULL (a path, image or label NULL); NNB_ERR_ARGUMENT (index not below the count);
+ *         NNB_ERR_SHAPE (image is not 1 x rows * cols); NNB_ERR_IO; NNB_ERR_FORMAT (bad header, counts that
+ *         differ, a file that ends before the record, corrupt gzip); NNB_ERR_UNSUPPORTED (gzip without zlib);
+ *         NNB_ERR_NOMEM. Outputs are untouched on failure.
+ */
+NNB_API nnb_status nnb_idx_read_one(const char *images_path, const char *labels_path, size_t index, nnb_tensor *image,
+                                    uint32_t *label, size_t *count);
 
 /* Which half of Fashion-MNIST to load. */
 typedef enum nnb_fashion_split {
@@ -90,6 +140,31 @@ typedef enum nnb_fashion_split {
  * unreadable), and the statuses of nnb_idx_set_parse.
  */
 NNB_API nnb_status nnb_fashion_mnist_load(nnb_idx_set **out, const char *dir, nnb_fashion_split split);
+/**
+ * nnb_fashion_mnist_load under a caller-chosen memory bound (see "memory bound" above).
+ * @param out receives the set (owned by the caller); untouched on failure.
+ * @param dir the directory (borrowed); NULL means NNB_FASHION_MNIST_DEFAULT_DIR.
+ * @param split which half.
+ * @param max_memory the most bytes the split may claim; 0 means NNB_IDX_DEFAULT_MAX_MEMORY.
+ * @return NNB_OK, or the statuses of nnb_fashion_mnist_load.
+ */
+NNB_API nnb_status nnb_fashion_mnist_load_limited(nnb_idx_set **out, const char *dir, nnb_fashion_split split,
+                                                  size_t max_memory);
+/**
+ * Reads image `index` of a Fashion-MNIST split and its label without loading the split (nnb_idx_read_one).
+ * @param dir the directory (borrowed); NULL means NNB_FASHION_MNIST_DEFAULT_DIR.
+ * @param split which half.
+ * @param index which image, 0-based.
+ * @param image a 1 x 784 tensor (borrowed) that receives the preprocessed image.
+ * @param label receives the label (0 to 9).
+ * @param count when not NULL, receives the number of images in the split.
+ * @return NNB_OK; NNB_ERR_NULL; NNB_ERR_ARGUMENT (unknown split, or index out of range: the detail gives the
+ *         count); NNB_ERR_SHAPE (image not 1 x 784, or the files' images are not 784 pixels); NNB_ERR_IO (a
+ *         file is missing or unreadable); NNB_ERR_FORMAT (as nnb_idx_read_one, or a label of 10 or more);
+ *         NNB_ERR_UNSUPPORTED; NNB_ERR_NOMEM. Outputs are untouched on failure.
+ */
+NNB_API nnb_status nnb_fashion_mnist_read_one(const char *dir, nnb_fashion_split split, size_t index, nnb_tensor *image,
+                                              uint32_t *label, size_t *count);
 
 /*
  * The English name of Fashion-MNIST class `index` (0 "T-shirt/top", 1 "Trouser", 2 "Pullover", 3 "Dress",

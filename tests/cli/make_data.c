@@ -114,7 +114,8 @@ static int write_png(const char *dir, const char *name, const unsigned char *px,
 }
 #endif
 
-static int write_model(const char *dir, const char *name, size_t inputs, size_t outputs, int softmax)
+static int write_model(const char *dir, const char *name, size_t inputs, size_t outputs, int softmax,
+                       nnb_accuracy_kind accuracy)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -128,6 +129,8 @@ static int write_model(const char *dir, const char *name, size_t inputs, size_t 
         st = nnb_model_set_loss(m, NNB_LOSS_CCE);
     if (st == NNB_OK)
         st = nnb_model_finalize(m);
+    if (st == NNB_OK && accuracy != NNB_ACCURACY_NONE)
+        st = nnb_model_set_accuracy(m, accuracy);
     if (st == NNB_OK)
         st = nnb_model_save(m, path);
     nnb_model_destroy(m);
@@ -160,7 +163,13 @@ int main(int argc, char **argv)
         return 1;
     }
 #endif
-    /* Valid models that are not Fashion-MNIST classifiers: another shape, and no softmax at the end. */
-    return write_model(argv[1], "other_shape.nnb", 2, 3, 1) && write_model(argv[1], "no_softmax.nnb", 784, 10, 0) ? 0
-                                                                                                                  : 1;
+    /*
+     * Valid models that are not Fashion-MNIST classifiers: another shape, and no softmax at the end; and a
+     * 784 -> 10 classifier that stores the binary accuracy kind.
+     */
+    return write_model(argv[1], "other_shape.nnb", 2, 3, 1, NNB_ACCURACY_NONE) &&
+                   write_model(argv[1], "no_softmax.nnb", 784, 10, 0, NNB_ACCURACY_NONE) &&
+                   write_model(argv[1], "binary_acc.nnb", 784, 10, 1, NNB_ACCURACY_BINARY)
+               ? 0
+               : 1;
 }

@@ -115,8 +115,37 @@ expect 2 "--invert applies to --image only" predict --model m.nnb --idx-index 3 
 
 # ---- runtime errors: exit status 1 ----
 expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --dir "$WORK/empty"
-expect 1 "cannot load the model $WORK/none.nnb: No such file or directory" eval --model "$WORK/none.nnb" \
-    --dir "$WORK/empty"
+expect 1 "cannot load the model $WORK/none.nnb: cannot open: No such file or directory" \
+    eval --model "$WORK/none.nnb" --dir "$WORK/empty"
+expect 1 "cannot load the model $WORK/empty: is a directory, not a regular file" eval --model "$WORK/empty"
+
+# ---- results that cannot be written are a failure (exit 1, one line), not a silent success ----
+expect_lost_output() {
+    what=$1
+    shift
+    "$NNB" "$@" >/dev/full 2>"$OUT"
+    got=$?
+    if [ "$got" -eq 1 ] && [ "$(wc -l <"$OUT")" -eq 1 ] && grep -q "cannot write the results to standard output: No space left on device" "$OUT"; then
+        passes=$((passes + 1))
+        echo "ok: nnb $* >/dev/full exits 1 ($what)"
+    else
+        echo "FAIL: nnb $* >/dev/full exited with $got ($what)"
+        sed 's/^/    /' "$OUT"
+        fails=$((fails + 1))
+    fi
+}
+expect_lost_output "version" --version
+expect_lost_output "help" train --help
+expect_lost_output "demo" demo --epochs 3 --quiet
+"$NNB" --version >&- 2>"$OUT"
+if [ $? -eq 1 ] && grep -q "standard output is closed" "$OUT"; then
+    passes=$((passes + 1))
+    echo "ok: nnb --version >&- exits 1"
+else
+    echo "FAIL: nnb --version with standard output closed did not exit 1 with a message"
+    sed 's/^/    /' "$OUT"
+    fails=$((fails + 1))
+fi
 
 # ---- --save is checked before any data is read or any epoch runs, and leaves no file behind ----
 expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb: No such file or directory" \
@@ -193,8 +222,14 @@ expect 0 "^prediction: " predict --quiet --model "$QMODEL" --idx-index 1 --dir "
     { echo "FAIL: predict --quiet printed more than its prediction line"; fails=$((fails + 1)); }
 expect 0 "true class: Pullover (2)" predict --model "$MODEL" --idx-index 2 --dir "$WORK/data"
 expect 0 "^prediction: Pullover (class 2)" predict --model "$MODEL" --idx-index 5 --dir "$WORK/data" --split train
-expect 2 "--idx-index 60 is out of range: the test split has 60 images" \
+expect 2 "--idx-index: index 60 is out of range: .*t10k-images-idx3-ubyte holds 60 images (0 to 59)" \
     predict --model "$MODEL" --idx-index 60 --dir "$WORK/data"
+expect_lost_output "eval" eval --model "$MODEL" --dir "$WORK/data"
+expect_lost_output "predict" predict --model "$MODEL" --idx-index 1 --dir "$WORK/data"
+# A 784 -> 10 softmax classifier that stores the binary accuracy kind is evaluated by categorical accuracy.
+expect 0 "evaluating categorical accuracy" eval --model "$WORK/data/binary_acc.nnb" --dir "$WORK/data"
+expect 0 "^acc: 0\.[0-9]*$" eval --model "$WORK/data/binary_acc.nnb" --dir "$WORK/data" --quiet
+expect 0 "^prediction: " predict --model "$WORK/data/binary_acc.nnb" --idx-index 0 --dir "$WORK/data"
 if [ -f "$WORK/data/sample1.png" ]; then
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1.png"
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1_inverted.png" --invert

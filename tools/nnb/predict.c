@@ -198,7 +198,6 @@ int nnb_cmd_predict(int argc, char **argv)
 
     int rc = NNB_EXIT_FAILURE;
     nnb_model *m = NULL;
-    nnb_idx_set *set = NULL;
     nnb_tensor *x = NULL, *probs = NULL;
     long truth = -1;
     nnb_status st;
@@ -213,18 +212,15 @@ int nnb_cmd_predict(int argc, char **argv)
         goto done;
     }
     if (have_index) {
+        /* One image, read without loading the split. */
         const nnb_fashion_split split = strcmp(split_name, "train") == 0 ? NNB_FASHION_TRAIN : NNB_FASHION_TEST;
-        if (!nnb_load_fashion(k_cmd, dir, split, &set)) {
+        uint32_t label = 0;
+        const int got = nnb_read_fashion_image(k_cmd, dir, split, index, x, &label);
+        if (got != 1) {
+            rc = got < 0 ? NNB_EXIT_USAGE : NNB_EXIT_FAILURE;
             goto done;
         }
-        if (index >= nnb_idx_set_count(set)) {
-            nnb_error(k_cmd, "--idx-index %zu is out of range: the %s split has %zu images (0 to %zu)", index,
-                      split_name, nnb_idx_set_count(set), nnb_idx_set_count(set) - 1);
-            rc = NNB_EXIT_USAGE;
-            goto done;
-        }
-        memcpy(nnb_tensor_data(x), nnb_tensor_cdata(nnb_idx_set_images(set)) + index * PIXELS, PIXELS * sizeof(float));
-        truth = (long)nnb_idx_set_labels(set)[index];
+        truth = (long)label;
     }
 #if defined(NNB_TOOL_WITH_PNG)
     else {
@@ -267,7 +263,6 @@ int nnb_cmd_predict(int argc, char **argv)
 done:
     nnb_tensor_destroy(probs);
     nnb_tensor_destroy(x);
-    nnb_idx_set_destroy(set);
     nnb_model_destroy(m);
     return rc;
 }
