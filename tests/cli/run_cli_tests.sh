@@ -84,7 +84,23 @@ expect 2 "--seed: 4294967296 is out of range" train --data fashion-mnist --seed 
 expect 2 "--lr: -1 is out of range" train --data fashion-mnist --lr -1
 expect 2 "--lr: 0 is out of range" train --data fashion-mnist --lr 0
 expect 2 "--lr: 'nan' is not a finite number" train --data fashion-mnist --lr nan
-expect 2 "--lr: '1e999' is not a finite number" train --data fashion-mnist --lr 1e999
+expect 2 "--lr: '1e999' is not a finite number (accepted: above 0 to 1e+06)" train --data fashion-mnist --lr 1e999
+expect 2 "--lr: 1e-400 is out of range (above 0 to 1e+06); it is too small for a double and reads as 0" \
+    train --data fashion-mnist --lr 1e-400
+expect 2 "--decay: 'inf' is not a finite number (accepted: from 0 to 1e+06)" train --data fashion-mnist --decay inf
+expect 2 "--momentum: 1 is out of range (from 0 to 0.999999)" train --data fashion-mnist --optimizer sgd --momentum 1
+# ---- memory bounds: a network or data set larger than NNB_MAX_MEMORY is refused before anything is allocated ----
+expect 1 "the network needs about 1[0-9][0-9].[0-9] GiB for parameters and workspace (8.642e+09 parameters, batch 128); the limit is 4.0 GiB" \
+    train --data fashion-mnist --layers 65536,65536,65536 --dir "$WORK/empty"
+export NNB_MAX_MEMORY=1M
+expect 1 "the network needs about 17.2 MiB .* the limit is 1.0 MiB" train --data fashion-mnist --dir "$WORK/empty"
+export NNB_MAX_MEMORY=lots
+expect 1 "NNB_MAX_MEMORY='lots' is not a size" train --data fashion-mnist --dir "$WORK/empty"
+unset NNB_MAX_MEMORY
+# A subnormal learning rate is finite and positive: accepted (training then fails on the empty directory).
+expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --lr 1e-320 --dir "$WORK/empty"
+expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --optimizer sgd \
+    --momentum 4.9e-324 --decay 2e-310 --dir "$WORK/empty"
 expect 2 "--decay: '' needs\|--decay needs a non-empty value" train --data fashion-mnist --decay ""
 expect 2 "--layers: '128,,3' is not a comma-separated list" train --data fashion-mnist --layers 128,,3
 expect 2 "--layers: at most 8 values" train --data fashion-mnist --layers 1,2,3,4,5,6,7,8,9
@@ -224,6 +240,10 @@ expect 0 "true class: Pullover (2)" predict --model "$MODEL" --idx-index 2 --dir
 expect 0 "^prediction: Pullover (class 2)" predict --model "$MODEL" --idx-index 5 --dir "$WORK/data" --split train
 expect 2 "--idx-index: index 60 is out of range: .*t10k-images-idx3-ubyte holds 60 images (0 to 59)" \
     predict --model "$MODEL" --idx-index 60 --dir "$WORK/data"
+export NNB_MAX_MEMORY=100K
+expect 1 "cannot load the t10k files in $WORK/data: .*t10k-images-idx3-ubyte: the data set would need 230.3 KiB of memory (60 images of 28 x 28 pixels as float32); the limit is 100.0 KiB (max_memory) (NNB_MAX_MEMORY sets the limit)" \
+    eval --model "$MODEL" --dir "$WORK/data"
+unset NNB_MAX_MEMORY
 expect_lost_output "eval" eval --model "$MODEL" --dir "$WORK/data"
 expect_lost_output "predict" predict --model "$MODEL" --idx-index 1 --dir "$WORK/data"
 # A 784 -> 10 softmax classifier that stores the binary accuracy kind is evaluated by categorical accuracy.

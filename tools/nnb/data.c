@@ -99,6 +99,10 @@ static void fashion_error(const char *command, const char *where, const char *wh
                   where);
     } else if (st == NNB_ERR_NOMEM) {
         nnb_error(command, "out of memory reading the %s files in %s: %s", which, where, nnb_detail(NULL));
+    } else if (strstr(nnb_last_error(), "would need") != NULL) {
+        /* the memory bound (idx.h) */
+        nnb_error(command, "cannot load the %s files in %s: %s (NNB_MAX_MEMORY sets the limit)", which, where,
+                  nnb_detail(NULL));
     } else {
         nnb_error(command, "the %s files in %s are not a valid Fashion-MNIST split: %s", which, where,
                   nnb_detail(NULL));
