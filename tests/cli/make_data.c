@@ -78,7 +78,7 @@ static int write_split(const char *dir, const char *prefix, unsigned n)
 }
 
 #if defined(NNB_TOOL_WITH_PNG)
-static int write_png(const char *dir, const char *name, const unsigned char *px, unsigned side, int rgb)
+static int write_png(const char *dir, const char *name, const unsigned char *px, unsigned side, int rgb, int interlace)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -94,18 +94,22 @@ static int write_png(const char *dir, const char *name, const unsigned char *px,
         return 0;
     }
     png_init_io(png, f);
-    png_set_IHDR(png, info, side, side, 8, rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png, info, side, side, 8, rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
+                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
+    const int passes = interlace ? png_set_interlace_handling(png) : 1;
     unsigned char row[3 * SIDE];
-    for (unsigned r = 0; r < side; ++r) {
-        if (rgb) {
-            for (unsigned c = 0; c < side; ++c) {
-                row[3 * c] = row[3 * c + 1] = row[3 * c + 2] = px[r * side + c];
+    for (int pass = 0; pass < passes; ++pass) {
+        for (unsigned r = 0; r < side; ++r) {
+            if (rgb) {
+                for (unsigned c = 0; c < side; ++c) {
+                    row[3 * c] = row[3 * c + 1] = row[3 * c + 2] = px[r * side + c];
+                }
+                png_write_row(png, row);
+            } else {
+                png_write_row(png, (png_const_bytep)(px + r * side));
             }
-            png_write_row(png, row);
-        } else {
-            png_write_row(png, (png_const_bytep)(px + r * side));
         }
     }
     png_write_end(png, NULL);
@@ -157,8 +161,10 @@ int main(int argc, char **argv)
         inv[i] = (unsigned char)(255u - img[i]);
     }
     memset(small, 0, sizeof small);
-    if (!write_png(argv[1], "sample1.png", img, SIDE, 0) || !write_png(argv[1], "sample1_inverted.png", inv, SIDE, 0) ||
-        !write_png(argv[1], "sample1_rgb.png", img, SIDE, 1) || !write_png(argv[1], "small.png", small, 20, 0)) {
+    if (!write_png(argv[1], "sample1.png", img, SIDE, 0, 0) ||
+        !write_png(argv[1], "sample1_inverted.png", inv, SIDE, 0, 0) ||
+        !write_png(argv[1], "sample1_rgb.png", img, SIDE, 1, 0) || !write_png(argv[1], "small.png", small, 20, 0, 0) ||
+        !write_png(argv[1], "sample1_interlaced.png", img, SIDE, 0, 1)) {
         fprintf(stderr, "cannot write the PNG files\n");
         return 1;
     }

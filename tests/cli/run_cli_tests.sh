@@ -255,8 +255,29 @@ if [ -f "$WORK/data/sample1.png" ]; then
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1_inverted.png" --invert
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1_rgb.png"
     expect 1 "is 20x20 pixels; Fashion-MNIST images are 28x28" predict --model "$MODEL" --image "$WORK/data/small.png"
+    # An interlaced PNG is read whole, without a word from libpng on stderr.
+    "$NNB" predict --quiet --model "$MODEL" --image "$WORK/data/sample1_interlaced.png" >"$OUT" 2>"$WORK/err.txt"
+    if [ $? -eq 0 ] && grep -q "^prediction: Trouser (class 1)" "$OUT" && [ ! -s "$WORK/err.txt" ]; then
+        passes=$((passes + 1))
+        echo "ok: an interlaced PNG is classified with nothing on stderr"
+    else
+        echo "FAIL: the interlaced PNG: exit or output wrong, or stderr not empty:"
+        sed 's/^/    /' "$OUT" "$WORK/err.txt"
+        fails=$((fails + 1))
+    fi
+    # A damaged PNG: one line from nnb with libpng's reason, nothing else.
+    head -c 60 "$WORK/data/sample1.png" >"$WORK/cut.png"
+    "$NNB" predict --model "$MODEL" --image "$WORK/cut.png" >"$OUT" 2>&1
+    if [ $? -eq 1 ] && [ "$(wc -l <"$OUT")" -eq 1 ] && grep -q "^nnb predict: .*cut.png is not a readable PNG: " "$OUT"; then
+        passes=$((passes + 1))
+        echo "ok: a truncated PNG gives one line"
+    else
+        echo "FAIL: a truncated PNG did not give exactly one line from nnb:"
+        sed 's/^/    /' "$OUT"
+        fails=$((fails + 1))
+    fi
     expect 1 "is not a PNG file" predict --model "$MODEL" --image "$WORK/data/train-labels-idx1-ubyte"
-    expect 1 "cannot open" predict --model "$MODEL" --image "$WORK/data/missing.png"
+    expect 1 "cannot open .*missing.png: No such file or directory" predict --model "$MODEL" --image "$WORK/data/missing.png"
 else
     expect 1 "built without PNG support" predict --model "$MODEL" --image "$WORK/data/sample1.png"
 fi
