@@ -7,6 +7,7 @@
 #include "nnbasics/npy.h"
 #include "nnbasics/model_file.h" /* nnb_crc32 */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -427,23 +428,26 @@ static nnb_status read_whole(const char *path, unsigned char **out, size_t *size
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     nnb_status st = NNB_OK;
     unsigned char *buf = NULL;
     long end = -1;
     int first = fgetc(f);
     if (first == EOF) {
-        st = ferror(f) ? NNB_ERR_IO : NNB_ERR_FORMAT; /* empty: not an archive */
+        /* empty: not an archive */
+        st = ferror(f) ? NNB__FAILF(NNB_ERR_IO, "%s: read error: %s", path, strerror(errno))
+                       : NNB__FAILF(NNB_ERR_FORMAT, "%s: the file is empty (not a .npz archive)", path);
     } else if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = NNB__FAIL(NNB_ERR_IO);
+        st = NNB__FAILF(NNB_ERR_IO, "%s: cannot seek (not a regular file?): %s", path, strerror(errno));
     } else {
         size_t n = (size_t)end;
         buf = nnb__malloc(n);
         if (buf == NULL) {
-            st = NNB__FAIL(NNB_ERR_NOMEM);
+            st = NNB__FAILF(NNB_ERR_NOMEM, "%s: out of memory for %zu bytes", path, n);
         } else if (fread(buf, 1, n, f) != n) {
-            st = NNB__FAIL(NNB_ERR_IO);
+            st = NNB__FAILF(NNB_ERR_IO, "%s: read error: %s", path,
+                            ferror(f) ? strerror(errno) : "shorter than its size");
         } else {
             *out = buf;
             *size = n;
@@ -468,6 +472,9 @@ nnb_status nnb_npz_load_tensor(nnb_tensor **out, const char *path, const char *n
     nnb_status st = read_whole(path, &z, &size);
     if (st == NNB_OK) {
         st = nnb_npz_parse_tensor(out, z, size, name, vector);
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "%s: array '%s'", path, name);
+        }
     }
     nnb__free(z);
     return st;
@@ -483,6 +490,9 @@ nnb_status nnb_npz_load_labels(uint32_t **out, size_t *count, const char *path, 
     nnb_status st = read_whole(path, &z, &size);
     if (st == NNB_OK) {
         st = nnb_npz_parse_labels(out, count, z, size, name);
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "%s: array '%s'", path, name);
+        }
     }
     nnb__free(z);
     return st;
@@ -634,11 +644,14 @@ nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_te
     }
     FILE *f = fopen(path, "wb");
     if (f == NULL) {
-        st = NNB__FAIL(NNB_ERR_IO);
+        st = NNB__FAILF(NNB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     } else {
         st = write_archive(f, names, tensors, count, crcs, offsets);
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "%s", path);
+        }
         if (fclose(f) != 0 && st == NNB_OK) {
-            st = NNB__FAIL(NNB_ERR_IO);
+            st = NNB__FAILF(NNB_ERR_IO, "%s: close: %s", path, strerror(errno));
         }
         if (st != NNB_OK) {
             (void)remove(path);
