@@ -31,7 +31,9 @@ static void usage(FILE *out)
             "'nnb COMMAND --help' describes each command's options. An option's value may follow it or be\n"
             "attached with '=' (--epochs 5, --epochs=5); every command takes --quiet (results and errors only).\n"
             "'nnb --version' names the library version, the GEMM body and the instruction set in use.\n"
-            "Exit status: 0 success, 1 failure while running, 2 usage error.\n",
+            "Exit status: 0 success, 1 failure while running (results that cannot be written included), 2 usage\n"
+            "error. NNB_MAX_MEMORY (bytes, or 8G, 512M; default 4G) bounds the memory a data set or a network may\n"
+            "claim; it is checked before anything is allocated.\n",
             nnb_version_string());
 }
 
