@@ -49,11 +49,13 @@ extern "C" {
  * only their first bytes) and add up what the set will hold: the files read (for the *_load functions), the
  * inflated copies of gzip files, the images as float32 (4 bytes a pixel) and the labels (4 bytes each). That
  * total must be at most
- *   - max_memory (an argument of the *_limited functions; 0 or the functions without it mean
- *     NNB_IDX_DEFAULT_MAX_MEMORY), and
- *   - NNB_IDX_MAX_EXPANSION times the size of the files (or buffers) as stored, unless it is at most
- *     NNB_IDX_SMALL_SET_BYTES: a small gzip file that claims a huge count is refused before it can make the
- *     process allocate gigabytes (the issue: 1 MB of gzip claiming 1 GiB of pixels cost 5 GB).
+ *   - with the default bound (the functions without max_memory, or max_memory 0):
+ *     NNB_IDX_DEFAULT_MAX_MEMORY, and NNB_IDX_MAX_EXPANSION times the size of the files (or buffers) as
+ *     stored unless the total is at most NNB_IDX_SMALL_SET_BYTES: a small gzip file that claims a huge count
+ *     is refused before it can make the process allocate gigabytes (1 MB of gzip claiming 1 GiB of pixels
+ *     would otherwise cost 5 GB);
+ *   - with an explicit max_memory (the *_limited functions): max_memory alone, so a caller who trusts
+ *     highly compressible data (mostly blank images) can load it.
  * Fashion-MNIST's training split needs about 262 MB (10 times its gzip files). Past either bound the loaders
  * return NNB_ERR_FORMAT with a detail giving the size needed and the limit.
  */
@@ -100,7 +102,7 @@ NNB_API nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, 
  * @param images_path the image file (plain or .gz), borrowed.
  * @param labels_path the label file (plain or .gz), borrowed.
  * @param max_memory the most bytes the set and its reading may claim (see "memory bound" above); 0 means
- *        NNB_IDX_DEFAULT_MAX_MEMORY.
+ *        the default bound (NNB_IDX_DEFAULT_MAX_MEMORY and the expansion rule).
  * @return NNB_OK, or the statuses of nnb_idx_set_load; NNB_ERR_FORMAT when the headers claim more memory than
  *         the bound allows (nnb_last_error() gives the size and the limit).
  */
@@ -145,7 +147,7 @@ NNB_API nnb_status nnb_fashion_mnist_load(nnb_idx_set **out, const char *dir, nn
  * @param out receives the set (owned by the caller); untouched on failure.
  * @param dir the directory (borrowed); NULL means NNB_FASHION_MNIST_DEFAULT_DIR.
  * @param split which half.
- * @param max_memory the most bytes the split may claim; 0 means NNB_IDX_DEFAULT_MAX_MEMORY.
+ * @param max_memory the most bytes the split may claim; 0 means the default bound (see above).
  * @return NNB_OK, or the statuses of nnb_fashion_mnist_load.
  */
 NNB_API nnb_status nnb_fashion_mnist_load_limited(nnb_idx_set **out, const char *dir, nnb_fashion_split split,

@@ -363,13 +363,15 @@ static const char *human_bytes(double bytes, char *buf, size_t size)
 
 /*
  * The memory bound (idx.h): what the set will hold (inflated copies, the float tensor, the labels, and
- * `extra` bytes already held, such as the files read) against max_memory and against NNB_IDX_MAX_EXPANSION
- * times the stored size.
+ * `extra` bytes already held, such as the files read) against max_memory, or, when max_memory is 0, against
+ * NNB_IDX_DEFAULT_MAX_MEMORY and NNB_IDX_MAX_EXPANSION times the stored size.
  */
 static nnb_status check_memory(const idx_header *ih, const idx_header *lh, int img_gz, int lab_gz, size_t stored,
                                size_t extra, size_t max_memory, const char *name)
 {
-    if (max_memory == 0) {
+    /* A caller's explicit bound replaces both defaults: the caller vouches for highly compressible data. */
+    const int explicit_bound = max_memory != 0;
+    if (!explicit_bound) {
         max_memory = NNB_IDX_DEFAULT_MAX_MEMORY;
     }
     /* In double: an overflowing claim is simply enormous. */
@@ -386,10 +388,11 @@ static nnb_status check_memory(const idx_header *ih, const idx_header *lh, int i
                           name, human_bytes(need, a, sizeof a), ih->dims[0], ih->dims[1], ih->dims[2],
                           human_bytes((double)max_memory, b, sizeof b));
     }
-    if (need > (double)NNB_IDX_SMALL_SET_BYTES && need > ratio_cap) {
+    if (!explicit_bound && need > (double)NNB_IDX_SMALL_SET_BYTES && need > ratio_cap) {
         return NNB__FAILF(NNB_ERR_FORMAT,
                           "%s: the data set would need %s of memory (%zu images of %zu x %zu pixels as float32) for "
-                          "%s of files, more than %u times their size: a decompression bomb or a corrupt header",
+                          "%s of files, more than %u times their size: a decompression bomb or a corrupt header (an "
+                          "explicit max_memory accepts it)",
                           name, human_bytes(need, a, sizeof a), ih->dims[0], ih->dims[1], ih->dims[2],
                           human_bytes((double)stored, c, sizeof c), (unsigned)NNB_IDX_MAX_EXPANSION);
     }

@@ -246,6 +246,24 @@ expect 1 "cannot load the t10k files in $WORK/data: .*t10k-images-idx3-ubyte: th
 unset NNB_MAX_MEMORY
 expect_lost_output "eval" eval --model "$MODEL" --dir "$WORK/data"
 expect_lost_output "predict" predict --model "$MODEL" --idx-index 1 --dir "$WORK/data"
+# A decompression bomb: 100 000 blank images (78 MB) in a 76 KB .gz. eval refuses it before allocating (the
+# default bound: 64 times the files' size), predict reads one image without the split, NNB_MAX_MEMORY accepts it.
+mkdir -p "$WORK/bomb"
+{ printf '\000\000\010\003\000\001\206\240\000\000\000\034\000\000\000\034'; head -c 78400000 /dev/zero; } |
+    gzip -9 >"$WORK/bomb/t10k-images-idx3-ubyte.gz"
+{ printf '\000\000\010\001\000\001\206\240'; head -c 100000 /dev/zero; } | gzip -9 >"$WORK/bomb/t10k-labels-idx1-ubyte.gz"
+if "$NNB" predict --model "$MODEL" --idx-index 0 --dir "$WORK/bomb" 2>&1 | grep -q "without zlib"; then
+    echo "skip: this nnb reads no gzip (built without zlib)"
+else
+    expect 1 "t10k-images-idx3-ubyte.gz: the data set would need 374.4 MiB of memory (100000 images of 28 x 28 pixels as float32) for [0-9.]* KiB of files, more than 64 times their size" \
+        eval --model "$MODEL" --dir "$WORK/bomb"
+    expect 0 "true class: T-shirt/top (0)" predict --model "$MODEL" --idx-index 99999 --dir "$WORK/bomb"
+    expect 2 "index 100000 is out of range" predict --model "$MODEL" --idx-index 100000 --dir "$WORK/bomb"
+    export NNB_MAX_MEMORY=1G
+    expect 0 "^data: Fashion-MNIST test split, 100000 images" eval --model "$MODEL" --dir "$WORK/bomb"
+    unset NNB_MAX_MEMORY
+fi
+rm -rf "$WORK/bomb"
 # A 784 -> 10 softmax classifier that stores the binary accuracy kind is evaluated by categorical accuracy.
 expect 0 "evaluating categorical accuracy" eval --model "$WORK/data/binary_acc.nnb" --dir "$WORK/data"
 expect 0 "^acc: 0\.[0-9]*$" eval --model "$WORK/data/binary_acc.nnb" --dir "$WORK/data" --quiet

@@ -29,7 +29,7 @@ size_t nnb_memory_limit(void)
 {
     const char *v = getenv("NNB_MAX_MEMORY");
     if (v == NULL || v[0] == '\0') {
-        return NNB_TOOL_DEFAULT_MAX_MEMORY;
+        return SIZE_MAX; /* unset: the defaults */
     }
     if (!isdigit((unsigned char)v[0])) {
         return 0;
@@ -67,6 +67,9 @@ int nnb_check_memory_limit(const char *command, size_t *limit)
                   getenv("NNB_MAX_MEMORY"));
         return 0;
     }
+    if (*limit == SIZE_MAX) {
+        *limit = 0;
+    }
     return 1;
 }
 
@@ -99,6 +102,12 @@ static void fashion_error(const char *command, const char *where, const char *wh
                   where);
     } else if (st == NNB_ERR_NOMEM) {
         nnb_error(command, "out of memory reading the %s files in %s: %s", which, where, nnb_detail(NULL));
+    } else if (strstr(nnb_last_error(), "times their size") != NULL) {
+        /* the default bound's expansion rule (idx.h) */
+        nnb_error(command,
+                  "cannot load the %s files in %s: %s; if the files are genuine, set NNB_MAX_MEMORY to the memory "
+                  "they may use (e.g. NNB_MAX_MEMORY=8G)",
+                  which, where, nnb_detail(NULL));
     } else if (strstr(nnb_last_error(), "would need") != NULL) {
         /* the memory bound (idx.h) */
         nnb_error(command, "cannot load the %s files in %s: %s (NNB_MAX_MEMORY sets the limit)", which, where,

@@ -99,12 +99,15 @@ const char *nnb_detail(const char *path);
 
 /*
  * The memory bound for a data set or a network: the environment variable NNB_MAX_MEMORY (bytes, or a number
- * with K, M, G or T: "8G"), else NNB_TOOL_DEFAULT_MAX_MEMORY. 0 when NNB_MAX_MEMORY is malformed.
+ * with K, M, G or T: "8G"); SIZE_MAX when it is unset, 0 when it is malformed.
  */
 #define NNB_TOOL_DEFAULT_MAX_MEMORY ((size_t)4 << 30)
 size_t nnb_memory_limit(void);
 
-/* nnb_memory_limit, printing a message and returning 0 when NNB_MAX_MEMORY is malformed. */
+/*
+ * nnb_memory_limit for the library's max_memory arguments: *limit is NNB_MAX_MEMORY, or 0 when it is unset
+ * (the library's default bound). Prints a message and returns 0 when NNB_MAX_MEMORY is malformed.
+ */
 int nnb_check_memory_limit(const char *command, size_t *limit);
 
 /* "12.3 MiB" into buf. */

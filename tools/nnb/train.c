@@ -309,6 +309,9 @@ static int check_network_size(const train_options *o)
     if (!nnb_check_memory_limit(k_cmd, &limit)) {
         return 0;
     }
+    if (limit == 0) {
+        limit = NNB_TOOL_DEFAULT_MAX_MEMORY;
+    }
     double params = 0.0;
     const double need = network_bytes(o, &params);
     if (need <= (double)limit) {
