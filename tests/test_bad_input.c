@@ -1546,6 +1546,14 @@ static void test_bad_input_csv_and_npy(void **state)
     BAD(nnb_csv_parse(&g_o.csv, "a,b\n1,\"2\n", 10, NULL, &err), NNB_ERR_FORMAT);
     BAD(nnb_csv_parse(&g_o.csv, "a,b\n1,2,3\n", 10, NULL, &err), NNB_ERR_FORMAT);
     BAD(nnb_csv_parse(&g_o.csv, "a,b\nNA,2\n", 9, NULL, &err), NNB_ERR_FORMAT);
+    {
+        /* From a file: the detail names it, the line and the column. */
+        char cpath[128];
+        path_in_dir(cpath, sizeof cpath, "bad-cell.csv");
+        write_file(cpath, "a,b,label\n1,2,x\n3,NA,y\n", 23);
+        BADD(nnb_csv_read(&g_o.csv, cpath, NULL, NULL), NNB_ERR_FORMAT, "bad-cell.csv: line 3, column 2: ");
+        (void)remove(cpath);
+    }
     BAD(nnb_csv_parse(&g_o.csv, "a\n1\n", 4, NULL, &err), NNB_ERR_ARGUMENT); /* no feature column */
     {
         nnb_csv_options bad = o;
