@@ -906,7 +906,10 @@ static void test_corrupt_files_name_the_file_field_and_reason(void **state)
          "layer 0 (dense): n_neurons 16777217 is above the limit"},
         {SET64, OFF_FIRST_N_IN, 1000, 0, NNB_ERR_FORMAT, "layer 0 (dense): truncated at byte 148 while reading its"},
         {SET32, OFF_FIRST_WEIGHTS + 4 * 6, 0x7fc00000u, 0, NNB_ERR_NONFINITE, "layer 0 (dense): weight [1, 1] is NaN"},
-        {SET32, 256, 0x3fc00000u, 0, NNB_ERR_FORMAT, "layer 2 (dropout)"},
+        {SET32, 256, 0x3fc00000u, 0, NNB_ERR_FORMAT, "layer 2 (dropout): dropout rate 1.5 is not in [0, 1)"},
+        {SET32, OFF_FIRST_N_OUT + 8, 0x7fc00000u, 0, NNB_ERR_FORMAT, "layer 0 (dense): init_scale is NaN"},
+        {SET32, OFF_FIRST_N_OUT + 16, 0xbf800000u, 0, NNB_ERR_FORMAT,
+         "layer 0 (dense): regularization weight_l2 is -1 (must be finite and >= 0)"},
     };
     for (size_t i = 0; i < sizeof edits / sizeof edits[0]; ++i) {
         const struct edit *e = &edits[i];
