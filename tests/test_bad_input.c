@@ -1662,6 +1662,15 @@ static void test_bad_input_csv_and_npy(void **state)
         BAD(nnb_npz_save("x.npz", names, ts, 0), NNB_ERR_ARGUMENT);
         BAD(nnb_npz_save("x.npz", NULL, ts, 1), NNB_ERR_NULL);
         BAD(nnb_npz_save("x.npz", names, NULL, 1), NNB_ERR_NULL);
+        {
+            /* An archive without the array asked for: the detail names the file and the array. */
+            char zpath[128];
+            path_in_dir(zpath, sizeof zpath, "one.npz");
+            assert_ok(nnb_npz_save(zpath, names, ts, 1));
+            BADD(nnb_npz_load_tensor(&g_o.t, zpath, "nope", NNB_NPY_ROW), NNB_ERR_ARGUMENT,
+                 "one.npz: array 'nope': no array named 'nope' in the archive");
+            (void)remove(zpath);
+        }
         BADD(nnb_npy_save_tensor(t, "/nonexistent/nnb/x.npy"), NNB_ERR_IO,
              "/nonexistent/nnb/x.npy: cannot create: No such file or directory");
         nnb_tensor_destroy(t);
