@@ -154,6 +154,16 @@ static void end_module(const char *name)
         check_watched(#expr, __LINE__);                                                                                \
     } while (0)
 
+/* BAD, and nnb_last_error() contains `needle` (the detail names the file, the field and the reason). */
+#define BADD(expr, expected, needle)                                                                                   \
+    do {                                                                                                               \
+        BAD(expr, expected);                                                                                           \
+        if (strstr(nnb_last_error(), (needle)) == NULL) {                                                              \
+            fail_msg("line %d: %s: the detail '%s' does not contain '%s'", __LINE__, #expr, nnb_last_error(),          \
+                     (needle));                                                                                        \
+        }                                                                                                              \
+    } while (0)
+
 /* An accessor given a bad input: its documented neutral value, and no watched memory changed. */
 #define NEUTRAL(expr, expected)                                                                                        \
     do {                                                                                                               \
@@ -1528,12 +1538,22 @@ static void test_bad_input_csv_and_npy(void **state)
     BAD(nnb_csv_parse(&g_o.csv, NULL, csv_size, NULL, &err), NNB_ERR_NULL);
     BAD(nnb_csv_read(&g_o.csv, NULL, NULL, &err), NNB_ERR_NULL);
     BAD(nnb_csv_read(NULL, "x.csv", NULL, NULL), NNB_ERR_NULL);
-    BAD(nnb_csv_read(&g_o.csv, "/nonexistent/nnb/x.csv", NULL, &err), NNB_ERR_IO);
+    BADD(nnb_csv_read(&g_o.csv, "/nonexistent/nnb/x.csv", NULL, &err), NNB_ERR_IO,
+         "/nonexistent/nnb/x.csv: cannot open: No such file or directory");
+    BADD(nnb_csv_read(&g_o.csv, "/nonexistent/nnb/x.csv", NULL, NULL), NNB_ERR_IO, "No such file or directory");
     BAD(nnb_csv_parse(&g_o.csv, csv, 0, NULL, &err), NNB_ERR_FORMAT);
     BAD(nnb_csv_parse(&g_o.csv, csv, 9, NULL, &err), NNB_ERR_FORMAT); /* header only */
     BAD(nnb_csv_parse(&g_o.csv, "a,b\n1,\"2\n", 10, NULL, &err), NNB_ERR_FORMAT);
     BAD(nnb_csv_parse(&g_o.csv, "a,b\n1,2,3\n", 10, NULL, &err), NNB_ERR_FORMAT);
     BAD(nnb_csv_parse(&g_o.csv, "a,b\nNA,2\n", 9, NULL, &err), NNB_ERR_FORMAT);
+    {
+        /* From a file: the detail names it, the line and the column. */
+        char cpath[128];
+        path_in_dir(cpath, sizeof cpath, "bad-cell.csv");
+        write_file(cpath, "a,b,label\n1,2,x\n3,NA,y\n", 23);
+        BADD(nnb_csv_read(&g_o.csv, cpath, NULL, NULL), NNB_ERR_FORMAT, "bad-cell.csv: line 3, column 2: ");
+        (void)remove(cpath);
+    }
     BAD(nnb_csv_parse(&g_o.csv, "a\n1\n", 4, NULL, &err), NNB_ERR_ARGUMENT); /* no feature column */
     {
         nnb_csv_options bad = o;
@@ -1590,39 +1610,69 @@ static void test_bad_input_csv_and_npy(void **state)
     BAD(nnb_npy_parse_labels(&g_o.labels, &g_o.sz, npy, sizeof npy), NNB_ERR_FORMAT); /* floats */
     BAD(nnb_npy_parse_labels(NULL, &g_o.sz, npy, sizeof npy), NNB_ERR_NULL);
     BAD(nnb_npy_parse_labels(&g_o.labels, NULL, npy, sizeof npy), NNB_ERR_NULL);
-    BAD(nnb_npy_load_tensor(&g_o.t, "/nonexistent/nnb/x.npy", NNB_NPY_ROW), NNB_ERR_IO);
-    BAD(nnb_npy_load_labels(&g_o.labels, &g_o.sz, "/nonexistent/nnb/x.npy"), NNB_ERR_IO);
+    BADD(nnb_npy_load_tensor(&g_o.t, "/nonexistent/nnb/x.npy", NNB_NPY_ROW), NNB_ERR_IO,
+         "/nonexistent/nnb/x.npy: cannot open: No such file or directory");
+    BADD(nnb_npy_load_labels(&g_o.labels, &g_o.sz, "/nonexistent/nnb/x.npy"), NNB_ERR_IO,
+         "/nonexistent/nnb/x.npy: cannot open: No such file or directory");
     BAD(nnb_npy_save_tensor(NULL, "x.npy"), NNB_ERR_NULL);
     {
         unsigned char copy[sizeof npy];
         memcpy(copy, npy, sizeof npy);
         copy[6] = 9; /* version 9.0 */
-        BAD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_VERSION);
+        BADD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_VERSION, ".npy format version 9.0");
         memcpy(copy, npy, sizeof npy);
         copy[21] = '>'; /* big-endian */
-        BAD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_UNSUPPORTED);
+        BADD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_UNSUPPORTED,
+             "dtype '>f4' is not supported");
         memcpy(copy, npy, sizeof npy);
         memcpy(copy + 44, "True, ", 6); /* fortran_order True */
-        BAD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_UNSUPPORTED);
+        BADD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_UNSUPPORTED,
+             "Fortran-order arrays are not supported");
         memcpy(copy, npy, sizeof npy);
         memcpy(copy + 64, "29)", 3); /* the shape lies: (2, 29) */
-        BAD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_FORMAT);
+        BADD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_FORMAT,
+             "need 232 data bytes, 16 follow");
+        memcpy(copy, npy, sizeof npy);
+        copy[0] = 'N';
+        BADD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_FORMAT, "not a .npy array");
+        memcpy(copy, npy, sizeof npy);
+        memcpy(copy + 12, "dexrr", 5); /* an unknown key */
+        BADD(nnb_npy_parse_tensor(&g_o.t, copy, sizeof copy, NNB_NPY_ROW), NNB_ERR_FORMAT, "unknown key 'dexrr'");
+        /* The same damage in a file: the detail names it. */
+        char npath[128];
+        path_in_dir(npath, sizeof npath, "damaged.npy");
+        write_file(npath, copy, sizeof copy);
+        BADD(nnb_npy_load_tensor(&g_o.t, npath, NNB_NPY_ROW), NNB_ERR_FORMAT,
+             "damaged.npy: header: unknown key 'dexrr'");
+        (void)remove(npath);
     }
     BAD(nnb_npz_parse_tensor(&g_o.t, npy, sizeof npy, "x", NNB_NPY_ROW), NNB_ERR_FORMAT); /* not a zip */
     BAD(nnb_npz_parse_tensor(&g_o.t, npy, sizeof npy, NULL, NNB_NPY_ROW), NNB_ERR_NULL);
     BAD(nnb_npz_parse_labels(&g_o.labels, &g_o.sz, NULL, 0, "x"), NNB_ERR_NULL);
-    BAD(nnb_npz_load_tensor(&g_o.t, "/nonexistent/nnb/x.npz", "x", NNB_NPY_ROW), NNB_ERR_IO);
+    BADD(nnb_npz_load_tensor(&g_o.t, "/nonexistent/nnb/x.npz", "x", NNB_NPY_ROW), NNB_ERR_IO,
+         "/nonexistent/nnb/x.npz: cannot open: No such file or directory");
     BAD(nnb_npz_load_labels(&g_o.labels, &g_o.sz, "/nonexistent/nnb/x.npz", "x"), NNB_ERR_IO);
     {
         nnb_tensor *t = make(2, 2, 0.5f);
         const nnb_tensor *ts[2] = {t, t};
         const char *names[2] = {"a", "a"};
-        BAD(nnb_npz_save("/nonexistent/nnb/x.npz", names, ts, 1), NNB_ERR_IO);
+        BADD(nnb_npz_save("/nonexistent/nnb/x.npz", names, ts, 1), NNB_ERR_IO,
+             "/nonexistent/nnb/x.npz: cannot create: No such file or directory");
         BAD(nnb_npz_save("x.npz", names, ts, 2), NNB_ERR_ARGUMENT); /* repeated name */
         BAD(nnb_npz_save("x.npz", names, ts, 0), NNB_ERR_ARGUMENT);
         BAD(nnb_npz_save("x.npz", NULL, ts, 1), NNB_ERR_NULL);
         BAD(nnb_npz_save("x.npz", names, NULL, 1), NNB_ERR_NULL);
-        BAD(nnb_npy_save_tensor(t, "/nonexistent/nnb/x.npy"), NNB_ERR_IO);
+        {
+            /* An archive without the array asked for: the detail names the file and the array. */
+            char zpath[128];
+            path_in_dir(zpath, sizeof zpath, "one.npz");
+            assert_ok(nnb_npz_save(zpath, names, ts, 1));
+            BADD(nnb_npz_load_tensor(&g_o.t, zpath, "nope", NNB_NPY_ROW), NNB_ERR_ARGUMENT,
+                 "one.npz: array 'nope': no array named 'nope' in the archive");
+            (void)remove(zpath);
+        }
+        BADD(nnb_npy_save_tensor(t, "/nonexistent/nnb/x.npy"), NNB_ERR_IO,
+             "/nonexistent/nnb/x.npy: cannot create: No such file or directory");
         nnb_tensor_destroy(t);
     }
     HARMLESS(nnb_npy_labels_free(NULL));
@@ -1754,7 +1804,52 @@ static void test_bad_input_idx(void **state)
     BAD(nnb_idx_set_load(&g_o.set, "", lab_path), NNB_ERR_IO);
     BAD(nnb_idx_set_load(&g_o.set, empty_path, lab_path), NNB_ERR_FORMAT);
     BAD(nnb_idx_set_load(&g_o.set, img_path, empty_path), NNB_ERR_FORMAT);
-    BAD(nnb_idx_set_load(&g_o.set, trunc_path, lab_path), NNB_ERR_FORMAT);
+    BADD(nnb_idx_set_load(&g_o.set, trunc_path, lab_path), NNB_ERR_FORMAT,
+         "truncated.idx: truncated: the header declares");
+    BADD(nnb_idx_set_load(&g_o.set, missing, lab_path), NNB_ERR_IO, "no-such-file: cannot open: No such file");
+    BADD(nnb_idx_set_load(&g_o.set, empty_path, lab_path), NNB_ERR_FORMAT, "empty.idx: the file is empty");
+    BADD(nnb_idx_set_load(&g_o.set, g_dir, lab_path), NNB_ERR_IO, "is a directory, not a regular file");
+    /* The memory bound (a caller's max_memory), and one record read without the set. */
+    BAD(nnb_idx_set_load_limited(NULL, img_path, lab_path, 0), NNB_ERR_NULL);
+    BAD(nnb_idx_set_load_limited(&g_o.set, NULL, lab_path, 0), NNB_ERR_NULL);
+    BADD(nnb_idx_set_load_limited(&g_o.set, img_path, lab_path, 10), NNB_ERR_FORMAT, "the limit is 10 bytes");
+    BADD(nnb_fashion_mnist_load_limited(&g_o.set, g_dir, NNB_FASHION_TEST, 10), NNB_ERR_IO,
+         "t10k-images-idx3-ubyte: neither it nor t10k-images-idx3-ubyte.gz");
+    BAD(nnb_fashion_mnist_load_limited(NULL, g_dir, NNB_FASHION_TEST, 0), NNB_ERR_NULL);
+    BAD(nnb_fashion_mnist_load_limited(&g_o.set, g_dir, (nnb_fashion_split)5, 0), NNB_ERR_ARGUMENT);
+    {
+        nnb_tensor *x = make(1, 4, 0.25f), *x5 = make(1, 5, 0.25f), *x784 = make(1, 784, 0.25f);
+        watch_tensor(x);
+        watch_tensor(x5);
+        watch_tensor(x784);
+        BAD(nnb_idx_read_one(NULL, lab_path, 0, x, &g_o.u, &g_o.sz), NNB_ERR_NULL);
+        BAD(nnb_idx_read_one(img_path, NULL, 0, x, &g_o.u, &g_o.sz), NNB_ERR_NULL);
+        BAD(nnb_idx_read_one(img_path, lab_path, 0, NULL, &g_o.u, &g_o.sz), NNB_ERR_NULL);
+        BAD(nnb_idx_read_one(img_path, lab_path, 0, x, NULL, &g_o.sz), NNB_ERR_NULL);
+        BADD(nnb_idx_read_one(img_path, lab_path, 3, x, &g_o.u, &g_o.sz), NNB_ERR_ARGUMENT, "index 3 is out of range");
+        BADD(nnb_idx_read_one(img_path, lab_path, SIZE_MAX, x, &g_o.u, &g_o.sz), NNB_ERR_ARGUMENT, "out of range");
+        BADD(nnb_idx_read_one(img_path, lab_path, 0, x5, &g_o.u, &g_o.sz), NNB_ERR_SHAPE, "expected 1 x 4");
+        BADD(nnb_idx_read_one(missing, lab_path, 0, x, &g_o.u, &g_o.sz), NNB_ERR_IO, "No such file");
+        BADD(nnb_idx_read_one(img_path, missing, 0, x, &g_o.u, &g_o.sz), NNB_ERR_IO, "No such file");
+        BADD(nnb_idx_read_one(g_dir, lab_path, 0, x, &g_o.u, &g_o.sz), NNB_ERR_IO, "is a directory");
+        BADD(nnb_idx_read_one(empty_path, lab_path, 0, x, &g_o.u, &g_o.sz), NNB_ERR_FORMAT, "the file is empty");
+        BADD(nnb_idx_read_one(lab_path, img_path, 0, x, &g_o.u, &g_o.sz), NNB_ERR_FORMAT, "magic 0x00000801");
+        BADD(nnb_idx_read_one(trunc_path, lab_path, 2, x, &g_o.u, &g_o.sz), NNB_ERR_FORMAT, "truncated at byte");
+        BAD(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 0, NULL, &g_o.u, &g_o.sz), NNB_ERR_NULL);
+        BAD(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 0, x784, NULL, &g_o.sz), NNB_ERR_NULL);
+        BAD(nnb_fashion_mnist_read_one(g_dir, (nnb_fashion_split)5, 0, x784, &g_o.u, &g_o.sz), NNB_ERR_ARGUMENT);
+        BADD(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 0, x, &g_o.u, &g_o.sz), NNB_ERR_SHAPE,
+             "expected 1 x 784");
+        BADD(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 0, x784, &g_o.u, &g_o.sz), NNB_ERR_IO,
+             "t10k-images-idx3-ubyte: neither it nor");
+        unwatch_all();
+        watch_mem(&g_o, sizeof g_o);
+        watch_mem(images, sizeof images);
+        watch_mem(labels, sizeof labels);
+        nnb_tensor_destroy(x784);
+        nnb_tensor_destroy(x5);
+        nnb_tensor_destroy(x);
+    }
 
     /* Fashion-MNIST directories: missing, a file, images of the wrong side, a label of 10. */
     path_in_dir(fdir, sizeof fdir, "fashion-small");

@@ -641,6 +641,169 @@ static void test_idx_real_fashion_mnist_when_installed(void **state)
     nnb_idx_set_destroy(set);
 }
 
+/*
+ * A tiny gzip file whose header claims a huge count is refused by the memory bound before the set is
+ * allocated, with the size in the message (the issue: 1 MB of gzip claiming 1 GiB of pixels cost 5 GB); a
+ * caller's max_memory applies to any set. nnb_idx_read_one still reads its first image.
+ */
+static void test_idx_memory_bound_refuses_huge_claims_before_allocating(void **state)
+{
+    (void)state;
+    if (!library_reads_gzip()) {
+        skip();
+    }
+    unsigned char px[784];
+    for (size_t i = 0; i < sizeof px; ++i) {
+        px[i] = (unsigned char)(i * 7u);
+    }
+    /* 1 000 000 images of 28 x 28 claimed (784 MB of pixels, 3.1 GB as floats), one present. */
+    bytes plain_img = make_images(NNB_IDX_MAGIC_IMAGES, 1000000, 28, 28, px, sizeof px);
+    unsigned char one_label = 7;
+    bytes plain_lab = make_labels(NNB_IDX_MAGIC_LABELS, 1000000, &one_label, 1);
+    bytes img = gzip_of(&plain_img), lab = gzip_of(&plain_lab);
+    nnb_idx_set *set = NULL;
+    nnb_test_reset_counts();
+    assert_status(parse(&img, &lab, &set), NNB_ERR_FORMAT);
+    assert_null(set);
+    assert_non_null(strstr(nnb_last_error(), "would need 3.7 GiB of memory (1000000 images of 28 x 28 pixels"));
+    assert_non_null(strstr(nnb_last_error(), "more than 64 times their size"));
+    assert_true(nnb_test_alloc_count() <= 4); /* zlib's state for the two headers, nothing sized by the claim */
+
+    write_file("huge-images.gz", img.data, img.size);
+    write_file("huge-labels.gz", lab.data, lab.size);
+    char pi[512], pl[512];
+    path_in_dir(pi, sizeof pi, "huge-images.gz");
+    path_in_dir(pl, sizeof pl, "huge-labels.gz");
+    assert_status(nnb_idx_set_load(&set, pi, pl), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), pi));
+
+    /* One image is read without the set: image 0 is there, image 1 is not. */
+    nnb_tensor *x = NULL;
+    assert_ok(nnb_tensor_create(&x, 1, 784));
+    uint32_t label = 99;
+    size_t count = 0;
+    assert_ok(nnb_idx_read_one(pi, pl, 0, x, &label, &count));
+    assert_int_equal(label, 7);
+    assert_int_equal(count, 1000000);
+    for (size_t i = 0; i < 784; ++i) {
+        assert_true(nnb_tensor_cdata(x)[i] == ((float)px[i] - 127.5f) / 127.5f);
+    }
+    label = 99;
+    assert_status(nnb_idx_read_one(pi, pl, 1, x, &label, &count), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "truncated"));
+    assert_int_equal(label, 99);
+    assert_status(nnb_idx_read_one(pi, pl, 1000000, x, &label, &count), NNB_ERR_ARGUMENT);
+    assert_non_null(strstr(nnb_last_error(), "index 1000000 is out of range"));
+    nnb_tensor_destroy(x);
+    remove_file("huge-images.gz");
+    remove_file("huge-labels.gz");
+
+    /* The caller's bound: the 3-image set needs 16 + 12 + 8 + 3 bytes of files, 48 + 12 of floats and labels. */
+    bytes vi = valid_images(), vl = valid_labels();
+    write_file("img.idx", vi.data, vi.size);
+    write_file("lab.idx", vl.data, vl.size);
+    path_in_dir(pi, sizeof pi, "img.idx");
+    path_in_dir(pl, sizeof pl, "lab.idx");
+    assert_status(nnb_idx_set_load_limited(&set, pi, pl, 100), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "the limit is 100 bytes (max_memory)"));
+    assert_null(set);
+    assert_ok(nnb_idx_set_load_limited(&set, pi, pl, 100000));
+    check_valid_set(set);
+    nnb_idx_set_destroy(set);
+    remove_file("img.idx");
+    remove_file("lab.idx");
+}
+
+/* nnb_idx_read_one gives exactly the rows nnb_idx_set_load gives, plain and gzip; shape and range checked. */
+static void test_idx_read_one_matches_the_whole_set(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    for (int gz = 0; gz < 2; ++gz) {
+        if (gz && !library_reads_gzip()) {
+            break;
+        }
+        bytes wi = gz ? gzip_of(&img) : img, wl = gz ? gzip_of(&lab) : lab;
+        write_file("one-img", wi.data, wi.size);
+        write_file("one-lab", wl.data, wl.size);
+        char pi[512], pl[512];
+        path_in_dir(pi, sizeof pi, "one-img");
+        path_in_dir(pl, sizeof pl, "one-lab");
+        nnb_idx_set *set = NULL;
+        assert_ok(nnb_idx_set_load(&set, pi, pl));
+        nnb_tensor *x = NULL, *wrong = NULL;
+        assert_ok(nnb_tensor_create(&x, 1, 4));
+        assert_ok(nnb_tensor_create(&wrong, 1, 5));
+        for (size_t i = 0; i < 3; ++i) {
+            uint32_t label = 99;
+            size_t count = 0;
+            assert_ok(nnb_idx_read_one(pi, pl, i, x, &label, &count));
+            assert_int_equal(count, 3);
+            assert_int_equal(label, k_labels[i]);
+            assert_memory_equal(nnb_tensor_cdata(x), nnb_tensor_cdata(nnb_idx_set_images(set)) + 4 * i,
+                                4 * sizeof(float));
+        }
+        uint32_t label = 0;
+        assert_status(nnb_idx_read_one(pi, pl, 3, x, &label, NULL), NNB_ERR_ARGUMENT);
+        assert_non_null(strstr(nnb_last_error(), "index 3 is out of range"));
+        assert_status(nnb_idx_read_one(pi, pl, 0, wrong, &label, NULL), NNB_ERR_SHAPE);
+        assert_status(nnb_idx_read_one(pl, pi, 0, x, &label, NULL), NNB_ERR_FORMAT); /* swapped */
+        assert_non_null(strstr(nnb_last_error(), "magic 0x00000801, expected 0x00000803"));
+        assert_status(nnb_idx_read_one(NULL, pl, 0, x, &label, NULL), NNB_ERR_NULL);
+        assert_status(nnb_idx_read_one(pi, pl, 0, NULL, &label, NULL), NNB_ERR_NULL);
+        assert_status(nnb_idx_read_one(pi, pl, 0, x, NULL, NULL), NNB_ERR_NULL);
+        nnb_tensor_destroy(wrong);
+        nnb_tensor_destroy(x);
+        nnb_idx_set_destroy(set);
+        remove_file("one-img");
+        remove_file("one-lab");
+    }
+}
+
+/* Data-set errors name the file and the reason, not only the directory. */
+static void test_idx_errors_name_the_file_and_the_reason(void **state)
+{
+    (void)state;
+    bytes img = valid_images(), lab = valid_labels();
+    nnb_idx_set *set = NULL;
+    bytes short_img = img;
+    short_img.size -= 1;
+    assert_status(parse(&short_img, &lab, &set), NNB_ERR_FORMAT);
+    assert_non_null(
+        strstr(nnb_last_error(), "images: truncated: the header declares 12 bytes of images, the file holds 11"));
+    bytes other = make_labels(NNB_IDX_MAGIC_LABELS, 2, k_labels, 2);
+    assert_status(parse(&img, &other, &set), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "images holds 3 images but labels holds 2 labels"));
+    bytes zero = make_images(NNB_IDX_MAGIC_IMAGES, 3, 0, 2, k_pixels, 0);
+    assert_status(parse(&zero, &lab, &set), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "images: dimension 1 is 0"));
+    char dir[512];
+    path_in_dir(dir, sizeof dir, "fashion");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_status(nnb_fashion_mnist_load(&set, dir, NNB_FASHION_TEST), NNB_ERR_IO);
+    assert_non_null(strstr(nnb_last_error(), "t10k-images-idx3-ubyte: neither it nor t10k-images-idx3-ubyte.gz"));
+    write_file("fashion/t10k-images-idx3-ubyte", img.data, img.size);
+    write_file("fashion/t10k-labels-idx1-ubyte", lab.data, lab.size);
+    assert_status(nnb_fashion_mnist_load(&set, dir, NNB_FASHION_TEST), NNB_ERR_FORMAT);
+    assert_non_null(
+        strstr(nnb_last_error(), "t10k-images-idx3-ubyte: images of 2 x 2 pixels; Fashion-MNIST's are 28 x 28"));
+    if (library_reads_gzip()) {
+        bytes g = gzip_of(&lab);
+        g.data[g.size - 9] ^= 1u; /* the last data byte: the CRC no longer matches */
+        write_file("bad.gz", g.data, g.size);
+        char pb[512], pi[512];
+        path_in_dir(pb, sizeof pb, "bad.gz");
+        path_in_dir(pi, sizeof pi, "fashion/t10k-images-idx3-ubyte");
+        assert_status(nnb_idx_set_load(&set, pi, pb), NNB_ERR_FORMAT);
+        assert_non_null(strstr(nnb_last_error(), "bad.gz: corrupt gzip data"));
+        remove_file("bad.gz");
+    }
+    assert_null(set);
+    remove_file("fashion/t10k-images-idx3-ubyte");
+    remove_file("fashion/t10k-labels-idx1-ubyte");
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static int group_setup(void **state)
 {
     make_temp_dir();
@@ -671,6 +834,9 @@ int main(void)
         cmocka_unit_test(test_idx_shuffle_keeps_images_with_their_labels),
         cmocka_unit_test(test_idx_out_of_memory_sweep_leaks_nothing),
         cmocka_unit_test(test_idx_real_fashion_mnist_when_installed),
+        cmocka_unit_test(test_idx_memory_bound_refuses_huge_claims_before_allocating),
+        cmocka_unit_test(test_idx_read_one_matches_the_whole_set),
+        cmocka_unit_test(test_idx_errors_name_the_file_and_the_reason),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -838,6 +838,133 @@ static void test_absurd_sizes_and_fields_with_valid_checksum_are_rejected(void *
     nnb_model_destroy(m);
 }
 
+/* Writes n bytes to path (a test file in g_dir). */
+static void write_file(const char *path, const unsigned char *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void put_f64(unsigned char *p, double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, 8);
+    put_le64(p, bits);
+}
+
+/*
+ * Each distinct defect of a model file gets its own detail: nnb_last_error() names the file, the section or
+ * field and the reason (issue: 79 different bad files all read "truncated, corrupt...").
+ */
+static void test_corrupt_files_name_the_file_field_and_reason(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(31, 1);
+    size_t size = 0;
+    unsigned char *orig = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = malloc(size + 8);
+    assert_non_null(buf);
+    char path[512];
+    path_in_dir(path, sizeof path, "corrupt.nnb");
+
+    enum { SET32, SET64, SETF64, FLIP, CUT, NOFIX };
+    struct edit {
+        int how;
+        size_t offset;
+        uint64_t value;
+        double real;
+        nnb_status expected;
+        const char *needle;
+    } edits[] = {
+        {CUT, 0, 0, 0, NNB_ERR_FORMAT, "the file is empty"},
+        {SET32, 0, 0x4e4e4221u, 0, NNB_ERR_FORMAT, "not a libnnbasics model file"},
+        {CUT, 10, 0, 0, NNB_ERR_FORMAT, "truncated: 10 bytes, shorter than the 28-byte header"},
+        {SET32, OFF_VERSION, 99, 0, NNB_ERR_VERSION, "format version 99; this library reads version 1"},
+        {SET64, OFF_PAYLOAD_SIZE, 100000, 0, NNB_ERR_FORMAT, "truncated: the header says 100000 payload bytes"},
+        {SET64, OFF_PAYLOAD_SIZE, 3, 0, NNB_ERR_FORMAT, "trailing bytes: the header says 3 payload bytes"},
+        {FLIP, 200, 0, 0, NNB_ERR_FORMAT, "CRC-32 mismatch"},
+        {SET32, OFF_KIND, 3, 0, NNB_ERR_FORMAT, "unknown file kind 3"},
+        {SET32, OFF_LAYER_COUNT, 0, 0, NNB_ERR_FORMAT, "layer count 0 is not in 1..1024"},
+        {SET32, OFF_LAYER_COUNT, 6, 0, NNB_ERR_FORMAT, "layer 5: truncated at byte"},
+        {SET32, OFF_LAYER_COUNT, 4, 0, NNB_ERR_FORMAT, "4 unexplained bytes after the last layer"},
+        {SET32, OFF_LOSS, 99, 0, NNB_ERR_FORMAT, "unknown loss kind 99"},
+        {SET32, OFF_LOSS + 4, 9, 0, NNB_ERR_FORMAT, "unknown accuracy kind 9"},
+        {SET32, OFF_LOSS + 8, 0x80, 0, NNB_ERR_FORMAT, "unknown flag bits 0x80"},
+        {SET32, OFF_LOSS + 12, 0x3f800000u, 0, NNB_ERR_FORMAT, "regression precision is 1 but its flag is not set"},
+        {SET32, OFF_LOSS + 16, 2, 0, NNB_ERR_FORMAT, "has_optimizer is 2"},
+        {SET32, OFF_LOSS + 20, 9, 0, NNB_ERR_FORMAT, "optimizer: unknown kind 9"},
+        {SETF64, 52, 0, -1.0, NNB_ERR_FORMAT, "optimizer learning_rate is -1 (must be finite and > 0)"},
+        {SETF64, 68, 0, HUGE_VAL, NNB_ERR_FORMAT, "optimizer momentum is infinite"},
+        {SETF64, 92, 0, NAN, NNB_ERR_FORMAT, "optimizer beta_1 is NaN"},
+        {SETF64, 100, 0, 1.0, NNB_ERR_FORMAT, "optimizer beta_2 is 1 (must be in [0, 1))"},
+        {SET32, OFF_FIRST_LAYER, 77, 0, NNB_ERR_FORMAT, "layer 0: unknown layer kind 77"},
+        {SET64, OFF_FIRST_N_IN, 0, 0, NNB_ERR_FORMAT, "layer 0 (dense): n_inputs 0 must be >= 1"},
+        {SET64, OFF_FIRST_N_OUT, 0, 0, NNB_ERR_FORMAT, "layer 0 (dense): n_neurons 0 must be >= 1"},
+        {SET64, OFF_FIRST_N_OUT, ((uint64_t)1 << 24) + 1, 0, NNB_ERR_FORMAT,
+         "layer 0 (dense): n_neurons 16777217 is above the limit"},
+        {SET64, OFF_FIRST_N_IN, 1000, 0, NNB_ERR_FORMAT, "layer 0 (dense): truncated at byte 148 while reading its"},
+        {SET32, OFF_FIRST_WEIGHTS + 4 * 6, 0x7fc00000u, 0, NNB_ERR_NONFINITE, "layer 0 (dense): weight [1, 1] is NaN"},
+        {SET32, 256, 0x3fc00000u, 0, NNB_ERR_FORMAT, "layer 2 (dropout): dropout rate 1.5 is not in [0, 1)"},
+        {SET32, OFF_FIRST_N_OUT + 8, 0x7fc00000u, 0, NNB_ERR_FORMAT, "layer 0 (dense): init_scale is NaN"},
+        {SET32, OFF_FIRST_N_OUT + 16, 0xbf800000u, 0, NNB_ERR_FORMAT,
+         "layer 0 (dense): regularization weight_l2 is -1 (must be finite and >= 0)"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; ++i) {
+        const struct edit *e = &edits[i];
+        memcpy(buf, orig, size);
+        size_t n = size;
+        switch (e->how) {
+        case SET32: put_le32(buf + e->offset, (uint32_t)e->value); break;
+        case SET64: put_le64(buf + e->offset, e->value); break;
+        case SETF64: put_f64(buf + e->offset, e->real); break;
+        case FLIP: buf[e->offset] ^= 0x10u; break;
+        case CUT: n = e->offset; break;
+        default: break;
+        }
+        if (e->how != FLIP && e->how != CUT) {
+            fix_crc(buf, n);
+        }
+        write_file(path, buf, n);
+        nnb_model *r = NULL;
+        nnb_status st = nnb_model_load(&r, path);
+        const char *detail = nnb_last_error();
+        if (st != e->expected || strstr(detail, e->needle) == NULL || strstr(detail, path) == NULL) {
+            fail_msg("edit %zu: got %s, '%s'; expected %s with '%s' and the path", i, nnb_status_string(st), detail,
+                     nnb_status_string(e->expected), e->needle);
+        }
+        assert_null(r);
+    }
+
+    /* A parameters-only file is not a model; the system's reason for a missing file or a directory. */
+    unsigned char *params = serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
+    write_file(path, params, size);
+    nnb_model *r = NULL;
+    assert_int_equal(nnb_model_load(&r, path), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "a parameters-only file"));
+    free(params);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(nnb_model_load(&r, path), NNB_ERR_IO);
+    assert_non_null(strstr(nnb_last_error(), "No such file or directory"));
+    assert_non_null(strstr(nnb_last_error(), path));
+    assert_int_equal(nnb_model_load(&r, g_dir), NNB_ERR_IO);
+    assert_non_null(strstr(nnb_last_error(), "is a directory, not a regular file"));
+    /* Parameters that do not fit the model: which layer and both shapes. */
+    nnb_model *small = NULL;
+    assert_ok(nnb_model_create(&small, 1));
+    assert_ok(nnb_model_add_dense(small, 4, 6, 0.5f, NULL));
+    assert_ok(nnb_model_add_dense(small, 6, 3, 0.5f, NULL));
+    params = serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
+    assert_int_equal(nnb_model_parse_parameters(small, params, size), NNB_ERR_SHAPE);
+    assert_non_null(strstr(nnb_last_error(), "dense layer 0: the file's is 4 x 5, the model's (layer 0) 4 x 6"));
+    free(params);
+    nnb_model_destroy(small);
+    free(buf);
+    free(orig);
+    nnb_model_destroy(m);
+}
+
 static void test_model_file_invalid_arguments(void **state)
 {
     (void)state;
@@ -938,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_every_truncation_and_extension_is_rejected),
         cmocka_unit_test(test_other_versions_are_rejected),
         cmocka_unit_test(test_absurd_sizes_and_fields_with_valid_checksum_are_rejected),
+        cmocka_unit_test(test_corrupt_files_name_the_file_field_and_reason),
         cmocka_unit_test(test_model_file_invalid_arguments),
         cmocka_unit_test(test_model_parse_out_of_memory_sweep_leaks_nothing),
     };

@@ -74,6 +74,9 @@ static size_t sweep(const oom_case *c, void *ctx)
         if (st != NNB_ERR_NOMEM) {
             fail_msg("%s: allocation %zu failing gave %s, expected out of memory", c->name, k, nnb_status_string(st));
         }
+        if (strstr(nnb_last_error(), "memory") == NULL) {
+            fail_msg("%s: allocation %zu failing: the detail '%s' does not say memory", c->name, k, nnb_last_error());
+        }
         if (!g_object_may_keep && nnb_test_live_blocks() != live_before) {
             fail_msg("%s: allocation %zu failing leaked %zu block(s)", c->name, k,
                      nnb_test_live_blocks() - live_before);
@@ -1012,6 +1015,8 @@ typedef struct io_ctx {
     char img_path[128], lab_path[128], fashion_dir[128], fashion_gz_dir[128];
     float images_before[4 * 28 * 28];
     uint32_t labels_before[4];
+    nnb_tensor *one; /* 1 x 784, for one-record reads */
+    uint32_t one_label;
     /* model files */
     nnb_model *m, *other, *pristine_other, *out;
     unsigned char *file, *pfile, *old_file;
@@ -1094,6 +1099,52 @@ static nnb_status run_fashion_load(void *p)
     return nnb_fashion_mnist_load(&c->set, c->gzip ? c->fashion_gz_dir : c->fashion_dir, NNB_FASHION_TEST);
 }
 
+static nnb_status run_idx_load_limited(void *p)
+{
+    io_ctx *c = p;
+    return nnb_idx_set_load_limited(&c->set, c->img_path, c->lab_path, (size_t)1 << 20);
+}
+
+/* Image 3 of the four, without loading the set. */
+static nnb_status run_read_one(void *p)
+{
+    io_ctx *c = p;
+    return nnb_fashion_mnist_read_one(c->gzip ? c->fashion_gz_dir : c->fashion_dir, NNB_FASHION_TEST, 3, c->one,
+                                      &c->one_label, NULL);
+}
+
+static void fill_one(io_ctx *c)
+{
+    float *x = nnb_tensor_data(c->one);
+    for (size_t i = 0; i < 784; ++i) {
+        x[i] = 0.5f;
+    }
+    c->one_label = 99;
+}
+
+static void undo_read_one(void *p)
+{
+    io_ctx *c = p;
+    assert_int_equal(c->one_label, c->labels_before[3]);
+    const float *x = nnb_tensor_cdata(c->one);
+    for (size_t i = 0; i < 784; ++i) {
+        assert_true(x[i] == ((float)c->img[16 + 3 * 784 + i] - 127.5f) / 127.5f);
+    }
+    fill_one(c);
+}
+
+static int read_one_untouched(void *p)
+{
+    io_ctx *c = p;
+    const float *x = nnb_tensor_cdata(c->one);
+    for (size_t i = 0; i < 784; ++i) {
+        if (x[i] != 0.5f) {
+            return 0;
+        }
+    }
+    return c->one_label == 99;
+}
+
 static void undo_idx_set(void *p)
 {
     io_ctx *c = p;
@@ -1166,10 +1217,14 @@ static void test_oom_idx_fails_cleanly(void **state)
     join(p, sizeof p, c.fashion_dir, "t10k-labels-idx1-ubyte");
     write_file(p, c.lab, c.lab_size);
 
+    assert_ok(nnb_tensor_create(&c.one, 1, 784));
+    fill_one(&c);
     const oom_case plain[] = {
         {"nnb_idx_set_parse", run_idx_parse, undo_idx_set, idx_set_untouched},
         {"nnb_idx_set_load", run_idx_load, undo_idx_set, idx_set_untouched},
+        {"nnb_idx_set_load_limited", run_idx_load_limited, undo_idx_set, idx_set_untouched},
         {"nnb_fashion_mnist_load", run_fashion_load, undo_idx_set, idx_set_untouched},
+        {"nnb_fashion_mnist_read_one", run_read_one, undo_read_one, read_one_untouched},
     };
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; ++i) {
         assert_true(sweep(&plain[i], &c) >= 1);
@@ -1191,13 +1246,18 @@ static void test_oom_idx_fails_cleanly(void **state)
     const oom_case gz[] = {
         {"nnb_idx_set_parse (gzip)", run_idx_parse, undo_idx_set, idx_set_untouched},
         {"nnb_idx_set_load (gzip)", run_idx_load, undo_idx_set, idx_set_untouched},
+        {"nnb_idx_set_load_limited (gzip)", run_idx_load_limited, undo_idx_set, idx_set_untouched},
         {"nnb_fashion_mnist_load (gzip)", run_fashion_load, undo_idx_set, idx_set_untouched},
+        {"nnb_fashion_mnist_read_one (gzip)", run_read_one, undo_read_one, read_one_untouched},
     };
     for (size_t i = 0; i < sizeof gz / sizeof gz[0]; ++i) {
         assert_true(sweep(&gz[i], &c) >= 1);
     }
     c.gzip = 0;
 #endif
+
+    nnb_tensor_destroy(c.one);
+    c.one = NULL;
 
     /* Shuffling allocates a one-row scratch buffer: a failure leaves the set as it was. */
     assert_ok(nnb_idx_set_parse(&c.existing, c.img, c.img_size, c.lab, c.lab_size));

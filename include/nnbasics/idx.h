@@ -47,6 +47,35 @@ extern "C" {
 /** Largest accepted file content in bytes, after decompression (1 GiB; Fashion-MNIST's largest is 47 MB). */
 #define NNB_IDX_MAX_BYTES ((size_t)1 << 30)
 
+/**
+ * @name Memory bound of a data set
+ * Before anything large is allocated, the loaders read the headers (inflating only their first bytes) and add
+ * up what the set will hold: the files read (for the *_load functions), the inflated copies of gzip files, the
+ * images as float32 (4 bytes a pixel) and the labels (4 bytes each). That total must be at most
+ *   - with the default bound (the functions without max_memory, or max_memory 0):
+ *     NNB_IDX_DEFAULT_MAX_MEMORY, and NNB_IDX_MAX_EXPANSION times the size of the files (or buffers) as
+ *     stored unless the total is at most NNB_IDX_SMALL_SET_BYTES: a small gzip file that claims a huge count
+ *     is refused before it can make the process allocate gigabytes (1 MB of gzip claiming 1 GiB of pixels
+ *     would otherwise cost 5 GB);
+ *   - with an explicit max_memory (the *_limited functions): max_memory alone, so a caller who trusts
+ *     highly compressible data (mostly blank images) can load it.
+ * Fashion-MNIST's training split needs about 262 MB (10 times its gzip files). Past either bound the loaders
+ * return NNB_ERR_FORMAT with a detail giving the size needed and the limit.
+ * @{
+ */
+#if SIZE_MAX > 0xffffffffu
+/** The default bound on the total memory of a data set: 4 GiB (3 GiB on 32-bit systems). */
+#    define NNB_IDX_DEFAULT_MAX_MEMORY ((size_t)1 << 32)
+#else
+/** The default bound on the total memory of a data set: 3 GiB on 32-bit systems. */
+#    define NNB_IDX_DEFAULT_MAX_MEMORY ((size_t)3 << 30)
+#endif
+/** With the default bound: at most this many times the stored size of the files... */
+#define NNB_IDX_MAX_EXPANSION 64u
+/** ...unless the total is at most this (64 MiB). */
+#define NNB_IDX_SMALL_SET_BYTES ((size_t)64 << 20)
+/** @} */
+
 /** The Fashion-MNIST files' directory when the caller gives none (where the Debian package installs them). */
 #define NNB_FASHION_MNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -66,6 +95,7 @@ typedef struct nnb_idx_set nnb_idx_set;
  * @param images_size bytes in images.
  * @param labels the label file's bytes (borrowed, only read).
  * @param labels_size bytes in labels.
+ * The memory bound (above) applies with NNB_IDX_DEFAULT_MAX_MEMORY.
  * @return NNB_OK, NNB_ERR_NULL (out, images or labels NULL), NNB_ERR_FORMAT (wrong magic, wrong dimensions,
  *         a size of 0, truncated or trailing bytes, corrupt gzip, counts that differ, content above
  *         NNB_IDX_MAX_BYTES), NNB_ERR_OVERFLOW (the sizes' product overflows size_t), NNB_ERR_UNSUPPORTED
@@ -84,6 +114,36 @@ NNB_API nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size
  *         once, without reading from it or waiting for a writer. An empty file is NNB_ERR_FORMAT.
  */
 NNB_API nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, const char *labels_path);
+/**
+ * Reads an image file and a label file like nnb_idx_set_load, under a caller-chosen memory bound.
+ * @param out receives the set (owned by the caller; release with nnb_idx_set_destroy); untouched on failure.
+ * @param images_path the image file (plain or .gz), borrowed.
+ * @param labels_path the label file (plain or .gz), borrowed.
+ * @param max_memory the most bytes the set and its reading may claim (see "memory bound" above); 0 means
+ *        the default bound (NNB_IDX_DEFAULT_MAX_MEMORY and the expansion rule).
+ * @return NNB_OK, or the statuses of nnb_idx_set_load; NNB_ERR_FORMAT when the headers claim more memory than
+ *         the bound allows (nnb_last_error() gives the size and the limit).
+ */
+NNB_API nnb_status nnb_idx_set_load_limited(nnb_idx_set **out, const char *images_path, const char *labels_path,
+                                            size_t max_memory);
+/**
+ * Reads one image and its label without loading the whole set: the files are read sequentially through a
+ * 64 KiB window (gzip files inflated on the fly, plain files seeked), so memory stays small whatever the
+ * files' size. The headers are checked as by nnb_idx_set_load (magic, non-zero sizes, equal counts), and the
+ * record must be present; bytes after the record are not read, so damage there goes unnoticed.
+ * @param images_path the image file (plain or .gz), borrowed.
+ * @param labels_path the label file (plain or .gz), borrowed.
+ * @param index which item, 0-based.
+ * @param image a 1 x (rows * cols) tensor (borrowed) that receives the image with the book's preprocessing.
+ * @param label receives the item's label.
+ * @param count when not NULL, receives the number of items the headers declare.
+ * @return NNB_OK; NNB_ERR_NULL (a path, image or label NULL); NNB_ERR_ARGUMENT (index not below the count);
+ *         NNB_ERR_SHAPE (image is not 1 x rows * cols); NNB_ERR_IO; NNB_ERR_FORMAT (bad header, counts that
+ *         differ, a file that ends before the record, corrupt gzip); NNB_ERR_UNSUPPORTED (gzip without zlib);
+ *         NNB_ERR_NOMEM. Outputs are untouched on failure.
+ */
+NNB_API nnb_status nnb_idx_read_one(const char *images_path, const char *labels_path, size_t index, nnb_tensor *image,
+                                    uint32_t *label, size_t *count);
 
 /** Which half of Fashion-MNIST to load. */
 typedef enum nnb_fashion_split {
@@ -104,6 +164,31 @@ typedef enum nnb_fashion_split {
  *         unreadable), and the statuses of nnb_idx_set_parse.
  */
 NNB_API nnb_status nnb_fashion_mnist_load(nnb_idx_set **out, const char *dir, nnb_fashion_split split);
+/**
+ * nnb_fashion_mnist_load under a caller-chosen memory bound (see "memory bound" above).
+ * @param out receives the set (owned by the caller); untouched on failure.
+ * @param dir the directory (borrowed); NULL means NNB_FASHION_MNIST_DEFAULT_DIR.
+ * @param split which half.
+ * @param max_memory the most bytes the split may claim; 0 means the default bound (see above).
+ * @return NNB_OK, or the statuses of nnb_fashion_mnist_load.
+ */
+NNB_API nnb_status nnb_fashion_mnist_load_limited(nnb_idx_set **out, const char *dir, nnb_fashion_split split,
+                                                  size_t max_memory);
+/**
+ * Reads image `index` of a Fashion-MNIST split and its label without loading the split (nnb_idx_read_one).
+ * @param dir the directory (borrowed); NULL means NNB_FASHION_MNIST_DEFAULT_DIR.
+ * @param split which half.
+ * @param index which image, 0-based.
+ * @param image a 1 x 784 tensor (borrowed) that receives the preprocessed image.
+ * @param label receives the label (0 to 9).
+ * @param count when not NULL, receives the number of images in the split.
+ * @return NNB_OK; NNB_ERR_NULL; NNB_ERR_ARGUMENT (unknown split, or index out of range: the detail gives the
+ *         count); NNB_ERR_SHAPE (image not 1 x 784, or the files' images are not 784 pixels); NNB_ERR_IO (a
+ *         file is missing or unreadable); NNB_ERR_FORMAT (as nnb_idx_read_one, or a label of 10 or more);
+ *         NNB_ERR_UNSUPPORTED; NNB_ERR_NOMEM. Outputs are untouched on failure.
+ */
+NNB_API nnb_status nnb_fashion_mnist_read_one(const char *dir, nnb_fashion_split split, size_t index, nnb_tensor *image,
+                                              uint32_t *label, size_t *count);
 
 /**
  * The English name of a Fashion-MNIST class (0 "T-shirt/top", 1 "Trouser", 2 "Pullover", 3 "Dress",

@@ -2,6 +2,7 @@
 /* The thread's failure detail (status.h, base/error_internal.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/error_internal.h"
 
@@ -52,5 +53,35 @@ nnb_status nnb__failf(nnb_status status, const char *where, const char *fmt, ...
     va_start(args, fmt);
     note_va(where, fmt, args);
     va_end(args);
+    return status;
+}
+
+nnb_status nnb__fail_context(nnb_status status, const char *where, const char *fmt, ...)
+{
+    char old[DETAIL_BYTES];
+    const char *sep = strstr(g_detail, ": ");
+    (void)snprintf(old, sizeof old, "%s", sep != NULL ? sep + 2 : g_detail);
+    int used = snprintf(g_detail, sizeof g_detail, "%s: ", where);
+    if (used < 0 || (size_t)used >= sizeof g_detail) {
+        return status;
+    }
+    va_list args;
+    va_start(args, fmt);
+    int more = vsnprintf(g_detail + used, sizeof g_detail - (size_t)used, fmt, args);
+    va_end(args);
+    if (more < 0 || (size_t)used + (size_t)more >= sizeof g_detail) {
+        return status;
+    }
+    used += more;
+    /* ": " and the callee's specifics, cut at the end of the buffer. */
+    const char *rest = old[0] != '\0' ? old : nnb_status_string(status);
+    size_t at = (size_t)used;
+    const char *parts[2] = {": ", rest};
+    for (size_t p = 0; p < 2; ++p) {
+        for (const char *c = parts[p]; *c != '\0' && at + 1 < sizeof g_detail; ++c) {
+            g_detail[at++] = *c;
+        }
+    }
+    g_detail[at] = '\0';
     return status;
 }

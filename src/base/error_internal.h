@@ -25,6 +25,13 @@ nnb_status nnb__fail(nnb_status status, const char *where);
 nnb_status nnb__failf(nnb_status status, const char *where, const char *fmt, ...) NNB__PRINTF_LIKE(3, 4);
 
 /*
+ * Puts context in front of the detail a callee recorded: "where: <context>: <the callee's specifics>" (the
+ * callee's "<function>: " is dropped). For a path or a layer index that only the caller knows. Returns status.
+ */
+nnb_status nnb__fail_context(nnb_status status, const char *where, const char *fmt, ...) NNB__PRINTF_LIKE(3, 4);
+#define NNB__CONTEXTF(status, ...) nnb__fail_context((status), __func__, __VA_ARGS__)
+
+/*
  * Record under the calling function's name and yield status. The value stays visible to the compiler (a
  * comma expression, not a call's result), so its flow analysis still sees which status a path returns.
  * status is evaluated twice: pass a constant or a plain variable.

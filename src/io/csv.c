@@ -7,6 +7,8 @@
 #include "base/error_internal.h"
 #include "nnbasics/csv.h"
 
+#include <errno.h>
+
 #include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -959,24 +961,41 @@ nnb_status nnb_csv_parse(nnb_csv_data **out, const void *data, size_t size, cons
     return NNB_OK;
 }
 
+/* The detail of a failed read: the file, the line and column, and the reason. */
+static nnb_status read_failed(const char *path, const nnb_csv_error *e, nnb_status st)
+{
+    if (e->reason == NULL) {
+        return NNB__CONTEXTF(st, "%s", path);
+    }
+    if (e->line == 0) {
+        return nnb__failf(st, "nnb_csv_read", "%s: %s", path, e->reason);
+    }
+    if (e->column == 0) {
+        return nnb__failf(st, "nnb_csv_read", "%s: line %zu: %s", path, e->line, e->reason);
+    }
+    return nnb__failf(st, "nnb_csv_read", "%s: line %zu, column %zu: %s", path, e->line, e->column, e->reason);
+}
+
 nnb_status nnb_csv_read(nnb_csv_data **out, const char *path, const nnb_csv_options *options, nnb_csv_error *error)
 {
+    nnb_csv_error local;
+    if (error == NULL) {
+        error = &local; /* the reasons feed nnb_last_error() too */
+    }
     nnb_status st = start(out, path, options, error);
     if (st != NNB_OK) {
         return st;
     }
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        if (error != NULL) {
-            error->reason = "cannot open the file";
-        }
-        return NNB__FAIL(NNB_ERR_IO);
+        error->reason = "cannot open the file";
+        return NNB__FAILF(NNB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     reader r;
     reader_init(&r, options, error);
     char *chunk = nnb__malloc(READ_CHUNK);
     if (chunk == NULL) {
-        st = NNB__FAIL(NNB_ERR_NOMEM);
+        st = NNB__FAILF(NNB_ERR_NOMEM, "%s: out of memory for a %d-byte read buffer", path, READ_CHUNK);
     }
     while (st == NNB_OK) {
         size_t got = fread(chunk, 1, READ_CHUNK, f);
@@ -985,7 +1004,12 @@ nnb_status nnb_csv_read(nnb_csv_data **out, const char *path, const nnb_csv_opti
         }
         if (got < READ_CHUNK) {
             if (st == NNB_OK && ferror(f)) {
-                st = NNB__FAIL(NNB_ERR_IO);
+                error->reason = "read error";
+                st = NNB__FAILF(NNB_ERR_IO, "%s: read error: %s", path, strerror(errno));
+                fclose(f);
+                nnb__free(chunk);
+                reader_free(&r);
+                return st;
             }
             break;
         }
@@ -999,7 +1023,8 @@ nnb_status nnb_csv_read(nnb_csv_data **out, const char *path, const nnb_csv_opti
         st = build(&r, out);
     }
     if (st != NNB_OK) {
-        return fail(&r, st);
+        st = fail(&r, st);
+        return read_failed(path, error, st);
     }
     reader_free(&r);
     return NNB_OK;

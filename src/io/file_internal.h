@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,25 +27,51 @@
  * followed). Returns the descriptor (O_NONBLOCK cleared) and its size, or NNB_ERR_IO: cannot be opened,
  * or not a regular file.
  */
+static inline const char *nnb__file_type_name(mode_t mode)
+{
+    if (S_ISDIR(mode)) {
+        return "a directory";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a FIFO";
+    }
+    if (S_ISCHR(mode)) {
+        return "a character device";
+    }
+    if (S_ISBLK(mode)) {
+        return "a block device";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    return "not a regular file";
+}
+
 static inline nnb_status nnb__open_regular(const char *path, int *fd_out, size_t *size_out)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) {
+    if (fstat(fd, &sb) != 0) {
+        const int e = errno;
         close(fd);
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_size < 0) {
+        close(fd);
+        return NNB__FAILF(NNB_ERR_IO, "%s: is %s, not a regular file", path, nnb__file_type_name(sb.st_mode));
     }
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        const int e = errno;
         close(fd);
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: fcntl: %s", path, strerror(e));
     }
     if ((uintmax_t)sb.st_size > (uintmax_t)SIZE_MAX) {
         close(fd);
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: too large for this machine's address space", path);
     }
     *fd_out = fd;
     *size_out = (size_t)sb.st_size;
@@ -65,18 +92,22 @@ static inline nnb_status nnb__read_regular_file(const char *path, size_t max_byt
         return st;
     }
     unsigned char *buf = NULL;
-    if (n == 0 || n > max_bytes) {
-        st = NNB__FAIL(NNB_ERR_FORMAT);
+    if (n == 0) {
+        st = NNB__FAILF(NNB_ERR_FORMAT, "%s: the file is empty", path);
+    } else if (n > max_bytes) {
+        st = NNB__FAILF(NNB_ERR_FORMAT, "%s: %zu bytes, more than the limit of %zu bytes", path, n, max_bytes);
     } else if ((buf = nnb__malloc(n)) == NULL) {
-        st = NNB__FAIL(NNB_ERR_NOMEM);
+        st = NNB__FAILF(NNB_ERR_NOMEM, "%s: out of memory for %zu bytes", path, n);
     } else {
         size_t got = 0;
         while (st == NNB_OK && got < n) {
             ssize_t r = read(fd, buf + got, n - got);
             if (r > 0) {
                 got += (size_t)r;
-            } else if (r == 0 || errno != EINTR) {
-                st = NNB__FAIL(NNB_ERR_IO); /* shorter than fstat said, or a read error */
+            } else if (r == 0) {
+                st = NNB__FAILF(NNB_ERR_IO, "%s: the file shrank to %zu bytes while being read", path, got);
+            } else if (errno != EINTR) {
+                st = NNB__FAILF(NNB_ERR_IO, "%s: read error at byte %zu: %s", path, got, strerror(errno));
             }
         }
         unsigned char extra;
@@ -85,7 +116,7 @@ static inline nnb_status nnb__read_regular_file(const char *path, size_t max_byt
             more = read(fd, &extra, 1);
         } while (st == NNB_OK && more < 0 && errno == EINTR);
         if (st == NNB_OK && more != 0) {
-            st = NNB__FAIL(NNB_ERR_IO); /* it grew while being read */
+            st = NNB__FAILF(NNB_ERR_IO, "%s: the file grew beyond %zu bytes while being read", path, n);
         }
     }
     close(fd);

@@ -133,7 +133,7 @@ static nnb_status check_dense_finite(const nnb_dense *d)
 {
     if (nnb_tensor_check_finite(nnb_dense_weights(d), NULL) != NNB_OK ||
         nnb_tensor_check_finite(nnb_dense_biases(d), NULL) != NNB_OK) {
-        return NNB__FAIL(NNB_ERR_NONFINITE);
+        return NNB__FAILF(NNB_ERR_NONFINITE, "a dense layer holds a NaN or infinite parameter");
     }
     return NNB_OK;
 }
@@ -145,6 +145,10 @@ static void w_dense_params(writer *w, const nnb_dense *d)
 }
 
 /* ---- optimizer settings: the rules a file's values must follow, for reading and writing alike ---- */
+
+/* The stored doubles' names, for messages. */
+static const char *const k_opt_field_names[OPT_DOUBLES] = {"learning_rate", "decay",  "momentum", "epsilon",
+                                                           "rho",           "beta_1", "beta_2"};
 
 /* Which of the seven stored doubles (OPT_DOUBLES order) an optimizer kind uses; learning rate and decay always. */
 static int opt_uses(nnb_optimizer_kind kind, size_t field)
@@ -233,7 +237,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
 {
     const size_t layers = nnb_model_layer_count(model);
     if (layers > NNB_MODEL_FILE_MAX_LAYERS) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "%zu layers, more than the format's %u", layers, NNB_MODEL_FILE_MAX_LAYERS);
     }
     size_t dense_count = 0;
     for (size_t i = 0; i < layers; ++i) {
@@ -243,7 +247,8 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
         }
         ++dense_count;
         if (nnb_dense_n_inputs(d) > NNB_MODEL_FILE_MAX_WIDTH || nnb_dense_n_neurons(d) > NNB_MODEL_FILE_MAX_WIDTH) {
-            return NNB__FAIL(NNB_ERR_FORMAT);
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (dense) is %zu x %zu, wider than the format's %zu", i,
+                              nnb_dense_n_inputs(d), nnb_dense_n_neurons(d), (size_t)NNB_MODEL_FILE_MAX_WIDTH);
         }
         nnb_status st = check_dense_finite(d);
         if (st != NNB_OK) {
@@ -252,7 +257,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
     }
     if (kind == NNB_MODEL_FILE_PARAMETERS) {
         if (dense_count == 0) {
-            return NNB__FAIL(NNB_ERR_STATE);
+            return NNB__FAILF(NNB_ERR_STATE, "the model has no dense layer: no parameters to save");
         }
         w_u32(w, (uint32_t)dense_count);
         for (size_t i = 0; i < layers; ++i) {
@@ -267,7 +272,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
     }
 
     if (!nnb_model_is_finalized(model)) {
-        return NNB__FAIL(NNB_ERR_STATE);
+        return NNB__FAILF(NNB_ERR_STATE, "the model is not finalized (nnb_model_finalize)");
     }
     float precision = 0.0f;
     int precision_set = 0;
@@ -297,7 +302,12 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
         if (!has_opt || !opt_uses(op.kind, i)) {
             values[i] = 0.0;
         } else if (!opt_value_ok(i, values[i])) {
-            return NNB__FAIL(NNB_ERR_FORMAT); /* e.g. SGD momentum >= 1, which the optimizer API accepts */
+            return NNB__FAILF(NNB_ERR_FORMAT, "optimizer %s %g cannot be stored (the file format requires %s)",
+                              k_opt_field_names[i], values[i],
+                              i == 0 ? "finite and > 0"
+                              : (i == 1 || i == 3)
+                                  ? "finite and >= 0"
+                                  : "[0, 1)"); /* e.g. SGD momentum >= 1, which the optimizer API accepts */
         }
     }
     w_u32(w, has_opt ? 1u : 0u);
@@ -350,7 +360,8 @@ nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind,
     const size_t payload = count.pos;
     const size_t total = HEADER_BYTES + payload + TRAILER_BYTES;
     if (total > NNB_MODEL_FILE_MAX_BYTES) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "the file would be %zu bytes, more than the format's %zu", total,
+                          (size_t)NNB_MODEL_FILE_MAX_BYTES);
     }
     if (buffer != NULL) {
         if (capacity < total) {
@@ -376,7 +387,34 @@ nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind,
 typedef struct reader {
     const unsigned char *p;
     size_t left;
+    const unsigned char *base; /* the file's first byte, for offsets in messages */
 } reader;
+
+/* Offset in the file of the reader's next byte. */
+static size_t r_offset(const reader *r)
+{
+    return (size_t)(r->p - r->base);
+}
+
+/* Names for messages. */
+static const char *layer_kind_name(uint32_t kind)
+{
+    static const char *const names[] = {"dense", "relu", "softmax", "sigmoid", "linear", "dropout"};
+    return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
+/* "NaN", "inf", "-inf" or the value, for messages about a double. */
+static const char *describe_double(double v, char *buf, size_t size)
+{
+    if (isnan(v)) {
+        return "NaN";
+    }
+    if (isinf(v)) {
+        return v > 0 ? "infinite" : "-infinite";
+    }
+    (void)snprintf(buf, size, "%.17g", v);
+    return buf;
+}
 
 static int r_bytes(reader *r, size_t n, const unsigned char **at)
 {
@@ -477,29 +515,47 @@ typedef struct file_desc {
 } file_desc;
 
 /* Reads a dense layer's sizes and locates its parameters, checking every size before anything else. */
-static nnb_status r_dense_params(reader *r, layer_desc *l, int with_settings)
+static nnb_status r_dense_params(reader *r, layer_desc *l, int with_settings, size_t index)
 {
     uint64_t n_in, n_out;
     if (!r_u64(r, &n_in) || !r_u64(r, &n_out)) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (dense): truncated at byte %zu while reading its sizes", index,
+                          r_offset(r));
     }
-    if (n_in == 0 || n_out == 0 || n_in > NNB_MODEL_FILE_MAX_WIDTH || n_out > NNB_MODEL_FILE_MAX_WIDTH) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+    if (n_in == 0 || n_out == 0) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (dense): %s 0 must be >= 1", index,
+                          n_in == 0 ? "n_inputs" : "n_neurons");
+    }
+    if (n_in > NNB_MODEL_FILE_MAX_WIDTH || n_out > NNB_MODEL_FILE_MAX_WIDTH) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (dense): %s %llu is above the limit of %zu", index,
+                          n_in > NNB_MODEL_FILE_MAX_WIDTH ? "n_inputs" : "n_neurons",
+                          (unsigned long long)(n_in > NNB_MODEL_FILE_MAX_WIDTH ? n_in : n_out),
+                          (size_t)NNB_MODEL_FILE_MAX_WIDTH);
     }
     l->n_in = (size_t)n_in;
     l->n_out = (size_t)n_out;
     if (with_settings) {
         if (!r_f32(r, &l->init_scale) || !r_f32(r, &l->reg.weight_l1) || !r_f32(r, &l->reg.weight_l2) ||
             !r_f32(r, &l->reg.bias_l1) || !r_f32(r, &l->reg.bias_l2)) {
-            return NNB__FAIL(NNB_ERR_FORMAT);
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (dense): truncated at byte %zu while reading its settings",
+                              index, r_offset(r));
         }
     }
     size_t wbytes, bbytes;
     if (nnb__mul3_size(l->n_in, l->n_out, 4, &wbytes) != NNB_OK || nnb__mul_size(l->n_out, 4, &bbytes) != NNB_OK) {
-        return NNB__FAIL(NNB_ERR_FORMAT); /* cannot be present in a file of at most NNB_MODEL_FILE_MAX_BYTES */
+        /* cannot be present in a file of at most NNB_MODEL_FILE_MAX_BYTES */
+        return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (dense): %zu x %zu parameters overflow", index, l->n_in, l->n_out);
     }
-    if (!r_bytes(r, wbytes, &l->weights) || !r_bytes(r, bbytes, &l->biases)) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+    if (!r_bytes(r, wbytes, &l->weights)) {
+        return NNB__FAILF(NNB_ERR_FORMAT,
+                          "layer %zu (dense): truncated at byte %zu while reading its %zu x %zu weights (%zu bytes "
+                          "needed, %zu left)",
+                          index, r_offset(r), l->n_in, l->n_out, wbytes, r->left);
+    }
+    if (!r_bytes(r, bbytes, &l->biases)) {
+        return NNB__FAILF(NNB_ERR_FORMAT,
+                          "layer %zu (dense): truncated at byte %zu while reading its %zu biases (%zu bytes left)",
+                          index, r_offset(r), l->n_out, r->left);
     }
     return NNB_OK;
 }
@@ -590,39 +646,48 @@ static nnb_status r_meta(reader *r, file_desc *fd)
 static nnb_status decode(const void *data, size_t size, file_desc *fd)
 {
     const unsigned char *bytes = data;
-    if (size < HEADER_BYTES + TRAILER_BYTES) {
-        return nnb__failf(NNB_ERR_FORMAT, "model file", "%zu bytes, shorter than any model file (%u)", size,
-                          HEADER_BYTES + TRAILER_BYTES);
+    if (size < sizeof k_magic || memcmp(bytes, k_magic, sizeof k_magic) != 0) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "not a libnnbasics model file (its first 8 bytes are not the magic "
+                                          "\\x89NNB\\r\\n\\x1a\\n)");
     }
-    if (memcmp(bytes, k_magic, sizeof k_magic) != 0) {
-        return nnb__failf(NNB_ERR_FORMAT, "model file",
-                          "not a model file (it does not start with the nnb magic bytes)");
+    if (size < HEADER_BYTES + TRAILER_BYTES) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "truncated: %zu bytes, shorter than the %u-byte header and trailer", size,
+                          HEADER_BYTES + TRAILER_BYTES);
     }
     const uint32_t version = le32(bytes + 8);
     if (version < NNB_MODEL_FILE_MIN_VERSION || version > NNB_MODEL_FILE_VERSION) {
-        return nnb__failf(NNB_ERR_VERSION, "model file", "format version %u; this library reads versions %u to %u",
-                          version, NNB_MODEL_FILE_MIN_VERSION, NNB_MODEL_FILE_VERSION);
+        return NNB__FAILF(NNB_ERR_VERSION, "format version %u; this library reads versions %u to %u", version,
+                          NNB_MODEL_FILE_MIN_VERSION, NNB_MODEL_FILE_VERSION);
     }
     const uint32_t kind = le32(bytes + 12);
     const uint64_t payload = (uint64_t)le32(bytes + 16) | ((uint64_t)le32(bytes + 20) << 32);
     if (payload != (uint64_t)(size - HEADER_BYTES - TRAILER_BYTES)) {
         /* truncated, or trailing bytes */
-        return nnb__failf(NNB_ERR_FORMAT, "model file",
-                          "the header announces a %llu-byte payload, the data hold %zu bytes for it",
+        return NNB__FAILF(NNB_ERR_FORMAT, "%s: the header says %llu payload bytes, the file holds %zu",
+                          payload > (uint64_t)(size - HEADER_BYTES - TRAILER_BYTES) ? "truncated" : "trailing bytes",
                           (unsigned long long)payload, size - HEADER_BYTES - TRAILER_BYTES);
     }
-    if (nnb_crc32(0, bytes, size - TRAILER_BYTES) != le32(bytes + size - TRAILER_BYTES)) {
-        return nnb__failf(NNB_ERR_FORMAT, "model file", "checksum mismatch (the file is corrupt)");
+    const uint32_t crc = nnb_crc32(0, bytes, size - TRAILER_BYTES);
+    if (crc != le32(bytes + size - TRAILER_BYTES)) {
+        return NNB__FAILF(NNB_ERR_FORMAT,
+                          "CRC-32 mismatch over bytes 0..%zu (stored 0x%08x, computed 0x%08x): the file is corrupt",
+                          size - TRAILER_BYTES, le32(bytes + size - TRAILER_BYTES), crc);
     }
     if (kind != NNB_MODEL_FILE_MODEL && kind != NNB_MODEL_FILE_PARAMETERS) {
-        return nnb__failf(NNB_ERR_FORMAT, "model file", "unknown file kind %u", kind);
+        return NNB__FAILF(NNB_ERR_FORMAT, "header: unknown file kind %u (1 model, 2 parameters)", kind);
     }
-    reader r = {bytes + HEADER_BYTES, size - HEADER_BYTES - TRAILER_BYTES};
+    reader r = {bytes + HEADER_BYTES, size - HEADER_BYTES - TRAILER_BYTES, bytes};
     memset(fd, 0, sizeof *fd);
     fd->kind = kind;
     uint32_t count;
-    if (!r_u32(&r, &count) || count == 0 || count > NNB_MODEL_FILE_MAX_LAYERS || count > r.left / 4) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+    if (!r_u32(&r, &count)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "truncated at byte %zu while reading the layer count", r_offset(&r));
+    }
+    if (count == 0 || count > NNB_MODEL_FILE_MAX_LAYERS) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "layer count %u is not in 1..%u", count, NNB_MODEL_FILE_MAX_LAYERS);
+    }
+    if (count > r.left / 4) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "layer count %u does not fit in the %zu payload bytes left", count, r.left);
     }
     if (kind == NNB_MODEL_FILE_MODEL) {
         uint32_t opt_kind = 0;
@@ -632,29 +697,61 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
         for (size_t i = 0; ok && i < OPT_DOUBLES; ++i) {
             ok = r_f64(&r, &v[i]);
         }
-        if (!ok || fd->loss > (uint32_t)NNB_LOSS_MAE || fd->accuracy > (uint32_t)NNB_ACCURACY_REGRESSION ||
-            (fd->flags & ~(FLAG_FUSED | FLAG_PRECISION)) != 0 || fd->has_optimizer > 1 ||
-            opt_kind > (uint32_t)NNB_OPTIMIZER_ADAM || count > r.left / 4) {
-            return NNB__FAIL(NNB_ERR_FORMAT);
+        if (!ok) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "truncated at byte %zu while reading the model settings", r_offset(&r));
+        }
+        if (fd->loss > (uint32_t)NNB_LOSS_MAE) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "model settings: unknown loss kind %u (0..%d)", fd->loss,
+                              (int)NNB_LOSS_MAE);
+        }
+        if (fd->accuracy > (uint32_t)NNB_ACCURACY_REGRESSION) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "model settings: unknown accuracy kind %u (0..%d)", fd->accuracy,
+                              (int)NNB_ACCURACY_REGRESSION);
+        }
+        if ((fd->flags & ~(FLAG_FUSED | FLAG_PRECISION)) != 0) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "model settings: unknown flag bits 0x%x", fd->flags);
+        }
+        if (fd->has_optimizer > 1) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "model settings: has_optimizer is %u, not 0 or 1", fd->has_optimizer);
+        }
+        if (opt_kind > (uint32_t)NNB_OPTIMIZER_ADAM) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "optimizer: unknown kind %u (0..%d)", opt_kind, (int)NNB_OPTIMIZER_ADAM);
+        }
+        if (count > r.left / 4) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer count %u does not fit in the %zu payload bytes left", count,
+                              r.left);
         }
         /* "0 when absent": the precision without its flag, the optimizer fields without an optimizer. */
         uint32_t precision_bits;
         memcpy(&precision_bits, &fd->precision, 4);
         if ((fd->flags & FLAG_PRECISION) == 0 && precision_bits != 0) {
-            return NNB__FAIL(NNB_ERR_FORMAT);
+            return NNB__FAILF(NNB_ERR_FORMAT,
+                              "model settings: regression precision is %g but its flag is not set (must be 0)",
+                              (double)fd->precision);
+        }
+        if (!fd->has_optimizer && opt_kind != 0) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "optimizer: kind %u stored without an optimizer (must be 0)", opt_kind);
         }
         for (size_t i = 0; i < OPT_DOUBLES; ++i) {
+            const double stored = v[i];
+            const char *rule = NULL;
             if (!fd->has_optimizer) {
-                ok = opt_kind == 0 && is_positive_zero(v[i]);
+                rule = is_positive_zero(v[i]) ? NULL : "must be 0 when no optimizer is stored";
             } else if (opt_uses((nnb_optimizer_kind)opt_kind, i)) {
-                ok = opt_value_ok(i, v[i]);
+                if (!opt_value_ok(i, v[i])) {
+                    rule = i == 0               ? "must be finite and > 0"
+                           : (i == 1 || i == 3) ? "must be finite and >= 0"
+                                                : "must be in [0, 1)";
+                }
             } else {
                 /* Unused: finite and >= 0 (ignored values an earlier writer may have stored); read as 0. */
-                ok = isfinite(v[i]) && v[i] >= 0.0;
+                rule = isfinite(v[i]) && v[i] >= 0.0 ? NULL : "must be finite and >= 0 even when unused";
                 v[i] = 0.0;
             }
-            if (!ok) {
-                return NNB__FAIL(NNB_ERR_FORMAT);
+            if (rule != NULL) {
+                char num[32];
+                return NNB__FAILF(NNB_ERR_FORMAT, "optimizer %s is %s (%s)", k_opt_field_names[i],
+                                  describe_double(stored, num, sizeof num), rule);
             }
         }
         fd->opt.kind = (nnb_optimizer_kind)opt_kind;
@@ -668,7 +765,7 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
     }
     fd->layers = nnb__calloc(count, sizeof *fd->layers);
     if (fd->layers == NULL) {
-        return NNB__FAIL(NNB_ERR_NOMEM);
+        return NNB__FAILF(NNB_ERR_NOMEM, "out of memory for %u layer descriptions", count);
     }
     fd->layer_count = count;
     nnb_status st = NNB_OK;
@@ -676,22 +773,28 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
         layer_desc *l = &fd->layers[i];
         if (kind == NNB_MODEL_FILE_PARAMETERS) {
             l->kind = NNB_LAYER_DENSE;
-            st = r_dense_params(&r, l, 0);
+            st = r_dense_params(&r, l, 0, i);
             continue;
         }
-        if (!r_u32(&r, &l->kind) || l->kind > (uint32_t)NNB_LAYER_DROPOUT) {
-            st = NNB__FAIL(NNB_ERR_FORMAT);
+        if (!r_u32(&r, &l->kind)) {
+            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: truncated at byte %zu while reading its kind", i, r_offset(&r));
+        } else if (l->kind > (uint32_t)NNB_LAYER_DROPOUT) {
+            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: unknown layer kind %u (0..%d)", i, l->kind,
+                            (int)NNB_LAYER_DROPOUT);
         } else if (l->kind == NNB_LAYER_DENSE) {
-            st = r_dense_params(&r, l, 1);
-        } else if (l->kind == NNB_LAYER_DROPOUT) {
-            st = r_f32(&r, &l->rate) ? NNB_OK : NNB_ERR_FORMAT;
+            st = r_dense_params(&r, l, 1, i);
+        } else if (l->kind == NNB_LAYER_DROPOUT && !r_f32(&r, &l->rate)) {
+            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (dropout): truncated at byte %zu while reading its rate", i,
+                            r_offset(&r));
         }
     }
     if (st == NNB_OK && kind == NNB_MODEL_FILE_MODEL && version >= 2) {
         st = r_meta(&r, fd);
     }
     if (st == NNB_OK && r.left != 0) {
-        st = NNB__FAIL(NNB_ERR_FORMAT); /* bytes the payload does not account for */
+        /* bytes the payload does not account for */
+        st =
+            NNB__FAILF(NNB_ERR_FORMAT, "%zu unexplained bytes after the last layer, at byte %zu", r.left, r_offset(&r));
     }
     if (st != NNB_OK) {
         nnb__free(fd->layers);
@@ -700,14 +803,15 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
     return st;
 }
 
-static int floats_finite(const unsigned char *b, size_t n)
+/* Index of the first non-finite float of n at b, or n when all are finite. */
+static size_t first_nonfinite(const unsigned char *b, size_t n)
 {
     for (size_t i = 0; i < n; ++i) {
         if (!isfinite(f32_at(b + 4 * i))) {
-            return 0;
+            return i;
         }
     }
-    return 1;
+    return n;
 }
 
 static void copy_floats(float *dst, const unsigned char *b, size_t n)
@@ -727,9 +831,18 @@ static nnb_status check_params_finite(const file_desc *fd)
 {
     for (size_t i = 0; i < fd->layer_count; ++i) {
         const layer_desc *l = &fd->layers[i];
-        if (l->kind == NNB_LAYER_DENSE &&
-            (!floats_finite(l->weights, l->n_in * l->n_out) || !floats_finite(l->biases, l->n_out))) {
-            return NNB__FAIL(NNB_ERR_NONFINITE);
+        if (l->kind != NNB_LAYER_DENSE) {
+            continue;
+        }
+        const size_t w = first_nonfinite(l->weights, l->n_in * l->n_out);
+        if (w < l->n_in * l->n_out) {
+            return NNB__FAILF(NNB_ERR_NONFINITE, "layer %zu (dense): weight [%zu, %zu] is %s", i, w / l->n_out,
+                              w % l->n_out, isnan(f32_at(l->weights + 4 * w)) ? "NaN" : "infinite");
+        }
+        const size_t b = first_nonfinite(l->biases, l->n_out);
+        if (b < l->n_out) {
+            return NNB__FAILF(NNB_ERR_NONFINITE, "layer %zu (dense): bias %zu is %s", i, b,
+                              isnan(f32_at(l->biases + 4 * b)) ? "NaN" : "infinite");
         }
     }
     return NNB_OK;
@@ -812,30 +925,53 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
         case NNB_LAYER_SIGMOID: st = nnb_model_add_sigmoid(m); break;
         case NNB_LAYER_LINEAR: st = nnb_model_add_linear(m); break;
         case NNB_LAYER_DROPOUT: st = as_format(nnb_model_add_dropout(m, l->rate)); break;
-        default: st = NNB_ERR_FORMAT; break;
+        default: st = NNB__FAIL(NNB_ERR_FORMAT); break;
+        }
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "layer %zu (%s)", i, layer_kind_name(l->kind));
         }
     }
     if (st == NNB_OK && fd->loss != (uint32_t)NNB_LOSS_NONE) {
         st = as_format(nnb_model_set_loss(m, (nnb_loss_kind)fd->loss));
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "model settings: loss kind %u", fd->loss);
+        }
     }
     if (st == NNB_OK) {
         st = as_format(nnb_model_set_fused_backward(m, (fd->flags & FLAG_FUSED) != 0));
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "model settings: fused backward flag");
+        }
     }
     if (st == NNB_OK) {
         st = as_format(nnb_model_finalize(m));
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "the layers do not form a valid model");
+        }
     }
     if (st == NNB_OK && fd->accuracy != (uint32_t)NNB_ACCURACY_NONE) {
         st = as_format(nnb_model_set_accuracy(m, (nnb_accuracy_kind)fd->accuracy));
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "model settings: accuracy kind %u", fd->accuracy);
+        }
     }
     if (st == NNB_OK && (fd->flags & FLAG_PRECISION) != 0) {
         st = as_format(nnb_model_set_regression_precision(m, fd->precision));
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "model settings: regression precision %g", (double)fd->precision);
+        }
     }
     if (st == NNB_OK && fd->has_optimizer) {
         st = as_format(nnb_model_set_optimizer(m, &fd->opt));
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "optimizer settings");
+        }
     }
     /* The model API would draw a different fused choice silently; the file's must hold exactly. */
     if (st == NNB_OK && (nnb_model_uses_fused_backward(m) != 0) != ((fd->flags & FLAG_FUSED) != 0)) {
-        st = NNB__FAIL(NNB_ERR_FORMAT);
+        st = NNB__FAILF(NNB_ERR_FORMAT,
+                        "model settings: the fused-backward flag is %d, but these layers and loss give %d",
+                        (fd->flags & FLAG_FUSED) != 0, nnb_model_uses_fused_backward(m) != 0);
     }
     if (st == NNB_OK) {
         st = build_meta(&fd->meta, m);
@@ -848,20 +984,16 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
     return NNB_OK;
 }
 
-nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
+static nnb_status parse_model(nnb_model **out, const void *data, size_t size)
 {
-    if (out == NULL || data == NULL) {
-        return NNB__FAIL(NNB_ERR_NULL);
-    }
     file_desc fd;
     nnb_status st = decode(data, size, &fd);
     if (st != NNB_OK) {
         return st;
     }
     if (fd.kind != NNB_MODEL_FILE_MODEL) {
-        st = NNB__FAILF(NNB_ERR_FORMAT,
-                        "a parameters-only file, not a whole model (nnb_model_load_parameters reads it into a model "
-                        "of the same layers)");
+        st = NNB__FAILF(NNB_ERR_FORMAT, "a parameters-only file, not a whole model (load it into a model built in "
+                                        "code with nnb_model_load_parameters)");
     }
     if (st == NNB_OK) {
         st = check_params_finite(&fd);
@@ -873,11 +1005,17 @@ nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
     return st;
 }
 
-nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t size)
+nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
 {
-    if (model == NULL || data == NULL) {
+    if (out == NULL || data == NULL) {
         return NNB__FAIL(NNB_ERR_NULL);
     }
+    nnb_status st = parse_model(out, data, size);
+    return st == NNB_OK ? st : NNB__CONTEXTF(st, "model data");
+}
+
+static nnb_status parse_parameters(nnb_model *model, const void *data, size_t size)
+{
     file_desc fd;
     nnb_status st = decode(data, size, &fd);
     if (st != NNB_OK) {
@@ -894,7 +1032,7 @@ nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t
         file_dense += fd.layers[i].kind == NNB_LAYER_DENSE;
     }
     if (st == NNB_OK && model_dense != file_dense) {
-        st = NNB__FAIL(NNB_ERR_SHAPE);
+        st = NNB__FAILF(NNB_ERR_SHAPE, "the file holds %zu dense layers, the model has %zu", file_dense, model_dense);
     }
     for (int write = 0; write < 2 && st == NNB_OK; ++write) {
         size_t li = 0;
@@ -910,13 +1048,25 @@ nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t
                 copy_dense(nnb_model_dense(model, li), l);
             } else if (nnb_dense_n_inputs(nnb_model_cdense(model, li)) != l->n_in ||
                        nnb_dense_n_neurons(nnb_model_cdense(model, li)) != l->n_out) {
-                st = NNB__FAIL(NNB_ERR_SHAPE);
+                st = NNB__FAILF(NNB_ERR_SHAPE,
+                                "dense layer %zu: the file's is %zu x %zu, the model's (layer %zu) %zu x %zu", fi,
+                                l->n_in, l->n_out, li, nnb_dense_n_inputs(nnb_model_cdense(model, li)),
+                                nnb_dense_n_neurons(nnb_model_cdense(model, li)));
             }
             ++li;
         }
     }
     nnb__free(fd.layers);
     return st;
+}
+
+nnb_status nnb_model_parse_parameters(nnb_model *model, const void *data, size_t size)
+{
+    if (model == NULL || data == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    nnb_status st = parse_parameters(model, data, size);
+    return st == NNB_OK ? st : NNB__CONTEXTF(st, "parameter data");
 }
 
 /* ---- files ---- */
@@ -968,22 +1118,23 @@ static nnb_status resolve_target(const char *path, save_target *t)
     memset(t, 0, sizeof *t);
     const size_t len = strlen(path);
     if (len == 0) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "the path is empty");
     }
     struct stat sb;
     if (lstat(path, &sb) != 0) {
         if (errno != ENOENT) {
-            return NNB__FAIL(NNB_ERR_IO);
+            return NNB__FAILF(NNB_ERR_IO, "%s: %s", path, strerror(errno));
         }
         t->file = copy_string(path, len); /* a new file */
     } else if (S_ISLNK(sb.st_mode)) {
         char *real = realpath(path, NULL); /* fails for a dangling link or a loop */
         if (real == NULL) {
-            return NNB__FAIL(NNB_ERR_IO);
+            return NNB__FAILF(NNB_ERR_IO, "%s: a symbolic link that does not resolve: %s", path, strerror(errno));
         }
         if (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode)) {
             free(real);
-            return NNB__FAIL(NNB_ERR_IO);
+            return NNB__FAILF(NNB_ERR_IO, "%s: links to something that is not a regular file (refusing to replace it)",
+                              path);
         }
         t->file = copy_string(real, strlen(real));
         free(real);
@@ -994,7 +1145,9 @@ static nnb_status resolve_target(const char *path, save_target *t)
         t->exists = 1;
         t->sb = sb;
     } else {
-        return NNB__FAIL(NNB_ERR_IO); /* FIFO, device, socket, directory */
+        /* FIFO, device, socket, directory */
+        return NNB__FAILF(NNB_ERR_IO, "%s: is %s, not a regular file (refusing to replace it)", path,
+                          nnb__file_type_name(sb.st_mode));
     }
     if (t->file == NULL) {
         return NNB__FAIL(NNB_ERR_NOMEM);
@@ -1138,8 +1291,9 @@ static nnb_status create_temp(const save_target *t, char **tmp, int *fd_out)
             break;
         }
     }
+    const int e = errno;
     nnb__free(name);
-    return NNB__FAIL(NNB_ERR_IO);
+    return NNB__FAILF(NNB_ERR_IO, "cannot create a temporary file in %s: %s", t->dir, strerror(e));
 }
 
 static int write_all(int fd, const unsigned char *data, size_t size)
@@ -1178,7 +1332,7 @@ static nnb_status write_atomically(const char *path, const unsigned char *data, 
         return st;
     }
     if (!write_all(fd, data, size)) {
-        st = NNB__FAIL(NNB_ERR_IO);
+        st = NNB__FAILF(NNB_ERR_IO, "%s: writing %zu bytes: %s", tmp, size, strerror(errno));
     }
     if (st == NNB_OK && t.exists) {
         /* Keep the replaced file's owner (only root may give a file away: best effort) and mode. */
@@ -1186,17 +1340,17 @@ static nnb_status write_atomically(const char *path, const unsigned char *data, 
             (void)fchown(fd, t.sb.st_uid, t.sb.st_gid);
         }
         if (fchmod(fd, t.sb.st_mode & (S_IRWXU | S_IRWXG | S_IRWXO)) != 0) {
-            st = NNB__FAIL(NNB_ERR_IO);
+            st = NNB__FAILF(NNB_ERR_IO, "%s: chmod: %s", tmp, strerror(errno));
         }
     }
     if (st == NNB_OK && fsync(fd) != 0) {
-        st = NNB__FAIL(NNB_ERR_IO);
+        st = NNB__FAILF(NNB_ERR_IO, "%s: fsync: %s", tmp, strerror(errno));
     }
-    if (close(fd) != 0) {
-        st = NNB__FAIL(NNB_ERR_IO);
+    if (close(fd) != 0 && st == NNB_OK) {
+        st = NNB__FAILF(NNB_ERR_IO, "%s: close: %s", tmp, strerror(errno));
     }
     if (st == NNB_OK && rename(tmp, t.file) != 0) {
-        st = NNB__FAIL(NNB_ERR_IO);
+        st = NNB__FAILF(NNB_ERR_IO, "renaming %s to %s: %s", tmp, t.file, strerror(errno));
     }
     if (st != NNB_OK) {
         (void)unlink(tmp);
@@ -1254,7 +1408,10 @@ nnb_status nnb_model_load(nnb_model **out, const char *path)
     size_t size = 0;
     nnb_status st = read_whole_file(path, &data, &size);
     if (st == NNB_OK) {
-        st = nnb_model_parse(out, data, size);
+        st = parse_model(out, data, size);
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "%s", path);
+        }
     }
     nnb__free(data);
     return st;
@@ -1269,7 +1426,10 @@ nnb_status nnb_model_load_parameters(nnb_model *model, const char *path)
     size_t size = 0;
     nnb_status st = read_whole_file(path, &data, &size);
     if (st == NNB_OK) {
-        st = nnb_model_parse_parameters(model, data, size);
+        st = parse_parameters(model, data, size);
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "%s", path);
+        }
     }
     nnb__free(data);
     return st;

@@ -7,6 +7,7 @@
 #include "nnbasics/npy.h"
 #include "nnbasics/model_file.h" /* nnb_crc32 */
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -50,11 +51,13 @@ static nnb_status src_expect_end(source *s)
     if (s->f != NULL) {
         int c = fgetc(s->f);
         if (c != EOF) {
-            return NNB__FAIL(NNB_ERR_FORMAT);
+            return NNB__FAILF(NNB_ERR_FORMAT, "trailing bytes after the array's data");
         }
-        return ferror(s->f) ? NNB_ERR_IO : NNB_OK;
+        return ferror(s->f) ? NNB__FAILF(NNB_ERR_IO, "read error: %s", strerror(errno)) : NNB_OK;
     }
-    return s->pos == s->size ? NNB_OK : NNB_ERR_FORMAT;
+    return s->pos == s->size
+               ? NNB_OK
+               : NNB__FAILF(NNB_ERR_FORMAT, "%zu trailing bytes after the array's data", s->size - s->pos);
 }
 
 /*
@@ -64,7 +67,10 @@ static nnb_status src_expect_end(source *s)
 static nnb_status src_expect_remaining(source *s, size_t want)
 {
     if (s->f == NULL) {
-        return s->size - s->pos == want ? NNB_OK : NNB_ERR_FORMAT;
+        return s->size - s->pos == want
+                   ? NNB_OK
+                   : NNB__FAILF(NNB_ERR_FORMAT, "the header's shape and dtype need %zu data bytes, %zu follow", want,
+                                s->size - s->pos);
     }
     long here = ftell(s->f);
     if (here < 0 || fseek(s->f, 0, SEEK_END) != 0) {
@@ -76,7 +82,8 @@ static nnb_status src_expect_remaining(source *s, size_t want)
         return NNB__FAIL(NNB_ERR_IO);
     }
     if (end < here || (unsigned long)(end - here) != (unsigned long)want) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "the header's shape and dtype need %zu data bytes, %ld follow", want,
+                          end - here);
     }
     return NNB_OK;
 }
@@ -88,7 +95,8 @@ static nnb_status src_read_exact(source *s, void *buf, size_t n)
     if (got == n) {
         return NNB_OK;
     }
-    return s->io_error ? NNB_ERR_IO : NNB_ERR_FORMAT;
+    return s->io_error ? NNB__FAILF(NNB_ERR_IO, "read error: %s", strerror(errno))
+                       : NNB__FAILF(NNB_ERR_FORMAT, "truncated: %zu bytes wanted, %zu left", n, got);
 }
 
 /* ---- the header dict --------------------------------------------------------------------------------- */
@@ -310,7 +318,7 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
                 return st;
             }
         } else {
-            return NNB__FAIL(NNB_ERR_FORMAT); /* an unknown key */
+            return NNB__FAILF(NNB_ERR_FORMAT, "header: unknown key '%.*s'", (int)(key_len > 40 ? 40 : key_len), key);
         }
         skip_spaces(&c);
         if (!accept(&c, ',')) {
@@ -330,13 +338,17 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
         ++c.p;
     }
     if (!seen_descr || !seen_fortran || !seen_shape) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "header: the key '%s' is missing",
+                          !seen_descr     ? "descr"
+                          : !seen_fortran ? "fortran_order"
+                                          : "shape");
     }
     if (overflow != NNB_OK) {
         return overflow;
     }
     if (structured || fortran) {
-        return NNB__FAIL(NNB_ERR_UNSUPPORTED);
+        return NNB__FAILF(NNB_ERR_UNSUPPORTED, "%s arrays are not supported",
+                          structured ? "structured (record)" : "Fortran-order");
     }
     int found = 0;
     for (size_t i = 0; i < sizeof k_dtypes / sizeof k_dtypes[0]; ++i) {
@@ -348,7 +360,9 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
         }
     }
     if (!found) {
-        return NNB__FAIL(NNB_ERR_UNSUPPORTED); /* big-endian, float16, object, strings, ... */
+        /* big-endian, float16, object, strings, ... */
+        return NNB__FAILF(NNB_ERR_UNSUPPORTED, "dtype '%.*s' is not supported (<f4, <f8, <i4, <i8, u1)",
+                          (int)(descr_len > 16 ? 16 : descr_len), descr);
     }
     size_t count = 1;
     for (size_t i = 0; i < h->ndim; ++i) {
@@ -360,7 +374,7 @@ static nnb_status parse_dict(const char *text, size_t len, npy_header *h)
         return NNB__FAIL(NNB_ERR_OVERFLOW);
     }
     if (count == 0) {
-        return NNB__FAIL(NNB_ERR_FORMAT); /* an empty array gives no tensor */
+        return NNB__FAILF(NNB_ERR_FORMAT, "the array is empty (a dimension is 0)"); /* no tensor */
     }
     h->count = count;
     return NNB_OK;
@@ -375,10 +389,10 @@ static nnb_status read_header(source *s, npy_header *h)
         return st;
     }
     if (memcmp(pre, "\x93NUMPY", 6) != 0) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "not a .npy array (no \\x93NUMPY magic)");
     }
     if ((pre[6] != 1 && pre[6] != 2 && pre[6] != 3) || pre[7] != 0) {
-        return NNB__FAIL(NNB_ERR_VERSION);
+        return NNB__FAILF(NNB_ERR_VERSION, ".npy format version %u.%u; versions 1.0 to 3.0 are read", pre[6], pre[7]);
     }
     size_t len;
     if (pre[6] == 1) {
@@ -392,7 +406,7 @@ static nnb_status read_header(source *s, npy_header *h)
         return st;
     }
     if (len > NNB_NPY_MAX_HEADER || len == 0) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "header length %zu is not in 1..%zu", len, (size_t)NNB_NPY_MAX_HEADER);
     }
     char *text = nnb__malloc(len);
     if (text == NULL) {
@@ -613,12 +627,12 @@ nnb_status nnb_npy_load_tensor(nnb_tensor **out, const char *path, nnb_npy_vecto
     }
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     source s = {NULL, 0, 0, f, 0};
     nnb_status st = read_tensor(&s, out, vector);
     fclose(f);
-    return st;
+    return st == NNB_OK ? st : NNB__CONTEXTF(st, "%s", path);
 }
 
 nnb_status nnb_npy_load_labels(uint32_t **out, size_t *count, const char *path)
@@ -628,12 +642,12 @@ nnb_status nnb_npy_load_labels(uint32_t **out, size_t *count, const char *path)
     }
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     source s = {NULL, 0, 0, f, 0};
     nnb_status st = read_labels(&s, out, count);
     fclose(f);
-    return st;
+    return st == NNB_OK ? st : NNB__CONTEXTF(st, "%s", path);
 }
 
 void nnb_npy_labels_free(uint32_t *labels)
@@ -707,7 +721,7 @@ nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc)
         *crc = nnb_crc32(*crc, header, hlen);
     }
     if (f != NULL && fwrite(header, 1, hlen, f) != hlen) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "writing the .npy header: %s", strerror(errno));
     }
     unsigned char chunk[16384];
     const size_t total = t->rows * t->cols;
@@ -718,7 +732,7 @@ nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc)
             *crc = nnb_crc32(*crc, chunk, 4 * n);
         }
         if (f != NULL && fwrite(chunk, 1, 4 * n, f) != 4 * n) {
-            return NNB__FAIL(NNB_ERR_IO);
+            return NNB__FAILF(NNB_ERR_IO, "writing element %zu of %zu: %s", done, total, strerror(errno));
         }
         done += n;
     }
@@ -732,11 +746,14 @@ nnb_status nnb_npy_save_tensor(const nnb_tensor *t, const char *path)
     }
     FILE *f = fopen(path, "wb");
     if (f == NULL) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     }
     nnb_status st = nnb__npy_write(t, f, NULL);
+    if (st != NNB_OK) {
+        st = NNB__CONTEXTF(st, "%s", path);
+    }
     if (fclose(f) != 0 && st == NNB_OK) {
-        st = NNB__FAIL(NNB_ERR_IO);
+        st = NNB__FAILF(NNB_ERR_IO, "%s: close: %s", path, strerror(errno));
     }
     if (st != NNB_OK) {
         (void)remove(path);

@@ -7,6 +7,7 @@
 #include "nnbasics/npy.h"
 #include "nnbasics/model_file.h" /* nnb_crc32 */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,7 +95,7 @@ static nnb_status find_directory(const unsigned char *z, size_t size, uint64_t *
                                  uint64_t *entries)
 {
     if (size < 22) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "%zu bytes: too short for a zip archive (.npz)", size);
     }
     /* The end record is the last 22 bytes plus a comment of at most 65535 bytes; its comment must end the file. */
     size_t end = 0;
@@ -198,10 +199,11 @@ static nnb_status find_member(const unsigned char *z, size_t size, const char *w
         left -= entry;
     }
     if (left != 0) {
-        return NNB__FAIL(NNB_ERR_FORMAT); /* the directory size disagrees with its entries */
+        /* the directory size disagrees with its entries */
+        return NNB__FAILF(NNB_ERR_FORMAT, "the central directory's size disagrees with its entries");
     }
     if (!found) {
-        return NNB__FAIL(NNB_ERR_ARGUMENT);
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "no array named '%.64s' in the archive", want);
     }
     /* The member's data must lie before the central directory. */
     if (out->offset > cdo) {
@@ -244,25 +246,30 @@ static nnb_status inflate_member(const unsigned char *in, size_t csize, unsigned
         zr = inflate(&zs, Z_NO_FLUSH);
         size_t produced = room - (size_t)zs.avail_out;
         if (out_done == usize && produced > 0) {
-            st = NNB__FAIL(NNB_ERR_FORMAT); /* longer than announced */
+            st = NNB__FAILF(NNB_ERR_FORMAT, "a member inflates to more than its announced %zu bytes", usize);
             break;
         }
         out_done += produced;
         if (zr == Z_STREAM_END) {
             if (out_done != usize || zs.avail_in != 0 || in_done != csize) {
-                st = NNB__FAIL(NNB_ERR_FORMAT); /* shorter than announced, or bytes after the stream */
+                /* shorter than announced, or bytes after the stream */
+                st = NNB__FAILF(NNB_ERR_FORMAT,
+                                "a member inflates to %zu bytes, %zu announced, or has bytes after its stream",
+                                out_done, usize);
             }
             break;
         }
         if (zr == Z_MEM_ERROR) {
-            st = NNB__FAIL(NNB_ERR_NOMEM);
+            st = NNB__FAILF(NNB_ERR_NOMEM, "out of memory while inflating a member");
             break;
         }
         if (zr == Z_BUF_ERROR && zs.avail_in == 0 && in_done < csize) {
             continue; /* the next piece of input comes on the next turn */
         }
         if (zr != Z_OK) {
-            st = NNB__FAIL(NNB_ERR_FORMAT); /* truncated (Z_BUF_ERROR), corrupt (Z_DATA_ERROR), ... */
+            /* truncated (Z_BUF_ERROR), corrupt (Z_DATA_ERROR), ... */
+            st = NNB__FAILF(NNB_ERR_FORMAT, "corrupt or truncated deflate data (zlib: %s)",
+                            zs.msg != NULL ? zs.msg : "no progress");
             break;
         }
     }
@@ -301,7 +308,8 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
     }
     const unsigned char *l = z + m.offset;
     if (rd32(l) != SIG_LOCAL) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return NNB__FAILF(NNB_ERR_FORMAT, "member '%.64s': no local header at byte %llu", want,
+                          (unsigned long long)m.offset);
     }
     uint16_t flags = rd16(l + 6), method = rd16(l + 8);
     uint64_t lcrc = rd32(l + 14), lcsize = rd32(l + 18), lusize = rd32(l + 22);
@@ -310,10 +318,10 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
         return NNB__FAIL(NNB_ERR_FORMAT);
     }
     if (name_len != m.name_len || memcmp(l + 30, m.name, name_len) != 0 || method != m.method || flags != m.flags) {
-        return NNB__FAIL(NNB_ERR_FORMAT); /* local and central headers disagree */
+        return NNB__FAILF(NNB_ERR_FORMAT, "member '%.64s': its local and central headers disagree", want);
     }
     if ((flags & 0x0001u) != 0 || (flags & 0x0040u) != 0) {
-        return NNB__FAIL(NNB_ERR_UNSUPPORTED); /* encrypted */
+        return NNB__FAILF(NNB_ERR_UNSUPPORTED, "member '%.64s' is encrypted", want);
     }
     st = apply_zip64(l + 30 + name_len, extra_len, &lusize, &lcsize, NULL);
     if (st != NNB_OK) {
@@ -333,17 +341,20 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
             return NNB__FAIL(NNB_ERR_FORMAT);
         }
         if (nnb_crc32(0, comp, csize) != m.crc) {
-            return NNB__FAIL(NNB_ERR_FORMAT);
+            return NNB__FAILF(NNB_ERR_FORMAT, "member '%.64s': CRC-32 mismatch", want);
         }
         *data = comp;
         *data_size = csize;
         return NNB_OK;
     }
     if (m.method != 8) {
-        return NNB__FAIL(NNB_ERR_UNSUPPORTED);
+        return NNB__FAILF(NNB_ERR_UNSUPPORTED,
+                          "member '%.64s': compression method %u (only stored and deflate are read)", want,
+                          (unsigned)m.method);
     }
 #if !defined(NNB_WITH_ZLIB)
-    return NNB__FAIL(NNB_ERR_UNSUPPORTED);
+    return NNB__FAILF(NNB_ERR_UNSUPPORTED,
+                      "member '%.64s' is deflate-compressed, and this library was built without zlib", want);
 #else
     /* Deflate expands at most about 1032:1: a larger announced size is a lie, refused before allocating. */
     if (m.usize == 0 || m.usize / 1032 > m.csize || (uint64_t)(size_t)m.usize != m.usize) {
@@ -356,7 +367,7 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
     }
     st = inflate_member(comp, csize, buf, usize);
     if (st == NNB_OK && nnb_crc32(0, buf, usize) != m.crc) {
-        st = NNB__FAIL(NNB_ERR_FORMAT);
+        st = NNB__FAILF(NNB_ERR_FORMAT, "member '%.64s': CRC-32 mismatch after inflating", want);
     }
     if (st != NNB_OK) {
         nnb__free(buf);
@@ -410,23 +421,26 @@ static nnb_status read_whole(const char *path, unsigned char **out, size_t *size
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     nnb_status st = NNB_OK;
     unsigned char *buf = NULL;
     long end = -1;
     int first = fgetc(f);
     if (first == EOF) {
-        st = ferror(f) ? NNB_ERR_IO : NNB_ERR_FORMAT; /* empty: not an archive */
+        /* empty: not an archive */
+        st = ferror(f) ? NNB__FAILF(NNB_ERR_IO, "%s: read error: %s", path, strerror(errno))
+                       : NNB__FAILF(NNB_ERR_FORMAT, "%s: the file is empty (not a .npz archive)", path);
     } else if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = NNB__FAIL(NNB_ERR_IO);
+        st = NNB__FAILF(NNB_ERR_IO, "%s: cannot seek (not a regular file?): %s", path, strerror(errno));
     } else {
         size_t n = (size_t)end;
         buf = nnb__malloc(n);
         if (buf == NULL) {
-            st = NNB__FAIL(NNB_ERR_NOMEM);
+            st = NNB__FAILF(NNB_ERR_NOMEM, "%s: out of memory for %zu bytes", path, n);
         } else if (fread(buf, 1, n, f) != n) {
-            st = NNB__FAIL(NNB_ERR_IO);
+            st = NNB__FAILF(NNB_ERR_IO, "%s: read error: %s", path,
+                            ferror(f) ? strerror(errno) : "shorter than its size");
         } else {
             *out = buf;
             *size = n;
@@ -451,6 +465,9 @@ nnb_status nnb_npz_load_tensor(nnb_tensor **out, const char *path, const char *n
     nnb_status st = read_whole(path, &z, &size);
     if (st == NNB_OK) {
         st = nnb_npz_parse_tensor(out, z, size, name, vector);
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "%s: array '%s'", path, name);
+        }
     }
     nnb__free(z);
     return st;
@@ -466,6 +483,9 @@ nnb_status nnb_npz_load_labels(uint32_t **out, size_t *count, const char *path, 
     nnb_status st = read_whole(path, &z, &size);
     if (st == NNB_OK) {
         st = nnb_npz_parse_labels(out, count, z, size, name);
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "%s: array '%s'", path, name);
+        }
     }
     nnb__free(z);
     return st;
@@ -555,7 +575,7 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
         common_fields(h + 4, crc, size, len + 4);
         offsets[i] = pos;
         if (fwrite(h, 1, 30, f) != 30 || fwrite(names[i], 1, len, f) != len || fwrite(".npy", 1, 4, f) != 4) {
-            return NNB__FAIL(NNB_ERR_IO);
+            return NNB__FAILF(NNB_ERR_IO, "writing the local header of '%s': %s", names[i], strerror(errno));
         }
         st = nnb__npy_write(tensors[i], f, NULL);
         if (st != NNB_OK) {
@@ -577,7 +597,7 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
         wr32(h + 38, 0); /* external attributes */
         wr32(h + 42, offsets[i]);
         if (fwrite(h, 1, 46, f) != 46 || fwrite(names[i], 1, len, f) != len || fwrite(".npy", 1, 4, f) != 4) {
-            return NNB__FAIL(NNB_ERR_IO);
+            return NNB__FAILF(NNB_ERR_IO, "writing the directory entry of '%s': %s", names[i], strerror(errno));
         }
         pos += 46 + len + 4;
     }
@@ -590,7 +610,7 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
     wr32(h + 16, cd_start);
     wr16(h + 20, 0);
     if (fwrite(h, 1, 22, f) != 22) {
-        return NNB__FAIL(NNB_ERR_IO);
+        return NNB__FAILF(NNB_ERR_IO, "writing the end record: %s", strerror(errno));
     }
     return NNB_OK;
 }
@@ -617,11 +637,14 @@ nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_te
     }
     FILE *f = fopen(path, "wb");
     if (f == NULL) {
-        st = NNB__FAIL(NNB_ERR_IO);
+        st = NNB__FAILF(NNB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     } else {
         st = write_archive(f, names, tensors, count, crcs, offsets);
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "%s", path);
+        }
         if (fclose(f) != 0 && st == NNB_OK) {
-            st = NNB__FAIL(NNB_ERR_IO);
+            st = NNB__FAILF(NNB_ERR_IO, "%s: close: %s", path, strerror(errno));
         }
         if (st != NNB_OK) {
             (void)remove(path);

@@ -140,8 +140,22 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
     if (st != NNB_OK) {
         return st;
     }
-    if (n_inputs == 0 || n_neurons == 0 || !isfinite(init_scale) || (reg != NULL && !reg_valid(reg))) {
-        return NNB__FAIL(NNB_ERR_ARGUMENT);
+    if (n_inputs == 0 || n_neurons == 0) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "%s is 0 (must be >= 1)", n_inputs == 0 ? "n_inputs" : "n_neurons");
+    }
+    if (!isfinite(init_scale)) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "init_scale is %s (must be finite)",
+                          isnan(init_scale) ? "NaN" : "infinite");
+    }
+    if (reg != NULL && !reg_valid(reg)) {
+        const float v[4] = {reg->weight_l1, reg->weight_l2, reg->bias_l1, reg->bias_l2};
+        static const char *const names[4] = {"weight_l1", "weight_l2", "bias_l1", "bias_l2"};
+        size_t bad = 0;
+        while (bad < 3 && isfinite(v[bad]) && v[bad] >= 0.0f) {
+            ++bad;
+        }
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "regularization %s is %g (must be finite and >= 0)", names[bad],
+                          (double)v[bad]);
     }
     size_t count;
     st = nnb__mul_size(n_inputs, n_neurons, &count);
@@ -216,7 +230,7 @@ nnb_status nnb_model_add_dropout(nnb_model *model, float rate)
         return st;
     }
     if (!(rate >= 0.0f && rate < 1.0f)) {
-        return NNB__FAIL(NNB_ERR_ARGUMENT);
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "dropout rate %g is not in [0, 1)", (double)rate);
     }
     return add_simple(model, NNB_LAYER_DROPOUT, rate);
 }

@@ -78,7 +78,7 @@ static int write_split(const char *dir, const char *prefix, unsigned n)
 }
 
 #if defined(NNB_TOOL_WITH_PNG)
-static int write_png(const char *dir, const char *name, const unsigned char *px, unsigned side, int rgb)
+static int write_png(const char *dir, const char *name, const unsigned char *px, unsigned side, int rgb, int interlace)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -94,18 +94,22 @@ static int write_png(const char *dir, const char *name, const unsigned char *px,
         return 0;
     }
     png_init_io(png, f);
-    png_set_IHDR(png, info, side, side, 8, rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png, info, side, side, 8, rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
+                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
+    const int passes = interlace ? png_set_interlace_handling(png) : 1;
     unsigned char row[3 * SIDE];
-    for (unsigned r = 0; r < side; ++r) {
-        if (rgb) {
-            for (unsigned c = 0; c < side; ++c) {
-                row[3 * c] = row[3 * c + 1] = row[3 * c + 2] = px[r * side + c];
+    for (int pass = 0; pass < passes; ++pass) {
+        for (unsigned r = 0; r < side; ++r) {
+            if (rgb) {
+                for (unsigned c = 0; c < side; ++c) {
+                    row[3 * c] = row[3 * c + 1] = row[3 * c + 2] = px[r * side + c];
+                }
+                png_write_row(png, row);
+            } else {
+                png_write_row(png, (png_const_bytep)(px + r * side));
             }
-            png_write_row(png, row);
-        } else {
-            png_write_row(png, (png_const_bytep)(px + r * side));
         }
     }
     png_write_end(png, NULL);
@@ -114,7 +118,8 @@ static int write_png(const char *dir, const char *name, const unsigned char *px,
 }
 #endif
 
-static int write_model(const char *dir, const char *name, size_t inputs, size_t outputs, int softmax)
+static int write_model(const char *dir, const char *name, size_t inputs, size_t outputs, int softmax,
+                       nnb_accuracy_kind accuracy)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -128,6 +133,8 @@ static int write_model(const char *dir, const char *name, size_t inputs, size_t 
         st = nnb_model_set_loss(m, NNB_LOSS_CCE);
     if (st == NNB_OK)
         st = nnb_model_finalize(m);
+    if (st == NNB_OK && accuracy != NNB_ACCURACY_NONE)
+        st = nnb_model_set_accuracy(m, accuracy);
     if (st == NNB_OK)
         st = nnb_model_save(m, path);
     nnb_model_destroy(m);
@@ -173,15 +180,22 @@ int main(int argc, char **argv)
         inv[i] = (unsigned char)(255u - img[i]);
     }
     memset(small, 0, sizeof small);
-    if (!write_png(argv[1], "sample1.png", img, SIDE, 0) || !write_png(argv[1], "sample1_inverted.png", inv, SIDE, 0) ||
-        !write_png(argv[1], "sample1_rgb.png", img, SIDE, 1) || !write_png(argv[1], "small.png", small, 20, 0)) {
+    if (!write_png(argv[1], "sample1.png", img, SIDE, 0, 0) ||
+        !write_png(argv[1], "sample1_inverted.png", inv, SIDE, 0, 0) ||
+        !write_png(argv[1], "sample1_rgb.png", img, SIDE, 1, 0) || !write_png(argv[1], "small.png", small, 20, 0, 0) ||
+        !write_png(argv[1], "sample1_interlaced.png", img, SIDE, 0, 1)) {
         fprintf(stderr, "cannot write the PNG files\n");
         return 1;
     }
 #endif
-    /* Valid models that are not Fashion-MNIST classifiers: another shape, and no softmax at the end; and a
-     * parameters-only file, which is not a whole model. */
-    return write_model(argv[1], "other_shape.nnb", 2, 3, 1) && write_model(argv[1], "no_softmax.nnb", 784, 10, 0) &&
+    /*
+     * Valid models that are not Fashion-MNIST classifiers: another shape, and no softmax at the end; a
+     * parameters-only file, which is not a whole model; and a 784 -> 10 classifier that stores the binary accuracy
+     * kind.
+     */
+    return write_model(argv[1], "other_shape.nnb", 2, 3, 1, NNB_ACCURACY_NONE) &&
+                   write_model(argv[1], "no_softmax.nnb", 784, 10, 0, NNB_ACCURACY_NONE) &&
+                   write_model(argv[1], "binary_acc.nnb", 784, 10, 1, NNB_ACCURACY_BINARY) &&
                    write_parameters(argv[1], "params_only.nnb")
                ? 0
                : 1;

@@ -86,7 +86,23 @@ expect 2 "--seed: 4294967296 is out of range" train --data fashion-mnist --seed 
 expect 2 "--lr: -1 is out of range" train --data fashion-mnist --lr -1
 expect 2 "--lr: 0 is out of range" train --data fashion-mnist --lr 0
 expect 2 "--lr: 'nan' is not a finite number" train --data fashion-mnist --lr nan
-expect 2 "--lr: '1e999' is not a finite number" train --data fashion-mnist --lr 1e999
+expect 2 "--lr: '1e999' is not a finite number (accepted: above 0 to 1e+06)" train --data fashion-mnist --lr 1e999
+expect 2 "--lr: 1e-400 is out of range (above 0 to 1e+06); it is too small for a double and reads as 0" \
+    train --data fashion-mnist --lr 1e-400
+expect 2 "--decay: 'inf' is not a finite number (accepted: from 0 to 1e+06)" train --data fashion-mnist --decay inf
+expect 2 "--momentum: 1 is out of range (from 0 to 0.999999)" train --data fashion-mnist --optimizer sgd --momentum 1
+# ---- memory bounds: a network or data set larger than NNB_MAX_MEMORY is refused before anything is allocated ----
+expect 1 "the network needs about 1[0-9][0-9].[0-9] GiB for parameters and workspace (8.642e+09 parameters, batch 128); the limit is 4.0 GiB" \
+    train --data fashion-mnist --layers 65536,65536,65536 --dir "$WORK/empty"
+export NNB_MAX_MEMORY=1M
+expect 1 "the network needs about 17.2 MiB .* the limit is 1.0 MiB" train --data fashion-mnist --dir "$WORK/empty"
+export NNB_MAX_MEMORY=lots
+expect 1 "NNB_MAX_MEMORY='lots' is not a size" train --data fashion-mnist --dir "$WORK/empty"
+unset NNB_MAX_MEMORY
+# A subnormal learning rate is finite and positive: accepted (training then fails on the empty directory).
+expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --lr 1e-320 --dir "$WORK/empty"
+expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --optimizer sgd \
+    --momentum 4.9e-324 --decay 2e-310 --dir "$WORK/empty"
 expect 2 "--decay: '' needs\|--decay needs a non-empty value" train --data fashion-mnist --decay ""
 expect 2 "--layers: '128,,3' is not a comma-separated list" train --data fashion-mnist --layers 128,,3
 expect 2 "--layers: at most 8 values" train --data fashion-mnist --layers 1,2,3,4,5,6,7,8,9
@@ -117,8 +133,37 @@ expect 2 "--invert applies to --image only" predict --model m.nnb --idx-index 3 
 
 # ---- runtime errors: exit status 1 ----
 expect 1 "cannot read Fashion-MNIST from $WORK/empty" train --data fashion-mnist --dir "$WORK/empty"
-expect 1 "cannot load the model $WORK/none.nnb: No such file or directory" eval --model "$WORK/none.nnb" \
-    --dir "$WORK/empty"
+expect 1 "cannot load the model $WORK/none.nnb: cannot open: No such file or directory" \
+    eval --model "$WORK/none.nnb" --dir "$WORK/empty"
+expect 1 "cannot load the model $WORK/empty: is a directory, not a regular file" eval --model "$WORK/empty"
+
+# ---- results that cannot be written are a failure (exit 1, one line), not a silent success ----
+expect_lost_output() {
+    what=$1
+    shift
+    "$NNB" "$@" >/dev/full 2>"$OUT"
+    got=$?
+    if [ "$got" -eq 1 ] && [ "$(wc -l <"$OUT")" -eq 1 ] && grep -q "cannot write the results to standard output: No space left on device" "$OUT"; then
+        passes=$((passes + 1))
+        echo "ok: nnb $* >/dev/full exits 1 ($what)"
+    else
+        echo "FAIL: nnb $* >/dev/full exited with $got ($what)"
+        sed 's/^/    /' "$OUT"
+        fails=$((fails + 1))
+    fi
+}
+expect_lost_output "version" --version
+expect_lost_output "help" train --help
+expect_lost_output "demo" demo --epochs 3 --quiet
+"$NNB" --version >&- 2>"$OUT"
+if [ $? -eq 1 ] && grep -q "standard output is closed" "$OUT"; then
+    passes=$((passes + 1))
+    echo "ok: nnb --version >&- exits 1"
+else
+    echo "FAIL: nnb --version with standard output closed did not exit 1 with a message"
+    sed 's/^/    /' "$OUT"
+    fails=$((fails + 1))
+fi
 
 # ---- --save is checked before any data is read or any epoch runs, and leaves no file behind ----
 expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb: No such file or directory" \
@@ -239,15 +284,64 @@ expect 0 "^prediction: " predict --quiet --model "$QMODEL" --idx-index 1 --dir "
     { echo "FAIL: predict --quiet printed more than its prediction line"; fails=$((fails + 1)); }
 expect 0 "true class: Pullover (2)" predict --model "$MODEL" --idx-index 2 --dir "$WORK/data"
 expect 0 "^prediction: Pullover (class 2)" predict --model "$MODEL" --idx-index 5 --dir "$WORK/data" --split train
-expect 2 "--idx-index 60 is out of range: the test split has 60 images" \
+expect 2 "--idx-index: index 60 is out of range: .*t10k-images-idx3-ubyte holds 60 images (0 to 59)" \
     predict --model "$MODEL" --idx-index 60 --dir "$WORK/data"
+export NNB_MAX_MEMORY=100K
+expect 1 "cannot load the t10k files in $WORK/data: .*t10k-images-idx3-ubyte: the data set would need 230.3 KiB of memory (60 images of 28 x 28 pixels as float32); the limit is 100.0 KiB (max_memory) (NNB_MAX_MEMORY sets the limit)" \
+    eval --model "$MODEL" --dir "$WORK/data"
+unset NNB_MAX_MEMORY
+expect_lost_output "eval" eval --model "$MODEL" --dir "$WORK/data"
+expect_lost_output "predict" predict --model "$MODEL" --idx-index 1 --dir "$WORK/data"
+# A decompression bomb: 100 000 blank images (78 MB) in a 76 KB .gz. eval refuses it before allocating (the
+# default bound: 64 times the files' size), predict reads one image without the split, NNB_MAX_MEMORY accepts it.
+mkdir -p "$WORK/bomb"
+{ printf '\000\000\010\003\000\001\206\240\000\000\000\034\000\000\000\034'; head -c 78400000 /dev/zero; } |
+    gzip -9 >"$WORK/bomb/t10k-images-idx3-ubyte.gz"
+{ printf '\000\000\010\001\000\001\206\240'; head -c 100000 /dev/zero; } | gzip -9 >"$WORK/bomb/t10k-labels-idx1-ubyte.gz"
+if "$NNB" predict --model "$MODEL" --idx-index 0 --dir "$WORK/bomb" 2>&1 | grep -q "without zlib"; then
+    echo "skip: this nnb reads no gzip (built without zlib)"
+else
+    expect 1 "t10k-images-idx3-ubyte.gz: the data set would need 374.4 MiB of memory (100000 images of 28 x 28 pixels as float32) for [0-9.]* KiB of files, more than 64 times their size" \
+        eval --model "$MODEL" --dir "$WORK/bomb"
+    expect 0 "true class: T-shirt/top (0)" predict --model "$MODEL" --idx-index 99999 --dir "$WORK/bomb"
+    expect 2 "index 100000 is out of range" predict --model "$MODEL" --idx-index 100000 --dir "$WORK/bomb"
+    export NNB_MAX_MEMORY=1G
+    expect 0 "^data: Fashion-MNIST test split, 100000 images" eval --model "$MODEL" --dir "$WORK/bomb"
+    unset NNB_MAX_MEMORY
+fi
+rm -rf "$WORK/bomb"
+# A 784 -> 10 softmax classifier that stores the binary accuracy kind is evaluated by categorical accuracy.
+expect 0 "evaluating categorical accuracy" eval --model "$WORK/data/binary_acc.nnb" --dir "$WORK/data"
+expect 0 "^acc: 0\.[0-9]*$" eval --model "$WORK/data/binary_acc.nnb" --dir "$WORK/data" --quiet
+expect 0 "^prediction: " predict --model "$WORK/data/binary_acc.nnb" --idx-index 0 --dir "$WORK/data"
 if [ -f "$WORK/data/sample1.png" ]; then
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1.png"
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1_inverted.png" --invert
     expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --image "$WORK/data/sample1_rgb.png"
     expect 1 "is 20x20 pixels; Fashion-MNIST images are 28x28" predict --model "$MODEL" --image "$WORK/data/small.png"
+    # An interlaced PNG is read whole, without a word from libpng on stderr.
+    "$NNB" predict --quiet --model "$MODEL" --image "$WORK/data/sample1_interlaced.png" >"$OUT" 2>"$WORK/err.txt"
+    if [ $? -eq 0 ] && grep -q "^prediction: Trouser (class 1)" "$OUT" && [ ! -s "$WORK/err.txt" ]; then
+        passes=$((passes + 1))
+        echo "ok: an interlaced PNG is classified with nothing on stderr"
+    else
+        echo "FAIL: the interlaced PNG: exit or output wrong, or stderr not empty:"
+        sed 's/^/    /' "$OUT" "$WORK/err.txt"
+        fails=$((fails + 1))
+    fi
+    # A damaged PNG: one line from nnb with libpng's reason, nothing else.
+    head -c 60 "$WORK/data/sample1.png" >"$WORK/cut.png"
+    "$NNB" predict --model "$MODEL" --image "$WORK/cut.png" >"$OUT" 2>&1
+    if [ $? -eq 1 ] && [ "$(wc -l <"$OUT")" -eq 1 ] && grep -q "^nnb predict: .*cut.png is not a readable PNG: " "$OUT"; then
+        passes=$((passes + 1))
+        echo "ok: a truncated PNG gives one line"
+    else
+        echo "FAIL: a truncated PNG did not give exactly one line from nnb:"
+        sed 's/^/    /' "$OUT"
+        fails=$((fails + 1))
+    fi
     expect 1 "is not a PNG file" predict --model "$MODEL" --image "$WORK/data/train-labels-idx1-ubyte"
-    expect 1 "cannot open" predict --model "$MODEL" --image "$WORK/data/missing.png"
+    expect 1 "cannot open .*missing.png: No such file or directory" predict --model "$MODEL" --image "$WORK/data/missing.png"
 else
     expect 1 "built without PNG support" predict --model "$MODEL" --image "$WORK/data/sample1.png"
 fi
@@ -255,20 +349,20 @@ fi
 # Damaged or foreign model files are refused with a reason: the status, then the library's detail
 # (nnb_last_error) in parentheses, on one line.
 head -c 100 "$MODEL" >"$WORK/truncated.nnb"
-expect 1 "cannot load the model .*truncated.nnb: truncated, corrupt or unrecognised data (model file: the header announces a [0-9]*-byte payload, the data hold 72 bytes for it)$" \
+expect 1 "cannot load the model .*truncated.nnb: truncated: the header says [0-9]* payload bytes, the file holds 72$" \
     eval --model "$WORK/truncated.nnb" --dir "$WORK/data"
 cp "$MODEL" "$WORK/flipped.nnb"
 printf 'X' | dd of="$WORK/flipped.nnb" bs=1 seek=500 conv=notrunc 2>/dev/null
-expect 1 "cannot load the model .*flipped.nnb: .*(model file: checksum mismatch (the file is corrupt))$" \
+expect 1 "cannot load the model .*flipped.nnb: CRC-32 mismatch over bytes 0..[0-9]* (stored 0x[0-9a-f]*, computed 0x[0-9a-f]*): the file is corrupt$" \
     predict --model "$WORK/flipped.nnb" --idx-index 0 --dir "$WORK/data"
-expect 1 "cannot load the model .*: .*(model file: not a model file" eval --model "$WORK/data/train-images-idx3-ubyte" \
+expect 1 "cannot load the model .*train-images-idx3-ubyte: not a libnnbasics model file (its first 8 bytes are not the magic" eval --model "$WORK/data/train-images-idx3-ubyte" \
     --dir "$WORK/data"
 cp "$MODEL" "$WORK/version9.nnb"
 printf '\011' | dd of="$WORK/version9.nnb" bs=1 seek=8 conv=notrunc 2>/dev/null
-expect 1 "(model file: format version 9; this library reads versions 1 to 2)$" eval --model "$WORK/version9.nnb" \
+expect 1 "cannot load the model .*version9.nnb: format version 9; this library reads versions 1 to 2$" eval --model "$WORK/version9.nnb" \
     --dir "$WORK/data"
-expect 1 "nnb info: cannot load the model .*flipped.nnb: .*checksum mismatch" info --json "$WORK/flipped.nnb"
-expect 1 "params_only.nnb: .*(nnb_model_parse: a parameters-only file, not a whole model" info "$WORK/data/params_only.nnb"
+expect 1 "nnb info: cannot load the model .*flipped.nnb: CRC-32 mismatch" info --json "$WORK/flipped.nnb"
+expect 1 "params_only.nnb: a parameters-only file, not a whole model (load it into a model built in code with nnb_model_load_parameters)$" info "$WORK/data/params_only.nnb"
 [ "$(wc -l <"$OUT")" -eq 1 ] && passes=$((passes + 1)) ||
     { echo "FAIL: a load failure printed more than one line"; fails=$((fails + 1)); }
 expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb" train --data fashion-mnist --dir "$WORK/data" \

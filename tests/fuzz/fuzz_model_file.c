@@ -42,6 +42,8 @@ static void parse_one(const uint8_t *data, size_t size)
         nnb_model_destroy(parsed);
     } else if (parsed != NULL) {
         __builtin_trap();
+    } else if (strncmp(nnb_last_error(), "nnb_model_parse: model data: ", 29) != 0 || nnb_last_error()[29] == '\0') {
+        __builtin_trap(); /* every rejected file gets a detail of its own */
     }
 
     nnb_model *m = fixed_model();

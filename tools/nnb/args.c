@@ -212,13 +212,18 @@ int nnb_args_double(nnb_args *a, const char *option, double min, double max, int
     errno = 0;
     char *end = NULL;
     double d = strtod(v, &end);
-    if (end == v || *end != '\0' || isspace((unsigned char)v[0]) || errno == ERANGE || !isfinite(d)) {
-        nnb_error(a->command, "%s: '%s' is not a finite number", option, v);
+    /*
+     * ERANGE alone is no reason to refuse: strtod sets it for subnormal results (1e-320), which are finite.
+     * Overflow gives an infinity (refused as not finite), underflow to zero is out of range below.
+     */
+    if (end == v || *end != '\0' || isspace((unsigned char)v[0]) || !isfinite(d)) {
+        nnb_error(a->command, "%s: '%s' is not a finite number (accepted: %s %g to %g)", option, v,
+                  min_inclusive ? "from" : "above", min, max);
         return 0;
     }
     if ((min_inclusive ? d < min : d <= min) || d > max) {
-        nnb_error(a->command, "%s: %s is out of range (%s %g to %g)", option, v, min_inclusive ? "from" : "above", min,
-                  max);
+        nnb_error(a->command, "%s: %s is out of range (%s %g to %g)%s", option, v, min_inclusive ? "from" : "above",
+                  min, max, errno == ERANGE && d == 0.0 ? "; it is too small for a double and reads as 0" : "");
         return 0;
     }
     *out = d;

@@ -168,6 +168,24 @@ int nnb_cmd_eval(int argc, char **argv)
     if (!nnb_check_fashion_model(k_cmd, m, model_path) || !nnb_load_fashion(k_cmd, dir, split, &set)) {
         goto done;
     }
+    /*
+     * A softmax classifier with categorical cross-entropy (checked above) may store another accuracy kind
+     * (binary or regression), which does not apply to class labels: measure it as any classifier, by the
+     * argmax against the label, and say so.
+     */
+    const nnb_accuracy_kind stored_kind = nnb_model_accuracy_kind(m);
+    if (stored_kind != NNB_ACCURACY_CATEGORICAL && stored_kind != NNB_ACCURACY_NONE) {
+        st = nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL);
+        if (st != NNB_OK) {
+            nnb_fail(k_cmd, "setting categorical accuracy", st);
+            goto done;
+        }
+        if (!quiet) {
+            printf("note: %s stores the %s accuracy kind; evaluating categorical accuracy (argmax against the "
+                   "label) instead\n",
+                   model_path, stored_kind == NNB_ACCURACY_BINARY ? "binary" : "regression");
+        }
+    }
     const size_t n = nnb_idx_set_count(set);
     const uint32_t *labels = nnb_idx_set_labels(set);
     nnb_targets y = nnb_targets_from_labels(labels, n);

@@ -7,9 +7,13 @@
  *   nnb predict ...       classify one image
  *   nnb info FILE         what a saved model holds
  */
+#define _POSIX_C_SOURCE 200809L
 #include "nnb.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -32,7 +36,9 @@ static void usage(FILE *out)
             "'nnb train --data FILE --help' describes the options.\n"
             "'nnb --version' names the library version, the GEMM body and the instruction set in use\n"
             "('nnb --version --json': as one JSON object, with the thread count).\n"
-            "Exit status: 0 success, 1 failure while running, 2 usage error.\n",
+            "Exit status: 0 success, 1 failure while running (results that cannot be written included), 2 usage\n"
+            "error. NNB_MAX_MEMORY (bytes, or 8G, 512M; default 4G) bounds the memory a data set or a network may\n"
+            "claim; it is checked before anything is allocated.\n",
             nnb_version_string());
 }
 
@@ -48,7 +54,51 @@ static void version(int json)
            nnb_backend_name(), nnb_compute_isa());
 }
 
-int main(int argc, char **argv)
+/*
+ * A standard descriptor closed when nnb starts (nnb >&-) is filled with /dev/null opened read-only: no file nnb
+ * opens (a model being saved) can become "standard output", and writes to it still fail, as on a closed one.
+ */
+static void reserve_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int got = open("/dev/null", O_RDONLY); /* the lowest free descriptor: fd */
+            if (got >= 0 && got != fd) {
+                close(got);
+            }
+        }
+    }
+}
+
+/*
+ * Results that could not be written are a failure: flushes and closes standard output and checks its error
+ * flag (a full disk, /dev/full, a closed descriptor, a broken pipe). Returns rc, or NNB_EXIT_FAILURE with a
+ * one-line message when the output was lost.
+ */
+static int finish(const char *command, int rc)
+{
+    int failed = ferror(stdout) != 0;
+    int err = failed ? EIO : 0;
+    if (fflush(stdout) != 0) {
+        failed = 1;
+        err = errno;
+    }
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        err = errno;
+    }
+    if (!failed) {
+        return rc;
+    }
+    if (err == EBADF) {
+        fprintf(stderr, "%s: cannot write the results: standard output is closed\n", command);
+    } else {
+        fprintf(stderr, "%s: cannot write the results to standard output: %s\n", command, strerror(err));
+    }
+    return rc == NNB_EXIT_OK ? NNB_EXIT_FAILURE : rc;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         return nnb_cmd_demo(argc, argv);
@@ -90,4 +140,14 @@ int main(int argc, char **argv)
                 cmd);
     }
     return NNB_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    reserve_standard_descriptors();
+    char command[64] = "nnb";
+    if (argc >= 2 && argv[1][0] != '-' && strlen(argv[1]) < 32) {
+        snprintf(command, sizeof command, "nnb %s", argv[1]);
+    }
+    return finish(command, run(argc, argv));
 }

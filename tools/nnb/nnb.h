@@ -92,8 +92,37 @@ int nnb_stdout_is_tty(void);
 /* Loads one Fashion-MNIST split from dir (NULL = default), printing a clear message on failure. */
 int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split split, nnb_idx_set **out);
 
-/* Loads a model file, printing a clear message (with the system's reason for a file error) on failure. */
+/*
+ * Reads image `index` of a split without loading the split, printing a clear message on failure. Returns 1,
+ * 0 (a file error), or -1 (the index is out of range: a usage error).
+ */
+int nnb_read_fashion_image(const char *command, const char *dir, nnb_fashion_split split, size_t index,
+                           nnb_tensor *image, uint32_t *label);
+
+/* Loads a model file, printing a clear message (the library's detail: file, field, reason) on failure. */
 int nnb_load_model(const char *command, const char *path, nnb_model **out);
+
+/*
+ * nnb_last_error() without the library function's name, and without "PATH: " when it starts with path (NULL:
+ * no path to drop), for messages that name the file already.
+ */
+const char *nnb_detail_for(const char *path);
+
+/*
+ * The memory bound for a data set or a network: the environment variable NNB_MAX_MEMORY (bytes, or a number
+ * with K, M, G or T: "8G"); SIZE_MAX when it is unset, 0 when it is malformed.
+ */
+#define NNB_TOOL_DEFAULT_MAX_MEMORY ((size_t)4 << 30)
+size_t nnb_memory_limit(void);
+
+/*
+ * nnb_memory_limit for the library's max_memory arguments: *limit is NNB_MAX_MEMORY, or 0 when it is unset
+ * (the library's default bound). Prints a message and returns 0 when NNB_MAX_MEMORY is malformed.
+ */
+int nnb_check_memory_limit(const char *command, size_t *limit);
+
+/* "12.3 MiB" into buf. */
+const char *nnb_format_bytes(double bytes, char *buf, size_t size);
 
 /* Checks that a loaded model takes 784 inputs and gives 10 outputs; prints a message and returns 0 if not. */
 int nnb_check_fashion_model(const char *command, const nnb_model *model, const char *path);

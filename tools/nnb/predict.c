@@ -6,6 +6,7 @@
 #include "nnb.h"
 #include "tabular.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,12 +50,36 @@ static void predict_usage(void)
 }
 
 #if defined(NNB_TOOL_WITH_PNG)
-/* Reads a 28x28 PNG into 8-bit grey pixels; prints why on failure and returns 0. */
+/*
+ * libpng's messages go here instead of stderr: the error's text is kept for the tool's own one-line message
+ * (then libpng's longjmp), warnings are kept quiet (the first is added to an error's message, if one follows).
+ */
+typedef struct png_messages {
+    char error[160];
+    char warning[160];
+} png_messages;
+
+static void png_on_error(png_structp png, png_const_charp message)
+{
+    png_messages *m = png_get_error_ptr(png);
+    snprintf(m->error, sizeof m->error, "%s", message != NULL ? message : "error");
+    png_longjmp(png, 1);
+}
+
+static void png_on_warning(png_structp png, png_const_charp message)
+{
+    png_messages *m = png_get_error_ptr(png);
+    if (m->warning[0] == '\0') {
+        snprintf(m->warning, sizeof m->warning, "%s", message != NULL ? message : "warning");
+    }
+}
+
+/* Reads a 28x28 PNG into 8-bit grey pixels; prints why on failure (one line) and returns 0. */
 static int read_png(const char *path, unsigned char *pixels)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        nnb_error(k_cmd, "cannot open %s", path);
+        nnb_error(k_cmd, "cannot open %s: %s", path, strerror(errno));
         return 0;
     }
     unsigned char sig[8];
@@ -63,7 +88,9 @@ static int read_png(const char *path, unsigned char *pixels)
         fclose(f);
         return 0;
     }
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_messages messages;
+    memset(&messages, 0, sizeof messages);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &messages, png_on_error, png_on_warning);
     png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
     if (info == NULL) {
         png_destroy_read_struct(&png, NULL, NULL);
@@ -76,7 +103,8 @@ static int read_png(const char *path, unsigned char *pixels)
     unsigned char *volatile buf = NULL;
     volatile int ok = 0;
     if (setjmp(png_jmpbuf(png)) != 0) {
-        nnb_error(k_cmd, "%s is not a readable PNG", path);
+        nnb_error(k_cmd, "%s is not a readable PNG: %s%s%s", path, messages.error[0] != '\0' ? messages.error : "error",
+                  messages.warning[0] != '\0' ? "; before it: " : "", messages.warning);
         goto out;
     }
     png_init_io(png, f);
@@ -106,6 +134,7 @@ static int read_png(const char *path, unsigned char *pixels)
         png_set_rgb_to_gray_fixed(png, 1, -1, -1);
     }
     png_set_strip_alpha(png);
+    (void)png_set_interlace_handling(png); /* an interlaced (Adam7) PNG is read whole by png_read_image */
     png_read_update_info(png, info);
     if (png_get_rowbytes(png, info) != SIDE) {
         nnb_error(k_cmd, "%s: unsupported PNG layout", path);
@@ -204,7 +233,6 @@ int nnb_cmd_predict(int argc, char **argv)
 
     int rc = NNB_EXIT_FAILURE;
     nnb_model *m = NULL;
-    nnb_idx_set *set = NULL;
     nnb_tensor *x = NULL, *probs = NULL;
     long truth = -1;
     nnb_status st;
@@ -219,18 +247,15 @@ int nnb_cmd_predict(int argc, char **argv)
         goto done;
     }
     if (have_index) {
+        /* One image, read without loading the split. */
         const nnb_fashion_split split = strcmp(split_name, "train") == 0 ? NNB_FASHION_TRAIN : NNB_FASHION_TEST;
-        if (!nnb_load_fashion(k_cmd, dir, split, &set)) {
+        uint32_t label = 0;
+        const int got = nnb_read_fashion_image(k_cmd, dir, split, index, x, &label);
+        if (got != 1) {
+            rc = got < 0 ? NNB_EXIT_USAGE : NNB_EXIT_FAILURE;
             goto done;
         }
-        if (index >= nnb_idx_set_count(set)) {
-            nnb_error(k_cmd, "--idx-index %zu is out of range: the %s split has %zu images (0 to %zu)", index,
-                      split_name, nnb_idx_set_count(set), nnb_idx_set_count(set) - 1);
-            rc = NNB_EXIT_USAGE;
-            goto done;
-        }
-        memcpy(nnb_tensor_data(x), nnb_tensor_cdata(nnb_idx_set_images(set)) + index * PIXELS, PIXELS * sizeof(float));
-        truth = (long)nnb_idx_set_labels(set)[index];
+        truth = (long)label;
     }
 #if defined(NNB_TOOL_WITH_PNG)
     else {
@@ -273,7 +298,6 @@ int nnb_cmd_predict(int argc, char **argv)
 done:
     nnb_tensor_destroy(probs);
     nnb_tensor_destroy(x);
-    nnb_idx_set_destroy(set);
     nnb_model_destroy(m);
     return rc;
 }

@@ -277,6 +277,56 @@ int nnb_check_save_path(const char *path)
     return 1;
 }
 
+/*
+ * What the network will claim, in bytes, before anything is allocated: each dense layer's weights and biases,
+ * their gradients and the optimizer's state (Adam 2 per parameter, RMSprop and AdaGrad 1, SGD 1 with momentum),
+ * and a workspace of about three float buffers per layer output for the larger of a training batch and the
+ * 1024-row evaluation batches. An estimate within a small factor, for the memory bound (NNB_MAX_MEMORY).
+ */
+static double network_bytes(const train_options *o, double *params_out)
+{
+    double params = 0.0, outputs = NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE;
+    double width = outputs;
+    for (size_t i = 0; i <= o->n_layers; ++i) {
+        const double next = (double)(i < o->n_layers ? o->layers[i] : NNB_FASHION_MNIST_CLASSES);
+        params += width * next + next;
+        outputs += 2.0 * next; /* the dense layer's output and its activation's */
+        width = next;
+    }
+    double states = 1.0;
+    if (o->optimizer == NNB_OPTIMIZER_ADAM) {
+        states = 2.0;
+    } else if (o->optimizer == NNB_OPTIMIZER_SGD) {
+        states = o->momentum > 0.0 ? 1.0 : 0.0;
+    }
+    const double rows = o->batch > 1024 ? (double)o->batch : 1024.0;
+    *params_out = params;
+    return 4.0 * (params * (2.0 + states) + 3.0 * rows * outputs);
+}
+
+/* Refuses a network larger than the memory bound, with its size; returns 1 when it fits. */
+static int check_network_size(const train_options *o)
+{
+    size_t limit = 0;
+    if (!nnb_check_memory_limit(k_cmd, &limit)) {
+        return 0;
+    }
+    if (limit == 0) {
+        limit = NNB_TOOL_DEFAULT_MAX_MEMORY;
+    }
+    double params = 0.0;
+    const double need = network_bytes(o, &params);
+    if (need <= (double)limit) {
+        return 1;
+    }
+    char a[32], b[32];
+    nnb_error(k_cmd,
+              "the network needs about %s for parameters and workspace (%.4g parameters, batch %zu); the limit is "
+              "%s (set NNB_MAX_MEMORY, e.g. NNB_MAX_MEMORY=16G, to raise it)",
+              nnb_format_bytes(need, a, sizeof a), params, o->batch, nnb_format_bytes((double)limit, b, sizeof b));
+    return 0;
+}
+
 static nnb_status build_model(const train_options *o, nnb_model **out)
 {
     nnb_model *m = NULL;
@@ -341,6 +391,9 @@ int nnb_cmd_train(int argc, char **argv)
         return nnb_fail(k_cmd, "--threads", st);
     }
     if (o.save != NULL && !nnb_check_save_path(o.save)) {
+        return NNB_EXIT_FAILURE;
+    }
+    if (!check_network_size(&o)) {
         return NNB_EXIT_FAILURE;
     }
 
@@ -421,7 +474,7 @@ int nnb_cmd_train(int argc, char **argv)
     if (o.save != NULL) {
         st = nnb_model_save(m, o.save);
         if (st != NNB_OK) {
-            nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_describe(st));
+            nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_detail_for(o.save));
             goto done;
         }
         if (!o.quiet) {
