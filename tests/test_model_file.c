@@ -881,14 +881,15 @@ static void test_corrupt_files_name_the_file_field_and_reason(void **state)
         {CUT, 0, 0, 0, NNB_ERR_FORMAT, "the file is empty"},
         {SET32, 0, 0x4e4e4221u, 0, NNB_ERR_FORMAT, "not a libnnbasics model file"},
         {CUT, 10, 0, 0, NNB_ERR_FORMAT, "truncated: 10 bytes, shorter than the 28-byte header"},
-        {SET32, OFF_VERSION, 99, 0, NNB_ERR_VERSION, "format version 99; this library reads version 1"},
+        {SET32, OFF_VERSION, 99, 0, NNB_ERR_VERSION, "format version 99; this library reads versions 1 to 2"},
         {SET64, OFF_PAYLOAD_SIZE, 100000, 0, NNB_ERR_FORMAT, "truncated: the header says 100000 payload bytes"},
         {SET64, OFF_PAYLOAD_SIZE, 3, 0, NNB_ERR_FORMAT, "trailing bytes: the header says 3 payload bytes"},
         {FLIP, 200, 0, 0, NNB_ERR_FORMAT, "CRC-32 mismatch"},
         {SET32, OFF_KIND, 3, 0, NNB_ERR_FORMAT, "unknown file kind 3"},
         {SET32, OFF_LAYER_COUNT, 0, 0, NNB_ERR_FORMAT, "layer count 0 is not in 1..1024"},
-        {SET32, OFF_LAYER_COUNT, 6, 0, NNB_ERR_FORMAT, "layer 5: truncated at byte"},
-        {SET32, OFF_LAYER_COUNT, 4, 0, NNB_ERR_FORMAT, "4 unexplained bytes after the last layer"},
+        {SET32, OFF_LAYER_COUNT, 6, 0, NNB_ERR_FORMAT, "layer 5"}, /* reads the names section as a layer */
+        {SET32, OFF_LAYER_COUNT, 4, 0, NNB_ERR_FORMAT,
+         "preprocessing feature count 0, expected 4"}, /* the last layer read as the names section */
         {SET32, OFF_LOSS, 99, 0, NNB_ERR_FORMAT, "unknown loss kind 99"},
         {SET32, OFF_LOSS + 4, 9, 0, NNB_ERR_FORMAT, "unknown accuracy kind 9"},
         {SET32, OFF_LOSS + 8, 0x80, 0, NNB_ERR_FORMAT, "unknown flag bits 0x80"},
