@@ -6,8 +6,9 @@
  *   loss_i = -log(clip(p_i,y_i))                       sparse targets (class indices)
  *   loss_i = -log(sum_j clip(p_ij) * t_ij)              one-hot targets
  * with clip(x) = min(max(x, 1e-7), 1 - 1e-7), so a prediction of exactly 0 or 1 gives a finite loss.
- * The mean is the float32 pairwise sum of the per-sample losses divided by the batch size, the way numpy's
- * np.mean computes it (so lesson 8 prints the book's 1.0986104).
+ * The mean is numpy's float32 sum of the per-sample losses (nnb_sum_f32: pairwise within 8192-element
+ * blocks) divided by the batch size, the way numpy's np.mean computes it (so lesson 8 prints the book's
+ * 1.0986104). The exact arithmetic modes take the log of the mode (numpy's or the correctly rounded one).
  *
  * Outputs: per_sample (caller buffer of `batch` floats) and mean are each optional (NULL to skip) but
  * not both. Reentrant.
