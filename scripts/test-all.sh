@@ -5,12 +5,13 @@
 # every lower ISA level the CPU runs, through NNB_ISA), the whole suite
 # under AddressSanitizer + UndefinedBehaviorSanitizer (each core), the multi-threaded tests under
 # ThreadSanitizer, and the unit tests under valgrind memcheck (naive and builtin cores).
-# First, every C file must match .clang-format. Each configuration also runs the consumer test (install + find_package + pkg-config). Last, the file
+# First, every C file must match .clang-format, and the Doxygen API reference must build without a warning. Each configuration also runs the consumer test (install + find_package + pkg-config). Last, the file
 # parsers run under libFuzzer for NNB_FUZZ_SECONDS (default 30) each.
 #
 #   scripts/test-all.sh                 # everything
 #   NNB_TEST_CONFIGS="ci-naive" scripts/test-all.sh   # a subset (names from CMakePresets.json, plus format
-#                                                     # and fuzz; separated by spaces or commas)
+#                                                     # format, docs, mutate and fuzz; separated by spaces
+#                                                     # or commas)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +19,10 @@ cd "$(dirname "$0")/.."
 # only the run-time libgfortran5, so the cblas consumer test (pkg-config --static) needs it to link.
 # dataset-fashion-mnist: the real data for the CLI's smoke test (cli_nnb_fashion_smoke; skipped without it).
 # python3-numpy: the numpy reference checks (exp/log, chapter 10, .npy/.npz round trips; skipped without it).
+# doxygen: the API reference (the docs configuration). groff-base: the man page check (docs_man_page).
 packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
-          libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy)
+          libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy
+          doxygen groff-base python3-sklearn)
 missing=()
 for pkg in "${packages[@]}"; do
     [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
@@ -47,7 +50,7 @@ lower_isas() {
         echo "portable"
     fi
 }
-configs=${NNB_TEST_CONFIGS:-"format ci-naive ci-cblas ci-builtin mutate ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
+configs=${NNB_TEST_CONFIGS:-"format docs ci-naive ci-cblas ci-builtin mutate ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
 configs=${configs//,/ } # names may be separated by commas too
 fuzz_seconds=${NNB_FUZZ_SECONDS:-30}
 # mutate: the unit tests must kill at least this share (percent) of the compiled mutants of a small fixed
@@ -67,6 +70,14 @@ for config in $configs; do
         # .clang-format decides the layout of every C file.
         echo "== format: clang-format --dry-run --Werror"
         git ls-files '*.c' '*.h' | xargs clang-format --style=file --dry-run --Werror
+        continue
+    fi
+    if [ "$config" = docs ]; then
+        # The API reference from the public headers: Doxygen with every warning an error (an undocumented
+        # function, parameter or return value fails).
+        echo "== docs: Doxygen API reference (warnings are errors)"
+        cmake -S . -B build/docs -DNNB_BUILD_DOCS=ON -DNNB_BUILD_TESTS=OFF -DNNB_BUILD_EXAMPLES=OFF >/dev/null
+        cmake --build build/docs --target docs
         continue
     fi
     if [ "$config" = fuzz ]; then

@@ -1939,7 +1939,7 @@ static void test_bad_input_model_file(void **state)
         w[size / 2] ^= 0x40;
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_FORMAT); /* checksum */
         memcpy(w, file, size);
-        put_le32(w + 8, 2);
+        put_le32(w + 8, 3);
         fix_crc(w, size);
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_VERSION);
         put_le32(w + 8, 0);
@@ -2141,6 +2141,132 @@ static void never_free(void *user, void *block)
     (void)block;
 }
 
+/* ---- preprocess.h: stored scaling, names, raw-row and single-row prediction ---- */
+
+static void test_bad_input_preprocess(void **state)
+{
+    (void)state;
+    begin_module();
+    nnb_model *m = NULL, *open = NULL;
+    assert_ok(nnb_model_create(&m, 0));
+    assert_ok(nnb_model_add_dense(m, 3, 2, 0.5f, NULL));
+    assert_ok(nnb_model_add_softmax(m));
+    assert_ok(nnb_model_finalize(m));
+    assert_ok(nnb_model_create(&open, 0));
+    assert_ok(nnb_model_add_dense(open, 3, 2, 0.5f, NULL));
+    nnb_tensor *X = make(4, 3, 0.5f), *X2 = make(4, 2, 0.5f), *O = make(4, 2, 0.0f), *O3 = make(4, 3, 0.0f);
+    nnb_tensor *Xnan = make_bad(4, 3, 5, NAN), *Xinf = make_bad(4, 3, 0, INFINITY);
+    watch_tensor(X);
+    watch_tensor(X2);
+    watch_tensor(O);
+    watch_tensor(O3);
+    watch_tensor(Xnan);
+    const float c[3] = {1, 2, 3}, s[3] = {1, 2, 4}, s0[3] = {1, 0, 4}, sneg[3] = {1, -2, 4}, snan[3] = {1, NAN, 4};
+    const float cinf[3] = {INFINITY, 0, 0}, row[3] = {1, 2, 3}, rownan[3] = {1, NAN, 3};
+    watch_mem(row, sizeof row);
+
+    BAD(nnb_preprocess_compute(NNB_PREPROCESS_STANDARDIZE, NULL, g_o.fbuf, g_o.fbuf + 4), NNB_ERR_NULL);
+    BAD(nnb_preprocess_compute(NNB_PREPROCESS_STANDARDIZE, X, NULL, g_o.fbuf + 4), NNB_ERR_NULL);
+    BAD(nnb_preprocess_compute(NNB_PREPROCESS_STANDARDIZE, X, g_o.fbuf, NULL), NNB_ERR_NULL);
+    BAD(nnb_preprocess_compute(NNB_PREPROCESS_NONE, X, g_o.fbuf, g_o.fbuf + 4), NNB_ERR_ARGUMENT);
+    BAD(nnb_preprocess_compute(NNB_PREPROCESS_AFFINE, X, g_o.fbuf, g_o.fbuf + 4), NNB_ERR_ARGUMENT);
+    BAD(nnb_preprocess_compute((nnb_preprocess_kind)-1, X, g_o.fbuf, g_o.fbuf + 4), NNB_ERR_ARGUMENT);
+    BAD(nnb_preprocess_compute(NNB_PREPROCESS_MINMAX, Xnan, g_o.fbuf, g_o.fbuf + 4), NNB_ERR_NONFINITE);
+    BAD(nnb_preprocess_compute(NNB_PREPROCESS_STANDARDIZE, Xinf, g_o.fbuf, g_o.fbuf + 4), NNB_ERR_NONFINITE);
+
+    BAD(nnb_model_set_preprocess(NULL, NNB_PREPROCESS_STANDARDIZE, 3, c, s), NNB_ERR_NULL);
+    BAD(nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, 3, NULL, s), NNB_ERR_NULL);
+    BAD(nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, 3, c, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_set_preprocess(open, NNB_PREPROCESS_STANDARDIZE, 3, c, s), NNB_ERR_STATE);
+    BAD(nnb_model_set_preprocess(m, (nnb_preprocess_kind)4, 3, c, s), NNB_ERR_ARGUMENT);
+    BAD(nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, 0, c, s), NNB_ERR_SHAPE);
+    BAD(nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, SIZE_MAX, c, s), NNB_ERR_SHAPE);
+    BAD(nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, 3, c, s0), NNB_ERR_ARGUMENT);
+    BAD(nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, 3, c, sneg), NNB_ERR_ARGUMENT);
+    BAD(nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, 3, c, snan), NNB_ERR_ARGUMENT);
+    BAD(nnb_model_set_preprocess(m, NNB_PREPROCESS_AFFINE, 3, cinf, s), NNB_ERR_ARGUMENT);
+    BAD(nnb_model_preprocess_info(NULL, (nnb_preprocess_kind *)&g_o.u, NULL, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_preprocess_info(m, NULL, NULL, NULL), NNB_ERR_NULL);
+
+    BAD(nnb_model_preprocess(NULL, X, O3), NNB_ERR_NULL);
+    BAD(nnb_model_preprocess(m, NULL, O3), NNB_ERR_NULL);
+    BAD(nnb_model_preprocess(m, X, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_preprocess(open, X, O3), NNB_ERR_STATE);
+    BAD(nnb_model_preprocess(m, X2, O3), NNB_ERR_SHAPE);
+    BAD(nnb_model_preprocess(m, X, O), NNB_ERR_SHAPE);
+    BAD(nnb_model_preprocess(m, Xnan, O3), NNB_ERR_NONFINITE);
+
+    BAD(nnb_model_predict_raw(NULL, X, O, 0, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_predict_raw(m, NULL, O, 0, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_predict_raw(m, X, NULL, 0, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_predict_raw(open, X, O, 0, NULL), NNB_ERR_STATE);
+    BAD(nnb_model_predict_raw(m, X2, O, 0, NULL), NNB_ERR_SHAPE);
+    BAD(nnb_model_predict_raw(m, X, O3, 0, NULL), NNB_ERR_SHAPE);
+    BAD(nnb_model_predict_raw(m, Xnan, O, 0, NULL), NNB_ERR_NONFINITE);
+
+    BAD(nnb_model_predict_one(NULL, row, 3, g_o.fbuf, 2, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_predict_one(m, NULL, 3, g_o.fbuf, 2, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_predict_one(m, row, 3, NULL, 2, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_predict_one(open, row, 3, g_o.fbuf, 2, NULL), NNB_ERR_STATE);
+    BAD(nnb_model_predict_one(m, row, 2, g_o.fbuf, 2, NULL), NNB_ERR_SHAPE);
+    BAD(nnb_model_predict_one(m, row, 3, g_o.fbuf, 3, NULL), NNB_ERR_SHAPE);
+    BAD(nnb_model_predict_one(m, row, 3, g_o.fbuf, SIZE_MAX, NULL), NNB_ERR_SHAPE);
+    BAD(nnb_model_predict_one(m, rownan, 3, g_o.fbuf, 2, NULL), NNB_ERR_NONFINITE);
+    BAD(nnb_model_classify_one(NULL, row, 3, &g_o.sz, &g_o.f, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_classify_one(m, NULL, 3, &g_o.sz, &g_o.f, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_classify_one(m, row, 3, NULL, &g_o.f, NULL), NNB_ERR_NULL);
+    BAD(nnb_model_classify_one(open, row, 3, &g_o.sz, &g_o.f, NULL), NNB_ERR_STATE);
+    BAD(nnb_model_classify_one(m, row, 4, &g_o.sz, &g_o.f, NULL), NNB_ERR_SHAPE);
+    BAD(nnb_model_classify_one(m, rownan, 3, &g_o.sz, &g_o.f, NULL), NNB_ERR_NONFINITE);
+
+    /* A workspace made for a narrower model does not fit a wider one. */
+    nnb_model *wide = NULL;
+    nnb_model_workspace *ws = NULL;
+    assert_ok(nnb_model_create(&wide, 0));
+    assert_ok(nnb_model_add_dense(wide, 3, 40, 0.5f, NULL));
+    assert_ok(nnb_model_add_dense(wide, 40, 2, 0.5f, NULL));
+    assert_ok(nnb_model_finalize(wide));
+    assert_ok(nnb_model_workspace_create(&ws, m, 1));
+    BAD(nnb_model_predict_one(wide, row, 3, g_o.fbuf, 2, ws), NNB_ERR_SHAPE);
+    BAD(nnb_model_classify_one(wide, row, 3, &g_o.sz, &g_o.f, ws), NNB_ERR_SHAPE);
+
+    const char *names2[2] = {"a", "b"}, *names3[3] = {"a", "b", "c"}, *null2[2] = {"a", NULL}, *empty2[2] = {"", "b"};
+    char longname[NNB_MODEL_MAX_NAME + 2];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    const char *long2[2] = {"a", longname};
+    BAD(nnb_model_set_class_names(NULL, names2, 2), NNB_ERR_NULL);
+    BAD(nnb_model_set_class_names(m, NULL, 2), NNB_ERR_NULL);
+    BAD(nnb_model_set_class_names(open, names2, 2), NNB_ERR_STATE);
+    BAD(nnb_model_set_class_names(m, names3, 3), NNB_ERR_SHAPE);
+    BAD(nnb_model_set_class_names(m, names2, 1), NNB_ERR_SHAPE);
+    BAD(nnb_model_set_class_names(m, null2, 2), NNB_ERR_ARGUMENT);
+    BAD(nnb_model_set_class_names(m, empty2, 2), NNB_ERR_ARGUMENT);
+    BAD(nnb_model_set_class_names(m, long2, 2), NNB_ERR_ARGUMENT);
+    BAD(nnb_model_set_feature_names(NULL, names3, 3), NNB_ERR_NULL);
+    BAD(nnb_model_set_feature_names(m, NULL, 3), NNB_ERR_NULL);
+    BAD(nnb_model_set_feature_names(open, names3, 3), NNB_ERR_STATE);
+    BAD(nnb_model_set_feature_names(m, names2, 2), NNB_ERR_SHAPE);
+    NEUTRAL(nnb_model_class_name_count(NULL), 0);
+    NEUTRAL(nnb_model_feature_name_count(NULL), 0);
+    NEUTRAL(nnb_model_class_name(NULL, 0), NULL);
+    NEUTRAL(nnb_model_class_name(m, 0), NULL);
+    NEUTRAL(nnb_model_feature_name(NULL, 0), NULL);
+    NEUTRAL(nnb_model_feature_name(m, SIZE_MAX), NULL);
+
+    nnb_model_workspace_destroy(ws);
+    nnb_model_destroy(wide);
+    nnb_tensor_destroy(Xinf);
+    end_module("preprocess");
+    nnb_tensor_destroy(Xnan);
+    nnb_tensor_destroy(O3);
+    nnb_tensor_destroy(O);
+    nnb_tensor_destroy(X2);
+    nnb_tensor_destroy(X);
+    nnb_model_destroy(open);
+    nnb_model_destroy(m);
+}
+
 static void test_bad_input_status_and_alloc(void **state)
 {
     (void)state;
@@ -2193,21 +2319,14 @@ static int group_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_input_tensor),
-        cmocka_unit_test(test_bad_input_gemm),
-        cmocka_unit_test(test_bad_input_rng),
-        cmocka_unit_test(test_bad_input_datasets),
-        cmocka_unit_test(test_bad_input_neuron),
-        cmocka_unit_test(test_bad_input_dense),
-        cmocka_unit_test(test_bad_input_activation),
-        cmocka_unit_test(test_bad_input_loss),
-        cmocka_unit_test(test_bad_input_metrics),
-        cmocka_unit_test(test_bad_input_optimizer),
-        cmocka_unit_test(test_bad_input_model),
-        cmocka_unit_test(test_bad_input_idx),
-        cmocka_unit_test(test_bad_input_csv_and_npy),
-        cmocka_unit_test(test_bad_input_model_file),
-        cmocka_unit_test(test_bad_input_status_and_alloc),
+        cmocka_unit_test(test_bad_input_tensor),      cmocka_unit_test(test_bad_input_gemm),
+        cmocka_unit_test(test_bad_input_rng),         cmocka_unit_test(test_bad_input_datasets),
+        cmocka_unit_test(test_bad_input_neuron),      cmocka_unit_test(test_bad_input_dense),
+        cmocka_unit_test(test_bad_input_activation),  cmocka_unit_test(test_bad_input_loss),
+        cmocka_unit_test(test_bad_input_metrics),     cmocka_unit_test(test_bad_input_optimizer),
+        cmocka_unit_test(test_bad_input_model),       cmocka_unit_test(test_bad_input_idx),
+        cmocka_unit_test(test_bad_input_csv_and_npy), cmocka_unit_test(test_bad_input_model_file),
+        cmocka_unit_test(test_bad_input_preprocess),  cmocka_unit_test(test_bad_input_status_and_alloc),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -281,6 +281,24 @@ static void test_csv_skip_bad_rows_counts_them(void **state)
     expect_error("a,b\nNA,0\n", &o, NNB_ERR_FORMAT, 3, 0, "every data record was skipped");
 }
 
+static void test_csv_skip_missing_skips_only_missing_values(void **state)
+{
+    (void)state;
+    nnb_csv_options o;
+    nnb_csv_options_init(&o);
+    o.skip_missing = 1;
+    /* Empty, NA, n/a and nan (any case, spaces around) are missing: 4 rows skipped, and a missing label. */
+    nnb_csv_data *d = parse_ok("a,b,c\n1,2,x\n1, NA ,y\n,4,x\nnan,5,y\n6,n/A,y\n6,7,y\n8,9,NA\n", &o);
+    const float x[4] = {1, 2, 6, 7};
+    expect_features(d, 2, 2, x);
+    assert_int_equal(nnb_csv_data_skipped_rows(d), 5);
+    assert_int_equal(nnb_csv_data_num_classes(d), 2);
+    nnb_csv_data_destroy(d);
+    /* Other text in a numeric column is still an error naming its line and column. */
+    expect_error("a,b,c\n1,NA,x\n1,cat,y\n", &o, NNB_ERR_FORMAT, 3, 2, "not a number");
+    expect_error("a,b,c\n1,2,x\nNAN1,2,y\n", &o, NNB_ERR_FORMAT, 3, 1, "not a number");
+}
+
 static void test_csv_rejects_null_and_bad_options(void **state)
 {
     (void)state;
@@ -566,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_csv_bad_cells_name_line_and_column),
         cmocka_unit_test(test_csv_ragged_records_and_bad_quotes),
         cmocka_unit_test(test_csv_skip_bad_rows_counts_them),
+        cmocka_unit_test(test_csv_skip_missing_skips_only_missing_values),
         cmocka_unit_test(test_csv_rejects_null_and_bad_options),
         cmocka_unit_test(test_csv_every_truncation_gives_a_status_or_a_prefix),
         cmocka_unit_test(test_csv_read_file_across_buffer_boundaries),

@@ -769,7 +769,7 @@ static void test_other_versions_are_rejected(void **state)
     nnb_model *m = make_model(13, 1);
     size_t size = 0;
     unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
-    const uint32_t versions[] = {0u, 2u, 0x01000000u, 0xffffffffu};
+    const uint32_t versions[] = {0u, 3u, 0x01000000u, 0xffffffffu};
     nnb_model *r = NULL;
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; ++i) {
         put_le32(buf + OFF_VERSION, versions[i]);

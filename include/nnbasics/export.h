@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * export.h - symbol visibility for libnnbasics.
+/**
+ * @file export.h
+ * @brief Symbol visibility and attribute macros for libnnbasics.
  *
  * NNB_API marks every function the library exports. The library is compiled with hidden visibility by
  * default, so anything not marked NNB_API stays internal to the shared object. Define NNB_STATIC when
@@ -8,6 +9,20 @@
  */
 #ifndef NNB_EXPORT_H
 #define NNB_EXPORT_H
+
+/**
+ * @def NNB_API
+ * Marks a function the library exports (default visibility, or dllexport/dllimport on Windows).
+ */
+/**
+ * @def NNB_DEPRECATED
+ * Marks a function that will be removed in a later version.
+ * @param msg names the function's replacement.
+ */
+/**
+ * @def NNB_NODISCARD
+ * Warns when a caller ignores a returned status.
+ */
 
 #if defined(_WIN32) && !defined(NNB_STATIC)
 #    if defined(NNB_BUILDING_LIBRARY)
@@ -21,14 +36,12 @@
 #    define NNB_API
 #endif
 
-/* Marks a function that will be removed in a later version; the message names its replacement. */
 #if defined(__GNUC__) || defined(__clang__)
 #    define NNB_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
 #    define NNB_DEPRECATED(msg)
 #endif
 
-/* Warns when a caller ignores a returned status. */
 #if defined(__GNUC__) || defined(__clang__)
 #    define NNB_NODISCARD __attribute__((warn_unused_result))
 #else

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * idx.h - reading image/label data sets in the IDX format used by MNIST and Fashion-MNIST (chapter 19).
+/**
+ * @file idx.h
+ * @brief Reading image/label data sets in the IDX format used by MNIST and Fashion-MNIST (chapter 19).
  *
- * An IDX file is big-endian: a 4-byte magic 0x00 0x00 <type> <ndim>, then ndim 32-bit sizes, then the
+ * An IDX file is big-endian: a 4-byte magic `0x00 0x00 TYPE NDIM`, then ndim 32-bit sizes, then the
  * elements. This module accepts the two layouts of the MNIST family, with unsigned-byte elements:
- *   images  magic 0x00000803: count x rows x cols bytes, one image after the other, row by row;
- *   labels  magic 0x00000801: count bytes, one class index per image.
+ *   - images, magic 0x00000803: count x rows x cols bytes, one image after the other, row by row;
+ *   - labels, magic 0x00000801: count bytes, one class index per image.
+ *
  * A file (or buffer) may be stored plain or gzip-compressed (recognised by its first two bytes 1f 8b);
  * gzip needs the library to be built with zlib (NNB_ERR_UNSUPPORTED otherwise).
  *
@@ -37,93 +39,134 @@
 extern "C" {
 #endif
 
-/* The IDX magic numbers (read big-endian from the first four bytes). */
+/** The IDX magic number of an image file (read big-endian from the first four bytes). */
 #define NNB_IDX_MAGIC_IMAGES 0x00000803u
+/** The IDX magic number of a label file. */
 #define NNB_IDX_MAGIC_LABELS 0x00000801u
 
-/* Largest accepted file content in bytes, after decompression (1 GiB; Fashion-MNIST's largest is 47 MB). */
+/** Largest accepted file content in bytes, after decompression (1 GiB; Fashion-MNIST's largest is 47 MB). */
 #define NNB_IDX_MAX_BYTES ((size_t)1 << 30)
 
-/* The Fashion-MNIST files' directory when the caller gives none (where the Debian package installs them). */
+/** The Fashion-MNIST files' directory when the caller gives none (where the Debian package installs them). */
 #define NNB_FASHION_MNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 
-/* Number of Fashion-MNIST classes, and the image side in pixels. */
+/** Number of Fashion-MNIST classes. */
 #define NNB_FASHION_MNIST_CLASSES 10
+/** The side of a Fashion-MNIST image in pixels. */
 #define NNB_FASHION_MNIST_SIDE 28
 
-/* A labelled image set: images (count x features) and one label per image. Opaque. */
+/** A labelled image set: images (count x features) and one label per image. Opaque. */
 typedef struct nnb_idx_set nnb_idx_set;
 
-/*
+/**
  * Parses an image buffer and a label buffer (each plain IDX or gzip-compressed IDX) into a new set.
- * Suited to fuzzing: any bytes give either a set or a status, never a crash.
- * out: receives the set (owned by the caller; release with nnb_idx_set_destroy). Untouched on failure.
- * images, images_size: the image file's bytes (borrowed, only read). labels, labels_size: likewise.
- * Returns NNB_ERR_NULL (out, images or labels NULL), NNB_ERR_FORMAT (wrong magic, wrong dimensions, a size
- * of 0, truncated or trailing bytes, corrupt gzip, counts that differ, content above NNB_IDX_MAX_BYTES),
- * NNB_ERR_OVERFLOW (the sizes' product overflows size_t), NNB_ERR_UNSUPPORTED (gzip without zlib),
- * NNB_ERR_NOMEM. Reentrant.
+ * Suited to fuzzing: any bytes give either a set or a status, never a crash. Reentrant.
+ * @param out receives the set (owned by the caller; release with nnb_idx_set_destroy). Untouched on failure.
+ * @param images the image file's bytes (borrowed, only read).
+ * @param images_size bytes in images.
+ * @param labels the label file's bytes (borrowed, only read).
+ * @param labels_size bytes in labels.
+ * @return NNB_OK, NNB_ERR_NULL (out, images or labels NULL), NNB_ERR_FORMAT (wrong magic, wrong dimensions,
+ *         a size of 0, truncated or trailing bytes, corrupt gzip, counts that differ, content above
+ *         NNB_IDX_MAX_BYTES), NNB_ERR_OVERFLOW (the sizes' product overflows size_t), NNB_ERR_UNSUPPORTED
+ *         (gzip without zlib), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size_t images_size, const void *labels,
                                      size_t labels_size);
 
-/*
+/**
  * Reads an image file and a label file (plain or .gz, recognised by content, not by name) into a new set.
- * Returns the statuses of nnb_idx_set_parse, and NNB_ERR_IO when a file cannot be opened or read or is not a
- * regular file (symbolic links are followed): a FIFO, device, socket or directory is refused at once,
- * without reading from it or waiting for a writer. An empty file is NNB_ERR_FORMAT.
+ * @param out receives the set (owned by the caller; nnb_idx_set_destroy). Untouched on failure.
+ * @param images_path the image file.
+ * @param labels_path the label file.
+ * @return the statuses of nnb_idx_set_parse, and NNB_ERR_IO when a file cannot be opened or read or is not
+ *         a regular file (symbolic links are followed): a FIFO, device, socket or directory is refused at
+ *         once, without reading from it or waiting for a writer. An empty file is NNB_ERR_FORMAT.
  */
 NNB_API nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, const char *labels_path);
 
-/* Which half of Fashion-MNIST to load. */
+/** Which half of Fashion-MNIST to load. */
 typedef enum nnb_fashion_split {
-    NNB_FASHION_TRAIN = 0, /* train-images-idx3-ubyte, train-labels-idx1-ubyte: 60000 images */
-    NNB_FASHION_TEST = 1   /* t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte: 10000 images */
+    NNB_FASHION_TRAIN = 0, /**< train-images-idx3-ubyte, train-labels-idx1-ubyte: 60000 images */
+    NNB_FASHION_TEST = 1   /**< t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte: 10000 images */
 } nnb_fashion_split;
 
-/*
- * Loads one split of Fashion-MNIST from `dir` (NULL: NNB_FASHION_MNIST_DEFAULT_DIR). For each file the
- * plain name is tried first, then the name with ".gz" (a name that exists but is not a regular file counts
- * as missing). Beyond nnb_idx_set_load's checks, the images must be
- * 28 x 28 and every label below 10 (NNB_ERR_FORMAT otherwise).
- * Returns NNB_ERR_NULL (out), NNB_ERR_ARGUMENT (unknown split), NNB_ERR_IO (a file is missing or
- * unreadable), and the statuses of nnb_idx_set_parse.
+/**
+ * Loads one split of Fashion-MNIST.
+ *
+ * For each file the plain name is tried first, then the name with ".gz" (a name that exists but is not a
+ * regular file counts as missing). Beyond nnb_idx_set_load's checks, the images must be 28 x 28 and every
+ * label below 10 (NNB_ERR_FORMAT otherwise).
+ * @param out receives the set (owned by the caller; nnb_idx_set_destroy). Untouched on failure.
+ * @param dir the directory of the files; NULL for NNB_FASHION_MNIST_DEFAULT_DIR.
+ * @param split which half.
+ * @return NNB_OK, NNB_ERR_NULL (out), NNB_ERR_ARGUMENT (unknown split), NNB_ERR_IO (a file is missing or
+ *         unreadable), and the statuses of nnb_idx_set_parse.
  */
 NNB_API nnb_status nnb_fashion_mnist_load(nnb_idx_set **out, const char *dir, nnb_fashion_split split);
 
-/*
- * The English name of Fashion-MNIST class `index` (0 "T-shirt/top", 1 "Trouser", 2 "Pullover", 3 "Dress",
- * 4 "Coat", 5 "Sandal", 6 "Shirt", 7 "Sneaker", 8 "Bag", 9 "Ankle boot"). A static string; NULL when index
- * is 10 or more.
+/**
+ * The English name of a Fashion-MNIST class (0 "T-shirt/top", 1 "Trouser", 2 "Pullover", 3 "Dress",
+ * 4 "Coat", 5 "Sandal", 6 "Shirt", 7 "Sneaker", 8 "Bag", 9 "Ankle boot").
+ * @param index the class.
+ * @return a static string; NULL when index is 10 or more.
  */
 NNB_API const char *nnb_fashion_mnist_class_name(size_t index);
 
-/* Releases a set and everything it owns. NULL is ignored. */
+/**
+ * Releases a set and everything it owns.
+ * @param set the set, or NULL (ignored).
+ */
 NNB_API void nnb_idx_set_destroy(nnb_idx_set *set);
 
-/* Number of images (= labels) in the set; 0 for NULL. */
+/**
+ * Number of images (= labels) in the set.
+ * @param set the set.
+ * @return the count; 0 for NULL.
+ */
 NNB_API size_t nnb_idx_set_count(const nnb_idx_set *set);
 
-/* Height and width of each image in pixels; 0 for NULL. Features per image = rows * cols. */
+/**
+ * Height of each image in pixels (features per image = rows * cols).
+ * @param set the set.
+ * @return the rows; 0 for NULL.
+ */
 NNB_API size_t nnb_idx_set_image_rows(const nnb_idx_set *set);
+
+/**
+ * Width of each image in pixels.
+ * @param set the set.
+ * @return the columns; 0 for NULL.
+ */
 NNB_API size_t nnb_idx_set_image_cols(const nnb_idx_set *set);
 
-/* One more than the largest label in the set (the number of classes it implies); 0 for NULL. */
+/**
+ * One more than the largest label in the set (the number of classes it implies).
+ * @param set the set.
+ * @return the count; 0 for NULL.
+ */
 NNB_API size_t nnb_idx_set_num_classes(const nnb_idx_set *set);
 
-/*
- * The preprocessed images, count x (rows * cols), borrowed: valid until the set is destroyed. NULL for a
- * NULL set. The caller must not resize it.
+/**
+ * The preprocessed images, count x (rows * cols). The caller must not resize it.
+ * @param set the set.
+ * @return borrowed: valid until the set is destroyed; NULL for a NULL set.
  */
 NNB_API const nnb_tensor *nnb_idx_set_images(const nnb_idx_set *set);
 
-/* The labels, count entries, borrowed like the images. NULL for a NULL set. */
+/**
+ * The labels, count entries.
+ * @param set the set.
+ * @return borrowed like the images; NULL for a NULL set.
+ */
 NNB_API const uint32_t *nnb_idx_set_labels(const nnb_idx_set *set);
 
-/*
+/**
  * Shuffles the set in place: images and labels are permuted together by a Fisher-Yates pass drawing
- * nnb_rng_below from `rng` (count - 1 draws). Returns NNB_ERR_NULL, NNB_ERR_NOMEM (the one-row scratch
- * buffer: the set is then unchanged). Needs exclusive access to the set.
+ * nnb_rng_below from `rng` (count - 1 draws). Needs exclusive access to the set.
+ * @param set the set.
+ * @param rng the generator.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_NOMEM (the one-row scratch buffer: the set is then unchanged).
  */
 NNB_API nnb_status nnb_idx_set_shuffle(nnb_idx_set *set, nnb_rng *rng);
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * model.h - a sequential model (chapter 18): layers, loss, optimizer and accuracy in one object that
- * trains, evaluates and predicts.
+/**
+ * @file model.h
+ * @brief A sequential model (chapter 18): layers, loss, optimizer and accuracy in one object that trains,
+ *        evaluates and predicts.
  *
  * Building a model:
- *
+ * @code
  *     nnb_model *m;
- *     nnb_model_create(&m, 0);                              seed for weights, shuffling and dropout
+ *     nnb_model_create(&m, 0);                              // seed for weights, shuffling and dropout
  *     nnb_model_add_dense(m, 2, 64, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
  *     nnb_model_add_relu(m);
  *     nnb_model_add_dense(m, 64, 3, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
@@ -20,6 +21,7 @@
  *     nnb_train_params tp = nnb_train_params_default();
  *     tp.epochs = 1000;
  *     nnb_model_train(m, X, &y, &tp);
+ * @endcode
  *
  * Life cycle: layers and the loss are added while the model is being built; nnb_model_finalize checks the
  * chain and freezes its structure (later adds return NNB_ERR_STATE). The optimizer and the accuracy may be
@@ -74,58 +76,64 @@
 extern "C" {
 #endif
 
+/** A sequential model. Opaque. */
 typedef struct nnb_model nnb_model;
 
-/* Layer kinds (append-only values: a model file may store them). */
+/** Layer kinds (append-only values: a model file may store them). */
 typedef enum nnb_layer_kind {
-    NNB_LAYER_DENSE = 0,   /* fully connected, dense.h */
-    NNB_LAYER_RELU = 1,    /* max(0, x) */
-    NNB_LAYER_SOFTMAX = 2, /* row-wise softmax */
-    NNB_LAYER_SIGMOID = 3, /* 1 / (1 + exp(-x)) */
-    NNB_LAYER_LINEAR = 4,  /* identity (the book's Activation_Linear, for regression outputs) */
-    NNB_LAYER_DROPOUT = 5  /* inverted dropout while training, identity otherwise */
+    NNB_LAYER_DENSE = 0,   /**< fully connected, dense.h */
+    NNB_LAYER_RELU = 1,    /**< max(0, x) */
+    NNB_LAYER_SOFTMAX = 2, /**< row-wise softmax */
+    NNB_LAYER_SIGMOID = 3, /**< 1 / (1 + exp(-x)) */
+    NNB_LAYER_LINEAR = 4,  /**< identity (the book's Activation_Linear, for regression outputs) */
+    NNB_LAYER_DROPOUT = 5  /**< inverted dropout while training, identity otherwise */
 } nnb_layer_kind;
 
-/* Loss kinds (append-only values). */
+/** Loss kinds (append-only values). */
 typedef enum nnb_loss_kind {
-    NNB_LOSS_NONE = 0, /* not set */
-    NNB_LOSS_CCE = 1,  /* categorical cross-entropy: sparse labels or one-hot tensor targets */
-    NNB_LOSS_BCE = 2,  /* binary cross-entropy: 0/1 tensor targets */
-    NNB_LOSS_MSE = 3,  /* mean squared error: tensor targets */
-    NNB_LOSS_MAE = 4   /* mean absolute error: tensor targets */
+    NNB_LOSS_NONE = 0, /**< not set */
+    NNB_LOSS_CCE = 1,  /**< categorical cross-entropy: sparse labels or one-hot tensor targets */
+    NNB_LOSS_BCE = 2,  /**< binary cross-entropy: 0/1 tensor targets */
+    NNB_LOSS_MSE = 3,  /**< mean squared error: tensor targets */
+    NNB_LOSS_MAE = 4   /**< mean absolute error: tensor targets */
 } nnb_loss_kind;
 
-/* Accuracy kinds (append-only values). */
+/** Accuracy kinds (append-only values). */
 typedef enum nnb_accuracy_kind {
-    NNB_ACCURACY_NONE = 0,        /* not computed (reported as 0) */
-    NNB_ACCURACY_CATEGORICAL = 1, /* argmax vs class label (or vs argmax of a one-hot row) */
-    NNB_ACCURACY_BINARY = 2,      /* (pred > 0.5) vs 0/1 target, per element */
-    NNB_ACCURACY_REGRESSION = 3   /* |pred - target| < precision, per element (see below) */
+    NNB_ACCURACY_NONE = 0,        /**< not computed (reported as 0) */
+    NNB_ACCURACY_CATEGORICAL = 1, /**< argmax vs class label (or vs argmax of a one-hot row) */
+    NNB_ACCURACY_BINARY = 2,      /**< (pred > 0.5) vs 0/1 target, per element */
+    NNB_ACCURACY_REGRESSION = 3   /**< |pred - target| < precision, per element (see below) */
 } nnb_accuracy_kind;
 
-/* The book's regression precision: std(training targets) / NNB_REGRESSION_PRECISION_DIVISOR. */
+/** The book's regression precision: std(training targets) / NNB_REGRESSION_PRECISION_DIVISOR. */
 #define NNB_REGRESSION_PRECISION_DIVISOR 250.0f
 
-/* Description of one layer (nnb_model_layer_info). */
+/** Description of one layer (nnb_model_layer_info). */
 typedef struct nnb_layer_info {
-    nnb_layer_kind kind;
-    size_t n_inputs;                   /* width of the layer's input (dense: its n_inputs) */
-    size_t n_outputs;                  /* width of its output (dense: n_neurons; others: n_inputs) */
-    float init_scale;                  /* dense: the weight scale it was created with; 0 for other kinds */
-    float rate;                        /* dropout: the fraction of inputs dropped; 0 for other kinds */
-    nnb_regularization regularization; /* dense: its L1/L2 factors; all 0 for other kinds */
+    nnb_layer_kind kind;               /**< what the layer computes */
+    size_t n_inputs;                   /**< width of the layer's input (dense: its n_inputs) */
+    size_t n_outputs;                  /**< width of its output (dense: n_neurons; others: n_inputs) */
+    float init_scale;                  /**< dense: the weight scale it was created with; 0 for other kinds */
+    float rate;                        /**< dropout: the fraction of inputs dropped; 0 for other kinds */
+    nnb_regularization regularization; /**< dense: its L1/L2 factors; all 0 for other kinds */
 } nnb_layer_info;
 
 /* ---- targets ---- */
 
-/* Either labels (count entries) or values; the other member is NULL. Borrowed: the caller keeps them alive. */
+/** Either labels (count entries) or values; the other member is NULL. Borrowed: the caller keeps them alive. */
 typedef struct nnb_targets {
-    const uint32_t *labels;   /* class indices, one per sample, each < the model's output width */
-    size_t count;             /* number of labels */
-    const nnb_tensor *values; /* samples x outputs float targets */
+    const uint32_t *labels;   /**< class indices, one per sample, each < the model's output width */
+    size_t count;             /**< number of labels */
+    const nnb_tensor *values; /**< samples x outputs float targets */
 } nnb_targets;
 
-/* Targets made of `count` class indices. */
+/**
+ * Targets made of class indices.
+ * @param labels count class indices (borrowed: kept alive by the caller while the targets are used).
+ * @param count number of labels.
+ * @return the targets.
+ */
 static inline nnb_targets nnb_targets_from_labels(const uint32_t *labels, size_t count)
 {
     nnb_targets t;
@@ -135,7 +143,11 @@ static inline nnb_targets nnb_targets_from_labels(const uint32_t *labels, size_t
     return t;
 }
 
-/* Targets made of a float tensor (one row per sample). */
+/**
+ * Targets made of a float tensor (one row per sample).
+ * @param values the targets (borrowed: kept alive by the caller while the targets are used).
+ * @return the targets.
+ */
 static inline nnb_targets nnb_targets_from_tensor(const nnb_tensor *values)
 {
     nnb_targets t;
@@ -147,135 +159,205 @@ static inline nnb_targets nnb_targets_from_tensor(const nnb_tensor *values)
 
 /* ---- creation and building ---- */
 
-/*
+/**
  * Creates an empty model whose generator is seeded with `seed` (as np.random.seed(seed)).
- * out: receives the model (owned by the caller; release with nnb_model_destroy). Untouched on failure.
- * Returns NNB_ERR_NULL, NNB_ERR_NOMEM.
+ * @param out receives the model (owned by the caller; release with nnb_model_destroy). Untouched on failure.
+ * @param seed the generator's seed.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_create(nnb_model **out, uint32_t seed);
 
-/*
- * Creates an empty model whose generator is a copy of `rng` in its current state (the caller's generator is
- * not advanced and not kept). With the generator that just made the book's spiral data, the layers receive
- * the book's weights. Returns NNB_ERR_NULL, NNB_ERR_NOMEM.
+/**
+ * Creates an empty model whose generator is a copy of `rng` in its current state.
+ *
+ * With the generator that just made the book's spiral data, the layers receive the book's weights.
+ * @param out receives the model (owned by the caller; nnb_model_destroy). Untouched on failure.
+ * @param rng the generator to copy (not advanced and not kept).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_create_from_rng(nnb_model **out, const nnb_rng *rng);
 
-/* Releases the model, its layers, optimizer and workspace. NULL is ignored. */
+/**
+ * Releases the model, its layers, optimizer and workspace.
+ * @param model the model, or NULL (ignored).
+ */
 NNB_API void nnb_model_destroy(nnb_model *model);
 
-/*
+/**
  * Appends a dense layer of n_inputs x n_neurons, weights init_scale * randn from the model's generator,
- * biases 0. reg: optional L1/L2 regularization (copied; NULL = none).
- * Returns NNB_ERR_NULL (model), NNB_ERR_STATE (already finalized), NNB_ERR_ARGUMENT (a size is 0,
- * init_scale not finite, a regularization factor negative or not finite), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
- * On failure the model is unchanged (no normals are drawn).
+ * biases 0. On failure the model is unchanged (no normals are drawn).
+ * @param model the model, not yet finalized.
+ * @param n_inputs inputs of the layer (> 0).
+ * @param n_neurons neurons of the layer (> 0).
+ * @param init_scale the weight scale (finite), e.g.\ NNB_DENSE_DEFAULT_INIT_SCALE.
+ * @param reg optional L1/L2 regularization (copied; NULL = none).
+ * @return NNB_OK, NNB_ERR_NULL (model), NNB_ERR_STATE (already finalized), NNB_ERR_ARGUMENT (a size is 0,
+ *         init_scale not finite, a regularization factor negative or not finite), NNB_ERR_OVERFLOW,
+ *         NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
                                        const nnb_regularization *reg);
 
-/* Appends an activation. Returns NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM. */
+/**
+ * Appends a ReLU activation.
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
+ */
 NNB_API nnb_status nnb_model_add_relu(nnb_model *model);
+
+/**
+ * Appends a softmax activation.
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
+ */
 NNB_API nnb_status nnb_model_add_softmax(nnb_model *model);
+
+/**
+ * Appends a sigmoid activation.
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
+ */
 NNB_API nnb_status nnb_model_add_sigmoid(nnb_model *model);
+
+/**
+ * Appends a linear (identity) activation, the book's Activation_Linear for regression outputs.
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
+ */
 NNB_API nnb_status nnb_model_add_linear(nnb_model *model);
 
-/*
+/**
  * Appends a dropout layer that zeroes a fraction `rate` of its inputs while training (chapter 15).
- * Returns NNB_ERR_NULL, NNB_ERR_STATE, NNB_ERR_ARGUMENT (rate outside [0, 1) or NaN), NNB_ERR_NOMEM.
+ * @param model the model, not yet finalized.
+ * @param rate the fraction dropped, in [0, 1).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE, NNB_ERR_ARGUMENT (rate outside [0, 1) or NaN), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_add_dropout(nnb_model *model, float rate);
 
-/* Sets the loss. Before finalize only. Returns NNB_ERR_NULL, NNB_ERR_STATE, NNB_ERR_ARGUMENT (unknown kind). */
+/**
+ * Sets the loss. Before finalize only.
+ * @param model the model.
+ * @param kind the loss.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE, NNB_ERR_ARGUMENT (unknown kind).
+ */
 NNB_API nnb_status nnb_model_set_loss(nnb_model *model, nnb_loss_kind kind);
 
-/*
- * Sets (or replaces) the optimizer, created from a copy of `params`; a replacement starts from iteration 0
- * (the dense layers keep the per-parameter state earlier updates created: momentums, caches). Allowed
- * before and after finalize. Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (as nnb_optimizer_create),
- * NNB_ERR_NOMEM. On failure the previous optimizer stays.
+/**
+ * Sets (or replaces) the optimizer. Allowed before and after finalize.
+ *
+ * A replacement starts from iteration 0 (the dense layers keep the per-parameter state earlier updates
+ * created: momentums, caches). On failure the previous optimizer stays.
+ * @param model the model.
+ * @param params the hyper-parameters (copied).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (as nnb_optimizer_create), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params *params);
 
-/*
- * Sets the accuracy measure (any time). Choosing NNB_ACCURACY_REGRESSION clears the stored precision, so
- * the next training run sets it from its targets. Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (unknown kind).
+/**
+ * Sets the accuracy measure (any time).
+ *
+ * Choosing NNB_ACCURACY_REGRESSION clears the stored precision, so the next training run sets it from its
+ * targets.
+ * @param model the model.
+ * @param kind the accuracy measure.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (unknown kind).
  */
 NNB_API nnb_status nnb_model_set_accuracy(nnb_model *model, nnb_accuracy_kind kind);
 
-/*
- * Uses (enabled != 0, the default) or avoids the fused softmax + CCE backward. Before finalize only.
+/**
+ * Uses or avoids the fused softmax + CCE backward. Before finalize only.
+ *
  * With it off, the gradient goes through the CCE derivative and the full softmax Jacobian, as chapter 9
- * first derives it. Returns NNB_ERR_NULL, NNB_ERR_STATE.
+ * first derives it.
+ * @param model the model.
+ * @param enabled non-zero (the default) to use it, 0 to avoid it.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE.
  */
 NNB_API nnb_status nnb_model_set_fused_backward(nnb_model *model, int enabled);
 
-/*
- * Checks the layer chain and freezes it (see the rules above). Returns NNB_ERR_NULL, NNB_ERR_STATE (no
- * layers, first layer not dense, already finalized), NNB_ERR_SHAPE (a dense layer's n_inputs differs from
- * the width before it). On failure the model stays unfinalized and may still be built.
+/**
+ * Checks the layer chain and freezes it (see the rules above).
+ *
+ * On failure the model stays unfinalized and may still be built.
+ * @param model the model.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (no layers, first layer not dense, already finalized),
+ *         NNB_ERR_SHAPE (a dense layer's n_inputs differs from the width before it).
  */
 NNB_API nnb_status nnb_model_finalize(nnb_model *model);
 
-/*
+/**
  * Sizes the training workspace for batches of up to max_batch rows now, instead of at the first batch.
- * Returns NNB_ERR_NULL, NNB_ERR_STATE (not finalized), NNB_ERR_ARGUMENT (max_batch is 0), NNB_ERR_OVERFLOW,
- * NNB_ERR_NOMEM (the previous workspace is kept).
+ * @param model the model, finalized.
+ * @param max_batch the largest batch (> 0).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (not finalized), NNB_ERR_ARGUMENT (max_batch is 0),
+ *         NNB_ERR_OVERFLOW, NNB_ERR_NOMEM (the previous workspace is kept).
  */
 NNB_API nnb_status nnb_model_prepare(nnb_model *model, size_t max_batch);
 
 /* ---- training, evaluation, prediction ---- */
 
-/* What a progress report describes. */
+/** What a progress report describes. */
 typedef enum nnb_progress_event {
-    NNB_PROGRESS_STEP = 0,      /* one training step (batch) inside an epoch; loss/accuracy of that batch */
-    NNB_PROGRESS_EPOCH = 1,     /* an epoch ended; loss/accuracy over all its batches */
-    NNB_PROGRESS_VALIDATION = 2 /* validation after a reported epoch; data loss/accuracy of the validation data */
+    NNB_PROGRESS_STEP = 0,      /**< one training step (batch) inside an epoch; loss/accuracy of that batch */
+    NNB_PROGRESS_EPOCH = 1,     /**< an epoch ended; loss/accuracy over all its batches */
+    NNB_PROGRESS_VALIDATION = 2 /**< validation after a reported epoch; data loss/accuracy of the validation data */
 } nnb_progress_event;
 
-/* One progress report, passed to the callback (valid during the call only). */
+/** One progress report, passed to the callback (valid during the call only). */
 typedef struct nnb_progress {
-    nnb_progress_event event;
-    size_t epoch;  /* 1-based */
-    size_t epochs; /* epochs of this run */
-    size_t step;   /* 0-based step within the epoch (STEP); steps - 1 otherwise */
-    size_t steps;  /* steps per epoch */
-    float loss;    /* data_loss + regularization_loss */
-    float data_loss;
-    float regularization_loss; /* penalty of the parameters (0 for VALIDATION) */
-    double accuracy;           /* by the model's accuracy kind (0 for NNB_ACCURACY_NONE) */
-    double learning_rate;      /* the rate of the last update (nnb_optimizer_current_lr) */
-    double samples_per_second; /* EPOCH: training samples per second since the previous EPOCH report; else 0 */
+    nnb_progress_event event;  /**< what the report describes */
+    size_t epoch;              /**< 1-based */
+    size_t epochs;             /**< epochs of this run */
+    size_t step;               /**< 0-based step within the epoch (STEP); steps - 1 otherwise */
+    size_t steps;              /**< steps per epoch */
+    float loss;                /**< data_loss + regularization_loss */
+    float data_loss;           /**< the loss of the data alone */
+    float regularization_loss; /**< penalty of the parameters (0 for VALIDATION) */
+    double accuracy;           /**< by the model's accuracy kind (0 for NNB_ACCURACY_NONE) */
+    double learning_rate;      /**< the rate of the last update (nnb_optimizer_current_lr) */
+    double samples_per_second; /**< EPOCH: training samples per second since the previous EPOCH report; else 0 */
 } nnb_progress;
 
-/* Progress callback. Return 0 to continue, non-zero to stop training after this report (train returns NNB_OK). */
+/**
+ * Progress callback.
+ * @param progress the report (valid during the call only).
+ * @param user nnb_train_params::user.
+ * @return 0 to continue, non-zero to stop training after this report (train then returns NNB_OK).
+ */
 typedef int (*nnb_progress_fn)(const nnb_progress *progress, void *user);
 
-/* Training options. Start from nnb_train_params_default(). */
+/** Training options. Start from nnb_train_params_default(). */
 typedef struct nnb_train_params {
-    size_t epochs;                   /* >= 1 */
-    size_t batch_size;               /* rows per step; 0 (or >= rows) = the whole data set in one step */
-    int shuffle;                     /* non-zero: a new permutation of the rows every epoch (model's rng) */
-    const nnb_tensor *validation_x;  /* optional validation inputs (NULL = none) */
-    const nnb_targets *validation_y; /* their targets; required when validation_x is set */
-    size_t print_every;              /* EPOCH (and VALIDATION) report every print_every epochs and after
+    size_t epochs;                   /**< >= 1 */
+    size_t batch_size;               /**< rows per step; 0 (or >= rows) = the whole data set in one step */
+    int shuffle;                     /**< non-zero: a new permutation of the rows every epoch (model's rng) */
+    const nnb_tensor *validation_x;  /**< optional validation inputs (NULL = none) */
+    const nnb_targets *validation_y; /**< their targets; required when validation_x is set */
+    size_t print_every;              /**< EPOCH (and VALIDATION) report every print_every epochs and after
                                         the last one; 0 = only after the last */
-    size_t print_every_steps;        /* STEP report every print_every_steps steps and at each epoch's last
+    size_t print_every_steps;        /**< STEP report every print_every_steps steps and at each epoch's last
                                         step; 0 = no STEP reports */
-    nnb_progress_fn progress;        /* NULL = no reports */
-    void *user;                      /* passed to progress */
+    nnb_progress_fn progress;        /**< NULL = no reports */
+    void *user;                      /**< passed to progress */
 } nnb_train_params;
 
-/* epochs 1, full batch, no shuffle, no validation, print_every 1, no step reports, no callback. */
+/**
+ * The default training options.
+ * @return epochs 1, full batch, no shuffle, no validation, print_every 1, no step reports, no callback.
+ */
 NNB_API nnb_train_params nnb_train_params_default(void);
 
-/*
- * Trains for params->epochs epochs. Each step: forward (dropout active), loss and accuracy, backward,
- * optimizer pre_update, update of every dense layer in order, post_update.
- * X: samples x input width. targets: labels (CCE only; accuracy categorical or none) or a samples x output
- * width tensor. With NNB_ACCURACY_REGRESSION and no stored precision, the precision becomes
- * std(targets) / NNB_REGRESSION_PRECISION_DIVISOR (as the book's Accuracy_Regression.init).
- * Returns NNB_ERR_NULL (model, X, targets or params; both target members NULL; validation_x without
+/**
+ * Trains for params->epochs epochs.
+ *
+ * Each step: forward (dropout active), loss and accuracy, backward, optimizer pre_update, update of every
+ * dense layer in order, post_update. With NNB_ACCURACY_REGRESSION and no stored precision, the precision
+ * becomes std(targets) / NNB_REGRESSION_PRECISION_DIVISOR (as the book's Accuracy_Regression.init).
+ * @param model the model: finalized, with a loss and an optimizer.
+ * @param X the inputs, samples x input width (borrowed, only read).
+ * @param targets labels (CCE only; accuracy categorical or none) or a samples x output width tensor.
+ * @param params the options.
+ * @return NNB_OK, NNB_ERR_NULL (model, X, targets or params; both target members NULL; validation_x without
  * validation_y), NNB_ERR_STATE (not finalized, no loss or no optimizer), NNB_ERR_ARGUMENT (epochs 0; both
  * target members set; labels with a loss other than CCE or an accuracy other than categorical or none),
  * NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
@@ -285,131 +367,223 @@ NNB_API nnb_train_params nnb_train_params_default(void);
 NNB_API nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
                                    const nnb_train_params *params);
 
-/*
- * Evaluates without training (dropout off): data loss (mean over all samples, regularization excluded, as
- * the book's validation) and accuracy, in batches of batch_size rows (0 = all rows at once). Uses the model's
- * workspace (may grow it). loss and accuracy are optional (NULL to skip) but not both. Regression accuracy
- * uses the stored precision, or, when none is stored yet, std(targets) / 250 of these targets (not stored).
- * Returns the statuses of nnb_model_train (no optimizer needed); outputs untouched on failure.
+/**
+ * Evaluates without training (dropout off): data loss and accuracy.
+ *
+ * The loss is the mean over all samples, regularization excluded, as the book's validation. Uses the
+ * model's workspace (may grow it). Regression accuracy uses the stored precision, or, when none is stored
+ * yet, std(targets) / 250 of these targets (not stored).
+ * @param model the model: finalized, with a loss.
+ * @param X the inputs, samples x input width.
+ * @param targets labels or a samples x output width tensor, as for nnb_model_train.
+ * @param batch_size rows per batch (0 = all rows at once).
+ * @param loss optional (NULL): receives the data loss.
+ * @param accuracy optional (NULL, but not both): receives the accuracy.
+ * @return the statuses of nnb_model_train (no optimizer needed); outputs untouched on failure.
  */
 NNB_API nnb_status nnb_model_evaluate(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
                                       size_t batch_size, float *loss, double *accuracy);
 
-/* Scratch memory for nnb_model_predict: one per thread. */
+/** Scratch memory for nnb_model_predict: one per thread. Opaque. */
 typedef struct nnb_model_workspace nnb_model_workspace;
 
-/*
+/**
  * Creates a prediction workspace for `model` and batches of up to max_batch rows.
- * Returns NNB_ERR_NULL, NNB_ERR_STATE (model not finalized), NNB_ERR_ARGUMENT (max_batch 0),
- * NNB_ERR_OVERFLOW, NNB_ERR_NOMEM. The workspace does not keep a reference to the model.
+ * @param out receives the workspace (owned by the caller; nnb_model_workspace_destroy). Untouched on
+ *            failure.
+ * @param model the model, finalized (not referenced after the call).
+ * @param max_batch the largest batch (> 0).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (model not finalized), NNB_ERR_ARGUMENT (max_batch 0),
+ *         NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_workspace_create(nnb_model_workspace **out, const nnb_model *model, size_t max_batch);
 
-/* Releases a workspace. NULL is ignored. */
+/**
+ * Releases a workspace.
+ * @param ws the workspace, or NULL (ignored).
+ */
 NNB_API void nnb_model_workspace_destroy(nnb_model_workspace *ws);
 
-/*
- * Forward pass without training (dropout off) of X (samples x input width) into out (samples x output
- * width), batch_size rows at a time (0 = all rows, or the workspace's max_batch when ws is given).
- * ws: a workspace made for this model (or one of the same layer widths), or NULL: then the call allocates
- * its scratch and frees it before returning. Only the model is read, never its internal scratch.
- * Returns NNB_ERR_NULL, NNB_ERR_STATE (not finalized), NNB_ERR_ARGUMENT (batch_size larger than the
+/**
+ * Forward pass without training (dropout off).
+ *
+ * Only the model is read, never its internal scratch. Thread-safe on a shared model with distinct
+ * workspaces and outputs. The results do not depend on batch_size, bit for bit, with the naive and builtin
+ * GEMM cores; OpenBLAS chooses its kernels by shape, so with the cblas core they may differ by float32
+ * rounding. X holds the network's inputs: a scaling stored with nnb_model_set_preprocess (preprocess.h) is
+ * NOT applied here (as in nnb_model_train and nnb_model_evaluate); nnb_model_predict_raw and
+ * nnb_model_predict_one take raw rows and apply it.
+ * @param model the model, finalized (only read).
+ * @param X the inputs, samples x input width.
+ * @param out receives the outputs, samples x output width.
+ * @param batch_size rows at a time (0 = all rows, or the workspace's max_batch when ws is given).
+ * @param ws a workspace made for this model (or one of the same layer widths), or NULL: then the call
+ *           allocates its scratch and frees it before returning.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (not finalized), NNB_ERR_ARGUMENT (batch_size larger than the
  * workspace's max_batch), NNB_ERR_SHAPE (X or out shape; workspace too narrow for the model),
  * NNB_ERR_NONFINITE (NaN/inf in X: out untouched; or produced by the network: out's contents are then
  * unspecified), NNB_ERR_NOMEM (ws NULL and allocation failed).
- * Thread-safe on a shared model with distinct workspaces and outputs.
- * The results do not depend on batch_size, bit for bit, with the naive and builtin GEMM cores; OpenBLAS
- * chooses its kernels by shape, so with the cblas core they may differ by float32 rounding.
  */
 NNB_API nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out, size_t batch_size,
                                      nnb_model_workspace *ws);
 
 /* ---- numerical health (optional, off by default) ---- */
 
-/* Where a non-finite value was first seen. */
+/** Where a non-finite value was first seen. */
 typedef enum nnb_health_phase {
-    NNB_HEALTH_NONE = 0,     /* nothing found */
-    NNB_HEALTH_FORWARD = 1,  /* the output of `layer` in the forward pass */
-    NNB_HEALTH_LOSS = 2,     /* the loss (layer = the last layer) */
-    NNB_HEALTH_BACKWARD = 3, /* the gradient computed by `layer` (its input gradient or, for a dense
+    NNB_HEALTH_NONE = 0,     /**< nothing found */
+    NNB_HEALTH_FORWARD = 1,  /**< the output of `layer` in the forward pass */
+    NNB_HEALTH_LOSS = 2,     /**< the loss (layer = the last layer) */
+    NNB_HEALTH_BACKWARD = 3, /**< the gradient computed by `layer` (its input gradient or, for a dense
                                 layer, its weight/bias gradients) */
-    NNB_HEALTH_UPDATE = 4    /* the parameters of dense `layer` after the optimizer's update */
+    NNB_HEALTH_UPDATE = 4    /**< the parameters of dense `layer` after the optimizer's update */
 } nnb_health_phase;
 
-/* The first place a NaN or infinity appeared during the last nnb_model_train with the check on. */
+/** The first place a NaN or infinity appeared during the last nnb_model_train with the check on. */
 typedef struct nnb_health_report {
-    nnb_health_phase phase; /* NNB_HEALTH_NONE when the run stayed finite */
-    size_t epoch;           /* 1-based epoch of the step */
-    size_t step;            /* 0-based step within the epoch */
-    size_t layer;           /* 0-based layer index */
+    nnb_health_phase phase; /**< NNB_HEALTH_NONE when the run stayed finite */
+    size_t epoch;           /**< 1-based epoch of the step */
+    size_t step;            /**< 0-based step within the epoch */
+    size_t layer;           /**< 0-based layer index */
 } nnb_health_report;
 
-/*
- * Turns the numerical health check on (enabled != 0) or off. When on, nnb_model_train checks every layer's
- * output, the loss, every gradient and every updated parameter of each step, stops at the first NaN or
- * infinity with NNB_ERR_NONFINITE, and records where it was (nnb_model_health). When off (the default)
- * none of these checks run; only the loss is watched, as always. Returns NNB_ERR_NULL.
+/**
+ * Turns the numerical health check on or off.
+ *
+ * When on, nnb_model_train checks every layer's output, the loss, every gradient and every updated
+ * parameter of each step, stops at the first NaN or infinity with NNB_ERR_NONFINITE, and records where it
+ * was (nnb_model_health). When off (the default) none of these checks run; only the loss is watched, as
+ * always.
+ * @param model the model.
+ * @param enabled non-zero for on.
+ * @return NNB_OK, NNB_ERR_NULL.
  */
 NNB_API nnb_status nnb_model_set_health_check(nnb_model *model, int enabled);
 
-/*
- * Copies the report of the last training run made with the check on (phase NNB_HEALTH_NONE if it found
- * nothing, or if no such run happened). Returns NNB_ERR_NULL.
+/**
+ * Copies the report of the last training run made with the check on.
+ * @param model the model.
+ * @param out receives the report (phase NNB_HEALTH_NONE if it found nothing, or if no such run happened).
+ * @return NNB_OK, NNB_ERR_NULL.
  */
 NNB_API nnb_status nnb_model_health(const nnb_model *model, nnb_health_report *out);
 
 /* ---- accessors (for saving, loading and inspection) ---- */
 
-/* Number of layers added so far. 0 for NULL. */
+/**
+ * Number of layers added so far.
+ * @param model the model.
+ * @return the count; 0 for NULL.
+ */
 NNB_API size_t nnb_model_layer_count(const nnb_model *model);
 
-/*
- * Describes layer i (0-based, in order of addition) into *info.
- * Returns NNB_ERR_NULL, NNB_ERR_RANGE (i >= layer count). *info untouched on failure.
+/**
+ * Describes a layer.
+ * @param model the model.
+ * @param i 0-based layer index, in order of addition.
+ * @param info receives the description; untouched on failure.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_RANGE (i >= layer count).
  */
 NNB_API nnb_status nnb_model_layer_info(const nnb_model *model, size_t i, nnb_layer_info *info);
 
-/*
- * The dense layer at index i (borrowed; valid until the model is destroyed), to read or load its
- * parameters (nnb_dense_weights_mut / nnb_dense_set_weights; never change their shapes). NULL when the
- * model is NULL, i is out of range or layer i is not dense.
+/**
+ * The dense layer at index i, to read or load its parameters (nnb_dense_weights_mut /
+ * nnb_dense_set_weights; never change their shapes).
+ * @param model the model.
+ * @param i 0-based layer index.
+ * @return borrowed, valid until the model is destroyed; NULL when the model is NULL, i is out of range or
+ *         layer i is not dense.
  */
 NNB_API nnb_dense *nnb_model_dense(nnb_model *model, size_t i);
+
+/**
+ * The dense layer at index i, read-only.
+ * @param model the model.
+ * @param i 0-based layer index.
+ * @return borrowed, as nnb_model_dense.
+ */
 NNB_API const nnb_dense *nnb_model_cdense(const nnb_model *model, size_t i);
 
-/* Input width (first dense layer's n_inputs) and output width (last layer's); 0 when empty or NULL. */
+/**
+ * Input width: the first dense layer's n_inputs.
+ * @param model the model.
+ * @return the width; 0 when empty or NULL.
+ */
 NNB_API size_t nnb_model_input_size(const nnb_model *model);
+
+/**
+ * Output width: the last layer's.
+ * @param model the model.
+ * @return the width; 0 when empty or NULL.
+ */
 NNB_API size_t nnb_model_output_size(const nnb_model *model);
 
-/* Non-zero once nnb_model_finalize has succeeded. 0 for NULL. */
+/**
+ * Whether nnb_model_finalize has succeeded.
+ * @param model the model.
+ * @return non-zero once finalized; 0 otherwise and for NULL.
+ */
 NNB_API int nnb_model_is_finalized(const nnb_model *model);
 
-/* Non-zero when the finalized model uses the fused softmax + CCE backward. 0 for NULL. */
+/**
+ * Whether the finalized model uses the fused softmax + CCE backward.
+ * @param model the model.
+ * @return non-zero when it does; 0 otherwise and for NULL.
+ */
 NNB_API int nnb_model_uses_fused_backward(const nnb_model *model);
 
-/* The loss and accuracy kinds (NNB_LOSS_NONE / NNB_ACCURACY_NONE when unset or for NULL). */
+/**
+ * The loss kind.
+ * @param model the model.
+ * @return the kind; NNB_LOSS_NONE when unset or for NULL.
+ */
 NNB_API nnb_loss_kind nnb_model_loss_kind(const nnb_model *model);
+
+/**
+ * The accuracy kind.
+ * @param model the model.
+ * @return the kind; NNB_ACCURACY_NONE when unset or for NULL.
+ */
 NNB_API nnb_accuracy_kind nnb_model_accuracy_kind(const nnb_model *model);
 
-/* Copies the optimizer's parameters into *out. Returns NNB_ERR_NULL, NNB_ERR_STATE (no optimizer set). */
+/**
+ * Copies the optimizer's parameters.
+ * @param model the model.
+ * @param out receives the parameters.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (no optimizer set).
+ */
 NNB_API nnb_status nnb_model_optimizer_params(const nnb_model *model, nnb_optimizer_params *out);
 
-/* The optimizer (borrowed; for nnb_optimizer_iterations / current_lr), or NULL when unset. */
+/**
+ * The optimizer, for nnb_optimizer_iterations / nnb_optimizer_current_lr.
+ * @param model the model.
+ * @return borrowed (valid until the optimizer is replaced or the model destroyed); NULL when unset.
+ */
 NNB_API const nnb_optimizer *nnb_model_optimizer(const nnb_model *model);
 
-/*
- * The regression precision: *out receives it, *is_set (optional) whether one is stored (0 until the first
- * regression training run or nnb_model_set_regression_precision). Returns NNB_ERR_NULL.
+/**
+ * The regression precision.
+ * @param model the model.
+ * @param out receives the precision.
+ * @param is_set optional (NULL): receives whether one is stored (0 until the first regression training run
+ *               or nnb_model_set_regression_precision).
+ * @return NNB_OK, NNB_ERR_NULL.
  */
 NNB_API nnb_status nnb_model_regression_precision(const nnb_model *model, float *out, int *is_set);
 
-/*
- * Stores a regression precision (e.g. from a model file).
- * Returns NNB_ERR_NULL, NNB_ERR_ARGUMENT (< 0 or not finite).
+/**
+ * Stores a regression precision (e.g.\ from a model file).
+ * @param model the model.
+ * @param precision finite, >= 0.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (< 0 or not finite).
  */
 NNB_API nnb_status nnb_model_set_regression_precision(nnb_model *model, float precision);
 
-/* The model's generator (borrowed), e.g. to re-seed it. NULL for NULL. */
+/**
+ * The model's generator, e.g.\ to re-seed it.
+ * @param model the model.
+ * @return borrowed, valid until the model is destroyed; NULL for NULL.
+ */
 NNB_API nnb_rng *nnb_model_rng(nnb_model *model);
 
 #ifdef __cplusplus

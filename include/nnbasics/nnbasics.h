@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * nnbasics.h - umbrella header: includes the whole public API of libnnbasics.
+/**
+ * @file nnbasics.h
+ * @brief Umbrella header: includes the whole public API of libnnbasics.
  */
 #ifndef NNB_NNBASICS_H
 #define NNB_NNBASICS_H
@@ -20,6 +21,7 @@
 #include "nnbasics/metrics.h"
 #include "nnbasics/optimizer.h"
 #include "nnbasics/model.h"
+#include "nnbasics/preprocess.h"
 #include "nnbasics/idx.h"
 #include "nnbasics/csv.h"
 #include "nnbasics/npy.h"

@@ -14,19 +14,19 @@
  *             bottom edge of fewer than MR rows is copied to a zero-padded stack panel first). No heap.
  *
  * Large problems are split over threads (nnb_get_num_threads(), at least THREAD_MIN_FLOP each) along the
- * longer of M and N, in whole tiles; every part is an independent GEMM on disjoint columns or rows of C.
- * Nothing here keeps state between calls.
+ * longer of M and N, in whole tiles; every part is an independent GEMM on disjoint columns or rows of C. The
+ * parts run on the compute layer's persistent workers (compute/pool.h); nothing here keeps state between calls.
  *
  * beta is applied on the first k block only (later blocks accumulate with beta = 1); with beta == 0 C is
  * never read. Rounding differs from the naive body (float accumulation, fused multiply-adds): the documented
  * tolerance is 1e-5 * sum |a * b|.
  */
-#include <pthread.h>
 #include <string.h>
 
 #include "base/alloc_internal.h"
 #include "compute/gemm_builtin.h"
 #include "compute/isa.h"
+#include "compute/pool.h"
 
 /* Direct path: largest k block held in the stack panels (kc x NR_MAX of B, kc x MR_MAX of A). */
 #define DIRECT_KC 256u
@@ -323,15 +323,13 @@ static int wants_direct(const gemm_problem *g)
     return g->N <= DIRECT_MAX_N || (double)g->M * (double)g->N * (double)g->K <= (double)DIRECT_MAX_MNK;
 }
 
-static void *run_part(void *arg)
+static void run_part(const gemm_problem *g)
 {
-    const gemm_problem *g = arg;
     if (g->ap != NULL) {
         gemm_packed(g);
     } else {
         gemm_direct(g);
     }
-    return NULL;
 }
 
 /* ---- entry points ------------------------------------------------------------------------------------- */
@@ -343,6 +341,11 @@ typedef struct gemm_plan {
     size_t a_floats; /* per part: packed A block (0: direct path) */
     size_t per_part; /* per part: packed A block + packed B panel */
 } gemm_plan;
+
+static void run_plan_part(void *plan, size_t t)
+{
+    run_part(&((const gemm_plan *)plan)->part[t]);
+}
 
 static void plan_gemm(gemm_plan *p, const nnb__gemm_kernel *kd, nnb_transpose ta, nnb_transpose tb, size_t M, size_t N,
                       size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
@@ -426,19 +429,7 @@ static void run_plan(gemm_plan *p, const nnb__gemm_scratch *scratch)
         }
     }
 
-    pthread_t tid[MAX_PARTS];
-    int started[MAX_PARTS];
-    for (size_t t = 1; t < p->parts; ++t) {
-        started[t] = pthread_create(&tid[t], NULL, run_part, &p->part[t]) == 0;
-    }
-    run_part(&p->part[0]);
-    for (size_t t = 1; t < p->parts; ++t) {
-        if (started[t]) {
-            pthread_join(tid[t], NULL);
-        } else {
-            run_part(&p->part[t]);
-        }
-    }
+    nnb__pool_run(p->parts, run_plan_part, p);
     nnb__aligned_free(owned);
 }
 

@@ -4,10 +4,10 @@
  * use (compute/isa.c) from kernels_portable.c, kernels_avx2.c or kernels_avx512.c, and large memory-bound
  * calls are split over threads here.
  */
-#include <pthread.h>
 #include <stdint.h>
 
 #include "compute/kernels_isa.h"
+#include "compute/pool.h"
 #include "nnbasics/gemm.h"
 
 /* ---- splitting large calls over threads ---------------------------------------------------------------- */
@@ -15,25 +15,27 @@
 /*
  * Calls on large arrays (memory-bound) are split over nnb_get_num_threads() threads, as the GEMM core splits
  * its products: each part is an independent range of rows, columns or elements, computed exactly as in one
- * call, so the results do not depend on the thread count. Threads are created per call (the work is then in
- * the milliseconds); a part whose thread cannot be created runs in the calling thread.
+ * call, so the results do not depend on the thread count. The parts run on the compute layer's persistent
+ * workers (compute/pool.h).
  */
 #define SPLIT_MIN_WORK (1u << 20) /* elements touched */
 #define SPLIT_MAX_PARTS 8u
 
 typedef void (*part_fn)(void *ctx, size_t begin, size_t end);
 
-typedef struct split_part {
+/* The parts of one split call: part t covers [t * per, min((t + 1) * per, total)). */
+typedef struct split_run {
     part_fn fn;
     void *ctx;
-    size_t begin, end;
-} split_part;
+    size_t total, per;
+} split_run;
 
-static void *run_split_part(void *arg)
+static void run_split_part(void *arg, size_t t)
 {
-    split_part *p = arg;
-    p->fn(p->ctx, p->begin, p->end);
-    return NULL;
+    const split_run *r = arg;
+    size_t b = t * r->per < r->total ? t * r->per : r->total;
+    size_t e = (t + 1) * r->per < r->total ? (t + 1) * r->per : r->total;
+    r->fn(r->ctx, b, e);
 }
 
 /* fn over [0, total) in parts that start at multiples of `align`. */
@@ -51,26 +53,8 @@ static void run_split(part_fn fn, void *ctx, size_t total, size_t align, size_t 
         return;
     }
     size_t units = (total + align - 1) / align;
-    size_t per = (units + parts - 1) / parts * align;
-    split_part part[SPLIT_MAX_PARTS];
-    pthread_t tid[SPLIT_MAX_PARTS];
-    int started[SPLIT_MAX_PARTS];
-    for (size_t t = 0; t < parts; ++t) {
-        size_t b = t * per < total ? t * per : total;
-        size_t e = (t + 1) * per < total ? (t + 1) * per : total;
-        part[t] = (split_part){fn, ctx, b, e};
-    }
-    for (size_t t = 1; t < parts; ++t) {
-        started[t] = pthread_create(&tid[t], NULL, run_split_part, &part[t]) == 0;
-    }
-    run_split_part(&part[0]);
-    for (size_t t = 1; t < parts; ++t) {
-        if (started[t]) {
-            pthread_join(tid[t], NULL);
-        } else {
-            run_split_part(&part[t]);
-        }
-    }
+    split_run run = {fn, ctx, total, (units + parts - 1) / parts * align};
+    nnb__pool_run(parts, run_split_part, &run);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------------------- */

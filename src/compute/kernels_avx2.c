@@ -160,34 +160,55 @@ TGT static inline __m256 exp_core(__m256 x)
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
-TGT void nnb__exp_avx2(const float *x, float *y, size_t n)
+/*
+ * One block of 8 values through a vector core valid on [lo, hi]: a block with a lane outside that range (or
+ * NaN) takes the scalar function lane by lane, so that each value depends on its own input only (never on
+ * its neighbours). The cores are always inlined through the constant function pointers.
+ */
+TGT static inline __attribute__((always_inline)) void map_block8(const float *x, float *y, __m256 (*core)(__m256),
+                                                                 float (*scalar)(float), __m256 lo, __m256 hi)
 {
-    const __m256 lo = _mm256_set1_ps(-87.0f);
-    const __m256 hi = _mm256_set1_ps(88.0f);
+    __m256 v = _mm256_loadu_ps(x);
+    __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
+    int in_mask = _mm256_movemask_ps(inside);
+    __m256 e = core(v);
+    if (in_mask == 0xff) {
+        _mm256_storeu_ps(y, e);
+        return;
+    }
+    float t[8], u[8];
+    _mm256_storeu_ps(t, e);
+    _mm256_storeu_ps(u, v);
+    for (int l = 0; l < 8; ++l) {
+        y[l] = (in_mask >> l) & 1 ? t[l] : scalar(u[l]);
+    }
+}
+
+/* y = f(x) over n values in blocks of 8; the last partial block is padded with `pad`, a value inside range. */
+TGT static inline __attribute__((always_inline)) void map8(const float *x, float *y, size_t n, __m256 (*core)(__m256),
+                                                           float (*scalar)(float), float lo, float hi, float pad)
+{
+    const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
-        int in_mask = _mm256_movemask_ps(inside);
-        __m256 e = exp_core(v);
-        if (in_mask == 0xff) {
-            _mm256_storeu_ps(y + i, e);
-        } else {
-            /* Lane by lane, so that each value depends on its own input only (never on its neighbours). */
-            float t[8], u[8];
-            _mm256_storeu_ps(t, e);
-            _mm256_storeu_ps(u, v);
-            for (int l = 0; l < 8; ++l) {
-                y[i + (size_t)l] = (in_mask >> l) & 1 ? t[l] : expf(u[l]);
-            }
-        }
+        map_block8(x + i, y + i, core, scalar, vlo, vhi);
     }
     if (i < n) {
-        float buf[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        float buf[8] = {pad, pad, pad, pad, pad, pad, pad, pad};
         memcpy(buf, x + i, (n - i) * sizeof(float));
-        nnb__exp_avx2(buf, buf, 8);
+        map_block8(buf, buf, core, scalar, vlo, vhi);
         memcpy(y + i, buf, (n - i) * sizeof(float));
     }
+}
+
+static float exp_scalar(float v)
+{
+    return expf(v);
+}
+
+TGT void nnb__exp_avx2(const float *x, float *y, size_t n)
+{
+    map8(x, y, n, exp_core, exp_scalar, -87.0f, 88.0f, 0.0f);
 }
 
 /*
@@ -223,33 +244,15 @@ TGT static inline __m256 neg_log_core(__m256 x)
     return _mm256_sub_ps(_mm256_setzero_ps(), r);
 }
 
+static float neg_log_scalar(float v)
+{
+    return -logf(v);
+}
+
+/* Range: the positive normal floats (1.17549435e-38 is the smallest, 3.40282347e+38 the largest). */
 TGT void nnb__neg_log_avx2(const float *x, float *y, size_t n)
 {
-    const __m256 lo = _mm256_set1_ps(1.17549435e-38f); /* smallest normal */
-    const __m256 hi = _mm256_set1_ps(3.40282347e+38f);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
-        int in_mask = _mm256_movemask_ps(inside);
-        __m256 e = neg_log_core(v);
-        if (in_mask == 0xff) {
-            _mm256_storeu_ps(y + i, e);
-        } else {
-            float t[8], u[8];
-            _mm256_storeu_ps(t, e);
-            _mm256_storeu_ps(u, v);
-            for (int l = 0; l < 8; ++l) {
-                y[i + (size_t)l] = (in_mask >> l) & 1 ? t[l] : -logf(u[l]);
-            }
-        }
-    }
-    if (i < n) {
-        float buf[8] = {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f};
-        memcpy(buf, x + i, (n - i) * sizeof(float));
-        nnb__neg_log_avx2(buf, buf, 8);
-        memcpy(y + i, buf, (n - i) * sizeof(float));
-    }
+    map8(x, y, n, neg_log_core, neg_log_scalar, 1.17549435e-38f, 3.40282347e+38f, 1.0f);
 }
 
 TGT void nnb__adam_avx2(const nnb__adam_coef *c, float *w, const float *g, float *m, float *v, size_t n)

@@ -12,6 +12,7 @@ set(NNB_COMPUTE_SOURCES
   compute/kernels_avx512.c
   compute/linear.c
   compute/numpy_math.c
+  compute/pool.c
 )
 set(NNB_COMPUTE_DEFINITIONS "NNB_GEMM_BACKEND_NAME=\"${NNB_GEMM_BACKEND}\"")
 if(NNB_GEMM_BACKEND STREQUAL "cblas")

@@ -482,10 +482,34 @@ static nnb_status reserve_row(reader *r)
     return NNB_OK;
 }
 
-/* A bad cell: skipped (counted) when the caller asked, else the error. */
-static nnb_status bad_cell(reader *r, size_t column, const char *reason, int *skip)
+/* Whether a cell is a missing-value marker: empty, or NA, N/A or NaN in any case, after trimming. */
+static int is_missing(const char *s, size_t len)
 {
-    if (r->opt.skip_bad_rows) {
+    while (len > 0 && is_space(*s)) {
+        ++s;
+        --len;
+    }
+    while (len > 0 && is_space(s[len - 1])) {
+        --len;
+    }
+    static const char *const k_markers[] = {"na", "n/a", "nan"};
+    for (size_t m = 0; m < sizeof k_markers / sizeof k_markers[0]; ++m) {
+        const size_t ml = strlen(k_markers[m]);
+        size_t i = 0;
+        while (i < len && i < ml && (s[i] | 0x20) == k_markers[m][i]) {
+            ++i;
+        }
+        if (len == ml && i == ml) {
+            return 1;
+        }
+    }
+    return len == 0;
+}
+
+/* A bad cell: skipped (counted) when the caller asked (for any bad cell, or for missing values), else the error. */
+static nnb_status bad_cell(reader *r, size_t column, const char *reason, int *skip, int missing)
+{
+    if (r->opt.skip_bad_rows || (r->opt.skip_missing && missing)) {
         *skip = 1;
         return NNB_OK;
     }
@@ -505,7 +529,7 @@ static nnb_status data_record(reader *r)
         if (r->role[c] >= 0) {
             const char *why = parse_number(text, len, &r->row[r->role[c]]);
             if (why != NULL) {
-                nnb_status st = bad_cell(r, c, why, &skip);
+                nnb_status st = bad_cell(r, c, why, &skip, is_missing(text, len));
                 if (st != NNB_OK) {
                     return st;
                 }
@@ -514,7 +538,7 @@ static nnb_status data_record(reader *r)
             if (r->opt.label_kind == NNB_CSV_REGRESSION) {
                 const char *why = parse_number(text, len, &target);
                 if (why != NULL) {
-                    nnb_status st = bad_cell(r, c, why, &skip);
+                    nnb_status st = bad_cell(r, c, why, &skip, is_missing(text, len));
                     if (st != NNB_OK) {
                         return st;
                     }
@@ -527,8 +551,8 @@ static nnb_status data_record(reader *r)
                 while (len > 0 && is_space(text[len - 1])) {
                     --len;
                 }
-                if (len == 0) {
-                    nnb_status st = bad_cell(r, c, "empty label", &skip);
+                if (len == 0 || (r->opt.skip_missing && is_missing(text, len))) {
+                    nnb_status st = bad_cell(r, c, "empty label", &skip, 1);
                     if (st != NNB_OK) {
                         return st;
                     }
@@ -997,6 +1021,7 @@ void nnb_csv_options_init(nnb_csv_options *options)
     options->feature_indices = NULL;
     options->feature_count = 0;
     options->skip_bad_rows = 0;
+    options->skip_missing = 0;
 }
 
 void nnb_csv_data_destroy(nnb_csv_data *data)

@@ -16,7 +16,7 @@
 #include "tensor/tensor_internal.h"
 
 #if defined(NNB_WITH_ZLIB)
-#    include <zlib.h>
+#    include "io/zlib_internal.h"
 #endif
 
 struct nnb_idx_set {
@@ -47,22 +47,6 @@ static int is_gzip(const unsigned char *data, size_t size)
 /* ---- gzip ---------------------------------------------------------------------------------------------- */
 
 #if defined(NNB_WITH_ZLIB)
-
-static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
-{
-    (void)opaque;
-    size_t bytes;
-    if (nnb__mul_size((size_t)items, (size_t)size, &bytes) != NNB_OK) {
-        return Z_NULL;
-    }
-    return nnb__malloc(bytes);
-}
-
-static void zlib_free(voidpf opaque, voidpf block)
-{
-    (void)opaque;
-    nnb__free(block);
-}
 
 /* Replaces *buf (capacity *cap, `used` bytes valid) with a larger block of new_cap bytes. */
 static nnb_status grow(unsigned char **buf, size_t used, size_t new_cap)
@@ -113,9 +97,7 @@ static nnb_status gunzip(const unsigned char *in, size_t in_size, byte_buf *out)
 
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    zs.zalloc = zlib_alloc;
-    zs.zfree = zlib_free;
-    zs.opaque = Z_NULL;
+    nnb__zlib_use_hook(&zs);
     int zr = inflateInit2(&zs, 16 + MAX_WBITS);
     if (zr != Z_OK) {
         nnb__free(buf);

@@ -8,6 +8,7 @@
 
 #include "base/error_internal.h"
 #include "nnbasics/model_file.h"
+#include "nnbasics/preprocess.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -193,6 +194,40 @@ static int is_positive_zero(double v)
     return bits == 0;
 }
 
+/* ---- the preprocessing and names section (version 2, whole model; docs/MODEL_FORMAT.md) ---- */
+
+static void w_names(writer *w, size_t count, const char *(*get)(const nnb_model *, size_t), const nnb_model *model)
+{
+    w_u32(w, (uint32_t)count);
+    for (size_t i = 0; i < count; ++i) {
+        const char *name = get(model, i);
+        const size_t len = strlen(name);
+        w_u32(w, (uint32_t)len);
+        w_bytes(w, name, len);
+    }
+}
+
+/* Encodes the section; the model API already keeps its values valid (finite, scale > 0, names 1..1024 bytes). */
+static nnb_status encode_meta(const nnb_model *model, writer *w)
+{
+    nnb_preprocess_kind kind = NNB_PREPROCESS_NONE;
+    const float *center = NULL, *scale = NULL;
+    nnb_status st = nnb_model_preprocess_info(model, &kind, &center, &scale);
+    if (st != NNB_OK) {
+        return st;
+    }
+    const size_t n = kind == NNB_PREPROCESS_NONE ? 0 : nnb_model_input_size(model);
+    w_u32(w, (uint32_t)kind);
+    w_u64(w, (uint64_t)n);
+    if (n > 0) {
+        w_floats(w, center, n);
+        w_floats(w, scale, n);
+    }
+    w_names(w, nnb_model_class_name_count(model), nnb_model_class_name, model);
+    w_names(w, nnb_model_feature_name_count(model), nnb_model_feature_name, model);
+    return NNB_OK;
+}
+
 /* Checks that the model can be written (limits, finiteness) and encodes its payload. */
 static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kind, writer *w)
 {
@@ -291,7 +326,7 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
             w_f32(w, info.rate);
         }
     }
-    return NNB_OK;
+    return encode_meta(model, w);
 }
 
 nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind, void *buffer, size_t capacity,
@@ -418,6 +453,18 @@ typedef struct layer_desc {
     const unsigned char *biases;  /* n_out floats */
 } layer_desc;
 
+/* The preprocessing and names section (version 2, whole model), still in the file's bytes. */
+typedef struct meta_desc {
+    uint32_t pre_kind;
+    size_t n_features;            /* entries at center and scale (0 when pre_kind is none) */
+    const unsigned char *center;  /* n_features little-endian floats */
+    const unsigned char *scale;   /* n_features floats */
+    uint32_t n_class_names;       /* 0 or the output width (2 for one output) */
+    const unsigned char *classes; /* the class name records */
+    uint32_t n_feature_names;     /* 0 or the input width */
+    const unsigned char *features;
+} meta_desc;
+
 typedef struct file_desc {
     uint32_t kind;
     size_t layer_count;
@@ -426,6 +473,7 @@ typedef struct file_desc {
     float precision;
     uint32_t has_optimizer;
     nnb_optimizer_params opt;
+    meta_desc meta; /* version 2 whole-model files; all zero otherwise */
 } file_desc;
 
 /* Reads a dense layer's sizes and locates its parameters, checking every size before anything else. */
@@ -456,26 +504,118 @@ static nnb_status r_dense_params(reader *r, layer_desc *l, int with_settings)
     return NNB_OK;
 }
 
+/* Checks a list of `count` names (u32 length 1..NNB_MODEL_MAX_NAME, then that many bytes, none NUL). */
+static nnb_status r_names(reader *r, uint32_t count, const char *what)
+{
+    for (uint32_t i = 0; i < count; ++i) {
+        uint32_t len;
+        const unsigned char *b;
+        if (!r_u32(r, &len)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "%s name %u: truncated", what, i);
+        }
+        if (len == 0 || len > NNB_MODEL_MAX_NAME) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "%s name %u has %u bytes (1 to %u allowed)", what, i, len,
+                              NNB_MODEL_MAX_NAME);
+        }
+        if (!r_bytes(r, len, &b)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "%s name %u: truncated", what, i);
+        }
+        if (memchr(b, 0, len) != NULL) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "%s name %u holds a NUL byte", what, i);
+        }
+    }
+    return NNB_OK;
+}
+
+/* Reads and checks the section after the layer records; fd->layers are decoded already. */
+static nnb_status r_meta(reader *r, file_desc *fd)
+{
+    meta_desc *m = &fd->meta;
+    /* The widths the layers give: the first layer's input (dense, else finalize refuses the file later)
+     * and the last dense layer's output (activations and dropout keep the width). */
+    size_t in_w = 0, out_w = 0;
+    for (size_t i = 0; i < fd->layer_count; ++i) {
+        if (fd->layers[i].kind == NNB_LAYER_DENSE) {
+            in_w = in_w == 0 ? fd->layers[i].n_in : in_w;
+            out_w = fd->layers[i].n_out;
+        }
+    }
+    uint64_t n;
+    if (!r_u32(r, &m->pre_kind) || !r_u64(r, &n)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "preprocessing section truncated");
+    }
+    if (m->pre_kind > (uint32_t)NNB_PREPROCESS_AFFINE) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "unknown preprocessing kind %u", m->pre_kind);
+    }
+    const uint64_t want = m->pre_kind == (uint32_t)NNB_PREPROCESS_NONE ? 0u : (uint64_t)in_w;
+    if (n != want) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "preprocessing feature count %llu, expected %llu", (unsigned long long)n,
+                          (unsigned long long)want);
+    }
+    m->n_features = (size_t)n;
+    if (!r_bytes(r, m->n_features * 4, &m->center) || !r_bytes(r, m->n_features * 4, &m->scale)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "preprocessing values truncated");
+    }
+    for (size_t j = 0; j < m->n_features; ++j) {
+        const float c = f32_at(m->center + 4 * j), sc = f32_at(m->scale + 4 * j);
+        if (!isfinite(c)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "preprocessing center[%zu] is not finite", j);
+        }
+        if (!isfinite(sc) || !(sc > 0.0f)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "preprocessing scale[%zu] = %g is not a finite value > 0", j, (double)sc);
+        }
+    }
+    if (!r_u32(r, &m->n_class_names)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "class name count truncated");
+    }
+    if (m->n_class_names != 0 && m->n_class_names != out_w && !(out_w == 1 && m->n_class_names == 2)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "%u class names for %zu outputs", m->n_class_names, out_w);
+    }
+    m->classes = r->p;
+    nnb_status st = r_names(r, m->n_class_names, "class");
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (!r_u32(r, &m->n_feature_names)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "feature name count truncated");
+    }
+    if (m->n_feature_names != 0 && m->n_feature_names != in_w) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "%u feature names for %zu inputs", m->n_feature_names, in_w);
+    }
+    m->features = r->p;
+    return r_names(r, m->n_feature_names, "feature");
+}
+
 /* Validates the header, length and checksum, then decodes the payload into *fd (fd->layers allocated). */
 static nnb_status decode(const void *data, size_t size, file_desc *fd)
 {
     const unsigned char *bytes = data;
-    if (size < HEADER_BYTES + TRAILER_BYTES || memcmp(bytes, k_magic, sizeof k_magic) != 0) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+    if (size < HEADER_BYTES + TRAILER_BYTES) {
+        return nnb__failf(NNB_ERR_FORMAT, "model file", "%zu bytes, shorter than any model file (%u)", size,
+                          HEADER_BYTES + TRAILER_BYTES);
     }
-    if (le32(bytes + 8) != NNB_MODEL_FILE_VERSION) {
-        return NNB__FAIL(NNB_ERR_VERSION);
+    if (memcmp(bytes, k_magic, sizeof k_magic) != 0) {
+        return nnb__failf(NNB_ERR_FORMAT, "model file",
+                          "not a model file (it does not start with the nnb magic bytes)");
+    }
+    const uint32_t version = le32(bytes + 8);
+    if (version < NNB_MODEL_FILE_MIN_VERSION || version > NNB_MODEL_FILE_VERSION) {
+        return nnb__failf(NNB_ERR_VERSION, "model file", "format version %u; this library reads versions %u to %u",
+                          version, NNB_MODEL_FILE_MIN_VERSION, NNB_MODEL_FILE_VERSION);
     }
     const uint32_t kind = le32(bytes + 12);
     const uint64_t payload = (uint64_t)le32(bytes + 16) | ((uint64_t)le32(bytes + 20) << 32);
     if (payload != (uint64_t)(size - HEADER_BYTES - TRAILER_BYTES)) {
-        return NNB__FAIL(NNB_ERR_FORMAT); /* truncated, or trailing bytes */
+        /* truncated, or trailing bytes */
+        return nnb__failf(NNB_ERR_FORMAT, "model file",
+                          "the header announces a %llu-byte payload, the data hold %zu bytes for it",
+                          (unsigned long long)payload, size - HEADER_BYTES - TRAILER_BYTES);
     }
     if (nnb_crc32(0, bytes, size - TRAILER_BYTES) != le32(bytes + size - TRAILER_BYTES)) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return nnb__failf(NNB_ERR_FORMAT, "model file", "checksum mismatch (the file is corrupt)");
     }
     if (kind != NNB_MODEL_FILE_MODEL && kind != NNB_MODEL_FILE_PARAMETERS) {
-        return NNB__FAIL(NNB_ERR_FORMAT);
+        return nnb__failf(NNB_ERR_FORMAT, "model file", "unknown file kind %u", kind);
     }
     reader r = {bytes + HEADER_BYTES, size - HEADER_BYTES - TRAILER_BYTES};
     memset(fd, 0, sizeof *fd);
@@ -547,6 +687,9 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
             st = r_f32(&r, &l->rate) ? NNB_OK : NNB_ERR_FORMAT;
         }
     }
+    if (st == NNB_OK && kind == NNB_MODEL_FILE_MODEL && version >= 2) {
+        st = r_meta(&r, fd);
+    }
     if (st == NNB_OK && r.left != 0) {
         st = NNB__FAIL(NNB_ERR_FORMAT); /* bytes the payload does not account for */
     }
@@ -598,6 +741,59 @@ static nnb_status as_format(nnb_status st)
     return (st == NNB_OK || st == NNB_ERR_NOMEM) ? st : NNB_ERR_FORMAT;
 }
 
+static char *copy_string(const char *src, size_t len); /* below, with the saving code */
+
+/* Copies a checked list of names from the file into the model (through NUL-terminated copies). */
+static nnb_status build_names(nnb_model *model, const unsigned char *at, uint32_t count, int classes)
+{
+    if (count == 0) {
+        return NNB_OK;
+    }
+    char **names = nnb__calloc(count, sizeof *names);
+    nnb_status st = names == NULL ? NNB__FAIL(NNB_ERR_NOMEM) : NNB_OK;
+    for (uint32_t i = 0; st == NNB_OK && i < count; ++i) {
+        const uint32_t len = le32(at);
+        names[i] = copy_string((const char *)(at + 4), len);
+        if (names[i] == NULL) {
+            st = NNB__FAIL(NNB_ERR_NOMEM);
+        }
+        at += 4u + len;
+    }
+    if (st == NNB_OK) {
+        st = as_format(classes ? nnb_model_set_class_names(model, (const char *const *)names, count)
+                               : nnb_model_set_feature_names(model, (const char *const *)names, count));
+    }
+    for (uint32_t i = 0; names != NULL && i < count; ++i) {
+        nnb__free(names[i]);
+    }
+    nnb__free(names);
+    return st;
+}
+
+/* Stores the section's scaling and names in the finalized model. */
+static nnb_status build_meta(const meta_desc *meta, nnb_model *model)
+{
+    nnb_status st = NNB_OK;
+    if (meta->pre_kind != (uint32_t)NNB_PREPROCESS_NONE) {
+        float *values = nnb__calloc(2 * meta->n_features, sizeof(float));
+        if (values == NULL) {
+            return NNB__FAIL(NNB_ERR_NOMEM);
+        }
+        copy_floats(values, meta->center, meta->n_features);
+        copy_floats(values + meta->n_features, meta->scale, meta->n_features);
+        st = as_format(nnb_model_set_preprocess(model, (nnb_preprocess_kind)meta->pre_kind, meta->n_features, values,
+                                                values + meta->n_features));
+        nnb__free(values);
+    }
+    if (st == NNB_OK) {
+        st = build_names(model, meta->classes, meta->n_class_names, 1);
+    }
+    if (st == NNB_OK) {
+        st = build_names(model, meta->features, meta->n_feature_names, 0);
+    }
+    return st;
+}
+
 static nnb_status build_model(const file_desc *fd, nnb_model **out)
 {
     nnb_model *m = NULL;
@@ -641,6 +837,9 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
     if (st == NNB_OK && (nnb_model_uses_fused_backward(m) != 0) != ((fd->flags & FLAG_FUSED) != 0)) {
         st = NNB__FAIL(NNB_ERR_FORMAT);
     }
+    if (st == NNB_OK) {
+        st = build_meta(&fd->meta, m);
+    }
     if (st != NNB_OK) {
         nnb_model_destroy(m);
         return st;
@@ -660,7 +859,9 @@ nnb_status nnb_model_parse(nnb_model **out, const void *data, size_t size)
         return st;
     }
     if (fd.kind != NNB_MODEL_FILE_MODEL) {
-        st = NNB__FAIL(NNB_ERR_FORMAT);
+        st = NNB__FAILF(NNB_ERR_FORMAT,
+                        "a parameters-only file, not a whole model (nnb_model_load_parameters reads it into a model "
+                        "of the same layers)");
     }
     if (st == NNB_OK) {
         st = check_params_finite(&fd);

@@ -15,7 +15,7 @@
 #include "tensor/tensor_internal.h"
 
 #if defined(NNB_WITH_ZLIB)
-#    include <zlib.h>
+#    include "io/zlib_internal.h"
 #endif
 
 #define SIG_LOCAL 0x04034b50u
@@ -212,29 +212,12 @@ static nnb_status find_member(const unsigned char *z, size_t size, const char *w
 
 #if defined(NNB_WITH_ZLIB)
 
-static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
-{
-    (void)opaque;
-    size_t bytes;
-    if (nnb__mul_size((size_t)items, (size_t)size, &bytes) != NNB_OK) {
-        return Z_NULL;
-    }
-    return nnb__malloc(bytes);
-}
-
-static void zlib_free(voidpf opaque, voidpf block)
-{
-    (void)opaque;
-    nnb__free(block);
-}
-
 /* Inflates raw deflate data that must give exactly usize bytes and use all of the input. */
 static nnb_status inflate_member(const unsigned char *in, size_t csize, unsigned char *out, size_t usize)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    zs.zalloc = zlib_alloc;
-    zs.zfree = zlib_free;
+    nnb__zlib_use_hook(&zs);
     int zr = inflateInit2(&zs, -MAX_WBITS);
     if (zr != Z_OK) {
         return zr == Z_MEM_ERROR ? NNB_ERR_NOMEM : NNB_ERR_FORMAT;

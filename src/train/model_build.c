@@ -64,6 +64,7 @@ void nnb_model_destroy(nnb_model *model)
     nnb__free(model->perm);
     nnb_optimizer_destroy(model->optimizer);
     nnb_rng_destroy(model->rng);
+    nnb__model_free_meta(model);
     nnb__free(model);
 }
 

@@ -26,6 +26,7 @@
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
 #include "nnbasics/model.h"
+#include "nnbasics/preprocess.h"
 
 typedef struct nnb__model_layer {
     nnb_layer_kind kind;
@@ -83,6 +84,15 @@ struct nnb_model {
     nnb_health_report health;
     size_t cur_epoch;
     size_t cur_step;
+
+    /* What the model stores for raw rows (model_preprocess.c): scaling and names, library memory. */
+    nnb_preprocess_kind pre_kind;
+    float *pre_center; /* input width values when pre_kind != NONE, else NULL */
+    float *pre_scale;
+    char **class_names; /* n_class_names NUL-terminated texts, or NULL */
+    size_t n_class_names;
+    char **feature_names; /* n_feature_names texts, or NULL */
+    size_t n_feature_names;
 };
 
 struct nnb_model_workspace {
@@ -143,5 +153,16 @@ size_t nnb__model_effective_batch(size_t batch_size, size_t rows);
  */
 nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
                                         const nnb_regularization *reg, int draw_weights);
+
+/* ---- model_preprocess.c */
+
+/* Frees the stored scaling and names (nnb_model_destroy). */
+void nnb__model_free_meta(nnb_model *m);
+
+/*
+ * The stored scaling of `rows` rows of the input width from src into dst (a copy when none is stored).
+ * Returns NNB_ERR_NONFINITE when a result is not finite (dst's contents are then unspecified).
+ */
+nnb_status nnb__model_apply_preprocess(const nnb_model *m, const float *src, float *dst, size_t rows);
 
 #endif

@@ -4,6 +4,7 @@
  * nnb_model_predict, which reads the model and never its training workspace, so that several threads may
  * predict with one const model at once.
  */
+#include <math.h>
 #include <string.h>
 
 #include "base/error_internal.h"
@@ -112,8 +113,9 @@ static nnb_status forward_predict(const nnb_model *m, const nnb_tensor *xb, nnb_
     return NNB_OK;
 }
 
-nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out, size_t batch_size,
-                             nnb_model_workspace *ws)
+/* nnb_model_predict, and with apply_pre nnb_model_predict_raw: each batch scaled into the workspace first. */
+static nnb_status predict_rows(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out, size_t batch_size,
+                               nnb_model_workspace *ws, int apply_pre)
 {
     if (model == NULL || X == NULL || out == NULL) {
         return NNB__FAIL(NNB_ERR_NULL);
@@ -156,11 +158,134 @@ nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_te
         size_t rows = n - start < bs ? n - start : bs;
         nnb_tensor xb;
         nnb_tensor hdr[2];
-        nnb__tensor_view_init(&xb, X->data + start * in_w, rows, in_w);
+        if (apply_pre && model->pre_kind != NNB_PREPROCESS_NONE) {
+            /* buf[1] holds at least max_batch x input width; the first (dense) layer writes buf[0]. */
+            st = nnb__model_apply_preprocess(model, X->data + start * in_w, ws->buf[1], rows);
+            if (st != NNB_OK) {
+                break;
+            }
+            nnb__tensor_view_init(&xb, ws->buf[1], rows, in_w);
+        } else {
+            nnb__tensor_view_init(&xb, X->data + start * in_w, rows, in_w);
+        }
         const nnb_tensor *res = NULL;
         st = forward_predict(model, &xb, ws, hdr, &res);
         if (st == NNB_OK) {
             memcpy(out->data + start * out_w, res->data, rows * out_w * sizeof(float));
+        }
+    }
+    nnb_model_workspace_destroy(own);
+    return st;
+}
+
+nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out, size_t batch_size,
+                             nnb_model_workspace *ws)
+{
+    return predict_rows(model, X, out, batch_size, ws, 0);
+}
+
+nnb_status nnb_model_predict_raw(const nnb_model *model, const nnb_tensor *raw, nnb_tensor *out, size_t batch_size,
+                                 nnb_model_workspace *ws)
+{
+    return predict_rows(model, raw, out, batch_size, ws, 1);
+}
+
+/* ---------------------------------------------------------------- one raw row */
+
+/*
+ * The forward pass of one raw row into ws (or into *own, a workspace made here when ws is NULL: the caller
+ * destroys it): *result points at the out_w outputs inside the workspace, all checked finite.
+ */
+static nnb_status one_row(const nnb_model *model, const float *features, size_t n_features, size_t n_outputs,
+                          nnb_model_workspace *ws, nnb_model_workspace **own, const float **result)
+{
+    if (!model->finalized) {
+        return NNB__FAIL(NNB_ERR_STATE);
+    }
+    const size_t in_w = model->layers[0].n_in;
+    const size_t out_w = nnb__model_last_width(model);
+    if (n_features != in_w || n_outputs != out_w) {
+        return NNB__FAILF(NNB_ERR_SHAPE, "%zu features and %zu outputs given; the model takes %zu and gives %zu",
+                          n_features, n_outputs, in_w, out_w);
+    }
+    if (ws != NULL && ws->width < max_width(model)) {
+        return NNB__FAILF(NNB_ERR_SHAPE, "the workspace holds rows of %zu values; this model needs %zu", ws->width,
+                          max_width(model));
+    }
+    for (size_t j = 0; j < in_w; ++j) {
+        if (!isfinite(features[j])) {
+            return NNB__FAILF(NNB_ERR_NONFINITE, "feature %zu is not finite", j);
+        }
+    }
+    if (ws == NULL) {
+        nnb_status st = workspace_new(own, 1, max_width(model), nnb__model_scratch_bytes(model, 1, 0));
+        if (st != NNB_OK) {
+            return st;
+        }
+        ws = *own;
+    }
+    /* The row goes into buf[1] (scaled, or copied), so the caller's buffer is only read. */
+    nnb_status st = nnb__model_apply_preprocess(model, features, ws->buf[1], 1);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_tensor xb;
+    nnb_tensor hdr[2];
+    const nnb_tensor *res = NULL;
+    nnb__tensor_view_init(&xb, ws->buf[1], 1, in_w);
+    st = forward_predict(model, &xb, ws, hdr, &res);
+    if (st != NNB_OK) {
+        return st;
+    }
+    for (size_t k = 0; k < out_w; ++k) {
+        if (!isfinite(res->data[k])) {
+            return NNB__FAILF(NNB_ERR_NONFINITE, "output %zu is not finite", k);
+        }
+    }
+    *result = res->data;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_predict_one(const nnb_model *model, const float *features, size_t n_features, float *outputs,
+                                 size_t n_outputs, nnb_model_workspace *ws)
+{
+    if (model == NULL || features == NULL || outputs == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    nnb_model_workspace *own = NULL;
+    const float *res = NULL;
+    nnb_status st = one_row(model, features, n_features, n_outputs, ws, &own, &res);
+    if (st == NNB_OK) {
+        memcpy(outputs, res, n_outputs * sizeof(float));
+    }
+    nnb_model_workspace_destroy(own);
+    return st;
+}
+
+nnb_status nnb_model_classify_one(const nnb_model *model, const float *features, size_t n_features, size_t *class_index,
+                                  float *score, nnb_model_workspace *ws)
+{
+    if (model == NULL || features == NULL || class_index == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    const size_t out_w = model->finalized ? nnb__model_last_width(model) : 0;
+    nnb_model_workspace *own = NULL;
+    const float *o = NULL;
+    nnb_status st = one_row(model, features, n_features, out_w, ws, &own, &o);
+    if (st == NNB_OK) {
+        size_t best = 0;
+        if (out_w == 1) {
+            best = o[0] > 0.5f ? 1u : 0u;
+        } else {
+            for (size_t k = 1; k < out_w; ++k) {
+                if (o[k] > o[best]) {
+                    best = k;
+                }
+            }
+        }
+        *class_index = best;
+        if (score != NULL) {
+            *score = out_w == 1 ? o[0] : o[best];
         }
     }
     nnb_model_workspace_destroy(own);

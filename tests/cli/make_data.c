@@ -6,7 +6,7 @@
  * With libpng it also writes sample1.png (a class-1 image), sample1_inverted.png (the same, dark on white)
  * sample1_rgb.png (the same in RGB, converted to grey on reading) and small.png (20x20, to be rejected).
  * It also saves two valid model files that are not Fashion-MNIST classifiers: other_shape.nnb (2 inputs) and
- * no_softmax.nnb (784 -> 10 without a softmax).
+ * no_softmax.nnb (784 -> 10 without a softmax), and a parameters-only file, params_only.nnb.
  * usage: nnb_cli_make_data DIR
  */
 #include <stdio.h>
@@ -138,6 +138,25 @@ static int write_model(const char *dir, const char *name, size_t inputs, size_t 
     return 1;
 }
 
+/* The dense parameters of a 784 -> 10 layer alone (nnb_model_save_parameters). */
+static int write_parameters(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    nnb_model *m = NULL;
+    nnb_status st = nnb_model_create(&m, 0);
+    if (st == NNB_OK)
+        st = nnb_model_add_dense(m, 784, 10, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    if (st == NNB_OK)
+        st = nnb_model_save_parameters(m, path);
+    nnb_model_destroy(m);
+    if (st != NNB_OK) {
+        fprintf(stderr, "cannot write %s: %s\n", path, nnb_status_string(st));
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -160,7 +179,10 @@ int main(int argc, char **argv)
         return 1;
     }
 #endif
-    /* Valid models that are not Fashion-MNIST classifiers: another shape, and no softmax at the end. */
-    return write_model(argv[1], "other_shape.nnb", 2, 3, 1) && write_model(argv[1], "no_softmax.nnb", 784, 10, 0) ? 0
-                                                                                                                  : 1;
+    /* Valid models that are not Fashion-MNIST classifiers: another shape, and no softmax at the end; and a
+     * parameters-only file, which is not a whole model. */
+    return write_model(argv[1], "other_shape.nnb", 2, 3, 1) && write_model(argv[1], "no_softmax.nnb", 784, 10, 0) &&
+                   write_parameters(argv[1], "params_only.nnb")
+               ? 0
+               : 1;
 }

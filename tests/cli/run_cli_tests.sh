@@ -61,9 +61,11 @@ else
     echo "FAIL: NNB_ISA=portable nnb --version does not say 'ISA portable'"
     fails=$((fails + 1))
 fi
+expect 0 '^{"nnb": "[0-9.]*", "libnnbasics": "[0-9.]*", "gemm_body": "\(builtin\|naive\|cblas\)", "isa": "\(avx512\|avx2\|portable\)", "threads": [1-9][0-9]*}$' --version --json
+expect 2 "unexpected argument 'extra' after --version" --version extra
 expect 2 "unknown command 'frobnicate'" frobnicate
 expect 2 "unknown option '--frobnicate'" --frobnicate
-for cmd in demo train eval predict; do
+for cmd in demo train eval predict info; do
     expect 0 "usage: nnb $cmd" $cmd --help
 done
 
@@ -176,6 +178,50 @@ at_least "$eval_acc" 0.9 "synthetic accuracy from eval"
 expect 0 "^2 Pullover  *0  *0  *20 " eval --model "$MODEL" --dir "$WORK/data" --batch 7
 expect 0 "^data: Fashion-MNIST train split, 240 images" eval --model "$MODEL" --dir "$WORK/data" --split train
 
+# --json: one valid JSON object with the same numbers as the text. With python3 the document is parsed and its
+# fields checked (CONDITION is a Python expression over d); without it, only its outline.
+json_check() {
+    if command -v python3 >/dev/null 2>&1; then
+        if python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+            "$OUT" "$1"; then
+            passes=$((passes + 1))
+            echo "ok: JSON output satisfies $1"
+        else
+            echo "FAIL: JSON output is invalid or does not satisfy $1"
+            sed 's/^/    /' "$OUT"
+            fails=$((fails + 1))
+        fi
+    elif [ "$(wc -l <"$OUT")" -eq 1 ] && grep -q '^{.*}$' "$OUT"; then
+        passes=$((passes + 1))
+        echo "ok: JSON output is one {...} line (python3 absent: not parsed)"
+    else
+        echo "FAIL: JSON output is not one {...} line"
+        fails=$((fails + 1))
+    fi
+}
+expect 0 '^{"nnb": ' --version --json
+json_check "d['threads'] >= 1 and d['nnb'] == d['libnnbasics'] and d['isa'] in ('avx512', 'avx2', 'portable')"
+expect 0 '^{"model": ' eval --model "$MODEL" --dir "$WORK/data" --json
+json_check "d['n'] == 60 and abs(d['accuracy'] - $eval_acc) < 1e-4 and len(d['classes']) == 10 and \
+d['classes'][2]['name'] == 'Pullover' and d['classes'][2]['count'] == 20 and d['classes'][3]['recall'] is None and \
+sum(map(sum, d['confusion_matrix'])) == 60 and d['split'] == 'test' and d['loss'] >= 0"
+# nnb info: layers, shapes and the parameter count (784*32 + 32 + 32*10 + 10 = 25450).
+expect 0 "^parameters: 25450$" info "$MODEL"
+expect 0 "^   0 dense       784 -> 32, 25120 parameters" info --model "$MODEL"
+expect 0 "^optimizer: adam (learning_rate 0.001, decay 0.001, epsilon 1e-07, beta_1 0.9, beta_2 0.999)$" info "$MODEL"
+expect 0 '^{"file": ' info --json "$MODEL"
+json_check "d['parameters'] == 25450 and d['input_size'] == 784 and d['output_size'] == 10 and \
+[l['kind'] for l in d['layers']] == ['dense', 'relu', 'dense', 'softmax'] and d['layers'][2]['inputs'] == 32 and \
+d['loss'] == 'cce' and d['accuracy'] == 'categorical' and d['optimizer']['kind'] == 'adam' and \
+d['format_version'] == 1 and d['bytes'] > 25450 * 4 and d['regression_precision'] is None"
+expect 2 "a model file is required" info --json
+# A name that is not UTF-8 (byte 0xff), with a quote and a backslash, still gives valid JSON.
+ODD="$WORK/$(printf 'odd\377"\\name').nnb"
+cp "$MODEL" "$ODD"
+expect 0 '^{"file": ' info --json "$ODD"
+json_check "d['file'].endswith('odd\\ufffd\"\\\\name.nnb') and d['parameters'] == 25450"
+expect 0 "usage: nnb info" info --help
+
 expect 0 "^prediction: Trouser (class 1)" predict --model "$MODEL" --idx-index 1 --dir "$WORK/data"
 expect 0 "^prediction: Trouser (class 1)" predict --model="$MODEL" --idx-index=1 --dir="$WORK/data" --split=test
 
@@ -206,13 +252,25 @@ else
     expect 1 "built without PNG support" predict --model "$MODEL" --image "$WORK/data/sample1.png"
 fi
 
-# Damaged or foreign model files are refused with a reason.
+# Damaged or foreign model files are refused with a reason: the status, then the library's detail
+# (nnb_last_error) in parentheses, on one line.
 head -c 100 "$MODEL" >"$WORK/truncated.nnb"
-expect 1 "cannot load the model .*truncated.nnb: " eval --model "$WORK/truncated.nnb" --dir "$WORK/data"
+expect 1 "cannot load the model .*truncated.nnb: truncated, corrupt or unrecognised data (model file: the header announces a [0-9]*-byte payload, the data hold 72 bytes for it)$" \
+    eval --model "$WORK/truncated.nnb" --dir "$WORK/data"
 cp "$MODEL" "$WORK/flipped.nnb"
 printf 'X' | dd of="$WORK/flipped.nnb" bs=1 seek=500 conv=notrunc 2>/dev/null
-expect 1 "cannot load the model .*flipped.nnb: " predict --model "$WORK/flipped.nnb" --idx-index 0 --dir "$WORK/data"
-expect 1 "cannot load the model" eval --model "$WORK/data/train-images-idx3-ubyte" --dir "$WORK/data"
+expect 1 "cannot load the model .*flipped.nnb: .*(model file: checksum mismatch (the file is corrupt))$" \
+    predict --model "$WORK/flipped.nnb" --idx-index 0 --dir "$WORK/data"
+expect 1 "cannot load the model .*: .*(model file: not a model file" eval --model "$WORK/data/train-images-idx3-ubyte" \
+    --dir "$WORK/data"
+cp "$MODEL" "$WORK/version9.nnb"
+printf '\011' | dd of="$WORK/version9.nnb" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect 1 "(model file: format version 9; this library reads versions 1 to 2)$" eval --model "$WORK/version9.nnb" \
+    --dir "$WORK/data"
+expect 1 "nnb info: cannot load the model .*flipped.nnb: .*checksum mismatch" info --json "$WORK/flipped.nnb"
+expect 1 "params_only.nnb: .*(nnb_model_parse: a parameters-only file, not a whole model" info "$WORK/data/params_only.nnb"
+[ "$(wc -l <"$OUT")" -eq 1 ] && passes=$((passes + 1)) ||
+    { echo "FAIL: a load failure printed more than one line"; fails=$((fails + 1)); }
 expect 1 "cannot save the model to $WORK/no/such/dir/m.nnb" train --data fashion-mnist --dir "$WORK/data" \
     --layers 4 --epochs 1 --save "$WORK/no/such/dir/m.nnb"
 # A model of another shape is not a Fashion-MNIST classifier.

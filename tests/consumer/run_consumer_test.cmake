@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Installs the build tree at NNB_BINARY_DIR into a scratch prefix, then configures, builds and runs the
-# consumer project against it with nothing but CMAKE_PREFIX_PATH (and PKG_CONFIG_PATH for pkg-config).
+# consumer project against it with nothing but CMAKE_PREFIX_PATH (and PKG_CONFIG_PATH for pkg-config); then
+# builds the installed examples with their own CMakeLists the same way and runs some of them.
 file(REMOVE_RECURSE "${NNB_WORK_DIR}")
 set(prefix "${NNB_WORK_DIR}/prefix")
 set(build "${NNB_WORK_DIR}/build")
@@ -16,9 +17,16 @@ function(run)
 endfunction()
 
 run("${CMAKE_COMMAND}" --install "${NNB_BINARY_DIR}" --prefix "${prefix}" --config "${NNB_BUILD_TYPE}")
-foreach(f include/nnbasics/nnbasics.h include/nnbasics/version.h lib/cmake/nnbasics/nnbasicsConfig.cmake
-          lib/cmake/nnbasics/nnbasicsConfigVersion.cmake lib/pkgconfig/nnbasics.pc lib/libnnbasics.a
-          share/doc/nnbasics/LICENSE)
+set(docs share/doc/nnbasics)
+set(expected_files include/nnbasics/nnbasics.h include/nnbasics/version.h lib/cmake/nnbasics/nnbasicsConfig.cmake
+    lib/cmake/nnbasics/nnbasicsConfigVersion.cmake lib/pkgconfig/nnbasics.pc lib/libnnbasics.a
+    ${docs}/LICENSE ${docs}/README.md ${docs}/CHANGELOG.md ${docs}/GUIDE.md ${docs}/MODEL_FORMAT.md
+    ${docs}/examples/CMakeLists.txt ${docs}/examples/lesson_08_implementing_loss.c
+    ${docs}/examples/guide/guide_classify_csv.c ${docs}/examples/guide/data/colours.csv)
+if(NNB_WITH_TOOLS)
+  list(APPEND expected_files bin/nnb share/man/man1/nnb.1)
+endif()
+foreach(f ${expected_files})
   if(NOT EXISTS "${prefix}/${f}")
     message(FATAL_ERROR "install is missing ${f}")
   endif()
@@ -39,4 +47,17 @@ foreach(exe consumer_static consumer_pkgconfig)
     message(FATAL_ERROR "${exe} links libnnbasics.so although it should use the static archive")
   endif()
 endforeach()
+# The installed examples build against the installed package with their own CMakeLists, and run: a lesson
+# (the book's lesson-8 loss), then the guide's CSV classifier and the deployment of the model it saves.
+set(examples_build "${NNB_WORK_DIR}/examples")
+run("${CMAKE_COMMAND}" -S "${prefix}/${docs}/examples" -B "${examples_build}" -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_C_COMPILER=${NNB_C_COMPILER} -DCMAKE_BUILD_TYPE=${NNB_BUILD_TYPE})
+run("${CMAKE_COMMAND}" --build "${examples_build}")
+execute_process(COMMAND "${examples_build}/lesson_08_implementing_loss" OUTPUT_VARIABLE lesson_out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT lesson_out MATCHES "1\\.0986104")
+  message(FATAL_ERROR "the installed lesson 8 failed (${rc}) or did not print the book's loss 1.0986104:\n${lesson_out}")
+endif()
+run("${examples_build}/guide_classify_csv" "${prefix}/${docs}/examples/guide/data/colours.csv"
+    "${examples_build}/colours.nnb")
+run("${examples_build}/guide_deploy" "${examples_build}/colours.nnb")
 message(STATUS "consumer test passed")

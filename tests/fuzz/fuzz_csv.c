@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.skip_bad_rows = (mode >> 3) & 1;
     o.delimiter = (mode >> 4) & 1 ? ';' : ',';
     o.label_index = (mode >> 5) & 1 ? 0 : NNB_CSV_LAST_COLUMN;
+    o.skip_missing = (mode >> 6) & 1;
     nnb_csv_data *d = NULL;
     nnb_csv_error e;
     nnb_status st = nnb_csv_parse(&d, data + 1, size - 1, &o, &e);

@@ -175,7 +175,19 @@ static int model_seed(const char *dir, const char *name, nnb_model_file_kind kin
                nnb_model_set_loss(m, NNB_LOSS_CCE) || nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL)) {
         goto done;
     }
-    if (nnb_model_set_optimizer(m, &adam) || nnb_model_finalize(m) || nnb_model_serialize(m, kind, NULL, 0, &size)) {
+    if (nnb_model_set_optimizer(m, &adam) || nnb_model_finalize(m)) {
+        goto done;
+    }
+    if (!regression && kind == NNB_MODEL_FILE_MODEL) {
+        /* The version-2 section: a scaling and both name lists. */
+        const float center[2] = {0.5f, -1.0f}, scale[2] = {2.0f, 0.25f};
+        const char *classes[3] = {"red", "green", "dark, blue"}, *features[2] = {"x", "y"};
+        if (nnb_model_set_preprocess(m, NNB_PREPROCESS_STANDARDIZE, 2, center, scale) ||
+            nnb_model_set_class_names(m, classes, 3) || nnb_model_set_feature_names(m, features, 2)) {
+            goto done;
+        }
+    }
+    if (nnb_model_serialize(m, kind, NULL, 0, &size)) {
         goto done;
     }
     void *buf = malloc(size);

@@ -23,9 +23,40 @@ void nnb_error(const char *command, const char *format, ...)
     va_end(ap);
 }
 
+const char *nnb_detail(nnb_status status)
+{
+    static char text[512];
+    const char *detail = nnb_last_error();
+    /* The detail is "function: specifics"; "function: <status text>" only repeats the status. */
+    const char *colon = strstr(detail, ": ");
+    if (detail[0] == '\0' || (colon != NULL && strcmp(colon + 2, nnb_status_string(status)) == 0)) {
+        return NULL;
+    }
+    (void)snprintf(text, sizeof text, "%s", detail);
+    for (char *c = text; *c != '\0'; c++) {
+        if (*c == '\n' || *c == '\r') {
+            *c = ' '; /* one line per message */
+        }
+    }
+    return text;
+}
+
+const char *nnb_describe(nnb_status status)
+{
+    static char text[640];
+    const char *name = nnb_status_string(status);
+    const char *detail = nnb_detail(status);
+    if (detail == NULL) {
+        (void)snprintf(text, sizeof text, "%s", name);
+    } else {
+        (void)snprintf(text, sizeof text, "%s (%s)", name, detail);
+    }
+    return text;
+}
+
 int nnb_fail(const char *command, const char *what, nnb_status status)
 {
-    nnb_error(command, "%s: %s", what, nnb_status_string(status));
+    nnb_error(command, "%s: %s", what, nnb_describe(status));
     return NNB_EXIT_FAILURE;
 }
 

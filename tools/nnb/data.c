@@ -15,10 +15,12 @@ int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split spl
         return 1;
     }
     if (st == NNB_ERR_IO) {
+        const char *detail = nnb_detail(st);
         nnb_error(command,
                   "cannot read Fashion-MNIST from %s: need %s-images-idx3-ubyte[.gz] and "
-                  "%s-labels-idx1-ubyte[.gz] there (install the data set or pass --dir)",
-                  where, which, which);
+                  "%s-labels-idx1-ubyte[.gz] there (install the data set or pass --dir)%s%s%s",
+                  where, which, which, detail != NULL ? " (" : "", detail != NULL ? detail : "",
+                  detail != NULL ? ")" : "");
     } else if (st == NNB_ERR_UNSUPPORTED) {
         /* The library's status for gzip input in a build without zlib. */
         nnb_error(command,
@@ -28,7 +30,7 @@ int nnb_load_fashion(const char *command, const char *dir, nnb_fashion_split spl
                   where);
     } else {
         nnb_error(command, "the %s files in %s are not a valid Fashion-MNIST split: %s", which, where,
-                  nnb_status_string(st));
+                  nnb_describe(st));
     }
     return 0;
 }
@@ -39,6 +41,7 @@ int nnb_load_model(const char *command, const char *path, nnb_model **out)
     if (st == NNB_OK) {
         return 1;
     }
+    const char *text = nnb_describe(st); /* before anything else can change the detail */
     if (st == NNB_ERR_IO) {
         /* The status says "input/output"; the system says why (most often: no such file). */
         FILE *f = fopen(path, "rb");
@@ -50,7 +53,7 @@ int nnb_load_model(const char *command, const char *path, nnb_model **out)
         }
         fclose(f);
     }
-    nnb_error(command, "cannot load the model %s: %s", path, nnb_status_string(st));
+    nnb_error(command, "cannot load the model %s: %s", path, text);
     return 0;
 }
 

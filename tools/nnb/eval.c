@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* nnb eval: accuracy, loss and the confusion matrix of a saved Fashion-MNIST classifier. */
 #include "nnb.h"
+#include "tabular.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +12,7 @@ static const char *const k_cmd = "nnb eval";
 static void eval_usage(void)
 {
     printf("usage: nnb eval --model FILE [--data fashion-mnist] [--dir DIR] [--split test|train] [--batch N]\n"
-           "                [--quiet]\n"
+           "                [--json] [--quiet]\n"
            "\n"
            "Evaluates a model saved by 'nnb train' on a Fashion-MNIST split: mean cross-entropy loss, accuracy,\n"
            "the confusion matrix (rows: true class, columns: predicted class) and each class's recall.\n"
@@ -21,11 +23,50 @@ static void eval_usage(void)
            "  --dir DIR      where its IDX files are (default %s)\n"
            "  --split NAME   test (10000 images, the default) or train (60000)\n"
            "  --batch N      images per forward pass, 1 to 1000000 (default 1000)\n"
+           "  --json         print one JSON object: accuracy, loss, n, per-class counts, confusion matrix\n"
            "  --quiet        print only the 'acc:' and 'loss:' lines\n"
            "  --help         this text\n"
            "\n"
-           "Each option's value may follow it or be attached with '=': --model m.nnb or --model=m.nnb.\n",
+           "Each option's value may follow it or be attached with '=': --model m.nnb or --model=m.nnb.\n"
+           "A model trained on a table takes --data FILE (CSV, .npy, .npz): see nnb eval --data FILE --help.\n",
            NNB_FASHION_MNIST_DEFAULT_DIR);
+}
+
+/* The results as one JSON object (--json). */
+static void print_json(const char *model_path, const char *split_name, size_t n, double acc, float loss,
+                       const size_t *cm)
+{
+    enum { K = NNB_FASHION_MNIST_CLASSES };
+    printf("{\"model\": ");
+    nnb_json_string(stdout, model_path);
+    printf(", \"data\": \"fashion-mnist\", \"split\": ");
+    nnb_json_string(stdout, split_name);
+    printf(", \"n\": %zu, \"accuracy\": ", n);
+    nnb_json_number(stdout, acc);
+    printf(", \"loss\": ");
+    nnb_json_float(stdout, loss);
+    printf(", \"classes\": [");
+    for (size_t i = 0; i < K; ++i) {
+        size_t count = 0, predicted = 0;
+        for (size_t j = 0; j < K; ++j) {
+            count += cm[i * K + j];
+            predicted += cm[j * K + i];
+        }
+        printf("%s{\"index\": %zu, \"name\": ", i ? ", " : "", i);
+        nnb_json_string(stdout, nnb_fashion_mnist_class_name(i));
+        printf(", \"count\": %zu, \"predicted\": %zu, \"correct\": %zu, \"recall\": ", count, predicted, cm[i * K + i]);
+        nnb_json_number(stdout, count > 0 ? (double)cm[i * K + i] / (double)count : (double)NAN);
+        printf("}");
+    }
+    printf("], \"confusion_matrix\": [");
+    for (size_t i = 0; i < K; ++i) {
+        printf("%s[", i ? ", " : "");
+        for (size_t j = 0; j < K; ++j) {
+            printf("%s%zu", j ? ", " : "", cm[i * K + j]);
+        }
+        printf("]");
+    }
+    printf("]}\n");
 }
 
 static void print_confusion(const size_t *cm)
@@ -56,11 +97,14 @@ static void print_confusion(const size_t *cm)
 
 int nnb_cmd_eval(int argc, char **argv)
 {
+    if (nnb_tabular_requested(argc, argv)) {
+        return nnb_cmd_eval_tabular(argc, argv); /* --data FILE: CSV, .npy, .npz */
+    }
     nnb_args a;
     nnb_args_init(&a, argc, argv, 2, k_cmd);
     const char *model_path = NULL, *dir = NULL, *data = "fashion-mnist", *split_name = "test";
     size_t batch = 1000;
-    int quiet = 0;
+    int quiet = 0, json = 0;
     const char *opt;
     int err = 0;
     while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
@@ -74,6 +118,9 @@ int nnb_cmd_eval(int argc, char **argv)
         } else if (strcmp(opt, "--quiet") == 0) {
             ok = nnb_args_flag(&a);
             quiet = 1;
+        } else if (strcmp(opt, "--json") == 0) {
+            ok = nnb_args_flag(&a);
+            json = 1;
         } else if (strcmp(opt, "--model") == 0) {
             ok = nnb_args_string(&a, opt, &model_path);
         } else if (strcmp(opt, "--data") == 0) {
@@ -147,6 +194,11 @@ int nnb_cmd_eval(int argc, char **argv)
     }
     /* From the predictions themselves, so that a model saved without an accuracy kind is measured too. */
     acc = (double)correct / (double)n;
+    if (json) {
+        print_json(model_path, split_name, n, acc, loss, cm);
+        rc = NNB_EXIT_OK;
+        goto done;
+    }
     if (!quiet) {
         printf("model: %s (%zu layers)\n", model_path, nnb_model_layer_count(m));
         printf("data: Fashion-MNIST %s split, %zu images\n", split_name, n);

@@ -67,7 +67,18 @@ void nnb_error(const char *command, const char *format, ...)
 #endif
     ;
 
-/* Prints "nnb CMD: what: <status text>" to stderr and returns NNB_EXIT_FAILURE. */
+/*
+ * The status text followed, when it adds something, by the library's detail of the failure just returned
+ * (nnb_last_error): "invalid argument value (nnb_model_parse: ...)". One line; a static buffer that the next
+ * call overwrites. Call it right after the failing library call.
+ */
+const char *nnb_describe(nnb_status status);
+
+/* Only the library's detail of the failure just returned, one line (static buffer), or NULL when it would only
+ * repeat the status text. */
+const char *nnb_detail(nnb_status status);
+
+/* Prints "nnb CMD: what: <nnb_describe(status)>" to stderr and returns NNB_EXIT_FAILURE. */
 int nnb_fail(const char *command, const char *what, nnb_status status);
 
 /* Seconds from a monotonic clock. */
@@ -87,11 +98,23 @@ int nnb_load_model(const char *command, const char *path, nnb_model **out);
 /* Checks that a loaded model takes 784 inputs and gives 10 outputs; prints a message and returns 0 if not. */
 int nnb_check_fashion_model(const char *command, const nnb_model *model, const char *path);
 
+/* ---- JSON output (json.c) ---- */
+
+/* Writes s as a JSON string (quoted, escaped; NULL as ""). */
+void nnb_json_string(FILE *out, const char *s);
+
+/* Writes v as a JSON number in the fewest digits that read back as v; null when v is NaN or infinite. */
+void nnb_json_number(FILE *out, double v);
+
+/* The same for a float32 value: the fewest digits that read back as the same float. */
+void nnb_json_float(FILE *out, float v);
+
 /* ---- commands ---- */
 
 int nnb_cmd_demo(int argc, char **argv);
 int nnb_cmd_train(int argc, char **argv);
 int nnb_cmd_eval(int argc, char **argv);
 int nnb_cmd_predict(int argc, char **argv);
+int nnb_cmd_info(int argc, char **argv);
 
 #endif

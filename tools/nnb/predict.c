@@ -4,6 +4,7 @@
  * image N of a Fashion-MNIST split - with the probability of every class.
  */
 #include "nnb.h"
+#include "tabular.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,9 @@ static void predict_usage(void)
            "  --quiet           print only the 'prediction:' line\n"
            "  --help            this text\n"
            "\n"
-           "Each option's value may follow it or be attached with '=': --idx-index 3 or --idx-index=3.\n",
+           "Each option's value may follow it or be attached with '=': --idx-index 3 or --idx-index=3.\n"
+           "A model trained on a table predicts rows of --data FILE (CSV, .npy, .npz) into --output FILE:\n"
+           "see nnb predict --data FILE --help.\n",
 #if defined(NNB_TOOL_WITH_PNG)
            "",
 #else
@@ -129,6 +132,9 @@ out:
 
 int nnb_cmd_predict(int argc, char **argv)
 {
+    if (nnb_tabular_requested(argc, argv)) {
+        return nnb_cmd_predict_tabular(argc, argv); /* --data FILE: CSV, .npy, .npz */
+    }
     nnb_args a;
     nnb_args_init(&a, argc, argv, 2, k_cmd);
     const char *model_path = NULL, *image = NULL, *dir = NULL, *split_name = "test";

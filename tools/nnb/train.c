@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 
 #include "nnb.h"
+#include "tabular.h"
 
 #include <errno.h>
 #include <math.h>
@@ -48,7 +49,8 @@ static void train_usage(void)
            "  --help            this text\n"
            "\n"
            "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
-           "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n",
+           "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n"
+           "With --data FILE (a CSV, .npy or .npz file) it trains on that table: see nnb train --data FILE --help.\n",
            NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS);
 }
 
@@ -246,7 +248,7 @@ static int parse_train_args(int argc, char **argv, train_options *o)
  * folder must let us create a file. Creates one such temporary file and removes it at once, so nothing is
  * left behind if training fails later. Prints why and returns 0 when the path cannot be written.
  */
-static int check_save_path(const char *path)
+int nnb_check_save_path(const char *path)
 {
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -304,6 +306,9 @@ static nnb_status build_model(const train_options *o, nnb_model **out)
         p.momentum = o->momentum;
         st = nnb_model_set_optimizer(m, &p);
     }
+    if (st == NNB_OK) {
+        st = nnb_fashion_store_meta(m); /* the pixel scaling and class names, for raw-row use of the file */
+    }
     if (st != NNB_OK) {
         nnb_model_destroy(m);
         return st;
@@ -314,6 +319,9 @@ static nnb_status build_model(const train_options *o, nnb_model **out)
 
 int nnb_cmd_train(int argc, char **argv)
 {
+    if (nnb_tabular_requested(argc, argv)) {
+        return nnb_cmd_train_tabular(argc, argv); /* --data FILE: CSV, .npy, .npz */
+    }
     train_options o;
     memset(&o, 0, sizeof o);
     o.layers[0] = 128;
@@ -332,7 +340,7 @@ int nnb_cmd_train(int argc, char **argv)
     if (st != NNB_OK) {
         return nnb_fail(k_cmd, "--threads", st);
     }
-    if (o.save != NULL && !check_save_path(o.save)) {
+    if (o.save != NULL && !nnb_check_save_path(o.save)) {
         return NNB_EXIT_FAILURE;
     }
 
@@ -413,7 +421,7 @@ int nnb_cmd_train(int argc, char **argv)
     if (o.save != NULL) {
         st = nnb_model_save(m, o.save);
         if (st != NNB_OK) {
-            nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_status_string(st));
+            nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_describe(st));
             goto done;
         }
         if (!o.quiet) {

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/* nnb info: what a saved model holds - its layers, shapes, parameter count, loss, accuracy and optimizer. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "nnb.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const k_cmd = "nnb info";
+
+static void info_usage(void)
+{
+    printf("usage: nnb info [--json] [--quiet] (FILE | --model FILE)\n"
+           "\n"
+           "Describes a model file saved by 'nnb train' (or by nnb_model_save): the format version and size,\n"
+           "each layer with its input and output widths and parameters, the parameter count, the loss, the\n"
+           "accuracy measure and the optimizer with its settings.\n"
+           "\n"
+           "options:\n"
+           "  --model FILE   the model file (or give FILE as the first argument)\n"
+           "  --json         print one JSON object instead of text\n"
+           "  --quiet        print only the layers line and the parameter count\n"
+           "  --help         this text\n");
+}
+
+static const char *layer_name(nnb_layer_kind kind)
+{
+    switch (kind) {
+    case NNB_LAYER_DENSE: return "dense";
+    case NNB_LAYER_RELU: return "relu";
+    case NNB_LAYER_SOFTMAX: return "softmax";
+    case NNB_LAYER_SIGMOID: return "sigmoid";
+    case NNB_LAYER_LINEAR: return "linear";
+    case NNB_LAYER_DROPOUT: return "dropout";
+    }
+    return "unknown";
+}
+
+static const char *loss_name(nnb_loss_kind kind)
+{
+    switch (kind) {
+    case NNB_LOSS_NONE: return "none";
+    case NNB_LOSS_CCE: return "cce";
+    case NNB_LOSS_BCE: return "bce";
+    case NNB_LOSS_MSE: return "mse";
+    case NNB_LOSS_MAE: return "mae";
+    }
+    return "unknown";
+}
+
+static const char *accuracy_name(nnb_accuracy_kind kind)
+{
+    switch (kind) {
+    case NNB_ACCURACY_NONE: return "none";
+    case NNB_ACCURACY_CATEGORICAL: return "categorical";
+    case NNB_ACCURACY_BINARY: return "binary";
+    case NNB_ACCURACY_REGRESSION: return "regression";
+    }
+    return "unknown";
+}
+
+static const char *optimizer_name(nnb_optimizer_kind kind)
+{
+    switch (kind) {
+    case NNB_OPTIMIZER_SGD: return "sgd";
+    case NNB_OPTIMIZER_ADAGRAD: return "adagrad";
+    case NNB_OPTIMIZER_RMSPROP: return "rmsprop";
+    case NNB_OPTIMIZER_ADAM: return "adam";
+    }
+    return "unknown";
+}
+
+static size_t layer_parameters(const nnb_layer_info *li)
+{
+    return li->kind == NNB_LAYER_DENSE ? li->n_inputs * li->n_outputs + li->n_outputs : 0;
+}
+
+static int has_regularization(const nnb_regularization *r)
+{
+    return r->weight_l1 != 0.0f || r->weight_l2 != 0.0f || r->bias_l1 != 0.0f || r->bias_l2 != 0.0f;
+}
+
+/* The optimizer's settings that apply to its kind, as "name": value pairs (JSON) or "name value" (text). */
+static void print_optimizer_settings(const nnb_optimizer_params *p, int json)
+{
+    struct {
+        const char *name;
+        double value;
+        int used;
+    } f[] = {{"learning_rate", p->learning_rate, 1},
+             {"decay", p->decay, 1},
+             {"momentum", p->momentum, p->kind == NNB_OPTIMIZER_SGD},
+             {"epsilon", p->epsilon, p->kind != NNB_OPTIMIZER_SGD},
+             {"rho", p->rho, p->kind == NNB_OPTIMIZER_RMSPROP},
+             {"beta_1", p->beta_1, p->kind == NNB_OPTIMIZER_ADAM},
+             {"beta_2", p->beta_2, p->kind == NNB_OPTIMIZER_ADAM}};
+    int first = 1;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) {
+        if (!f[i].used) {
+            continue;
+        }
+        if (json) {
+            printf(", \"%s\": ", f[i].name);
+            nnb_json_number(stdout, f[i].value);
+        } else {
+            printf("%s%s ", first ? "" : ", ", f[i].name);
+            nnb_json_number(stdout, f[i].value); /* the shortest exact form reads well as text too */
+        }
+        first = 0;
+    }
+}
+
+static void print_json(const char *path, long long bytes, const nnb_model *m, size_t total)
+{
+    printf("{\"file\": ");
+    nnb_json_string(stdout, path);
+    printf(", \"format_version\": %u, \"bytes\": %lld", (unsigned)NNB_MODEL_FILE_VERSION, bytes);
+    printf(", \"input_size\": %zu, \"output_size\": %zu, \"parameters\": %zu", nnb_model_input_size(m),
+           nnb_model_output_size(m), total);
+    printf(", \"layers\": [");
+    const size_t count = nnb_model_layer_count(m);
+    for (size_t i = 0; i < count; ++i) {
+        nnb_layer_info li;
+        if (nnb_model_layer_info(m, i, &li) != NNB_OK) {
+            continue;
+        }
+        printf("%s{\"index\": %zu, \"kind\": \"%s\", \"inputs\": %zu, \"outputs\": %zu, \"parameters\": %zu",
+               i ? ", " : "", i, layer_name(li.kind), li.n_inputs, li.n_outputs, layer_parameters(&li));
+        if (li.kind == NNB_LAYER_DENSE) {
+            printf(", \"init_scale\": ");
+            nnb_json_float(stdout, li.init_scale);
+            printf(", \"regularization\": {\"weight_l1\": ");
+            nnb_json_float(stdout, li.regularization.weight_l1);
+            printf(", \"weight_l2\": ");
+            nnb_json_float(stdout, li.regularization.weight_l2);
+            printf(", \"bias_l1\": ");
+            nnb_json_float(stdout, li.regularization.bias_l1);
+            printf(", \"bias_l2\": ");
+            nnb_json_float(stdout, li.regularization.bias_l2);
+            printf("}");
+        } else if (li.kind == NNB_LAYER_DROPOUT) {
+            printf(", \"rate\": ");
+            nnb_json_float(stdout, li.rate);
+        }
+        printf("}");
+    }
+    printf("], \"loss\": \"%s\", \"accuracy\": \"%s\", \"fused_backward\": %s", loss_name(nnb_model_loss_kind(m)),
+           accuracy_name(nnb_model_accuracy_kind(m)), nnb_model_uses_fused_backward(m) ? "true" : "false");
+    float precision = 0.0f;
+    int is_set = 0;
+    printf(", \"regression_precision\": ");
+    if (nnb_model_regression_precision(m, &precision, &is_set) == NNB_OK && is_set) {
+        nnb_json_float(stdout, precision);
+    } else {
+        printf("null");
+    }
+    nnb_optimizer_params p;
+    printf(", \"optimizer\": ");
+    if (nnb_model_optimizer_params(m, &p) == NNB_OK) {
+        printf("{\"kind\": \"%s\"", optimizer_name(p.kind));
+        print_optimizer_settings(&p, 1);
+        printf("}");
+    } else {
+        printf("null");
+    }
+    printf("}\n");
+}
+
+static void print_text(const char *path, long long bytes, const nnb_model *m, size_t total, int quiet)
+{
+    const size_t count = nnb_model_layer_count(m);
+    if (!quiet) {
+        printf("file: %s (%lld bytes, model format version %u)\n", path, bytes, (unsigned)NNB_MODEL_FILE_VERSION);
+    }
+    printf("layers: %zu (%zu inputs -> %zu outputs)\n", count, nnb_model_input_size(m), nnb_model_output_size(m));
+    for (size_t i = 0; !quiet && i < count; ++i) {
+        nnb_layer_info li;
+        if (nnb_model_layer_info(m, i, &li) != NNB_OK) {
+            continue;
+        }
+        printf("  %2zu %-8s %6zu -> %zu", i, layer_name(li.kind), li.n_inputs, li.n_outputs);
+        if (li.kind == NNB_LAYER_DENSE) {
+            printf(", %zu parameters, init scale ", layer_parameters(&li));
+            nnb_json_float(stdout, li.init_scale);
+            if (has_regularization(&li.regularization)) {
+                printf(", L1/L2 weights %g/%g biases %g/%g", (double)li.regularization.weight_l1,
+                       (double)li.regularization.weight_l2, (double)li.regularization.bias_l1,
+                       (double)li.regularization.bias_l2);
+            }
+        } else if (li.kind == NNB_LAYER_DROPOUT) {
+            printf(", rate ");
+            nnb_json_float(stdout, li.rate);
+        }
+        printf("\n");
+    }
+    printf("parameters: %zu\n", total);
+    if (quiet) {
+        return;
+    }
+    printf("loss: %s%s\n", loss_name(nnb_model_loss_kind(m)),
+           nnb_model_uses_fused_backward(m) ? " (fused softmax + cross-entropy backward)" : "");
+    printf("accuracy: %s", accuracy_name(nnb_model_accuracy_kind(m)));
+    float precision = 0.0f;
+    int is_set = 0;
+    if (nnb_model_regression_precision(m, &precision, &is_set) == NNB_OK && is_set) {
+        printf(" (precision %g)", (double)precision);
+    }
+    printf("\n");
+    nnb_optimizer_params p;
+    if (nnb_model_optimizer_params(m, &p) == NNB_OK) {
+        printf("optimizer: %s (", optimizer_name(p.kind));
+        print_optimizer_settings(&p, 0);
+        printf(")\n");
+    } else {
+        printf("optimizer: none\n");
+    }
+}
+
+static int info_main(int argc, char **argv, const char *path);
+
+int nnb_cmd_info(int argc, char **argv)
+{
+    /* nnb info FILE [options] or [options] FILE: the one argument that is neither an option nor the value
+     * of "--model VALUE" is the file; the options are parsed without it. */
+    const char *path = NULL;
+    char **rest = malloc((size_t)argc * sizeof *rest);
+    if (rest == NULL) {
+        nnb_error(k_cmd, "out of memory");
+        return NNB_EXIT_FAILURE;
+    }
+    int n_rest = 0;
+    for (int i = 0; i < argc; ++i) {
+        const int is_value = i > 2 && strcmp(argv[i - 1], "--model") == 0;
+        if (i >= 2 && path == NULL && argv[i][0] != '-' && !is_value) {
+            path = argv[i];
+        } else {
+            rest[n_rest++] = argv[i];
+        }
+    }
+    const int rc = info_main(n_rest, rest, path);
+    free(rest);
+    return rc;
+}
+
+static int info_main(int argc, char **argv, const char *path)
+{
+    nnb_args a;
+    nnb_args_init(&a, argc, argv, 2, k_cmd);
+    int json = 0, quiet = 0, err = 0;
+    const char *opt;
+    while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
+        int ok = 1;
+        if (strcmp(opt, "--help") == 0) {
+            if (!nnb_args_flag(&a)) {
+                return NNB_EXIT_USAGE;
+            }
+            info_usage();
+            return NNB_EXIT_OK;
+        } else if (strcmp(opt, "--json") == 0) {
+            ok = nnb_args_flag(&a);
+            json = 1;
+        } else if (strcmp(opt, "--quiet") == 0) {
+            ok = nnb_args_flag(&a);
+            quiet = 1;
+        } else if (strcmp(opt, "--model") == 0) {
+            if (path != NULL) {
+                nnb_error(k_cmd, "give the model file once (as FILE or with --model)");
+                return NNB_EXIT_USAGE;
+            }
+            ok = nnb_args_string(&a, opt, &path);
+        } else {
+            return nnb_args_unknown(&a, opt);
+        }
+        if (!ok) {
+            return NNB_EXIT_USAGE;
+        }
+    }
+    if (err) {
+        return NNB_EXIT_USAGE;
+    }
+    if (path == NULL) {
+        nnb_error(k_cmd, "a model file is required: nnb info FILE; see nnb info --help");
+        return NNB_EXIT_USAGE;
+    }
+    nnb_model *m = NULL;
+    if (!nnb_load_model(k_cmd, path, &m)) {
+        return NNB_EXIT_FAILURE;
+    }
+    struct stat sb;
+    const long long bytes = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+    size_t total = 0;
+    for (size_t i = 0; i < nnb_model_layer_count(m); ++i) {
+        nnb_layer_info li;
+        if (nnb_model_layer_info(m, i, &li) == NNB_OK) {
+            total += layer_parameters(&li);
+        }
+    }
+    if (json) {
+        print_json(path, bytes, m, total);
+    } else {
+        print_text(path, bytes, m, total, quiet);
+    }
+    nnb_model_destroy(m);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        nnb_error(k_cmd, "cannot write the output");
+        return NNB_EXIT_FAILURE;
+    }
+    return NNB_EXIT_OK;
+}
