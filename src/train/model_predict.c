@@ -113,21 +113,25 @@ static nnb_status forward_predict(const nnb_model *m, const nnb_tensor *xb, nnb_
     return NNB_OK;
 }
 
-/* nnb_model_predict, and with apply_pre nnb_model_predict_raw: each batch scaled into the workspace first. */
-static nnb_status predict_rows(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out, size_t batch_size,
-                               nnb_model_workspace *ws, int apply_pre)
+/*
+ * nnb_model_predict, and with apply_pre nnb_model_predict_raw: each batch scaled into the workspace first.
+ * `where` is the public function's name for the failure detail.
+ */
+static nnb_status predict_rows(const char *where, const nnb_model *model, const nnb_tensor *X, nnb_tensor *out,
+                               size_t batch_size, nnb_model_workspace *ws, int apply_pre)
 {
     if (model == NULL || X == NULL || out == NULL) {
-        return NNB__FAIL(NNB_ERR_NULL);
+        return nnb__failf(NNB_ERR_NULL, where, "%s is NULL", model == NULL ? "model" : X == NULL ? "X" : "out");
     }
     if (!model->finalized) {
-        return NNB__FAIL(NNB_ERR_STATE);
+        return nnb__failf(NNB_ERR_STATE, where, "the model is not finalized (nnb_model_finalize)");
     }
     size_t n = X->rows;
     size_t bs = batch_size;
     if (ws != NULL) {
         if (bs > ws->max_batch) {
-            return NNB__FAIL(NNB_ERR_ARGUMENT);
+            return nnb__failf(NNB_ERR_ARGUMENT, where, "batch_size %zu exceeds the workspace's max_batch %zu", bs,
+                              ws->max_batch);
         }
         if (bs == 0) {
             bs = ws->max_batch;
@@ -135,11 +139,17 @@ static nnb_status predict_rows(const nnb_model *model, const nnb_tensor *X, nnb_
     }
     bs = nnb__model_effective_batch(bs, n);
     size_t out_w = nnb__model_last_width(model);
-    if (X->cols != model->layers[0].n_in || out->rows != n || out->cols != out_w) {
-        return NNB__FAIL(NNB_ERR_SHAPE);
+    if (X->cols != model->layers[0].n_in) {
+        return nnb__failf(NNB_ERR_SHAPE, where, "X is %zu x %zu; the model takes %zu inputs per row", X->rows, X->cols,
+                          model->layers[0].n_in);
+    }
+    if (out->rows != n || out->cols != out_w) {
+        return nnb__failf(NNB_ERR_SHAPE, where, "out is %zu x %zu; expected %zu x %zu (rows of X x model outputs)",
+                          out->rows, out->cols, n, out_w);
     }
     if (ws != NULL && ws->width < max_width(model)) {
-        return NNB__FAIL(NNB_ERR_SHAPE);
+        return nnb__failf(NNB_ERR_SHAPE, where, "the workspace holds rows of %zu values; this model needs %zu",
+                          ws->width, max_width(model));
     }
     nnb_status st = nnb_tensor_check_finite(X, NULL);
     if (st != NNB_OK) {
@@ -181,13 +191,13 @@ static nnb_status predict_rows(const nnb_model *model, const nnb_tensor *X, nnb_
 nnb_status nnb_model_predict(const nnb_model *model, const nnb_tensor *X, nnb_tensor *out, size_t batch_size,
                              nnb_model_workspace *ws)
 {
-    return predict_rows(model, X, out, batch_size, ws, 0);
+    return predict_rows("nnb_model_predict", model, X, out, batch_size, ws, 0);
 }
 
 nnb_status nnb_model_predict_raw(const nnb_model *model, const nnb_tensor *raw, nnb_tensor *out, size_t batch_size,
                                  nnb_model_workspace *ws)
 {
-    return predict_rows(model, raw, out, batch_size, ws, 1);
+    return predict_rows("nnb_model_predict_raw", model, raw, out, batch_size, ws, 1);
 }
 
 /* ---------------------------------------------------------------- one raw row */

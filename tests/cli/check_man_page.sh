@@ -32,7 +32,9 @@ for cmd in $commands; do
         fails=$((fails + 1))
         continue
     fi
-    for opt in $("$NNB" "$cmd" --help | grep -o -e '--[a-z][a-z0-9-]*' | sort -u); do
+    # A command that also works on tables has a second help text (nnb CMD --data FILE.csv --help).
+    for opt in $({ "$NNB" "$cmd" --help; "$NNB" "$cmd" --data table.csv --help 2>/dev/null; } |
+        grep -o -e '--[a-z][a-z0-9-]*' | sort -u); do
         [ "$opt" = --help ] && continue
         if printf '%s\n' "$body" | grep -q -e "$opt"; then
             echo "ok: nnb $cmd $opt is in nnb.1"

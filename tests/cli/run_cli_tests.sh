@@ -213,7 +213,7 @@ expect 0 '^{"file": ' info --json "$MODEL"
 json_check "d['parameters'] == 25450 and d['input_size'] == 784 and d['output_size'] == 10 and \
 [l['kind'] for l in d['layers']] == ['dense', 'relu', 'dense', 'softmax'] and d['layers'][2]['inputs'] == 32 and \
 d['loss'] == 'cce' and d['accuracy'] == 'categorical' and d['optimizer']['kind'] == 'adam' and \
-d['format_version'] == 1 and d['bytes'] > 25450 * 4 and d['regression_precision'] is None"
+d['format_version'] == 2 and d['bytes'] > 25450 * 4 and d['regression_precision'] is None"
 expect 2 "a model file is required" info --json
 # A name that is not UTF-8 (byte 0xff), with a quote and a backslash, still gives valid JSON.
 ODD="$WORK/$(printf 'odd\377"\\name').nnb"
