@@ -31,17 +31,19 @@ static inline void print_float(const char *label, float value)
 static inline void print_python_float(double value)
 {
     char text[40];
-    for (int digits = 1; digits <= 17; ++digits) {
-        snprintf(text, sizeof text, "%.*g", digits, value);
-        if (strtod(text, NULL) == value) {
-            break;
-        }
-    }
-    /* Python always shows a float as a float: 1.0, not 1. */
-    if (strpbrk(text, ".en") == NULL) {
-        strcat(text, ".0");
-    }
+    CHECK(nnb_format_double(text, sizeof text, value));
     printf("%s", text);
+}
+
+/* Prints a Python list of floats as print() does: "[4.8, 1.21, 2.385]". */
+static inline void print_python_list(const double *values, size_t count)
+{
+    printf("[");
+    for (size_t i = 0; i < count; ++i) {
+        printf(i > 0 ? ", " : "");
+        print_python_float(values[i]);
+    }
+    printf("]\n");
 }
 
 #endif

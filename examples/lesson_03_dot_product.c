@@ -2,36 +2,43 @@
 /*
  * Lesson 3 - The dot product.
  *
- * The sum of products of a neuron is the dot product of its weights and the inputs, so one neuron is
- * dot(weights, inputs) + bias, and a layer is the dot product of the weight matrix (one row per neuron)
- * with the input vector, plus the biases. Prints 4.8, then [4.8   1.21  2.385].
+ * A neuron's output is the dot product of its weights with the inputs, plus the bias; a layer's outputs are
+ * the dot product of the weight matrix (one row per neuron) with the inputs, plus the biases:
+ *
+ *   outputs = np.dot(weights, inputs) + bias
+ *   print(outputs)                                                                  -> 4.8
+ *   layer_outputs = np.dot(weights, inputs) + biases
+ *   print(layer_outputs)                                                 -> [4.8   1.21  2.385]
+ *
+ * The book's lists hold Python floats, so numpy computes in float64; the program does too, and prints a
+ * float64 scalar and a float64 array as numpy does.
  */
 #include "example_util.h"
 
 int main(void)
 {
-    const float inputs[] = {1.0f, 2.0f, 3.0f, 2.5f};
+    const double inputs[] = {1.0, 2.0, 3.0, 2.5};
 
     /* A single neuron. */
-    const float weights[] = {0.2f, 0.8f, -0.5f, 1.0f};
-    const float bias = 2.0f;
-    float output;
-    CHECK(nnb_dot(weights, inputs, 4, &output));
-    output += bias;
-    print_float("", output);
+    const double weights[] = {0.2, 0.8, -0.5, 1.0};
+    const double bias = 2.0;
+    double output;
+    CHECK(nnb_neuron_output_f64(weights, inputs, 4, bias, &output));
+    print_python_float(output);
+    printf("\n");
 
     /* A layer of three neurons: np.dot(weights, inputs) + biases. */
     /* One row per line, as in the lesson. */
     /* clang-format off */
-    const float layer_weights[3 * 4] = {
-        0.2f, 0.8f, -0.5f, 1.0f,
-        0.5f, -0.91f, 0.26f, -0.5f,
-        -0.26f, -0.27f, 0.17f, 0.87f,
+    const double layer_weights[3 * 4] = {
+        0.2, 0.8, -0.5, 1,
+        0.5, -0.91, 0.26, -0.5,
+        -0.26, -0.27, 0.17, 0.87,
     };
     /* clang-format on */
-    const float biases[] = {2.0f, 3.0f, 0.5f};
-    float layer_outputs[3];
-    CHECK(nnb_layer_output(inputs, 4, layer_weights, biases, 3, layer_outputs));
-    CHECK(nnb_print_floats(stdout, layer_outputs, 3));
+    const double biases[] = {2.0, 3.0, 0.5};
+    double layer_outputs[3];
+    CHECK(nnb_layer_output_f64(inputs, 4, layer_weights, biases, 3, layer_outputs));
+    CHECK(nnb_print_doubles(stdout, layer_outputs, 3));
     return 0;
 }

@@ -15,46 +15,36 @@ int main(void)
     CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_REFERENCE));
 
     /* ---- Part 1: a batch through two layers ---- */
+    /* The book's lists hold Python floats: np.dot computes in float64 and prints a float64 array. Each
+     * sample's row of layer outputs is the layer of lesson 2 applied to that sample. */
     /* One row per line, as in the lesson. */
     /* clang-format off */
-    const float inputs[3 * 4] = {
-        1.0f, 2.0f, 3.0f, 2.5f,
-        2.0f, 5.0f, -1.0f, 2.0f,
-        -1.5f, 2.7f, 3.3f, -0.8f,
+    const double inputs[3][4] = {
+        {1, 2, 3, 2.5},
+        {2.0, 5.0, -1.0, 2.0},
+        {-1.5, 2.7, 3.3, -0.8},
     };
-    /* clang-format on */
-    /* One row per line, as in the lesson. */
-    /* clang-format off */
-    const float weights[3 * 4] = {
-        0.2f, 0.8f, -0.5f, 1.0f,
-        0.5f, -0.91f, 0.26f, -0.5f,
-        -0.26f, -0.27f, 0.17f, 0.87f,
+    const double weights[3 * 4] = {
+        0.2, 0.8, -0.5, 1.0,
+        0.5, -0.91, 0.26, -0.5,
+        -0.26, -0.27, 0.17, 0.87,
     };
-    /* clang-format on */
-    const float biases[3] = {2.0f, 3.0f, 0.5f};
-    /* One row per line, as in the lesson. */
-    /* clang-format off */
-    const float weights2[3 * 3] = {
-        0.1f, -0.14f, 0.5f,
-        -0.5f, 0.12f, -0.33f,
-        -0.44f, 0.73f, -0.13f,
+    const double biases[3] = {2, 3, 0.5};
+    const double weights2[3 * 3] = {
+        0.1, -0.14, 0.5,
+        -0.5, 0.12, -0.33,
+        -0.44, 0.73, -0.13,
     };
+    const double biases2[3] = {-1, 2, -0.5};
     /* clang-format on */
-    const float biases2[3] = {-1.0f, 2.0f, -0.5f};
 
-    nnb_tensor *x = NULL, *w1 = NULL, *w2 = NULL, *layer1_outputs = NULL, *layer2_outputs = NULL;
-    CHECK(nnb_tensor_create_from(&x, 3, 4, inputs));
-    CHECK(nnb_tensor_create_from(&w1, 3, 4, weights));
-    CHECK(nnb_tensor_create_from(&w2, 3, 3, weights2));
-    CHECK(nnb_tensor_create(&layer1_outputs, 3, 3));
-    CHECK(nnb_tensor_create(&layer2_outputs, 3, 3));
-
-    /* The weights hold one row per neuron, so they enter the product transposed. */
-    CHECK(nnb_matmul(NNB_NO_TRANS, NNB_TRANS, 1.0f, x, w1, 0.0f, layer1_outputs));
-    CHECK(nnb_tensor_add_row(layer1_outputs, biases, 3));
-    CHECK(nnb_matmul(NNB_NO_TRANS, NNB_TRANS, 1.0f, layer1_outputs, w2, 0.0f, layer2_outputs));
-    CHECK(nnb_tensor_add_row(layer2_outputs, biases2, 3));
-    CHECK(nnb_tensor_print(stdout, layer2_outputs, 0, 0));
+    /* layer1_outputs = np.dot(inputs, np.array(weights).T) + biases; layer2_outputs likewise. */
+    double layer1_outputs[3][3], layer2_outputs[3][3];
+    for (size_t i = 0; i < 3; ++i) {
+        CHECK(nnb_layer_output_f64(inputs[i], 4, weights, biases, 3, layer1_outputs[i]));
+        CHECK(nnb_layer_output_f64(layer1_outputs[i], 3, weights2, biases2, 3, layer2_outputs[i]));
+    }
+    CHECK(nnb_print_doubles_2d(stdout, &layer2_outputs[0][0], 3, 3));
 
     /* ---- Part 2: Layer_Dense on the spiral data (np.random.seed(0), as nnfs.init() does) ---- */
     nnb_rng *rng = NULL;
@@ -73,10 +63,5 @@ int main(void)
     nnb_dense_destroy(dense1);
     nnb_tensor_destroy(X);
     nnb_rng_destroy(rng);
-    nnb_tensor_destroy(layer2_outputs);
-    nnb_tensor_destroy(layer1_outputs);
-    nnb_tensor_destroy(w2);
-    nnb_tensor_destroy(w1);
-    nnb_tensor_destroy(x);
     return 0;
 }

@@ -7,19 +7,28 @@
  * First the lesson's single output [4.8, 1.21, 2.385], then the whole forward pass on the spiral data:
  *     Dense(2,3) -> ReLU -> Dense(3,3) -> softmax, printing the first 5 rows.
  */
+#include <math.h>
+
 #include "example_util.h"
 
 int main(void)
 {
-    /* Compute exactly as numpy does under nnfs, so the numbers are the book's on every build. */
-    CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_REFERENCE));
+    /* Compute exactly as numpy does under nnfs (its float32 exp included), so the numbers are the book's. */
+    CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_NUMPY));
 
-    float layer_outputs[] = {4.8f, 1.21f, 2.385f};
-    nnb_tensor *scores = NULL;
-    CHECK(nnb_tensor_wrap(&scores, 1, 3, layer_outputs));
-    CHECK(nnb_softmax_forward(scores, scores));
-    CHECK(nnb_tensor_print(stdout, scores, 0, 1));
-    nnb_tensor_destroy(scores);
+    /* The lesson's single output is a Python list: np.exp works in float64 and numpy prints float64.
+     *   exp_values = np.exp(layer_outputs); norm_values = exp_values / np.sum(exp_values) */
+    const double layer_outputs[] = {4.8, 1.21, 2.385};
+    double exp_values[3], norm_values[3];
+    double exp_sum = 0.0;
+    for (size_t i = 0; i < 3; ++i) {
+        exp_values[i] = exp(layer_outputs[i]);
+        exp_sum += exp_values[i];
+    }
+    for (size_t i = 0; i < 3; ++i) {
+        norm_values[i] = exp_values[i] / exp_sum;
+    }
+    CHECK(nnb_print_doubles(stdout, norm_values, 3));
 
     nnb_rng *rng = NULL;
     nnb_tensor *X = NULL, *hidden = NULL, *output = NULL;

@@ -391,6 +391,18 @@ static void test_bad_input_tensor(void **state)
     BAD(nnb_print_floats(NULL, values, 6), NNB_ERR_NULL);
     BAD(nnb_print_floats(stdout, NULL, 6), NNB_ERR_NULL);
     BAD(nnb_print_floats(ro, values, 6), NNB_ERR_IO);
+
+    const double dvalues[2] = {4.8, 1.21};
+    BAD(nnb_format_double(NULL, 32, 1.0), NNB_ERR_NULL);
+    BAD(nnb_format_double(g_o.cbuf, 31, 1.0), NNB_ERR_ARGUMENT);
+    BAD(nnb_print_doubles(NULL, dvalues, 2), NNB_ERR_NULL);
+    BAD(nnb_print_doubles(stdout, NULL, 2), NNB_ERR_NULL);
+    BAD(nnb_print_doubles(ro, dvalues, 2), NNB_ERR_IO);
+    BAD(nnb_print_doubles_2d(NULL, dvalues, 1, 2), NNB_ERR_NULL);
+    BAD(nnb_print_doubles_2d(stdout, NULL, 1, 2), NNB_ERR_NULL);
+    BAD(nnb_print_doubles_2d(stdout, dvalues, 0, 2), NNB_ERR_ARGUMENT);
+    BAD(nnb_print_doubles_2d(stdout, dvalues, 1, 0), NNB_ERR_ARGUMENT);
+    BAD(nnb_print_doubles_2d(ro, dvalues, 1, 2), NNB_ERR_IO);
     fclose(ro);
 
     end_module("tensor");
@@ -590,6 +602,21 @@ static void test_bad_input_neuron(void **state)
     BAD(nnb_layer_output(in, 3, w, bias, 0, g_o.fbuf), NNB_ERR_ARGUMENT);
     BAD(nnb_layer_output(in, HUGE_DIM, w, bias, 3, g_o.fbuf), NNB_ERR_OVERFLOW);
     BAD(nnb_layer_output(in, 3, w, bias, HUGE_DIM, g_o.fbuf), NNB_ERR_OVERFLOW);
+
+    const double din[3] = {1, 2, 3}, dw[6] = {1, 2, 3, 4, 5, 6}, dbias[2] = {1, 2};
+    double dout[3] = {-7.0, -7.0, -7.0};
+    watch_mem(dout, sizeof dout);
+    BAD(nnb_neuron_output_f64(NULL, dw, 3, 1.0, &g_o.d), NNB_ERR_NULL);
+    BAD(nnb_neuron_output_f64(din, NULL, 3, 1.0, &g_o.d), NNB_ERR_NULL);
+    BAD(nnb_neuron_output_f64(din, dw, 3, 1.0, NULL), NNB_ERR_NULL);
+    BAD(nnb_neuron_output_f64(din, dw, 0, 1.0, &g_o.d), NNB_ERR_ARGUMENT);
+    BAD(nnb_layer_output_f64(NULL, 3, dw, dbias, 2, dout), NNB_ERR_NULL);
+    BAD(nnb_layer_output_f64(din, 3, NULL, dbias, 2, dout), NNB_ERR_NULL);
+    BAD(nnb_layer_output_f64(din, 3, dw, NULL, 2, dout), NNB_ERR_NULL);
+    BAD(nnb_layer_output_f64(din, 3, dw, dbias, 2, NULL), NNB_ERR_NULL);
+    BAD(nnb_layer_output_f64(din, 0, dw, dbias, 2, dout), NNB_ERR_ARGUMENT);
+    BAD(nnb_layer_output_f64(din, 3, dw, dbias, 0, dout), NNB_ERR_ARGUMENT);
+    BAD(nnb_layer_output_f64(din, HUGE_DIM, dw, dbias, 3, dout), NNB_ERR_OVERFLOW);
 
     end_module("neuron");
 }
@@ -873,6 +900,8 @@ static void test_bad_input_loss(void **state)
     BAD(nnb_mean_f32(NULL, 3, &g_o.f), NNB_ERR_NULL);
     BAD(nnb_mean_f32(values, 3, NULL), NNB_ERR_NULL);
     BAD(nnb_mean_f32(values, 0, &g_o.f), NNB_ERR_ARGUMENT);
+    BAD(nnb_sum_f32(NULL, 3, &g_o.f), NNB_ERR_NULL);
+    BAD(nnb_sum_f32(values, 3, NULL), NNB_ERR_NULL);
 
     BAD(nnb_cce_sparse_backward(NULL, labels, 2, din), NNB_ERR_NULL);
     BAD(nnb_cce_sparse_backward(pred, NULL, 2, din), NNB_ERR_NULL);

@@ -460,6 +460,39 @@ static void test_dense_forward_own_reuses_its_buffer(void **state)
     nnb_dense_destroy(layer);
 }
 
+/*
+ * np.sum(dvalues, axis=0) of a single-column dvalues is numpy's pairwise sum (the length-1 axis goes away):
+ * dvalues = [2^24, 1 x 15]: eight partial sums 2^24 + 1 -> 2^24 (a tie, to even), 2, 2, ..., combined
+ * ((2^24 + 2) + 4) + 8 = 2^24 + 14; adding row after row would lose every 1 and give 2^24. The exact modes
+ * follow numpy; several columns are summed row after row, as numpy does.
+ */
+static void test_dense_single_column_dbiases_are_numpys_pairwise_sum(void **state)
+{
+    (void)state;
+    enum { BATCH = 16 };
+    float x[BATCH], dv[BATCH];
+    for (size_t i = 0; i < BATCH; ++i) {
+        x[i] = 0.0f;
+        dv[i] = i == 0 ? 16777216.0f : 1.0f;
+    }
+    const nnb_arithmetic saved = nnb_get_arithmetic();
+    const nnb_arithmetic modes[2] = {NNB_ARITHMETIC_REFERENCE, NNB_ARITHMETIC_NUMPY};
+    for (int m = 0; m < 2; ++m) {
+        assert_ok(nnb_set_arithmetic(modes[m]));
+        nnb_dense *layer = NULL;
+        nnb_tensor *inputs = NULL, *dvalues = NULL;
+        assert_ok(nnb_dense_create(&layer, 1, 1, NULL, 0.01f));
+        assert_ok(nnb_tensor_wrap(&inputs, BATCH, 1, x));
+        assert_ok(nnb_tensor_wrap(&dvalues, BATCH, 1, dv));
+        assert_ok(nnb_dense_backward(layer, inputs, dvalues, NULL));
+        assert_true(nnb_tensor_cdata(nnb_dense_dbiases(layer))[0] == 16777216.0f + 14.0f);
+        nnb_tensor_destroy(dvalues);
+        nnb_tensor_destroy(inputs);
+        nnb_dense_destroy(layer);
+    }
+    assert_ok(nnb_set_arithmetic(saved));
+}
+
 static void test_dense_forward_own_errors_leave_output_pointer(void **state)
 {
     (void)state;
@@ -556,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_dense_forward_own_reuses_its_buffer),
         cmocka_unit_test(test_dense_forward_mut_matches_forward_and_reuses_its_memory),
         cmocka_unit_test(test_dense_forward_own_errors_leave_output_pointer),
+        cmocka_unit_test(test_dense_single_column_dbiases_are_numpys_pairwise_sum),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
 }

@@ -12,6 +12,13 @@
 #include <stdint.h>
 #include <string.h>
 
+static uint32_t float_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
 static float float_from_bits(uint32_t u)
 {
     float x;
@@ -329,6 +336,17 @@ static float numpy_pairwise(const float *x, size_t n, size_t leaf)
     return numpy_pairwise(x, n2, leaf) + numpy_pairwise(x + n2, n - n2, leaf);
 }
 
+/* numpy's reduction hands the array to pairwise summation in blocks of its buffer size, 8192 elements, and
+ * adds the blocks' sums in order to an accumulator starting at 0 (numpy's reduction buffering). */
+static float numpy_blocked_sum(const float *x, size_t n)
+{
+    float acc = 0.0f;
+    for (size_t i = 0; i < n; i += 8192) {
+        acc += numpy_pairwise(x + i, n - i < 8192 ? n - i : 8192, 128);
+    }
+    return acc;
+}
+
 static uint32_t g_pw_lcg = 12u; /* a seed whose data tells leaves of 127, 128 and 129 apart */
 
 /* Positive values m * 2^e, m in [1, 2), e in [-12, 12]: sums of these depend on the order of the additions. */
@@ -344,17 +362,20 @@ static float wide_range_value(void)
 static void test_mean_f32_and_loss_means_follow_numpy_pairwise_order_bit_for_bit(void **state)
 {
     (void)state;
-    /* Around the leaf size (127, 128, 129), two leaves (256) and a deep split with an odd tail (8193). */
-    static const size_t sizes[] = {127, 128, 129, 256, 8193};
-    enum { MAX = 8193 };
+    /* Around the leaf size (127, 128, 129), two leaves (256), one buffer (8192) and one, two and three
+     * buffers plus one (8193, 16385, 24577). */
+    static const size_t sizes[] = {127, 128, 129, 256, 8192, 8193, 16385, 24577};
+    enum { MAX = 24577 };
+    size_t blocks_matter = 0;
     static float x[MAX], zeros[MAX];
     for (size_t i = 0; i < MAX; ++i) {
         x[i] = wide_range_value();
     }
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; ++s) {
         const size_t n = sizes[s];
-        const float sum = numpy_pairwise(x, n, 128);
+        const float sum = numpy_blocked_sum(x, n);
         const float want = sum / (float)n;
+
         /* The data makes the order visible: a leaf of 127 or 129, or plain left-to-right addition, would
          * give a different sum (checked so that a change of the values cannot silently weaken the test). */
         float sequential = 0.0f;
@@ -369,6 +390,11 @@ static void test_mean_f32_and_loss_means_follow_numpy_pairwise_order_bit_for_bit
             assert_true(numpy_pairwise(x, n, 129) != sum);
         }
 
+        float total = 0.0f;
+        assert_ok(nnb_sum_f32(x, n, &total));
+        if (total != sum) {
+            fail_msg("nnb_sum_f32 of %zu values: %.9g, numpy %.9g", n, (double)total, (double)sum);
+        }
         float mean = 0.0f;
         assert_ok(nnb_mean_f32(x, n, &mean));
         if (mean != want) {
@@ -394,6 +420,62 @@ static void test_mean_f32_and_loss_means_follow_numpy_pairwise_order_bit_for_bit
         nnb_tensor_destroy(pred);
         nnb_tensor_destroy(target);
     }
+    /* The blocks matter for this data: pairwise summation over the whole array gives another sum for some
+     * of the lengths 8193 .. 24577 (so that the test tells the two methods apart). */
+    for (size_t n = 8193; n <= MAX; n += 61) {
+        blocks_matter += numpy_pairwise(x, n, 128) != numpy_blocked_sum(x, n);
+    }
+    assert_true(blocks_matter > 0);
+}
+
+/* The cross-entropy's log is the mode's: numpy's in NUMPY mode, the correctly rounded one in REFERENCE mode.
+ * -log(fl32(1 - 1e-7)) = -log(1 - 2^-23) = 2^-23 (1 + 2^-24 + ...), which rounds up to 0x34000001 (what numpy
+ * prints as well); the C library's logf gives 0x34000000. The binary cross-entropy of the same prediction
+ * with target 1 is the same value. */
+static void test_cce_and_bce_use_the_modes_log(void **state)
+{
+    (void)state;
+    const nnb_arithmetic modes[2] = {NNB_ARITHMETIC_REFERENCE, NNB_ARITHMETIC_NUMPY};
+    const nnb_arithmetic saved = nnb_get_arithmetic();
+    float p[2] = {float_from_bits(0x3f7ffffeu), 0.0f};
+    float onehot[2] = {1.0f, 0.0f};
+    const uint32_t label = 0;
+    for (size_t m = 0; m < 2; ++m) {
+        assert_ok(nnb_set_arithmetic(modes[m]));
+        nnb_tensor *pred = NULL, *target = NULL, *one = NULL, *t1 = NULL;
+        assert_ok(nnb_tensor_wrap(&pred, 1, 2, p));
+        assert_ok(nnb_tensor_wrap(&target, 1, 2, onehot));
+        assert_ok(nnb_tensor_wrap(&one, 1, 1, p));
+        assert_ok(nnb_tensor_wrap(&t1, 1, 1, onehot));
+        float per = 0.0f, mean = 0.0f;
+        assert_ok(nnb_cce_sparse(pred, &label, 1, &per, NULL));
+        assert_int_equal(float_bits(per), 0x34000001u);
+        assert_ok(nnb_cce_sparse(pred, &label, 1, NULL, &mean));
+        assert_int_equal(float_bits(mean), 0x34000001u);
+        assert_ok(nnb_cce_onehot(pred, target, &per, NULL));
+        assert_int_equal(float_bits(per), 0x34000001u);
+        assert_ok(nnb_bce(one, t1, &per, NULL));
+        assert_int_equal(float_bits(per), 0x34000001u);
+        nnb_tensor_destroy(t1);
+        nnb_tensor_destroy(one);
+        nnb_tensor_destroy(target);
+        nnb_tensor_destroy(pred);
+    }
+    assert_ok(nnb_set_arithmetic(saved));
+}
+
+static void test_sum_f32_arguments(void **state)
+{
+    (void)state;
+    const float v[3] = {1.0f, 2.0f, 4.0f};
+    float sum = -5.0f;
+    assert_status(nnb_sum_f32(NULL, 3, &sum), NNB_ERR_NULL);
+    assert_status(nnb_sum_f32(v, 3, NULL), NNB_ERR_NULL);
+    assert_true(sum == -5.0f);
+    assert_ok(nnb_sum_f32(v, 0, &sum));
+    assert_true(sum == 0.0f && !signbit(sum));
+    assert_ok(nnb_sum_f32(v, 3, &sum));
+    assert_true(sum == 7.0f);
 }
 
 static void test_mean_f32_arguments(void **state)
@@ -495,6 +577,8 @@ int main(void)
         cmocka_unit_test(test_mean_f32_uses_eight_partial_sums),
         cmocka_unit_test(test_mean_f32_splits_long_arrays),
         cmocka_unit_test(test_mean_f32_arguments),
+        cmocka_unit_test(test_sum_f32_arguments),
+        cmocka_unit_test(test_cce_and_bce_use_the_modes_log),
         cmocka_unit_test(test_mean_f32_and_loss_means_follow_numpy_pairwise_order_bit_for_bit),
         cmocka_unit_test(test_chapter5_pipeline_loss_and_accuracy),
     };

@@ -36,6 +36,32 @@ static void test_neuron_output_is_dot_rounded_once_plus_bias(void **state)
     assert_true(out == 1.5f);
 }
 
+/* The book's plain-Python lessons: Python prints 4.8 and [4.8, 1.21, 2.385], so the doubles are exactly the
+ * doubles nearest those decimals (python3 runs the book's code: tests/reference/lessons_python.py). */
+static void test_f64_neuron_and_layer_are_pythons_doubles(void **state)
+{
+    (void)state;
+    const double inputs[4] = {1, 2, 3, 2.5};
+    const double weights[12] = {0.2, 0.8, -0.5, 1, 0.5, -0.91, 0.26, -0.5, -0.26, -0.27, 0.17, 0.87};
+    const double biases[3] = {2, 3, 0.5};
+    double out = 0.0, layer[3] = {0};
+    assert_ok(nnb_neuron_output_f64(inputs, weights, 4, 2.0, &out));
+    assert_true(out == 4.8);
+    assert_ok(nnb_layer_output_f64(inputs, 4, weights, biases, 3, layer));
+    assert_true(layer[0] == 4.8 && layer[1] == 1.21 && layer[2] == 2.385);
+    /* Left to right, the bias last: (1e16 + 1) - 1e16 = 0 in double (1e16 + 1 rounds to 1e16), then + 0.5. */
+    const double x[3] = {1e16, 1, -1e16};
+    const double ones[3] = {1, 1, 1};
+    assert_ok(nnb_neuron_output_f64(x, ones, 3, 0.5, &out));
+    assert_true(out == 0.5);
+    out = -1.0;
+    assert_status(nnb_neuron_output_f64(x, ones, 0, 0.5, &out), NNB_ERR_ARGUMENT);
+    assert_status(nnb_neuron_output_f64(NULL, ones, 3, 0.5, &out), NNB_ERR_NULL);
+    assert_true(out == -1.0);
+    assert_status(nnb_layer_output_f64(inputs, 4, weights, biases, 0, layer), NNB_ERR_ARGUMENT);
+    assert_status(nnb_layer_output_f64(inputs, 4, NULL, biases, 3, layer), NNB_ERR_NULL);
+}
+
 static void test_layer_output_lesson2(void **state)
 {
     (void)state;
@@ -95,6 +121,7 @@ int main(void)
         cmocka_unit_test(test_neuron_output_lesson1),
         cmocka_unit_test(test_neuron_output_is_dot_rounded_once_plus_bias),
         cmocka_unit_test(test_layer_output_lesson2),
+        cmocka_unit_test(test_f64_neuron_and_layer_are_pythons_doubles),
         cmocka_unit_test(test_layer_output_matches_neuron_output_per_row),
         cmocka_unit_test(test_neuron_output_bad_arguments_leave_out_untouched),
         cmocka_unit_test(test_layer_output_bad_arguments_leave_outputs_untouched),

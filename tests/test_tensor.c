@@ -695,6 +695,78 @@ static void expect_tensor_print(size_t rows, size_t cols, const float *values, s
     assert_string_equal(buf, expected);
 }
 
+/* Python's repr of each value (python3 -c "print(repr(v))"). */
+static void test_format_double_is_pythons_repr(void **state)
+{
+    (void)state;
+    static const struct {
+        double value;
+        const char *text;
+    } cases[] = {
+        {4.8, "4.8"},
+        {0.1 + 0.2, "0.30000000000000004"},
+        {1e-5, "1e-05"},
+        {1e16, "1e+16"},
+        {123456789012345.6, "123456789012345.6"},
+        {2.0, "2.0"},
+        {-0.0, "-0.0"},
+        {1.5e-7, "1.5e-07"},
+        {1e22, "1e+22"},
+        {5e-324, "5e-324"},
+        {9999999999999998.0, "9999999999999998.0"},
+        {0.0001, "0.0001"},
+        {-2.5e-4, "-0.00025"},
+        {0.35667494393873245, "0.35667494393873245"},
+    };
+    char buf[40];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        assert_ok(nnb_format_double(buf, sizeof buf, cases[i].value));
+        assert_string_equal(buf, cases[i].text);
+    }
+    assert_ok(nnb_format_double(buf, sizeof buf, (double)INFINITY));
+    assert_string_equal(buf, "inf");
+    assert_ok(nnb_format_double(buf, sizeof buf, (double)NAN));
+    assert_string_equal(buf, "nan");
+    strcpy(buf, "keep");
+    assert_status(nnb_format_double(buf, 31, 1.0), NNB_ERR_ARGUMENT);
+    assert_string_equal(buf, "keep");
+    assert_status(nnb_format_double(NULL, 40, 1.0), NNB_ERR_NULL);
+}
+
+/* numpy's print of float64 arrays (python3 -c "import numpy as np; print(np.array([...]))"). */
+static void test_print_doubles_like_numpy_float64(void **state)
+{
+    (void)state;
+    const double losses[3] = {0.35667494393873245, 0.6931471805599453, 0.10536051565782628};
+    const double rounded[2] = {0.1 + 0.2, 1.0 / 3.0};
+    const double wide[3] = {1e-5, 1.0, 3.0};
+    const double layer2[9] = {0.5031, -1.04185, -2.03875, 0.2434, -2.7332, -5.7633, -0.99314, 1.41254, -0.35655};
+    const char *expected[4] = {"[0.35667494 0.69314718 0.10536052]\n", "[0.3        0.33333333]\n",
+                               "[1.e-05 1.e+00 3.e+00]\n",
+                               "[[ 0.5031  -1.04185 -2.03875]\n [ 0.2434  -2.7332  -5.7633 ]\n"
+                               " [-0.99314  1.41254 -0.35655]]\n"};
+    for (int k = 0; k < 4; ++k) {
+        FILE *f = tmpfile();
+        assert_non_null(f);
+        if (k == 0) {
+            assert_ok(nnb_print_doubles(f, losses, 3));
+        } else if (k == 1) {
+            assert_ok(nnb_print_doubles(f, rounded, 2));
+        } else if (k == 2) {
+            assert_ok(nnb_print_doubles(f, wide, 3));
+        } else {
+            assert_ok(nnb_print_doubles_2d(f, layer2, 3, 3));
+        }
+        char buf[1024];
+        slurp(f, buf, sizeof buf);
+        assert_string_equal(buf, expected[k]);
+    }
+    assert_status(nnb_print_doubles(NULL, losses, 3), NNB_ERR_NULL);
+    assert_status(nnb_print_doubles(stdout, NULL, 3), NNB_ERR_NULL);
+    assert_status(nnb_print_doubles_2d(stdout, layer2, 0, 3), NNB_ERR_ARGUMENT);
+    assert_status(nnb_print_doubles_2d(stdout, NULL, 3, 3), NNB_ERR_NULL);
+}
+
 static void test_format_float_gives_shortest_round_trip_text(void **state)
 {
     (void)state;
@@ -1078,6 +1150,8 @@ int main(void)
         cmocka_unit_test(test_print_floats_positional_cases_like_numpy),
         cmocka_unit_test(test_print_floats_scientific_cases_like_numpy),
         cmocka_unit_test(test_print_floats_wraps_at_75_columns_like_numpy),
+        cmocka_unit_test(test_format_double_is_pythons_repr),
+        cmocka_unit_test(test_print_doubles_like_numpy_float64),
         cmocka_unit_test(test_print_floats_format_thresholds_like_numpy),
         cmocka_unit_test(test_print_floats_smallest_value_at_1e_4_like_numpy),
         cmocka_unit_test(test_print_floats_nan_and_inf_like_numpy),

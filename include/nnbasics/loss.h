@@ -9,8 +9,9 @@
    loss_i = -log(sum_j clip(p_ij) * t_ij)              one-hot targets
    @endverbatim
  * with clip(x) = min(max(x, 1e-7), 1 - 1e-7), so a prediction of exactly 0 or 1 gives a finite loss.
- * The mean is the float32 pairwise sum of the per-sample losses divided by the batch size, the way numpy's
- * np.mean computes it (so lesson 8 prints the book's 1.0986104).
+ * The mean is numpy's float32 sum of the per-sample losses (nnb_sum_f32: pairwise within 8192-element
+ * blocks) divided by the batch size, the way numpy's np.mean computes it (so lesson 8 prints the book's
+ * 1.0986104). The exact arithmetic modes take the log of the mode (numpy's or the correctly rounded one).
  *
  * Outputs: per_sample (caller buffer of `batch` floats) and mean are each optional (NULL to skip) but
  * not both; they are untouched on failure. The backward functions write a gradient tensor of pred's shape.
@@ -57,14 +58,30 @@ NNB_API nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels
 NNB_API nnb_status nnb_cce_onehot(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean);
 
 /**
- * Mean of `count` floats as numpy's np.mean computes it for float32 (pairwise summation in float32, then
- * one division).
- * @param values count floats.
+ * Mean of `count` floats as numpy's np.mean computes it for a contiguous float32 array, bit for bit: numpy's
+ * sum (see nnb_sum_f32), then one float32 division by fl32(count). The loss means sum the same way.
+ * @param values count floats (read only, owned by the caller).
  * @param count number of values (> 0).
- * @param mean receives the mean.
+ * @param mean receives the mean; untouched on failure.
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (count 0).
  */
 NNB_API nnb_status nnb_mean_f32(const float *values, size_t count, float *mean);
+
+/**
+ * Sum of float32 values as numpy's np.sum computes it for a contiguous float32 array, bit for bit.
+ *
+ * numpy hands the data to its summation loop in blocks of its buffer size, 8192 elements; each block is
+ * summed pairwise in float32 (eight interleaved partial sums up to 128 elements, halves split at a multiple
+ * of 8 above that, fewer than 8 elements added in order) and the block results are added in order to a
+ * float32 accumulator that starts at +0. np.sum(a) of a C-contiguous 2-D array (axis=None) is the same sum
+ * over its elements in row-major order. Every arithmetic mode computes it this way.
+ *
+ * @param values the values (read only, owned by the caller); must not be NULL.
+ * @param count  number of values; 0 gives +0.
+ * @param sum    receives the sum; untouched on failure.
+ * @return NNB_OK, or NNB_ERR_NULL when values or sum is NULL.
+ */
+NNB_API nnb_status nnb_sum_f32(const float *values, size_t count, float *sum);
 
 /* ---- gradients (chapter 9) and more heads (chapters 16, 17) ---- */
 

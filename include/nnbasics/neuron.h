@@ -47,6 +47,39 @@ NNB_API nnb_status nnb_neuron_output(const float *inputs, const float *weights, 
 NNB_API nnb_status nnb_layer_output(const float *inputs, size_t n_inputs, const float *weights, const float *biases,
                                     size_t n_neurons, float *outputs);
 
+/**
+ * Output of one neuron in double precision, as the book's plain-Python code computes it.
+ *
+ * Python floats are doubles: inputs[0]*weights[0] + inputs[1]*weights[1] + ... + bias, each product rounded
+ * to double and added left to right, the bias last (no fused multiply-add). For the lesson's neuron this
+ * gives 4.8, the value Python prints.
+ *
+ * @param inputs  n input values (read only, owned by the caller).
+ * @param weights n weights (read only, owned by the caller).
+ * @param n       number of inputs; at least 1.
+ * @param bias    the neuron's bias.
+ * @param out     receives the output; untouched on failure.
+ * @return NNB_OK, NNB_ERR_NULL (a pointer is NULL) or NNB_ERR_ARGUMENT (n is 0).
+ */
+NNB_API nnb_status nnb_neuron_output_f64(const double *inputs, const double *weights, size_t n, double bias,
+                                         double *out);
+
+/**
+ * Outputs of a layer of neurons for one input vector in double precision, as the book's plain-Python loop
+ * computes them: one nnb_neuron_output_f64 per weight row.
+ *
+ * @param inputs    n_inputs input values (read only, owned by the caller).
+ * @param n_inputs  number of inputs; at least 1.
+ * @param weights   n_neurons x n_inputs weights, row-major, one row per neuron (read only, owned by the caller).
+ * @param biases    n_neurons biases (read only, owned by the caller).
+ * @param n_neurons number of neurons; at least 1.
+ * @param outputs   caller buffer of n_neurons doubles; untouched on failure.
+ * @return NNB_OK, NNB_ERR_NULL (a pointer is NULL), NNB_ERR_ARGUMENT (a size is 0) or NNB_ERR_OVERFLOW
+ *         (n_inputs * n_neurons overflows).
+ */
+NNB_API nnb_status nnb_layer_output_f64(const double *inputs, size_t n_inputs, const double *weights,
+                                        const double *biases, size_t n_neurons, double *outputs);
+
 #ifdef __cplusplus
 }
 #endif

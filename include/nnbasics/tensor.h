@@ -261,6 +261,50 @@ NNB_API nnb_status nnb_format_float(char *buf, size_t size, float value);
  */
 NNB_API nnb_status nnb_print_floats(FILE *stream, const float *values, size_t count);
 
+/**
+ * Writes the text Python prints for a float (its repr), e.g. "4.8", "0.35667494393873245", "1e-05".
+ *
+ * The shortest decimal digits (1 to 17) that read back as exactly `value`; positional for
+ * 1e-4 <= |value| < 1e16 with at least one fraction digit ("2.0"), scientific otherwise with at least two
+ * exponent digits ("1e-05", "1.5e+16"); "nan", "inf", "-inf", "-0.0" as Python writes them. A numpy float64
+ * scalar prints the same text.
+ *
+ * @param buf   receives the NUL-terminated text (owned by the caller).
+ * @param size  capacity of buf in bytes; at least 32 (enough for any double).
+ * @param value the value.
+ * @return NNB_OK, NNB_ERR_NULL (buf NULL) or NNB_ERR_ARGUMENT (size < 32); buf is untouched on failure.
+ */
+NNB_API nnb_status nnb_format_double(char *buf, size_t size, double value);
+
+/**
+ * Writes `count` doubles as numpy prints a 1-D float64 array, then a newline, e.g. "[0.35667494 0.69314718
+ * 0.10536052]".
+ *
+ * numpy's defaults (precision 8, floatmode "maxprec", line width 75): the same layout as nnb_print_floats,
+ * with digits that read back as float64.
+ *
+ * @param stream where to write (owned by the caller).
+ * @param values the values (read only, owned by the caller); may be NULL when count is 0 ("[]").
+ * @param count  number of values.
+ * @return NNB_OK, NNB_ERR_NULL (stream NULL, or values NULL with count > 0) or NNB_ERR_IO (a write failed).
+ */
+NNB_API nnb_status nnb_print_doubles(FILE *stream, const double *values, size_t count);
+
+/**
+ * Writes a rows x cols matrix of doubles as numpy prints a 2-D float64 array, then a newline, e.g.
+ * "[[ 0.5031   -1.04185  -2.03875 ]\n [...]]".
+ *
+ * The layout of nnb_tensor_print with digits that read back as float64 (numpy's defaults: precision 8,
+ * floatmode "maxprec", line width 75).
+ *
+ * @param stream where to write (owned by the caller).
+ * @param values rows * cols values, row-major (read only, owned by the caller).
+ * @param rows   number of rows; at least 1.
+ * @param cols   number of columns; at least 1.
+ * @return NNB_OK, NNB_ERR_NULL (stream or values NULL), NNB_ERR_ARGUMENT (rows or cols 0) or NNB_ERR_IO.
+ */
+NNB_API nnb_status nnb_print_doubles_2d(FILE *stream, const double *values, size_t rows, size_t cols);
+
 #ifdef __cplusplus
 }
 #endif

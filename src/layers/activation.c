@@ -166,6 +166,13 @@ nnb_status nnb_sigmoid_forward(const nnb_tensor *in, nnb_tensor *out)
         }
         return NNB_OK;
     }
+    if (!nnb__fast_arithmetic()) {
+        /* NNB_ARITHMETIC_REFERENCE: the correctly rounded exp (double exp, one rounding). */
+        for (size_t i = 0; i < n; ++i) {
+            out->data[i] = 1.0f / (1.0f + (float)exp(-(double)in->data[i]));
+        }
+        return NNB_OK;
+    }
     for (size_t i = 0; i < n; ++i) {
         out->data[i] = 1.0f / (1.0f + expf(-in->data[i]));
     }

@@ -8,6 +8,7 @@
 #include "tensor/tensor_internal.h"
 #include "compute/linear.h"
 #include "nnbasics/gemm.h"
+#include "nnbasics/loss.h"
 
 nnb_status nnb_dense_create(nnb_dense **out, size_t n_inputs, size_t n_neurons, nnb_rng *rng, float init_scale)
 {
@@ -282,6 +283,11 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
                                      db);
     if (st != NNB_OK) {
         return st;
+    }
+    if (n_out == 1 && !nnb__fast_arithmetic()) {
+        /* A single column: numpy drops the length-1 axis, and np.sum(dvalues, axis=0) of the remaining 1-D
+         * array is numpy's pairwise sum in 8192-element blocks (nnb_sum_f32), not a row-by-row addition. */
+        (void)nnb_sum_f32(dvalues->data, batch, db);
     }
 
     const nnb_regularization *reg = &layer->reg;

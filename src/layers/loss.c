@@ -51,6 +51,32 @@ static float pairwise_sum(const float *x, size_t n)
     return pairwise_sum(x, half) + pairwise_sum(x + half, n - half);
 }
 
+/*
+ * numpy's reductions hand the data to the summation loop in blocks of its buffer size (8192 elements): the
+ * sum of a contiguous float32 array is 0 + pairwise(block 0) + pairwise(block 1) + ..., added in float32 in
+ * order, the pairwise summation above inside each block. np.sum / np.mean with axis=None (a 2-D contiguous
+ * array is traversed as one 1-D array) and np.mean(axis=-1) of each row all sum this way.
+ */
+#define NUMPY_BUFSIZE ((size_t)8192)
+
+static float numpy_sum(const float *x, size_t n)
+{
+    float acc = 0.0f;
+    for (size_t i = 0; i < n; i += NUMPY_BUFSIZE) {
+        acc += pairwise_sum(x + i, n - i < NUMPY_BUFSIZE ? n - i : NUMPY_BUFSIZE);
+    }
+    return acc;
+}
+
+nnb_status nnb_sum_f32(const float *values, size_t count, float *sum)
+{
+    if (values == NULL || sum == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *sum = numpy_sum(values, count);
+    return NNB_OK;
+}
+
 nnb_status nnb_mean_f32(const float *values, size_t count, float *mean)
 {
     if (values == NULL || mean == NULL) {
@@ -59,7 +85,7 @@ nnb_status nnb_mean_f32(const float *values, size_t count, float *mean)
     if (count == 0) {
         return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
-    *mean = pairwise_sum(values, count) / (float)count;
+    *mean = numpy_sum(values, count) / (float)count;
     return NNB_OK;
 }
 
@@ -80,6 +106,16 @@ static float pairwise_sum_of(loss_fn loss_at, const void *ctx, size_t first, siz
     return pairwise_sum_of(loss_at, ctx, first, half) + pairwise_sum_of(loss_at, ctx, first + half, n - half);
 }
 
+/* numpy_sum over the virtual array loss_at(ctx, first .. first + n - 1): the same blocks, splits and leaves. */
+static float numpy_sum_of(loss_fn loss_at, const void *ctx, size_t first, size_t n)
+{
+    float acc = 0.0f;
+    for (size_t i = 0; i < n; i += NUMPY_BUFSIZE) {
+        acc += pairwise_sum_of(loss_at, ctx, first + i, n - i < NUMPY_BUFSIZE ? n - i : NUMPY_BUFSIZE);
+    }
+    return acc;
+}
+
 /* Shared tail of every loss: optional per-sample values, optional numpy-style mean. */
 static nnb_status finish(loss_fn loss_at, const void *ctx, size_t n, float *per_sample, float *mean)
 {
@@ -88,18 +124,22 @@ static nnb_status finish(loss_fn loss_at, const void *ctx, size_t n, float *per_
             per_sample[i] = loss_at(ctx, i);
         }
         if (mean != NULL) {
-            *mean = pairwise_sum(per_sample, n) / (float)n;
+            *mean = numpy_sum(per_sample, n) / (float)n;
         }
         return NNB_OK;
     }
-    *mean = pairwise_sum_of(loss_at, ctx, 0, n) / (float)n;
+    *mean = numpy_sum_of(loss_at, ctx, 0, n) / (float)n;
     return NNB_OK;
 }
 
-/* float32 log: numpy's own routine in NNB_ARITHMETIC_NUMPY mode (numpy_log set), else logf. */
+/*
+ * float32 log of the exact modes: numpy's own routine in NNB_ARITHMETIC_NUMPY mode (numpy_log set), else the
+ * correctly rounded value (double log, one rounding), as NNB_ARITHMETIC_REFERENCE promises; logf is not
+ * correctly rounded (-logf(1 - 1e-7) gives 0x34000000, the right value is 0x34000001).
+ */
 static float log32(float x, int numpy_log)
 {
-    return numpy_log ? nnb__numpy_logf(x) : logf(x);
+    return numpy_log ? nnb__numpy_logf(x) : (float)log((double)x);
 }
 
 typedef struct sparse_ctx {
@@ -162,11 +202,15 @@ nnb_status nnb_cce_sparse(const nnb_tensor *pred, const uint32_t *labels, size_t
                 sparse_block(pred, labels, i0, nb, per_sample + i0);
             }
             if (mean != NULL) {
-                *mean = pairwise_sum(per_sample, count) / (float)count;
+                *mean = numpy_sum(per_sample, count) / (float)count;
             }
             return NNB_OK;
         }
-        *mean = sparse_pairwise(pred, labels, 0, count) / (float)count;
+        float acc = 0.0f;
+        for (size_t i = 0; i < count; i += NUMPY_BUFSIZE) {
+            acc += sparse_pairwise(pred, labels, i, count - i < NUMPY_BUFSIZE ? count - i : NUMPY_BUFSIZE);
+        }
+        *mean = acc / (float)count;
         return NNB_OK;
     }
     sparse_ctx ctx = {pred, labels, nnb__numpy_arithmetic()};
@@ -323,7 +367,7 @@ static float elem_row_mean(const void *ctx, size_t i)
     const elem_ctx *c = ctx;
     size_t cols = c->pred->cols;
     elem_row_ctx row = {c->fn, c->pred->data + i * cols, c->targets->data + i * cols};
-    return pairwise_sum_of(elem_at, &row, 0, cols) / (float)cols;
+    return numpy_sum_of(elem_at, &row, 0, cols) / (float)cols;
 }
 
 /*
@@ -369,6 +413,13 @@ static float bce_elem(float p, float t)
     return -(t * logf(c) + (1.0f - t) * logf(1.0f - c));
 }
 
+/* The same with the correctly rounded log (NNB_ARITHMETIC_REFERENCE). */
+static float bce_reference_elem(float p, float t)
+{
+    float c = clip(p);
+    return -(t * (float)log((double)c) + (1.0f - t) * (float)log((double)(1.0f - c)));
+}
+
 /* The same with numpy's float32 log (NNB_ARITHMETIC_NUMPY). */
 static float bce_numpy_elem(float p, float t)
 {
@@ -378,7 +429,8 @@ static float bce_numpy_elem(float p, float t)
 
 nnb_status nnb_bce(const nnb_tensor *pred, const nnb_tensor *targets, float *per_sample, float *mean)
 {
-    return elementwise_loss(nnb__numpy_arithmetic() ? bce_numpy_elem : bce_elem, 1, pred, targets, per_sample, mean);
+    elem_fn fn = nnb__numpy_arithmetic() ? bce_numpy_elem : (nnb__fast_arithmetic() ? bce_elem : bce_reference_elem);
+    return elementwise_loss(fn, 1, pred, targets, per_sample, mean);
 }
 
 nnb_status nnb_bce_backward(const nnb_tensor *pred, const nnb_tensor *targets, nnb_tensor *dinputs)

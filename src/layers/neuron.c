@@ -39,3 +39,45 @@ nnb_status nnb_layer_output(const float *inputs, size_t n_inputs, const float *w
     }
     return NNB_OK;
 }
+
+/* Python's order: the products added left to right (the first one is the start), then the bias. */
+static double python_dot(const double *a, const double *b, size_t n)
+{
+    double sum = a[0] * b[0];
+    for (size_t i = 1; i < n; ++i) {
+        sum += a[i] * b[i];
+    }
+    return sum;
+}
+
+nnb_status nnb_neuron_output_f64(const double *inputs, const double *weights, size_t n, double bias, double *out)
+{
+    if (inputs == NULL || weights == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (n == 0) {
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
+    }
+    *out = python_dot(inputs, weights, n) + bias;
+    return NNB_OK;
+}
+
+nnb_status nnb_layer_output_f64(const double *inputs, size_t n_inputs, const double *weights, const double *biases,
+                                size_t n_neurons, double *outputs)
+{
+    if (inputs == NULL || weights == NULL || biases == NULL || outputs == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (n_inputs == 0 || n_neurons == 0) {
+        return NNB__FAIL(NNB_ERR_ARGUMENT);
+    }
+    size_t total;
+    nnb_status st = nnb__mul_size(n_inputs, n_neurons, &total);
+    if (st != NNB_OK) {
+        return st;
+    }
+    for (size_t j = 0; j < n_neurons; ++j) {
+        outputs[j] = python_dot(inputs, weights + j * n_inputs, n_inputs) + biases[j];
+    }
+    return NNB_OK;
+}

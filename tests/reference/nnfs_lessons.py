@@ -58,17 +58,18 @@ def fmt(a):
 
 def lessons():
     out = {}
-    out["lesson_01_intro_neuron"] = f"{REF['lesson1_neuron']['output']}\n"
-    layer = fmt(REF["lesson2_layer"]["output"])
-    out["lesson_02_layer"] = layer + "\n"
-    out["lesson_03_dot_product"] = f"{REF['lesson1_neuron']['output']}\n{layer}\n"
+    # Lessons 1-3 compute with Python floats (float64): print() of a float, of a list, of a float64 array.
+    out["lesson_01_intro_neuron"] = f"{REF['lesson1_neuron']['output']!r}\n"
+    out["lesson_02_layer"] = f"{REF['lesson2_layer']['output']!r}\n"
+    out["lesson_03_dot_product"] = (f"{REF['lesson1_neuron']['output']!r}\n"
+                                    f"{np.array(REF['lesson2_layer']['output'], dtype=np.float64)}\n")
 
     np.random.seed(0)
     X, y = spiral_data(100, 3)
     d1 = Dense(2, 3)
     spiral_rows = d1.forward(X)[:5]
     out["lesson_04_batches_layers_objects"] = (
-        fmt(REF["lesson4_batch_two_layers"]["layer2_output"]) + "\n" + fmt(spiral_rows) + "\n")
+        f'{np.array(REF["lesson4_batch_two_layers"]["layer2_output"], dtype=np.float64)}\n' + fmt(spiral_rows) + "\n")
 
     relu_list = np.maximum(0, np.array([0, 2, -1, 3.3, -2.7, 1.1, 2.2, -100], dtype=F32))
     out["lesson_05_activation_functions"] = fmt(relu_list) + "\n" + fmt(np.maximum(0, spiral_rows)) + "\n"
@@ -77,16 +78,18 @@ def lessons():
     X, y = spiral_data(100, 3)
     d1, d2 = Dense(2, 3), Dense(3, 3)
     probs = softmax(d2.forward(np.maximum(0, d1.forward(X))))
-    out["lesson_06_softmax"] = fmt(REF["softmax_single"]["output"]) + "\n" + fmt(probs[:5]) + "\n"
+    out["lesson_06_softmax"] = (f'{np.array(REF["softmax_single"]["output"], dtype=np.float64)}\n' +
+                                fmt(probs[:5]) + "\n")
 
     batch = REF["cce_batch"]
     losses = [-math.log(row[t]) for row, t in zip(batch["softmax_outputs"], batch["targets_sparse"])]
+    # Lesson 7 also computes with Python floats and float64 arrays: the book's print() lines, unlabelled.
     out["lesson_07_cross_entropy_loss"] = (
-        f"loss of one sample: {REF['cce_single']['loss']}\n"
-        f"losses: {fmt(losses)}\n"
-        f"mean loss (sparse targets): {batch['mean_loss']}\n"
-        f"mean loss (one-hot targets): {batch['mean_loss']}\n"
-        f"acc: {REF['accuracy_book_example']['accuracy']}\n")
+        f"{REF['cce_single']['loss']!r}\n"
+        f"{np.array(losses, dtype=np.float64)}\n"
+        f"{batch['mean_loss']!r}\n"
+        f"{batch['mean_loss']!r}\n"
+        f"acc: {REF['accuracy_book_example']['accuracy']!r}\n")
 
     ch5 = REF["chapter5_spiral_pipeline"]
     out["lesson_08_implementing_loss"] = f"loss: {ch5['book_print_loss']}\nacc: {ch5['book_print_acc']}\n"

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Chapter 16 - Binary logistic regression.
+ *
+ * The book's final code for the chapter: two spiral classes (100 points each) with labels reshaped to a
+ * column, y = y.reshape(-1, 1); Dense(2,64) with an L2 penalty of 5e-4 on weights and biases -> ReLU ->
+ * Dense(64,1) -> sigmoid, binary cross-entropy, Adam(decay=5e-7) with the default learning rate 0.001,
+ * 10001 epochs. Predictions are (output > 0.5) * 1. Every 100 epochs it prints, as the book does:
+ *   epoch: 0, acc: ..., loss: ... (data_loss: ..., reg_loss: ...), lr: 0.001
+ * and after training the test set: validation, acc: ..., loss: ...
+ * Runs under NNB_ARITHMETIC_NUMPY; tests/reference/ch16_numpy.py is numpy running the book's code. An
+ * optional argument trains for fewer epochs.
+ */
+#include "example_util.h"
+
+/*
+ * The book's Loss.regularization_loss(layer): 0, plus l2 * np.sum(weights * weights) (a float32 square,
+ * numpy's float32 sum, times the Python float l2 in double), plus the same for the biases.
+ */
+static double regularization_loss(const nnb_dense *layer, double weight_l2, double bias_l2, float *scratch)
+{
+    double loss = 0;
+    const nnb_tensor *params[2] = {nnb_dense_weights(layer), nnb_dense_biases(layer)};
+    const double l2[2] = {weight_l2, bias_l2};
+    for (int k = 0; k < 2; ++k) {
+        size_t n = nnb_tensor_size(params[k]);
+        const float *p = nnb_tensor_cdata(params[k]);
+        for (size_t i = 0; i < n; ++i) {
+            scratch[i] = p[i] * p[i];
+        }
+        float sum;
+        CHECK(nnb_sum_f32(scratch, n, &sum));
+        loss += l2[k] * (double)sum;
+    }
+    return loss;
+}
+
+int main(int argc, char **argv)
+{
+    enum {
+        SAMPLES = 100,
+        CLASSES = 2,
+        N = SAMPLES * CLASSES,
+        HIDDEN = 64,
+        TEST_SAMPLES = 100,
+        NT = TEST_SAMPLES * CLASSES
+    };
+    const int epochs = argc > 1 ? atoi(argv[1]) : 10001;
+    const double l2 = 5e-4;
+
+    CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_NUMPY));
+
+    /* X, y = spiral_data(samples=100, classes=2); y = y.reshape(-1, 1): one target column of 0 and 1 */
+    nnb_rng *rng = NULL;
+    nnb_tensor *X = NULL, *y = NULL;
+    uint32_t labels[N];
+    CHECK(nnb_rng_create(&rng, 0));
+    CHECK(nnb_tensor_create(&X, N, 2));
+    CHECK(nnb_spiral_data(rng, SAMPLES, CLASSES, X, labels, N));
+    CHECK(nnb_tensor_create(&y, N, 1));
+    for (size_t i = 0; i < N; ++i) {
+        nnb_tensor_data(y)[i] = (float)labels[i];
+    }
+
+    /* dense1 = Layer_Dense(2, 64, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4); dense2 = Layer_Dense(64, 1) */
+    nnb_dense *dense1 = NULL, *dense2 = NULL;
+    CHECK(nnb_dense_create(&dense1, 2, HIDDEN, rng, NNB_DENSE_DEFAULT_INIT_SCALE));
+    const nnb_regularization reg = {0.0f, (float)l2, 0.0f, (float)l2};
+    CHECK(nnb_dense_set_regularization(dense1, &reg));
+    CHECK(nnb_dense_create(&dense2, HIDDEN, 1, rng, NNB_DENSE_DEFAULT_INIT_SCALE));
+
+    /* optimizer = Optimizer_Adam(decay=5e-7) */
+    nnb_optimizer_params params = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    params.decay = 5e-7;
+    nnb_optimizer *optimizer = NULL;
+    CHECK(nnb_optimizer_create(&optimizer, &params));
+
+    nnb_tensor *dense1_out = NULL, *relu_out = NULL, *dense2_out = NULL, *sigmoid_out = NULL;
+    nnb_tensor *dloss = NULL, *dsigmoid = NULL, *drelu = NULL, *ddense1 = NULL;
+    CHECK(nnb_tensor_create(&dense1_out, N, HIDDEN));
+    CHECK(nnb_tensor_create(&relu_out, N, HIDDEN));
+    CHECK(nnb_tensor_create(&dense2_out, N, 1));
+    CHECK(nnb_tensor_create(&sigmoid_out, N, 1));
+    CHECK(nnb_tensor_create(&dloss, N, 1));
+    CHECK(nnb_tensor_create(&dsigmoid, N, 1));
+    CHECK(nnb_tensor_create(&drelu, N, HIDDEN));
+    CHECK(nnb_tensor_create(&ddense1, N, 2));
+    static float scratch[HIDDEN * 2];
+
+    for (int epoch = 0; epoch < epochs; ++epoch) {
+        CHECK(nnb_dense_forward(dense1, X, dense1_out));
+        CHECK(nnb_relu_forward(dense1_out, relu_out));
+        CHECK(nnb_dense_forward(dense2, relu_out, dense2_out));
+        float data_loss;
+        CHECK(nnb_sigmoid_forward(dense2_out, sigmoid_out));
+        CHECK(nnb_bce(sigmoid_out, y, NULL, &data_loss));
+        /* regularization_loss = loss.regularization_loss(dense1) + loss.regularization_loss(dense2) */
+        double regularization =
+            regularization_loss(dense1, l2, l2, scratch) + regularization_loss(dense2, 0, 0, scratch);
+        double loss = (double)data_loss + regularization;
+
+        double accuracy;
+        CHECK(nnb_accuracy_binary(sigmoid_out, y, &accuracy));
+        if (epoch % 100 == 0) {
+            printf("epoch: %d, acc: %.3f, loss: %.3f (data_loss: %.3f, reg_loss: %.3f), lr: ", epoch, accuracy, loss,
+                   (double)data_loss, regularization);
+            print_python_float(nnb_optimizer_current_lr(optimizer));
+            printf("\n");
+        }
+
+        CHECK(nnb_bce_backward(sigmoid_out, y, dloss));
+        CHECK(nnb_sigmoid_backward(sigmoid_out, dloss, dsigmoid));
+        CHECK(nnb_dense_backward(dense2, relu_out, dsigmoid, drelu));
+        CHECK(nnb_relu_backward(dense1_out, drelu, drelu));
+        CHECK(nnb_dense_backward(dense1, X, drelu, ddense1));
+
+        CHECK(nnb_optimizer_pre_update(optimizer));
+        CHECK(nnb_optimizer_update_dense(optimizer, dense1));
+        CHECK(nnb_optimizer_update_dense(optimizer, dense2));
+        CHECK(nnb_optimizer_post_update(optimizer));
+    }
+
+    /* X_test, y_test = spiral_data(samples=100, classes=2); y_test = y_test.reshape(-1, 1) */
+    nnb_tensor *X_test = NULL, *y_test = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL;
+    uint32_t test_labels[NT];
+    CHECK(nnb_tensor_create(&X_test, NT, 2));
+    CHECK(nnb_spiral_data(rng, TEST_SAMPLES, CLASSES, X_test, test_labels, NT));
+    CHECK(nnb_tensor_create(&y_test, NT, 1));
+    for (size_t i = 0; i < NT; ++i) {
+        nnb_tensor_data(y_test)[i] = (float)test_labels[i];
+    }
+    CHECK(nnb_tensor_create(&t1, NT, HIDDEN));
+    CHECK(nnb_tensor_create(&t2, NT, 1));
+    CHECK(nnb_tensor_create(&t3, NT, 1));
+    CHECK(nnb_dense_forward(dense1, X_test, t1));
+    CHECK(nnb_relu_forward(t1, t1));
+    CHECK(nnb_dense_forward(dense2, t1, t2));
+    CHECK(nnb_sigmoid_forward(t2, t3));
+    float test_loss;
+    double test_accuracy;
+    CHECK(nnb_bce(t3, y_test, NULL, &test_loss));
+    CHECK(nnb_accuracy_binary(t3, y_test, &test_accuracy));
+    printf("validation, acc: %.3f, loss: %.3f\n", test_accuracy, (double)test_loss);
+
+    nnb_tensor_destroy(t3);
+    nnb_tensor_destroy(t2);
+    nnb_tensor_destroy(t1);
+    nnb_tensor_destroy(y_test);
+    nnb_tensor_destroy(X_test);
+    nnb_tensor_destroy(ddense1);
+    nnb_tensor_destroy(drelu);
+    nnb_tensor_destroy(dsigmoid);
+    nnb_tensor_destroy(dloss);
+    nnb_tensor_destroy(sigmoid_out);
+    nnb_tensor_destroy(dense2_out);
+    nnb_tensor_destroy(relu_out);
+    nnb_tensor_destroy(dense1_out);
+    nnb_optimizer_destroy(optimizer);
+    nnb_dense_destroy(dense2);
+    nnb_dense_destroy(dense1);
+    nnb_tensor_destroy(y);
+    nnb_tensor_destroy(X);
+    nnb_rng_destroy(rng);
+    return EXIT_SUCCESS;
+}

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: MIT
+"""Shared command line of the chapter references (tests/reference/chNN_numpy.py).
+
+    chNN_numpy.py [epochs]                    prints the lines the book's code prints
+    chNN_numpy.py [epochs] --check PROGRAM    runs PROGRAM [epochs] and compares the whole text
+
+--check exits 0 when the texts are identical, 1 otherwise (listing the lines that differ), 77 (ctest's skip)
+when numpy would compute float32 exp/log with the C library instead of its SIMD routines.
+"""
+import subprocess
+import sys
+
+
+def numpy_uses_simd_exp_log():
+    """True when numpy 1.x computes float32 exp/log with its AVX2 + FMA3 or AVX-512F routine."""
+    try:
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    except ImportError:
+        return False
+    return bool(features.get("AVX512F") or (features.get("AVX2") and features.get("FMA3")))
+
+
+def run_check(run, default_epochs, extra_args=()):
+    argv = sys.argv[1:]
+    program = None
+    if "--check" in argv:
+        k = argv.index("--check")
+        program = argv[k + 1]
+        del argv[k:k + 2]
+    epochs = int(argv[0]) if argv else default_epochs
+    if program is None:
+        for line in run(epochs):
+            print(line)
+        return 0
+    if not numpy_uses_simd_exp_log():
+        print("numpy does not use its SIMD float32 exp/log on this CPU: skipped")
+        return 77
+    import numpy as np
+    want = run(epochs)
+    cmd = [program, str(epochs)] + list(extra_args)
+    got = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.rstrip("\n").split("\n")
+    differ = [i for i in range(max(len(got), len(want)))
+              if i >= len(got) or i >= len(want) or got[i] != want[i]]
+    print(f"numpy {np.__version__}: {len(want)} lines, {len(got)} printed by {' '.join(cmd)}, {len(differ)} differ")
+    for i in differ[:20]:
+        print(f"  numpy:   {want[i] if i < len(want) else '(none)'}")
+        print(f"  program: {got[i] if i < len(got) else '(none)'}")
+    if want:
+        print(f"last line: {want[-1]}")
+    return 1 if differ else 0

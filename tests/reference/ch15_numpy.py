@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""numpy reference for examples/ch15_dropout.c: the book's chapter-15 code.
+
+The chapter-14 model with Layer_Dropout(0.1) after the ReLU and Adam(learning_rate=0.05, decay=5e-5). The
+book's dropout mask is np.random.binomial(1, 0.9, size=inputs.shape) / 0.9, a float64 array: numpy then
+computes the dropout output, the gradients behind it and dense1's bias gradient and Adam state in float64.
+The C program stays in float32, so its lines drift from these after the first (docs/BOOK.md). Usage as every
+chapter reference (book_check.py):
+
+    /usr/bin/python3 tests/reference/ch15_numpy.py [epochs] [--check PROGRAM]
+"""
+import sys
+
+try:
+    import numpy as np
+except ImportError:
+    print("numpy is not available: skipped")
+    sys.exit(77)
+
+import ch10_numpy as book
+from book_check import run_check
+from ch14_numpy import Dense, regularization_loss
+
+
+class Dropout:
+    def __init__(self, rate):
+        self.rate = 1 - rate
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.binary_mask = np.random.binomial(1, self.rate, size=inputs.shape) / self.rate
+        self.output = inputs * self.binary_mask
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues * self.binary_mask
+
+
+def run(epochs):
+    lines = []
+    np.random.seed(0)
+    X, y = book.spiral_data(1000, 3)
+    dense1 = Dense(2, 512, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
+    activation1 = book.ReLU()
+    dropout1 = Dropout(0.1)
+    dense2 = Dense(512, 3)
+    loss_activation = book.SoftmaxCCE()
+    optimizer = book.Adam(learning_rate=0.05, decay=5e-5)
+    for epoch in range(epochs):
+        dense1.forward(X)
+        activation1.forward(dense1.output)
+        dropout1.forward(activation1.output)
+        dense2.forward(dropout1.output)
+        data_loss = loss_activation.forward(dense2.output, y)
+        reg_loss = regularization_loss(dense1) + regularization_loss(dense2)
+        loss = data_loss + reg_loss
+        accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
+        if not epoch % 100:
+            lines.append(f"epoch: {epoch}, acc: {accuracy:.3f}, loss: {loss:.3f} (data_loss: {data_loss:.3f}, "
+                         f"reg_loss: {reg_loss:.3f}), lr: {optimizer.current_learning_rate}")
+        loss_activation.backward(loss_activation.output, y)
+        dense2.backward(loss_activation.dinputs)
+        dropout1.backward(dense2.dinputs)
+        activation1.backward(dropout1.dinputs)
+        dense1.backward(activation1.dinputs)
+        optimizer.pre_update_params()
+        optimizer.update_params(dense1)
+        optimizer.update_params(dense2)
+        optimizer.post_update_params()
+
+    X_test, y_test = book.spiral_data(100, 3)
+    dense1.forward(X_test)
+    activation1.forward(dense1.output)
+    dense2.forward(activation1.output)
+    loss = loss_activation.forward(dense2.output, y_test)
+    accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y_test)
+    lines.append(f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}")
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(run_check(run, 10001))

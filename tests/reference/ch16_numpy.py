@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Independent numpy reference for examples/ch16_binary_logistic.c: the book's chapter-16 code.
+
+spiral_data(100, 2) with y = y.reshape(-1, 1); Dense(2, 64, weight_regularizer_l2=5e-4,
+bias_regularizer_l2=5e-4) -> ReLU -> Dense(64, 1) -> sigmoid; binary cross-entropy; Adam(decay=5e-7);
+every 100th epoch "epoch: E, acc: A, loss: L (data_loss: D, reg_loss: R), lr: LR"; then a test set
+spiral_data(100, 2): "validation, acc: A, loss: L". Usage as every chapter reference (book_check.py):
+
+    /usr/bin/python3 tests/reference/ch16_numpy.py [epochs] [--check PROGRAM]
+"""
+import sys
+
+try:
+    import numpy as np
+except ImportError:
+    print("numpy is not available: skipped")
+    sys.exit(77)
+
+import ch10_numpy as book
+from book_check import run_check
+from ch14_numpy import Dense, regularization_loss
+
+
+class Sigmoid:
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = 1 / (1 + np.exp(-inputs))
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues * (1 - self.output) * self.output
+
+
+class BinaryCrossentropy:
+    def forward(self, y_pred, y_true):
+        y_pred_clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        sample_losses = -(y_true * np.log(y_pred_clipped) + (1 - y_true) * np.log(1 - y_pred_clipped))
+        return np.mean(sample_losses, axis=-1)
+
+    def calculate(self, output, y):
+        return np.mean(self.forward(output, y))
+
+    def backward(self, dvalues, y_true):
+        samples = len(dvalues)
+        outputs = len(dvalues[0])
+        clipped_dvalues = np.clip(dvalues, 1e-7, 1 - 1e-7)
+        self.dinputs = -(y_true / clipped_dvalues - (1 - y_true) / (1 - clipped_dvalues)) / outputs
+        self.dinputs = self.dinputs / samples
+
+
+def run(epochs):
+    lines = []
+    np.random.seed(0)
+    X, y = book.spiral_data(100, 2)
+    y = y.reshape(-1, 1)
+    dense1 = Dense(2, 64, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
+    activation1 = book.ReLU()
+    dense2 = Dense(64, 1)
+    activation2 = Sigmoid()
+    loss_function = BinaryCrossentropy()
+    optimizer = book.Adam(decay=5e-7)
+    for epoch in range(epochs):
+        dense1.forward(X)
+        activation1.forward(dense1.output)
+        dense2.forward(activation1.output)
+        activation2.forward(dense2.output)
+        data_loss = loss_function.calculate(activation2.output, y)
+        reg_loss = regularization_loss(dense1) + regularization_loss(dense2)
+        loss = data_loss + reg_loss
+        predictions = (activation2.output > 0.5) * 1
+        accuracy = np.mean(predictions == y)
+        if not epoch % 100:
+            lines.append(f"epoch: {epoch}, acc: {accuracy:.3f}, loss: {loss:.3f} (data_loss: {data_loss:.3f}, "
+                         f"reg_loss: {reg_loss:.3f}), lr: {optimizer.current_learning_rate}")
+        loss_function.backward(activation2.output, y)
+        activation2.backward(loss_function.dinputs)
+        dense2.backward(activation2.dinputs)
+        activation1.backward(dense2.dinputs)
+        dense1.backward(activation1.dinputs)
+        optimizer.pre_update_params()
+        optimizer.update_params(dense1)
+        optimizer.update_params(dense2)
+        optimizer.post_update_params()
+
+    X_test, y_test = book.spiral_data(100, 2)
+    y_test = y_test.reshape(-1, 1)
+    dense1.forward(X_test)
+    activation1.forward(dense1.output)
+    dense2.forward(activation1.output)
+    activation2.forward(dense2.output)
+    loss = loss_function.calculate(activation2.output, y_test)
+    predictions = (activation2.output > 0.5) * 1
+    accuracy = np.mean(predictions == y_test)
+    lines.append(f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}")
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(run_check(run, 10001))
