@@ -4,9 +4,17 @@
  * going through the installed functions with their user pointer, and failure injection through the test
  * allocator (each failed allocation reported as NNB_ERR_NOMEM without a leak).
  */
+/* fork, waitpid */
+#define _POSIX_C_SOURCE 200809L
+
 #include "test_support.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/alloc_internal.h"
 
 /* A forwarding allocator that counts calls and delegates to the allocator installed before it. */
 typedef struct forwarding {
@@ -243,6 +251,71 @@ static void test_fail_allocation_injects_exactly_the_nth_failure(void **state)
     nnb_test_fail_allocation(0);
 }
 
+/*
+ * The guard-page mode of the test allocator: in a child process (a fault there is the expected outcome), a
+ * block is allocated with guard pages forced on, its last byte is touched (must not fault), and then the
+ * byte one past its end (must fault with SIGSEGV). Plain blocks of any size are guarded exactly; the
+ * library's 64-byte-aligned blocks exactly when their size is a multiple of 64 bytes.
+ */
+enum guard_case { GUARD_PLAIN_WRITE, GUARD_PLAIN_READ, GUARD_TENSOR_WRITE, GUARD_TENSOR_READ, GUARD_IN_BOUNDS };
+
+static void guard_child(enum guard_case which)
+{
+    /* cmocka catches SIGSEGV to report a crashing test; the child must die of it instead. */
+    (void)signal(SIGSEGV, SIG_DFL);
+    nnb_test_force_guard_pages(1);
+    if (which == GUARD_PLAIN_WRITE || which == GUARD_PLAIN_READ || which == GUARD_IN_BOUNDS) {
+        volatile unsigned char *p = nnb__malloc(13);
+        if (p == NULL) {
+            _exit(3);
+        }
+        p[12] = 7; /* the last byte: fine */
+        if (which == GUARD_PLAIN_WRITE) {
+            p[13] = 7;
+        } else if (which == GUARD_PLAIN_READ) {
+            _exit(p[13] == 42 ? 4 : 5);
+        }
+        nnb__free((void *)p);
+        _exit(0);
+    }
+    nnb_tensor *t = NULL;
+    if (nnb_tensor_create(&t, 4, 4) != NNB_OK) { /* 64 bytes of data */
+        _exit(3);
+    }
+    volatile float *d = nnb_tensor_data(t);
+    d[15] = 1.0f;
+    if (which == GUARD_TENSOR_WRITE) {
+        d[16] = 1.0f;
+    } else {
+        _exit(d[16] == 42.0f ? 4 : 5);
+    }
+    _exit(0);
+}
+
+static int guard_outcome(enum guard_case which)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        guard_child(which);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+        return -1;
+    }
+    return WIFSIGNALED(status) ? 1000 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+static void test_guard_pages_fault_one_past_the_end(void **state)
+{
+    (void)state;
+    assert_int_equal(guard_outcome(GUARD_IN_BOUNDS), 0);
+    assert_int_equal(guard_outcome(GUARD_PLAIN_WRITE), 1000 + SIGSEGV);
+    assert_int_equal(guard_outcome(GUARD_PLAIN_READ), 1000 + SIGSEGV);
+    assert_int_equal(guard_outcome(GUARD_TENSOR_WRITE), 1000 + SIGSEGV);
+    assert_int_equal(guard_outcome(GUARD_TENSOR_READ), 1000 + SIGSEGV);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_alloc_count_advances_per_constructor),
         cmocka_unit_test(test_failing_hook_gives_nomem_everywhere),
         cmocka_unit_test(test_fail_allocation_injects_exactly_the_nth_failure),
+        cmocka_unit_test(test_guard_pages_fault_one_past_the_end),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
 }
