@@ -257,13 +257,36 @@ static void test_fail_allocation_injects_exactly_the_nth_failure(void **state)
  * byte one past its end (must fault with SIGSEGV). Plain blocks of any size are guarded exactly; the
  * library's 64-byte-aligned blocks exactly when their size is a multiple of 64 bytes.
  */
-enum guard_case { GUARD_PLAIN_WRITE, GUARD_PLAIN_READ, GUARD_TENSOR_WRITE, GUARD_TENSOR_READ, GUARD_IN_BOUNDS };
+enum guard_case {
+    GUARD_PLAIN_WRITE,
+    GUARD_PLAIN_READ,
+    GUARD_TENSOR_WRITE,
+    GUARD_TENSOR_READ,
+    GUARD_IN_BOUNDS,
+    GUARD_ALIGNED_SIZES
+};
 
 static void guard_child(enum guard_case which)
 {
     /* cmocka catches SIGSEGV to report a crashing test; the child must die of it instead. */
     (void)signal(SIGSEGV, SIG_DFL);
     nnb_test_force_guard_pages(1);
+    if (which == GUARD_ALIGNED_SIZES) {
+        /* Every size: 64-byte aligned, and every byte up to the last one usable (the raw block placed at
+           the guard page leaves no byte to spare, so a block carved one byte too far faults). */
+        for (size_t n = 1; n <= 300; ++n) {
+            unsigned char *p = nnb__aligned_alloc(n);
+            if (p == NULL) {
+                _exit(3);
+            }
+            if ((uintptr_t)p % 64u != 0) {
+                _exit(6);
+            }
+            memset(p, 0xA5, n);
+            nnb__aligned_free(p);
+        }
+        _exit(0);
+    }
     if (which == GUARD_PLAIN_WRITE || which == GUARD_PLAIN_READ || which == GUARD_IN_BOUNDS) {
         volatile unsigned char *p = nnb__malloc(13);
         if (p == NULL) {
@@ -310,6 +333,7 @@ static void test_guard_pages_fault_one_past_the_end(void **state)
 {
     (void)state;
     assert_int_equal(guard_outcome(GUARD_IN_BOUNDS), 0);
+    assert_int_equal(guard_outcome(GUARD_ALIGNED_SIZES), 0);
     assert_int_equal(guard_outcome(GUARD_PLAIN_WRITE), 1000 + SIGSEGV);
     assert_int_equal(guard_outcome(GUARD_PLAIN_READ), 1000 + SIGSEGV);
     assert_int_equal(guard_outcome(GUARD_TENSOR_WRITE), 1000 + SIGSEGV);
