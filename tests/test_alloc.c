@@ -251,6 +251,29 @@ static void test_fail_allocation_injects_exactly_the_nth_failure(void **state)
     nnb_test_fail_allocation(0);
 }
 
+/* The internal entry points refuse empty and overflowing sizes without calling the hook. */
+static void test_internal_allocators_refuse_empty_and_overflowing_sizes(void **state)
+{
+    (void)state;
+    nnb_test_reset_counts();
+    assert_null(nnb__malloc(0));
+    assert_null(nnb__calloc(0, 4));
+    assert_null(nnb__calloc(SIZE_MAX / 2 + 1, 2));
+    assert_null(nnb__aligned_alloc(0));
+    assert_null(nnb__aligned_alloc(SIZE_MAX - 70));
+    assert_int_equal(nnb_test_alloc_count(), 0);
+    nnb__free(NULL);
+    nnb__aligned_free(NULL);
+    assert_int_equal(nnb_test_live_blocks(), 0);
+    /* calloc zeroes what it returns. */
+    unsigned char *p = nnb__calloc(3, 5);
+    assert_non_null(p);
+    for (size_t i = 0; i < 15; ++i) {
+        assert_int_equal(p[i], 0);
+    }
+    nnb__free(p);
+}
+
 /*
  * The guard-page mode of the test allocator: in a child process (a fault there is the expected outcome), a
  * block is allocated with guard pages forced on, its last byte is touched (must not fault), and then the
@@ -352,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_alloc_count_advances_per_constructor),
         cmocka_unit_test(test_failing_hook_gives_nomem_everywhere),
         cmocka_unit_test(test_fail_allocation_injects_exactly_the_nth_failure),
+        cmocka_unit_test(test_internal_allocators_refuse_empty_and_overflowing_sizes),
         cmocka_unit_test(test_guard_pages_fault_one_past_the_end),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
