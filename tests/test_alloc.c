@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/alloc_internal.h"
+#include "compute/gemm_internal.h"
 
 /* A forwarding allocator that counts calls and delegates to the allocator installed before it. */
 typedef struct forwarding {
@@ -274,6 +275,32 @@ static void test_internal_allocators_refuse_empty_and_overflowing_sizes(void **s
     nnb__free(p);
 }
 
+/* A GEMM scratch grows by replacing its block (the old one freed) and never shrinks. */
+static void test_gemm_scratch_grows_by_replacing_its_block(void **state)
+{
+    (void)state;
+    nnb__gemm_scratch scratch;
+    memset(&scratch, 0, sizeof scratch);
+    assert_ok(nnb__gemm_scratch_reserve(&scratch, 64));
+    assert_non_null(scratch.data);
+    assert_int_equal(scratch.bytes, 64);
+    void *first = scratch.data;
+    assert_ok(nnb__gemm_scratch_reserve(&scratch, 32));
+    assert_ptr_equal(scratch.data, first);
+    assert_int_equal(scratch.bytes, 64);
+    assert_ok(nnb__gemm_scratch_reserve(&scratch, 1000));
+    assert_int_equal(scratch.bytes, 1000);
+    memset(scratch.data, 0x5a, 1000);
+    assert_int_equal(nnb_test_live_blocks(), 1);
+    /* A failed growth keeps the old block. */
+    nnb_test_fail_allocation(1);
+    assert_status(nnb__gemm_scratch_reserve(&scratch, 5000), NNB_ERR_NOMEM);
+    assert_int_equal(scratch.bytes, 1000);
+    assert_int_equal(((unsigned char *)scratch.data)[999], 0x5a);
+    nnb__aligned_free(scratch.data);
+    assert_int_equal(nnb_test_live_blocks(), 0);
+}
+
 /*
  * The guard-page mode of the test allocator: in a child process (a fault there is the expected outcome), a
  * block is allocated with guard pages forced on, its last byte is touched (must not fault), and then the
@@ -376,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_failing_hook_gives_nomem_everywhere),
         cmocka_unit_test(test_fail_allocation_injects_exactly_the_nth_failure),
         cmocka_unit_test(test_internal_allocators_refuse_empty_and_overflowing_sizes),
+        cmocka_unit_test(test_gemm_scratch_grows_by_replacing_its_block),
         cmocka_unit_test(test_guard_pages_fault_one_past_the_end),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
