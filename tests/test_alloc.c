@@ -135,6 +135,10 @@ static void test_set_allocator_null_restores_default(void **state)
     (void)state;
     nnb_allocator saved;
     assert_ok(nnb_get_allocator(&saved));
+    /* A hook with a user pointer first: restoring the default must clear it too. */
+    int marker = 0;
+    nnb_allocator with_user = {saved.alloc, saved.free, &marker};
+    assert_ok(nnb_set_allocator(&with_user));
     assert_ok(nnb_set_allocator(NULL));
     nnb_allocator dflt;
     assert_ok(nnb_get_allocator(&dflt));
