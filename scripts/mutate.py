@@ -34,6 +34,8 @@ Reading the output. One line per mutant while it runs:
     [ 14/80] NOCOMPILE  src/tensor/tensor.c:88 delete ...
 
 KILLED: a unit test failed (or timed out: TIMEOUT is listed as killed) - the tests noticed the bug.
+NOTBUILT: the file is not compiled in this configuration (gemm_cblas.c with the builtin body); left out of
+the score like NOCOMPILE and counted in the same column.
 SURVIVED: the mutant built and every unit test passed - either a gap in the tests, or an equivalent mutant
 (one that cannot change behaviour, e.g. a block size in a loop that only changes speed); the unified diff of
 every survivor is printed at the end so it can be judged. NOCOMPILE: the mutant did not build; it says
@@ -350,9 +352,13 @@ def main():
         try:
             with open(target, "w", encoding="utf-8") as fh:
                 fh.write("\n".join(lines))
-            built, _ = build(build_dir, args.jobs)
+            built, bout = build(build_dir, args.jobs)
             if not built:
                 verdict, detail = "NOCOMPILE", ""
+            elif os.path.basename(path) + ".o" not in bout:
+                # The file is not part of this configuration (e.g. gemm_cblas.c in the builtin build): the
+                # tests cannot see the mutant, so it says nothing about them.
+                verdict, detail = "NOTBUILT", ""
             else:
                 passed, failed, timed_out, _ = test(build_dir, args.jobs, args.timeout, args.isa)
                 if passed:
