@@ -34,6 +34,8 @@ Reading the output. One line per mutant while it runs:
     [ 14/80] NOCOMPILE  src/tensor/tensor.c:88 delete ...
 
 KILLED: a unit test failed (or timed out: TIMEOUT is listed as killed) - the tests noticed the bug.
+NOTBUILT: the file is not compiled in this configuration (gemm_cblas.c with the builtin body); left out of
+the score like NOCOMPILE and counted in the same column.
 SURVIVED: the mutant built and every unit test passed - either a gap in the tests, or an equivalent mutant
 (one that cannot change behaviour, e.g. a block size in a loop that only changes speed); the unified diff of
 every survivor is printed at the end so it can be judged. NOCOMPILE: the mutant did not build; it says
@@ -252,6 +254,24 @@ def main():
     ap.add_argument("--isa", choices=["portable", "avx2", "avx512"], help="NNB_ISA for the test runs")
     ap.add_argument("--floor", type=float, help="exit 1 when the score (percent) is below this")
     ap.add_argument("--workdir", default=os.path.join(ROOT, "build", "mutate"), help="scratch folder")
+    ap.add_argument(
+        "--per-file",
+        type=int,
+        default=0,
+        metavar="N",
+        help="stratified sample: N mutants from every selected file (all of a file's if it has fewer); "
+        "--count is then ignored",
+    )
+    ap.add_argument(
+        "--slice",
+        metavar="A:B",
+        help="run only mutants A..B-1 of the (sorted) sample, to split a long run into batches",
+    )
+    ap.add_argument(
+        "--guard-pages",
+        action="store_true",
+        help="run the tests with NNB_TEST_GUARD_PAGES=1 (one-past-the-end accesses fault)",
+    )
     ap.add_argument("--list", action="store_true", help="only print the sampled mutants")
     args = ap.parse_args()
 
@@ -265,13 +285,29 @@ def main():
         print("mutate.py: no file matches " + " ".join(args.files), file=sys.stderr)
         return 2
     pool = []
+    by_file = {}
     for f in selected:
         with open(os.path.join(ROOT, f), encoding="utf-8") as fh:
-            pool += candidates(f, fh.read())
+            by_file[f] = candidates(f, fh.read())
+            pool += by_file[f]
     rng = random.Random(args.seed)
-    sample = pool if args.count <= 0 or args.count >= len(pool) else rng.sample(pool, args.count)
+    if args.per_file > 0:
+        sample = []
+        for f in selected:
+            c = by_file[f]
+            sample += c if len(c) <= args.per_file else rng.sample(c, args.per_file)
+    else:
+        sample = pool if args.count <= 0 or args.count >= len(pool) else rng.sample(pool, args.count)
     sample.sort(key=lambda m: (m[0], m[1], m[2], m[4]))
     print(f"== {len(selected)} files, {len(pool)} candidate mutants, {len(sample)} sampled (seed {args.seed})")
+    if args.slice:
+        a, _, b = args.slice.partition(":")
+        lo = int(a) if a else 0
+        hi = int(b) if b else len(sample)
+        sample = sample[lo:hi]
+        print(f"== slice {lo}:{hi}: {len(sample)} mutants")
+    if args.guard_pages:
+        os.environ["NNB_TEST_GUARD_PAGES"] = "1"
     if args.list:
         for path, no, kind, old, new in sample:
             print(f"{path}:{no} {kind:6} {old.strip()!r} -> {new.strip()!r}")
@@ -316,9 +352,13 @@ def main():
         try:
             with open(target, "w", encoding="utf-8") as fh:
                 fh.write("\n".join(lines))
-            built, _ = build(build_dir, args.jobs)
+            built, bout = build(build_dir, args.jobs)
             if not built:
                 verdict, detail = "NOCOMPILE", ""
+            elif os.path.basename(path) + ".o" not in bout:
+                # The file is not part of this configuration (e.g. gemm_cblas.c in the builtin build): the
+                # tests cannot see the mutant, so it says nothing about them.
+                verdict, detail = "NOTBUILT", ""
             else:
                 passed, failed, timed_out, _ = test(build_dir, args.jobs, args.timeout, args.isa)
                 if passed:

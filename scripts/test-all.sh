@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs any missing test dependency from Debian's packages, then configures, builds and tests every
 # configuration CI checks: the naive, cblas and builtin GEMM cores (warnings as errors; each suite also at
-# every lower ISA level the CPU runs, through NNB_ISA), the whole suite
+# every lower ISA level the CPU runs, through NNB_ISA; the builtin core's unit tests once more with the
+# guard-page test allocator), line and branch coverage of src/ (gcovr), the whole suite
 # under AddressSanitizer + UndefinedBehaviorSanitizer (each core), the multi-threaded tests under
 # ThreadSanitizer, and the unit tests under valgrind memcheck (naive and builtin cores).
 # First, every C file must match .clang-format, and the Doxygen API reference must build without a warning. Each configuration also runs the consumer test (install + find_package + pkg-config). Last, the file
@@ -18,11 +19,12 @@ cd "$(dirname "$0")/.."
 # libgfortran-12-dev: OpenBLAS's pkg-config file lists -lgfortran for static linking, and libopenblas-dev brings
 # only the run-time libgfortran5, so the cblas consumer test (pkg-config --static) needs it to link.
 # dataset-fashion-mnist: the real data for the CLI's smoke test (cli_nnb_fashion_smoke; skipped without it).
+# gcovr: the coverage configuration's line and branch figures for src/.
 # python3-numpy: the numpy reference checks (exp/log, chapter 10, .npy/.npz round trips; skipped without it).
 # doxygen: the API reference (the docs configuration). groff-base: the man page check (docs_man_page).
 packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
           libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy
-          doxygen groff-base python3-sklearn)
+          doxygen groff-base python3-sklearn gcovr)
 missing=()
 for pkg in "${packages[@]}"; do
     [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
@@ -50,7 +52,7 @@ lower_isas() {
         echo "portable"
     fi
 }
-configs=${NNB_TEST_CONFIGS:-"format docs ci-naive ci-cblas ci-builtin mutate ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
+configs=${NNB_TEST_CONFIGS:-"format docs ci-naive ci-cblas ci-builtin coverage mutate ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
 configs=${configs//,/ } # names may be separated by commas too
 fuzz_seconds=${NNB_FUZZ_SECONDS:-30}
 # mutate: the unit tests must kill at least this share (percent) of the compiled mutants of a small fixed
@@ -102,11 +104,32 @@ for config in $configs; do
         done
         continue
     fi
+    if [ "$config" = coverage ]; then
+        # gcc --coverage -O0 (preset coverage): the suite at the best ISA (less the packaging tests, which
+        # build their own copies), the unit tests again at every lower ISA level, then line and branch
+        # coverage of src/ summed over all the runs (docs/COVERAGE.md lists what stays uncovered and why).
+        echo "== coverage: configure and build"
+        cmake --preset coverage >/dev/null
+        cmake --build build/coverage -j "$jobs"
+        find build/coverage -name '*.gcda' -delete
+        echo "== coverage: test (ISA: best available)"
+        # The chapter-10 numpy comparisons rerun the same two programs (already run by example_ch10_*) next
+        # to python: left out, they would add three minutes and no line of src/.
+        ctest --test-dir build/coverage --output-on-failure -j "$jobs" -LE packaging -E '^example_ch10_.*_numpy$'
+        for isa in $(lower_isas); do
+            echo "== coverage: test (NNB_ISA=$isa, unit tests)"
+            NNB_ISA=$isa ctest --test-dir build/coverage --output-on-failure -j "$jobs" -L unit
+        done
+        echo "== coverage: src/ (gcovr)"
+        gcovr --root . --object-directory build/coverage --filter 'src/' --exclude-unreachable-branches \
+            --txt build/coverage/coverage.txt --print-summary
+        continue
+    fi
     echo "== $config: configure and build"
     cmake --preset "$config" >/dev/null
     cmake --build "build/$config" -j "$jobs"
     case "$config" in
-        ci-memcheck*) filter=(-L unit) ;;
+        ci-memcheck*) filter=(-L 'unit|isa') ;; # docs/TESTING.md says what memcheck leaves out and why
         ci-sanitize*) filter=(-LE slow) ;;
         ci-tsan) filter=(-L threads) ;;
         *) filter=() ;;
@@ -124,5 +147,11 @@ for config in $configs; do
             done
             ;;
     esac
+    # The unit tests with the guard-page test allocator: every block ends at a PROT_NONE page, so a read or
+    # write one past the end faults even without a sanitizer (tests/test_support.c, docs/TESTING.md).
+    if [ "$config" = ci-builtin ]; then
+        echo "== $config: unit tests with NNB_TEST_GUARD_PAGES=1"
+        NNB_TEST_GUARD_PAGES=1 ctest --test-dir "build/$config" --output-on-failure -j "$jobs" -L unit
+    fi
 done
 echo "== all configurations passed: $configs"

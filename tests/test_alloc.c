@@ -4,9 +4,18 @@
  * going through the installed functions with their user pointer, and failure injection through the test
  * allocator (each failed allocation reported as NNB_ERR_NOMEM without a leak).
  */
+/* fork, waitpid */
+#define _POSIX_C_SOURCE 200809L
+
 #include "test_support.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/alloc_internal.h"
+#include "compute/gemm_internal.h"
 
 /* A forwarding allocator that counts calls and delegates to the allocator installed before it. */
 typedef struct forwarding {
@@ -126,6 +135,10 @@ static void test_set_allocator_null_restores_default(void **state)
     (void)state;
     nnb_allocator saved;
     assert_ok(nnb_get_allocator(&saved));
+    /* A hook with a user pointer first: restoring the default must clear it too. */
+    int marker = 0;
+    nnb_allocator with_user = {saved.alloc, saved.free, &marker};
+    assert_ok(nnb_set_allocator(&with_user));
     assert_ok(nnb_set_allocator(NULL));
     nnb_allocator dflt;
     assert_ok(nnb_get_allocator(&dflt));
@@ -243,6 +256,156 @@ static void test_fail_allocation_injects_exactly_the_nth_failure(void **state)
     nnb_test_fail_allocation(0);
 }
 
+/* The internal entry points refuse empty and overflowing sizes without calling the hook. */
+static void test_internal_allocators_refuse_empty_and_overflowing_sizes(void **state)
+{
+    (void)state;
+    nnb_test_reset_counts();
+    assert_null(nnb__malloc(0));
+    assert_null(nnb__calloc(0, 4));
+    assert_null(nnb__calloc(SIZE_MAX / 2 + 1, 2));
+    assert_null(nnb__aligned_alloc(0));
+    assert_null(nnb__aligned_alloc(SIZE_MAX - 70));
+    assert_int_equal(nnb_test_alloc_count(), 0);
+    nnb__free(NULL);
+    nnb__aligned_free(NULL);
+    assert_int_equal(nnb_test_live_blocks(), 0);
+    /* calloc zeroes what it returns. */
+    unsigned char *p = nnb__calloc(3, 5);
+    assert_non_null(p);
+    for (size_t i = 0; i < 15; ++i) {
+        assert_int_equal(p[i], 0);
+    }
+    nnb__free(p);
+}
+
+/* A GEMM scratch grows by replacing its block (the old one freed) and never shrinks. */
+static void test_gemm_scratch_grows_by_replacing_its_block(void **state)
+{
+    (void)state;
+    nnb__gemm_scratch scratch;
+    memset(&scratch, 0, sizeof scratch);
+    assert_ok(nnb__gemm_scratch_reserve(&scratch, 64));
+    assert_non_null(scratch.data);
+    assert_int_equal(scratch.bytes, 64);
+    void *first = scratch.data;
+    assert_ok(nnb__gemm_scratch_reserve(&scratch, 32));
+    assert_ptr_equal(scratch.data, first);
+    assert_int_equal(scratch.bytes, 64);
+    assert_ok(nnb__gemm_scratch_reserve(&scratch, 1000));
+    assert_int_equal(scratch.bytes, 1000);
+    memset(scratch.data, 0x5a, 1000);
+    assert_int_equal(nnb_test_live_blocks(), 1);
+    /* A failed growth keeps the old block. */
+    nnb_test_fail_allocation(1);
+    assert_status(nnb__gemm_scratch_reserve(&scratch, 5000), NNB_ERR_NOMEM);
+    assert_int_equal(scratch.bytes, 1000);
+    assert_int_equal(((unsigned char *)scratch.data)[999], 0x5a);
+    nnb__aligned_free(scratch.data);
+    assert_int_equal(nnb_test_live_blocks(), 0);
+}
+
+/*
+ * The guard-page mode of the test allocator: in a child process (a fault there is the expected outcome), a
+ * block is allocated with guard pages forced on, its last byte is touched (must not fault), and then the
+ * byte one past its end (must fault with SIGSEGV). Plain blocks of any size are guarded exactly; the
+ * library's 64-byte-aligned blocks exactly when their size is a multiple of 64 bytes.
+ */
+enum guard_case {
+    GUARD_PLAIN_WRITE,
+    GUARD_PLAIN_READ,
+    GUARD_TENSOR_WRITE,
+    GUARD_TENSOR_READ,
+    GUARD_IN_BOUNDS,
+    GUARD_ALIGNED_SIZES
+};
+
+static void guard_child(enum guard_case which)
+{
+    /* cmocka catches SIGSEGV to report a crashing test; the child must die of it instead. */
+    (void)signal(SIGSEGV, SIG_DFL);
+    nnb_test_force_guard_pages(1);
+    if (which == GUARD_ALIGNED_SIZES) {
+        /* Every size: 64-byte aligned, and every byte up to the last one usable (the raw block placed at
+           the guard page leaves no byte to spare, so a block carved one byte too far faults). */
+        for (size_t n = 1; n <= 300; ++n) {
+            unsigned char *p = nnb__aligned_alloc(n);
+            if (p == NULL) {
+                _exit(3);
+            }
+            if ((uintptr_t)p % 64u != 0) {
+                _exit(6);
+            }
+            memset(p, 0xA5, n);
+            nnb__aligned_free(p);
+        }
+        _exit(0);
+    }
+    if (which == GUARD_PLAIN_WRITE || which == GUARD_PLAIN_READ || which == GUARD_IN_BOUNDS) {
+        volatile unsigned char *p = nnb__malloc(13);
+        if (p == NULL) {
+            _exit(3);
+        }
+        p[12] = 7; /* the last byte: fine */
+        if (which == GUARD_PLAIN_WRITE) {
+            p[13] = 7;
+        } else if (which == GUARD_PLAIN_READ) {
+            _exit(p[13] == 42 ? 4 : 5);
+        }
+        nnb__free((void *)p);
+        _exit(0);
+    }
+    nnb_tensor *t = NULL;
+    if (nnb_tensor_create(&t, 4, 4) != NNB_OK) { /* 64 bytes of data */
+        _exit(3);
+    }
+    volatile float *d = nnb_tensor_data(t);
+    d[15] = 1.0f;
+    if (which == GUARD_TENSOR_WRITE) {
+        d[16] = 1.0f;
+    } else {
+        _exit(d[16] == 42.0f ? 4 : 5);
+    }
+    _exit(0);
+}
+
+static int guard_outcome(enum guard_case which)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        guard_child(which);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+        return -1;
+    }
+    return WIFSIGNALED(status) ? 1000 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* Under AddressSanitizer its own SEGV handler reports the fault and exits instead of dying by the signal. */
+#if defined(__SANITIZE_ADDRESS__)
+#    define NNB_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#    if __has_feature(address_sanitizer)
+#        define NNB_TEST_UNDER_ASAN 1
+#    endif
+#endif
+
+static void test_guard_pages_fault_one_past_the_end(void **state)
+{
+    (void)state;
+    assert_int_equal(guard_outcome(GUARD_IN_BOUNDS), 0);
+    assert_int_equal(guard_outcome(GUARD_ALIGNED_SIZES), 0);
+#ifdef NNB_TEST_UNDER_ASAN
+    return; /* the guard pages are for plain builds; ASan checks these accesses itself */
+#endif
+    assert_int_equal(guard_outcome(GUARD_PLAIN_WRITE), 1000 + SIGSEGV);
+    assert_int_equal(guard_outcome(GUARD_PLAIN_READ), 1000 + SIGSEGV);
+    assert_int_equal(guard_outcome(GUARD_TENSOR_WRITE), 1000 + SIGSEGV);
+    assert_int_equal(guard_outcome(GUARD_TENSOR_READ), 1000 + SIGSEGV);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +418,9 @@ int main(void)
         cmocka_unit_test(test_alloc_count_advances_per_constructor),
         cmocka_unit_test(test_failing_hook_gives_nomem_everywhere),
         cmocka_unit_test(test_fail_allocation_injects_exactly_the_nth_failure),
+        cmocka_unit_test(test_internal_allocators_refuse_empty_and_overflowing_sizes),
+        cmocka_unit_test(test_gemm_scratch_grows_by_replacing_its_block),
+        cmocka_unit_test(test_guard_pages_fault_one_past_the_end),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
 }

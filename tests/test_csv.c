@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static char g_dir[256];
+static const char *g_dir; /* set by group_setup */
 
 static nnb_status parse_text(const char *text, const nnb_csv_options *o, nnb_csv_data **out, nnb_csv_error *e)
 {
@@ -559,18 +559,9 @@ static void test_csv_out_of_memory_sweep_leaks_nothing(void **state)
 
 static int group_setup(void **state)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/nnb_test_csv_XXXXXX", base != NULL ? base : "/tmp");
-    if (mkdtemp(g_dir) == NULL) {
-        return -1;
-    }
-    return nnb_test_setup_allocator(state);
-}
-
-static int group_teardown(void **state)
-{
-    (void)rmdir(g_dir);
-    return nnb_test_teardown_allocator(state);
+    int rc = nnb_test_temp_dir_setup(state, "nnb_test_csv_");
+    g_dir = nnb_test_temp_dir();
+    return rc;
 }
 
 int main(void)
@@ -591,5 +582,5 @@ int main(void)
         cmocka_unit_test(test_csv_streams_a_large_file_in_less_memory_than_its_text),
         cmocka_unit_test(test_csv_out_of_memory_sweep_leaks_nothing),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
 }

@@ -569,9 +569,64 @@ static void test_dense_forward_mut_matches_forward_and_reuses_its_memory(void **
     nnb_rng_destroy(rng);
 }
 
+/*
+ * The layer's GEMM scratch grows with the batch: a small batch, a large one (the scratch is replaced by a
+ * larger block, the old one freed: the allocator's leak check sees it otherwise), then a small one again;
+ * every output against a double loop.
+ */
+static void test_dense_forward_scratch_grows_with_the_batch(void **state)
+{
+    (void)state;
+    enum { IN = 200, OUT = 150 };
+    nnb_dense *layer = NULL;
+    assert_ok(nnb_dense_create(&layer, IN, OUT, NULL, NNB_DENSE_DEFAULT_INIT_SCALE));
+    float *w = nnb_tensor_data(nnb_dense_weights_mut(layer));
+    float *b = nnb_tensor_data(nnb_dense_biases_mut(layer));
+    for (size_t i = 0; i < IN; ++i) {
+        for (size_t j = 0; j < OUT; ++j) {
+            w[i * OUT + j] = (float)((int)((i * 3u + j) % 7u) - 3) * 0.125f;
+        }
+    }
+    for (size_t j = 0; j < OUT; ++j) {
+        b[j] = (float)j * 0.25f;
+    }
+    static const size_t batches[] = {4, 300, 5};
+    for (size_t bi = 0; bi < 3; ++bi) {
+        size_t rows = batches[bi];
+        nnb_tensor *X = NULL, *out = NULL;
+        assert_ok(nnb_tensor_create(&X, rows, IN));
+        assert_ok(nnb_tensor_create(&out, rows, OUT));
+        float *x = nnb_tensor_data(X);
+        for (size_t r = 0; r < rows; ++r) {
+            for (size_t i = 0; i < IN; ++i) {
+                x[r * IN + i] = (float)((int)((r + i) % 5u) - 2) * 0.5f;
+            }
+        }
+        assert_ok(nnb_dense_forward(layer, X, out));
+        const float *o = nnb_tensor_cdata(out);
+        for (size_t r = 0; r < rows; ++r) {
+            for (size_t j = 0; j < OUT; ++j) {
+                /* Every product is a multiple of 1/16 below 2^10: the sums are exact in float. */
+                double want = (double)b[j];
+                for (size_t i = 0; i < IN; ++i) {
+                    want += (double)x[r * IN + i] * (double)w[i * OUT + j];
+                }
+                if ((double)o[r * OUT + j] != want) {
+                    fail_msg("batch %zu: out[%zu][%zu] = %.9g, expected %.9g", rows, r, j, (double)o[r * OUT + j],
+                             want);
+                }
+            }
+        }
+        nnb_tensor_destroy(X);
+        nnb_tensor_destroy(out);
+    }
+    nnb_dense_destroy(layer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dense_forward_scratch_grows_with_the_batch),
         cmocka_unit_test(test_dense_lesson4_layer1_matches_published_outputs),
         cmocka_unit_test(test_dense_lesson4_two_layers_match_published_outputs),
         cmocka_unit_test(test_dense_batch_of_one_equals_first_row),

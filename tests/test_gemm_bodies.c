@@ -17,6 +17,7 @@
 #include "compute/gemm_internal.h"
 #ifdef NNB_TEST_BUILTIN_VARIANTS
 #    include "compute/gemm_builtin.h"
+#    include "compute/isa.h"
 #endif
 
 /* ---- helpers ------------------------------------------------------------------------------------------ */
@@ -188,9 +189,107 @@ static void test_gemm_bodies_match_reference_on_odd_and_skinny_shapes(void **sta
 {
     (void)state;
     g_lcg = 2;
-    static const shape shapes[] = {{37, 53, 71}, {300, 2, 64}, {300, 64, 3}, {1024, 128, 10}, {70, 600, 20}};
+    /* {5, 7, 300}: wider than the naive body's 256-column strip. */
+    static const shape shapes[] = {{37, 53, 71},    {300, 2, 64},  {300, 64, 3},
+                                   {1024, 128, 10}, {70, 600, 20}, {5, 7, 300}};
     check_shapes(shapes, sizeof shapes / sizeof shapes[0]);
 }
+
+static void test_gemm_bodies_match_reference_on_every_edge_tile(void **state)
+{
+    (void)state;
+    g_lcg = 4;
+    /* Every row count of an edge tile (the micro-tiles are 6 or 8 rows tall and 8 or 16 columns wide, more
+       with AVX-512) crossed with every column count up to past two tiles, each with all four transpose
+       combinations (so every stride pattern of the micro-kernels) and beta zero and nonzero. */
+    static const size_t ms[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 17};
+    static const size_t ns[] = {1, 2, 3, 5, 7, 8, 9, 12, 15, 16, 17, 23, 24, 31, 32, 33, 47, 49};
+    shape shapes[sizeof ms / sizeof ms[0] * (sizeof ns / sizeof ns[0])];
+    size_t count = 0;
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; ++i) {
+        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; ++j) {
+            shapes[count++] = (shape){ms[i], (i + j) % 2 == 0 ? 3u : 67u, ns[j]};
+        }
+    }
+    check_shapes(shapes, count);
+}
+
+#if defined(NNB_TEST_BUILTIN_VARIANTS) && defined(NNB__GEMM_X86)
+/*
+ * The micro-kernels called directly with each stride pattern they specialise (packed panel, row-major A,
+ * transposed A, and general strides, which the driver never passes but the kernels accept), every edge
+ * height and width, beta zero and nonzero; against sums in double.
+ */
+static void check_ukernel(const nnb__gemm_kernel *kr)
+{
+    enum { K = 5 };
+    const size_t mr = kr->mr, nr = kr->nr;
+    const size_t pad = 3;
+    /* A big enough for the widest strides: rows * (K + pad) or K * (mr + pad). */
+    float a[(NNB__GEMM_MR_MAX + 3) * (K + 3) * 2];
+    float b[K * NNB__GEMM_NR_MAX];
+    float c[NNB__GEMM_MR_MAX * (NNB__GEMM_NR_MAX + 3)];
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; ++i) {
+        a[i] = next_value();
+    }
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i) {
+        b[i] = next_value();
+    }
+    const size_t strides[4][2] = {{1, mr}, {K, 1}, {1, mr + pad}, {K + pad, 2}}; /* rsa, csa */
+    const size_t ldc = nr + 3;
+    for (size_t st = 0; st < 4; ++st) {
+        size_t rsa = strides[st][0], csa = strides[st][1];
+        for (size_t m = 1; m <= mr; ++m) {
+            for (size_t n = 1; n <= nr; ++n) {
+                for (int with_beta = 0; with_beta < 2; ++with_beta) {
+                    float beta = with_beta ? 0.5f : 0.0f;
+                    for (size_t i = 0; i < sizeof c / sizeof c[0]; ++i) {
+                        c[i] = with_beta ? (float)(i % 7) - 3.0f : NAN;
+                    }
+                    kr->ukr(K, a, rsa, csa, b, c, ldc, 2.0f, beta, m, n);
+                    for (size_t r = 0; r < mr; ++r) {
+                        for (size_t j = 0; j < ldc; ++j) {
+                            float got = c[r * ldc + j];
+                            float before = with_beta ? (float)((r * ldc + j) % 7) - 3.0f : NAN;
+                            if (r >= m || j >= n) {
+                                if (!(got == before || (isnan(got) && isnan(before)))) {
+                                    fail_msg("%s: C[%zu][%zu] outside the %zux%zu tile written", kr->name, r, j, m, n);
+                                }
+                                continue;
+                            }
+                            double sum = 0.0, mag = 0.0;
+                            for (size_t p = 0; p < K; ++p) {
+                                double t = (double)a[r * rsa + p * csa] * (double)b[p * nr + j];
+                                sum += t;
+                                mag += fabs(t);
+                            }
+                            double c0 = with_beta ? (double)before : 0.0; /* NaN when beta == 0: unread */
+                            double want = 2.0 * sum + 0.5 * c0;
+                            if (!(fabs((double)got - want) <= 1e-5 * (2.0 * mag + fabs(c0)) + 1e-30)) {
+                                fail_msg("%s: strides (%zu, %zu) m=%zu n=%zu beta=%g: C[%zu][%zu] = %.9g, want %.9g",
+                                         kr->name, rsa, csa, m, n, (double)beta, r, j, (double)got, want);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+static void test_gemm_micro_kernels_take_every_stride_pattern_and_edge(void **state)
+{
+    (void)state;
+    g_lcg = 5;
+    nnb__isa level = nnb__isa_supported();
+    if (level >= NNB__ISA_AVX2) {
+        check_ukernel(&nnb__gemm_kernel_avx2);
+    }
+    if (level >= NNB__ISA_AVX512) {
+        check_ukernel(&nnb__gemm_kernel_avx512);
+    }
+}
+#endif
 
 static void test_gemm_bodies_match_reference_on_blocked_shapes(void **state)
 {
@@ -270,6 +369,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm_bodies_match_reference_on_tiny_and_degenerate_shapes),
         cmocka_unit_test(test_gemm_bodies_match_reference_on_odd_and_skinny_shapes),
+        cmocka_unit_test(test_gemm_bodies_match_reference_on_every_edge_tile),
+#if defined(NNB_TEST_BUILTIN_VARIANTS) && defined(NNB__GEMM_X86)
+        cmocka_unit_test(test_gemm_micro_kernels_take_every_stride_pattern_and_edge),
+#endif
         cmocka_unit_test(test_gemm_bodies_match_reference_on_blocked_shapes),
         cmocka_unit_test(test_gemm_bodies_agree_for_one_and_two_threads),
         cmocka_unit_test_setup_teardown(test_gemm_bodies_are_correct_when_scratch_allocation_fails,

@@ -22,7 +22,7 @@
 /* ---- building IDX bytes ---- */
 
 typedef struct bytes {
-    unsigned char data[4096];
+    unsigned char data[16384];
     size_t size;
 } bytes;
 
@@ -466,6 +466,50 @@ static void test_idx_gzip_files_and_buffers(void **state)
     remove_file("two.gz");
 }
 
+/*
+ * The inflate buffer starts at the size the last member's trailer announces (at least 4 KiB) and doubles
+ * when the output is larger: two members, the second one small, make a 10 256-byte image file whose hint
+ * is 256 bytes, so the buffer grows twice (4 KiB -> 8 KiB -> 16 KiB) and every byte must survive the moves.
+ */
+static void test_idx_gzip_output_larger_than_its_hint_grows_the_buffer(void **state)
+{
+    (void)state;
+    enum { N = 40, SIDE = 16, PX = N * SIDE * SIDE };
+    static unsigned char px[PX];
+    unsigned char lab[N];
+    for (size_t i = 0; i < PX; ++i) {
+        px[i] = (unsigned char)((i * 31u + i / 256u * 7u) % 256u);
+    }
+    for (size_t i = 0; i < N; ++i) {
+        lab[i] = (unsigned char)(i % 10u);
+    }
+    bytes img = make_images(NNB_IDX_MAGIC_IMAGES, N, SIDE, SIDE, px, PX);
+    bytes labels = make_labels(NNB_IDX_MAGIC_LABELS, N, lab, N);
+    bytes gz;
+    gz.size = 0;
+    put_gzip_member(&gz, img.data, 10000);
+    put_gzip_member(&gz, img.data + 10000, img.size - 10000);
+    nnb_idx_set *set = NULL;
+    if (!library_reads_gzip()) {
+        assert_status(parse(&gz, &labels, &set), NNB_ERR_UNSUPPORTED);
+        return;
+    }
+    assert_ok(parse(&gz, &labels, &set));
+    assert_int_equal(nnb_idx_set_count(set), N);
+    const float *x = nnb_tensor_cdata(nnb_idx_set_images(set));
+    for (size_t i = 0; i < PX; ++i) {
+        double want = ((double)px[i] - 127.5) / 127.5;
+        if (!nnb_test_close(x[i], want, 1e-6, 1e-7)) {
+            fail_msg("pixel %zu = %.9g, expected %.9g", i, (double)x[i], want);
+        }
+    }
+    const uint32_t *y = nnb_idx_set_labels(set);
+    for (size_t i = 0; i < N; ++i) {
+        assert_int_equal(y[i], i % 10u);
+    }
+    nnb_idx_set_destroy(set);
+}
+
 /* A 28 x 28 set of `n` images whose first pixel is 25 * label. */
 static void write_fashion_files(const char *images_name, const char *labels_name, uint32_t n, unsigned char max_label,
                                 uint32_t side)
@@ -829,6 +873,7 @@ int main(void)
         cmocka_unit_test(test_idx_load_files_and_report_io_errors),
         cmocka_unit_test(test_idx_load_refuses_a_fifo_without_blocking),
         cmocka_unit_test(test_idx_gzip_files_and_buffers),
+        cmocka_unit_test(test_idx_gzip_output_larger_than_its_hint_grows_the_buffer),
         cmocka_unit_test(test_fashion_mnist_load_from_directory),
         cmocka_unit_test(test_fashion_mnist_class_names),
         cmocka_unit_test(test_idx_shuffle_keeps_images_with_their_labels),

@@ -163,6 +163,22 @@ static void test_linear_fast_products_match_double_loops_on_every_small_path(voi
         {2, 5},   /* a = 2 but b % 16 != 0 */
         {12, 9},  /* no small path at all */
         {3, 200}, /* wide n: column blocks of 20 rows */
+        /* The rest of the AVX-512 small-K cases (K <= 3 by n = 16, 32, 48, 64; with a bias forward, without
+           one in dinputs, where K and n trade places). */
+        {1, 32},
+        {1, 48},
+        {1, 64},
+        {2, 16},
+        {2, 32},
+        {2, 48},
+        {3, 16},
+        {3, 48},
+        {3, 64},
+        {16, 2},
+        {32, 1},
+        {48, 2},
+        {64, 1},
+        {64, 2},
     };
     static const size_t batches[] = {1, 7, 16, 33, 65, 300};
     const nnb_arithmetic modes[2] = {NNB_ARITHMETIC_FAST, NNB_ARITHMETIC_REFERENCE};

@@ -33,7 +33,7 @@
 #define OFF_FIRST_N_OUT (OFF_FIRST_LAYER + 12)
 #define OFF_FIRST_WEIGHTS (OFF_FIRST_LAYER + 40)
 
-static char g_dir[256];
+static const char *g_dir; /* set by group_setup */
 
 static void put_le32(unsigned char *p, uint32_t v)
 {
@@ -1032,18 +1032,9 @@ static void test_model_parse_out_of_memory_sweep_leaks_nothing(void **state)
 
 static int group_setup(void **state)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/nnb_test_model_file_XXXXXX", base != NULL ? base : "/tmp");
-    if (mkdtemp(g_dir) == NULL) {
-        return -1;
-    }
-    return nnb_test_setup_allocator(state);
-}
-
-static int group_teardown(void **state)
-{
-    (void)rmdir(g_dir);
-    return nnb_test_teardown_allocator(state);
+    int rc = nnb_test_temp_dir_setup(state, "nnb_test_model_file_");
+    g_dir = nnb_test_temp_dir();
+    return rc;
 }
 
 int main(void)
@@ -1070,5 +1061,5 @@ int main(void)
         cmocka_unit_test(test_model_file_invalid_arguments),
         cmocka_unit_test(test_model_parse_out_of_memory_sweep_leaks_nothing),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
 }

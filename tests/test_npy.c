@@ -128,7 +128,7 @@ static void expect_dict(const char *dict, size_t data_size, nnb_status want)
 
 /* ---- files ---- */
 
-static char g_dir[256];
+static const char *g_dir; /* set by group_setup */
 
 static void path_of(char *out, size_t size, const char *name)
 {
@@ -737,18 +737,9 @@ static void test_npy_out_of_memory_sweep_leaks_nothing(void **state)
 
 static int group_setup(void **state)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/nnb_test_npy_XXXXXX", base != NULL ? base : "/tmp");
-    if (mkdtemp(g_dir) == NULL) {
-        return -1;
-    }
-    return nnb_test_setup_allocator(state);
-}
-
-static int group_teardown(void **state)
-{
-    (void)rmdir(g_dir);
-    return nnb_test_teardown_allocator(state);
+    int rc = nnb_test_temp_dir_setup(state, "nnb_test_npy_");
+    g_dir = nnb_test_temp_dir();
+    return rc;
 }
 
 int main(void)
@@ -770,5 +761,5 @@ int main(void)
         cmocka_unit_test(test_npz_validates_sizes_crc_and_methods),
         cmocka_unit_test(test_npy_out_of_memory_sweep_leaks_nothing),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
 }

@@ -22,6 +22,26 @@
 int nnb_test_setup_allocator(void **state);
 int nnb_test_teardown_allocator(void **state);
 
+/*
+ * Nonzero when NNB_TEST_GUARD_PAGES is set (and not "0"): nnb_test_setup_allocator then places every block
+ * in its own mapping so that it ends at a PROT_NONE page, and a read or write one past the end faults. Leaks
+ * are then reported by nnb_test_teardown_allocator for the whole group instead of per test.
+ */
+int nnb_test_guard_pages_enabled(void);
+
+/* Turns guard-page placement on or off whatever the environment says; only while no block is live. */
+void nnb_test_force_guard_pages(int on);
+
+/*
+ * Group setup for tests that write files: creates a fresh directory $TMPDIR/<prefix>XXXXXX ($TMPDIR
+ * defaults to /tmp), then installs the allocator as nnb_test_setup_allocator does. Returns 0 or -1.
+ * nnb_test_temp_dir() is the directory's path; the teardown removes the (emptied) directory and restores
+ * the default allocator.
+ */
+int nnb_test_temp_dir_setup(void **state, const char *prefix);
+const char *nnb_test_temp_dir(void);
+int nnb_test_temp_dir_teardown(void **state);
+
 /* Allocations made through the hook since the last reset, and blocks currently live. */
 size_t nnb_test_alloc_count(void);
 size_t nnb_test_live_blocks(void);

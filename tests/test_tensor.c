@@ -820,6 +820,11 @@ static void test_format_float_special_values_and_bad_buffer(void **state)
     assert_string_equal(buf, "inf");
     assert_ok(nnb_format_float(buf, sizeof buf, -INFINITY));
     assert_string_equal(buf, "-inf");
+    /* Zeros keep their sign, as numpy prints them (np.float32(-0.0) -> -0.0). */
+    assert_ok(nnb_format_float(buf, sizeof buf, 0.0f));
+    assert_string_equal(buf, "0.0");
+    assert_ok(nnb_format_float(buf, sizeof buf, -0.0f));
+    assert_string_equal(buf, "-0.0");
     char small[31];
     memset(small, 'x', sizeof small);
     assert_status(nnb_format_float(small, sizeof small, 1.0f), NNB_ERR_ARGUMENT);

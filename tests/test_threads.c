@@ -163,11 +163,56 @@ static void test_threads_match_single_thread_with_threaded_gemm(void **state)
     run_threads(2);
 }
 
+/*
+ * The element-wise kernels split work of 2^20 elements or more over the GEMM threads: ReLU and its backward
+ * pass on 2^20 + 1022 elements with 1, 3 and 8 threads (parts that start at multiples of 64, a short last
+ * part), each element checked against max(0, x) and (x > 0 ? dv : 0).
+ */
+static void test_threads_split_elementwise_kernels_exactly(void **state)
+{
+    (void)state;
+    const size_t big_rows = 1026, cols = 1023; /* 1 049 598 = 2^20 + 1022 elements */
+    nnb_tensor *x = NULL, *y = NULL, *dv = NULL, *dx = NULL;
+    assert_ok(nnb_tensor_create(&x, big_rows, cols));
+    assert_ok(nnb_tensor_create(&y, big_rows, cols));
+    assert_ok(nnb_tensor_create(&dv, big_rows, cols));
+    assert_ok(nnb_tensor_create(&dx, big_rows, cols));
+    float *xd = nnb_tensor_data(x), *dvd = nnb_tensor_data(dv);
+    const size_t n = big_rows * cols;
+    for (size_t i = 0; i < n; ++i) {
+        xd[i] = (float)((int)(i % 7u) - 3) * 0.5f; /* -1.5 .. 1.5, zero included */
+        dvd[i] = (float)(i % 5u) + 1.0f;
+    }
+    static const size_t threads[] = {1, 3, 8};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; ++t) {
+        assert_ok(nnb_set_num_threads(threads[t]));
+        assert_ok(nnb_tensor_fill(y, -7.0f));
+        assert_ok(nnb_tensor_fill(dx, -7.0f));
+        assert_ok(nnb_relu_forward(x, y));
+        assert_ok(nnb_relu_backward(x, dv, dx));
+        const float *yd = nnb_tensor_cdata(y), *dxd = nnb_tensor_cdata(dx);
+        for (size_t i = 0; i < n; ++i) {
+            float want_y = xd[i] > 0.0f ? xd[i] : 0.0f;
+            float want_dx = xd[i] > 0.0f ? dvd[i] : 0.0f;
+            if (yd[i] != want_y || dxd[i] != want_dx) {
+                fail_msg("%zu threads: element %zu: relu %g (want %g), backward %g (want %g)", threads[t], i,
+                         (double)yd[i], (double)want_y, (double)dxd[i], (double)want_dx);
+            }
+        }
+    }
+    assert_ok(nnb_set_num_threads(0));
+    nnb_tensor_destroy(x);
+    nnb_tensor_destroy(y);
+    nnb_tensor_destroy(dv);
+    nnb_tensor_destroy(dx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_match_single_thread_with_serial_gemm),
         cmocka_unit_test(test_threads_match_single_thread_with_threaded_gemm),
+        cmocka_unit_test(test_threads_split_elementwise_kernels_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,10 +82,10 @@ void nnb__free(void *block)
 
 void *nnb__aligned_alloc(size_t size)
 {
-    if (size == 0 || size > SIZE_MAX - NNB_ALIGNMENT - sizeof(void *)) {
+    if (size == 0 || size > SIZE_MAX - (NNB_ALIGNMENT - 1u) - sizeof(void *)) {
         return NULL;
     }
-    unsigned char *raw = nnb__malloc(size + NNB_ALIGNMENT + sizeof(void *));
+    unsigned char *raw = nnb__malloc(size + (NNB_ALIGNMENT - 1u) + sizeof(void *));
     if (raw == NULL) {
         return NULL;
     }
