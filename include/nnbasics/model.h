@@ -67,6 +67,7 @@
 
 #include "nnbasics/dense.h"
 #include "nnbasics/export.h"
+#include "nnbasics/init.h"
 #include "nnbasics/optimizer.h"
 #include "nnbasics/rng.h"
 #include "nnbasics/status.h"
@@ -114,9 +115,13 @@ typedef struct nnb_layer_info {
     nnb_layer_kind kind;               /**< what the layer computes */
     size_t n_inputs;                   /**< width of the layer's input (dense: its n_inputs) */
     size_t n_outputs;                  /**< width of its output (dense: n_neurons; others: n_inputs) */
-    float init_scale;                  /**< dense: the weight scale it was created with; 0 for other kinds */
+    float init_scale;                  /**< dense: the weight scale it was created with (for an initializer
+                                            other than the scaled normal: the std of its weights, nnb_init_std);
+                                            0 for other kinds */
     float rate;                        /**< dropout: the fraction of inputs dropped; 0 for other kinds */
     nnb_regularization regularization; /**< dense: its L1/L2 factors; all 0 for other kinds */
+    nnb_init init;                     /**< dense: how its parameters started (a layer read from a model file:
+                                            the scaled normal with init_scale); other kinds: all 0 */
 } nnb_layer_info;
 
 /* ---- targets ---- */
@@ -197,6 +202,22 @@ NNB_API void nnb_model_destroy(nnb_model *model);
  */
 NNB_API nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
                                        const nnb_regularization *reg);
+
+/**
+ * Appends a dense layer of n_inputs x n_neurons whose weights and biases start as `init` says (init.h),
+ * drawn from the model's generator. With nnb_init_default() it draws exactly what nnb_model_add_dense with
+ * NNB_DENSE_DEFAULT_INIT_SCALE draws. On failure the model and its generator are unchanged.
+ * @param model the model, not yet finalized.
+ * @param n_inputs inputs of the layer (> 0): the fan_in.
+ * @param n_neurons neurons of the layer (> 0): the fan_out.
+ * @param init the initializer (copied; NULL = nnb_init_default()).
+ * @param reg optional L1/L2 regularization (copied; NULL = none).
+ * @return NNB_OK, NNB_ERR_NULL (model), NNB_ERR_STATE (already finalized), NNB_ERR_ARGUMENT (a size is 0,
+ *         unknown initializer, scale or bias not finite, a regularization factor negative or not finite),
+ *         NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_dense_init(nnb_model *model, size_t n_inputs, size_t n_neurons, const nnb_init *init,
+                                            const nnb_regularization *reg);
 
 /**
  * Appends a ReLU activation.

@@ -16,6 +16,7 @@
 #include "nnbasics/gemm.h"
 #include "nnbasics/neuron.h"
 #include "nnbasics/dense.h"
+#include "nnbasics/init.h"
 #include "nnbasics/activation.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"

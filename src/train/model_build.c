@@ -132,15 +132,25 @@ static int reg_valid(const nnb_regularization *r)
     return 1;
 }
 
-nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
-                                        const nnb_regularization *reg, int draw_weights)
+nnb_status nnb__model_add_dense_with_init(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                          const nnb_init *init, const nnb_regularization *reg, int draw_weights)
 {
     nnb_status st = check_building(model);
     if (st != NNB_OK) {
         return st;
     }
+    nnb_init how = nnb_init_default();
+    how.scale = init_scale;
+    if (init != NULL) {
+        how = *init;
+    }
+    double std = 0.0;
     if (n_inputs == 0 || n_neurons == 0 || !isfinite(init_scale) || (reg != NULL && !reg_valid(reg))) {
         return NNB__FAIL(NNB_ERR_ARGUMENT);
+    }
+    st = nnb_init_std(&how, n_inputs, n_neurons, &std);
+    if (st != NNB_OK) {
+        return st;
     }
     size_t count;
     st = nnb__mul_size(n_inputs, n_neurons, &count);
@@ -151,9 +161,10 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
     if (st != NNB_OK) {
         return st;
     }
-    /* nnb_dense_create draws no normals when it fails, so the generator is untouched on failure. */
+    /* The layer is created with zero weights and filled once everything is allocated, so the generator is
+       untouched on failure. */
     nnb_dense *dense = NULL;
-    st = nnb_dense_create(&dense, n_inputs, n_neurons, draw_weights ? model->rng : NULL, init_scale);
+    st = nnb_dense_create(&dense, n_inputs, n_neurons, NULL, init_scale);
     if (st != NNB_OK) {
         return st;
     }
@@ -164,12 +175,20 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
             return st;
         }
     }
+    if (draw_weights) {
+        st = nnb_dense_init(dense, model->rng, &how);
+        if (st != NNB_OK) {
+            nnb_dense_destroy(dense);
+            return st;
+        }
+    }
     nnb__model_layer *l = &model->layers[model->n_layers];
     memset(l, 0, sizeof *l);
     l->kind = NNB_LAYER_DENSE;
     l->n_in = n_inputs;
     l->n_out = n_neurons;
-    l->init_scale = init_scale;
+    l->init_scale = how.weights == NNB_INIT_SCALED_NORMAL ? how.scale : (float)std;
+    l->init = how;
     if (reg != NULL) {
         l->reg = *reg;
     }
@@ -178,10 +197,26 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
     return NNB_OK;
 }
 
+nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                        const nnb_regularization *reg, int draw_weights)
+{
+    return nnb__model_add_dense_with_init(model, n_inputs, n_neurons, init_scale, NULL, reg, draw_weights);
+}
+
 nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
                                const nnb_regularization *reg)
 {
     return nnb__model_add_dense_weights(model, n_inputs, n_neurons, init_scale, reg, 1);
+}
+
+nnb_status nnb_model_add_dense_init(nnb_model *model, size_t n_inputs, size_t n_neurons, const nnb_init *init,
+                                    const nnb_regularization *reg)
+{
+    float scale = init != NULL ? init->scale : NNB_DENSE_DEFAULT_INIT_SCALE;
+    if (init != NULL && init->weights != NNB_INIT_SCALED_NORMAL) {
+        scale = NNB_DENSE_DEFAULT_INIT_SCALE; /* ignored by the other initializers */
+    }
+    return nnb__model_add_dense_with_init(model, n_inputs, n_neurons, scale, init, reg, 1);
 }
 
 nnb_status nnb_model_add_relu(nnb_model *model)

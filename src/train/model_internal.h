@@ -32,6 +32,7 @@ typedef struct nnb__model_layer {
     size_t n_in;
     size_t n_out;
     float init_scale;
+    nnb_init init; /* dense: how its parameters started */
     float rate;
     nnb_regularization reg;
     nnb_dense *dense;
@@ -143,5 +144,9 @@ size_t nnb__model_effective_batch(size_t batch_size, size_t rows);
  */
 nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
                                         const nnb_regularization *reg, int draw_weights);
+
+/* The same with an initializer (NULL: the book's, with init_scale); nnb_model_add_dense_init. */
+nnb_status nnb__model_add_dense_with_init(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                          const nnb_init *init, const nnb_regularization *reg, int draw_weights);
 
 #endif
