@@ -64,6 +64,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nnbasics/dense.h"
 #include "nnbasics/export.h"
@@ -486,6 +487,39 @@ NNB_API nnb_status nnb_model_set_health_check(nnb_model *model, int enabled);
  * @return NNB_OK, NNB_ERR_NULL.
  */
 NNB_API nnb_status nnb_model_health(const nnb_model *model, nnb_health_report *out);
+
+/* ---- summary ---- */
+
+/**
+ * Counts the model's trainable parameters: n_inputs * n_neurons + n_neurons for every dense layer.
+ * @param model the model (finalized or not).
+ * @param out receives the count; untouched on failure.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_OVERFLOW.
+ */
+NNB_API nnb_status nnb_model_parameter_count(const nnb_model *model, size_t *out);
+
+/**
+ * Writes a table of the model's layers (index, kind, output shape for `batch` rows, parameters, and for a
+ * dense layer the activation applied to its output: the activation layer that follows it, else linear),
+ * the parameter total with the bytes of the float32 weights and biases, and the bytes of the training
+ * workspace nnb_model_prepare(model, batch) allocates (layer outputs and input gradients, the loss gradient,
+ * per-sample losses and the gather buffers; the GEMM core's packing scratch, which depends on the core and
+ * the thread setting, comes on top). Example:
+ * @verbatim
+   Layer  Kind      Output shape        Parameters  Activation
+   -----  --------  ----------------  ------------  ----------
+   0      dense     (10, 4)                     12  relu
+   1      relu      (10, 4)                      0  -
+   Total parameters: 12 (48 bytes of float32 weights and biases)
+   Training workspace for batches of 10: 800 bytes (plus the GEMM packing scratch)
+   @endverbatim
+ * @param model the model (finalized or not; only read).
+ * @param out the stream written to (borrowed; not closed or flushed).
+ * @param batch the batch size the shapes and the workspace are given for (> 0).
+ * @return NNB_OK, NNB_ERR_NULL (model or out), NNB_ERR_ARGUMENT (batch 0), NNB_ERR_OVERFLOW, NNB_ERR_IO
+ *         (writing failed).
+ */
+NNB_API nnb_status nnb_model_summary(const nnb_model *model, FILE *out, size_t batch);
 
 /* ---- accessors (for saving, loading and inspection) ---- */
 

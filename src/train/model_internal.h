@@ -115,6 +115,9 @@ float *nnb__model_alloc_floats(size_t rows, size_t cols, nnb_status *st);
 /* Frees the training workspace (layer buffers, model buffers, GEMM scratch); the permutation stays. */
 void nnb__model_free_workspace(nnb_model *m);
 
+/* Bytes of the training workspace's buffers for batches of `batch` rows (GEMM scratch excluded). */
+nnb_status nnb__model_workspace_bytes(const nnb_model *m, size_t batch, size_t *out);
+
 /* Ensures the permutation holds at least n entries. */
 nnb_status nnb__model_reserve_perm(nnb_model *m, size_t n);
 
