@@ -71,6 +71,7 @@
 #include "nnbasics/init.h"
 #include "nnbasics/optimizer.h"
 #include "nnbasics/rng.h"
+#include "nnbasics/schedule.h"
 #include "nnbasics/status.h"
 #include "nnbasics/tensor.h"
 
@@ -274,6 +275,17 @@ NNB_API nnb_status nnb_model_set_loss(nnb_model *model, nnb_loss_kind kind);
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (as nnb_optimizer_create), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params *params);
+
+/**
+ * Sets (or removes) the learning-rate schedule (schedule.h). Allowed before and after finalize.
+ *
+ * The model keeps the schedule and gives it to its optimizer now and to every optimizer set later, so the
+ * order of this call and nnb_model_set_optimizer does not matter.
+ * @param model the model.
+ * @param schedule the schedule (copied), or NULL for none.
+ * @return NNB_OK, NNB_ERR_NULL (model), NNB_ERR_ARGUMENT (as nnb_optimizer_set_schedule; nothing changes).
+ */
+NNB_API nnb_status nnb_model_set_schedule(nnb_model *model, const nnb_lr_schedule *schedule);
 
 /**
  * Sets the accuracy measure (any time).

@@ -21,6 +21,7 @@
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
 #include "nnbasics/optimizer.h"
+#include "nnbasics/schedule.h"
 #include "nnbasics/model.h"
 #include "nnbasics/idx.h"
 #include "nnbasics/csv.h"

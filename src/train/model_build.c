@@ -9,6 +9,7 @@
 #include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "train/model_internal.h"
+#include "train/optimizer_internal.h"
 
 /* ---------------------------------------------------------------- creation and building */
 
@@ -281,8 +282,30 @@ nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params 
     if (st != NNB_OK) {
         return st;
     }
+    if (model->scheduled) {
+        (void)nnb_optimizer_set_schedule(opt, &model->schedule); /* checked when the model took it */
+    }
     nnb_optimizer_destroy(model->optimizer);
     model->optimizer = opt;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_set_schedule(nnb_model *model, const nnb_lr_schedule *schedule)
+{
+    if (model == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (schedule != NULL) {
+        nnb_status st = nnb__lr_schedule_check(schedule);
+        if (st != NNB_OK) {
+            return st;
+        }
+    }
+    if (model->optimizer != NULL) {
+        (void)nnb_optimizer_set_schedule(model->optimizer, schedule);
+    }
+    model->scheduled = schedule != NULL;
+    model->schedule = schedule != NULL ? *schedule : nnb_lr_schedule_default();
     return NNB_OK;
 }
 

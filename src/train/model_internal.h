@@ -62,6 +62,8 @@ struct nnb_model {
     nnb_loss_kind loss;
     nnb_accuracy_kind accuracy;
     nnb_optimizer *optimizer;
+    int scheduled;            /* nnb_model_set_schedule: given to every optimizer */
+    nnb_lr_schedule schedule; /* (valid when scheduled) */
     float precision;
     int precision_set;
 

@@ -18,6 +18,8 @@ struct nnb_optimizer {
     nnb_optimizer_params params;
     double current_lr;
     size_t iterations;
+    int scheduled;            /* a schedule is set */
+    nnb_lr_schedule schedule; /* nnb_optimizer_set_schedule */
 };
 
 nnb_optimizer_params nnb_optimizer_defaults(nnb_optimizer_kind kind)
@@ -87,6 +89,8 @@ nnb_status nnb_optimizer_create(nnb_optimizer **out, const nnb_optimizer_params 
     opt->params = *params;
     opt->current_lr = params->learning_rate;
     opt->iterations = 0;
+    opt->scheduled = 0;
+    opt->schedule = nnb_lr_schedule_default();
     *out = opt;
     return NNB_OK;
 }
@@ -106,10 +110,44 @@ nnb_status nnb_optimizer_pre_update(nnb_optimizer *opt)
     if (opt == NULL) {
         return NNB__FAIL(NNB_ERR_NULL);
     }
+    double lr = opt->params.learning_rate;
+    if (opt->scheduled) {
+        lr = nnb__lr_schedule_value(&opt->schedule, lr, opt->iterations);
+        opt->current_lr = lr;
+    }
     /* The book: if self.decay: lr * (1. / (1. + decay * iterations)), in double. */
     if (opt->params.decay != 0.0) {
-        opt->current_lr = opt->params.learning_rate * (1.0 / (1.0 + opt->params.decay * (double)opt->iterations));
+        opt->current_lr = lr * (1.0 / (1.0 + opt->params.decay * (double)opt->iterations));
     }
+    return NNB_OK;
+}
+
+nnb_status nnb_optimizer_set_schedule(nnb_optimizer *opt, const nnb_lr_schedule *schedule)
+{
+    if (opt == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (schedule == NULL) {
+        opt->scheduled = 0;
+        opt->schedule = nnb_lr_schedule_default();
+        opt->current_lr = opt->params.learning_rate;
+        return NNB_OK;
+    }
+    nnb_status st = nnb__lr_schedule_check(schedule);
+    if (st != NNB_OK) {
+        return st;
+    }
+    opt->schedule = *schedule;
+    opt->scheduled = 1;
+    return NNB_OK;
+}
+
+nnb_status nnb_optimizer_schedule(const nnb_optimizer *opt, nnb_lr_schedule *out)
+{
+    if (opt == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *out = opt->scheduled ? opt->schedule : nnb_lr_schedule_default();
     return NNB_OK;
 }
 
