@@ -373,11 +373,17 @@ typedef struct nnb_train_params {
                                         step; 0 = no STEP reports */
     nnb_progress_fn progress;        /**< NULL = no reports */
     void *user;                      /**< passed to progress */
+    double clip_value;               /**< > 0: every weight and bias gradient is clamped to [-clip_value,
+                                        clip_value] before the update; 0 = off */
+    double clip_norm;                /**< > 0: when the global L2 norm of all weight and bias gradients (after
+                                        clip_value) exceeds clip_norm, they are all scaled by
+                                        clip_norm / norm before the update; 0 = off */
 } nnb_train_params;
 
 /**
  * The default training options.
- * @return epochs 1, full batch, no shuffle, no validation, print_every 1, no step reports, no callback.
+ * @return epochs 1, full batch, no shuffle, no validation, print_every 1, no step reports, no callback, no
+ *         gradient clipping.
  */
 NNB_API nnb_train_params nnb_train_params_default(void);
 
@@ -393,7 +399,8 @@ NNB_API nnb_train_params nnb_train_params_default(void);
  * @param params the options.
  * @return NNB_OK, NNB_ERR_NULL (model, X, targets or params; both target members NULL; validation_x without
  * validation_y), NNB_ERR_STATE (not finalized, no loss or no optimizer), NNB_ERR_ARGUMENT (epochs 0; both
- * target members set; labels with a loss other than CCE or an accuracy other than categorical or none),
+ * target members set; labels with a loss other than CCE or an accuracy other than categorical or none;
+ * clip_value or clip_norm negative or not finite),
  * NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
  * >= output width), NNB_ERR_NONFINITE (NaN/inf in X or float targets — before any change; or the loss became
  * non-finite during training — training stops there), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.

@@ -82,6 +82,8 @@ struct nnb_model {
     nnb_arithmetic scratch_mode;
 
     /* Optional numerical health check (nnb_model_set_health_check) and where the current step is. */
+    double clip_value; /* of the training run under way (nnb_train_params) */
+    double clip_norm;
     int health_on;
     nnb_health_report health;
     size_t cur_epoch;

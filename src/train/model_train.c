@@ -290,6 +290,11 @@ static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, 
     if (params->epochs == 0) {
         return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
+    if (!(isfinite(params->clip_value) && params->clip_value >= 0.0) ||
+        !(isfinite(params->clip_norm) && params->clip_norm >= 0.0)) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "clip_value %g and clip_norm %g must be >= 0 and finite",
+                          params->clip_value, params->clip_norm);
+    }
     nnb_status st = check_data("nnb_model_train", model, X, targets);
     if (st == NNB_OK && params->validation_x != NULL) {
         st = check_data("nnb_model_train (validation data)", model, params->validation_x, params->validation_y);
@@ -541,10 +546,14 @@ nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targ
     run.targets = targets;
     run.params = params;
     st = start_run(model, &run);
+    model->clip_value = params->clip_value;
+    model->clip_norm = params->clip_norm;
     int stop = 0;
     for (size_t epoch = 1; epoch <= params->epochs && st == NNB_OK && !stop; ++epoch) {
         st = train_epoch(model, &run, epoch, &stop);
     }
+    model->clip_value = 0.0;
+    model->clip_norm = 0.0;
     return st;
 }
 

@@ -22,6 +22,13 @@ struct nnb_optimizer {
     nnb_lr_schedule schedule; /* nnb_optimizer_set_schedule */
 };
 
+nnb_optimizer_params nnb_optimizer_adamw_defaults(double weight_decay)
+{
+    nnb_optimizer_params p = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    p.weight_decay = weight_decay;
+    return p;
+}
+
 nnb_optimizer_params nnb_optimizer_defaults(nnb_optimizer_kind kind)
 {
     nnb_optimizer_params p;
@@ -33,6 +40,7 @@ nnb_optimizer_params nnb_optimizer_defaults(nnb_optimizer_kind kind)
     p.rho = 0.9;
     p.beta_1 = 0.9;
     p.beta_2 = 0.999;
+    p.weight_decay = 0.0;
     switch (kind) {
     case NNB_OPTIMIZER_RMSPROP:
     case NNB_OPTIMIZER_ADAM: p.learning_rate = 0.001; break;
@@ -68,6 +76,9 @@ static nnb_status check_params(const nnb_optimizer_params *p)
     case NNB_OPTIMIZER_RMSPROP: return nonneg_finite(p->epsilon) && unit_interval(p->rho) ? NNB_OK : NNB_ERR_ARGUMENT;
     case NNB_OPTIMIZER_ADAM:
     default:
+        if (!nonneg_finite(p->weight_decay)) {
+            return NNB__FAILF(NNB_ERR_ARGUMENT, "weight_decay %g must be >= 0 and finite", p->weight_decay);
+        }
         return nonneg_finite(p->epsilon) && unit_interval(p->beta_1) && unit_interval(p->beta_2) ? NNB_OK
                                                                                                  : NNB_ERR_ARGUMENT;
     }
@@ -267,8 +278,21 @@ static void update_adam(const nnb_optimizer *opt, float *w, const float *g, floa
     nnb__k_adam(&c, w, g, m, v, n);
 }
 
+/* AdamW's decoupled decay of the weights before the Adam step: w = w - fl32(lr_t * weight_decay) * w.
+   Nothing at all with weight_decay 0, so plain Adam keeps its bits. */
+static void decay_weights(const nnb_optimizer *opt, float *w, size_t n)
+{
+    float f = (float)(opt->current_lr * opt->params.weight_decay);
+    if (f == 0.0f) {
+        return;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        w[i] = w[i] - f * w[i];
+    }
+}
+
 static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_tensor *grad, nnb_tensor *m,
-                         nnb_tensor *v)
+                         nnb_tensor *v, int decay)
 {
     size_t n = param->rows * param->cols;
     float *w = param->data;
@@ -278,7 +302,12 @@ static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_
     case NNB_OPTIMIZER_ADAGRAD: update_adagrad(opt, w, g, v->data, n); break;
     case NNB_OPTIMIZER_RMSPROP: update_rmsprop(opt, w, g, v->data, n); break;
     case NNB_OPTIMIZER_ADAM:
-    default: update_adam(opt, w, g, m->data, v->data, n); break;
+    default:
+        if (decay) {
+            decay_weights(opt, w, n); /* AdamW when weight_decay > 0 */
+        }
+        update_adam(opt, w, g, m->data, v->data, n);
+        break;
     }
 }
 
@@ -295,7 +324,7 @@ nnb_status nnb_optimizer_update_dense(nnb_optimizer *opt, nnb_dense *layer)
         return st;
     }
     int use_m = opt->params.kind != NNB_OPTIMIZER_SGD || opt->params.momentum != 0.0;
-    update_param(opt, layer->weights, layer->dweights, use_m ? layer->m_weights : NULL, layer->v_weights);
-    update_param(opt, layer->biases, layer->dbiases, use_m ? layer->m_biases : NULL, layer->v_biases);
+    update_param(opt, layer->weights, layer->dweights, use_m ? layer->m_weights : NULL, layer->v_weights, 1);
+    update_param(opt, layer->biases, layer->dbiases, use_m ? layer->m_biases : NULL, layer->v_biases, 0);
     return NNB_OK;
 }
