@@ -378,7 +378,20 @@ typedef struct nnb_train_params {
     double clip_norm;                /**< > 0: when the global L2 norm of all weight and bias gradients (after
                                         clip_value) exceeds clip_norm, they are all scaled by
                                         clip_norm / norm before the update; 0 = off */
+    int record_history;              /**< non-zero: record one nnb_history_entry per epoch (nnb_model_history),
+                                        evaluating the validation data, if any, after every epoch */
 } nnb_train_params;
+
+/** One epoch of the training history (nnb_train_params::record_history). */
+typedef struct nnb_history_entry {
+    size_t epoch;         /**< 1-based, within its run */
+    double loss;          /**< mean data loss over the epoch's samples plus the regularization loss at its end */
+    double accuracy;      /**< over the epoch's batches (0 for NNB_ACCURACY_NONE) */
+    double val_loss;      /**< data loss of the validation data after the epoch; NaN without validation data */
+    double val_accuracy;  /**< accuracy of the validation data after the epoch; NaN without validation data */
+    double learning_rate; /**< the rate of the epoch's last update */
+    double seconds;       /**< wall-clock seconds of the epoch, its validation included */
+} nnb_history_entry;
 
 /**
  * The default training options.
@@ -506,6 +519,29 @@ NNB_API nnb_status nnb_model_set_health_check(nnb_model *model, int enabled);
  * @return NNB_OK, NNB_ERR_NULL.
  */
 NNB_API nnb_status nnb_model_health(const nnb_model *model, nnb_health_report *out);
+
+/* ---- history ---- */
+
+/**
+ * The history of the last training run made with record_history set: one entry per completed epoch (a run
+ * stopped early by the callback or an error keeps the epochs it completed). A new such run replaces it.
+ * @param model the model.
+ * @param entries receives a borrowed pointer to the entries (valid until the next nnb_model_train with
+ *                record_history or the model's destruction), NULL when there are none.
+ * @param count receives the number of entries.
+ * @return NNB_OK, NNB_ERR_NULL.
+ */
+NNB_API nnb_status nnb_model_history(const nnb_model *model, const nnb_history_entry **entries, size_t *count);
+
+/**
+ * Writes the history as CSV: a header line "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds",
+ * then one line per epoch, numbers with 9 significant digits ("%.9g"), an empty field for a NaN validation
+ * figure.
+ * @param model the model.
+ * @param out the stream (borrowed; not closed or flushed).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_IO (writing failed).
+ */
+NNB_API nnb_status nnb_model_history_write_csv(const nnb_model *model, FILE *out);
 
 /* ---- summary ---- */
 

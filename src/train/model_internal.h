@@ -82,6 +82,9 @@ struct nnb_model {
     nnb_arithmetic scratch_mode;
 
     /* Optional numerical health check (nnb_model_set_health_check) and where the current step is. */
+    nnb_history_entry *history; /* record_history: one entry per epoch of the last such run */
+    size_t history_len;
+    size_t history_cap;
     double clip_value; /* of the training run under way (nnb_train_params) */
     double clip_norm;
     int health_on;

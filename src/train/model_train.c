@@ -5,9 +5,11 @@
  * batch, the training loop with its progress reports, and evaluation.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/alloc_internal.h"
 #include "base/error_internal.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
@@ -324,6 +326,25 @@ static nnb_status start_run(nnb_model *model, train_run *run)
     if (st == NNB_OK && params->shuffle) {
         st = nnb__model_reserve_perm(model, n);
     }
+    if (st == NNB_OK && params->record_history && params->epochs > model->history_cap) {
+        size_t bytes;
+        if (nnb__mul_size(params->epochs, sizeof(nnb_history_entry), &bytes) != NNB_OK) {
+            st = NNB__FAIL(NNB_ERR_OVERFLOW);
+        } else {
+            nnb_history_entry *h = nnb__malloc(bytes);
+            if (h == NULL) {
+                st = NNB__FAIL(NNB_ERR_NOMEM);
+            } else {
+                nnb__free(model->history);
+                model->history = h;
+                model->history_cap = params->epochs;
+                model->history_len = 0;
+            }
+        }
+    }
+    if (st == NNB_OK && params->record_history) {
+        model->history_len = 0;
+    }
     if (st != NNB_OK) {
         return st;
     }
@@ -441,24 +462,30 @@ static int report_step(const nnb_model *model, train_run *run, size_t epoch, siz
     return run->params->progress(rep, run->params->user);
 }
 
-/* The EPOCH report: the last step's figures for one step per epoch, else the epoch's. *stop: the answer. */
+/* The epoch's figures: the last step's for one step per epoch, else the epoch's. */
+static nnb_status epoch_figures(const nnb_model *model, const train_run *run, float *data, float *reg, double *acc)
+{
+    if (run->steps == 1) {
+        *data = run->step_data;
+        *reg = run->step_reg;
+        *acc = run->step_acc;
+        return NNB_OK;
+    }
+    *data = (float)(run->loss_sum / (double)run->n);
+    *acc = run->acc_items == 0 ? 0.0 : run->acc_sum / (double)run->acc_items;
+    return regularization_loss(model, reg);
+}
+
+/* The EPOCH report. *stop: the answer. */
 static nnb_status report_epoch(const nnb_model *model, train_run *run, size_t epoch, int *stop)
 {
     nnb_progress *rep = &run->rep;
     rep->event = NNB_PROGRESS_EPOCH;
     rep->epoch = epoch;
     rep->step = run->steps - 1;
-    if (run->steps == 1) {
-        rep->data_loss = run->step_data;
-        rep->regularization_loss = run->step_reg;
-        rep->accuracy = run->step_acc;
-    } else {
-        rep->data_loss = (float)(run->loss_sum / (double)run->n);
-        nnb_status st = regularization_loss(model, &rep->regularization_loss);
-        if (st != NNB_OK) {
-            return st;
-        }
-        rep->accuracy = run->acc_items == 0 ? 0.0 : run->acc_sum / (double)run->acc_items;
+    nnb_status st = epoch_figures(model, run, &rep->data_loss, &rep->regularization_loss, &rep->accuracy);
+    if (st != NNB_OK) {
+        return st;
     }
     rep->loss = rep->data_loss + rep->regularization_loss;
     rep->learning_rate = nnb_optimizer_current_lr(model->optimizer);
@@ -498,10 +525,43 @@ static nnb_status report_validation(nnb_model *model, train_run *run, int *stop)
     return NNB_OK;
 }
 
+/* Appends the history entry of the epoch that just ended (started at t0). */
+static nnb_status record_epoch(nnb_model *model, const train_run *run, size_t epoch, double t0)
+{
+    const nnb_train_params *params = run->params;
+    nnb_history_entry e;
+    float data = 0.0f, reg = 0.0f;
+    nnb_status st = epoch_figures(model, run, &data, &reg, &e.accuracy);
+    if (st != NNB_OK) {
+        return st;
+    }
+    e.epoch = epoch;
+    e.loss = (double)(data + reg);
+    e.learning_rate = nnb_optimizer_current_lr(model->optimizer);
+    e.val_loss = NAN;
+    e.val_accuracy = NAN;
+    if (params->validation_x != NULL) {
+        float vprec = 0.0f, vloss = 0.0f;
+        st = precision_for(model, params->validation_y, &vprec);
+        if (st == NNB_OK) {
+            st = evaluate_ws(model, params->validation_x, params->validation_y, run->vbs, vprec, &vloss,
+                             &e.val_accuracy);
+        }
+        if (st != NNB_OK) {
+            return st;
+        }
+        e.val_loss = (double)vloss;
+    }
+    e.seconds = now_seconds() - t0;
+    model->history[model->history_len++] = e;
+    return NNB_OK;
+}
+
 /* One epoch: a new row order when shuffling, every step, then the reports print_every asks for. */
 static nnb_status train_epoch(nnb_model *model, train_run *run, size_t epoch, int *stop)
 {
     const nnb_train_params *params = run->params;
+    double t0 = now_seconds();
     if (params->shuffle) {
         shuffle_rows(model, run->n);
     }
@@ -520,6 +580,12 @@ static nnb_status train_epoch(nnb_model *model, train_run *run, size_t epoch, in
             (s % params->print_every_steps == 0 || s + 1 == run->steps) && report_step(model, run, epoch, s) != 0) {
             *stop = 1;
             return NNB_OK;
+        }
+    }
+    if (params->record_history) {
+        nnb_status st = record_epoch(model, run, epoch, t0);
+        if (st != NNB_OK) {
+            return st;
         }
     }
     int report = epoch == params->epochs || (params->print_every != 0 && epoch % params->print_every == 0);
@@ -580,4 +646,41 @@ nnb_status nnb_model_evaluate(nnb_model *model, const nnb_tensor *X, const nnb_t
         return st;
     }
     return evaluate_ws(model, X, targets, bs, precision, loss, accuracy);
+}
+
+nnb_status nnb_model_history(const nnb_model *model, const nnb_history_entry **entries, size_t *count)
+{
+    if (model == NULL || entries == NULL || count == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *entries = model->history_len > 0 ? model->history : NULL;
+    *count = model->history_len;
+    return NNB_OK;
+}
+
+/* A CSV field: the number, or nothing for NaN. */
+static int csv_number(FILE *out, double v)
+{
+    return isnan(v) ? fprintf(out, ",") : fprintf(out, ",%.9g", v);
+}
+
+nnb_status nnb_model_history_write_csv(const nnb_model *model, FILE *out)
+{
+    if (model == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    int bad = fprintf(out, "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds\n") < 0;
+    for (size_t i = 0; i < model->history_len && !bad; ++i) {
+        const nnb_history_entry *e = &model->history[i];
+        bad |= fprintf(out, "%zu", e->epoch) < 0;
+        const double v[6] = {e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->learning_rate, e->seconds};
+        for (size_t k = 0; k < 6 && !bad; ++k) {
+            bad |= csv_number(out, v[k]) < 0;
+        }
+        bad |= fprintf(out, "\n") < 0;
+    }
+    if (bad || ferror(out)) {
+        return NNB__FAILF(NNB_ERR_IO, "writing the training history failed");
+    }
+    return NNB_OK;
 }
