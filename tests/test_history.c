@@ -185,6 +185,8 @@ static size_t allocations(size_t epochs)
     tp.validation_y = &vy;
     tp.record_history = 1;
     tp.clip_norm = 0.1;
+    tp.early_stop = NNB_MONITOR_VAL_LOSS;
+    tp.patience = 100;
     nnb_test_reset_counts();
     assert_ok(nnb_model_train(f.m, f.X, &y, &tp));
     size_t count = nnb_test_alloc_count();
@@ -199,6 +201,110 @@ static void test_no_allocation_per_step_or_epoch(void **state)
     size_t six = allocations(6);
     assert_true(two > 0);
     assert_int_equal(two, six);
+}
+
+#define N_PARAMS (2 * 8 + 8 + 8 * 2 + 2)
+#define MAX_EPOCHS 60
+
+typedef struct snapshots {
+    nnb_model *m;
+    float w[MAX_EPOCHS][N_PARAMS];
+    size_t n;
+} snapshots;
+
+static void params_of(const nnb_model *m, float *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < 4; i += 2) {
+        const nnb_dense *d = nnb_model_cdense(m, i);
+        const nnb_tensor *parts[2] = {nnb_dense_weights(d), nnb_dense_biases(d)};
+        for (size_t p = 0; p < 2; ++p) {
+            memcpy(out + k, nnb_tensor_cdata(parts[p]), nnb_tensor_size(parts[p]) * sizeof(float));
+            k += nnb_tensor_size(parts[p]);
+        }
+    }
+}
+
+/* The parameters after every epoch, as the EPOCH report sees them. */
+static int snapshot(const nnb_progress *p, void *user)
+{
+    snapshots *s = user;
+    if (p->event == NNB_PROGRESS_EPOCH && s->n < MAX_EPOCHS) {
+        params_of(s->m, s->w[s->n++]);
+    }
+    return 0;
+}
+
+static void test_early_stopping_restores_the_best_epoch(void **state)
+{
+    (void)state;
+    fixture f;
+    setup(&f);
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    adam.learning_rate = 0.3; /* large: the validation loss soon stops improving */
+    assert_ok(nnb_model_set_optimizer(f.m, &adam));
+    nnb_targets y = nnb_targets_from_labels(k_labels, 8);
+    nnb_targets vy = nnb_targets_from_labels(k_vlabels, 3);
+    static snapshots snaps;
+    memset(&snaps, 0, sizeof snaps);
+    snaps.m = f.m;
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = MAX_EPOCHS;
+    tp.validation_x = f.VX;
+    tp.validation_y = &vy;
+    tp.progress = snapshot;
+    tp.user = &snaps;
+    tp.record_history = 1;
+    tp.early_stop = NNB_MONITOR_VAL_LOSS;
+    tp.patience = 3;
+    tp.min_delta = 1e-4;
+    assert_ok(nnb_model_train(f.m, f.X, &y, &tp));
+    const nnb_history_entry *h = NULL;
+    size_t n = 0;
+    assert_ok(nnb_model_history(f.m, &h, &n));
+    /* The best epoch by the rule, from the history: better than the best so far by more than min_delta. */
+    size_t best = 1, wait = 0, stopped = 0;
+    for (size_t i = 1; i < n && !stopped; ++i) {
+        if (h[i].val_loss < h[best - 1].val_loss - 1e-4) {
+            best = i + 1;
+            wait = 0;
+        } else if (++wait >= 3) {
+            stopped = i + 1;
+        }
+    }
+    assert_true(stopped != 0); /* the run did stop early */
+    assert_int_equal(n, stopped);
+    assert_int_equal(snaps.n, n);
+    assert_int_equal(nnb_model_best_epoch(f.m), best);
+    assert_true(best < n);
+    float now[N_PARAMS];
+    params_of(f.m, now);
+    assert_memory_equal(now, snaps.w[best - 1], sizeof now);
+    assert_true(memcmp(now, snaps.w[n - 1], sizeof now) != 0);
+    teardown(&f);
+}
+
+static void test_early_stopping_arguments(void **state)
+{
+    (void)state;
+    fixture f;
+    setup(&f);
+    nnb_targets y = nnb_targets_from_labels(k_labels, 8);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.early_stop = NNB_MONITOR_VAL_ACCURACY; /* no validation data */
+    assert_status(nnb_model_train(f.m, f.X, &y, &tp), NNB_ERR_ARGUMENT);
+    tp.early_stop = (nnb_monitor)9;
+    assert_status(nnb_model_train(f.m, f.X, &y, &tp), NNB_ERR_ARGUMENT);
+    tp.early_stop = NNB_MONITOR_LOSS;
+    tp.min_delta = -1.0;
+    assert_status(nnb_model_train(f.m, f.X, &y, &tp), NNB_ERR_ARGUMENT);
+    assert_int_equal(nnb_optimizer_iterations(nnb_model_optimizer(f.m)), 0);
+    tp.min_delta = 0.0;
+    tp.epochs = 4;
+    assert_ok(nnb_model_train(f.m, f.X, &y, &tp));
+    assert_true(nnb_model_best_epoch(f.m) >= 1);
+    assert_int_equal(nnb_model_best_epoch(NULL), 0);
+    teardown(&f);
 }
 
 static void test_history_bad_arguments(void **state)
@@ -224,6 +330,8 @@ int main(void)
         cmocka_unit_test(test_history_csv_and_missing_validation),
         cmocka_unit_test(test_stopped_run_keeps_completed_epochs),
         cmocka_unit_test(test_no_allocation_per_step_or_epoch),
+        cmocka_unit_test(test_early_stopping_restores_the_best_epoch),
+        cmocka_unit_test(test_early_stopping_arguments),
         cmocka_unit_test(test_history_bad_arguments),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);

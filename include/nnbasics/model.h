@@ -360,6 +360,15 @@ typedef struct nnb_progress {
  */
 typedef int (*nnb_progress_fn)(const nnb_progress *progress, void *user);
 
+/** The figure early stopping watches (nnb_train_params::early_stop). */
+typedef enum nnb_monitor {
+    NNB_MONITOR_NONE = 0,         /**< no early stopping */
+    NNB_MONITOR_VAL_LOSS = 1,     /**< validation data loss (lower is better; needs validation data) */
+    NNB_MONITOR_VAL_ACCURACY = 2, /**< validation accuracy (higher is better; needs validation data) */
+    NNB_MONITOR_LOSS = 3,         /**< the epoch's training loss (lower is better) */
+    NNB_MONITOR_ACCURACY = 4      /**< the epoch's training accuracy (higher is better) */
+} nnb_monitor;
+
 /** Training options. Start from nnb_train_params_default(). */
 typedef struct nnb_train_params {
     size_t epochs;                   /**< >= 1 */
@@ -380,6 +389,16 @@ typedef struct nnb_train_params {
                                         clip_norm / norm before the update; 0 = off */
     int record_history;              /**< non-zero: record one nnb_history_entry per epoch (nnb_model_history),
                                         evaluating the validation data, if any, after every epoch */
+    nnb_monitor early_stop;          /**< not NONE: after every epoch the figure is compared with the best so
+                                        far; an epoch improves on it when it is better by more than min_delta;
+                                        after `patience` epochs in a row without improvement (at least one)
+                                        training stops (train returns NNB_OK) and, when the run ends without
+                                        an error (stopped or not), the
+                                        weights and biases of the best epoch are put back (the optimizer's
+                                        state and iteration count are not) */
+    size_t patience;                 /**< early_stop: epochs without improvement before stopping (0: stop at
+                                        the first) */
+    double min_delta;                /**< early_stop: the least change that counts as improvement (>= 0) */
 } nnb_train_params;
 
 /** One epoch of the training history (nnb_train_params::record_history). */
@@ -413,7 +432,8 @@ NNB_API nnb_train_params nnb_train_params_default(void);
  * @return NNB_OK, NNB_ERR_NULL (model, X, targets or params; both target members NULL; validation_x without
  * validation_y), NNB_ERR_STATE (not finalized, no loss or no optimizer), NNB_ERR_ARGUMENT (epochs 0; both
  * target members set; labels with a loss other than CCE or an accuracy other than categorical or none;
- * clip_value or clip_norm negative or not finite),
+ * clip_value or clip_norm negative or not finite; unknown early_stop, a validation figure without validation
+ * data, min_delta negative or not finite),
  * NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
  * >= output width), NNB_ERR_NONFINITE (NaN/inf in X or float targets — before any change; or the loss became
  * non-finite during training — training stops there), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
@@ -542,6 +562,13 @@ NNB_API nnb_status nnb_model_history(const nnb_model *model, const nnb_history_e
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_IO (writing failed).
  */
 NNB_API nnb_status nnb_model_history_write_csv(const nnb_model *model, FILE *out);
+
+/**
+ * The best epoch of the last training run with early stopping (its weights are the model's now).
+ * @param model the model.
+ * @return the 1-based epoch; 0 when the last run had no early stopping, and for NULL.
+ */
+NNB_API size_t nnb_model_best_epoch(const nnb_model *model);
 
 /* ---- summary ---- */
 

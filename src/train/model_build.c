@@ -64,6 +64,7 @@ void nnb_model_destroy(nnb_model *model)
     nnb__free(model->layers);
     nnb__free(model->perm);
     nnb__free(model->history);
+    nnb__free(model->best);
     nnb_optimizer_destroy(model->optimizer);
     nnb_rng_destroy(model->rng);
     nnb__free(model);

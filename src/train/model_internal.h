@@ -85,6 +85,9 @@ struct nnb_model {
     nnb_history_entry *history; /* record_history: one entry per epoch of the last such run */
     size_t history_len;
     size_t history_cap;
+    float *best;       /* early stopping: the parameters of the best epoch, all dense layers in order */
+    size_t best_cap;   /* floats best holds */
+    size_t best_epoch; /* of the last run with early stopping; 0 otherwise */
     double clip_value; /* of the training run under way (nnb_train_params) */
     double clip_norm;
     int health_on;

@@ -274,6 +274,10 @@ typedef struct train_run {
     size_t acc_items;
     float step_data, step_reg; /* data and regularization loss of the last step */
     double step_acc;           /* accuracy of the last step */
+
+    /* Early stopping. */
+    double best_value; /* the best figure so far */
+    size_t wait;       /* epochs since it */
 } train_run;
 
 /* The argument, state and data checks of nnb_model_train, in the documented order; nothing changes. */
@@ -296,6 +300,15 @@ static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, 
         !(isfinite(params->clip_norm) && params->clip_norm >= 0.0)) {
         return NNB__FAILF(NNB_ERR_ARGUMENT, "clip_value %g and clip_norm %g must be >= 0 and finite",
                           params->clip_value, params->clip_norm);
+    }
+    if ((unsigned)params->early_stop > (unsigned)NNB_MONITOR_ACCURACY || !isfinite(params->min_delta) ||
+        params->min_delta < 0.0) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "early_stop %d unknown or min_delta %g not >= 0", (int)params->early_stop,
+                          params->min_delta);
+    }
+    if ((params->early_stop == NNB_MONITOR_VAL_LOSS || params->early_stop == NNB_MONITOR_VAL_ACCURACY) &&
+        params->validation_x == NULL) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "early stopping on a validation figure needs validation data");
     }
     nnb_status st = check_data("nnb_model_train", model, X, targets);
     if (st == NNB_OK && params->validation_x != NULL) {
@@ -345,6 +358,21 @@ static nnb_status start_run(nnb_model *model, train_run *run)
     if (st == NNB_OK && params->record_history) {
         model->history_len = 0;
     }
+    size_t n_params = 0;
+    if (st == NNB_OK && params->early_stop != NNB_MONITOR_NONE) {
+        st = nnb_model_parameter_count(model, &n_params);
+    }
+    if (st == NNB_OK && n_params > model->best_cap) {
+        size_t bytes;
+        float *b = nnb__mul_size(n_params, sizeof(float), &bytes) == NNB_OK ? nnb__malloc(bytes) : NULL;
+        if (b == NULL) {
+            st = NNB__FAIL(NNB_ERR_NOMEM);
+        } else {
+            nnb__free(model->best);
+            model->best = b;
+            model->best_cap = n_params;
+        }
+    }
     if (st != NNB_OK) {
         return st;
     }
@@ -354,6 +382,9 @@ static nnb_status start_run(nnb_model *model, train_run *run)
     }
 
     memset(&model->health, 0, sizeof model->health);
+    model->best_epoch = 0;
+    run->best_value = 0.0;
+    run->wait = 0;
     run->n = n;
     run->bs = bs;
     run->vbs = vbs;
@@ -525,8 +556,54 @@ static nnb_status report_validation(nnb_model *model, train_run *run, int *stop)
     return NNB_OK;
 }
 
+/* Copies every dense layer's weights and biases to (save) or from (!save) model->best. */
+static void copy_params(nnb_model *model, int save)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        nnb_dense *d = model->layers[i].dense;
+        if (d == NULL) {
+            continue;
+        }
+        nnb_tensor *parts[2] = {nnb_dense_weights_mut(d), nnb_dense_biases_mut(d)};
+        for (size_t p = 0; p < 2; ++p) {
+            size_t n = parts[p]->rows * parts[p]->cols;
+            if (save) {
+                memcpy(model->best + k, parts[p]->data, n * sizeof(float));
+            } else {
+                memcpy(parts[p]->data, model->best + k, n * sizeof(float));
+            }
+            k += n;
+        }
+    }
+}
+
+/* Early stopping after epoch e with its history entry: keeps the best parameters; *stop when patience ran out. */
+static void watch_epoch(nnb_model *model, train_run *run, const nnb_history_entry *e, int *stop)
+{
+    nnb_monitor mon = run->params->early_stop;
+    double v = mon == NNB_MONITOR_VAL_LOSS       ? e->val_loss
+               : mon == NNB_MONITOR_VAL_ACCURACY ? e->val_accuracy
+               : mon == NNB_MONITOR_LOSS         ? e->loss
+                                                 : e->accuracy;
+    int lower = mon == NNB_MONITOR_VAL_LOSS || mon == NNB_MONITOR_LOSS;
+    double d = run->params->min_delta;
+    int improved = model->best_epoch == 0 || (lower ? v < run->best_value - d : v > run->best_value + d);
+    if (improved) {
+        run->best_value = v;
+        run->wait = 0;
+        model->best_epoch = e->epoch;
+        copy_params(model, 1);
+        return;
+    }
+    run->wait++;
+    if (run->wait >= run->params->patience) {
+        *stop = 1;
+    }
+}
+
 /* Appends the history entry of the epoch that just ended (started at t0). */
-static nnb_status record_epoch(nnb_model *model, const train_run *run, size_t epoch, double t0)
+static nnb_status record_epoch(nnb_model *model, train_run *run, size_t epoch, double t0, int *stop)
 {
     const nnb_train_params *params = run->params;
     nnb_history_entry e;
@@ -553,7 +630,12 @@ static nnb_status record_epoch(nnb_model *model, const train_run *run, size_t ep
         e.val_loss = (double)vloss;
     }
     e.seconds = now_seconds() - t0;
-    model->history[model->history_len++] = e;
+    if (params->record_history) {
+        model->history[model->history_len++] = e;
+    }
+    if (params->early_stop != NNB_MONITOR_NONE) {
+        watch_epoch(model, run, &e, stop);
+    }
     return NNB_OK;
 }
 
@@ -582,8 +664,8 @@ static nnb_status train_epoch(nnb_model *model, train_run *run, size_t epoch, in
             return NNB_OK;
         }
     }
-    if (params->record_history) {
-        nnb_status st = record_epoch(model, run, epoch, t0);
+    if (params->record_history || params->early_stop != NNB_MONITOR_NONE) {
+        nnb_status st = record_epoch(model, run, epoch, t0, stop);
         if (st != NNB_OK) {
             return st;
         }
@@ -592,11 +674,15 @@ static nnb_status train_epoch(nnb_model *model, train_run *run, size_t epoch, in
     if (!report || params->progress == NULL) {
         return NNB_OK;
     }
+    int early = *stop; /* early stopping's decision; the reports still go out */
     nnb_status st = report_epoch(model, run, epoch, stop);
     if (st != NNB_OK || *stop || params->validation_x == NULL) {
+        *stop |= early;
         return st;
     }
-    return report_validation(model, run, stop);
+    st = report_validation(model, run, stop);
+    *stop |= early;
+    return st;
 }
 
 nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
@@ -620,6 +706,9 @@ nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targ
     }
     model->clip_value = 0.0;
     model->clip_norm = 0.0;
+    if (st == NNB_OK && params->early_stop != NNB_MONITOR_NONE && model->best_epoch != 0) {
+        copy_params(model, 0); /* the best epoch's parameters (the last epoch's when it was the best) */
+    }
     return st;
 }
 
@@ -683,4 +772,9 @@ nnb_status nnb_model_history_write_csv(const nnb_model *model, FILE *out)
         return NNB__FAILF(NNB_ERR_IO, "writing the training history failed");
     }
     return NNB_OK;
+}
+
+size_t nnb_model_best_epoch(const nnb_model *model)
+{
+    return model == NULL ? 0u : model->best_epoch;
 }
