@@ -307,6 +307,68 @@ static void test_early_stopping_arguments(void **state)
     teardown(&f);
 }
 
+static void test_validation_split_takes_the_permuted_rows(void **state)
+{
+    (void)state;
+    fixture f;
+    setup(&f);
+    /* The documented split, from a copy of the model's generator: perm by Fisher-Yates, first 2 rows validate. */
+    nnb_rng *copy = NULL;
+    assert_ok(nnb_rng_clone(&copy, nnb_model_rng(f.m)));
+    uint32_t perm[8];
+    for (uint32_t i = 0; i < 8; ++i) {
+        perm[i] = i;
+    }
+    for (uint32_t i = 7; i > 0; --i) {
+        uint32_t j = 0;
+        assert_ok(nnb_rng_below(copy, i + 1, &j));
+        uint32_t tmp = perm[i];
+        perm[i] = perm[j];
+        perm[j] = tmp;
+    }
+    nnb_rng_destroy(copy);
+    float vx[4];
+    uint32_t vl[2];
+    for (size_t r = 0; r < 2; ++r) {
+        vx[2 * r] = k_x[2 * perm[r]];
+        vx[2 * r + 1] = k_x[2 * perm[r] + 1];
+        vl[r] = k_labels[perm[r]];
+    }
+    nnb_targets y = nnb_targets_from_labels(k_labels, 8);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 3;
+    tp.validation_split = 0.25; /* floor(0.25 * 8) = 2 rows */
+    tp.record_history = 1;
+    tp.early_stop = NNB_MONITOR_VAL_LOSS;
+    tp.patience = 10;
+    assert_ok(nnb_model_train(f.m, f.X, &y, &tp));
+    const nnb_history_entry *h = NULL;
+    size_t n = 0;
+    assert_ok(nnb_model_history(f.m, &h, &n));
+    assert_int_equal(n, 3);
+    nnb_tensor *VX = NULL;
+    assert_ok(nnb_tensor_create_from(&VX, 2, 2, vx));
+    nnb_targets vy = nnb_targets_from_labels(vl, 2);
+    float vloss = 0.0f;
+    double vacc = 0.0;
+    assert_ok(nnb_model_evaluate(f.m, VX, &vy, 0, &vloss, &vacc));
+    size_t best = nnb_model_best_epoch(f.m);
+    assert_true(best >= 1 && best <= 3);
+    assert_true(h[best - 1].val_loss == (double)vloss);
+    assert_true(h[best - 1].val_accuracy == vacc);
+    /* Bad splits. */
+    tp.validation_split = 0.05; /* no row */
+    assert_status(nnb_model_train(f.m, f.X, &y, &tp), NNB_ERR_ARGUMENT);
+    tp.validation_split = 1.0;
+    assert_status(nnb_model_train(f.m, f.X, &y, &tp), NNB_ERR_ARGUMENT);
+    tp.validation_split = 0.5;
+    tp.validation_x = VX;
+    tp.validation_y = &vy;
+    assert_status(nnb_model_train(f.m, f.X, &y, &tp), NNB_ERR_ARGUMENT);
+    nnb_tensor_destroy(VX);
+    teardown(&f);
+}
+
 static void test_history_bad_arguments(void **state)
 {
     (void)state;
@@ -332,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_no_allocation_per_step_or_epoch),
         cmocka_unit_test(test_early_stopping_restores_the_best_epoch),
         cmocka_unit_test(test_early_stopping_arguments),
+        cmocka_unit_test(test_validation_split_takes_the_permuted_rows),
         cmocka_unit_test(test_history_bad_arguments),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);

@@ -399,6 +399,12 @@ typedef struct nnb_train_params {
     size_t patience;                 /**< early_stop: epochs without improvement before stopping (0: stop at
                                         the first) */
     double min_delta;                /**< early_stop: the least change that counts as improvement (>= 0) */
+    double validation_split;         /**< in (0, 1) with validation_x NULL: the rows are permuted with the
+                                        model's generator (as shuffling does: perm = 0..n-1, then for
+                                        i = n-1 down to 1 swap perm[i] and perm[nnb_rng_below(i + 1)]); the
+                                        first floor(validation_split * n) rows of the permutation become the
+                                        validation data, the others, in permutation order, the training data
+                                        (both copied for the run); 0 = off */
 } nnb_train_params;
 
 /** One epoch of the training history (nnb_train_params::record_history). */
@@ -433,7 +439,8 @@ NNB_API nnb_train_params nnb_train_params_default(void);
  * validation_y), NNB_ERR_STATE (not finalized, no loss or no optimizer), NNB_ERR_ARGUMENT (epochs 0; both
  * target members set; labels with a loss other than CCE or an accuracy other than categorical or none;
  * clip_value or clip_norm negative or not finite; unknown early_stop, a validation figure without validation
- * data, min_delta negative or not finite),
+ * data, min_delta negative or not finite; validation_split outside [0, 1), set together with validation_x, or
+ * leaving no row on either side),
  * NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
  * >= output width), NNB_ERR_NONFINITE (NaN/inf in X or float targets — before any change; or the loss became
  * non-finite during training — training stops there), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.

@@ -307,7 +307,7 @@ static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, 
                           params->min_delta);
     }
     if ((params->early_stop == NNB_MONITOR_VAL_LOSS || params->early_stop == NNB_MONITOR_VAL_ACCURACY) &&
-        params->validation_x == NULL) {
+        params->validation_x == NULL && params->validation_split == 0.0) {
         return NNB__FAILF(NNB_ERR_ARGUMENT, "early stopping on a validation figure needs validation data");
     }
     nnb_status st = check_data("nnb_model_train", model, X, targets);
@@ -685,12 +685,87 @@ static nnb_status train_epoch(nnb_model *model, train_run *run, size_t epoch, in
     return st;
 }
 
+/* Copies the rows perm[from..to) of X and the targets into fresh tensors / labels. */
+static nnb_status gather_rows(const nnb_model *model, const nnb_tensor *X, const nnb_targets *t, size_t from, size_t to,
+                              nnb_tensor **gx, nnb_tensor **gv, uint32_t **gl)
+{
+    size_t rows = to - from;
+    nnb_status st = nnb_tensor_create(gx, rows, X->cols);
+    if (st == NNB_OK && t->values != NULL) {
+        st = nnb_tensor_create(gv, rows, t->values->cols);
+    }
+    if (st == NNB_OK && t->labels != NULL) {
+        *gl = nnb__calloc(rows, sizeof(uint32_t));
+        st = *gl == NULL ? NNB__FAIL(NNB_ERR_NOMEM) : NNB_OK;
+    }
+    for (size_t r = 0; r < rows && st == NNB_OK; ++r) {
+        size_t src = model->perm[from + r];
+        memcpy((*gx)->data + r * X->cols, X->data + src * X->cols, X->cols * sizeof(float));
+        if (t->values != NULL) {
+            size_t c = t->values->cols;
+            memcpy((*gv)->data + r * c, t->values->data + src * c, c * sizeof(float));
+        } else {
+            (*gl)[r] = t->labels[src];
+        }
+    }
+    return st;
+}
+
+/* nnb_model_train with validation_split: splits the rows as documented, then trains on the copies. */
+static nnb_status train_split(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
+                              const nnb_train_params *params)
+{
+    size_t n = X->rows;
+    double split = params->validation_split;
+    size_t n_val = (size_t)floor(split * (double)n);
+    if (params->validation_x != NULL || !(split > 0.0 && split < 1.0) || n_val == 0 || n_val >= n) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT,
+                          "validation_split %g must be in (0, 1), leave rows on both sides of %zu and come "
+                          "without validation_x",
+                          split, n);
+    }
+    if (n > UINT32_MAX) {
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
+    }
+    nnb_status st = nnb__model_reserve_perm(model, n);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_tensor *vx = NULL, *vv = NULL, *tx = NULL, *tv = NULL;
+    uint32_t *vl = NULL, *tl = NULL;
+    /* The permutation is drawn first (the generator advances even when a copy then fails for memory). */
+    shuffle_rows(model, n);
+    st = gather_rows(model, X, targets, 0, n_val, &vx, &vv, &vl);
+    if (st == NNB_OK) {
+        st = gather_rows(model, X, targets, n_val, n, &tx, &tv, &tl);
+    }
+    if (st == NNB_OK) {
+        nnb_targets vy = vl != NULL ? nnb_targets_from_labels(vl, n_val) : nnb_targets_from_tensor(vv);
+        nnb_targets ty = tl != NULL ? nnb_targets_from_labels(tl, n - n_val) : nnb_targets_from_tensor(tv);
+        nnb_train_params p = *params;
+        p.validation_split = 0.0;
+        p.validation_x = vx;
+        p.validation_y = &vy;
+        st = nnb_model_train(model, tx, &ty, &p);
+    }
+    nnb_tensor_destroy(vx);
+    nnb_tensor_destroy(vv);
+    nnb_tensor_destroy(tx);
+    nnb_tensor_destroy(tv);
+    nnb__free(vl);
+    nnb__free(tl);
+    return st;
+}
+
 nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
                            const nnb_train_params *params)
 {
     nnb_status st = check_train_call(model, X, targets, params);
     if (st != NNB_OK) {
         return st;
+    }
+    if (params->validation_split != 0.0) {
+        return train_split(model, X, targets, params);
     }
     train_run run;
     memset(&run, 0, sizeof run);
