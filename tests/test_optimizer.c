@@ -373,6 +373,61 @@ static void test_adam_first_two_updates(void **state)
     fixture_free(&f);
 }
 
+/*
+ * AdamW, one step, against the definition computed in double: w1 = w0 (1 - lr wd) - lr m^ / (sqrt(v^) + eps)
+ * with m^ = g and v^ = g^2 at t = 1; biases are not decayed. lr 0.05, wd 0.1.
+ */
+static void test_adamw_one_step_matches_double(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    nnb_optimizer_params p = nnb_optimizer_adamw_defaults(0.1);
+    p.learning_rate = 0.05;
+    nnb_optimizer *opt = make(p);
+    step(&f, opt, k_g1);
+    const float *lw = nnb_tensor_cdata(nnb_dense_weights(f.layer));
+    const float *lb = nnb_tensor_cdata(nnb_dense_biases(f.layer));
+    for (size_t i = 0; i < 2; ++i) {
+        double g = k_g1[i];
+        double adam = 0.05 * g / (fabs(g) + 1e-7);
+        double w = (double)k_w0[i] * (1.0 - 0.05 * 0.1) - adam;
+        double b = (double)k_b0[i] - adam;
+        assert_close(lw[i], w, 1e-6, 1e-9);
+        assert_close(lb[i], b, 1e-6, 1e-9);
+    }
+    /* By hand: 0.5 * 0.995 - 0.05 * 0.2 / 0.2000001 = 0.447500025. */
+    assert_close(lw[0], 0.447500025, 1e-6, 0.0);
+    nnb_optimizer_destroy(opt);
+    fixture_free(&f);
+}
+
+static void test_adam_with_zero_weight_decay_is_adam(void **state)
+{
+    (void)state;
+    fixture a, b;
+    fixture_init(&a);
+    fixture_init(&b);
+    nnb_optimizer_params p = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    assert_true(p.weight_decay == 0.0);
+    nnb_optimizer *oa = make(p);
+    nnb_optimizer *ob = make(nnb_optimizer_adamw_defaults(0.0));
+    step(&a, oa, k_g1);
+    step(&b, ob, k_g1);
+    assert_memory_equal(nnb_tensor_cdata(nnb_dense_weights(a.layer)), nnb_tensor_cdata(nnb_dense_weights(b.layer)),
+                        2 * sizeof(float));
+    p.weight_decay = -1.0;
+    nnb_optimizer *bad = NULL;
+    assert_status(nnb_optimizer_create(&bad, &p), NNB_ERR_ARGUMENT);
+    p.weight_decay = NAN;
+    assert_status(nnb_optimizer_create(&bad, &p), NNB_ERR_ARGUMENT);
+    assert_null(bad);
+    nnb_optimizer_destroy(oa);
+    nnb_optimizer_destroy(ob);
+    fixture_free(&a);
+    fixture_free(&b);
+}
+
 static void test_update_needs_gradients_and_allocates_state_once(void **state)
 {
     (void)state;
@@ -440,6 +495,8 @@ int main(void)
         cmocka_unit_test(test_adagrad_first_two_updates),
         cmocka_unit_test(test_rmsprop_first_two_updates),
         cmocka_unit_test(test_adam_first_two_updates),
+        cmocka_unit_test(test_adamw_one_step_matches_double),
+        cmocka_unit_test(test_adam_with_zero_weight_decay_is_adam),
         cmocka_unit_test(test_update_needs_gradients_and_allocates_state_once),
         cmocka_unit_test(test_plain_sgd_needs_no_state),
     };

@@ -64,11 +64,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nnbasics/dense.h"
 #include "nnbasics/export.h"
+#include "nnbasics/init.h"
 #include "nnbasics/optimizer.h"
 #include "nnbasics/rng.h"
+#include "nnbasics/schedule.h"
 #include "nnbasics/status.h"
 #include "nnbasics/tensor.h"
 
@@ -114,9 +117,13 @@ typedef struct nnb_layer_info {
     nnb_layer_kind kind;               /**< what the layer computes */
     size_t n_inputs;                   /**< width of the layer's input (dense: its n_inputs) */
     size_t n_outputs;                  /**< width of its output (dense: n_neurons; others: n_inputs) */
-    float init_scale;                  /**< dense: the weight scale it was created with; 0 for other kinds */
+    float init_scale;                  /**< dense: the weight scale it was created with (for an initializer
+                                            other than the scaled normal: the std of its weights, nnb_init_std);
+                                            0 for other kinds */
     float rate;                        /**< dropout: the fraction of inputs dropped; 0 for other kinds */
     nnb_regularization regularization; /**< dense: its L1/L2 factors; all 0 for other kinds */
+    nnb_init init;                     /**< dense: how its parameters started (a layer read from a model file:
+                                            the scaled normal with init_scale); other kinds: all 0 */
 } nnb_layer_info;
 
 /* ---- targets ---- */
@@ -199,6 +206,22 @@ NNB_API nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t
                                        const nnb_regularization *reg);
 
 /**
+ * Appends a dense layer of n_inputs x n_neurons whose weights and biases start as `init` says (init.h),
+ * drawn from the model's generator. With nnb_init_default() it draws exactly what nnb_model_add_dense with
+ * NNB_DENSE_DEFAULT_INIT_SCALE draws. On failure the model and its generator are unchanged.
+ * @param model the model, not yet finalized.
+ * @param n_inputs inputs of the layer (> 0): the fan_in.
+ * @param n_neurons neurons of the layer (> 0): the fan_out.
+ * @param init the initializer (copied; NULL = nnb_init_default()).
+ * @param reg optional L1/L2 regularization (copied; NULL = none).
+ * @return NNB_OK, NNB_ERR_NULL (model), NNB_ERR_STATE (already finalized), NNB_ERR_ARGUMENT (a size is 0,
+ *         unknown initializer, scale or bias not finite, a regularization factor negative or not finite),
+ *         NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_dense_init(nnb_model *model, size_t n_inputs, size_t n_neurons, const nnb_init *init,
+                                            const nnb_regularization *reg);
+
+/**
  * Appends a ReLU activation.
  * @param model the model, not yet finalized.
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
@@ -252,6 +275,17 @@ NNB_API nnb_status nnb_model_set_loss(nnb_model *model, nnb_loss_kind kind);
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (as nnb_optimizer_create), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params *params);
+
+/**
+ * Sets (or removes) the learning-rate schedule (schedule.h). Allowed before and after finalize.
+ *
+ * The model keeps the schedule and gives it to its optimizer now and to every optimizer set later, so the
+ * order of this call and nnb_model_set_optimizer does not matter.
+ * @param model the model.
+ * @param schedule the schedule (copied), or NULL for none.
+ * @return NNB_OK, NNB_ERR_NULL (model), NNB_ERR_ARGUMENT (as nnb_optimizer_set_schedule; nothing changes).
+ */
+NNB_API nnb_status nnb_model_set_schedule(nnb_model *model, const nnb_lr_schedule *schedule);
 
 /**
  * Sets the accuracy measure (any time).
@@ -326,6 +360,15 @@ typedef struct nnb_progress {
  */
 typedef int (*nnb_progress_fn)(const nnb_progress *progress, void *user);
 
+/** The figure early stopping watches (nnb_train_params::early_stop). */
+typedef enum nnb_monitor {
+    NNB_MONITOR_NONE = 0,         /**< no early stopping */
+    NNB_MONITOR_VAL_LOSS = 1,     /**< validation data loss (lower is better; needs validation data) */
+    NNB_MONITOR_VAL_ACCURACY = 2, /**< validation accuracy (higher is better; needs validation data) */
+    NNB_MONITOR_LOSS = 3,         /**< the epoch's training loss (lower is better) */
+    NNB_MONITOR_ACCURACY = 4      /**< the epoch's training accuracy (higher is better) */
+} nnb_monitor;
+
 /** Training options. Start from nnb_train_params_default(). */
 typedef struct nnb_train_params {
     size_t epochs;                   /**< >= 1 */
@@ -339,11 +382,46 @@ typedef struct nnb_train_params {
                                         step; 0 = no STEP reports */
     nnb_progress_fn progress;        /**< NULL = no reports */
     void *user;                      /**< passed to progress */
+    double clip_value;               /**< > 0: every weight and bias gradient is clamped to [-clip_value,
+                                        clip_value] before the update; 0 = off */
+    double clip_norm;                /**< > 0: when the global L2 norm of all weight and bias gradients (after
+                                        clip_value) exceeds clip_norm, they are all scaled by
+                                        clip_norm / norm before the update; 0 = off */
+    int record_history;              /**< non-zero: record one nnb_history_entry per epoch (nnb_model_history),
+                                        evaluating the validation data, if any, after every epoch */
+    nnb_monitor early_stop;          /**< not NONE: after every epoch the figure is compared with the best so
+                                        far; an epoch improves on it when it is better by more than min_delta;
+                                        after `patience` epochs in a row without improvement (at least one)
+                                        training stops (train returns NNB_OK) and, when the run ends without
+                                        an error (stopped or not), the
+                                        weights and biases of the best epoch are put back (the optimizer's
+                                        state and iteration count are not) */
+    size_t patience;                 /**< early_stop: epochs without improvement before stopping (0: stop at
+                                        the first) */
+    double min_delta;                /**< early_stop: the least change that counts as improvement (>= 0) */
+    double validation_split;         /**< in (0, 1) with validation_x NULL: the rows are permuted with the
+                                        model's generator (as shuffling does: perm = 0..n-1, then for
+                                        i = n-1 down to 1 swap perm[i] and perm[nnb_rng_below(i + 1)]); the
+                                        first floor(validation_split * n) rows of the permutation become the
+                                        validation data, the others, in permutation order, the training data
+                                        (both copied for the run); 0 = off */
 } nnb_train_params;
+
+/** One epoch of the training history (nnb_train_params::record_history). */
+typedef struct nnb_history_entry {
+    size_t epoch;         /**< 1-based, within its run */
+    double loss;          /**< mean data loss over the epoch's samples plus the regularization loss at its end */
+    double accuracy;      /**< over the epoch's batches (0 for NNB_ACCURACY_NONE) */
+    double val_loss;      /**< data loss of the validation data after the epoch; NaN without validation data */
+    double val_accuracy;  /**< accuracy of the validation data after the epoch; NaN without validation data */
+    double learning_rate; /**< the rate of the epoch's last update */
+    double seconds;       /**< wall-clock seconds of the epoch, its validation included */
+} nnb_history_entry;
 
 /**
  * The default training options.
- * @return epochs 1, full batch, no shuffle, no validation, print_every 1, no step reports, no callback.
+ * @return epochs 1, full batch, no shuffle, no validation, print_every 1, no step reports, no callback, no
+ *         gradient clipping.
  */
 NNB_API nnb_train_params nnb_train_params_default(void);
 
@@ -359,7 +437,10 @@ NNB_API nnb_train_params nnb_train_params_default(void);
  * @param params the options.
  * @return NNB_OK, NNB_ERR_NULL (model, X, targets or params; both target members NULL; validation_x without
  * validation_y), NNB_ERR_STATE (not finalized, no loss or no optimizer), NNB_ERR_ARGUMENT (epochs 0; both
- * target members set; labels with a loss other than CCE or an accuracy other than categorical or none),
+ * target members set; labels with a loss other than CCE or an accuracy other than categorical or none;
+ * clip_value or clip_norm negative or not finite; unknown early_stop, a validation figure without validation
+ * data, min_delta negative or not finite; validation_split outside [0, 1), set together with validation_x, or
+ * leaving no row on either side),
  * NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
  * >= output width), NNB_ERR_NONFINITE (NaN/inf in X or float targets — before any change; or the loss became
  * non-finite during training — training stops there), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
@@ -467,6 +548,69 @@ NNB_API nnb_status nnb_model_set_health_check(nnb_model *model, int enabled);
  * @return NNB_OK, NNB_ERR_NULL.
  */
 NNB_API nnb_status nnb_model_health(const nnb_model *model, nnb_health_report *out);
+
+/* ---- history ---- */
+
+/**
+ * The history of the last training run made with record_history set: one entry per completed epoch (a run
+ * stopped early by the callback or an error keeps the epochs it completed). A new such run replaces it.
+ * @param model the model.
+ * @param entries receives a borrowed pointer to the entries (valid until the next nnb_model_train with
+ *                record_history or the model's destruction), NULL when there are none.
+ * @param count receives the number of entries.
+ * @return NNB_OK, NNB_ERR_NULL.
+ */
+NNB_API nnb_status nnb_model_history(const nnb_model *model, const nnb_history_entry **entries, size_t *count);
+
+/**
+ * Writes the history as CSV: a header line "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds",
+ * then one line per epoch, numbers with 9 significant digits ("%.9g"), an empty field for a NaN validation
+ * figure.
+ * @param model the model.
+ * @param out the stream (borrowed; not closed or flushed).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_IO (writing failed).
+ */
+NNB_API nnb_status nnb_model_history_write_csv(const nnb_model *model, FILE *out);
+
+/**
+ * The best epoch of the last training run with early stopping (its weights are the model's now).
+ * @param model the model.
+ * @return the 1-based epoch; 0 when the last run had no early stopping, and for NULL.
+ */
+NNB_API size_t nnb_model_best_epoch(const nnb_model *model);
+
+/* ---- summary ---- */
+
+/**
+ * Counts the model's trainable parameters: n_inputs * n_neurons + n_neurons for every dense layer.
+ * @param model the model (finalized or not).
+ * @param out receives the count; untouched on failure.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_OVERFLOW.
+ */
+NNB_API nnb_status nnb_model_parameter_count(const nnb_model *model, size_t *out);
+
+/**
+ * Writes a table of the model's layers (index, kind, output shape for `batch` rows, parameters, and for a
+ * dense layer the activation applied to its output: the activation layer that follows it, else linear),
+ * the parameter total with the bytes of the float32 weights and biases, and the bytes of the training
+ * workspace nnb_model_prepare(model, batch) allocates (layer outputs and input gradients, the loss gradient,
+ * per-sample losses and the gather buffers; the GEMM core's packing scratch, which depends on the core and
+ * the thread setting, comes on top). Example:
+ * @verbatim
+   Layer  Kind      Output shape        Parameters  Activation
+   -----  --------  ----------------  ------------  ----------
+   0      dense     (10, 4)                     12  relu
+   1      relu      (10, 4)                      0  -
+   Total parameters: 12 (48 bytes of float32 weights and biases)
+   Training workspace for batches of 10: 800 bytes (plus the GEMM packing scratch)
+   @endverbatim
+ * @param model the model (finalized or not; only read).
+ * @param out the stream written to (borrowed; not closed or flushed).
+ * @param batch the batch size the shapes and the workspace are given for (> 0).
+ * @return NNB_OK, NNB_ERR_NULL (model or out), NNB_ERR_ARGUMENT (batch 0), NNB_ERR_OVERFLOW, NNB_ERR_IO
+ *         (writing failed).
+ */
+NNB_API nnb_status nnb_model_summary(const nnb_model *model, FILE *out, size_t batch);
 
 /* ---- accessors (for saving, loading and inspection) ---- */
 

@@ -33,6 +33,7 @@ nnb_status nnb_model_layer_info(const nnb_model *model, size_t i, nnb_layer_info
     r.init_scale = l->init_scale;
     r.rate = l->rate;
     r.regularization = l->reg;
+    r.init = l->init;
     *info = r;
     return NNB_OK;
 }

@@ -9,6 +9,7 @@
 #include "base/error_internal.h"
 #include "base/alloc_internal.h"
 #include "train/model_internal.h"
+#include "train/optimizer_internal.h"
 
 /* ---------------------------------------------------------------- creation and building */
 
@@ -62,6 +63,8 @@ void nnb_model_destroy(nnb_model *model)
     }
     nnb__free(model->layers);
     nnb__free(model->perm);
+    nnb__free(model->history);
+    nnb__free(model->best);
     nnb_optimizer_destroy(model->optimizer);
     nnb_rng_destroy(model->rng);
     nnb__model_free_meta(model);
@@ -133,13 +136,19 @@ static int reg_valid(const nnb_regularization *r)
     return 1;
 }
 
-nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
-                                        const nnb_regularization *reg, int draw_weights)
+nnb_status nnb__model_add_dense_with_init(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                          const nnb_init *init, const nnb_regularization *reg, int draw_weights)
 {
     nnb_status st = check_building(model);
     if (st != NNB_OK) {
         return st;
     }
+    nnb_init how = nnb_init_default();
+    how.scale = init_scale;
+    if (init != NULL) {
+        how = *init;
+    }
+    double std = 0.0;
     if (n_inputs == 0 || n_neurons == 0) {
         return NNB__FAILF(NNB_ERR_ARGUMENT, "%s is 0 (must be >= 1)", n_inputs == 0 ? "n_inputs" : "n_neurons");
     }
@@ -157,6 +166,10 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
         return NNB__FAILF(NNB_ERR_ARGUMENT, "regularization %s is %g (must be finite and >= 0)", names[bad],
                           (double)v[bad]);
     }
+    st = nnb_init_std(&how, n_inputs, n_neurons, &std);
+    if (st != NNB_OK) {
+        return st;
+    }
     size_t count;
     st = nnb__mul_size(n_inputs, n_neurons, &count);
     if (st != NNB_OK) {
@@ -166,9 +179,10 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
     if (st != NNB_OK) {
         return st;
     }
-    /* nnb_dense_create draws no normals when it fails, so the generator is untouched on failure. */
+    /* The layer is created with zero weights and filled once everything is allocated, so the generator is
+       untouched on failure. */
     nnb_dense *dense = NULL;
-    st = nnb_dense_create(&dense, n_inputs, n_neurons, draw_weights ? model->rng : NULL, init_scale);
+    st = nnb_dense_create(&dense, n_inputs, n_neurons, NULL, init_scale);
     if (st != NNB_OK) {
         return st;
     }
@@ -179,12 +193,20 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
             return st;
         }
     }
+    if (draw_weights) {
+        st = nnb_dense_init(dense, model->rng, &how);
+        if (st != NNB_OK) {
+            nnb_dense_destroy(dense);
+            return st;
+        }
+    }
     nnb__model_layer *l = &model->layers[model->n_layers];
     memset(l, 0, sizeof *l);
     l->kind = NNB_LAYER_DENSE;
     l->n_in = n_inputs;
     l->n_out = n_neurons;
-    l->init_scale = init_scale;
+    l->init_scale = how.weights == NNB_INIT_SCALED_NORMAL ? how.scale : (float)std;
+    l->init = how;
     if (reg != NULL) {
         l->reg = *reg;
     }
@@ -193,10 +215,26 @@ nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_
     return NNB_OK;
 }
 
+nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                        const nnb_regularization *reg, int draw_weights)
+{
+    return nnb__model_add_dense_with_init(model, n_inputs, n_neurons, init_scale, NULL, reg, draw_weights);
+}
+
 nnb_status nnb_model_add_dense(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
                                const nnb_regularization *reg)
 {
     return nnb__model_add_dense_weights(model, n_inputs, n_neurons, init_scale, reg, 1);
+}
+
+nnb_status nnb_model_add_dense_init(nnb_model *model, size_t n_inputs, size_t n_neurons, const nnb_init *init,
+                                    const nnb_regularization *reg)
+{
+    float scale = init != NULL ? init->scale : NNB_DENSE_DEFAULT_INIT_SCALE;
+    if (init != NULL && init->weights != NNB_INIT_SCALED_NORMAL) {
+        scale = NNB_DENSE_DEFAULT_INIT_SCALE; /* ignored by the other initializers */
+    }
+    return nnb__model_add_dense_with_init(model, n_inputs, n_neurons, scale, init, reg, 1);
 }
 
 nnb_status nnb_model_add_relu(nnb_model *model)
@@ -261,8 +299,30 @@ nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer_params 
     if (st != NNB_OK) {
         return st;
     }
+    if (model->scheduled) {
+        (void)nnb_optimizer_set_schedule(opt, &model->schedule); /* checked when the model took it */
+    }
     nnb_optimizer_destroy(model->optimizer);
     model->optimizer = opt;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_set_schedule(nnb_model *model, const nnb_lr_schedule *schedule)
+{
+    if (model == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (schedule != NULL) {
+        nnb_status st = nnb__lr_schedule_check(schedule);
+        if (st != NNB_OK) {
+            return st;
+        }
+    }
+    if (model->optimizer != NULL) {
+        (void)nnb_optimizer_set_schedule(model->optimizer, schedule);
+    }
+    model->scheduled = schedule != NULL;
+    model->schedule = schedule != NULL ? *schedule : nnb_lr_schedule_default();
     return NNB_OK;
 }
 

@@ -33,6 +33,7 @@ typedef struct nnb__model_layer {
     size_t n_in;
     size_t n_out;
     float init_scale;
+    nnb_init init; /* dense: how its parameters started */
     float rate;
     nnb_regularization reg;
     nnb_dense *dense;
@@ -62,6 +63,8 @@ struct nnb_model {
     nnb_loss_kind loss;
     nnb_accuracy_kind accuracy;
     nnb_optimizer *optimizer;
+    int scheduled;            /* nnb_model_set_schedule: given to every optimizer */
+    nnb_lr_schedule schedule; /* (valid when scheduled) */
     float precision;
     int precision_set;
 
@@ -80,6 +83,14 @@ struct nnb_model {
     nnb_arithmetic scratch_mode;
 
     /* Optional numerical health check (nnb_model_set_health_check) and where the current step is. */
+    nnb_history_entry *history; /* record_history: one entry per epoch of the last such run */
+    size_t history_len;
+    size_t history_cap;
+    float *best;       /* early stopping: the parameters of the best epoch, all dense layers in order */
+    size_t best_cap;   /* floats best holds */
+    size_t best_epoch; /* of the last run with early stopping; 0 otherwise */
+    double clip_value; /* of the training run under way (nnb_train_params) */
+    double clip_norm;
     int health_on;
     nnb_health_report health;
     size_t cur_epoch;
@@ -124,6 +135,9 @@ float *nnb__model_alloc_floats(size_t rows, size_t cols, nnb_status *st);
 /* Frees the training workspace (layer buffers, model buffers, GEMM scratch); the permutation stays. */
 void nnb__model_free_workspace(nnb_model *m);
 
+/* Bytes of the training workspace's buffers for batches of `batch` rows (GEMM scratch excluded). */
+nnb_status nnb__model_workspace_bytes(const nnb_model *m, size_t batch, size_t *out);
+
 /* Ensures the permutation holds at least n entries. */
 nnb_status nnb__model_reserve_perm(nnb_model *m, size_t n);
 
@@ -164,5 +178,9 @@ void nnb__model_free_meta(nnb_model *m);
  * Returns NNB_ERR_NONFINITE when a result is not finite (dst's contents are then unspecified).
  */
 nnb_status nnb__model_apply_preprocess(const nnb_model *m, const float *src, float *dst, size_t rows);
+
+/* The same with an initializer (NULL: the book's, with init_scale); nnb_model_add_dense_init. */
+nnb_status nnb__model_add_dense_with_init(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
+                                          const nnb_init *init, const nnb_regularization *reg, int draw_weights);
 
 #endif

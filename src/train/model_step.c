@@ -3,6 +3,8 @@
  * The sequential model, one training step through its workspace: forward of a batch, backward from the
  * loss gradient down to the first layer, and the optimizer's update, with the optional health checks.
  */
+#include <math.h>
+
 #include "base/error_internal.h"
 #include "layers/dense_internal.h"
 #include "nnbasics/activation.h"
@@ -227,6 +229,63 @@ nnb_status nnb__model_backward_ws(nnb_model *m, const nnb_targets *tb)
 
 /* ---------------------------------------------------------------- update */
 
+static void clip_by_value(float *g, size_t n, float limit)
+{
+    for (size_t i = 0; i < n; ++i) {
+        g[i] = g[i] > limit ? limit : (g[i] < -limit ? -limit : g[i]);
+    }
+}
+
+static double sum_squares(const float *g, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        s += (double)g[i] * (double)g[i];
+    }
+    return s;
+}
+
+static void scale(float *g, size_t n, float f)
+{
+    for (size_t i = 0; i < n; ++i) {
+        g[i] *= f;
+    }
+}
+
+/* clip_value, then clip_norm, on the gradients of every dense layer (in place, before the update). */
+static void clip_gradients(nnb_model *m)
+{
+    double norm2 = 0.0;
+    for (int pass = 0; pass < 2; ++pass) {
+        float f = 1.0f;
+        if (pass == 1) {
+            double norm = sqrt(norm2);
+            if (m->clip_norm <= 0.0 || !(norm > m->clip_norm)) {
+                return;
+            }
+            f = (float)(m->clip_norm / norm);
+        }
+        for (size_t i = 0; i < m->n_layers; ++i) {
+            nnb_dense *d = m->layers[i].dense;
+            if (d == NULL) {
+                continue;
+            }
+            nnb_tensor *gs[2] = {d->dweights, d->dbiases};
+            for (size_t k = 0; k < 2; ++k) {
+                size_t n = gs[k]->rows * gs[k]->cols;
+                if (pass == 0) {
+                    if (m->clip_value > 0.0) {
+                        clip_by_value(gs[k]->data, n, (float)m->clip_value);
+                    }
+                    norm2 += sum_squares(gs[k]->data, n);
+                } else {
+                    scale(gs[k]->data, n, f);
+                }
+            }
+        }
+    }
+}
+
 nnb_status nnb__model_optimize(nnb_model *m)
 {
     /* Every layer's optimizer state first: a failed allocation must not leave half a step applied. */
@@ -237,6 +296,9 @@ nnb_status nnb__model_optimize(nnb_model *m)
                 return st;
             }
         }
+    }
+    if (m->clip_value > 0.0 || m->clip_norm > 0.0) {
+        clip_gradients(m);
     }
     nnb_status st = nnb_optimizer_pre_update(m->optimizer);
     for (size_t i = 0; i < m->n_layers && st == NNB_OK; ++i) {

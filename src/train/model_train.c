@@ -5,9 +5,11 @@
  * batch, the training loop with its progress reports, and evaluation.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/alloc_internal.h"
 #include "base/error_internal.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
@@ -272,6 +274,10 @@ typedef struct train_run {
     size_t acc_items;
     float step_data, step_reg; /* data and regularization loss of the last step */
     double step_acc;           /* accuracy of the last step */
+
+    /* Early stopping. */
+    double best_value; /* the best figure so far */
+    size_t wait;       /* epochs since it */
 } train_run;
 
 /* The argument, state and data checks of nnb_model_train, in the documented order; nothing changes. */
@@ -289,6 +295,20 @@ static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, 
     }
     if (params->epochs == 0) {
         return NNB__FAIL(NNB_ERR_ARGUMENT);
+    }
+    if (!(isfinite(params->clip_value) && params->clip_value >= 0.0) ||
+        !(isfinite(params->clip_norm) && params->clip_norm >= 0.0)) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "clip_value %g and clip_norm %g must be >= 0 and finite",
+                          params->clip_value, params->clip_norm);
+    }
+    if ((unsigned)params->early_stop > (unsigned)NNB_MONITOR_ACCURACY || !isfinite(params->min_delta) ||
+        params->min_delta < 0.0) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "early_stop %d unknown or min_delta %g not >= 0", (int)params->early_stop,
+                          params->min_delta);
+    }
+    if ((params->early_stop == NNB_MONITOR_VAL_LOSS || params->early_stop == NNB_MONITOR_VAL_ACCURACY) &&
+        params->validation_x == NULL && params->validation_split == 0.0) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "early stopping on a validation figure needs validation data");
     }
     nnb_status st = check_data("nnb_model_train", model, X, targets);
     if (st == NNB_OK && params->validation_x != NULL) {
@@ -319,6 +339,40 @@ static nnb_status start_run(nnb_model *model, train_run *run)
     if (st == NNB_OK && params->shuffle) {
         st = nnb__model_reserve_perm(model, n);
     }
+    if (st == NNB_OK && params->record_history && params->epochs > model->history_cap) {
+        size_t bytes;
+        if (nnb__mul_size(params->epochs, sizeof(nnb_history_entry), &bytes) != NNB_OK) {
+            st = NNB__FAIL(NNB_ERR_OVERFLOW);
+        } else {
+            nnb_history_entry *h = nnb__malloc(bytes);
+            if (h == NULL) {
+                st = NNB__FAIL(NNB_ERR_NOMEM);
+            } else {
+                nnb__free(model->history);
+                model->history = h;
+                model->history_cap = params->epochs;
+                model->history_len = 0;
+            }
+        }
+    }
+    if (st == NNB_OK && params->record_history) {
+        model->history_len = 0;
+    }
+    size_t n_params = 0;
+    if (st == NNB_OK && params->early_stop != NNB_MONITOR_NONE) {
+        st = nnb_model_parameter_count(model, &n_params);
+    }
+    if (st == NNB_OK && n_params > model->best_cap) {
+        size_t bytes;
+        float *b = nnb__mul_size(n_params, sizeof(float), &bytes) == NNB_OK ? nnb__malloc(bytes) : NULL;
+        if (b == NULL) {
+            st = NNB__FAIL(NNB_ERR_NOMEM);
+        } else {
+            nnb__free(model->best);
+            model->best = b;
+            model->best_cap = n_params;
+        }
+    }
     if (st != NNB_OK) {
         return st;
     }
@@ -328,6 +382,9 @@ static nnb_status start_run(nnb_model *model, train_run *run)
     }
 
     memset(&model->health, 0, sizeof model->health);
+    model->best_epoch = 0;
+    run->best_value = 0.0;
+    run->wait = 0;
     run->n = n;
     run->bs = bs;
     run->vbs = vbs;
@@ -436,24 +493,30 @@ static int report_step(const nnb_model *model, train_run *run, size_t epoch, siz
     return run->params->progress(rep, run->params->user);
 }
 
-/* The EPOCH report: the last step's figures for one step per epoch, else the epoch's. *stop: the answer. */
+/* The epoch's figures: the last step's for one step per epoch, else the epoch's. */
+static nnb_status epoch_figures(const nnb_model *model, const train_run *run, float *data, float *reg, double *acc)
+{
+    if (run->steps == 1) {
+        *data = run->step_data;
+        *reg = run->step_reg;
+        *acc = run->step_acc;
+        return NNB_OK;
+    }
+    *data = (float)(run->loss_sum / (double)run->n);
+    *acc = run->acc_items == 0 ? 0.0 : run->acc_sum / (double)run->acc_items;
+    return regularization_loss(model, reg);
+}
+
+/* The EPOCH report. *stop: the answer. */
 static nnb_status report_epoch(const nnb_model *model, train_run *run, size_t epoch, int *stop)
 {
     nnb_progress *rep = &run->rep;
     rep->event = NNB_PROGRESS_EPOCH;
     rep->epoch = epoch;
     rep->step = run->steps - 1;
-    if (run->steps == 1) {
-        rep->data_loss = run->step_data;
-        rep->regularization_loss = run->step_reg;
-        rep->accuracy = run->step_acc;
-    } else {
-        rep->data_loss = (float)(run->loss_sum / (double)run->n);
-        nnb_status st = regularization_loss(model, &rep->regularization_loss);
-        if (st != NNB_OK) {
-            return st;
-        }
-        rep->accuracy = run->acc_items == 0 ? 0.0 : run->acc_sum / (double)run->acc_items;
+    nnb_status st = epoch_figures(model, run, &rep->data_loss, &rep->regularization_loss, &rep->accuracy);
+    if (st != NNB_OK) {
+        return st;
     }
     rep->loss = rep->data_loss + rep->regularization_loss;
     rep->learning_rate = nnb_optimizer_current_lr(model->optimizer);
@@ -493,10 +556,94 @@ static nnb_status report_validation(nnb_model *model, train_run *run, int *stop)
     return NNB_OK;
 }
 
+/* Copies every dense layer's weights and biases to (save) or from (!save) model->best. */
+static void copy_params(nnb_model *model, int save)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        nnb_dense *d = model->layers[i].dense;
+        if (d == NULL) {
+            continue;
+        }
+        nnb_tensor *parts[2] = {nnb_dense_weights_mut(d), nnb_dense_biases_mut(d)};
+        for (size_t p = 0; p < 2; ++p) {
+            size_t n = parts[p]->rows * parts[p]->cols;
+            if (save) {
+                memcpy(model->best + k, parts[p]->data, n * sizeof(float));
+            } else {
+                memcpy(parts[p]->data, model->best + k, n * sizeof(float));
+            }
+            k += n;
+        }
+    }
+}
+
+/* Early stopping after epoch e with its history entry: keeps the best parameters; *stop when patience ran out. */
+static void watch_epoch(nnb_model *model, train_run *run, const nnb_history_entry *e, int *stop)
+{
+    nnb_monitor mon = run->params->early_stop;
+    double v = mon == NNB_MONITOR_VAL_LOSS       ? e->val_loss
+               : mon == NNB_MONITOR_VAL_ACCURACY ? e->val_accuracy
+               : mon == NNB_MONITOR_LOSS         ? e->loss
+                                                 : e->accuracy;
+    int lower = mon == NNB_MONITOR_VAL_LOSS || mon == NNB_MONITOR_LOSS;
+    double d = run->params->min_delta;
+    int improved = model->best_epoch == 0 || (lower ? v < run->best_value - d : v > run->best_value + d);
+    if (improved) {
+        run->best_value = v;
+        run->wait = 0;
+        model->best_epoch = e->epoch;
+        copy_params(model, 1);
+        return;
+    }
+    run->wait++;
+    if (run->wait >= run->params->patience) {
+        *stop = 1;
+    }
+}
+
+/* Appends the history entry of the epoch that just ended (started at t0). */
+static nnb_status record_epoch(nnb_model *model, train_run *run, size_t epoch, double t0, int *stop)
+{
+    const nnb_train_params *params = run->params;
+    nnb_history_entry e;
+    float data = 0.0f, reg = 0.0f;
+    nnb_status st = epoch_figures(model, run, &data, &reg, &e.accuracy);
+    if (st != NNB_OK) {
+        return st;
+    }
+    e.epoch = epoch;
+    e.loss = (double)(data + reg);
+    e.learning_rate = nnb_optimizer_current_lr(model->optimizer);
+    e.val_loss = NAN;
+    e.val_accuracy = NAN;
+    if (params->validation_x != NULL) {
+        float vprec = 0.0f, vloss = 0.0f;
+        st = precision_for(model, params->validation_y, &vprec);
+        if (st == NNB_OK) {
+            st = evaluate_ws(model, params->validation_x, params->validation_y, run->vbs, vprec, &vloss,
+                             &e.val_accuracy);
+        }
+        if (st != NNB_OK) {
+            return st;
+        }
+        e.val_loss = (double)vloss;
+    }
+    e.seconds = now_seconds() - t0;
+    if (params->record_history) {
+        model->history[model->history_len++] = e;
+    }
+    if (params->early_stop != NNB_MONITOR_NONE) {
+        watch_epoch(model, run, &e, stop);
+    }
+    return NNB_OK;
+}
+
 /* One epoch: a new row order when shuffling, every step, then the reports print_every asks for. */
 static nnb_status train_epoch(nnb_model *model, train_run *run, size_t epoch, int *stop)
 {
     const nnb_train_params *params = run->params;
+    double t0 = now_seconds();
     if (params->shuffle) {
         shuffle_rows(model, run->n);
     }
@@ -517,15 +664,97 @@ static nnb_status train_epoch(nnb_model *model, train_run *run, size_t epoch, in
             return NNB_OK;
         }
     }
+    if (params->record_history || params->early_stop != NNB_MONITOR_NONE) {
+        nnb_status st = record_epoch(model, run, epoch, t0, stop);
+        if (st != NNB_OK) {
+            return st;
+        }
+    }
     int report = epoch == params->epochs || (params->print_every != 0 && epoch % params->print_every == 0);
     if (!report || params->progress == NULL) {
         return NNB_OK;
     }
+    int early = *stop; /* early stopping's decision; the reports still go out */
     nnb_status st = report_epoch(model, run, epoch, stop);
     if (st != NNB_OK || *stop || params->validation_x == NULL) {
+        *stop |= early;
         return st;
     }
-    return report_validation(model, run, stop);
+    st = report_validation(model, run, stop);
+    *stop |= early;
+    return st;
+}
+
+/* Copies the rows perm[from..to) of X and the targets into fresh tensors / labels. */
+static nnb_status gather_rows(const nnb_model *model, const nnb_tensor *X, const nnb_targets *t, size_t from, size_t to,
+                              nnb_tensor **gx, nnb_tensor **gv, uint32_t **gl)
+{
+    size_t rows = to - from;
+    nnb_status st = nnb_tensor_create(gx, rows, X->cols);
+    if (st == NNB_OK && t->values != NULL) {
+        st = nnb_tensor_create(gv, rows, t->values->cols);
+    }
+    if (st == NNB_OK && t->labels != NULL) {
+        *gl = nnb__calloc(rows, sizeof(uint32_t));
+        st = *gl == NULL ? NNB__FAIL(NNB_ERR_NOMEM) : NNB_OK;
+    }
+    for (size_t r = 0; r < rows && st == NNB_OK; ++r) {
+        size_t src = model->perm[from + r];
+        memcpy((*gx)->data + r * X->cols, X->data + src * X->cols, X->cols * sizeof(float));
+        if (t->values != NULL) {
+            size_t c = t->values->cols;
+            memcpy((*gv)->data + r * c, t->values->data + src * c, c * sizeof(float));
+        } else {
+            (*gl)[r] = t->labels[src];
+        }
+    }
+    return st;
+}
+
+/* nnb_model_train with validation_split: splits the rows as documented, then trains on the copies. */
+static nnb_status train_split(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
+                              const nnb_train_params *params)
+{
+    size_t n = X->rows;
+    double split = params->validation_split;
+    size_t n_val = (size_t)floor(split * (double)n);
+    if (params->validation_x != NULL || !(split > 0.0 && split < 1.0) || n_val == 0 || n_val >= n) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT,
+                          "validation_split %g must be in (0, 1), leave rows on both sides of %zu and come "
+                          "without validation_x",
+                          split, n);
+    }
+    if (n > UINT32_MAX) {
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
+    }
+    nnb_status st = nnb__model_reserve_perm(model, n);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_tensor *vx = NULL, *vv = NULL, *tx = NULL, *tv = NULL;
+    uint32_t *vl = NULL, *tl = NULL;
+    /* The permutation is drawn first (the generator advances even when a copy then fails for memory). */
+    shuffle_rows(model, n);
+    st = gather_rows(model, X, targets, 0, n_val, &vx, &vv, &vl);
+    if (st == NNB_OK) {
+        st = gather_rows(model, X, targets, n_val, n, &tx, &tv, &tl);
+    }
+    if (st == NNB_OK) {
+        nnb_targets vy = vl != NULL ? nnb_targets_from_labels(vl, n_val) : nnb_targets_from_tensor(vv);
+        nnb_targets ty = tl != NULL ? nnb_targets_from_labels(tl, n - n_val) : nnb_targets_from_tensor(tv);
+        nnb_train_params p = *params;
+        p.validation_split = 0.0;
+        p.validation_x = vx;
+        p.validation_y = &vy;
+        st = nnb_model_train(model, tx, &ty, &p);
+    }
+    nnb_tensor_destroy(vx);
+    nnb_tensor_destroy(vv);
+    nnb_tensor_destroy(tx);
+    nnb_tensor_destroy(tv);
+    nnb__free(vl);
+    nnb__free(tl);
+    return st;
 }
 
 nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
@@ -535,15 +764,25 @@ nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targ
     if (st != NNB_OK) {
         return st;
     }
+    if (params->validation_split != 0.0) {
+        return train_split(model, X, targets, params);
+    }
     train_run run;
     memset(&run, 0, sizeof run);
     run.X = X;
     run.targets = targets;
     run.params = params;
     st = start_run(model, &run);
+    model->clip_value = params->clip_value;
+    model->clip_norm = params->clip_norm;
     int stop = 0;
     for (size_t epoch = 1; epoch <= params->epochs && st == NNB_OK && !stop; ++epoch) {
         st = train_epoch(model, &run, epoch, &stop);
+    }
+    model->clip_value = 0.0;
+    model->clip_norm = 0.0;
+    if (st == NNB_OK && params->early_stop != NNB_MONITOR_NONE && model->best_epoch != 0) {
+        copy_params(model, 0); /* the best epoch's parameters (the last epoch's when it was the best) */
     }
     return st;
 }
@@ -571,4 +810,46 @@ nnb_status nnb_model_evaluate(nnb_model *model, const nnb_tensor *X, const nnb_t
         return st;
     }
     return evaluate_ws(model, X, targets, bs, precision, loss, accuracy);
+}
+
+nnb_status nnb_model_history(const nnb_model *model, const nnb_history_entry **entries, size_t *count)
+{
+    if (model == NULL || entries == NULL || count == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *entries = model->history_len > 0 ? model->history : NULL;
+    *count = model->history_len;
+    return NNB_OK;
+}
+
+/* A CSV field: the number, or nothing for NaN. */
+static int csv_number(FILE *out, double v)
+{
+    return isnan(v) ? fprintf(out, ",") : fprintf(out, ",%.9g", v);
+}
+
+nnb_status nnb_model_history_write_csv(const nnb_model *model, FILE *out)
+{
+    if (model == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    int bad = fprintf(out, "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds\n") < 0;
+    for (size_t i = 0; i < model->history_len && !bad; ++i) {
+        const nnb_history_entry *e = &model->history[i];
+        bad |= fprintf(out, "%zu", e->epoch) < 0;
+        const double v[6] = {e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->learning_rate, e->seconds};
+        for (size_t k = 0; k < 6 && !bad; ++k) {
+            bad |= csv_number(out, v[k]) < 0;
+        }
+        bad |= fprintf(out, "\n") < 0;
+    }
+    if (bad || ferror(out)) {
+        return NNB__FAILF(NNB_ERR_IO, "writing the training history failed");
+    }
+    return NNB_OK;
+}
+
+size_t nnb_model_best_epoch(const nnb_model *model)
+{
+    return model == NULL ? 0u : model->best_epoch;
 }

@@ -229,3 +229,51 @@ nnb_status nnb__model_reserve_perm(nnb_model *m, size_t n)
     m->perm_cap = n;
     return NNB_OK;
 }
+
+/*
+ * Bytes nnb_model_prepare(m, batch) allocates for its buffers, by the rules of alloc_layer_buffers and
+ * alloc_model_buffers above (the GEMM scratch excluded: it depends on the core and the thread setting).
+ */
+nnb_status nnb__model_workspace_bytes(const nnb_model *m, size_t batch, size_t *out)
+{
+    size_t floats = 0;
+    size_t terms[4];
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        const nnb__model_layer *l = &m->layers[i];
+        size_t k = 0;
+        if (l->kind != NNB_LAYER_LINEAR) {
+            if (!nnb__model_runs_in_place(m, i)) {
+                terms[k++] = l->n_out;
+            }
+            if (i > 0) {
+                terms[k++] = l->n_in;
+            }
+        }
+        if (l->kind == NNB_LAYER_DROPOUT) {
+            terms[k++] = l->n_in;
+        }
+        for (size_t t = 0; t < k; ++t) {
+            size_t f;
+            if (nnb__mul_size(batch, terms[t], &f) != NNB_OK || floats + f < floats) {
+                return NNB__FAIL(NNB_ERR_OVERFLOW);
+            }
+            floats += f;
+        }
+    }
+    if (m->n_layers > 0) {
+        /* dloss and gather_v (output width each), per_sample (1), gather_x (input width). */
+        size_t width = 2u * nnb__model_last_width(m) + 1u + m->layers[0].n_in;
+        size_t f;
+        if (nnb__mul_size(batch, width, &f) != NNB_OK || floats + f < floats) {
+            return NNB__FAIL(NNB_ERR_OVERFLOW);
+        }
+        floats += f;
+    }
+    size_t bytes, labels;
+    if (nnb__mul_size(floats, sizeof(float), &bytes) != NNB_OK ||
+        nnb__mul_size(m->n_layers > 0 ? batch : 0u, sizeof(uint32_t), &labels) != NNB_OK || bytes + labels < bytes) {
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
+    }
+    *out = bytes + labels;
+    return NNB_OK;
+}

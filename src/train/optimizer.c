@@ -18,7 +18,16 @@ struct nnb_optimizer {
     nnb_optimizer_params params;
     double current_lr;
     size_t iterations;
+    int scheduled;            /* a schedule is set */
+    nnb_lr_schedule schedule; /* nnb_optimizer_set_schedule */
 };
+
+nnb_optimizer_params nnb_optimizer_adamw_defaults(double weight_decay)
+{
+    nnb_optimizer_params p = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    p.weight_decay = weight_decay;
+    return p;
+}
 
 nnb_optimizer_params nnb_optimizer_defaults(nnb_optimizer_kind kind)
 {
@@ -31,6 +40,7 @@ nnb_optimizer_params nnb_optimizer_defaults(nnb_optimizer_kind kind)
     p.rho = 0.9;
     p.beta_1 = 0.9;
     p.beta_2 = 0.999;
+    p.weight_decay = 0.0;
     switch (kind) {
     case NNB_OPTIMIZER_RMSPROP:
     case NNB_OPTIMIZER_ADAM: p.learning_rate = 0.001; break;
@@ -66,6 +76,9 @@ static nnb_status check_params(const nnb_optimizer_params *p)
     case NNB_OPTIMIZER_RMSPROP: return nonneg_finite(p->epsilon) && unit_interval(p->rho) ? NNB_OK : NNB_ERR_ARGUMENT;
     case NNB_OPTIMIZER_ADAM:
     default:
+        if (!nonneg_finite(p->weight_decay)) {
+            return NNB__FAILF(NNB_ERR_ARGUMENT, "weight_decay %g must be >= 0 and finite", p->weight_decay);
+        }
         return nonneg_finite(p->epsilon) && unit_interval(p->beta_1) && unit_interval(p->beta_2) ? NNB_OK
                                                                                                  : NNB_ERR_ARGUMENT;
     }
@@ -87,6 +100,8 @@ nnb_status nnb_optimizer_create(nnb_optimizer **out, const nnb_optimizer_params 
     opt->params = *params;
     opt->current_lr = params->learning_rate;
     opt->iterations = 0;
+    opt->scheduled = 0;
+    opt->schedule = nnb_lr_schedule_default();
     *out = opt;
     return NNB_OK;
 }
@@ -106,10 +121,44 @@ nnb_status nnb_optimizer_pre_update(nnb_optimizer *opt)
     if (opt == NULL) {
         return NNB__FAIL(NNB_ERR_NULL);
     }
+    double lr = opt->params.learning_rate;
+    if (opt->scheduled) {
+        lr = nnb__lr_schedule_value(&opt->schedule, lr, opt->iterations);
+        opt->current_lr = lr;
+    }
     /* The book: if self.decay: lr * (1. / (1. + decay * iterations)), in double. */
     if (opt->params.decay != 0.0) {
-        opt->current_lr = opt->params.learning_rate * (1.0 / (1.0 + opt->params.decay * (double)opt->iterations));
+        opt->current_lr = lr * (1.0 / (1.0 + opt->params.decay * (double)opt->iterations));
     }
+    return NNB_OK;
+}
+
+nnb_status nnb_optimizer_set_schedule(nnb_optimizer *opt, const nnb_lr_schedule *schedule)
+{
+    if (opt == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (schedule == NULL) {
+        opt->scheduled = 0;
+        opt->schedule = nnb_lr_schedule_default();
+        opt->current_lr = opt->params.learning_rate;
+        return NNB_OK;
+    }
+    nnb_status st = nnb__lr_schedule_check(schedule);
+    if (st != NNB_OK) {
+        return st;
+    }
+    opt->schedule = *schedule;
+    opt->scheduled = 1;
+    return NNB_OK;
+}
+
+nnb_status nnb_optimizer_schedule(const nnb_optimizer *opt, nnb_lr_schedule *out)
+{
+    if (opt == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *out = opt->scheduled ? opt->schedule : nnb_lr_schedule_default();
     return NNB_OK;
 }
 
@@ -229,8 +278,21 @@ static void update_adam(const nnb_optimizer *opt, float *w, const float *g, floa
     nnb__k_adam(&c, w, g, m, v, n);
 }
 
+/* AdamW's decoupled decay of the weights before the Adam step: w = w - fl32(lr_t * weight_decay) * w.
+   Nothing at all with weight_decay 0, so plain Adam keeps its bits. */
+static void decay_weights(const nnb_optimizer *opt, float *w, size_t n)
+{
+    float f = (float)(opt->current_lr * opt->params.weight_decay);
+    if (f == 0.0f) {
+        return;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        w[i] = w[i] - f * w[i];
+    }
+}
+
 static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_tensor *grad, nnb_tensor *m,
-                         nnb_tensor *v)
+                         nnb_tensor *v, int decay)
 {
     size_t n = param->rows * param->cols;
     float *w = param->data;
@@ -240,7 +302,12 @@ static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_
     case NNB_OPTIMIZER_ADAGRAD: update_adagrad(opt, w, g, v->data, n); break;
     case NNB_OPTIMIZER_RMSPROP: update_rmsprop(opt, w, g, v->data, n); break;
     case NNB_OPTIMIZER_ADAM:
-    default: update_adam(opt, w, g, m->data, v->data, n); break;
+    default:
+        if (decay) {
+            decay_weights(opt, w, n); /* AdamW when weight_decay > 0 */
+        }
+        update_adam(opt, w, g, m->data, v->data, n);
+        break;
     }
 }
 
@@ -257,7 +324,7 @@ nnb_status nnb_optimizer_update_dense(nnb_optimizer *opt, nnb_dense *layer)
         return st;
     }
     int use_m = opt->params.kind != NNB_OPTIMIZER_SGD || opt->params.momentum != 0.0;
-    update_param(opt, layer->weights, layer->dweights, use_m ? layer->m_weights : NULL, layer->v_weights);
-    update_param(opt, layer->biases, layer->dbiases, use_m ? layer->m_biases : NULL, layer->v_biases);
+    update_param(opt, layer->weights, layer->dweights, use_m ? layer->m_weights : NULL, layer->v_weights, 1);
+    update_param(opt, layer->biases, layer->dbiases, use_m ? layer->m_biases : NULL, layer->v_biases, 0);
     return NNB_OK;
 }

@@ -4,6 +4,7 @@
 #define NNB_INTERNAL_OPTIMIZER_H
 
 #include "nnbasics/optimizer.h"
+#include "nnbasics/schedule.h"
 
 /*
  * Creates the layer's per-parameter state for this optimizer (momentums, caches) if it does not exist yet,
@@ -11,5 +12,9 @@
  * parameter changes. Returns NNB_ERR_NOMEM (the layer keeps what it had).
  */
 nnb_status nnb__optimizer_prepare_dense(const nnb_optimizer *opt, nnb_dense *layer);
+
+/* schedule.c: checks a schedule's fields (NNB_ERR_ARGUMENT with a detail) and evaluates it (checked). */
+nnb_status nnb__lr_schedule_check(const nnb_lr_schedule *s);
+double nnb__lr_schedule_value(const nnb_lr_schedule *s, double lr, size_t t);
 
 #endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The model summary: one table row per layer, the parameter total, and the memory of the parameters and
+ * of the training workspace for a batch size.
+ */
+#include <stdio.h>
+
+#include "base/alloc_internal.h"
+#include "base/error_internal.h"
+#include "train/model_internal.h"
+
+static const char *kind_name(nnb_layer_kind kind)
+{
+    switch (kind) {
+    case NNB_LAYER_DENSE: return "dense";
+    case NNB_LAYER_RELU: return "relu";
+    case NNB_LAYER_SOFTMAX: return "softmax";
+    case NNB_LAYER_SIGMOID: return "sigmoid";
+    case NNB_LAYER_LINEAR: return "linear";
+    case NNB_LAYER_DROPOUT: return "dropout";
+    }
+    return "?";
+}
+
+static int is_activation(nnb_layer_kind kind)
+{
+    return kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID || kind == NNB_LAYER_LINEAR;
+}
+
+/* Weights and biases of layer i (0 for layers without parameters); the sizes were checked when it was added. */
+static size_t layer_params(const nnb_model *m, size_t i)
+{
+    const nnb__model_layer *l = &m->layers[i];
+    return l->kind == NNB_LAYER_DENSE ? l->n_in * l->n_out + l->n_out : 0u;
+}
+
+nnb_status nnb_model_parameter_count(const nnb_model *model, size_t *out)
+{
+    if (model == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        size_t p = layer_params(model, i);
+        if (total + p < total) {
+            return NNB__FAIL(NNB_ERR_OVERFLOW);
+        }
+        total += p;
+    }
+    *out = total;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_summary(const nnb_model *model, FILE *out, size_t batch)
+{
+    if (model == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (batch == 0) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "batch must be > 0");
+    }
+    size_t total = 0, weight_bytes = 0, ws_bytes = 0;
+    nnb_status st = nnb_model_parameter_count(model, &total);
+    if (st == NNB_OK && nnb__mul_size(total, sizeof(float), &weight_bytes) != NNB_OK) {
+        st = NNB__FAIL(NNB_ERR_OVERFLOW);
+    }
+    if (st == NNB_OK) {
+        st = nnb__model_workspace_bytes(model, batch, &ws_bytes);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    int bad =
+        fprintf(out, "%-5s  %-8s  %-16s  %12s  %s\n", "Layer", "Kind", "Output shape", "Parameters", "Activation") < 0;
+    bad |= fprintf(out, "%-5s  %-8s  %-16s  %12s  %s\n", "-----", "--------", "----------------", "------------",
+                   "----------") < 0;
+    for (size_t i = 0; i < model->n_layers && !bad; ++i) {
+        const nnb__model_layer *l = &model->layers[i];
+        char shape[48];
+        (void)snprintf(shape, sizeof shape, "(%zu, %zu)", batch, l->n_out);
+        const char *act = "-";
+        if (l->kind == NNB_LAYER_DENSE) {
+            int next_act = i + 1 < model->n_layers && is_activation(model->layers[i + 1].kind);
+            act = next_act ? kind_name(model->layers[i + 1].kind) : "linear";
+        }
+        bad |= fprintf(out, "%-5zu  %-8s  %-16s  %12zu  %s\n", i, kind_name(l->kind), shape, layer_params(model, i),
+                       act) < 0;
+    }
+    if (!bad) {
+        bad |=
+            fprintf(out, "Total parameters: %zu (%zu bytes of float32 weights and biases)\n", total, weight_bytes) < 0;
+        bad |= fprintf(out, "Training workspace for batches of %zu: %zu bytes (plus the GEMM packing scratch)\n", batch,
+                       ws_bytes) < 0;
+    }
+    if (bad || ferror(out)) {
+        return NNB__FAILF(NNB_ERR_IO, "writing the model summary failed");
+    }
+    return NNB_OK;
+}
