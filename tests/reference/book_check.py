@@ -6,7 +6,13 @@
 
 --check exits 0 when the texts are identical, 1 otherwise (listing the lines that differ), 77 (ctest's skip)
 when numpy would compute float32 exp/log with the C library instead of its SIMD routines.
+
+When the environment variable NNB_NUMPY_REFERENCE_CACHE names a directory, numpy's lines are kept there, keyed
+by the reference scripts' contents, the arguments and numpy's version, so that the same check run against
+several builds (backends, instruction sets, sanitizers) computes numpy's side once.
 """
+import hashlib
+import os
 import subprocess
 import sys
 
@@ -18,6 +24,32 @@ def numpy_uses_simd_exp_log():
     except ImportError:
         return False
     return bool(features.get("AVX512F") or (features.get("AVX2") and features.get("FMA3")))
+
+
+def reference_lines(compute, *key):
+    """compute() (a list of lines), or the copy kept in $NNB_NUMPY_REFERENCE_CACHE by an earlier run."""
+    cache = os.environ.get("NNB_NUMPY_REFERENCE_CACHE")
+    if not cache:
+        return compute()
+    import numpy as np
+    digest = hashlib.sha256()
+    for path in (sys.argv[0], __file__):
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    digest.update(repr((key, np.__version__)).encode())
+    path = os.path.join(cache, os.path.basename(sys.argv[0]) + "-" + digest.hexdigest()[:24] + ".txt")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().split("\n")
+    except OSError:
+        pass
+    lines = compute()
+    os.makedirs(cache, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    os.replace(tmp, path)  # atomic: parallel tests never read half a file
+    return lines
 
 
 def run_check(run, default_epochs, extra_args=()):
@@ -36,7 +68,7 @@ def run_check(run, default_epochs, extra_args=()):
         print("numpy does not use its SIMD float32 exp/log on this CPU: skipped")
         return 77
     import numpy as np
-    want = run(epochs)
+    want = reference_lines(lambda: list(run(epochs)), epochs, tuple(extra_args))
     cmd = [program, str(epochs)] + list(extra_args)
     got = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.rstrip("\n").split("\n")
     differ = [i for i in range(max(len(got), len(want)))

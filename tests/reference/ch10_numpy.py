@@ -24,6 +24,7 @@ in every variant: loss 1.0985943 (float32), acc 0.360; lr 0.05 (Adam) and 1.0 (S
 """
 import subprocess
 import sys
+import book_check  # the shared numpy-reference cache (tests/reference/book_check.py)
 
 try:
     import numpy as np
@@ -196,7 +197,8 @@ def check(which, program):
     if not numpy_uses_simd_exp_log():
         print("numpy does not use its SIMD float32 exp/log on this CPU: skipped")
         return 77
-    want = train(which, 10001)
+    want = book_check.reference_lines(lambda: list(train(which, 10001)), which, 10001,
+                                      CORRECTLY_ROUNDED)
     got = subprocess.run([program], check=True, capture_output=True, text=True).stdout.strip().split("\n")
     differ = [i for i in range(max(len(got), len(want)))
               if i >= len(got) or i >= len(want) or got[i] != want[i]]
