@@ -184,6 +184,21 @@ else
     echo "ok: a failed training leaves no file behind"
 fi
 
+# ---- a diverging run (the real data set, when installed: the synthetic set tolerates any rate) ----
+# Plain SGD at rate 10 on raw-scale Fashion-MNIST overflows within a few steps. The message must say that the
+# training diverged, where the health check saw it first, and what to try, never that the data are bad.
+if [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
+    [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte ]; then
+    expect 1 "^nnb train: training diverged: NaN or infinity in the [a-z, ]* layer [0-9]* at epoch 1, step [0-9]*; the data are finite: try a smaller --lr (this run: 10)$" \
+        train --data fashion-mnist --optimizer sgd --lr 10 --decay 0 --epochs 1 --limit 2000 --quiet &&
+        if grep -q "in data" "$OUT"; then
+            echo "FAIL: a diverging run blames the data"
+            fails=$((fails + 1))
+        fi
+else
+    echo "skip: the diverging-run check needs Debian's dataset-fashion-mnist"
+fi
+
 # ---- the demo: the book's lesson-8 numbers, then training ----
 expect 0 "^loss: 1.0986104$" demo --epochs 300 && expect 0 "^acc: 0.34$" demo --epochs 300
 grep -q "validation (new spiral points), acc:" "$OUT" && passes=$((passes + 1)) ||

@@ -54,6 +54,26 @@ const char *nnb_describe(nnb_status status)
     return text;
 }
 
+int nnb_fail_training(const char *command, const nnb_model *model, nnb_status status, double learning_rate)
+{
+    if (status != NNB_ERR_NONFINITE) {
+        return nnb_fail(command, "training", status);
+    }
+    static const char *const where[] = {"", "in the output of", "in the loss after", "in the gradient of",
+                                        "in the parameters, after the update, of"};
+    nnb_health_report rep;
+    if (nnb_model_health(model, &rep) == NNB_OK && rep.phase >= NNB_HEALTH_FORWARD && rep.phase <= NNB_HEALTH_UPDATE) {
+        nnb_error(command,
+                  "training diverged: NaN or infinity %s layer %zu at epoch %zu, step %zu; the data are finite: "
+                  "try a smaller --lr (this run: %g)",
+                  where[rep.phase], rep.layer, rep.epoch, rep.step + 1, learning_rate);
+    } else {
+        nnb_error(command, "training diverged: %s; try a smaller --lr (this run: %g)", nnb_detail_for(NULL),
+                  learning_rate);
+    }
+    return NNB_EXIT_FAILURE;
+}
+
 int nnb_fail(const char *command, const char *what, nnb_status status)
 {
     nnb_error(command, "%s: %s", what, nnb_describe(status));

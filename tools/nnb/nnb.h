@@ -78,6 +78,14 @@ const char *nnb_describe(nnb_status status);
  * repeat the status text. */
 const char *nnb_detail(nnb_status status);
 
+/*
+ * A failed nnb_model_train: a run that stopped on a NaN or infinity (NNB_ERR_NONFINITE; the data were checked
+ * finite before it, so the training diverged) is reported with where the model's health check saw it first
+ * (epoch, 1-based step, layer, phase) and the advice to lower --lr; other failures as nnb_fail. Returns
+ * NNB_EXIT_FAILURE.
+ */
+int nnb_fail_training(const char *command, const nnb_model *model, nnb_status status, double learning_rate);
+
 /* Prints "nnb CMD: what: <nnb_describe(status)>" to stderr and returns NNB_EXIT_FAILURE. */
 int nnb_fail(const char *command, const char *what, nnb_status status);
 

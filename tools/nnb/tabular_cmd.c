@@ -393,6 +393,8 @@ static nnb_status build(const tab_options *o, size_t in, size_t out, int regress
         st = nnb_model_set_accuracy(m, regression ? NNB_ACCURACY_REGRESSION : NNB_ACCURACY_CATEGORICAL);
     if (st == NNB_OK)
         st = nnb_model_finalize(m);
+    if (st == NNB_OK) /* a diverging run then says where (nnb_fail_training) */
+        st = nnb_model_set_health_check(m, 1);
     if (st == NNB_OK) {
         nnb_optimizer_params p = nnb_optimizer_defaults(o->optimizer);
         if (o->lr_set) {
@@ -582,7 +584,8 @@ int nnb_cmd_train_tabular(int argc, char **argv)
     }
     st = nnb_model_train(m, train.X, &y, &tp);
     if (st != NNB_OK) {
-        nnb_error(cmd, "training: %s (%s)", nnb_status_string(st), nnb_last_error());
+        nnb_optimizer_params used;
+        nnb_fail_training(cmd, m, st, nnb_model_optimizer_params(m, &used) == NNB_OK ? used.learning_rate : o.lr);
         goto done;
     }
     if (report(cmd, "train", m, &train, 1) != NNB_EXIT_OK ||

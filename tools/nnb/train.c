@@ -347,6 +347,8 @@ static nnb_status build_model(const train_options *o, nnb_model **out)
         st = nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL);
     if (st == NNB_OK)
         st = nnb_model_finalize(m);
+    if (st == NNB_OK) /* a diverging run then says where (nnb_fail_training); costs a scan of each step's values */
+        st = nnb_model_set_health_check(m, 1);
     if (st == NNB_OK) {
         nnb_optimizer_params p = nnb_optimizer_defaults(o->optimizer);
         if (o->lr_set) {
@@ -455,7 +457,8 @@ int nnb_cmd_train(int argc, char **argv)
         if (ts.tty) {
             printf("\n");
         }
-        nnb_fail(k_cmd, "training", st);
+        nnb_optimizer_params used;
+        nnb_fail_training(k_cmd, m, st, nnb_model_optimizer_params(m, &used) == NNB_OK ? used.learning_rate : o.lr);
         goto done;
     }
 
