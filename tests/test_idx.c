@@ -550,9 +550,36 @@ static void test_fashion_mnist_load_from_directory(void **state)
     /* A label of 10 is not Fashion-MNIST; nor are 27 x 27 images. */
     write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 10, 28);
     assert_status(nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TEST), NNB_ERR_FORMAT);
+    write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 10, 28);
+    nnb_tensor *one = NULL;
+    uint32_t label = 77;
+    size_t count = 77;
+    assert_ok(nnb_tensor_create(&one, 1, 784));
+    assert_ok(nnb_tensor_fill(one, 7.0f));
+    /* Reading the one image whose label is 10 fails and leaves every output as it was. */
+    assert_status(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 3, one, &label, &count), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "label 10"));
+    assert_true(nnb_tensor_cdata(one)[0] == 7.0f && nnb_tensor_cdata(one)[783] == 7.0f);
+    assert_int_equal(label, 77);
+    assert_int_equal(count, 77);
     write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 9, 27);
     assert_status(nnb_fashion_mnist_load(&set, g_dir, NNB_FASHION_TEST), NNB_ERR_FORMAT);
     assert_null(set);
+    /* 784 pixels that are not 28 x 28 are not Fashion-MNIST either. */
+    {
+        static unsigned char px16[2 * 16 * 49];
+        const unsigned char lab2[2] = {1, 2};
+        memset(px16, 0, sizeof px16);
+        bytes im = make_images(NNB_IDX_MAGIC_IMAGES, 2, 16, 49, px16, sizeof px16);
+        bytes lb = make_labels(NNB_IDX_MAGIC_LABELS, 2, lab2, 2);
+        write_file("t10k-images-idx3-ubyte", im.data, im.size);
+        write_file("t10k-labels-idx1-ubyte", lb.data, lb.size);
+        assert_status(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 1, one, &label, &count), NNB_ERR_SHAPE);
+        assert_non_null(strstr(nnb_last_error(), "16 x 49"));
+        assert_true(nnb_tensor_cdata(one)[0] == 7.0f);
+        assert_int_equal(label, 77);
+    }
+    nnb_tensor_destroy(one);
     remove_file("t10k-images-idx3-ubyte");
     remove_file("t10k-labels-idx1-ubyte");
 

@@ -183,7 +183,7 @@ NNB_API nnb_status nnb_fashion_mnist_load_limited(nnb_idx_set **out, const char 
  * @param label receives the label (0 to 9).
  * @param count when not NULL, receives the number of images in the split.
  * @return NNB_OK; NNB_ERR_NULL; NNB_ERR_ARGUMENT (unknown split, or index out of range: the detail gives the
- *         count); NNB_ERR_SHAPE (image not 1 x 784, or the files' images are not 784 pixels); NNB_ERR_IO (a
+ *         count); NNB_ERR_SHAPE (image not 1 x 784, or the files' images are not 28 x 28); NNB_ERR_IO (a
  *         file is missing or unreadable); NNB_ERR_FORMAT (as nnb_idx_read_one, or a label of 10 or more);
  *         NNB_ERR_UNSUPPORTED; NNB_ERR_NOMEM. Outputs are untouched on failure.
  */

@@ -727,12 +727,11 @@ static nnb_status stream_header(idx_stream *s, uint32_t magic, idx_header *h)
     return st;
 }
 
-nnb_status nnb_idx_read_one(const char *images_path, const char *labels_path, size_t index, nnb_tensor *image,
-                            uint32_t *label, size_t *count)
+/* nnb_idx_read_one, and when side is not 0 the images must be side x side pixels and when classes is not 0
+ * the label below classes; checked before any output is written. */
+static nnb_status read_one(const char *images_path, const char *labels_path, size_t index, nnb_tensor *image,
+                           uint32_t *label, size_t *count, size_t side, uint32_t classes)
 {
-    if (images_path == NULL || labels_path == NULL || image == NULL || label == NULL) {
-        return NNB__FAIL(NNB_ERR_NULL);
-    }
     idx_stream is, ls;
     idx_header ih, lh;
     unsigned char *pixels = NULL;
@@ -752,6 +751,10 @@ nnb_status nnb_idx_read_one(const char *images_path, const char *labels_path, si
     if (st == NNB_OK && ih.dims[0] != lh.dims[0]) {
         st = NNB__FAILF(NNB_ERR_FORMAT, "%s holds %zu images but %s holds %zu labels", images_path, ih.dims[0],
                         labels_path, lh.dims[0]);
+    }
+    if (st == NNB_OK && side != 0 && (ih.dims[1] != side || ih.dims[2] != side)) {
+        st = NNB__FAILF(NNB_ERR_SHAPE, "%s: images of %zu x %zu pixels, expected %zu x %zu", images_path, ih.dims[1],
+                        ih.dims[2], side, side);
     }
     if (st == NNB_OK) {
         features = ih.dims[1] * ih.dims[2]; /* at most the payload: no overflow */
@@ -777,6 +780,10 @@ nnb_status nnb_idx_read_one(const char *images_path, const char *labels_path, si
     if (st == NNB_OK) {
         st = stream_read(&ls, &lab, 1, "the label asked for");
     }
+    if (st == NNB_OK && classes != 0 && lab >= classes) {
+        st = NNB__FAILF(NNB_ERR_FORMAT, "%s: label %u of item %zu; expected 0 to %u", labels_path, (unsigned)lab, index,
+                        classes - 1);
+    }
     if (st == NNB_OK) {
         for (size_t i = 0; i < features; ++i) {
             image->data[i] = ((float)pixels[i] - 127.5f) / 127.5f;
@@ -790,6 +797,15 @@ nnb_status nnb_idx_read_one(const char *images_path, const char *labels_path, si
     stream_close(&ls);
     stream_close(&is);
     return st;
+}
+
+nnb_status nnb_idx_read_one(const char *images_path, const char *labels_path, size_t index, nnb_tensor *image,
+                            uint32_t *label, size_t *count)
+{
+    if (images_path == NULL || labels_path == NULL || image == NULL || label == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    return read_one(images_path, labels_path, index, image, label, count, 0, 0);
 }
 
 /* Joins dir "/" name [".gz"] into a new string; NULL on overflow or out of memory. */
@@ -913,11 +929,8 @@ nnb_status nnb_fashion_mnist_read_one(const char *dir, nnb_fashion_split split, 
         st = find_file(dir, labels_name, &labels_path);
     }
     if (st == NNB_OK) {
-        st = nnb_idx_read_one(images_path, labels_path, index, image, &lab, &n);
-    }
-    if (st == NNB_OK && lab >= NNB_FASHION_MNIST_CLASSES) {
-        st =
-            NNB__FAILF(NNB_ERR_FORMAT, "%s: label %u of item %zu; Fashion-MNIST's are 0 to 9", labels_path, lab, index);
+        st = read_one(images_path, labels_path, index, image, &lab, &n, NNB_FASHION_MNIST_SIDE,
+                      NNB_FASHION_MNIST_CLASSES);
     }
     nnb__free(labels_path);
     nnb__free(images_path);
