@@ -5,6 +5,21 @@
 #include "nnbasics/gemm.h"
 #include "nnbasics/neuron.h"
 
+/* The checks shared by both layer functions: every pointer set, both sizes nonzero, their product a size. */
+static nnb_status check_layer(const void *inputs, size_t n_inputs, const void *weights, const void *biases,
+                              size_t n_neurons, const void *outputs)
+{
+    if (inputs == NULL || weights == NULL || biases == NULL || outputs == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (n_inputs == 0 || n_neurons == 0) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "a layer of %zu inputs and %zu neurons: both must be at least 1", n_inputs,
+                          n_neurons);
+    }
+    size_t total;
+    return nnb__mul_size(n_inputs, n_neurons, &total);
+}
+
 nnb_status nnb_neuron_output(const float *inputs, const float *weights, size_t n, float bias, float *out)
 {
     if (inputs == NULL || weights == NULL || out == NULL) {
@@ -22,14 +37,7 @@ nnb_status nnb_neuron_output(const float *inputs, const float *weights, size_t n
 nnb_status nnb_layer_output(const float *inputs, size_t n_inputs, const float *weights, const float *biases,
                             size_t n_neurons, float *outputs)
 {
-    if (inputs == NULL || weights == NULL || biases == NULL || outputs == NULL) {
-        return NNB__FAIL(NNB_ERR_NULL);
-    }
-    if (n_inputs == 0 || n_neurons == 0) {
-        return NNB__FAIL(NNB_ERR_ARGUMENT);
-    }
-    size_t total;
-    nnb_status st = nnb__mul_size(n_inputs, n_neurons, &total);
+    nnb_status st = check_layer(inputs, n_inputs, weights, biases, n_neurons, outputs);
     if (st != NNB_OK) {
         return st;
     }
@@ -65,14 +73,7 @@ nnb_status nnb_neuron_output_f64(const double *inputs, const double *weights, si
 nnb_status nnb_layer_output_f64(const double *inputs, size_t n_inputs, const double *weights, const double *biases,
                                 size_t n_neurons, double *outputs)
 {
-    if (inputs == NULL || weights == NULL || biases == NULL || outputs == NULL) {
-        return NNB__FAIL(NNB_ERR_NULL);
-    }
-    if (n_inputs == 0 || n_neurons == 0) {
-        return NNB__FAIL(NNB_ERR_ARGUMENT);
-    }
-    size_t total;
-    nnb_status st = nnb__mul_size(n_inputs, n_neurons, &total);
+    nnb_status st = check_layer(inputs, n_inputs, weights, biases, n_neurons, outputs);
     if (st != NNB_OK) {
         return st;
     }
