@@ -1841,7 +1841,7 @@ static void test_bad_input_idx(void **state)
     /* The memory bound (a caller's max_memory), and one record read without the set. */
     BAD(nnb_idx_set_load_limited(NULL, img_path, lab_path, 0), NNB_ERR_NULL);
     BAD(nnb_idx_set_load_limited(&g_o.set, NULL, lab_path, 0), NNB_ERR_NULL);
-    BADD(nnb_idx_set_load_limited(&g_o.set, img_path, lab_path, 10), NNB_ERR_FORMAT, "the limit is 10 bytes");
+    BADD(nnb_idx_set_load_limited(&g_o.set, img_path, lab_path, 10), NNB_ERR_LIMIT, "the limit is 10 bytes");
     BADD(nnb_fashion_mnist_load_limited(&g_o.set, g_dir, NNB_FASHION_TEST, 10), NNB_ERR_IO,
          "t10k-images-idx3-ubyte: neither it nor t10k-images-idx3-ubyte.gz");
     BAD(nnb_fashion_mnist_load_limited(NULL, g_dir, NNB_FASHION_TEST, 0), NNB_ERR_NULL);
@@ -2366,7 +2366,7 @@ static void test_bad_input_status_and_alloc(void **state)
 {
     (void)state;
     begin_module();
-    const nnb_status unknown[] = {(nnb_status)13, (nnb_status)99, (nnb_status)-1, (nnb_status)0x7fffffff};
+    const nnb_status unknown[] = {(nnb_status)14, (nnb_status)99, (nnb_status)-1, (nnb_status)0x7fffffff};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; ++i) {
         ++g_module;
         const char *s = nnb_status_string(unknown[i]);

@@ -11,7 +11,7 @@
 static const nnb_status k_all_codes[] = {
     NNB_OK,          NNB_ERR_NULL,  NNB_ERR_ARGUMENT,    NNB_ERR_SHAPE, NNB_ERR_OVERFLOW,
     NNB_ERR_NOMEM,   NNB_ERR_RANGE, NNB_ERR_NONFINITE,   NNB_ERR_IO,    NNB_ERR_FORMAT,
-    NNB_ERR_VERSION, NNB_ERR_STATE, NNB_ERR_UNSUPPORTED,
+    NNB_ERR_VERSION, NNB_ERR_STATE, NNB_ERR_UNSUPPORTED, NNB_ERR_LIMIT,
 };
 #define N_CODES (sizeof k_all_codes / sizeof k_all_codes[0])
 
@@ -64,7 +64,7 @@ static void test_status_string_names_out_of_memory(void **state)
 static void test_status_string_unknown_values_are_never_null(void **state)
 {
     (void)state;
-    const int unknown[] = {13, 99, 1000, -1, -2147483647 - 1, 2147483647};
+    const int unknown[] = {14, 99, 1000, -1, -2147483647 - 1, 2147483647};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; ++i) {
         const char *s = nnb_status_string((nnb_status)unknown[i]);
         assert_non_null(s);

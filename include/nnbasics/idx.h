@@ -60,7 +60,7 @@ extern "C" {
  *   - with an explicit max_memory (the *_limited functions): max_memory alone, so a caller who trusts
  *     highly compressible data (mostly blank images) can load it.
  * Fashion-MNIST's training split needs about 262 MB (10 times its gzip files). Past either bound the loaders
- * return NNB_ERR_FORMAT with a detail giving the size needed and the limit.
+ * return NNB_ERR_LIMIT with a detail giving the size needed and the limit.
  * @{
  */
 #if SIZE_MAX > 0xffffffffu
@@ -99,7 +99,7 @@ typedef struct nnb_idx_set nnb_idx_set;
  * @return NNB_OK, NNB_ERR_NULL (out, images or labels NULL), NNB_ERR_FORMAT (wrong magic, wrong dimensions,
  *         a size of 0, truncated or trailing bytes, corrupt gzip, counts that differ, content above
  *         NNB_IDX_MAX_BYTES), NNB_ERR_OVERFLOW (the sizes' product overflows size_t), NNB_ERR_UNSUPPORTED
- *         (gzip without zlib), NNB_ERR_NOMEM.
+ *         (gzip without zlib), NNB_ERR_LIMIT (the memory bound, above), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_idx_set_parse(nnb_idx_set **out, const void *images, size_t images_size, const void *labels,
                                      size_t labels_size);
@@ -121,7 +121,7 @@ NNB_API nnb_status nnb_idx_set_load(nnb_idx_set **out, const char *images_path, 
  * @param labels_path the label file (plain or .gz), borrowed.
  * @param max_memory the most bytes the set and its reading may claim (see "memory bound" above); 0 means
  *        the default bound (NNB_IDX_DEFAULT_MAX_MEMORY and the expansion rule).
- * @return NNB_OK, or the statuses of nnb_idx_set_load; NNB_ERR_FORMAT when the headers claim more memory than
+ * @return NNB_OK, or the statuses of nnb_idx_set_load; NNB_ERR_LIMIT when the headers claim more memory than
  *         the bound allows (nnb_last_error() gives the size and the limit).
  */
 NNB_API nnb_status nnb_idx_set_load_limited(nnb_idx_set **out, const char *images_path, const char *labels_path,

@@ -30,15 +30,16 @@ typedef enum nnb_status {
     NNB_ERR_ARGUMENT =
         2,             /**< an argument has an invalid value (zero size, NaN or negative hyper-parameter, bad enum) */
     NNB_ERR_SHAPE = 3, /**< the shapes of the arguments do not agree */
-    NNB_ERR_OVERFLOW = 4,    /**< a size computation would overflow size_t */
-    NNB_ERR_NOMEM = 5,       /**< memory allocation failed */
-    NNB_ERR_RANGE = 6,       /**< an index or class label is out of range */
-    NNB_ERR_NONFINITE = 7,   /**< NaN or infinity found in data or produced by a computation */
-    NNB_ERR_IO = 8,          /**< a file could not be opened, read or written */
-    NNB_ERR_FORMAT = 9,      /**< a file or buffer is truncated, corrupt or not of the expected format */
-    NNB_ERR_VERSION = 10,    /**< a file was written by an unsupported format version */
-    NNB_ERR_STATE = 11,      /**< the object is not in a state that allows the call (e.g.\ model not finalized) */
-    NNB_ERR_UNSUPPORTED = 12 /**< the feature was not compiled in (e.g.\ gzip without zlib) */
+    NNB_ERR_OVERFLOW = 4,     /**< a size computation would overflow size_t */
+    NNB_ERR_NOMEM = 5,        /**< memory allocation failed */
+    NNB_ERR_RANGE = 6,        /**< an index or class label is out of range */
+    NNB_ERR_NONFINITE = 7,    /**< NaN or infinity found in data or produced by a computation */
+    NNB_ERR_IO = 8,           /**< a file could not be opened, read or written */
+    NNB_ERR_FORMAT = 9,       /**< a file or buffer is truncated, corrupt or not of the expected format */
+    NNB_ERR_VERSION = 10,     /**< a file was written by an unsupported format version */
+    NNB_ERR_STATE = 11,       /**< the object is not in a state that allows the call (e.g.\ model not finalized) */
+    NNB_ERR_UNSUPPORTED = 12, /**< the feature was not compiled in (e.g.\ gzip without zlib) */
+    NNB_ERR_LIMIT = 13        /**< the input would need more memory than its bound allows (e.g.\ idx.h's max_memory) */
 } nnb_status;
 
 /**

@@ -17,6 +17,7 @@ const char *nnb_status_string(nnb_status status)
     case NNB_ERR_VERSION: return "unsupported format version";
     case NNB_ERR_STATE: return "object is not in a state that allows this call";
     case NNB_ERR_UNSUPPORTED: return "feature not compiled into this build";
+    case NNB_ERR_LIMIT: return "input needs more memory than its bound allows";
     }
     return "unknown status";
 }

@@ -363,14 +363,14 @@ static nnb_status check_memory(const idx_header *ih, const idx_header *lh, int i
     const double ratio_cap = (double)NNB_IDX_MAX_EXPANSION * (double)stored;
     char a[32], b[32], c[32];
     if (need > (double)max_memory) {
-        return NNB__FAILF(NNB_ERR_FORMAT,
+        return NNB__FAILF(NNB_ERR_LIMIT,
                           "%s: the data set would need %s of memory (%zu images of %zu x %zu pixels as float32); the "
                           "limit is %s (max_memory)",
                           name, human_bytes(need, a, sizeof a), ih->dims[0], ih->dims[1], ih->dims[2],
                           human_bytes((double)max_memory, b, sizeof b));
     }
     if (!explicit_bound && need > (double)NNB_IDX_SMALL_SET_BYTES && need > ratio_cap) {
-        return NNB__FAILF(NNB_ERR_FORMAT,
+        return NNB__FAILF(NNB_ERR_LIMIT,
                           "%s: the data set would need %s of memory (%zu images of %zu x %zu pixels as float32) for "
                           "%s of files, more than %u times their size: a decompression bomb or a corrupt header (an "
                           "explicit max_memory accepts it)",

@@ -102,14 +102,14 @@ static void fashion_error(const char *command, const char *where, const char *wh
                   where);
     } else if (st == NNB_ERR_NOMEM) {
         nnb_error(command, "out of memory reading the %s files in %s: %s", which, where, nnb_detail_for(NULL));
-    } else if (strstr(nnb_last_error(), "times their size") != NULL) {
-        /* the default bound's expansion rule (idx.h) */
+    } else if (st == NNB_ERR_LIMIT && nnb_memory_limit() == SIZE_MAX) {
+        /* the default bound, which includes the expansion rule (idx.h) */
         nnb_error(command,
                   "cannot load the %s files in %s: %s; if the files are genuine, set NNB_MAX_MEMORY to the memory "
                   "they may use (e.g. NNB_MAX_MEMORY=8G)",
                   which, where, nnb_detail_for(NULL));
-    } else if (strstr(nnb_last_error(), "would need") != NULL) {
-        /* the memory bound (idx.h) */
+    } else if (st == NNB_ERR_LIMIT) {
+        /* the caller's bound */
         nnb_error(command, "cannot load the %s files in %s: %s (NNB_MAX_MEMORY sets the limit)", which, where,
                   nnb_detail_for(NULL));
     } else {
