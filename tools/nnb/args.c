@@ -25,20 +25,9 @@ void nnb_error(const char *command, const char *format, ...)
 
 const char *nnb_detail(nnb_status status)
 {
-    static char text[512];
-    const char *detail = nnb_last_error();
-    /* The detail is "function: specifics"; "function: <status text>" only repeats the status. */
-    const char *colon = strstr(detail, ": ");
-    if (detail[0] == '\0' || (colon != NULL && strcmp(colon + 2, nnb_status_string(status)) == 0)) {
-        return NULL;
-    }
-    (void)snprintf(text, sizeof text, "%s", detail);
-    for (char *c = text; *c != '\0'; c++) {
-        if (*c == '\n' || *c == '\r') {
-            *c = ' '; /* one line per message */
-        }
-    }
-    return text;
+    const char *detail = nnb_detail_for(NULL);
+    /* "function: <status text>" only repeats the status. */
+    return detail[0] == '\0' || strcmp(detail, nnb_status_string(status)) == 0 ? NULL : detail;
 }
 
 const char *nnb_describe(nnb_status status)

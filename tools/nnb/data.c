@@ -13,6 +13,7 @@
 
 const char *nnb_detail_for(const char *path)
 {
+    static char text[512];
     const char *d = nnb_last_error();
     const char *sep = strstr(d, ": ");
     if (sep != NULL) {
@@ -22,7 +23,13 @@ const char *nnb_detail_for(const char *path)
     if (n > 0 && strncmp(d, path, n) == 0 && d[n] == ':' && d[n + 1] == ' ') {
         d += n + 2; /* the path the caller's message names already */
     }
-    return d;
+    (void)snprintf(text, sizeof text, "%s", d);
+    for (char *c = text; *c != '\0'; c++) {
+        if (*c == '\n' || *c == '\r') {
+            *c = ' '; /* one line per message */
+        }
+    }
+    return text;
 }
 
 size_t nnb_memory_limit(void)

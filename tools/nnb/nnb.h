@@ -69,13 +69,12 @@ void nnb_error(const char *command, const char *format, ...)
 
 /*
  * The status text followed, when it adds something, by the library's detail of the failure just returned
- * (nnb_last_error): "invalid argument value (nnb_model_parse: ...)". One line; a static buffer that the next
+ * (nnb_detail_for(NULL)): "invalid argument value (layer 2: ...)". One line; a static buffer that the next
  * call overwrites. Call it right after the failing library call.
  */
 const char *nnb_describe(nnb_status status);
 
-/* Only the library's detail of the failure just returned, one line (static buffer), or NULL when it would only
- * repeat the status text. */
+/* nnb_detail_for(NULL), or NULL when it is empty or would only repeat the status text. */
 const char *nnb_detail(nnb_status status);
 
 /*
@@ -112,7 +111,8 @@ int nnb_load_model(const char *command, const char *path, nnb_model **out);
 
 /*
  * nnb_last_error() without the library function's name, and without "PATH: " when it starts with path (NULL:
- * no path to drop), for messages that name the file already.
+ * no path to drop), for messages that name the file already; on one line, in a static buffer the next call of
+ * this function (or nnb_detail, nnb_describe) overwrites.
  */
 const char *nnb_detail_for(const char *path);
 
