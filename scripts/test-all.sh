@@ -118,7 +118,7 @@ for config in $configs; do
         echo "== coverage: test (ISA: best available)"
         # The chapters' numpy comparisons rerun the chapter programs next to python at -O0: left out, they
         # add minutes and no line of src/ that the unit tests do not reach.
-        ctest --test-dir build/coverage --output-on-failure -j "$jobs" -LE packaging -E '^example_ch[0-9]+_.*_numpy$'
+        ctest --test-dir build/coverage --output-on-failure -j "$jobs" -LE 'packaging|external' -E '^example_ch[0-9]+_.*_numpy$'
         for isa in $(lower_isas); do
             echo "== coverage: test (NNB_ISA=$isa, unit tests)"
             NNB_ISA=$isa ctest --test-dir build/coverage --output-on-failure -j "$jobs" -L unit
@@ -131,11 +131,15 @@ for config in $configs; do
     echo "== $config: configure and build"
     cmake --preset "$config" >/dev/null
     cmake --build "build/$config" -j "$jobs"
+    # Tests labelled "external" check the library against other programs (PyTorch, ONNX's checker, a browser,
+    # node running the WebAssembly build): they do not depend on the core or the ISA and run once, in
+    # ci-builtin at the best ISA.
     case "$config" in
         ci-memcheck*) filter=(-L 'unit|isa') ;; # docs/TESTING.md says what memcheck leaves out and why
-        ci-sanitize*) filter=(-LE slow) ;;
+        ci-sanitize*) filter=(-LE 'slow|external') ;;
         ci-tsan) filter=(-L threads) ;;
-        *) filter=() ;;
+        ci-builtin) filter=() ;;
+        *) filter=(-LE external) ;;
     esac
     echo "== $config: test (ISA: best available)"
     ctest --test-dir "build/$config" --output-on-failure -j "$jobs" "${filter[@]}"
@@ -146,7 +150,7 @@ for config in $configs; do
         ci-naive | ci-cblas | ci-builtin)
             for isa in $isas; do
                 echo "== $config: test (NNB_ISA=$isa)"
-                NNB_ISA=$isa ctest --test-dir "build/$config" --output-on-failure -j "$jobs" "${filter[@]}"
+                NNB_ISA=$isa ctest --test-dir "build/$config" --output-on-failure -j "$jobs" -LE external
             done
             ;;
     esac
