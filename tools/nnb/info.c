@@ -21,7 +21,7 @@ static void info_usage(void)
            "each layer with its input and output widths and parameters, the parameter count, the loss, the\n"
            "accuracy measure and the optimizer with its settings. An ONNX file (.onnx) is described as the\n"
            "model it imports to, with its IR version, opset and producer; a weights archive (.npz, as 'nnb\n"
-           "export --format npz' writes) by its state_dict arrays, their shapes and the parameter count.\n"
+           "export' writes) by its state_dict arrays, their shapes and the parameter count.\n"
            "\n"
            "options:\n"
            "  --model FILE   the model file (or give FILE as the first argument)\n"

@@ -284,7 +284,7 @@ static void import_usage(void)
     printf("usage: nnb import --layers SPEC [--quiet] IN.npz OUT.nnb\n"
            "\n"
            "Builds a model from a NumPy .npz archive of weights named as torch.nn.Sequential.state_dict() names\n"
-           "them (what 'nnb export --format npz' writes, or np.savez(path, **{k: v.numpy() for k, v in\n"
+           "them (what 'nnb export' writes, or np.savez(path, **{k: v.numpy() for k, v in\n"
            "model.state_dict().items()}) in Python) and saves it. SPEC lists the Sequential's modules in order,\n"
            "separated by commas: dense (nn.Linear: reads 'i.weight', outputs x inputs, and 'i.bias', where i is\n"
            "the module's position), relu, sigmoid, softmax, identity, dropout or dropout:RATE (default 0.5).\n"
