@@ -84,6 +84,25 @@ if r.returncode != 1 or "4.weight" not in r.stderr:
     print(f"a spec with a missing module: expected exit 1 naming 4.weight, got {r.returncode}: {r.stderr.strip()}")
     failures.append("bad spec")
 
+# nnb convert both ways predicts as the original; a wrong extension is a usage error (exit 2).
+src = os.path.join(work, "softmax.nnb")
+onnx_path, back = os.path.join(work, "softmax_cli.onnx"), os.path.join(work, "softmax_cli.nnb")
+run(tool, "convert", "--quiet", src, onnx_path)
+run(tool, "convert", onnx_path, back)
+info = run(tool, "info", onnx_path)
+if "ONNX ir_version 7, opset 13" not in info or "parameters: 99" not in info:
+    print(f"nnb info on the ONNX file: unexpected text:\n{info}")
+    failures.append("info onnx")
+bp = os.path.join(work, "softmax_cli_p.npy")
+run(driver, "predict", back, os.path.join(work, "softmax_x.npy"), bp)
+if not np.array_equal(np.load(bp), np.load(os.path.join(work, "softmax_p.npy"))):
+    print("nnb convert .nnb -> .onnx -> .nnb changed the predictions")
+    failures.append("convert round trip")
+r = subprocess.run([tool, "convert", src, os.path.join(work, "x.txt")], capture_output=True, text=True)
+if r.returncode != 2 or ".onnx or .nnb" not in r.stderr:
+    print(f"nnb convert to .txt: expected exit 2, got {r.returncode}: {r.stderr.strip()}")
+    failures.append("convert extension")
+
 if failures:
     print("FAILED: " + ", ".join(failures))
     sys.exit(1)
