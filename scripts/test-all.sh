@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 # doxygen: the API reference (the docs configuration). groff-base: the man page check (docs_man_page).
 packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
           libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy
-          doxygen groff-base python3-sklearn gcovr)
+          doxygen groff-base python3-sklearn gcovr python3-torch python3-onnx)
 missing=()
 for pkg in "${packages[@]}"; do
     [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
@@ -91,7 +91,7 @@ for config in $configs; do
         cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNB_BUILD_FUZZ=ON \
               -DNNB_BUILD_TESTS=OFF -DNNB_BUILD_EXAMPLES=OFF -DNNB_BUILD_TOOLS=OFF -DNNB_WERROR=ON >/dev/null
         cmake --build build/fuzz -j "$jobs"
-        for target in idx model_file csv npy; do
+        for target in idx model_file csv npy onnx; do
             work="build/fuzz/corpus-$target"
             mkdir -p "$work"
             log="build/fuzz/fuzz-$target.log"

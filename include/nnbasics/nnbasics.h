@@ -28,5 +28,6 @@
 #include "nnbasics/csv.h"
 #include "nnbasics/npy.h"
 #include "nnbasics/model_file.h"
+#include "nnbasics/onnx.h"
 
 #endif /* NNB_NNBASICS_H */

@@ -183,6 +183,19 @@ NNB_API nnb_status nnb_npz_load_labels(uint32_t **out, size_t *count, const char
 NNB_API nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_tensor *const *tensors,
                                 size_t count);
 
+/**
+ * As nnb_npz_save, with each member's number of dimensions chosen: 2 writes a tensor as rows x cols, 1 as a
+ * vector of rows * cols elements (shape (n,), as a PyTorch bias in a state_dict).
+ * @param path the destination.
+ * @param names count distinct non-empty names (borrowed), as nnb_npz_save.
+ * @param tensors count tensors (borrowed).
+ * @param ndims count values, each 1 or 2 (borrowed); NULL writes every member 2-D (nnb_npz_save).
+ * @param count number of members (1 to 65535).
+ * @return the statuses of nnb_npz_save, and NNB_ERR_ARGUMENT (an ndims value other than 1 or 2).
+ */
+NNB_API nnb_status nnb_npz_save_arrays(const char *path, const char *const *names, const nnb_tensor *const *tensors,
+                                       const unsigned *ndims, size_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -672,7 +672,7 @@ static size_t put_size(char *buf, size_t v)
     return n;
 }
 
-size_t nnb__npy_header(const nnb_tensor *t, unsigned char *buf)
+size_t nnb__npy_header(const nnb_tensor *t, int vector, unsigned char *buf)
 {
     /* numpy 1.24's _write_array_header: the sorted dict, spare room for the first axis to grow (21 digits),
      * spaces up to a multiple of 64 bytes including the 10-byte preamble, then '\n'. */
@@ -681,11 +681,14 @@ size_t nnb__npy_header(const nnb_tensor *t, unsigned char *buf)
     static const char head[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
     memcpy(text, head, sizeof head - 1);
     n += sizeof head - 1;
-    size_t rows_digits = put_size(text + n, t->rows);
+    /* A vector (1-D, shape "(n,)") when asked for; otherwise rows x cols. */
+    size_t rows_digits = put_size(text + n, vector ? t->rows * t->cols : t->rows);
     n += rows_digits;
     text[n++] = ',';
-    text[n++] = ' ';
-    n += put_size(text + n, t->cols);
+    if (!vector) {
+        text[n++] = ' ';
+        n += put_size(text + n, t->cols);
+    }
     memcpy(text + n, "), }", 4);
     n += 4;
     for (size_t i = rows_digits; i < 21; ++i) {
@@ -713,10 +716,10 @@ static void element_bytes(const float *src, size_t n, unsigned char *dst)
     }
 }
 
-nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc)
+nnb_status nnb__npy_write(const nnb_tensor *t, int vector, FILE *f, uint32_t *crc)
 {
     unsigned char header[NNB__NPY_HEADER_MAX];
-    size_t hlen = nnb__npy_header(t, header);
+    size_t hlen = nnb__npy_header(t, vector, header);
     if (crc != NULL) {
         *crc = nnb_crc32(*crc, header, hlen);
     }
@@ -748,7 +751,7 @@ nnb_status nnb_npy_save_tensor(const nnb_tensor *t, const char *path)
     if (f == NULL) {
         return NNB__FAILF(NNB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     }
-    nnb_status st = nnb__npy_write(t, f, NULL);
+    nnb_status st = nnb__npy_write(t, 0, f, NULL);
     if (st != NNB_OK) {
         st = NNB__CONTEXTF(st, "%s", path);
     }

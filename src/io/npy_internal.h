@@ -29,9 +29,9 @@ nnb_status nnb__npy_parse_labels(uint32_t **out, size_t *count, const unsigned c
 #define NNB__NPY_HEADER_MAX 192
 
 /* Writes the version 1.0 '<f4' header for t into buf (NNB__NPY_HEADER_MAX bytes); returns its length. */
-size_t nnb__npy_header(const nnb_tensor *t, unsigned char *buf);
+size_t nnb__npy_header(const nnb_tensor *t, int vector, unsigned char *buf);
 
 /* Emits t as .npy bytes: written to f (when non-NULL) and folded into *crc (when non-NULL). NNB_ERR_IO. */
-nnb_status nnb__npy_write(const nnb_tensor *t, FILE *f, uint32_t *crc);
+nnb_status nnb__npy_write(const nnb_tensor *t, int vector, FILE *f, uint32_t *crc);
 
 #endif

@@ -521,7 +521,11 @@ static void common_fields(unsigned char *p, uint32_t crc, uint64_t size, size_t 
     wr16(p + 24, 0); /* extra length */
 }
 
-static nnb_status check_names(const char *const *names, const nnb_tensor *const *tensors, size_t count, uint64_t *total)
+/* Member i is written as a vector (1-D). */
+#define VEC(i) (ndims != NULL && ndims[(i)] == 1)
+
+static nnb_status check_names(const char *const *names, const nnb_tensor *const *tensors, const unsigned *ndims,
+                              size_t count, uint64_t *total)
 {
     uint64_t sum = 22;
     for (size_t i = 0; i < count; ++i) {
@@ -540,7 +544,10 @@ static nnb_status check_names(const char *const *names, const nnb_tensor *const 
             }
         }
         unsigned char header[NNB__NPY_HEADER_MAX];
-        uint64_t member_size = (uint64_t)nnb__npy_header(tensors[i], header);
+        if (ndims != NULL && ndims[i] != 1 && ndims[i] != 2) {
+            return NNB__FAILF(NNB_ERR_ARGUMENT, "ndims[%zu] is %u (1 or 2)", i, ndims[i]);
+        }
+        uint64_t member_size = (uint64_t)nnb__npy_header(tensors[i], VEC(i), header);
         uint64_t elements = (uint64_t)tensors[i]->rows * (uint64_t)tensors[i]->cols; /* < 2^62: checked */
         member_size += 4 * elements;
         if (member_size >= 0xffffffffu) {
@@ -555,21 +562,21 @@ static nnb_status check_names(const char *const *names, const nnb_tensor *const 
     return NNB_OK;
 }
 
-static nnb_status write_archive(FILE *f, const char *const *names, const nnb_tensor *const *tensors, size_t count,
-                                uint32_t *crcs, uint64_t *offsets)
+static nnb_status write_archive(FILE *f, const char *const *names, const nnb_tensor *const *tensors,
+                                const unsigned *ndims, size_t count, uint32_t *crcs, uint64_t *offsets)
 {
     uint64_t pos = 0;
     unsigned char h[46];
     unsigned char header[NNB__NPY_HEADER_MAX];
     for (size_t i = 0; i < count; ++i) {
         uint32_t crc = 0;
-        nnb_status st = nnb__npy_write(tensors[i], NULL, &crc); /* first pass: the CRC only */
+        nnb_status st = nnb__npy_write(tensors[i], VEC(i), NULL, &crc); /* first pass: the CRC only */
         if (st != NNB_OK) {
             return st;
         }
         crcs[i] = crc;
         uint64_t size =
-            (uint64_t)nnb__npy_header(tensors[i], header) + 4 * (uint64_t)tensors[i]->rows * tensors[i]->cols;
+            (uint64_t)nnb__npy_header(tensors[i], VEC(i), header) + 4 * (uint64_t)tensors[i]->rows * tensors[i]->cols;
         size_t len = strlen(names[i]);
         wr32(h, SIG_LOCAL);
         common_fields(h + 4, crc, size, len + 4);
@@ -577,7 +584,7 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
         if (fwrite(h, 1, 30, f) != 30 || fwrite(names[i], 1, len, f) != len || fwrite(".npy", 1, 4, f) != 4) {
             return NNB__FAILF(NNB_ERR_IO, "writing the local header of '%s': %s", names[i], strerror(errno));
         }
-        st = nnb__npy_write(tensors[i], f, NULL);
+        st = nnb__npy_write(tensors[i], VEC(i), f, NULL);
         if (st != NNB_OK) {
             return st;
         }
@@ -586,7 +593,7 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
     const uint64_t cd_start = pos;
     for (size_t i = 0; i < count; ++i) {
         uint64_t size =
-            (uint64_t)nnb__npy_header(tensors[i], header) + 4 * (uint64_t)tensors[i]->rows * tensors[i]->cols;
+            (uint64_t)nnb__npy_header(tensors[i], VEC(i), header) + 4 * (uint64_t)tensors[i]->rows * tensors[i]->cols;
         size_t len = strlen(names[i]);
         wr32(h, SIG_CENTRAL);
         wr16(h + 4, 20); /* version made by: 2.0, MS-DOS attributes */
@@ -617,6 +624,12 @@ static nnb_status write_archive(FILE *f, const char *const *names, const nnb_ten
 
 nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_tensor *const *tensors, size_t count)
 {
+    return nnb_npz_save_arrays(path, names, tensors, NULL, count);
+}
+
+nnb_status nnb_npz_save_arrays(const char *path, const char *const *names, const nnb_tensor *const *tensors,
+                               const unsigned *ndims, size_t count)
+{
     if (path == NULL || names == NULL || tensors == NULL) {
         return NNB__FAIL(NNB_ERR_NULL);
     }
@@ -624,7 +637,7 @@ nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_te
         return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
     uint64_t total = 0;
-    nnb_status st = check_names(names, tensors, count, &total);
+    nnb_status st = check_names(names, tensors, ndims, count, &total);
     if (st != NNB_OK) {
         return st;
     }
@@ -639,7 +652,7 @@ nnb_status nnb_npz_save(const char *path, const char *const *names, const nnb_te
     if (f == NULL) {
         st = NNB__FAILF(NNB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     } else {
-        st = write_archive(f, names, tensors, count, crcs, offsets);
+        st = write_archive(f, names, tensors, ndims, count, crcs, offsets);
         if (st != NNB_OK) {
             st = NNB__CONTEXTF(st, "%s", path);
         }

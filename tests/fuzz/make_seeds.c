@@ -2,7 +2,7 @@
 /*
  * Writes the fuzzers' seed corpus: valid inputs for each target (a small IDX image/label pair, plain and
  * gzip-less variants, and whole-model and parameters files) so that fuzzing starts from the accepted
- * formats. Usage: make_seeds DIR   (creates DIR/idx and DIR/model_file, and DIR itself if needed)
+ * formats. Usage: make_seeds DIR   (creates DIR/idx, DIR/model_file and DIR/onnx, and DIR itself if needed)
  */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 
@@ -200,16 +200,32 @@ done:
     return rc;
 }
 
+/* The ONNX export of a model seed written just before (scaling included), for the ONNX parser's corpus. */
+static int onnx_seed(const char *model_dir, const char *onnx_dir, const char *from, const char *name)
+{
+    char src[1100], dst[1100];
+    snprintf(src, sizeof src, "%s/%s", model_dir, from);
+    snprintf(dst, sizeof dst, "%s/%s", onnx_dir, name);
+    nnb_model *m = NULL;
+    int rc = nnb_model_load(&m, src) != NNB_OK || nnb_model_save_onnx(m, dst) != NNB_OK;
+    if (rc) {
+        fprintf(stderr, "cannot write %s: %s\n", dst, nnb_last_error());
+    }
+    nnb_model_destroy(m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: make_seeds DIR\n");
         return 2;
     }
-    char idx_dir[1024], model_dir[1024];
+    char idx_dir[1024], model_dir[1024], onnx_dir[1024];
     snprintf(idx_dir, sizeof idx_dir, "%s/idx", argv[1]);
     snprintf(model_dir, sizeof model_dir, "%s/model_file", argv[1]);
-    if (make_dir(idx_dir) || make_dir(model_dir)) {
+    snprintf(onnx_dir, sizeof onnx_dir, "%s/onnx", argv[1]);
+    if (make_dir(idx_dir) || make_dir(model_dir) || make_dir(onnx_dir)) {
         return 1;
     }
     int rc = idx_seed(idx_dir, "three_2x2", 3, 2, 2) | idx_seed(idx_dir, "ten_4x3", 10, 4, 3) |
@@ -220,5 +236,7 @@ int main(int argc, char **argv)
              model_seed(model_dir, "classifier.nnb", NNB_MODEL_FILE_MODEL, 0) |
              model_seed(model_dir, "classifier_params.nnb", NNB_MODEL_FILE_PARAMETERS, 0) |
              model_seed(model_dir, "regression.nnb", NNB_MODEL_FILE_MODEL, 1);
+    rc |= onnx_seed(model_dir, onnx_dir, "classifier.nnb", "classifier_scaled.onnx") |
+          onnx_seed(model_dir, onnx_dir, "regression.nnb", "regression.onnx");
     return rc;
 }

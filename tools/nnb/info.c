@@ -10,13 +10,18 @@
 
 static const char *const k_cmd = "nnb info";
 
+/* What the file is, for the first line: "model format version 2", or "ONNX ir_version 7, opset 13, ...". */
+static char g_format[256];
+
 static void info_usage(void)
 {
     printf("usage: nnb info [--json] [--quiet] (FILE | --model FILE)\n"
            "\n"
            "Describes a model file saved by 'nnb train' (or by nnb_model_save): the format version and size,\n"
            "each layer with its input and output widths and parameters, the parameter count, the loss, the\n"
-           "accuracy measure and the optimizer with its settings.\n"
+           "accuracy measure and the optimizer with its settings. An ONNX file (.onnx) is described as the\n"
+           "model it imports to, with its IR version, opset and producer; a weights archive (.npz, as 'nnb\n"
+           "export' writes) by its state_dict arrays, their shapes and the parameter count.\n"
            "\n"
            "options:\n"
            "  --model FILE   the model file (or give FILE as the first argument)\n"
@@ -116,6 +121,8 @@ static void print_json(const char *path, long long bytes, const nnb_model *m, si
 {
     printf("{\"file\": ");
     nnb_json_string(stdout, path);
+    printf(", \"format\": ");
+    nnb_json_string(stdout, g_format);
     printf(", \"format_version\": %u, \"bytes\": %lld", (unsigned)NNB_MODEL_FILE_VERSION, bytes);
     printf(", \"input_size\": %zu, \"output_size\": %zu, \"parameters\": %zu", nnb_model_input_size(m),
            nnb_model_output_size(m), total);
@@ -172,7 +179,7 @@ static void print_text(const char *path, long long bytes, const nnb_model *m, si
 {
     const size_t count = nnb_model_layer_count(m);
     if (!quiet) {
-        printf("file: %s (%lld bytes, model format version %u)\n", path, bytes, (unsigned)NNB_MODEL_FILE_VERSION);
+        printf("file: %s (%lld bytes, %s)\n", path, bytes, g_format);
     }
     printf("layers: %zu (%zu inputs -> %zu outputs)\n", count, nnb_model_input_size(m), nnb_model_output_size(m));
     for (size_t i = 0; !quiet && i < count; ++i) {
@@ -284,8 +291,15 @@ static int info_main(int argc, char **argv, const char *path)
         nnb_error(k_cmd, "a model file is required: nnb info FILE; see nnb info --help");
         return NNB_EXIT_USAGE;
     }
+    if (nnb_has_extension(path, ".npz")) {
+        return nnb_npz_info(k_cmd, path, json, quiet);
+    }
+    snprintf(g_format, sizeof g_format, "model format version %u", (unsigned)NNB_MODEL_FILE_VERSION);
+    if (nnb_has_extension(path, ".onnx") && !nnb_onnx_format(k_cmd, path, g_format, sizeof g_format)) {
+        return NNB_EXIT_FAILURE;
+    }
     nnb_model *m = NULL;
-    if (!nnb_load_model(k_cmd, path, &m)) {
+    if (!nnb_load_any_model(k_cmd, path, &m)) {
         return NNB_EXIT_FAILURE;
     }
     struct stat sb;

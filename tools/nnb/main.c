@@ -5,7 +5,9 @@
  *   nnb train ...         train on Fashion-MNIST and save the model
  *   nnb eval ...          accuracy, loss and confusion matrix of a saved model
  *   nnb predict ...       classify one image
- *   nnb info FILE         what a saved model holds
+ *   nnb info FILE         what a saved model (.nnb, .onnx) or weights archive (.npz) holds
+ *   nnb convert IN OUT    .onnx <-> .nnb
+ *   nnb export / import   dense weights as a PyTorch-style .npz and back
  */
 #define _POSIX_C_SOURCE 200809L
 #include "nnb.h"
@@ -28,7 +30,10 @@ static void usage(FILE *out)
             "  train     train a classifier on Fashion-MNIST and save it\n"
             "  eval      accuracy, loss and confusion matrix of a saved model on Fashion-MNIST\n"
             "  predict   classify one image (a 28x28 PNG or an image of the data set)\n"
-            "  info      describe a saved model: layers, shapes, parameters, loss, optimizer\n"
+            "  info      describe a saved model: layers, shapes, parameters, loss, optimizer (.nnb, .onnx, .npz)\n"
+            "  convert   convert a model between .nnb and ONNX (.onnx): nnb convert IN OUT\n"
+            "  export    write a model's weights as a PyTorch state_dict-style .npz (--format npz)\n"
+            "  import    build a model from such an .npz and a layer list (--layers SPEC)\n"
             "\n"
             "'nnb COMMAND --help' describes each command's options. An option's value may follow it or be\n"
             "attached with '=' (--epochs 5, --epochs=5); every command takes --quiet (results and errors only).\n"
@@ -133,10 +138,21 @@ static int run(int argc, char **argv)
     if (strcmp(cmd, "info") == 0) {
         return nnb_cmd_info(argc, argv);
     }
+    if (strcmp(cmd, "convert") == 0) {
+        return nnb_cmd_convert(argc, argv);
+    }
+    if (strcmp(cmd, "export") == 0) {
+        return nnb_cmd_export(argc, argv);
+    }
+    if (strcmp(cmd, "import") == 0) {
+        return nnb_cmd_import(argc, argv);
+    }
     if (cmd[0] == '-') {
         fprintf(stderr, "nnb: unknown option '%s' (see nnb --help)\n", cmd);
     } else {
-        fprintf(stderr, "nnb: unknown command '%s' (commands: demo, train, eval, predict, info; see nnb --help)\n",
+        fprintf(stderr,
+                "nnb: unknown command '%s' (commands: demo, train, eval, predict, info, convert, export, import; see "
+                "nnb --help)\n",
                 cmd);
     }
     return NNB_EXIT_USAGE;

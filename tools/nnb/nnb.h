@@ -153,5 +153,22 @@ int nnb_cmd_train(int argc, char **argv);
 int nnb_cmd_eval(int argc, char **argv);
 int nnb_cmd_predict(int argc, char **argv);
 int nnb_cmd_info(int argc, char **argv);
+int nnb_cmd_convert(int argc, char **argv);
+int nnb_cmd_export(int argc, char **argv);
+int nnb_cmd_import(int argc, char **argv);
+
+/* ---- interop (interop.c) ---- */
+
+/* True when path ends in ext (".onnx") and has something before it. */
+int nnb_has_extension(const char *path, const char *ext);
+
+/* Loads a .onnx (nnb_model_load_onnx) or any other (nnb_model_load) model, printing a message on failure. */
+int nnb_load_any_model(const char *command, const char *path, nnb_model **out);
+
+/* "ONNX ir_version 7, opset 13, producer pytorch 1.13" for an ONNX file into buf; 0 (message printed) on failure. */
+int nnb_onnx_format(const char *command, const char *path, char *buf, size_t size);
+
+/* nnb info for a .npz weights archive: its state_dict arrays, shapes and parameter count. Returns an exit code. */
+int nnb_npz_info(const char *command, const char *path, int json, int quiet);
 
 #endif

@@ -1,0 +1,341 @@
+# SPDX-License-Identifier: MIT
+"""Read and write libnnbasics model files (.nnb) in pure Python with NumPy: no build, no C library.
+
+The format is docs/MODEL_FORMAT.md (versions 1 and 2 are read, version 2 is written). A notebook can inspect a
+model trained in C, change its weights, or produce a model file from scratch:
+
+    import nnbasics_io as nio
+    m = nio.load("model.nnb")
+    print(m.summary())
+    probs = m.predict(X)                       # NumPy forward pass (float32), raw rows: the stored scaling applies
+    m.layers[0].weights *= 0.5                 # (n_inputs, n_neurons) float32, the library's layout
+    nio.save(m, "half.nnb")
+
+    m = nio.Model(layers=[nio.Layer("dense", weights=W1, biases=b1), nio.Layer("relu"),
+                          nio.Layer("dense", weights=W2, biases=b2), nio.Layer("softmax")], loss="cce")
+    nio.save(m, "from_python.nnb")
+
+Layer kinds are a table (LAYER_KINDS): a kind the format gains is one entry, with the names and struct formats
+of the fields its record holds after the kind.
+"""
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+
+MAGIC = b"\x89NNB\r\n\x1a\n"
+VERSIONS_READ = (1, 2)
+VERSION_WRITTEN = 2
+KIND_PARAMETERS, KIND_MODEL = 1, 2
+MAX_LAYERS = 1024
+MAX_WIDTH = 1 << 24
+MAX_NAME = 1024
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """One layer kind of the format: its code, its name and the scalar fields of its record (name, struct
+    format) after the kind. Dense layers also carry their weights and biases (has_parameters)."""
+    code: int
+    name: str
+    fields: tuple = ()
+    has_parameters: bool = False
+
+
+# The layer kinds (nnb_layer_kind). Append new kinds here.
+LAYER_KINDS = [
+    LayerKind(0, "dense", (("n_inputs", "<Q"), ("n_neurons", "<Q"), ("init_scale", "<f"), ("weight_l1", "<f"),
+                           ("weight_l2", "<f"), ("bias_l1", "<f"), ("bias_l2", "<f")), has_parameters=True),
+    LayerKind(1, "relu"),
+    LayerKind(2, "softmax"),
+    LayerKind(3, "sigmoid"),
+    LayerKind(4, "linear"),
+    LayerKind(5, "dropout", (("rate", "<f"),)),
+]
+KIND_BY_CODE = {k.code: k for k in LAYER_KINDS}
+KIND_BY_NAME = {k.name: k for k in LAYER_KINDS}
+
+LOSSES = ["none", "cce", "bce", "mse", "mae"]
+ACCURACIES = ["none", "categorical", "binary", "regression"]
+OPTIMIZERS = ["sgd", "adagrad", "rmsprop", "adam"]
+OPTIMIZER_FIELDS = ["learning_rate", "decay", "momentum", "epsilon", "rho", "beta_1", "beta_2"]
+PREPROCESS = ["none", "standardize", "minmax", "affine"]
+
+
+@dataclass
+class Layer:
+    """A layer: kind name, its scalar fields (params), and for dense layers weights (n_inputs x n_neurons) and
+    biases (n_neurons), float32."""
+    kind: str
+    weights: Optional[np.ndarray] = None
+    biases: Optional[np.ndarray] = None
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.kind not in KIND_BY_NAME:
+            raise ValueError(f"unknown layer kind {self.kind!r} (known: {', '.join(KIND_BY_NAME)})")
+        if KIND_BY_NAME[self.kind].has_parameters:
+            if self.weights is None:
+                raise ValueError("a dense layer needs weights")
+            self.weights = np.ascontiguousarray(self.weights, dtype=np.float32)
+            if self.weights.ndim != 2:
+                raise ValueError("dense weights must be (n_inputs, n_neurons)")
+            n_out = self.weights.shape[1]
+            self.biases = np.zeros(n_out, np.float32) if self.biases is None else \
+                np.ascontiguousarray(self.biases, dtype=np.float32).reshape(-1)
+            if self.biases.shape != (n_out,):
+                raise ValueError(f"dense biases must have {n_out} values")
+            self.params.setdefault("init_scale", 0.01)
+            for k in ("weight_l1", "weight_l2", "bias_l1", "bias_l2"):
+                self.params.setdefault(k, 0.0)
+        elif self.kind == "dropout":
+            self.params.setdefault("rate", 0.0)
+
+
+@dataclass
+class Model:
+    """A whole model (file kind 2), or the dense layers of a parameters-only file (kind 1)."""
+    layers: List[Layer]
+    loss: str = "none"
+    accuracy: str = "none"
+    fused_backward: bool = False
+    regression_precision: Optional[float] = None
+    optimizer: Optional[dict] = None  # {"kind": "adam", "learning_rate": ..., ...}
+    preprocess: str = "none"
+    center: Optional[np.ndarray] = None
+    scale: Optional[np.ndarray] = None
+    class_names: List[str] = field(default_factory=list)
+    feature_names: List[str] = field(default_factory=list)
+    version: int = VERSION_WRITTEN
+    file_kind: int = KIND_MODEL
+
+    @property
+    def input_size(self):
+        return self.layers[0].weights.shape[0]
+
+    @property
+    def output_size(self):
+        return [l for l in self.layers if l.weights is not None][-1].weights.shape[1]
+
+    def predict(self, X):
+        """Forward pass of raw rows (the stored scaling first), in float32 NumPy, dropout off."""
+        x = np.asarray(X, dtype=np.float32)
+        if self.preprocess != "none":
+            x = (x - self.center) / self.scale
+        for layer in self.layers:
+            if layer.kind == "dense":
+                x = x @ layer.weights + layer.biases
+            elif layer.kind == "relu":
+                x = np.maximum(x, np.float32(0))
+            elif layer.kind == "sigmoid":
+                x = np.float32(1) / (np.float32(1) + np.exp(-x))
+            elif layer.kind == "softmax":
+                e = np.exp(x - x.max(axis=1, keepdims=True))
+                x = e / e.sum(axis=1, keepdims=True)
+            elif layer.kind in ("linear", "dropout"):
+                pass
+            else:
+                raise NotImplementedError(f"predict has no {layer.kind} layer")
+        return x
+
+    def summary(self):
+        lines = [f"nnb model file version {self.version}, {len(self.layers)} layers, loss {self.loss}, "
+                 f"accuracy {self.accuracy}, optimizer {self.optimizer['kind'] if self.optimizer else 'none'}"]
+        for i, l in enumerate(self.layers):
+            shape = f" {l.weights.shape[0]} -> {l.weights.shape[1]}" if l.weights is not None else ""
+            extra = f" rate {l.params['rate']:g}" if l.kind == "dropout" else ""
+            lines.append(f"  {i:2d} {l.kind}{shape}{extra}")
+        if self.preprocess != "none":
+            lines.append(f"  scaling: {self.preprocess}")
+        return "\n".join(lines)
+
+
+class _Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, n, what):
+        if n > len(self.data) - self.pos:
+            raise ValueError(f"truncated: {what} needs {n} bytes, {len(self.data) - self.pos} are left")
+        b = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return b
+
+    def unpack(self, fmt, what):
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt), what))[0]
+
+    def floats(self, n, what):
+        a = np.frombuffer(self.take(4 * n, what), dtype="<f4").astype(np.float32)
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{what}: NaN or infinity")
+        return a
+
+
+def _enum(names, value, what):
+    if not 0 <= value < len(names):
+        raise ValueError(f"{what} {value} is unknown")
+    return names[value]
+
+
+def _read_dense(r, i):
+    n_in, n_out = r.unpack("<Q", f"layer {i} n_inputs"), r.unpack("<Q", f"layer {i} n_neurons")
+    if not (1 <= n_in <= MAX_WIDTH and 1 <= n_out <= MAX_WIDTH):
+        raise ValueError(f"layer {i}: {n_in} x {n_out} is outside 1 .. 2^24")
+    return n_in, n_out
+
+
+def _read_layer(r, i):
+    code = r.unpack("<I", f"layer {i} kind")
+    if code not in KIND_BY_CODE:
+        raise ValueError(f"layer {i}: unknown layer kind {code}")
+    kind = KIND_BY_CODE[code]
+    params = {}
+    for name, fmt in kind.fields:
+        params[name] = r.unpack(fmt, f"layer {i} {name}")
+    if kind.has_parameters:
+        n_in, n_out = params.pop("n_inputs"), params.pop("n_neurons")
+        if not (1 <= n_in <= MAX_WIDTH and 1 <= n_out <= MAX_WIDTH):
+            raise ValueError(f"layer {i}: {n_in} x {n_out} is outside 1 .. 2^24")
+        w = r.floats(n_in * n_out, f"layer {i} weights").reshape(n_in, n_out)
+        b = r.floats(n_out, f"layer {i} biases")
+        return Layer(kind.name, weights=w, biases=b, params=params)
+    return Layer(kind.name, params=params)
+
+
+def _read_names(r, what):
+    count = r.unpack("<I", f"{what} count")
+    names = []
+    for k in range(count):
+        n = r.unpack("<I", f"{what} {k} length")
+        if not 1 <= n <= MAX_NAME:
+            raise ValueError(f"{what} {k}: length {n} outside 1 .. {MAX_NAME}")
+        text = r.take(n, f"{what} {k}")
+        if b"\0" in text:
+            raise ValueError(f"{what} {k} holds a NUL byte")
+        names.append(text.decode("utf-8"))
+    return names
+
+
+def loads(data):
+    """A Model from the bytes of a .nnb file. Raises ValueError on anything the C reader would refuse as
+    malformed (the checks of docs/MODEL_FORMAT.md's reading rules 1 to 6)."""
+    data = bytes(data)
+    if len(data) < 28 or data[:8] != MAGIC:
+        raise ValueError("not a libnnbasics model file (magic)")
+    version, kind, size = struct.unpack_from("<IIQ", data, 8)
+    if version not in VERSIONS_READ:
+        raise ValueError(f"format version {version} is not supported (reads {VERSIONS_READ})")
+    if size != len(data) - 28:
+        raise ValueError(f"payload size {size} does not match the file ({len(data)} bytes)")
+    (crc,) = struct.unpack_from("<I", data, 24 + size)
+    if zlib.crc32(data[:24 + size]) & 0xFFFFFFFF != crc:
+        raise ValueError("CRC-32 mismatch")
+    r = _Reader(data[24:24 + size])
+    if kind == KIND_PARAMETERS:
+        count = r.unpack("<I", "dense layer count")
+        if not 1 <= count <= MAX_LAYERS:
+            raise ValueError(f"{count} dense layers (1 .. {MAX_LAYERS})")
+        layers = []
+        for i in range(count):
+            n_in, n_out = _read_dense(r, i)
+            w = r.floats(n_in * n_out, f"layer {i} weights").reshape(n_in, n_out)
+            layers.append(Layer("dense", weights=w, biases=r.floats(n_out, f"layer {i} biases")))
+        model = Model(layers=layers, version=version, file_kind=KIND_PARAMETERS)
+    elif kind == KIND_MODEL:
+        count = r.unpack("<I", "layer count")
+        if not 1 <= count <= MAX_LAYERS:
+            raise ValueError(f"{count} layers (1 .. {MAX_LAYERS})")
+        loss = _enum(LOSSES, r.unpack("<I", "loss"), "loss kind")
+        accuracy = _enum(ACCURACIES, r.unpack("<I", "accuracy"), "accuracy kind")
+        flags = r.unpack("<I", "flags")
+        if flags & ~3:
+            raise ValueError(f"unknown flags {flags:#x}")
+        precision = r.unpack("<f", "regression precision")
+        present = r.unpack("<I", "optimizer present")
+        okind = r.unpack("<I", "optimizer kind")
+        values = [r.unpack("<d", f"optimizer {n}") for n in OPTIMIZER_FIELDS]
+        optimizer = None
+        if present == 1:
+            optimizer = {"kind": _enum(OPTIMIZERS, okind, "optimizer kind"), **dict(zip(OPTIMIZER_FIELDS, values))}
+        elif present != 0:
+            raise ValueError(f"optimizer present = {present}")
+        layers = [_read_layer(r, i) for i in range(count)]
+        model = Model(layers=layers, loss=loss, accuracy=accuracy, fused_backward=bool(flags & 1),
+                      regression_precision=precision if flags & 2 else None, optimizer=optimizer, version=version)
+        if version >= 2:
+            model.preprocess = _enum(PREPROCESS, r.unpack("<I", "preprocessing kind"), "preprocessing kind")
+            n = r.unpack("<Q", "preprocessing width")
+            if (model.preprocess == "none") != (n == 0) or (n and n != model.input_size):
+                raise ValueError(f"preprocessing width {n} (input width {model.input_size})")
+            if n:
+                model.center = r.floats(n, "preprocessing center")
+                model.scale = r.floats(n, "preprocessing scale")
+                if not np.all(model.scale > 0):
+                    raise ValueError("a preprocessing scale is not > 0")
+            model.class_names = _read_names(r, "class name")
+            model.feature_names = _read_names(r, "feature name")
+    else:
+        raise ValueError(f"file kind {kind} is unknown")
+    if r.pos != len(r.data):
+        raise ValueError(f"{len(r.data) - r.pos} bytes after the last field")
+    return model
+
+
+def load(path):
+    """A Model from a .nnb file."""
+    with open(path, "rb") as f:
+        return loads(f.read())
+
+
+def _f32(values):
+    return np.ascontiguousarray(values, dtype="<f4").tobytes()
+
+
+def dumps(model):
+    """The bytes of a version-2 .nnb file for model (a whole model, or parameters-only when file_kind is 1)."""
+    out = []
+    dense = [l for l in model.layers if KIND_BY_NAME[l.kind].has_parameters]
+    if model.file_kind == KIND_PARAMETERS:
+        out.append(struct.pack("<I", len(dense)))
+        for l in dense:
+            out += [struct.pack("<QQ", *l.weights.shape), _f32(l.weights), _f32(l.biases)]
+    else:
+        flags = (1 if model.fused_backward else 0) | (2 if model.regression_precision is not None else 0)
+        out.append(struct.pack("<IIIIf", len(model.layers), LOSSES.index(model.loss),
+                               ACCURACIES.index(model.accuracy), flags, model.regression_precision or 0.0))
+        if model.optimizer is None:
+            out.append(struct.pack("<II7d", 0, 0, *([0.0] * 7)))
+        else:
+            o = model.optimizer
+            out.append(struct.pack("<II7d", 1, OPTIMIZERS.index(o["kind"]),
+                                   *[float(o.get(n, 0.0)) for n in OPTIMIZER_FIELDS]))
+        for l in model.layers:
+            kind = KIND_BY_NAME[l.kind]
+            out.append(struct.pack("<I", kind.code))
+            values = dict(l.params)
+            if kind.has_parameters:
+                values["n_inputs"], values["n_neurons"] = l.weights.shape
+            for name, fmt in kind.fields:
+                out.append(struct.pack(fmt, values[name]))
+            if kind.has_parameters:
+                out += [_f32(l.weights), _f32(l.biases)]
+        n = 0 if model.preprocess == "none" else model.input_size
+        out.append(struct.pack("<IQ", PREPROCESS.index(model.preprocess), n))
+        if n:
+            out += [_f32(model.center), _f32(model.scale)]
+        for names in (model.class_names, model.feature_names):
+            out.append(struct.pack("<I", len(names)))
+            for s in names:
+                b = s.encode("utf-8")
+                out.append(struct.pack("<I", len(b)) + b)
+    payload = b"".join(out)
+    head = MAGIC + struct.pack("<IIQ", VERSION_WRITTEN, model.file_kind, len(payload)) + payload
+    return head + struct.pack("<I", zlib.crc32(head) & 0xFFFFFFFF)
+
+
+def save(model, path):
+    """Writes model as a version-2 .nnb file."""
+    with open(path, "wb") as f:
+        f.write(dumps(model))

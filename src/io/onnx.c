@@ -1,0 +1,1635 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ONNX import and export of sequential models (include/nnbasics/onnx.h, docs/ONNX.md).
+ *
+ * Import decodes the ModelProto with the library's own wire reader (protobuf_wire_internal.h) into flat
+ * arrays of borrowed slices (nothing is copied but the weights), checks the graph is a chain in topological
+ * order, then walks the nodes with the operator table below and builds the model. The field numbers used are
+ * those of ONNX's schema (onnx.proto): facts of the format.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "nnbasics/onnx.h"
+
+#if defined(NNB_WITH_ONNX)
+
+#    include <math.h>
+#    include <stdio.h>
+#    include <string.h>
+
+#    include "base/alloc_internal.h"
+#    include "base/error_internal.h"
+#    include "io/file_internal.h"
+#    include "io/protobuf_wire_internal.h"
+#    include "nnbasics/dense.h"
+#    include "nnbasics/preprocess.h"
+#    include "nnbasics/version.h"
+#    include "train/model_internal.h"
+
+/* Field numbers of the ONNX schema. */
+enum {
+    MODEL_IR_VERSION = 1,
+    MODEL_PRODUCER_NAME = 2,
+    MODEL_PRODUCER_VERSION = 3,
+    MODEL_GRAPH = 7,
+    MODEL_OPSET_IMPORT = 8,
+    OPSET_DOMAIN = 1,
+    OPSET_VERSION = 2,
+    GRAPH_NODE = 1,
+    GRAPH_NAME = 2,
+    GRAPH_INITIALIZER = 5,
+    GRAPH_INPUT = 11,
+    GRAPH_OUTPUT = 12,
+    NODE_INPUT = 1,
+    NODE_OUTPUT = 2,
+    NODE_NAME = 3,
+    NODE_OP_TYPE = 4,
+    NODE_ATTRIBUTE = 5,
+    NODE_DOMAIN = 7,
+    ATTR_NAME = 1,
+    ATTR_F = 2,
+    ATTR_I = 3,
+    ATTR_TYPE = 20,
+    TENSOR_DIMS = 1,
+    TENSOR_DATA_TYPE = 2,
+    TENSOR_FLOAT_DATA = 4,
+    TENSOR_NAME = 8,
+    TENSOR_RAW_DATA = 9,
+    TENSOR_EXTERNAL_DATA = 13,
+    TENSOR_DATA_LOCATION = 14,
+    VALUE_NAME = 1,
+    VALUE_TYPE = 2,
+    TYPE_TENSOR = 1,
+    TYPE_TENSOR_ELEM_TYPE = 1,
+    TYPE_TENSOR_SHAPE = 2,
+    SHAPE_DIM = 1,
+    DIM_VALUE = 1,
+    DIM_PARAM = 2
+};
+
+/* AttributeProto.type and TensorProto.data_type values used here. */
+enum { ATTR_TYPE_FLOAT = 1, ATTR_TYPE_INT = 2, ONNX_FLOAT = 1 };
+
+#    define ONNX_MIN_OPSET 9
+#    define ONNX_MAX_OPSET 17
+#    define ONNX_MAX_IO 8   /* inputs or outputs of one node */
+#    define ONNX_MAX_RANK 8 /* dimensions of a tensor or value */
+
+static const char *const WHERE = "nnb_model_parse_onnx";
+
+#    define FAIL(st, ...) nnb__failf((st), WHERE, __VA_ARGS__)
+#    define CONTEXT(st, ...) nnb__fail_context((st), WHERE, __VA_ARGS__)
+
+typedef nnb__pb_slice slice;
+
+typedef struct onnx_node {
+    slice name, op_type, domain;
+    slice in[ONNX_MAX_IO];
+    size_t n_in;
+    slice out[ONNX_MAX_IO];
+    size_t n_out;
+    slice msg; /* the whole NodeProto, re-read for attributes */
+} onnx_node;
+
+typedef struct onnx_tensor {
+    slice name;
+    size_t rank;
+    uint64_t dims[ONNX_MAX_RANK];
+    uint64_t count;
+    int64_t data_type;
+    slice msg; /* the whole TensorProto, re-read for the values */
+} onnx_tensor;
+
+typedef struct onnx_value {
+    slice name;
+    int is_tensor;
+    int64_t elem_type;
+    int has_shape;
+    size_t rank;
+    uint64_t dims[ONNX_MAX_RANK]; /* 0: symbolic or unknown */
+} onnx_value;
+
+typedef struct onnx_graph {
+    int64_t ir_version;
+    int64_t opset; /* 0: no default-domain opset */
+    slice producer, producer_version;
+    int has_graph;
+    onnx_node *nodes;
+    size_t n_nodes;
+    onnx_tensor *inits;
+    size_t n_inits;
+    onnx_value *inputs;
+    size_t n_inputs;
+    onnx_value *outputs;
+    size_t n_outputs;
+} onnx_graph;
+
+static void graph_free(onnx_graph *g)
+{
+    nnb__free(g->nodes);
+    nnb__free(g->inits);
+    nnb__free(g->inputs);
+    nnb__free(g->outputs);
+}
+
+/* A slice as printable text for messages: at most 60 bytes, non-printable bytes as '?'. */
+typedef struct text60 {
+    char s[64];
+} text60;
+
+static text60 show(slice s)
+{
+    text60 t;
+    size_t n = s.size < 60 ? s.size : 60;
+    for (size_t i = 0; i < n; ++i) {
+        const unsigned char c = s.data[i];
+        t.s[i] = (c >= 32 && c < 127) ? (char)c : '?';
+    }
+    if (s.size > 60) {
+        t.s[57] = t.s[58] = t.s[59] = '.';
+    }
+    t.s[n] = '\0';
+    return t;
+}
+
+static nnb_status wire_is(const char *what, unsigned got, unsigned want)
+{
+    if (got == want) {
+        return NNB_OK;
+    }
+    static const char *const names[6] = {"varint",      "fixed64",   "length-delimited",
+                                         "group start", "group end", "fixed32"};
+    return FAIL(NNB_ERR_FORMAT, "%s has wire type %s, expected %s", what, names[got], names[want]);
+}
+
+static nnb_status read_int(nnb__pb_cursor *c, unsigned wire, const char *what, int64_t *out)
+{
+    nnb_status st = wire_is(what, wire, NNB__PB_VARINT);
+    uint64_t v = 0;
+    if (st == NNB_OK) {
+        st = nnb__pb_read_varint(c, &v);
+    }
+    if (st == NNB_OK) {
+        *out = (int64_t)v;
+    }
+    return st;
+}
+
+static nnb_status read_string(nnb__pb_cursor *c, unsigned wire, const char *what, slice *out)
+{
+    nnb_status st = wire_is(what, wire, NNB__PB_LEN);
+    return st == NNB_OK ? nnb__pb_read_bytes(c, out) : st;
+}
+
+static nnb_status read_sub(nnb__pb_cursor *c, unsigned wire, const char *what, nnb__pb_cursor *sub)
+{
+    nnb_status st = wire_is(what, wire, NNB__PB_LEN);
+    return st == NNB_OK ? nnb__pb_read_message(c, sub) : st;
+}
+
+/* ---- decoding ---- */
+
+static nnb_status decode_node(nnb__pb_cursor c, size_t index, onnx_node *n)
+{
+    memset(n, 0, sizeof *n);
+    n->msg.data = c.p;
+    n->msg.size = (size_t)(c.end - c.p);
+    nnb_status st = NNB_OK;
+    while (st == NNB_OK && nnb__pb_more(&c)) {
+        uint32_t f;
+        unsigned w;
+        st = nnb__pb_read_key(&c, &f, &w);
+        if (st != NNB_OK) {
+            break;
+        }
+        slice s;
+        switch (f) {
+        case NODE_INPUT:
+        case NODE_OUTPUT:
+            st = read_string(&c, w, f == NODE_INPUT ? "NodeProto.input" : "NodeProto.output", &s);
+            if (st == NNB_OK) {
+                size_t *count = f == NODE_INPUT ? &n->n_in : &n->n_out;
+                if (*count == ONNX_MAX_IO) {
+                    return FAIL(NNB_ERR_UNSUPPORTED, "node %zu has more than %d %s", index, ONNX_MAX_IO,
+                                f == NODE_INPUT ? "inputs" : "outputs");
+                }
+                (f == NODE_INPUT ? n->in : n->out)[(*count)++] = s;
+            }
+            break;
+        case NODE_NAME: st = read_string(&c, w, "NodeProto.name", &n->name); break;
+        case NODE_OP_TYPE: st = read_string(&c, w, "NodeProto.op_type", &n->op_type); break;
+        case NODE_DOMAIN: st = read_string(&c, w, "NodeProto.domain", &n->domain); break;
+        case NODE_ATTRIBUTE:
+            st = wire_is("NodeProto.attribute", w, NNB__PB_LEN);
+            if (st == NNB_OK) {
+                st = nnb__pb_read_bytes(&c, &s);
+            }
+            break;
+        default: st = nnb__pb_skip(&c, w);
+        }
+    }
+    if (st != NNB_OK) {
+        return CONTEXT(st, "graph node %zu", index);
+    }
+    return NNB_OK;
+}
+
+/* Reads repeated int64 dims (packed or not) into t. */
+static nnb_status add_dim(onnx_tensor *t, uint64_t v)
+{
+    if (t->rank == ONNX_MAX_RANK) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "initializer '%s' has more than %d dimensions", show(t->name).s,
+                    ONNX_MAX_RANK);
+    }
+    if ((int64_t)v < 0 || v > NNB_ONNX_MAX_DIM) {
+        return FAIL(NNB_ERR_FORMAT, "initializer '%s': dimension %zu is %lld (limit %llu)", show(t->name).s, t->rank,
+                    (long long)(int64_t)v, (unsigned long long)NNB_ONNX_MAX_DIM);
+    }
+    t->dims[t->rank++] = v;
+    return NNB_OK;
+}
+
+static nnb_status decode_tensor(nnb__pb_cursor c, size_t index, onnx_tensor *t)
+{
+    memset(t, 0, sizeof *t);
+    t->msg.data = c.p;
+    t->msg.size = (size_t)(c.end - c.p);
+    nnb_status st = NNB_OK;
+    int external = 0;
+    while (st == NNB_OK && nnb__pb_more(&c)) {
+        uint32_t f;
+        unsigned w;
+        st = nnb__pb_read_key(&c, &f, &w);
+        if (st != NNB_OK) {
+            break;
+        }
+        uint64_t v;
+        int64_t i64;
+        switch (f) {
+        case TENSOR_DIMS:
+            if (w == NNB__PB_LEN) {
+                nnb__pb_cursor packed;
+                st = nnb__pb_read_message(&c, &packed);
+                while (st == NNB_OK && nnb__pb_more(&packed)) {
+                    st = nnb__pb_read_varint(&packed, &v);
+                    if (st == NNB_OK) {
+                        st = add_dim(t, v);
+                    }
+                }
+            } else {
+                st = wire_is("TensorProto.dims", w, NNB__PB_VARINT);
+                if (st == NNB_OK) {
+                    st = nnb__pb_read_varint(&c, &v);
+                }
+                if (st == NNB_OK) {
+                    st = add_dim(t, v);
+                }
+            }
+            break;
+        case TENSOR_DATA_TYPE: st = read_int(&c, w, "TensorProto.data_type", &t->data_type); break;
+        case TENSOR_NAME: st = read_string(&c, w, "TensorProto.name", &t->name); break;
+        case TENSOR_DATA_LOCATION:
+            st = read_int(&c, w, "TensorProto.data_location", &i64);
+            external |= st == NNB_OK && i64 != 0;
+            break;
+        case TENSOR_EXTERNAL_DATA:
+            external = 1;
+            st = nnb__pb_skip(&c, w);
+            break;
+        default: st = nnb__pb_skip(&c, w);
+        }
+    }
+    if (st != NNB_OK) {
+        return CONTEXT(st, "initializer %zu", index);
+    }
+    if (external) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "initializer %zu '%s' keeps its data in an external file", index,
+                    show(t->name).s);
+    }
+    uint64_t count = 1;
+    for (size_t i = 0; i < t->rank; ++i) {
+        count *= t->dims[i]; /* each <= 2^24, checked below before it can wrap */
+        if (count > NNB_ONNX_MAX_ELEMENTS) {
+            return FAIL(NNB_ERR_FORMAT, "initializer %zu '%s' has more than %llu elements", index, show(t->name).s,
+                        (unsigned long long)NNB_ONNX_MAX_ELEMENTS);
+        }
+    }
+    t->count = count;
+    return NNB_OK;
+}
+
+static nnb_status decode_value(nnb__pb_cursor c, const char *what, size_t index, onnx_value *v)
+{
+    memset(v, 0, sizeof *v);
+    nnb_status st = NNB_OK;
+    while (st == NNB_OK && nnb__pb_more(&c)) {
+        uint32_t f;
+        unsigned w;
+        st = nnb__pb_read_key(&c, &f, &w);
+        if (st != NNB_OK) {
+            break;
+        }
+        if (f == VALUE_NAME) {
+            st = read_string(&c, w, "ValueInfoProto.name", &v->name);
+            continue;
+        }
+        if (f != VALUE_TYPE) {
+            st = nnb__pb_skip(&c, w);
+            continue;
+        }
+        nnb__pb_cursor type;
+        st = read_sub(&c, w, "ValueInfoProto.type", &type);
+        while (st == NNB_OK && nnb__pb_more(&type)) {
+            st = nnb__pb_read_key(&type, &f, &w);
+            if (st != NNB_OK) {
+                break;
+            }
+            if (f != TYPE_TENSOR) {
+                st = nnb__pb_skip(&type, w);
+                continue;
+            }
+            nnb__pb_cursor tensor;
+            st = read_sub(&type, w, "TypeProto.tensor_type", &tensor);
+            v->is_tensor = 1;
+            while (st == NNB_OK && nnb__pb_more(&tensor)) {
+                st = nnb__pb_read_key(&tensor, &f, &w);
+                if (st != NNB_OK) {
+                    break;
+                }
+                if (f == TYPE_TENSOR_ELEM_TYPE) {
+                    st = read_int(&tensor, w, "TypeProto.Tensor.elem_type", &v->elem_type);
+                    continue;
+                }
+                if (f != TYPE_TENSOR_SHAPE) {
+                    st = nnb__pb_skip(&tensor, w);
+                    continue;
+                }
+                nnb__pb_cursor shape;
+                st = read_sub(&tensor, w, "TypeProto.Tensor.shape", &shape);
+                v->has_shape = 1;
+                v->rank = 0;
+                while (st == NNB_OK && nnb__pb_more(&shape)) {
+                    st = nnb__pb_read_key(&shape, &f, &w);
+                    if (st != NNB_OK) {
+                        break;
+                    }
+                    if (f != SHAPE_DIM) {
+                        st = nnb__pb_skip(&shape, w);
+                        continue;
+                    }
+                    nnb__pb_cursor dim;
+                    st = read_sub(&shape, w, "TensorShapeProto.dim", &dim);
+                    if (st == NNB_OK && v->rank == ONNX_MAX_RANK) {
+                        st = FAIL(NNB_ERR_UNSUPPORTED, "more than %d dimensions", ONNX_MAX_RANK);
+                    }
+                    uint64_t value = 0;
+                    while (st == NNB_OK && nnb__pb_more(&dim)) {
+                        st = nnb__pb_read_key(&dim, &f, &w);
+                        if (st == NNB_OK && f == DIM_VALUE) {
+                            int64_t d = 0;
+                            st = read_int(&dim, w, "Dimension.dim_value", &d);
+                            if (st == NNB_OK && (d < 0 || (uint64_t)d > NNB_ONNX_MAX_DIM)) {
+                                st = FAIL(NNB_ERR_FORMAT, "dimension %zu is %lld (limit %llu)", v->rank, (long long)d,
+                                          (unsigned long long)NNB_ONNX_MAX_DIM);
+                            }
+                            value = (uint64_t)d;
+                        } else if (st == NNB_OK) {
+                            st = nnb__pb_skip(&dim, w);
+                        }
+                    }
+                    if (st == NNB_OK) {
+                        v->dims[v->rank++] = value;
+                    }
+                }
+            }
+        }
+    }
+    if (st != NNB_OK) {
+        return CONTEXT(st, "graph %s %zu", what, index);
+    }
+    return NNB_OK;
+}
+
+/* Decodes the GraphProto in two passes: count, allocate, fill. */
+static nnb_status decode_graph(nnb__pb_cursor c, onnx_graph *g)
+{
+    size_t counts[4] = {0, 0, 0, 0}; /* nodes, initializers, inputs, outputs */
+    nnb__pb_cursor scan = c;
+    nnb_status st = NNB_OK;
+    while (st == NNB_OK && nnb__pb_more(&scan)) {
+        uint32_t f;
+        unsigned w;
+        st = nnb__pb_read_key(&scan, &f, &w);
+        if (st != NNB_OK) {
+            break;
+        }
+        const int k = f == GRAPH_NODE          ? 0
+                      : f == GRAPH_INITIALIZER ? 1
+                      : f == GRAPH_INPUT       ? 2
+                      : f == GRAPH_OUTPUT      ? 3
+                                               : -1;
+        if (k >= 0) {
+            static const char *const what[4] = {"GraphProto.node", "GraphProto.initializer", "GraphProto.input",
+                                                "GraphProto.output"};
+            st = wire_is(what[k], w, NNB__PB_LEN);
+            if (st == NNB_OK && ++counts[k] > NNB_ONNX_MAX_NODES) {
+                st = FAIL(NNB_ERR_UNSUPPORTED, "the graph has more than %u %s", NNB_ONNX_MAX_NODES,
+                          what[k] + strlen("GraphProto."));
+            }
+        }
+        if (st == NNB_OK) {
+            st = nnb__pb_skip(&scan, w);
+        }
+    }
+    if (st != NNB_OK) {
+        return CONTEXT(st, "graph");
+    }
+    g->nodes = counts[0] ? nnb__calloc(counts[0], sizeof *g->nodes) : NULL;
+    g->inits = counts[1] ? nnb__calloc(counts[1], sizeof *g->inits) : NULL;
+    g->inputs = counts[2] ? nnb__calloc(counts[2], sizeof *g->inputs) : NULL;
+    g->outputs = counts[3] ? nnb__calloc(counts[3], sizeof *g->outputs) : NULL;
+    if ((counts[0] && !g->nodes) || (counts[1] && !g->inits) || (counts[2] && !g->inputs) ||
+        (counts[3] && !g->outputs)) {
+        return FAIL(NNB_ERR_NOMEM, "out of memory for the graph's tables");
+    }
+    while (st == NNB_OK && nnb__pb_more(&c)) {
+        uint32_t f;
+        unsigned w;
+        st = nnb__pb_read_key(&c, &f, &w);
+        if (st != NNB_OK) {
+            break;
+        }
+        if (f != GRAPH_NODE && f != GRAPH_INITIALIZER && f != GRAPH_INPUT && f != GRAPH_OUTPUT) {
+            st = nnb__pb_skip(&c, w);
+            continue;
+        }
+        nnb__pb_cursor sub;
+        st = nnb__pb_read_message(&c, &sub);
+        if (st != NNB_OK) {
+            break;
+        }
+        if (f == GRAPH_NODE) {
+            st = decode_node(sub, g->n_nodes, &g->nodes[g->n_nodes]);
+            g->n_nodes++;
+        } else if (f == GRAPH_INITIALIZER) {
+            st = decode_tensor(sub, g->n_inits, &g->inits[g->n_inits]);
+            g->n_inits++;
+        } else if (f == GRAPH_INPUT) {
+            st = decode_value(sub, "input", g->n_inputs, &g->inputs[g->n_inputs]);
+            g->n_inputs++;
+        } else {
+            st = decode_value(sub, "output", g->n_outputs, &g->outputs[g->n_outputs]);
+            g->n_outputs++;
+        }
+    }
+    return st;
+}
+
+static nnb_status decode_model(const void *data, size_t size, onnx_graph *g)
+{
+    memset(g, 0, sizeof *g);
+    nnb__pb_cursor c = nnb__pb_cursor_make(data, size);
+    nnb__pb_cursor graph = c;
+    nnb_status st = NNB_OK;
+    while (st == NNB_OK && nnb__pb_more(&c)) {
+        uint32_t f;
+        unsigned w;
+        st = nnb__pb_read_key(&c, &f, &w);
+        if (st != NNB_OK) {
+            break;
+        }
+        switch (f) {
+        case MODEL_IR_VERSION: st = read_int(&c, w, "ModelProto.ir_version", &g->ir_version); break;
+        case MODEL_PRODUCER_NAME: st = read_string(&c, w, "ModelProto.producer_name", &g->producer); break;
+        case MODEL_PRODUCER_VERSION:
+            st = read_string(&c, w, "ModelProto.producer_version", &g->producer_version);
+            break;
+        case MODEL_GRAPH:
+            st = read_sub(&c, w, "ModelProto.graph", &graph);
+            g->has_graph = st == NNB_OK;
+            break;
+        case MODEL_OPSET_IMPORT: {
+            nnb__pb_cursor op;
+            st = read_sub(&c, w, "ModelProto.opset_import", &op);
+            slice domain = {NULL, 0};
+            int64_t version = 0;
+            while (st == NNB_OK && nnb__pb_more(&op)) {
+                st = nnb__pb_read_key(&op, &f, &w);
+                if (st == NNB_OK && f == OPSET_DOMAIN) {
+                    st = read_string(&op, w, "OperatorSetIdProto.domain", &domain);
+                } else if (st == NNB_OK && f == OPSET_VERSION) {
+                    st = read_int(&op, w, "OperatorSetIdProto.version", &version);
+                } else if (st == NNB_OK) {
+                    st = nnb__pb_skip(&op, w);
+                }
+            }
+            if (st == NNB_OK && (domain.size == 0 || nnb__pb_slice_is(domain, "ai.onnx"))) {
+                g->opset = version > 0 ? version : -1;
+            }
+            break;
+        }
+        default: st = nnb__pb_skip(&c, w);
+        }
+    }
+    if (st != NNB_OK) {
+        return CONTEXT(st, "model");
+    }
+    if (!g->has_graph) {
+        return FAIL(NNB_ERR_FORMAT, "not an ONNX model: no graph (ModelProto field 7)");
+    }
+    return decode_graph(graph, g);
+}
+
+/* ---- lookups ---- */
+
+static const onnx_tensor *find_init(const onnx_graph *g, slice name)
+{
+    for (size_t i = 0; i < g->n_inits; ++i) {
+        if (nnb__pb_slice_eq(g->inits[i].name, name)) {
+            return &g->inits[i];
+        }
+    }
+    return NULL;
+}
+
+/* Index of the node producing name, or SIZE_MAX. */
+static size_t producer_of(const onnx_graph *g, slice name)
+{
+    for (size_t i = 0; i < g->n_nodes; ++i) {
+        for (size_t k = 0; k < g->nodes[i].n_out; ++k) {
+            if (nnb__pb_slice_eq(g->nodes[i].out[k], name)) {
+                return i;
+            }
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* The graph's data input: the one input that is not an initializer. */
+static nnb_status data_input(const onnx_graph *g, const onnx_value **out)
+{
+    const onnx_value *found = NULL;
+    for (size_t i = 0; i < g->n_inputs; ++i) {
+        if (find_init(g, g->inputs[i].name) != NULL) {
+            continue; /* older exporters list the initializers as inputs too */
+        }
+        if (found != NULL) {
+            return FAIL(NNB_ERR_UNSUPPORTED,
+                        "the graph has more than one input ('%s' and '%s'); a sequential "
+                        "model takes one",
+                        show(found->name).s, show(g->inputs[i].name).s);
+        }
+        found = &g->inputs[i];
+    }
+    if (found == NULL) {
+        return FAIL(NNB_ERR_FORMAT, "the graph has no input (other than initializers)");
+    }
+    *out = found;
+    return NNB_OK;
+}
+
+/* A node's attribute, read from its NodeProto. */
+typedef struct onnx_attr {
+    int found;
+    int64_t type;
+    int has_f, has_i;
+    float f;
+    int64_t i;
+} onnx_attr;
+
+static nnb_status find_attr(const onnx_node *n, const char *name, onnx_attr *a)
+{
+    memset(a, 0, sizeof *a);
+    nnb__pb_cursor c = nnb__pb_cursor_make(n->msg.data, n->msg.size);
+    c.depth = 3;
+    nnb_status st = NNB_OK;
+    while (st == NNB_OK && nnb__pb_more(&c)) {
+        uint32_t f;
+        unsigned w;
+        st = nnb__pb_read_key(&c, &f, &w);
+        if (st != NNB_OK) {
+            break;
+        }
+        if (f != NODE_ATTRIBUTE) {
+            st = nnb__pb_skip(&c, w);
+            continue;
+        }
+        nnb__pb_cursor ac;
+        st = nnb__pb_read_message(&c, &ac);
+        onnx_attr cur;
+        memset(&cur, 0, sizeof cur);
+        slice aname = {NULL, 0};
+        while (st == NNB_OK && nnb__pb_more(&ac)) {
+            st = nnb__pb_read_key(&ac, &f, &w);
+            if (st != NNB_OK) {
+                break;
+            }
+            if (f == ATTR_NAME) {
+                st = read_string(&ac, w, "AttributeProto.name", &aname);
+            } else if (f == ATTR_TYPE) {
+                st = read_int(&ac, w, "AttributeProto.type", &cur.type);
+            } else if (f == ATTR_F) {
+                uint32_t bits = 0;
+                st = wire_is("AttributeProto.f", w, NNB__PB_FIXED32);
+                if (st == NNB_OK) {
+                    st = nnb__pb_read_fixed32(&ac, &bits);
+                }
+                cur.f = nnb__pb_float_from_bits(bits);
+                cur.has_f = 1;
+            } else if (f == ATTR_I) {
+                st = read_int(&ac, w, "AttributeProto.i", &cur.i);
+                cur.has_i = 1;
+            } else {
+                st = nnb__pb_skip(&ac, w);
+            }
+        }
+        if (st == NNB_OK && nnb__pb_slice_is(aname, name)) {
+            *a = cur;
+            a->found = 1;
+        }
+    }
+    return st;
+}
+
+/* ---- building ---- */
+
+typedef enum op_action {
+    OP_GEMM,       /* dense layer */
+    OP_MATMUL,     /* dense layer without bias */
+    OP_ADD,        /* bias of the dense layer just before */
+    OP_ACTIVATION, /* a layer without parameters, added by `add` */
+    OP_SOFTMAX,    /* softmax (axis checked) */
+    OP_FLATTEN,    /* identity on 2-D input (axis checked) */
+    OP_PASS,       /* identity at inference */
+    OP_SUB,        /* leading scaling: center */
+    OP_DIV,        /* leading scaling: scale */
+    OP_NOT_YET     /* a layer this build does not have */
+} op_action;
+
+/*
+ * The operator table. A layer kind added to the library becomes one row here (OP_ACTIVATION with its
+ * nnb_model_add_* function) and one in export_ops below.
+ */
+static const struct onnx_op {
+    const char *op_type;
+    op_action action;
+    nnb_status (*add)(nnb_model *);
+} import_ops[] = {
+    {"Gemm", OP_GEMM, NULL},
+    {"MatMul", OP_MATMUL, NULL},
+    {"Add", OP_ADD, NULL},
+    {"Relu", OP_ACTIVATION, nnb_model_add_relu},
+    {"Sigmoid", OP_ACTIVATION, nnb_model_add_sigmoid},
+    {"Softmax", OP_SOFTMAX, nnb_model_add_softmax},
+    {"Flatten", OP_FLATTEN, NULL},
+    {"Identity", OP_PASS, NULL},
+    {"Dropout", OP_PASS, NULL},
+    {"Sub", OP_SUB, NULL},
+    {"Div", OP_DIV, NULL},
+    {"Tanh", OP_NOT_YET, NULL},
+    {"LeakyRelu", OP_NOT_YET, NULL},
+    {"Elu", OP_NOT_YET, NULL},
+    {"Gelu", OP_NOT_YET, NULL},
+    {"Softplus", OP_NOT_YET, NULL},
+};
+
+#    define SUPPORTED_LIST                                                                                             \
+        "Gemm, MatMul, Add (a bias), Relu, Sigmoid, Softmax, Flatten, Identity, Dropout, Sub/Div (scaling)"
+
+typedef struct build_state {
+    const onnx_graph *g;
+    nnb_model *m;
+    slice current; /* the value the chain has reached */
+    size_t width;  /* its feature count (0: not known yet) */
+    int last_was_dense;
+    int seen_dense;
+    float *pre_center; /* leading Sub/Div, input width values each */
+    float *pre_scale;
+} build_state;
+
+/* "node 3 'name' (Gemm)" for messages. */
+typedef struct node_label {
+    char s[160];
+} node_label;
+
+static node_label label(const onnx_node *n, size_t i)
+{
+    node_label l;
+    (void)snprintf(l.s, sizeof l.s, "node %zu '%s' (%s)", i, show(n->name).s, show(n->op_type).s);
+    return l;
+}
+
+/* Reads an initializer's count floats (raw_data or float_data) into dst. */
+static nnb_status tensor_floats(const onnx_tensor *t, float *dst, const char *node)
+{
+    if (t->data_type != ONNX_FLOAT) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: initializer '%s' has data type %lld; only FLOAT (1) is supported", node,
+                    show(t->name).s, (long long)t->data_type);
+    }
+    nnb__pb_cursor c = nnb__pb_cursor_make(t->msg.data, t->msg.size);
+    c.depth = 3;
+    uint64_t got = 0;
+    int raw = 0;
+    nnb_status st = NNB_OK;
+    while (st == NNB_OK && nnb__pb_more(&c)) {
+        uint32_t f;
+        unsigned w;
+        st = nnb__pb_read_key(&c, &f, &w);
+        if (st != NNB_OK) {
+            break;
+        }
+        if (f == TENSOR_RAW_DATA) {
+            slice s;
+            st = read_string(&c, w, "TensorProto.raw_data", &s);
+            if (st == NNB_OK && (raw || got != 0 || s.size / 4 != t->count || s.size % 4 != 0)) {
+                st = FAIL(NNB_ERR_FORMAT, "%s: initializer '%s': raw_data holds %zu bytes, expected %llu floats", node,
+                          show(t->name).s, s.size, (unsigned long long)t->count);
+            }
+            for (size_t i = 0; st == NNB_OK && i < t->count; ++i) {
+                const unsigned char *p = s.data + 4 * i;
+                const uint32_t bits =
+                    (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+                dst[i] = nnb__pb_float_from_bits(bits);
+            }
+            raw = 1;
+        } else if (f == TENSOR_FLOAT_DATA) {
+            nnb__pb_cursor packed = c;
+            int is_packed = w == NNB__PB_LEN;
+            if (is_packed) {
+                st = nnb__pb_read_message(&c, &packed);
+            } else {
+                st = wire_is("TensorProto.float_data", w, NNB__PB_FIXED32);
+            }
+            do {
+                uint32_t bits = 0;
+                if (st == NNB_OK && is_packed && !nnb__pb_more(&packed)) {
+                    break;
+                }
+                if (st == NNB_OK && (raw || got >= t->count)) {
+                    st = FAIL(NNB_ERR_FORMAT, "%s: initializer '%s': more values than its %llu elements", node,
+                              show(t->name).s, (unsigned long long)t->count);
+                }
+                if (st == NNB_OK) {
+                    st = nnb__pb_read_fixed32(is_packed ? &packed : &c, &bits);
+                }
+                if (st == NNB_OK) {
+                    dst[got++] = nnb__pb_float_from_bits(bits);
+                }
+            } while (st == NNB_OK && is_packed);
+        } else {
+            st = nnb__pb_skip(&c, w);
+        }
+    }
+    if (st == NNB_OK && !raw && got != t->count) {
+        st = FAIL(NNB_ERR_FORMAT, "%s: initializer '%s' holds %llu values, its shape %llu", node, show(t->name).s,
+                  (unsigned long long)got, (unsigned long long)t->count);
+    }
+    for (uint64_t i = 0; st == NNB_OK && i < t->count; ++i) {
+        if (!isfinite(dst[i])) {
+            st = FAIL(NNB_ERR_NONFINITE, "%s: initializer '%s' element %llu is %s", node, show(t->name).s,
+                      (unsigned long long)i, isnan(dst[i]) ? "NaN" : "infinite");
+        }
+    }
+    return st;
+}
+
+/* The initializer named by input k of node i (which must exist and be a constant). */
+static nnb_status node_const(const build_state *b, size_t i, size_t k, const onnx_tensor **out)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (k >= n->n_in || n->in[k].size == 0) {
+        return FAIL(NNB_ERR_FORMAT, "%s: input %zu is missing", label(n, i).s, k);
+    }
+    const onnx_tensor *t = find_init(b->g, n->in[k]);
+    if (t == NULL) {
+        const size_t p = producer_of(b->g, n->in[k]);
+        if (p != SIZE_MAX) {
+            return FAIL(NNB_ERR_UNSUPPORTED,
+                        "%s: input %zu '%s' is computed by node %zu; only a constant "
+                        "(initializer) is supported there",
+                        label(n, i).s, k, show(n->in[k]).s, p);
+        }
+        return FAIL(NNB_ERR_FORMAT,
+                    "%s: input %zu '%s' is no initializer, graph input or node output (a missing "
+                    "initializer)",
+                    label(n, i).s, k, show(n->in[k]).s);
+    }
+    *out = t;
+    return NNB_OK;
+}
+
+/* Checks that the node's data input is the chain's current value, naming the reason otherwise. */
+static nnb_status check_chain_input(const build_state *b, size_t i, slice in)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (nnb__pb_slice_eq(in, b->current)) {
+        return NNB_OK;
+    }
+    const size_t p = producer_of(b->g, in);
+    if (p == i) {
+        return FAIL(NNB_ERR_FORMAT, "%s consumes its own output '%s' (a cycle)", label(n, i).s, show(in).s);
+    }
+    if (p != SIZE_MAX && p > i) {
+        return FAIL(NNB_ERR_FORMAT,
+                    "%s consumes '%s', which node %zu computes later: the nodes are not in "
+                    "topological order (or form a cycle)",
+                    label(n, i).s, show(in).s, p);
+    }
+    if (p != SIZE_MAX) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s consumes '%s' of node %zu, not the output of the node before it: "
+                    "the graph is not a chain",
+                    label(n, i).s, show(in).s, p);
+    }
+    if (find_init(b->g, in) != NULL) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: its data input '%s' is a constant, not the chain's value '%s'",
+                    label(n, i).s, show(in).s, show(b->current).s);
+    }
+    return FAIL(NNB_ERR_FORMAT, "%s consumes '%s', which no node, input or initializer defines", label(n, i).s,
+                show(in).s);
+}
+
+static float *alloc_floats(uint64_t count, nnb_status *st)
+{
+    float *p = nnb__malloc((size_t)(count ? count : 1) * sizeof(float));
+    *st = p != NULL ? NNB_OK : FAIL(NNB_ERR_NOMEM, "out of memory for %llu floats", (unsigned long long)count);
+    return p;
+}
+
+static nnb_status check_width(build_state *b, size_t i, size_t in)
+{
+    if (b->width != 0 && b->width != in) {
+        return FAIL(NNB_ERR_FORMAT, "%s takes %zu features, but its input has %zu", label(&b->g->nodes[i], i).s, in,
+                    b->width);
+    }
+    return NNB_OK;
+}
+
+static nnb_status add_dense(build_state *b, size_t i, const float *w, size_t in, size_t out, int transposed,
+                            float alpha)
+{
+    nnb_status st = check_width(b, i, in);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = nnb__model_add_dense_weights(b->m, in, out, NNB_DENSE_DEFAULT_INIT_SCALE, NULL, 0);
+    if (st != NNB_OK) {
+        return CONTEXT(st, "%s", label(&b->g->nodes[i], i).s);
+    }
+    nnb_dense *d = b->m->layers[b->m->n_layers - 1].dense;
+    float *dst = nnb_tensor_data(nnb_dense_weights_mut(d));
+    for (size_t r = 0; r < in; ++r) {
+        for (size_t c = 0; c < out; ++c) {
+            const float v = transposed ? w[c * in + r] : w[r * out + c];
+            dst[r * out + c] = alpha == 1.0f ? v : alpha * v;
+        }
+    }
+    b->width = out;
+    b->last_was_dense = 1;
+    b->seen_dense = 1;
+    return NNB_OK;
+}
+
+/* Adds scale * C (broadcast as a bias: a scalar, [1], [out] or [1, out]) to the last dense layer's biases. */
+static nnb_status add_bias(build_state *b, size_t i, const onnx_tensor *t, float scale)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    const size_t out = b->width;
+    int ok = 0;
+    if (t->rank == 0 || (t->rank == 1 && t->dims[0] == 1) || (t->rank == 2 && t->dims[0] == 1 && t->dims[1] == 1)) {
+        ok = 1;
+    } else if ((t->rank == 1 && t->dims[0] == out) || (t->rank == 2 && t->dims[0] == 1 && t->dims[1] == out)) {
+        ok = 1;
+    }
+    if (!ok) {
+        char dims[64] = "";
+        for (size_t k = 0, at = 0; k < t->rank && at < sizeof dims - 24; ++k) {
+            at +=
+                (size_t)snprintf(dims + at, sizeof dims - at, "%s%llu", k ? ", " : "", (unsigned long long)t->dims[k]);
+        }
+        return FAIL(NNB_ERR_FORMAT,
+                    "%s: bias '%s' has shape [%s]; a bias of %zu outputs must be [%zu], [1, %zu] or "
+                    "a scalar",
+                    label(n, i).s, show(t->name).s, dims, out, out, out);
+    }
+    nnb_status st;
+    float *v = alloc_floats(t->count, &st);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = tensor_floats(t, v, label(n, i).s);
+    if (st == NNB_OK) {
+        float *bias = nnb_tensor_data(nnb_dense_biases_mut(b->m->layers[b->m->n_layers - 1].dense));
+        for (size_t k = 0; k < out; ++k) {
+            const float c = v[t->count == 1 ? 0 : k];
+            bias[k] += scale == 1.0f ? c : scale * c;
+        }
+    }
+    nnb__free(v);
+    return st;
+}
+
+static nnb_status do_gemm(build_state *b, size_t i, int matmul)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    onnx_attr ta, tb, al, be;
+    nnb_status st = NNB_OK;
+    if (!matmul) {
+        st = find_attr(n, "transA", &ta);
+        if (st == NNB_OK) {
+            st = find_attr(n, "transB", &tb);
+        }
+        if (st == NNB_OK) {
+            st = find_attr(n, "alpha", &al);
+        }
+        if (st == NNB_OK) {
+            st = find_attr(n, "beta", &be);
+        }
+        if (st != NNB_OK) {
+            return CONTEXT(st, "%s", label(n, i).s);
+        }
+        if (ta.found && ta.i != 0) {
+            return FAIL(NNB_ERR_UNSUPPORTED, "%s: transA = %lld; only 0 is supported", label(n, i).s, (long long)ta.i);
+        }
+        if (tb.found && tb.i != 0 && tb.i != 1) {
+            return FAIL(NNB_ERR_FORMAT, "%s: transB = %lld (must be 0 or 1)", label(n, i).s, (long long)tb.i);
+        }
+        if ((al.found && !(al.has_f && isfinite(al.f))) || (be.found && !(be.has_f && isfinite(be.f)))) {
+            return FAIL(NNB_ERR_FORMAT, "%s: alpha or beta is not a finite float", label(n, i).s);
+        }
+    } else {
+        memset(&tb, 0, sizeof tb);
+        memset(&al, 0, sizeof al);
+        memset(&be, 0, sizeof be);
+    }
+    if (n->n_in < 2 || n->n_in > (matmul ? 2u : 3u)) {
+        return FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected %s)", label(n, i).s, n->n_in, matmul ? "2" : "2 or 3");
+    }
+    st = check_chain_input(b, i, n->in[0]);
+    const onnx_tensor *w = NULL;
+    if (st == NNB_OK) {
+        st = node_const(b, i, 1, &w);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    const int transposed = tb.found && tb.i == 1;
+    if (w->rank != 2 || w->dims[0] == 0 || w->dims[1] == 0) {
+        return FAIL(NNB_ERR_FORMAT, "%s: weight '%s' must be a non-empty matrix (rank %zu)", label(n, i).s,
+                    show(w->name).s, w->rank);
+    }
+    const size_t in = (size_t)(transposed ? w->dims[1] : w->dims[0]);
+    const size_t out = (size_t)(transposed ? w->dims[0] : w->dims[1]);
+    float *v = alloc_floats(w->count, &st);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = tensor_floats(w, v, label(n, i).s);
+    if (st == NNB_OK) {
+        st = add_dense(b, i, v, in, out, transposed, al.found ? al.f : 1.0f);
+    }
+    nnb__free(v);
+    if (st == NNB_OK && !matmul && n->n_in == 3 && n->in[2].size != 0) {
+        const onnx_tensor *c = NULL;
+        st = node_const(b, i, 2, &c);
+        if (st == NNB_OK) {
+            st = add_bias(b, i, c, be.found ? be.f : 1.0f);
+        }
+    }
+    return st;
+}
+
+static nnb_status do_add(build_state *b, size_t i)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (n->n_in != 2) {
+        return FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected 2)", label(n, i).s, n->n_in);
+    }
+    const size_t data = nnb__pb_slice_eq(n->in[1], b->current) ? 1 : 0;
+    nnb_status st = check_chain_input(b, i, n->in[data]);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (!b->last_was_dense) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: Add is supported only as the bias right after MatMul or Gemm",
+                    label(n, i).s);
+    }
+    const onnx_tensor *c = NULL;
+    st = node_const(b, i, 1 - data, &c);
+    return st == NNB_OK ? add_bias(b, i, c, 1.0f) : st;
+}
+
+/* Leading Sub (center) and Div (scale) by per-feature constants: the model's stored scaling. */
+static nnb_status do_scaling(build_state *b, size_t i, int is_div)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (b->seen_dense || (!is_div && (b->pre_center != NULL || b->pre_scale != NULL)) ||
+        (is_div && b->pre_scale != NULL)) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s: Sub and Div are supported only as the scaling of the input (one Sub, "
+                    "then one Div, before the first layer)",
+                    label(n, i).s);
+    }
+    if (n->n_in != 2) {
+        return FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected 2)", label(n, i).s, n->n_in);
+    }
+    nnb_status st = check_chain_input(b, i, n->in[0]);
+    const onnx_tensor *c = NULL;
+    if (st == NNB_OK) {
+        st = node_const(b, i, 1, &c);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (b->width == 0 ||
+        !((c->rank == 1 && c->dims[0] == b->width) || (c->rank == 2 && c->dims[0] == 1 && c->dims[1] == b->width))) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: '%s' must be a vector of the input's %zu features", label(n, i).s,
+                    show(c->name).s, b->width);
+    }
+    float *v = alloc_floats(c->count, &st);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = tensor_floats(c, v, label(n, i).s);
+    for (size_t k = 0; st == NNB_OK && is_div && k < c->count; ++k) {
+        if (!(v[k] > 0.0f)) {
+            st = FAIL(NNB_ERR_UNSUPPORTED, "%s: scale %zu is %g; the stored scaling needs scales > 0", label(n, i).s, k,
+                      (double)v[k]);
+        }
+    }
+    if (st != NNB_OK) {
+        nnb__free(v);
+        return st;
+    }
+    if (is_div) {
+        b->pre_scale = v;
+    } else {
+        b->pre_center = v;
+    }
+    return NNB_OK;
+}
+
+static nnb_status do_axis_op(build_state *b, size_t i, const struct onnx_op *op)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    onnx_attr axis;
+    nnb_status st = find_attr(n, "axis", &axis);
+    if (st != NNB_OK) {
+        return CONTEXT(st, "%s", label(n, i).s);
+    }
+    const int64_t a = axis.found ? axis.i : (op->action == OP_SOFTMAX && b->g->opset >= 13 ? -1 : 1);
+    if (a != 1 && a != -1) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s: axis = %lld; on a [batch, features] input only axis 1 (or -1) is "
+                    "supported",
+                    label(n, i).s, (long long)a);
+    }
+    return op->action == OP_SOFTMAX ? op->add(b->m) : NNB_OK;
+}
+
+static nnb_status build_node(build_state *b, size_t i)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (n->domain.size != 0 && !nnb__pb_slice_is(n->domain, "ai.onnx")) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: operator domain '%s' is not supported (only the default domain)",
+                    label(n, i).s, show(n->domain).s);
+    }
+    const struct onnx_op *op = NULL;
+    for (size_t k = 0; k < sizeof import_ops / sizeof import_ops[0]; ++k) {
+        if (nnb__pb_slice_is(n->op_type, import_ops[k].op_type)) {
+            op = &import_ops[k];
+        }
+    }
+    if (op == NULL || op->action == OP_NOT_YET) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: unsupported operator%s (supported: " SUPPORTED_LIST ")", label(n, i).s,
+                    op == NULL ? "" : " (its layer is not in this build)");
+    }
+    if (n->n_out == 0 || n->out[0].size == 0) {
+        return FAIL(NNB_ERR_FORMAT, "%s has no output", label(n, i).s);
+    }
+    if (n->n_out > 1 && op->action != OP_PASS) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s has %zu outputs (expected 1)", label(n, i).s, n->n_out);
+    }
+    nnb_status st = NNB_OK;
+    switch (op->action) {
+    case OP_GEMM:
+    case OP_MATMUL: st = do_gemm(b, i, op->action == OP_MATMUL); break;
+    case OP_ADD: st = do_add(b, i); break;
+    case OP_SUB:
+    case OP_DIV: st = do_scaling(b, i, op->action == OP_DIV); break;
+    default:
+        if (n->n_in < 1) {
+            return FAIL(NNB_ERR_FORMAT, "%s has no input", label(n, i).s);
+        }
+        st = check_chain_input(b, i, n->in[0]);
+        if (st == NNB_OK && op->action != OP_PASS && n->n_in != 1) {
+            st = FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected 1)", label(n, i).s, n->n_in);
+        }
+        if (st != NNB_OK) {
+            return st;
+        }
+        if (op->action == OP_SOFTMAX || op->action == OP_FLATTEN) {
+            st = do_axis_op(b, i, op);
+        } else if (op->action == OP_ACTIVATION) {
+            st = op->add(b->m);
+        }
+        if (st == NNB_OK && op->action != OP_PASS && op->action != OP_FLATTEN && !b->seen_dense) {
+            st = FAIL(NNB_ERR_UNSUPPORTED, "%s: the first layer must be dense (Gemm or MatMul)", label(n, i).s);
+        }
+        if (st == NNB_OK && op->action != OP_PASS && op->action != OP_FLATTEN) {
+            b->last_was_dense = 0;
+        }
+    }
+    if (st == NNB_OK) {
+        b->current = n->out[0];
+    }
+    return st;
+}
+
+/* Every output name is defined once, by one node, and is neither an initializer nor the input. */
+static nnb_status check_single_assignment(const onnx_graph *g, slice input)
+{
+    for (size_t i = 0; i < g->n_nodes; ++i) {
+        for (size_t k = 0; k < g->nodes[i].n_out; ++k) {
+            const slice o = g->nodes[i].out[k];
+            if (o.size == 0) {
+                continue;
+            }
+            if (producer_of(g, o) != i || nnb__pb_slice_eq(o, input) || find_init(g, o) != NULL) {
+                return FAIL(NNB_ERR_FORMAT,
+                            "%s: its output '%s' is also defined elsewhere (by another node, an "
+                            "initializer or the input)",
+                            label(&g->nodes[i], i).s, show(o).s);
+            }
+            for (size_t j = 0; j < k; ++j) {
+                if (nnb__pb_slice_eq(g->nodes[i].out[j], o)) {
+                    return FAIL(NNB_ERR_FORMAT, "%s names its output '%s' twice", label(&g->nodes[i], i).s, show(o).s);
+                }
+            }
+        }
+    }
+    return NNB_OK;
+}
+
+static nnb_status build_model(const onnx_graph *g, nnb_model **out)
+{
+    if (g->ir_version < 3) {
+        return FAIL(NNB_ERR_VERSION, "ir_version %lld is not supported (3 or later)", (long long)g->ir_version);
+    }
+    if (g->opset == 0) {
+        return FAIL(NNB_ERR_FORMAT, "the model imports no opset of the default domain");
+    }
+    if (g->opset < ONNX_MIN_OPSET || g->opset > ONNX_MAX_OPSET) {
+        return FAIL(NNB_ERR_VERSION, "opset %lld is not supported (%d to %d)", (long long)g->opset, ONNX_MIN_OPSET,
+                    ONNX_MAX_OPSET);
+    }
+    const onnx_value *input = NULL;
+    nnb_status st = data_input(g, &input);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (!input->is_tensor || input->elem_type != ONNX_FLOAT) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "input '%s' is not a float tensor (elem_type %lld)", show(input->name).s,
+                    (long long)input->elem_type);
+    }
+    if (input->has_shape && input->rank != 2) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "input '%s' has rank %zu; only [batch, features] inputs are supported",
+                    show(input->name).s, input->rank);
+    }
+    if (g->n_outputs != 1) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "the graph has %zu outputs; a sequential model has one", g->n_outputs);
+    }
+    if (g->n_nodes == 0) {
+        return FAIL(NNB_ERR_FORMAT, "the graph has no nodes");
+    }
+    st = check_single_assignment(g, input->name);
+    if (st != NNB_OK) {
+        return st;
+    }
+    build_state b;
+    memset(&b, 0, sizeof b);
+    b.g = g;
+    b.current = input->name;
+    b.width = input->has_shape ? (size_t)input->dims[1] : 0;
+    st = nnb_model_create(&b.m, 0);
+    for (size_t i = 0; st == NNB_OK && i < g->n_nodes; ++i) {
+        st = build_node(&b, i);
+    }
+    const slice oname = g->outputs[0].name;
+    if (st == NNB_OK && !nnb__pb_slice_eq(oname, b.current)) {
+        const size_t p = producer_of(g, oname);
+        if (p == SIZE_MAX) {
+            st = FAIL(NNB_ERR_FORMAT, "the graph output '%s' is computed by no node", show(oname).s);
+        } else {
+            st = FAIL(NNB_ERR_UNSUPPORTED,
+                      "the graph output '%s' comes from node %zu, not from the end of the chain "
+                      "(node %zu)",
+                      show(oname).s, p, g->n_nodes - 1);
+        }
+    }
+    if (st == NNB_OK && !b.seen_dense) {
+        st = FAIL(NNB_ERR_UNSUPPORTED, "the graph has no Gemm or MatMul: a model needs a dense layer");
+    }
+    if (st == NNB_OK) {
+        const onnx_value *o = &g->outputs[0];
+        if (o->has_shape && (o->rank != 2 || (o->dims[1] != 0 && o->dims[1] != b.width))) {
+            st = FAIL(NNB_ERR_FORMAT,
+                      "the graph output '%s' is declared with %zu dimensions / %llu features; the "
+                      "chain gives [batch, %zu]",
+                      show(o->name).s, o->rank, o->rank >= 2 ? (unsigned long long)o->dims[1] : 0ull, b.width);
+        }
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_finalize(b.m);
+    }
+    if (st == NNB_OK && (b.pre_center != NULL || b.pre_scale != NULL)) {
+        const size_t nf = nnb_model_input_size(b.m);
+        float *c = b.pre_center, *s = b.pre_scale;
+        float *tmp = NULL;
+        if (c == NULL || s == NULL) {
+            tmp = alloc_floats(nf, &st);
+            for (size_t k = 0; st == NNB_OK && k < nf; ++k) {
+                tmp[k] = c == NULL ? 0.0f : 1.0f;
+            }
+        }
+        if (st == NNB_OK) {
+            st = nnb_model_set_preprocess(b.m, NNB_PREPROCESS_AFFINE, nf, c != NULL ? c : tmp, s != NULL ? s : tmp);
+        }
+        nnb__free(tmp);
+    }
+    nnb__free(b.pre_center);
+    nnb__free(b.pre_scale);
+    if (st != NNB_OK) {
+        nnb_model_destroy(b.m);
+        return st;
+    }
+    *out = b.m;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_parse_onnx(const void *data, size_t size, nnb_model **out)
+{
+    if (out == NULL || (data == NULL && size > 0)) {
+        return FAIL(NNB_ERR_NULL, "%s is NULL", out == NULL ? "out" : "data");
+    }
+    if (size == 0) {
+        return FAIL(NNB_ERR_FORMAT, "an empty buffer is not an ONNX model");
+    }
+    onnx_graph g;
+    nnb_status st = decode_model(data, size, &g);
+    if (st == NNB_OK) {
+        st = build_model(&g, out);
+    }
+    graph_free(&g);
+    return st;
+}
+
+nnb_status nnb_model_load_onnx(const char *path, nnb_model **out)
+{
+    if (path == NULL || out == NULL) {
+        return NNB__FAILF(NNB_ERR_NULL, "%s is NULL", path == NULL ? "path" : "out");
+    }
+    unsigned char *data = NULL;
+    size_t size = 0;
+    nnb_status st = nnb__read_regular_file(path, NNB_ONNX_MAX_BYTES, &data, &size);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = nnb_model_parse_onnx(data, size, out);
+    nnb__free(data);
+    if (st != NNB_OK) {
+        return CONTEXT(st, "%s", path);
+    }
+    return NNB_OK;
+}
+
+static void copy_text(char *dst, size_t cap, slice s)
+{
+    const size_t n = s.size < cap - 1 ? s.size : cap - 1;
+    if (n > 0) {
+        memcpy(dst, s.data, n);
+    }
+    dst[n] = '\0';
+}
+
+nnb_status nnb_onnx_describe(const void *data, size_t size, nnb_onnx_info *info)
+{
+    if (info == NULL || (data == NULL && size > 0)) {
+        return NNB__FAILF(NNB_ERR_NULL, "%s is NULL", info == NULL ? "info" : "data");
+    }
+    onnx_graph g;
+    nnb_status st =
+        size == 0 ? FAIL(NNB_ERR_FORMAT, "an empty buffer is not an ONNX model") : decode_model(data, size, &g);
+    if (size == 0) {
+        return st;
+    }
+    if (st == NNB_OK) {
+        nnb_onnx_info r;
+        memset(&r, 0, sizeof r);
+        r.ir_version = g.ir_version;
+        r.opset = g.opset;
+        r.node_count = g.n_nodes;
+        r.initializer_count = g.n_inits;
+        copy_text(r.producer, sizeof r.producer, g.producer);
+        const size_t used = strlen(r.producer);
+        if (used > 0 && g.producer_version.size > 0 && used + 2 < sizeof r.producer) {
+            r.producer[used] = ' ';
+            copy_text(r.producer + used + 1, sizeof r.producer - used - 1, g.producer_version);
+        }
+        const onnx_value *in = NULL;
+        if (data_input(&g, &in) == NNB_OK) {
+            copy_text(r.input_name, sizeof r.input_name, in->name);
+        }
+        if (g.n_outputs > 0) {
+            copy_text(r.output_name, sizeof r.output_name, g.outputs[0].name);
+        }
+        *info = r;
+    }
+    graph_free(&g);
+    return st;
+}
+
+/* ---- export ---- */
+
+static const struct export_op {
+    nnb_layer_kind kind;
+    const char *op_type; /* NULL: the layer is the identity at inference and writes no node */
+} export_ops[] = {
+    {NNB_LAYER_RELU, "Relu"}, {NNB_LAYER_SOFTMAX, "Softmax"}, {NNB_LAYER_SIGMOID, "Sigmoid"},
+    {NNB_LAYER_LINEAR, NULL}, {NNB_LAYER_DROPOUT, NULL},
+};
+
+static void put_tensor(nnb__pb_buf *graph, const char *name, const float *v, size_t rows, size_t cols, int rank)
+{
+    nnb__pb_buf t;
+    nnb__pb_buf_init(&t, graph->limit);
+    if (rank == 2) {
+        nnb__pb_put_int(&t, TENSOR_DIMS, (int64_t)rows);
+    }
+    nnb__pb_put_int(&t, TENSOR_DIMS, (int64_t)cols);
+    nnb__pb_put_int(&t, TENSOR_DATA_TYPE, ONNX_FLOAT);
+    nnb__pb_put_string(&t, TENSOR_NAME, name);
+    nnb__pb_put_key(&t, TENSOR_RAW_DATA, NNB__PB_LEN);
+    nnb__pb_put_varint(&t, (uint64_t)rows * cols * 4u);
+    for (size_t i = 0; i < rows * cols; ++i) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], sizeof bits);
+        const unsigned char le[4] = {(unsigned char)bits, (unsigned char)(bits >> 8), (unsigned char)(bits >> 16),
+                                     (unsigned char)(bits >> 24)};
+        nnb__pb_put_raw(&t, le, 4);
+    }
+    nnb__pb_put_message(graph, GRAPH_INITIALIZER, &t);
+    nnb__pb_buf_free(&t);
+}
+
+static void put_node(nnb__pb_buf *graph, const char *op, const char *name, const char *const *inputs, size_t n_in,
+                     const char *output, const char *int_attr, int64_t int_value)
+{
+    nnb__pb_buf n;
+    nnb__pb_buf_init(&n, graph->limit);
+    for (size_t i = 0; i < n_in; ++i) {
+        nnb__pb_put_string(&n, NODE_INPUT, inputs[i]);
+    }
+    nnb__pb_put_string(&n, NODE_OUTPUT, output);
+    nnb__pb_put_string(&n, NODE_NAME, name);
+    nnb__pb_put_string(&n, NODE_OP_TYPE, op);
+    if (int_attr != NULL) {
+        nnb__pb_buf a;
+        nnb__pb_buf_init(&a, graph->limit);
+        nnb__pb_put_string(&a, ATTR_NAME, int_attr);
+        nnb__pb_put_int(&a, ATTR_I, int_value);
+        nnb__pb_put_int(&a, ATTR_TYPE, ATTR_TYPE_INT);
+        nnb__pb_put_message(&n, NODE_ATTRIBUTE, &a);
+        nnb__pb_buf_free(&a);
+    }
+    nnb__pb_put_message(graph, GRAPH_NODE, &n);
+    nnb__pb_buf_free(&n);
+}
+
+/* A ValueInfoProto of a float tensor ["N", width]. */
+static void put_value(nnb__pb_buf *graph, uint32_t field, const char *name, size_t width)
+{
+    nnb__pb_buf d0, d1, shape, tensor, type, v;
+    const size_t lim = graph->limit;
+    nnb__pb_buf_init(&d0, lim);
+    nnb__pb_buf_init(&d1, lim);
+    nnb__pb_buf_init(&shape, lim);
+    nnb__pb_buf_init(&tensor, lim);
+    nnb__pb_buf_init(&type, lim);
+    nnb__pb_buf_init(&v, lim);
+    nnb__pb_put_string(&d0, DIM_PARAM, "N");
+    nnb__pb_put_int(&d1, DIM_VALUE, (int64_t)width);
+    nnb__pb_put_message(&shape, SHAPE_DIM, &d0);
+    nnb__pb_put_message(&shape, SHAPE_DIM, &d1);
+    nnb__pb_put_int(&tensor, TYPE_TENSOR_ELEM_TYPE, ONNX_FLOAT);
+    nnb__pb_put_message(&tensor, TYPE_TENSOR_SHAPE, &shape);
+    nnb__pb_put_message(&type, TYPE_TENSOR, &tensor);
+    nnb__pb_put_string(&v, VALUE_NAME, name);
+    nnb__pb_put_message(&v, VALUE_TYPE, &type);
+    nnb__pb_put_message(graph, field, &v);
+    nnb__pb_buf *all[6] = {&d0, &d1, &shape, &tensor, &type, &v};
+    for (size_t i = 0; i < 6; ++i) {
+        nnb__pb_buf_free(all[i]);
+    }
+}
+
+static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
+{
+    nnb__pb_buf graph;
+    nnb__pb_buf_init(&graph, out->limit);
+    char cur[32] = "input";
+    char next[32];
+    char name[48];
+    size_t value = 0;
+
+    /* The stored scaling: Sub(center), Div(scale). */
+    nnb_preprocess_kind pk = NNB_PREPROCESS_NONE;
+    const float *center = NULL, *scale = NULL;
+    (void)nnb_model_preprocess_info(model, &pk, &center, &scale);
+    const size_t n_in = nnb_model_input_size(model);
+    size_t last_node_layer = SIZE_MAX; /* the layer of the last node written */
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        const struct export_op *e = NULL;
+        for (size_t k = 0; k < sizeof export_ops / sizeof export_ops[0]; ++k) {
+            if (export_ops[k].kind == model->layers[i].kind) {
+                e = &export_ops[k];
+            }
+        }
+        if (model->layers[i].kind == NNB_LAYER_DENSE || (e != NULL && e->op_type != NULL)) {
+            last_node_layer = i;
+        } else if (e == NULL) {
+            nnb__pb_buf_free(&graph);
+            return NNB__FAILF(NNB_ERR_UNSUPPORTED, "layer %zu has kind %d, which ONNX export does not know", i,
+                              (int)model->layers[i].kind);
+        }
+    }
+    if (pk != NNB_PREPROCESS_NONE && center != NULL && scale != NULL) {
+        put_tensor(&graph, "scaling.center", center, 1, n_in, 1);
+        put_tensor(&graph, "scaling.scale", scale, 1, n_in, 1);
+        const char *sub_in[2] = {cur, "scaling.center"};
+        (void)snprintf(next, sizeof next, "v%zu", value++);
+        put_node(&graph, "Sub", "scaling_sub", sub_in, 2, next, NULL, 0);
+        memcpy(cur, next, sizeof cur);
+        const char *div_in[2] = {cur, "scaling.scale"};
+        (void)snprintf(next, sizeof next, "v%zu", value++);
+        put_node(&graph, "Div", "scaling_div", div_in, 2, next, NULL, 0);
+        memcpy(cur, next, sizeof cur);
+    }
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        const nnb__model_layer *l = &model->layers[i];
+        if (i == last_node_layer) {
+            (void)snprintf(next, sizeof next, "output");
+        } else {
+            (void)snprintf(next, sizeof next, "v%zu", value++);
+        }
+        if (l->kind == NNB_LAYER_DENSE) {
+            char wname[48], bname[48];
+            (void)snprintf(wname, sizeof wname, "layer%zu.weight", i);
+            (void)snprintf(bname, sizeof bname, "layer%zu.bias", i);
+            put_tensor(&graph, wname, nnb_tensor_cdata(nnb_dense_weights(l->dense)), l->n_in, l->n_out, 2);
+            put_tensor(&graph, bname, nnb_tensor_cdata(nnb_dense_biases(l->dense)), 1, l->n_out, 1);
+            const char *ins[3] = {cur, wname, bname};
+            (void)snprintf(name, sizeof name, "layer%zu_dense", i);
+            put_node(&graph, "Gemm", name, ins, 3, next, NULL, 0);
+        } else {
+            const char *op = NULL;
+            for (size_t k = 0; k < sizeof export_ops / sizeof export_ops[0]; ++k) {
+                if (export_ops[k].kind == l->kind) {
+                    op = export_ops[k].op_type;
+                }
+            }
+            if (op == NULL) {
+                continue;
+            }
+            const char *ins[1] = {cur};
+            (void)snprintf(name, sizeof name, "layer%zu_%s", i, op);
+            put_node(&graph, op, name, ins, 1, next, l->kind == NNB_LAYER_SOFTMAX ? "axis" : NULL, 1);
+        }
+        memcpy(cur, next, sizeof cur);
+    }
+    nnb__pb_put_string(&graph, GRAPH_NAME, "nnbasics");
+    put_value(&graph, GRAPH_INPUT, "input", n_in);
+    put_value(&graph, GRAPH_OUTPUT, "output", nnb_model_output_size(model));
+
+    nnb__pb_buf opset;
+    nnb__pb_buf_init(&opset, out->limit);
+    nnb__pb_put_string(&opset, OPSET_DOMAIN, "");
+    nnb__pb_put_int(&opset, OPSET_VERSION, NNB_ONNX_EXPORT_OPSET);
+
+    nnb__pb_put_int(out, MODEL_IR_VERSION, NNB_ONNX_EXPORT_IR_VERSION);
+    nnb__pb_put_string(out, MODEL_PRODUCER_NAME, "libnnbasics");
+    nnb__pb_put_string(out, MODEL_PRODUCER_VERSION, nnb_version_string());
+    nnb__pb_put_message(out, MODEL_GRAPH, &graph);
+    nnb__pb_put_message(out, MODEL_OPSET_IMPORT, &opset);
+    nnb__pb_buf_free(&graph);
+    nnb__pb_buf_free(&opset);
+    return nnb__pb_buf_status(out);
+}
+
+nnb_status nnb_model_serialize_onnx(const nnb_model *model, void *buffer, size_t capacity, size_t *size)
+{
+    if (model == NULL || size == NULL || (buffer == NULL && capacity > 0)) {
+        return NNB__FAILF(NNB_ERR_NULL, "%s is NULL", model == NULL ? "model" : size == NULL ? "size" : "buffer");
+    }
+    if (!model->finalized) {
+        return NNB__FAILF(NNB_ERR_STATE, "the model is not finalized");
+    }
+    nnb__pb_buf b;
+    nnb__pb_buf_init(&b, (size_t)INT32_MAX); /* protobuf's own limit for one message */
+    nnb_status st = encode_model(model, &b);
+    if (st == NNB_OK) {
+        *size = b.size;
+        if (buffer != NULL || capacity > 0) {
+            if (capacity < b.size) {
+                st = NNB__FAILF(NNB_ERR_ARGUMENT, "the buffer holds %zu bytes; the encoding needs %zu", capacity,
+                                b.size);
+            } else {
+                memcpy(buffer, b.data, b.size);
+            }
+        }
+    }
+    nnb__pb_buf_free(&b);
+    return st;
+}
+
+nnb_status nnb_model_save_onnx(const nnb_model *model, const char *path)
+{
+    if (path == NULL) {
+        return NNB__FAILF(NNB_ERR_NULL, "path is NULL");
+    }
+    size_t size = 0;
+    nnb_status st = nnb_model_serialize_onnx(model, NULL, 0, &size);
+    if (st != NNB_OK) {
+        return st;
+    }
+    unsigned char *buf = nnb__malloc(size);
+    if (buf == NULL) {
+        return NNB__FAILF(NNB_ERR_NOMEM, "out of memory for %zu bytes", size);
+    }
+    st = nnb_model_serialize_onnx(model, buf, size, &size);
+    const size_t plen = strlen(path);
+    char *tmp = st == NNB_OK ? nnb__malloc(plen + 16) : NULL;
+    if (st == NNB_OK && tmp == NULL) {
+        st = NNB__FAILF(NNB_ERR_NOMEM, "out of memory for a file name");
+    }
+    if (st == NNB_OK) {
+        (void)snprintf(tmp, plen + 16, "%s.tmp%05u", path, (unsigned)(getpid() % 100000));
+        FILE *f = fopen(tmp, "wb");
+        if (f == NULL) {
+            st = NNB__FAILF(NNB_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+        } else {
+            const int bad_write = fwrite(buf, 1, size, f) != size;
+            const int e = errno;
+            const int bad_close = fclose(f) != 0;
+            if (bad_write || bad_close) {
+                st = NNB__FAILF(NNB_ERR_IO, "%s: cannot write: %s", tmp, strerror(bad_write ? e : errno));
+            } else if (rename(tmp, path) != 0) {
+                st = NNB__FAILF(NNB_ERR_IO, "%s: cannot rename the temporary file to it: %s", path, strerror(errno));
+            }
+            if (st != NNB_OK) {
+                (void)remove(tmp);
+            }
+        }
+    }
+    nnb__free(tmp);
+    nnb__free(buf);
+    return st;
+}
+
+#else /* built without NNB_WITH_ONNX */
+
+#    include "base/error_internal.h"
+
+#    define OFF(what) NNB__FAILF(NNB_ERR_UNSUPPORTED, "%s: built without ONNX support (NNB_WITH_ONNX=OFF)", what)
+
+nnb_status nnb_model_parse_onnx(const void *data, size_t size, nnb_model **out)
+{
+    (void)data, (void)size, (void)out;
+    return OFF("ONNX import");
+}
+
+nnb_status nnb_model_load_onnx(const char *path, nnb_model **out)
+{
+    (void)out;
+    return OFF(path != NULL ? path : "ONNX import");
+}
+
+nnb_status nnb_onnx_describe(const void *data, size_t size, nnb_onnx_info *info)
+{
+    (void)data, (void)size, (void)info;
+    return OFF("ONNX");
+}
+
+nnb_status nnb_model_serialize_onnx(const nnb_model *model, void *buffer, size_t capacity, size_t *size)
+{
+    (void)model, (void)buffer, (void)capacity, (void)size;
+    return OFF("ONNX export");
+}
+
+nnb_status nnb_model_save_onnx(const nnb_model *model, const char *path)
+{
+    (void)model;
+    return OFF(path != NULL ? path : "ONNX export");
+}
+
+#endif

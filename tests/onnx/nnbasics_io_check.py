@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: MIT
+"""python/nnbasics_io.py against the C library: files the library writes are read and written back byte for
+byte, NumPy predictions from them match the library's; a model built in Python loads in C and predicts as the
+NumPy forward pass does; corrupt files raise ValueError.
+
+usage: nnbasics_io_check.py ONNX_DRIVER SOURCE_DIR WORKDIR      (exit 77 = skipped: no NumPy)
+"""
+import os
+import subprocess
+import sys
+
+try:
+    import numpy as np
+except ImportError as e:  # pragma: no cover
+    print(f"skipped: {e}")
+    sys.exit(77)
+
+driver, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, os.path.join(source, "python"))
+import nnbasics_io as nio  # noqa: E402
+
+os.makedirs(work, exist_ok=True)
+failures = []
+
+
+def run(*args):
+    r = subprocess.run([driver, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"onnx_driver {' '.join(args)}: {r.stderr.strip()}")
+
+
+def close(name, a, b, tol=1e-6):
+    diff = float(np.abs(a.astype(np.float64) - b).max())
+    ok = np.allclose(a, b, rtol=tol, atol=tol)
+    print(f"{name}: max |diff| {diff:.3g} -> {'ok' if ok else 'FAIL'}")
+    if not ok:
+        failures.append(name)
+
+
+# C -> Python: every kind of model the driver trains (dropout, sigmoid, linear, scaling, optimizer, precision).
+for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled"):
+    path, xp, pp = (os.path.join(work, f"{kind}{s}") for s in (".nnb", "_x.npy", "_p.npy"))
+    run("train", kind, path, xp)
+    run("predict", path, xp, pp)
+    data = open(path, "rb").read()
+    m = nio.loads(data)
+    if nio.dumps(m) != data:
+        print(f"{kind}: written back, the bytes differ from the library's file")
+        failures.append(kind + " bytes")
+    close(f"{kind}: NumPy forward of the read model vs the library", m.predict(np.load(xp)), np.load(pp))
+print(nio.load(os.path.join(work, "scaled.nnb")).summary())
+
+# Python -> C: a model built from scratch, with names and scaling.
+rng = np.random.default_rng(0)
+m = nio.Model(layers=[nio.Layer("dense", weights=rng.normal(size=(3, 8)), biases=rng.normal(size=8)),
+                      nio.Layer("sigmoid"), nio.Layer("dropout", params={"rate": 0.25}),
+                      nio.Layer("dense", weights=rng.normal(size=(8, 4)), biases=rng.normal(size=4)),
+                      nio.Layer("softmax")],
+              loss="cce", accuracy="categorical", fused_backward=True,
+              optimizer={"kind": "adam", "learning_rate": 0.001, "decay": 0.0, "epsilon": 1e-7, "beta_1": 0.9,
+                         "beta_2": 0.999},
+              preprocess="affine", center=np.array([0.5, -1, 2], np.float32), scale=np.array([2, 1, 0.5], np.float32),
+              class_names=["a", "b", "c", "d"], feature_names=["x", "y", "z"])
+path, xp, pp = (os.path.join(work, f"python{s}") for s in (".nnb", "_x.npy", "_p.npy"))
+nio.save(m, path)
+X = rng.normal(size=(25, 3)).astype(np.float32)
+np.save(xp, X)
+run("predict", path, xp, pp)
+close("Python-built model: the library vs NumPy", np.load(pp), m.predict(X))
+again = os.path.join(work, "python_again.nnb")
+run("convert", path, again)  # the library loads and saves it
+if open(again, "rb").read() != open(path, "rb").read():
+    print("the library's save of the Python-built model differs from Python's bytes")
+    failures.append("python bytes")
+
+# Corruption is refused.
+data = bytearray(open(path, "rb").read())
+for name, bad in (("crc", data[:-1] + bytes([data[-1] ^ 1])), ("truncated", data[:-5]),
+                  ("version", data[:8] + b"\x09" + data[9:])):
+    try:
+        nio.loads(bytes(bad))
+        print(f"{name}: a corrupt file was accepted")
+        failures.append(name)
+    except ValueError as e:
+        print(f"{name}: refused ({e})")
+
+if failures:
+    print("FAILED: " + ", ".join(failures))
+    sys.exit(1)

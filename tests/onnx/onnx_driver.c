@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helper for the ONNX and .npz interop scripts (the Python scripts in tests/onnx): library operations on files, through
+ * the public API only. onnx_driver predict MODEL X.npy OUT.npy     MODEL .onnx or .nnb; OUT = the model's predictions
+ * for X onnx_driver convert IN OUT                  .onnx <-> .nnb by the extensions onnx_driver train KIND OUT.nnb
+ * X.npy        trains a small model on spiral data (KIND: softmax, sigmoid, regression, dropout, scaled) and saves it;
+ * X.npy gets inputs that were not trained on Exit status 0, or 1 with the library's message on stderr.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <nnbasics/nnbasics.h>
+
+static int fail(const char *what, nnb_status st)
+{
+    fprintf(stderr, "onnx_driver: %s: %s (%s)\n", what, nnb_status_string(st), nnb_last_error());
+    return 1;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+    const size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+static nnb_status load_any(const char *path, nnb_model **m)
+{
+    return ends_with(path, ".onnx") ? nnb_model_load_onnx(path, m) : nnb_model_load(m, path);
+}
+
+static int predict(const char *model_path, const char *x_path, const char *out_path)
+{
+    nnb_model *m = NULL;
+    nnb_tensor *X = NULL, *P = NULL;
+    nnb_status st = load_any(model_path, &m);
+    if (st != NNB_OK) {
+        return fail(model_path, st);
+    }
+    st = nnb_npy_load_tensor(&X, x_path, NNB_NPY_ROW);
+    if (st == NNB_OK) {
+        st = nnb_tensor_create(&P, nnb_tensor_rows(X), nnb_model_output_size(m));
+    }
+    if (st == NNB_OK) {
+        nnb_preprocess_kind kind = NNB_PREPROCESS_NONE;
+        (void)nnb_model_preprocess_info(m, &kind, NULL, NULL);
+        st =
+            kind == NNB_PREPROCESS_NONE ? nnb_model_predict(m, X, P, 0, NULL) : nnb_model_predict_raw(m, X, P, 0, NULL);
+    }
+    if (st == NNB_OK) {
+        st = nnb_npy_save_tensor(P, out_path);
+    }
+    int rc = st == NNB_OK ? 0 : fail("predict", st);
+    nnb_tensor_destroy(X);
+    nnb_tensor_destroy(P);
+    nnb_model_destroy(m);
+    return rc;
+}
+
+static int convert(const char *in, const char *out)
+{
+    nnb_model *m = NULL;
+    nnb_status st = load_any(in, &m);
+    if (st != NNB_OK) {
+        return fail(in, st);
+    }
+    st = ends_with(out, ".onnx") ? nnb_model_save_onnx(m, out) : nnb_model_save(m, out);
+    nnb_model_destroy(m);
+    return st == NNB_OK ? 0 : fail(out, st);
+}
+
+static int train(const char *kind, const char *out, const char *x_path)
+{
+    nnb_tensor *X = NULL, *Xt = NULL, *Y = NULL;
+    uint32_t labels[300], labels_t[60];
+    nnb_model *m = NULL;
+    nnb_rng *rng = NULL;
+    const int regression = strcmp(kind, "regression") == 0;
+    const int sigmoid = strcmp(kind, "sigmoid") == 0;
+    nnb_status st = nnb_rng_create(&rng, 0);
+    if (st == NNB_OK) {
+        st = nnb_tensor_create(&X, 300, 2);
+    }
+    if (st == NNB_OK) {
+        st = nnb_tensor_create(&Xt, 60, 2);
+    }
+    if (st == NNB_OK) {
+        st = nnb_spiral_data(rng, 100, 3, X, labels, 300);
+    }
+    if (st == NNB_OK) {
+        st = nnb_spiral_data(rng, 20, 3, Xt, labels_t, 60);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_create(&m, 1);
+    }
+    const size_t out_w = regression ? 1 : sigmoid ? 1 : 3;
+    if (st == NNB_OK) {
+        st = nnb_model_add_dense_init(m, 2, 16, &(nnb_init){.weights = NNB_INIT_HE_NORMAL}, NULL);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_add_relu(m);
+    }
+    if (st == NNB_OK && strcmp(kind, "dropout") == 0) {
+        st = nnb_model_add_dropout(m, 0.1f);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_add_dense_init(m, 16, out_w, &(nnb_init){.weights = NNB_INIT_GLOROT_UNIFORM}, NULL);
+    }
+    if (st == NNB_OK) {
+        st = regression ? nnb_model_add_linear(m) : sigmoid ? nnb_model_add_sigmoid(m) : nnb_model_add_softmax(m);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_set_loss(m, regression ? NNB_LOSS_MSE : sigmoid ? NNB_LOSS_BCE : NNB_LOSS_CCE);
+    }
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    adam.learning_rate = 0.02;
+    if (st == NNB_OK) {
+        st = nnb_model_set_optimizer(m, &adam);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_finalize(m);
+    }
+    if (st == NNB_OK && (regression || sigmoid)) {
+        st = nnb_tensor_create(&Y, nnb_tensor_rows(X), 1);
+        for (size_t i = 0; st == NNB_OK && i < nnb_tensor_rows(X); ++i) {
+            float x0 = 0.0f;
+            (void)nnb_tensor_get(X, i, 0, &x0);
+            st = nnb_tensor_set(Y, i, 0, regression ? x0 * x0 : (labels[i] == 0 ? 1.0f : 0.0f));
+        }
+    }
+    if (st == NNB_OK) {
+        nnb_targets y = Y != NULL ? nnb_targets_from_tensor(Y) : nnb_targets_from_labels(labels, nnb_tensor_rows(X));
+        nnb_train_params tp = nnb_train_params_default();
+        tp.epochs = 200;
+        st = nnb_model_train(m, X, &y, &tp);
+    }
+    if (st == NNB_OK && strcmp(kind, "scaled") == 0) {
+        const float center[2] = {0.25f, -0.5f}, scale[2] = {2.0f, 0.5f};
+        st = nnb_model_set_preprocess(m, NNB_PREPROCESS_AFFINE, 2, center, scale);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_save(m, out);
+    }
+    if (st == NNB_OK) {
+        st = nnb_npy_save_tensor(Xt, x_path);
+    }
+    int rc = st == NNB_OK ? 0 : fail("train", st);
+    nnb_tensor_destroy(X);
+    nnb_tensor_destroy(Xt);
+    nnb_tensor_destroy(Y);
+    nnb_rng_destroy(rng);
+    nnb_model_destroy(m);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "predict") == 0) {
+        return predict(argv[2], argv[3], argv[4]);
+    }
+    if (argc == 4 && strcmp(argv[1], "convert") == 0) {
+        return convert(argv[2], argv[3]);
+    }
+    if (argc == 5 && strcmp(argv[1], "train") == 0) {
+        return train(argv[2], argv[3], argv[4]);
+    }
+    fprintf(stderr, "usage: onnx_driver predict MODEL X.npy OUT.npy | convert IN OUT | train KIND OUT.nnb X.npy\n");
+    return 2;
+}
