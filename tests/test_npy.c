@@ -681,6 +681,238 @@ static void test_npz_validates_sizes_crc_and_methods(void **state)
 #endif
 }
 
+/*
+ * A one-member zip64 archive (stored): the local header's sizes and the central entry's sizes and offset all
+ * read 0xFFFFFFFF and come from zip64 extra fields (id 1), the end record's counts read 0xFFFF and point, by
+ * the zip64 locator, at a zip64 end record (APPNOTE 4.3.14-4.3.15, 4.5.3). `other_extra` puts an unrelated
+ * extra field (id 0x5455, 5 bytes) before the zip64 one in the central entry.
+ */
+typedef struct zip64_parts {
+    size_t central; /* offset of the central entry */
+    size_t end64;   /* offset of the zip64 end record */
+    size_t locator; /* offset of the zip64 locator */
+    size_t end;     /* offset of the end record */
+} zip64_parts;
+
+static buf make_zip64(const char *name, const unsigned char *payload, size_t payload_size, int other_extra,
+                      zip64_parts *parts)
+{
+    buf z;
+    z.size = 0;
+    const uint32_t crc = nnb_crc32(0, payload, payload_size);
+    const size_t nl = strlen(name);
+    put_le(&z, 0x04034b50u, 4);
+    put_le(&z, 45, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2); /* stored */
+    put_le(&z, 0, 4);
+    put_le(&z, crc, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, nl, 2);
+    put_le(&z, 20, 2);
+    put(&z, name, nl);
+    put_le(&z, 1, 2); /* zip64 extra: usize, csize */
+    put_le(&z, 16, 2);
+    put_le(&z, payload_size, 8);
+    put_le(&z, payload_size, 8);
+    put(&z, payload, payload_size);
+    const size_t cd = z.size;
+    const size_t extra = 28 + (other_extra ? 9 : 0);
+    put_le(&z, 0x02014b50u, 4);
+    put_le(&z, 45, 2);
+    put_le(&z, 45, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, crc, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, nl, 2);
+    put_le(&z, extra, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put(&z, name, nl);
+    if (other_extra) {
+        put_le(&z, 0x5455, 2);
+        put_le(&z, 5, 2);
+        put_le(&z, 0x0102030401u, 5);
+    }
+    put_le(&z, 1, 2); /* zip64 extra: usize, csize, offset */
+    put_le(&z, 24, 2);
+    put_le(&z, payload_size, 8);
+    put_le(&z, payload_size, 8);
+    put_le(&z, 0, 8);
+    const size_t cd_size = z.size - cd;
+    const size_t end64 = z.size;
+    put_le(&z, 0x06064b50u, 4);
+    put_le(&z, 44, 8);
+    put_le(&z, 45, 2);
+    put_le(&z, 45, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, 0, 4);
+    put_le(&z, 1, 8);
+    put_le(&z, 1, 8);
+    put_le(&z, cd_size, 8);
+    put_le(&z, cd, 8);
+    const size_t locator = z.size;
+    put_le(&z, 0x07064b50u, 4);
+    put_le(&z, 0, 4);
+    put_le(&z, end64, 8);
+    put_le(&z, 1, 4);
+    const size_t end = z.size;
+    put_le(&z, 0x06054b50u, 4);
+    put_le(&z, 0, 4);
+    put_le(&z, 0xffff, 2);
+    put_le(&z, 0xffff, 2);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, 0, 2);
+    if (parts != NULL) {
+        parts->central = cd;
+        parts->end64 = end64;
+        parts->locator = locator;
+        parts->end = end;
+    }
+    return z;
+}
+
+static void set_le(buf *b, size_t at, uint64_t v, size_t n)
+{
+    assert_true(at + n <= b->size);
+    for (size_t i = 0; i < n; ++i) {
+        b->data[at + i] = (unsigned char)(v >> (8 * i));
+    }
+}
+
+/* Parses `z` as labels {2, 0, 1} or expects `want`; nothing is returned on failure. */
+static void expect_zip64_labels(const buf *z, nnb_status want)
+{
+    uint32_t *labels = NULL;
+    size_t count = 0;
+    nnb_status st = nnb_npz_parse_labels(&labels, &count, z->data, z->size, "labels");
+    if (st != want) {
+        fail_msg("nnb_npz_parse_labels returned %s, expected %s (%s)", nnb_status_string(st), nnb_status_string(want),
+                 nnb_last_error());
+    }
+    if (want == NNB_OK) {
+        assert_int_equal(count, 3);
+        assert_int_equal(labels[0], 2);
+        assert_int_equal(labels[1], 0);
+        assert_int_equal(labels[2], 1);
+        nnb_npy_labels_free(labels);
+    } else {
+        assert_null(labels);
+    }
+}
+
+static void test_npz_reads_zip64_records_and_refuses_broken_ones(void **state)
+{
+    (void)state;
+    const int32_t lab[3] = {2, 0, 1};
+    buf npy = make_npy("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", lab, sizeof lab);
+    zip64_parts p;
+    const buf z = make_zip64("labels.npy", npy.data, npy.size, 0, &p);
+    expect_zip64_labels(&z, NNB_OK);
+    const buf zo = make_zip64("labels.npy", npy.data, npy.size, 1, NULL);
+    expect_zip64_labels(&zo, NNB_OK); /* an unrelated extra field first is skipped */
+
+    /* Every truncation is refused. */
+    for (size_t n = 0; n < z.size; ++n) {
+        uint32_t *labels = NULL;
+        size_t count = 0;
+        assert_true(nnb_npz_parse_labels(&labels, &count, z.data, n, "labels") != NNB_OK);
+        assert_null(labels);
+    }
+
+    const size_t nl = strlen("labels.npy");
+    const size_t cextra = p.central + 46 + nl; /* the central entry's zip64 extra field */
+    buf bad;
+    /* The zip64 field's size leaves the extra area, or is too short for the fields it must hold. */
+    bad = z;
+    set_le(&bad, cextra + 2, 25, 2);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, cextra + 2, 16, 2); /* usize and csize but no room for the offset */
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.central + 30, 2, 2); /* an extra area of 2 bytes: shorter than a field's header */
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* The local header's zip64 field too short for usize and csize. */
+    bad = z;
+    set_le(&bad, 30 + nl + 2, 8, 2);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* The zip64 sizes disagree between the local header and the central entry. */
+    bad = z;
+    set_le(&bad, 30 + nl + 4, npy.size + 1, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+
+    /* 64-bit values: an offset of 4 GiB, a size 4 GiB larger than the local header's (the high halves count). */
+    bad = z;
+    set_le(&bad, cextra + 4 + 16, (uint64_t)1 << 32, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, cextra + 4, npy.size + ((uint64_t)1 << 32), 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* A central entry whose comment runs into the zip64 end record: the directory must end before it. */
+    bad = z;
+    set_le(&bad, p.central + 32, 56, 2);
+    set_le(&bad, p.end64 + 40, p.end64 - p.central + 56, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+
+    /* The locator: wrong signature, a disk other than 0, a disk count other than 1, pointing past itself or
+     * less than a whole zip64 end record before it. */
+    bad = z;
+    set_le(&bad, p.locator, 0x07064b51u, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.locator + 4, 1, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.locator + 16, 2, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.locator + 8, p.locator + 1, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.locator + 8, p.end64 + 1, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* The zip64 end record: wrong signature, another disk, per-disk and total counts that disagree, a
+     * directory reaching into the record itself. */
+    bad = z;
+    set_le(&bad, p.end64, 0x06064b51u, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.end64 + 16, 1, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.end64 + 20, 1, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.end64 + 24, 2, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.end64 + 40, p.end64 - p.central + 1, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* Each of the end record's four markers alone sends the reader to the zip64 record: with the locator
+     * gone (zeroed), every one of them is refused. */
+    const size_t markers[4][2] = {{8, 2}, {10, 2}, {12, 4}, {16, 4}};
+    for (size_t m = 0; m < 4; ++m) {
+        bad = z;
+        set_le(&bad, p.end + 8, 1, 2);
+        set_le(&bad, p.end + 10, 1, 2);
+        set_le(&bad, p.end + 12, p.end64 - p.central, 4);
+        set_le(&bad, p.end + 16, p.central, 4);
+        set_le(&bad, p.locator, 0, 4);
+        expect_zip64_labels(&bad, NNB_OK); /* no marker: the plain end record is used */
+        set_le(&bad, p.end + markers[m][0], markers[m][1] == 2 ? 0xffffu : 0xffffffffu, markers[m][1]);
+        expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    }
+}
+
 /* ---- allocation failures ---- */
 
 static void test_npy_out_of_memory_sweep_leaks_nothing(void **state)
@@ -759,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_npy_save_writes_numpy_bytes_and_reads_back),
         cmocka_unit_test(test_npz_save_and_parse_members_by_name),
         cmocka_unit_test(test_npz_validates_sizes_crc_and_methods),
+        cmocka_unit_test(test_npz_reads_zip64_records_and_refuses_broken_ones),
         cmocka_unit_test(test_npy_out_of_memory_sweep_leaks_nothing),
     };
     return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
