@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -430,6 +432,21 @@ static void test_npy_rejects_null_and_bad_arguments(void **state)
     assert_status(nnb_npz_load_tensor(&t, NULL, "a", NNB_NPY_ROW), NNB_ERR_NULL);
     assert_status(nnb_npz_load_labels(&labels, &count, "x", NULL), NNB_ERR_NULL);
     assert_status(nnb_npz_save(NULL, NULL, NULL, 1), NNB_ERR_NULL);
+    /* Each pointer argument alone NULL, and each bad vector choice, in every .npz entry point. */
+    assert_status(nnb_npy_load_labels(NULL, &count, "x"), NNB_ERR_NULL);
+    assert_status(nnb_npy_load_labels(&labels, NULL, "x"), NNB_ERR_NULL);
+    assert_status(nnb_npy_save_tensor(t, NULL), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_tensor(NULL, b.data, b.size, "a", NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_tensor(&t, NULL, b.size, "a", NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_labels(NULL, &count, b.data, b.size, "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_labels(&labels, NULL, b.data, b.size, "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_labels(&labels, &count, b.data, b.size, NULL), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_tensor(NULL, "x", "a", NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_tensor(&t, "x", NULL, NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_tensor(&t, "x", "a", (nnb_npy_vector)7), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npz_load_labels(NULL, &count, "x", "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_labels(&labels, NULL, "x", "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_labels(&labels, &count, NULL, "a"), NNB_ERR_NULL);
     assert_null(t);
     assert_null(labels);
     nnb_npy_labels_free(NULL);
@@ -913,6 +930,76 @@ static void test_npz_reads_zip64_records_and_refuses_broken_ones(void **state)
     }
 }
 
+/*
+ * Writers whose writes fail: the file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored) makes write(2) fail
+ * with EFBIG past `limit` bytes, as a full disk would. A small file fails only when fclose flushes it, a
+ * large one in the middle of the data; either way the call says NNB_ERR_IO and leaves no partial file.
+ * Then the readers on an empty file and on a directory.
+ */
+static void test_npy_npz_writers_report_failed_writes_and_remove_the_file(void **state)
+{
+    (void)state;
+    static float big[64 * 64];
+    for (size_t i = 0; i < 64 * 64; ++i) {
+        big[i] = (float)i;
+    }
+    nnb_tensor *small = NULL, *large = NULL;
+    assert_ok(nnb_tensor_create_from(&small, 2, 3, k_f4));
+    assert_ok(nnb_tensor_create_from(&large, 64, 64, big));
+    char path[512];
+    path_of(path, sizeof path, "full.npy");
+    struct rlimit saved;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = saved;
+    lim.rlim_cur = 100;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    const char *names[2] = {"a", "b"};
+    const nnb_tensor *one_small[1] = {small};
+    const nnb_tensor *small_then_large[2] = {small, large};
+    nnb_status st[4];
+    st[0] = nnb_npy_save_tensor(small, path); /* 152 bytes: fails in fclose */
+    int gone0 = access(path, F_OK) != 0;
+    st[1] = nnb_npy_save_tensor(large, path); /* fails writing the data */
+    int gone1 = access(path, F_OK) != 0;
+    st[2] = nnb_npz_save(path, names, one_small, 1);
+    int gone2 = access(path, F_OK) != 0;
+    st[3] = nnb_npz_save(path, names, small_then_large, 2);
+    int gone3 = access(path, F_OK) != 0;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    (void)signal(SIGXFSZ, old_handler);
+    for (size_t i = 0; i < 4; ++i) {
+        if (st[i] != NNB_ERR_IO) {
+            fail_msg("write %zu under a 100-byte file limit returned %s, expected NNB_ERR_IO", i,
+                     nnb_status_string(st[i]));
+        }
+    }
+    assert_true(gone0 && gone1 && gone2 && gone3);
+
+    /* Without the limit the same calls succeed; a float member is refused as labels, naming the file. */
+    assert_ok(nnb_npz_save(path, names, small_then_large, 2));
+    uint32_t *labels = NULL;
+    size_t count = 0;
+    assert_status(nnb_npz_load_labels(&labels, &count, path, "b"), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "full.npy"));
+    assert_null(labels);
+    nnb_tensor *t = NULL;
+    assert_ok(nnb_npz_load_tensor(&t, path, "b", NNB_NPY_ROW));
+    assert_int_equal(nnb_tensor_rows(t), 64);
+    assert_true(nnb_tensor_data(t)[64 * 64 - 1] == 4095.0f);
+    nnb_tensor_destroy(t);
+    t = NULL;
+
+    /* An empty file is not an archive; a directory cannot be read. */
+    write_file(path, "", 0);
+    assert_status(nnb_npz_load_tensor(&t, path, "a", NNB_NPY_ROW), NNB_ERR_FORMAT);
+    assert_status(nnb_npz_load_tensor(&t, g_dir, "a", NNB_NPY_ROW), NNB_ERR_IO);
+    assert_null(t);
+    assert_int_equal(remove(path), 0);
+    nnb_tensor_destroy(large);
+    nnb_tensor_destroy(small);
+}
+
 /* ---- allocation failures ---- */
 
 static void test_npy_out_of_memory_sweep_leaks_nothing(void **state)
@@ -992,6 +1079,7 @@ int main(void)
         cmocka_unit_test(test_npz_save_and_parse_members_by_name),
         cmocka_unit_test(test_npz_validates_sizes_crc_and_methods),
         cmocka_unit_test(test_npz_reads_zip64_records_and_refuses_broken_ones),
+        cmocka_unit_test(test_npy_npz_writers_report_failed_writes_and_remove_the_file),
         cmocka_unit_test(test_npy_out_of_memory_sweep_leaks_nothing),
     };
     return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
