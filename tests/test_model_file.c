@@ -838,6 +838,60 @@ static void test_absurd_sizes_and_fields_with_valid_checksum_are_rejected(void *
     nnb_model_destroy(m);
 }
 
+/*
+ * Every shorter payload with a header and checksum that agree with it: the parser runs out of bytes inside
+ * each field in turn (layer records, optimizer doubles, the preprocessing and names section, the parameters
+ * file's records) and must refuse each cut with NNB_ERR_FORMAT, returning nothing and leaving the model of
+ * nnb_model_parse_parameters unchanged. The checksum check alone cannot catch these.
+ */
+static void test_every_consistent_payload_truncation_is_rejected(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(21, 1);
+    const float center[4] = {0.5f, -1.0f, 2.0f, 0.0f}, scale[4] = {1.0f, 2.0f, 0.5f, 4.0f};
+    assert_ok(nnb_model_set_preprocess(m, NNB_PREPROCESS_AFFINE, 4, center, scale));
+    const char *classes[3] = {"cat", "dog", "bird"};
+    const char *features[4] = {"a", "bb", "ccc", "dddd"};
+    assert_ok(nnb_model_set_class_names(m, classes, 3));
+    assert_ok(nnb_model_set_feature_names(m, features, 4));
+    nnb_model *target = make_model(22, 1);
+    for (int kind = 0; kind < 2; ++kind) {
+        size_t size = 0;
+        unsigned char *orig = serialize(m, kind == 0 ? NNB_MODEL_FILE_MODEL : NNB_MODEL_FILE_PARAMETERS, &size);
+        const size_t payload = size - 28;
+        nnb_model *r = NULL;
+        assert_ok(kind == 0 ? nnb_model_parse(&r, orig, size) : nnb_model_parse_parameters(target, orig, size));
+        nnb_model_destroy(r);
+        r = NULL;
+        size_t saved_size = 0;
+        unsigned char *before = serialize(target, NNB_MODEL_FILE_PARAMETERS, &saved_size);
+        unsigned char *buf = malloc(size);
+        assert_non_null(buf);
+        for (size_t keep = 0; keep < payload; ++keep) {
+            memcpy(buf, orig, 24 + keep);
+            put_le64(buf + OFF_PAYLOAD_SIZE, keep);
+            fix_crc(buf, 24 + keep + 4);
+            nnb_status st = kind == 0 ? nnb_model_parse(&r, buf, 24 + keep + 4)
+                                      : nnb_model_parse_parameters(target, buf, 24 + keep + 4);
+            if (st != NNB_ERR_FORMAT) {
+                fail_msg("kind %d, payload cut to %zu of %zu bytes: %s, expected NNB_ERR_FORMAT", kind, keep, payload,
+                         nnb_status_string(st));
+            }
+            assert_null(r);
+        }
+        size_t after_size = 0;
+        unsigned char *after = serialize(target, NNB_MODEL_FILE_PARAMETERS, &after_size);
+        assert_int_equal(after_size, saved_size);
+        assert_memory_equal(after, before, saved_size);
+        free(after);
+        free(before);
+        free(buf);
+        free(orig);
+    }
+    nnb_model_destroy(target);
+    nnb_model_destroy(m);
+}
+
 /* Writes n bytes to path (a test file in g_dir). */
 static void write_file(const char *path, const unsigned char *data, size_t n)
 {
@@ -1057,6 +1111,7 @@ int main(void)
         cmocka_unit_test(test_every_truncation_and_extension_is_rejected),
         cmocka_unit_test(test_other_versions_are_rejected),
         cmocka_unit_test(test_absurd_sizes_and_fields_with_valid_checksum_are_rejected),
+        cmocka_unit_test(test_every_consistent_payload_truncation_is_rejected),
         cmocka_unit_test(test_corrupt_files_name_the_file_field_and_reason),
         cmocka_unit_test(test_model_file_invalid_arguments),
         cmocka_unit_test(test_model_parse_out_of_memory_sweep_leaks_nothing),
