@@ -316,6 +316,84 @@ static void test_npy_header_parser_refuses_malformed_dicts(void **state)
     expect_status(&b, NNB_ERR_FORMAT);
 }
 
+/* A version 1.0 .npy whose header is exactly `text` (no padding) and `data_size` zero bytes. */
+static buf make_npy_exact(const char *text, size_t text_len, size_t data_size)
+{
+    buf b;
+    memset(&b, 0, sizeof b);
+    put(&b, "\x93NUMPY\x01\x00", 8);
+    put_le(&b, text_len, 2);
+    put(&b, text, text_len);
+    assert_true(b.size + data_size <= sizeof b.data);
+    b.size += data_size;
+    return b;
+}
+
+/*
+ * The dict parser at the end of its text: every proper prefix of valid dicts, each closed by the final '\n'
+ * with no padding, so the text ends inside a key, a string, a word, a number or the tuple; then repeated
+ * keys, missing ones, words that run on into identifier characters, tabs and line breaks.
+ */
+static void test_npy_header_parser_refuses_every_prefix_and_more_malformed_dicts(void **state)
+{
+    (void)state;
+    const char *valid[] = {
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+        "{\t'shape':\t(2,3,),'fortran_order':False,\"descr\":\"<f4\"}",
+        "{'fortran_order': False, 'shape': (6,), 'descr': '<f4'}",
+    };
+    char text[256];
+    for (size_t v = 0; v < sizeof valid / sizeof valid[0]; ++v) {
+        const size_t n = strlen(valid[v]);
+        memcpy(text, valid[v], n);
+        text[n] = '\n';
+        buf whole = make_npy_exact(text, n + 1, 24);
+        expect_status(&whole, NNB_OK);
+        for (size_t cut = 0; cut < n; ++cut) {
+            text[cut] = '\n';
+            buf b = make_npy_exact(text, cut + 1, 24);
+            nnb_tensor *t = NULL;
+            nnb_status st = parse(&b, &t);
+            if (st != NNB_ERR_FORMAT) {
+                fail_msg("dict %zu cut to %zu bytes: %s, expected NNB_ERR_FORMAT", v, cut, nnb_status_string(st));
+            }
+            assert_null(t);
+            text[cut] = valid[v][cut];
+        }
+    }
+    const char *bad[] = {
+        "{'descr': '<f4', 'fortran_order': False, 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'shape': (2, 3), }",
+        "{'fortran_order': False, 'shape': (2, 3), }", /* no descr */
+        "{'descr': '<f4', 'fortran_order': False, }",  /* no shape */
+        "{'descr': '<f4', 'fortran_order': False0, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': False_, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': FalseX, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': False 'shape': (2, 3), }", /* no comma between items */
+        "{'descr' '<f4', 'fortran_order': False, 'shape': (2, 3), }", /* no colon */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 03), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': 'x', }",
+        "{'descr': '<\nf4', 'fortran_order': False, 'shape': (2, 3), }", /* a line break in a string */
+        "{'descr': 4, 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': None, 'shape': (2, 3), }",
+        "{'shap': (2, 3), 'descr': '<f4', 'fortran_order': False, }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } }",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        const size_t n = strlen(bad[i]);
+        memcpy(text, bad[i], n);
+        text[n] = '\n';
+        buf b = make_npy_exact(text, n + 1, 24);
+        nnb_tensor *t = NULL;
+        nnb_status st = parse(&b, &t);
+        if (st != NNB_ERR_FORMAT) {
+            fail_msg("malformed dict %zu: %s, expected NNB_ERR_FORMAT", i, nnb_status_string(st));
+        }
+        assert_null(t);
+    }
+}
+
 static void test_npy_refuses_unsupported_dtypes_and_fortran_order(void **state)
 {
     (void)state;
@@ -1070,6 +1148,7 @@ int main(void)
         cmocka_unit_test(test_npy_versions_2_and_3_read_others_refused),
         cmocka_unit_test(test_npy_header_parser_accepts_python_spellings),
         cmocka_unit_test(test_npy_header_parser_refuses_malformed_dicts),
+        cmocka_unit_test(test_npy_header_parser_refuses_every_prefix_and_more_malformed_dicts),
         cmocka_unit_test(test_npy_refuses_unsupported_dtypes_and_fortran_order),
         cmocka_unit_test(test_npy_refuses_huge_and_lying_shapes),
         cmocka_unit_test(test_npy_rejects_every_truncation_and_trailing_bytes),
