@@ -866,6 +866,58 @@ static void test_a_step_report_can_stop_training(void **state)
     nnb_tensor_destroy(X);
 }
 
+/* Captures every EPOCH report. */
+typedef struct epoch_log {
+    nnb_progress rep[4];
+    size_t n;
+} epoch_log;
+
+static int log_epochs(const nnb_progress *p, void *user)
+{
+    epoch_log *log = user;
+    if (p->event == NNB_PROGRESS_EPOCH && log->n < 4) {
+        log->rep[log->n++] = *p;
+    }
+    return 0;
+}
+
+/* Full-batch training reports, per epoch, the data loss and accuracy of the forward pass before that epoch's
+ * update: they must equal a separate evaluation (nnb_model_evaluate) of the same parameters, taken before
+ * the first epoch and between the two epochs (a data loss left at 0 or at the previous epoch's fails). */
+static void test_full_batch_epoch_figures_match_a_separate_evaluation(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    uint32_t labels[N];
+    nnb_tensor *X = NULL;
+    make_separable(3, N, &X, labels);
+    nnb_model *m = make_classifier(4, 8, 2, 0.05, 1);
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    float loss0 = 0.0f, loss1 = 0.0f;
+    double acc0 = 0.0, acc1 = 0.0;
+    epoch_log log;
+    memset(&log, 0, sizeof log);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 1;
+    tp.batch_size = 0;
+    tp.progress = log_epochs;
+    tp.user = &log;
+    assert_ok(nnb_model_evaluate(m, X, &y, 0, &loss0, &acc0));
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    assert_ok(nnb_model_evaluate(m, X, &y, 0, &loss1, &acc1));
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    assert_int_equal(log.n, 2);
+    assert_true(loss0 > 0.5f && loss1 != loss0); /* about log 2 at the start, and training moved it */
+    assert_close(log.rep[0].data_loss, loss0, 1e-5, 0.0);
+    assert_close(log.rep[1].data_loss, loss1, 1e-5, 0.0);
+    assert_close(log.rep[0].accuracy, acc0, 0.0, 1e-12);
+    assert_close(log.rep[1].accuracy, acc1, 0.0, 1e-12);
+    assert_true(log.rep[0].regularization_loss == 0.0f);
+    assert_true(log.rep[1].loss == log.rep[1].data_loss);
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(X);
+}
+
 /* ---------------------------------------------------------------- accessors */
 
 static void test_accessors_describe_the_model(void **state)
@@ -1263,6 +1315,7 @@ int main(void)
 #endif
         cmocka_unit_test(test_progress_reports_follow_print_every_and_can_stop_training),
         cmocka_unit_test(test_a_step_report_can_stop_training),
+        cmocka_unit_test(test_full_batch_epoch_figures_match_a_separate_evaluation),
         cmocka_unit_test(test_accessors_describe_the_model),
         cmocka_unit_test(test_model_from_rng_draws_the_same_weights_as_a_bare_layer),
         cmocka_unit_test(test_building_rejects_invalid_arguments),
