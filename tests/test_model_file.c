@@ -892,6 +892,40 @@ static void test_every_consistent_payload_truncation_is_rejected(void **state)
     nnb_model_destroy(m);
 }
 
+/*
+ * The non-finite scan reaches the last parameter: a NaN or infinity in the last bias of the last dense layer
+ * (the payload's last float in a parameters file, patched with a valid checksum) is refused by both parsers'
+ * scan, and the writer refuses a model holding one there or in the last weight.
+ */
+static void test_a_non_finite_last_parameter_is_found(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(31, 1);
+    size_t size = 0;
+    unsigned char *orig = serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
+    const uint32_t bad[2] = {0x7fc00000u, 0xff800000u};
+    for (size_t b = 0; b < 2; ++b) {
+        unsigned char *buf = malloc(size);
+        assert_non_null(buf);
+        memcpy(buf, orig, size);
+        put_le32(buf + size - 8, bad[b]); /* the float just before the CRC: biases[2] of Dense(5, 3) */
+        fix_crc(buf, size);
+        assert_status(nnb_model_parse_parameters(m, buf, size), NNB_ERR_NONFINITE);
+        free(buf);
+    }
+    assert_ok(nnb_model_parse_parameters(m, orig, size));
+    nnb_tensor *bias = nnb_dense_biases_mut(nnb_model_dense(m, 3));
+    assert_ok(nnb_tensor_set(bias, 0, 2, INFINITY));
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_PARAMETERS, NULL, 0, &size), NNB_ERR_NONFINITE);
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, &size), NNB_ERR_NONFINITE);
+    assert_ok(nnb_tensor_set(bias, 0, 2, 0.5f));
+    nnb_tensor *w = nnb_dense_weights_mut(nnb_model_dense(m, 3));
+    assert_ok(nnb_tensor_set(w, 4, 2, NAN));
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, &size), NNB_ERR_NONFINITE);
+    free(orig);
+    nnb_model_destroy(m);
+}
+
 /* Writes n bytes to path (a test file in g_dir). */
 static void write_file(const char *path, const unsigned char *data, size_t n)
 {
@@ -1112,6 +1146,7 @@ int main(void)
         cmocka_unit_test(test_other_versions_are_rejected),
         cmocka_unit_test(test_absurd_sizes_and_fields_with_valid_checksum_are_rejected),
         cmocka_unit_test(test_every_consistent_payload_truncation_is_rejected),
+        cmocka_unit_test(test_a_non_finite_last_parameter_is_found),
         cmocka_unit_test(test_corrupt_files_name_the_file_field_and_reason),
         cmocka_unit_test(test_model_file_invalid_arguments),
         cmocka_unit_test(test_model_parse_out_of_memory_sweep_leaks_nothing),
