@@ -156,15 +156,20 @@ static void test_fast_row_kernels_match_the_reference_bit_for_bit(void **state)
     enum { ROWS = 37, MAXC = 19 };
     float m[ROWS * MAXC], got[ROWS * MAXC], want[ROWS * MAXC], bias[MAXC], sums[MAXC], ref_sums[MAXC];
     uint32_t labels[ROWS];
-    for (size_t cols = 1; cols <= MAXC; cols += 3) {
+    /* Every width: 3 columns has a kernel of its own (the argmax 8 rows at a time, a block with a NaN handed to
+     * the reference loop, the tail rows after the last block). */
+    for (size_t cols = 1; cols <= MAXC; ++cols) {
         for (size_t i = 0; i < ROWS * cols; ++i) {
             m[i] = rand_float(-2.0f, 2.0f);
         }
-        /* Ties and NaN rows for the argmax. */
+        /* Ties and NaN rows for the argmax; a NaN in the first column only of row 3 (the first block) and of
+         * row 33 (the tail). */
         for (size_t c = 0; c < cols; ++c) {
             m[c] = 1.0f;
             m[cols + c] = NAN;
         }
+        m[3 * cols] = NAN;
+        m[33 * cols] = NAN;
         for (size_t j = 0; j < cols; ++j) {
             bias[j] = rand_float(-1.0f, 1.0f);
         }
