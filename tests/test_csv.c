@@ -316,9 +316,33 @@ static void test_csv_rejects_null_and_bad_options(void **state)
     nnb_csv_options_init(&o);
     o.struct_size = 8;
     assert_status(nnb_csv_parse(&d, text, 8, &o, NULL), NNB_ERR_ARGUMENT);
+    /* Every delimiter that would make records ambiguous: the quote, a line end, NUL. */
+    const char bad_delimiters[4] = {'"', '\r', '\n', '\0'};
+    for (size_t i = 0; i < 4; ++i) {
+        /* "a?b\n1?0\n" with the delimiter as '?': a two-column file if the delimiter were taken. */
+        char with[8] = {'a', bad_delimiters[i], 'b', '\n', '1', bad_delimiters[i], '0', '\n'};
+        nnb_csv_options_init(&o);
+        o.delimiter = bad_delimiters[i];
+        assert_status(nnb_csv_parse(&d, with, 8, &o, NULL), NNB_ERR_ARGUMENT);
+        assert_null(d);
+    }
+    /* Names need a header: feature names, or a label name for a labelled file, without one are refused; a
+     * label name with NNB_CSV_NO_LABEL is ignored. */
     nnb_csv_options_init(&o);
-    o.delimiter = '"';
+    o.has_header = 0;
+    const char *one_name[1] = {"a"};
+    o.feature_names = one_name;
+    o.feature_count = 1;
     assert_status(nnb_csv_parse(&d, text, 8, &o, NULL), NNB_ERR_ARGUMENT);
+    nnb_csv_options_init(&o);
+    o.has_header = 0;
+    o.label_name = "y";
+    assert_status(nnb_csv_parse(&d, text, 8, &o, NULL), NNB_ERR_ARGUMENT);
+    o.label_kind = NNB_CSV_NO_LABEL;
+    assert_status(nnb_csv_parse(&d, "1,2\n3,4\n", 8, &o, NULL), NNB_OK);
+    assert_int_equal(nnb_csv_data_rows(d), 2);
+    nnb_csv_data_destroy(d);
+    d = NULL;
     nnb_csv_options_init(&o);
     o.label_kind = (nnb_csv_label_kind)9;
     assert_status(nnb_csv_parse(&d, text, 8, &o, NULL), NNB_ERR_ARGUMENT);

@@ -369,6 +369,134 @@ static void test_validation_split_takes_the_permuted_rows(void **state)
     teardown(&f);
 }
 
+/* Early stopping on the training figures: the loss (lower is better, min_delta 0.02) and the accuracy (higher
+ * is better, min_delta 0): the best epoch and the stopping epoch follow the rule applied to the history, and
+ * the parameters are those the best epoch's report saw. */
+static void test_early_stopping_on_training_loss_and_accuracy(void **state)
+{
+    (void)state;
+    const nnb_monitor monitors[2] = {NNB_MONITOR_LOSS, NNB_MONITOR_ACCURACY};
+    const double deltas[2] = {0.02, 0.0};
+    for (size_t k = 0; k < 2; ++k) {
+        fixture f;
+        setup(&f);
+        nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+        adam.learning_rate = 0.3;
+        assert_ok(nnb_model_set_optimizer(f.m, &adam));
+        nnb_targets y = nnb_targets_from_labels(k_labels, 8);
+        static snapshots snaps;
+        memset(&snaps, 0, sizeof snaps);
+        snaps.m = f.m;
+        nnb_train_params tp = nnb_train_params_default();
+        tp.epochs = MAX_EPOCHS;
+        tp.progress = snapshot;
+        tp.user = &snaps;
+        tp.record_history = 1;
+        tp.early_stop = monitors[k];
+        tp.patience = 3;
+        tp.min_delta = deltas[k];
+        assert_ok(nnb_model_train(f.m, f.X, &y, &tp));
+        const nnb_history_entry *h = NULL;
+        size_t n = 0;
+        assert_ok(nnb_model_history(f.m, &h, &n));
+        size_t best = 1, wait = 0, stopped = 0;
+        for (size_t i = 1; i < n && !stopped; ++i) {
+            int better =
+                k == 0 ? h[i].loss < h[best - 1].loss - deltas[k] : h[i].accuracy > h[best - 1].accuracy + deltas[k];
+            if (better) {
+                best = i + 1;
+                wait = 0;
+            } else if (++wait >= 3) {
+                stopped = i + 1;
+            }
+        }
+        assert_true(stopped != 0);
+        assert_int_equal(n, stopped);
+        assert_int_equal(nnb_model_best_epoch(f.m), best);
+        assert_true(best < n);
+        float now[N_PARAMS];
+        params_of(f.m, now);
+        assert_memory_equal(now, snaps.w[best - 1], sizeof now);
+        teardown(&f);
+    }
+}
+
+/*
+ * validation_split with tensor (regression) targets: a 1 -> 1 linear model, targets 2x + 1 for eight inputs;
+ * the two validation rows are those of the documented permutation, with their own targets (the best epoch's
+ * validation loss equals the evaluation of those rows and values), and the fit converges on them.
+ */
+static void test_validation_split_with_tensor_targets(void **state)
+{
+    (void)state;
+    static const float xs[8] = {-1.5f, -1.0f, -0.5f, 0.0f, 0.25f, 0.5f, 1.0f, 1.5f};
+    float ys[8];
+    for (size_t i = 0; i < 8; ++i) {
+        ys[i] = 2.0f * xs[i] + 1.0f;
+    }
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 3));
+    assert_ok(nnb_model_add_dense(m, 1, 1, NNB_DENSE_DEFAULT_INIT_SCALE, NULL));
+    assert_ok(nnb_model_add_linear(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_MSE));
+    assert_ok(nnb_model_set_accuracy(m, NNB_ACCURACY_REGRESSION));
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    adam.learning_rate = 0.05;
+    assert_ok(nnb_model_set_optimizer(m, &adam));
+    assert_ok(nnb_model_finalize(m));
+    nnb_rng *copy = NULL;
+    assert_ok(nnb_rng_clone(&copy, nnb_model_rng(m)));
+    uint32_t perm[8];
+    for (uint32_t i = 0; i < 8; ++i) {
+        perm[i] = i;
+    }
+    for (uint32_t i = 7; i > 0; --i) {
+        uint32_t j = 0;
+        assert_ok(nnb_rng_below(copy, i + 1, &j));
+        uint32_t tmp = perm[i];
+        perm[i] = perm[j];
+        perm[j] = tmp;
+    }
+    nnb_rng_destroy(copy);
+    float vx[2], vyv[2];
+    for (size_t r = 0; r < 2; ++r) {
+        vx[r] = xs[perm[r]];
+        vyv[r] = ys[perm[r]];
+    }
+    nnb_tensor *X = NULL, *Y = NULL, *VX = NULL, *VY = NULL;
+    assert_ok(nnb_tensor_create_from(&X, 8, 1, xs));
+    assert_ok(nnb_tensor_create_from(&Y, 8, 1, ys));
+    assert_ok(nnb_tensor_create_from(&VX, 2, 1, vx));
+    assert_ok(nnb_tensor_create_from(&VY, 2, 1, vyv));
+    nnb_targets y = nnb_targets_from_tensor(Y);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 400;
+    tp.validation_split = 0.25;
+    tp.record_history = 1;
+    tp.early_stop = NNB_MONITOR_VAL_LOSS;
+    tp.patience = 400;
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    const nnb_history_entry *h = NULL;
+    size_t n = 0;
+    assert_ok(nnb_model_history(m, &h, &n));
+    assert_int_equal(n, 400);
+    nnb_targets vy = nnb_targets_from_tensor(VY);
+    float vloss = 0.0f;
+    double vacc = 0.0;
+    assert_ok(nnb_model_evaluate(m, VX, &vy, 0, &vloss, &vacc));
+    size_t best = nnb_model_best_epoch(m);
+    assert_true(best >= 1 && best <= 400);
+    assert_true(h[best - 1].val_loss == (double)vloss);
+    /* The line is learnt from the six training rows: the validation rows' loss is near 0 (it starts above 1). */
+    assert_true(h[0].val_loss > 0.1);
+    assert_true(vloss < 1e-3f);
+    nnb_tensor_destroy(VY);
+    nnb_tensor_destroy(VX);
+    nnb_tensor_destroy(Y);
+    nnb_tensor_destroy(X);
+    nnb_model_destroy(m);
+}
+
 static void test_history_bad_arguments(void **state)
 {
     (void)state;
@@ -395,6 +523,8 @@ int main(void)
         cmocka_unit_test(test_early_stopping_restores_the_best_epoch),
         cmocka_unit_test(test_early_stopping_arguments),
         cmocka_unit_test(test_validation_split_takes_the_permuted_rows),
+        cmocka_unit_test(test_early_stopping_on_training_loss_and_accuracy),
+        cmocka_unit_test(test_validation_split_with_tensor_targets),
         cmocka_unit_test(test_history_bad_arguments),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);

@@ -834,6 +834,59 @@ static void test_idx_read_one_matches_the_whole_set(void **state)
     }
 }
 
+/* nnb_fashion_mnist_read_one from a directory: each item's label and scaled first pixel (25 * label, so
+ * (25 * label - 127.5) / 127.5), the count, and the refusals: a label of 10, an image tensor of the wrong
+ * shape, 27 x 27 images; nnb_idx_read_one with fewer labels than images and a 2-row image tensor. */
+static void test_fashion_mnist_read_one_from_directory(void **state)
+{
+    (void)state;
+    nnb_tensor *x = NULL, *wrong = NULL, *two = NULL;
+    assert_ok(nnb_tensor_create(&x, 1, 784));
+    assert_ok(nnb_tensor_create(&wrong, 1, 783));
+    assert_ok(nnb_tensor_create(&two, 2, 4));
+    write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 9, 28);
+    const uint32_t expected[4] = {0, 1, 2, 9}; /* i % 10, the last one 9 */
+    for (size_t i = 0; i < 4; ++i) {
+        uint32_t label = 77;
+        size_t count = 0;
+        assert_ok(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, i, x, &label, i == 2 ? NULL : &count));
+        assert_int_equal(label, expected[i]);
+        assert_int_equal(count, i == 2 ? 0 : 4);
+        assert_float_equal(nnb_tensor_cdata(x)[0], (25.0f * (float)expected[i] - 127.5f) / 127.5f, 1e-7f);
+        assert_true(nnb_tensor_cdata(x)[1] == -1.0f);
+    }
+    uint32_t label = 0;
+    assert_status(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 0, wrong, &label, NULL), NNB_ERR_SHAPE);
+    assert_status(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 4, x, &label, NULL), NNB_ERR_ARGUMENT);
+    assert_status(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TRAIN, 0, x, &label, NULL), NNB_ERR_IO);
+    write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 10, 28);
+    assert_status(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 3, x, &label, NULL), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "label 10 of item 3"));
+    assert_ok(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 2, x, &label, NULL)); /* label 2 is fine */
+    write_fashion_files("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 4, 9, 27);
+    assert_status(nnb_fashion_mnist_read_one(g_dir, NNB_FASHION_TEST, 0, x, &label, NULL), NNB_ERR_SHAPE);
+    remove_file("t10k-images-idx3-ubyte");
+    remove_file("t10k-labels-idx1-ubyte");
+
+    bytes img = valid_images();
+    bytes lab = make_labels(NNB_IDX_MAGIC_LABELS, 2, k_labels, 2);
+    write_file("one-img", img.data, img.size);
+    write_file("one-lab", lab.data, lab.size);
+    char pi[512], pl[512];
+    path_in_dir(pi, sizeof pi, "one-img");
+    path_in_dir(pl, sizeof pl, "one-lab");
+    assert_status(nnb_idx_read_one(pi, pl, 0, x, &label, NULL), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "holds 3 images but"));
+    lab = valid_labels();
+    write_file("one-lab", lab.data, lab.size);
+    assert_status(nnb_idx_read_one(pi, pl, 0, two, &label, NULL), NNB_ERR_SHAPE);
+    remove_file("one-img");
+    remove_file("one-lab");
+    nnb_tensor_destroy(two);
+    nnb_tensor_destroy(wrong);
+    nnb_tensor_destroy(x);
+}
+
 /* Data-set errors name the file and the reason, not only the directory. */
 static void test_idx_errors_name_the_file_and_the_reason(void **state)
 {
@@ -905,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_idx_gzip_files_and_buffers),
         cmocka_unit_test(test_idx_gzip_output_larger_than_its_hint_grows_the_buffer),
         cmocka_unit_test(test_fashion_mnist_load_from_directory),
+        cmocka_unit_test(test_fashion_mnist_read_one_from_directory),
         cmocka_unit_test(test_fashion_mnist_class_names),
         cmocka_unit_test(test_idx_shuffle_keeps_images_with_their_labels),
         cmocka_unit_test(test_idx_out_of_memory_sweep_leaks_nothing),

@@ -156,15 +156,20 @@ static void test_fast_row_kernels_match_the_reference_bit_for_bit(void **state)
     enum { ROWS = 37, MAXC = 19 };
     float m[ROWS * MAXC], got[ROWS * MAXC], want[ROWS * MAXC], bias[MAXC], sums[MAXC], ref_sums[MAXC];
     uint32_t labels[ROWS];
-    for (size_t cols = 1; cols <= MAXC; cols += 3) {
+    /* Every width: 3 columns has a kernel of its own (the argmax 8 rows at a time, a block with a NaN handed to
+     * the reference loop, the tail rows after the last block). */
+    for (size_t cols = 1; cols <= MAXC; ++cols) {
         for (size_t i = 0; i < ROWS * cols; ++i) {
             m[i] = rand_float(-2.0f, 2.0f);
         }
-        /* Ties and NaN rows for the argmax. */
+        /* Ties and NaN rows for the argmax; a NaN in the first column only of row 3 (the first block) and of
+         * row 33 (the tail). */
         for (size_t c = 0; c < cols; ++c) {
             m[c] = 1.0f;
             m[cols + c] = NAN;
         }
+        m[3 * cols] = NAN;
+        m[33 * cols] = NAN;
         for (size_t j = 0; j < cols; ++j) {
             bias[j] = rand_float(-1.0f, 1.0f);
         }
@@ -415,6 +420,74 @@ static void test_fast_small_products_are_within_the_gemm_tolerance(void **state)
     }
 }
 
+/*
+ * u^T v (nnb__k_at_b, the dense backward's dweights = inputs^T dvalues) on every path's shapes and their
+ * neighbours: a from 1 to 40 and 47, 48, 63, 64 (the a-rows path takes a multiple of 16 up to its stack
+ * limit), b from 1 to 5 and 15, 16, 17, 32 (the columns path takes a multiple of 16), rows 1, 37 and 300 (the
+ * a-rows path works in row blocks of 4096 / a rows, so 300 rows span several blocks for a >= 16). Each sum is
+ * held to the worst-case bound of float32 summation of `rows` products, rows * 2^-24 * sum |u v| (plus one
+ * rounding), against a double reference; the column sums must equal nnb__k_col_sum's bit for bit.
+ */
+static void test_at_b_matches_the_reference_on_every_path_and_edge(void **state)
+{
+    (void)state;
+    enum { MAXR = 300, MAXA = 64, MAXB = 32 };
+    float *u = malloc(sizeof(float) * MAXR * MAXA), *v = malloc(sizeof(float) * MAXR * MAXB);
+    float *out = malloc(sizeof(float) * MAXA * MAXB);
+    assert_non_null(u);
+    assert_non_null(v);
+    assert_non_null(out);
+    for (size_t i = 0; i < MAXR * MAXA; ++i) {
+        u[i] = rand_float(-1.0f, 1.0f);
+    }
+    for (size_t i = 0; i < MAXR * MAXB; ++i) {
+        v[i] = rand_float(-1.0f, 1.0f);
+    }
+    size_t as[44], na = 0;
+    for (size_t a = 1; a <= 40; ++a) {
+        as[na++] = a;
+    }
+    as[na++] = 47;
+    as[na++] = 48;
+    as[na++] = 63;
+    as[na++] = 64;
+    const size_t bs[9] = {1, 2, 3, 4, 5, 15, 16, 17, 32};
+    const size_t rs[3] = {1, 37, MAXR};
+    for (size_t ri = 0; ri < 3; ++ri) {
+        const size_t rows = rs[ri];
+        const double bound = (double)(rows + 1) * ldexp(1.0, -24);
+        for (size_t ai = 0; ai < na; ++ai) {
+            for (size_t bi = 0; bi < 9; ++bi) {
+                const size_t a = as[ai], b = bs[bi];
+                float sums[MAXB], ref[MAXB];
+                memset(out, 0xff, sizeof(float) * MAXA * MAXB); /* NaN: a value never written shows */
+                nnb__k_at_b(rows, a, b, u, v, out, (ai + bi) % 2 == 0 ? sums : NULL);
+                for (size_t i = 0; i < a; ++i) {
+                    for (size_t j = 0; j < b; ++j) {
+                        double s = 0.0, m = 0.0;
+                        for (size_t r = 0; r < rows; ++r) {
+                            s += (double)u[r * a + i] * (double)v[r * b + j];
+                            m += fabs((double)u[r * a + i] * (double)v[r * b + j]);
+                        }
+                        const double got = (double)out[i * b + j];
+                        if (!(fabs(got - s) <= bound * m + 1e-30)) {
+                            fail_msg("rows %zu, a %zu, b %zu: out[%zu][%zu] = %.9g, exact %.9g", rows, a, b, i, j, got,
+                                     s);
+                        }
+                    }
+                }
+                if ((ai + bi) % 2 == 0) {
+                    nnb__k_col_sum(v, rows, b, ref);
+                    assert_memory_equal(sums, ref, sizeof(float) * b);
+                }
+            }
+        }
+    }
+    free(out);
+    free(v);
+    free(u);
+}
+
 /* The level named by an NNB_ISA value, or 0 for a value that names none. */
 static int isa_named(const char *name)
 {
@@ -464,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_fast_softmax_is_within_the_exp_bound_at_every_width),
         cmocka_unit_test(test_fast_adam_matches_the_scalar_update_bit_for_bit),
         cmocka_unit_test(test_fast_small_products_are_within_the_gemm_tolerance),
+        cmocka_unit_test(test_at_b_matches_the_reference_on_every_path_and_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

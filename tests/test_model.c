@@ -804,6 +804,120 @@ static void test_progress_reports_follow_print_every_and_can_stop_training(void 
     nnb_tensor_destroy(X);
 }
 
+/* Stops at the third STEP report; records the (epoch, step) of each. */
+typedef struct step_stop {
+    size_t n;
+    size_t epoch[8], step[8];
+    size_t epoch_reports;
+} step_stop;
+
+static int stop_at_third_step_report(const nnb_progress *p, void *user)
+{
+    step_stop *s = user;
+    if (p->event != NNB_PROGRESS_STEP) {
+        s->epoch_reports++;
+        return 0;
+    }
+    if (s->n < 8) {
+        s->epoch[s->n] = p->epoch;
+        s->step[s->n] = p->step;
+    }
+    return ++s->n == 3;
+}
+
+/* A progress function that returns non-zero at a STEP report stops training right after that step: with 3
+ * steps per epoch and a report every 2 steps (steps 0 and 2), the third report is epoch 2's step 0, so 4
+ * updates ran, no EPOCH report came and the history holds only epoch 1. */
+static void test_a_step_report_can_stop_training(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    uint32_t labels[N];
+    nnb_tensor *X = NULL;
+    make_separable(3, N, &X, labels);
+    nnb_model *m = make_classifier(0, 8, 2, 0.01, 1);
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    step_stop s;
+    memset(&s, 0, sizeof s);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 5;
+    tp.batch_size = 25;
+    tp.print_every = 0;
+    tp.print_every_steps = 2;
+    tp.record_history = 1;
+    tp.progress = stop_at_third_step_report;
+    tp.user = &s;
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.epoch[0], 1);
+    assert_int_equal(s.step[0], 0);
+    assert_int_equal(s.epoch[1], 1);
+    assert_int_equal(s.step[1], 2);
+    assert_int_equal(s.epoch[2], 2);
+    assert_int_equal(s.step[2], 0);
+    assert_int_equal(s.epoch_reports, 0);
+    assert_int_equal(nnb_optimizer_iterations(nnb_model_optimizer(m)), 4);
+    const nnb_history_entry *h = NULL;
+    size_t n = 0;
+    assert_ok(nnb_model_history(m, &h, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(h[0].epoch, 1);
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(X);
+}
+
+/* Captures every EPOCH report. */
+typedef struct epoch_log {
+    nnb_progress rep[4];
+    size_t n;
+} epoch_log;
+
+static int log_epochs(const nnb_progress *p, void *user)
+{
+    epoch_log *log = user;
+    if (p->event == NNB_PROGRESS_EPOCH && log->n < 4) {
+        log->rep[log->n++] = *p;
+    }
+    return 0;
+}
+
+/* Full-batch training reports, per epoch, the data loss and accuracy of the forward pass before that epoch's
+ * update: they must equal a separate evaluation (nnb_model_evaluate) of the same parameters, taken before
+ * the first epoch and between the two epochs (a data loss left at 0 or at the previous epoch's fails). */
+static void test_full_batch_epoch_figures_match_a_separate_evaluation(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    uint32_t labels[N];
+    nnb_tensor *X = NULL;
+    make_separable(3, N, &X, labels);
+    nnb_model *m = make_classifier(4, 8, 2, 0.05, 1);
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    float loss0 = 0.0f, loss1 = 0.0f;
+    double acc0 = 0.0, acc1 = 0.0;
+    epoch_log log;
+    memset(&log, 0, sizeof log);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 1;
+    tp.batch_size = 0;
+    tp.progress = log_epochs;
+    tp.user = &log;
+    assert_ok(nnb_model_evaluate(m, X, &y, 0, &loss0, &acc0));
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    assert_ok(nnb_model_evaluate(m, X, &y, 0, &loss1, &acc1));
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    assert_int_equal(log.n, 2);
+    assert_true(loss0 > 0.5f && loss1 != loss0); /* about log 2 at the start, and training moved it */
+    assert_close(log.rep[0].data_loss, loss0, 1e-5, 0.0);
+    assert_close(log.rep[1].data_loss, loss1, 1e-5, 0.0);
+    assert_close(log.rep[0].accuracy, acc0, 0.0, 1e-12);
+    assert_close(log.rep[1].accuracy, acc1, 0.0, 1e-12);
+    assert_true(log.rep[0].regularization_loss == 0.0f);
+    assert_true(log.rep[1].loss == log.rep[1].data_loss);
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(X);
+}
+
 /* ---------------------------------------------------------------- accessors */
 
 static void test_accessors_describe_the_model(void **state)
@@ -1200,6 +1314,8 @@ int main(void)
         cmocka_unit_test(test_threads_predict_on_one_shared_model),
 #endif
         cmocka_unit_test(test_progress_reports_follow_print_every_and_can_stop_training),
+        cmocka_unit_test(test_a_step_report_can_stop_training),
+        cmocka_unit_test(test_full_batch_epoch_figures_match_a_separate_evaluation),
         cmocka_unit_test(test_accessors_describe_the_model),
         cmocka_unit_test(test_model_from_rng_draws_the_same_weights_as_a_bare_layer),
         cmocka_unit_test(test_building_rejects_invalid_arguments),

@@ -838,6 +838,94 @@ static void test_absurd_sizes_and_fields_with_valid_checksum_are_rejected(void *
     nnb_model_destroy(m);
 }
 
+/*
+ * Every shorter payload with a header and checksum that agree with it: the parser runs out of bytes inside
+ * each field in turn (layer records, optimizer doubles, the preprocessing and names section, the parameters
+ * file's records) and must refuse each cut with NNB_ERR_FORMAT, returning nothing and leaving the model of
+ * nnb_model_parse_parameters unchanged. The checksum check alone cannot catch these.
+ */
+static void test_every_consistent_payload_truncation_is_rejected(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(21, 1);
+    const float center[4] = {0.5f, -1.0f, 2.0f, 0.0f}, scale[4] = {1.0f, 2.0f, 0.5f, 4.0f};
+    assert_ok(nnb_model_set_preprocess(m, NNB_PREPROCESS_AFFINE, 4, center, scale));
+    const char *classes[3] = {"cat", "dog", "bird"};
+    const char *features[4] = {"a", "bb", "ccc", "dddd"};
+    assert_ok(nnb_model_set_class_names(m, classes, 3));
+    assert_ok(nnb_model_set_feature_names(m, features, 4));
+    nnb_model *target = make_model(22, 1);
+    for (int kind = 0; kind < 2; ++kind) {
+        size_t size = 0;
+        unsigned char *orig = serialize(m, kind == 0 ? NNB_MODEL_FILE_MODEL : NNB_MODEL_FILE_PARAMETERS, &size);
+        const size_t payload = size - 28;
+        nnb_model *r = NULL;
+        assert_ok(kind == 0 ? nnb_model_parse(&r, orig, size) : nnb_model_parse_parameters(target, orig, size));
+        nnb_model_destroy(r);
+        r = NULL;
+        size_t saved_size = 0;
+        unsigned char *before = serialize(target, NNB_MODEL_FILE_PARAMETERS, &saved_size);
+        unsigned char *buf = malloc(size);
+        assert_non_null(buf);
+        for (size_t keep = 0; keep < payload; ++keep) {
+            memcpy(buf, orig, 24 + keep);
+            put_le64(buf + OFF_PAYLOAD_SIZE, keep);
+            fix_crc(buf, 24 + keep + 4);
+            nnb_status st = kind == 0 ? nnb_model_parse(&r, buf, 24 + keep + 4)
+                                      : nnb_model_parse_parameters(target, buf, 24 + keep + 4);
+            if (st != NNB_ERR_FORMAT) {
+                fail_msg("kind %d, payload cut to %zu of %zu bytes: %s, expected NNB_ERR_FORMAT", kind, keep, payload,
+                         nnb_status_string(st));
+            }
+            assert_null(r);
+        }
+        size_t after_size = 0;
+        unsigned char *after = serialize(target, NNB_MODEL_FILE_PARAMETERS, &after_size);
+        assert_int_equal(after_size, saved_size);
+        assert_memory_equal(after, before, saved_size);
+        free(after);
+        free(before);
+        free(buf);
+        free(orig);
+    }
+    nnb_model_destroy(target);
+    nnb_model_destroy(m);
+}
+
+/*
+ * The non-finite scan reaches the last parameter: a NaN or infinity in the last bias of the last dense layer
+ * (the payload's last float in a parameters file, patched with a valid checksum) is refused by both parsers'
+ * scan, and the writer refuses a model holding one there or in the last weight.
+ */
+static void test_a_non_finite_last_parameter_is_found(void **state)
+{
+    (void)state;
+    nnb_model *m = make_model(31, 1);
+    size_t size = 0;
+    unsigned char *orig = serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
+    const uint32_t bad[2] = {0x7fc00000u, 0xff800000u};
+    for (size_t b = 0; b < 2; ++b) {
+        unsigned char *buf = malloc(size);
+        assert_non_null(buf);
+        memcpy(buf, orig, size);
+        put_le32(buf + size - 8, bad[b]); /* the float just before the CRC: biases[2] of Dense(5, 3) */
+        fix_crc(buf, size);
+        assert_status(nnb_model_parse_parameters(m, buf, size), NNB_ERR_NONFINITE);
+        free(buf);
+    }
+    assert_ok(nnb_model_parse_parameters(m, orig, size));
+    nnb_tensor *bias = nnb_dense_biases_mut(nnb_model_dense(m, 3));
+    assert_ok(nnb_tensor_set(bias, 0, 2, INFINITY));
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_PARAMETERS, NULL, 0, &size), NNB_ERR_NONFINITE);
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, &size), NNB_ERR_NONFINITE);
+    assert_ok(nnb_tensor_set(bias, 0, 2, 0.5f));
+    nnb_tensor *w = nnb_dense_weights_mut(nnb_model_dense(m, 3));
+    assert_ok(nnb_tensor_set(w, 4, 2, NAN));
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, &size), NNB_ERR_NONFINITE);
+    free(orig);
+    nnb_model_destroy(m);
+}
+
 /* Writes n bytes to path (a test file in g_dir). */
 static void write_file(const char *path, const unsigned char *data, size_t n)
 {
@@ -1057,6 +1145,8 @@ int main(void)
         cmocka_unit_test(test_every_truncation_and_extension_is_rejected),
         cmocka_unit_test(test_other_versions_are_rejected),
         cmocka_unit_test(test_absurd_sizes_and_fields_with_valid_checksum_are_rejected),
+        cmocka_unit_test(test_every_consistent_payload_truncation_is_rejected),
+        cmocka_unit_test(test_a_non_finite_last_parameter_is_found),
         cmocka_unit_test(test_corrupt_files_name_the_file_field_and_reason),
         cmocka_unit_test(test_model_file_invalid_arguments),
         cmocka_unit_test(test_model_parse_out_of_memory_sweep_leaks_nothing),

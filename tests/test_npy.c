@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -314,6 +316,84 @@ static void test_npy_header_parser_refuses_malformed_dicts(void **state)
     expect_status(&b, NNB_ERR_FORMAT);
 }
 
+/* A version 1.0 .npy whose header is exactly `text` (no padding) and `data_size` zero bytes. */
+static buf make_npy_exact(const char *text, size_t text_len, size_t data_size)
+{
+    buf b;
+    memset(&b, 0, sizeof b);
+    put(&b, "\x93NUMPY\x01\x00", 8);
+    put_le(&b, text_len, 2);
+    put(&b, text, text_len);
+    assert_true(b.size + data_size <= sizeof b.data);
+    b.size += data_size;
+    return b;
+}
+
+/*
+ * The dict parser at the end of its text: every proper prefix of valid dicts, each closed by the final '\n'
+ * with no padding, so the text ends inside a key, a string, a word, a number or the tuple; then repeated
+ * keys, missing ones, words that run on into identifier characters, tabs and line breaks.
+ */
+static void test_npy_header_parser_refuses_every_prefix_and_more_malformed_dicts(void **state)
+{
+    (void)state;
+    const char *valid[] = {
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+        "{\t'shape':\t(2,3,),'fortran_order':False,\"descr\":\"<f4\"}",
+        "{'fortran_order': False, 'shape': (6,), 'descr': '<f4'}",
+    };
+    char text[256];
+    for (size_t v = 0; v < sizeof valid / sizeof valid[0]; ++v) {
+        const size_t n = strlen(valid[v]);
+        memcpy(text, valid[v], n);
+        text[n] = '\n';
+        buf whole = make_npy_exact(text, n + 1, 24);
+        expect_status(&whole, NNB_OK);
+        for (size_t cut = 0; cut < n; ++cut) {
+            text[cut] = '\n';
+            buf b = make_npy_exact(text, cut + 1, 24);
+            nnb_tensor *t = NULL;
+            nnb_status st = parse(&b, &t);
+            if (st != NNB_ERR_FORMAT) {
+                fail_msg("dict %zu cut to %zu bytes: %s, expected NNB_ERR_FORMAT", v, cut, nnb_status_string(st));
+            }
+            assert_null(t);
+            text[cut] = valid[v][cut];
+        }
+    }
+    const char *bad[] = {
+        "{'descr': '<f4', 'fortran_order': False, 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'shape': (2, 3), }",
+        "{'fortran_order': False, 'shape': (2, 3), }", /* no descr */
+        "{'descr': '<f4', 'fortran_order': False, }",  /* no shape */
+        "{'descr': '<f4', 'fortran_order': False0, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': False_, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': FalseX, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': False 'shape': (2, 3), }", /* no comma between items */
+        "{'descr' '<f4', 'fortran_order': False, 'shape': (2, 3), }", /* no colon */
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 03), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': 'x', }",
+        "{'descr': '<\nf4', 'fortran_order': False, 'shape': (2, 3), }", /* a line break in a string */
+        "{'descr': 4, 'fortran_order': False, 'shape': (2, 3), }",
+        "{'descr': '<f4', 'fortran_order': None, 'shape': (2, 3), }",
+        "{'shap': (2, 3), 'descr': '<f4', 'fortran_order': False, }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } }",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        const size_t n = strlen(bad[i]);
+        memcpy(text, bad[i], n);
+        text[n] = '\n';
+        buf b = make_npy_exact(text, n + 1, 24);
+        nnb_tensor *t = NULL;
+        nnb_status st = parse(&b, &t);
+        if (st != NNB_ERR_FORMAT) {
+            fail_msg("malformed dict %zu: %s, expected NNB_ERR_FORMAT", i, nnb_status_string(st));
+        }
+        assert_null(t);
+    }
+}
+
 static void test_npy_refuses_unsupported_dtypes_and_fortran_order(void **state)
 {
     (void)state;
@@ -430,6 +510,21 @@ static void test_npy_rejects_null_and_bad_arguments(void **state)
     assert_status(nnb_npz_load_tensor(&t, NULL, "a", NNB_NPY_ROW), NNB_ERR_NULL);
     assert_status(nnb_npz_load_labels(&labels, &count, "x", NULL), NNB_ERR_NULL);
     assert_status(nnb_npz_save(NULL, NULL, NULL, 1), NNB_ERR_NULL);
+    /* Each pointer argument alone NULL, and each bad vector choice, in every .npz entry point. */
+    assert_status(nnb_npy_load_labels(NULL, &count, "x"), NNB_ERR_NULL);
+    assert_status(nnb_npy_load_labels(&labels, NULL, "x"), NNB_ERR_NULL);
+    assert_status(nnb_npy_save_tensor(t, NULL), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_tensor(NULL, b.data, b.size, "a", NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_tensor(&t, NULL, b.size, "a", NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_labels(NULL, &count, b.data, b.size, "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_labels(&labels, NULL, b.data, b.size, "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_parse_labels(&labels, &count, b.data, b.size, NULL), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_tensor(NULL, "x", "a", NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_tensor(&t, "x", NULL, NNB_NPY_ROW), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_tensor(&t, "x", "a", (nnb_npy_vector)7), NNB_ERR_ARGUMENT);
+    assert_status(nnb_npz_load_labels(NULL, &count, "x", "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_labels(&labels, NULL, "x", "a"), NNB_ERR_NULL);
+    assert_status(nnb_npz_load_labels(&labels, &count, NULL, "a"), NNB_ERR_NULL);
     assert_null(t);
     assert_null(labels);
     nnb_npy_labels_free(NULL);
@@ -681,6 +776,308 @@ static void test_npz_validates_sizes_crc_and_methods(void **state)
 #endif
 }
 
+/*
+ * A one-member zip64 archive (stored): the local header's sizes and the central entry's sizes and offset all
+ * read 0xFFFFFFFF and come from zip64 extra fields (id 1), the end record's counts read 0xFFFF and point, by
+ * the zip64 locator, at a zip64 end record (APPNOTE 4.3.14-4.3.15, 4.5.3). `other_extra` puts an unrelated
+ * extra field (id 0x5455, 5 bytes) before the zip64 one in the central entry.
+ */
+typedef struct zip64_parts {
+    size_t central; /* offset of the central entry */
+    size_t end64;   /* offset of the zip64 end record */
+    size_t locator; /* offset of the zip64 locator */
+    size_t end;     /* offset of the end record */
+} zip64_parts;
+
+static buf make_zip64(const char *name, const unsigned char *payload, size_t payload_size, int other_extra,
+                      zip64_parts *parts)
+{
+    buf z;
+    z.size = 0;
+    const uint32_t crc = nnb_crc32(0, payload, payload_size);
+    const size_t nl = strlen(name);
+    put_le(&z, 0x04034b50u, 4);
+    put_le(&z, 45, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2); /* stored */
+    put_le(&z, 0, 4);
+    put_le(&z, crc, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, nl, 2);
+    put_le(&z, 20, 2);
+    put(&z, name, nl);
+    put_le(&z, 1, 2); /* zip64 extra: usize, csize */
+    put_le(&z, 16, 2);
+    put_le(&z, payload_size, 8);
+    put_le(&z, payload_size, 8);
+    put(&z, payload, payload_size);
+    const size_t cd = z.size;
+    const size_t extra = 28 + (other_extra ? 9 : 0);
+    put_le(&z, 0x02014b50u, 4);
+    put_le(&z, 45, 2);
+    put_le(&z, 45, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, crc, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, nl, 2);
+    put_le(&z, extra, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put(&z, name, nl);
+    if (other_extra) {
+        put_le(&z, 0x5455, 2);
+        put_le(&z, 5, 2);
+        put_le(&z, 0x0102030401u, 5);
+    }
+    put_le(&z, 1, 2); /* zip64 extra: usize, csize, offset */
+    put_le(&z, 24, 2);
+    put_le(&z, payload_size, 8);
+    put_le(&z, payload_size, 8);
+    put_le(&z, 0, 8);
+    const size_t cd_size = z.size - cd;
+    const size_t end64 = z.size;
+    put_le(&z, 0x06064b50u, 4);
+    put_le(&z, 44, 8);
+    put_le(&z, 45, 2);
+    put_le(&z, 45, 2);
+    put_le(&z, 0, 4);
+    put_le(&z, 0, 4);
+    put_le(&z, 1, 8);
+    put_le(&z, 1, 8);
+    put_le(&z, cd_size, 8);
+    put_le(&z, cd, 8);
+    const size_t locator = z.size;
+    put_le(&z, 0x07064b50u, 4);
+    put_le(&z, 0, 4);
+    put_le(&z, end64, 8);
+    put_le(&z, 1, 4);
+    const size_t end = z.size;
+    put_le(&z, 0x06054b50u, 4);
+    put_le(&z, 0, 4);
+    put_le(&z, 0xffff, 2);
+    put_le(&z, 0xffff, 2);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, 0xffffffffu, 4);
+    put_le(&z, 0, 2);
+    if (parts != NULL) {
+        parts->central = cd;
+        parts->end64 = end64;
+        parts->locator = locator;
+        parts->end = end;
+    }
+    return z;
+}
+
+static void set_le(buf *b, size_t at, uint64_t v, size_t n)
+{
+    assert_true(at + n <= b->size);
+    for (size_t i = 0; i < n; ++i) {
+        b->data[at + i] = (unsigned char)(v >> (8 * i));
+    }
+}
+
+/* Parses `z` as labels {2, 0, 1} or expects `want`; nothing is returned on failure. */
+static void expect_zip64_labels(const buf *z, nnb_status want)
+{
+    uint32_t *labels = NULL;
+    size_t count = 0;
+    nnb_status st = nnb_npz_parse_labels(&labels, &count, z->data, z->size, "labels");
+    if (st != want) {
+        fail_msg("nnb_npz_parse_labels returned %s, expected %s (%s)", nnb_status_string(st), nnb_status_string(want),
+                 nnb_last_error());
+    }
+    if (want == NNB_OK) {
+        assert_int_equal(count, 3);
+        assert_int_equal(labels[0], 2);
+        assert_int_equal(labels[1], 0);
+        assert_int_equal(labels[2], 1);
+        nnb_npy_labels_free(labels);
+    } else {
+        assert_null(labels);
+    }
+}
+
+static void test_npz_reads_zip64_records_and_refuses_broken_ones(void **state)
+{
+    (void)state;
+    const int32_t lab[3] = {2, 0, 1};
+    buf npy = make_npy("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", lab, sizeof lab);
+    zip64_parts p;
+    const buf z = make_zip64("labels.npy", npy.data, npy.size, 0, &p);
+    expect_zip64_labels(&z, NNB_OK);
+    const buf zo = make_zip64("labels.npy", npy.data, npy.size, 1, NULL);
+    expect_zip64_labels(&zo, NNB_OK); /* an unrelated extra field first is skipped */
+
+    /* Every truncation is refused. */
+    for (size_t n = 0; n < z.size; ++n) {
+        uint32_t *labels = NULL;
+        size_t count = 0;
+        assert_true(nnb_npz_parse_labels(&labels, &count, z.data, n, "labels") != NNB_OK);
+        assert_null(labels);
+    }
+
+    const size_t nl = strlen("labels.npy");
+    const size_t cextra = p.central + 46 + nl; /* the central entry's zip64 extra field */
+    buf bad;
+    /* The zip64 field's size leaves the extra area, or is too short for the fields it must hold. */
+    bad = z;
+    set_le(&bad, cextra + 2, 25, 2);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, cextra + 2, 16, 2); /* usize and csize but no room for the offset */
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.central + 30, 2, 2); /* an extra area of 2 bytes: shorter than a field's header */
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* The local header's zip64 field too short for usize and csize. */
+    bad = z;
+    set_le(&bad, 30 + nl + 2, 8, 2);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* The zip64 sizes disagree between the local header and the central entry. */
+    bad = z;
+    set_le(&bad, 30 + nl + 4, npy.size + 1, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+
+    /* 64-bit values: an offset of 4 GiB, a size 4 GiB larger than the local header's (the high halves count). */
+    bad = z;
+    set_le(&bad, cextra + 4 + 16, (uint64_t)1 << 32, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, cextra + 4, npy.size + ((uint64_t)1 << 32), 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* A central entry whose comment runs into the zip64 end record: the directory must end before it. */
+    bad = z;
+    set_le(&bad, p.central + 32, 56, 2);
+    set_le(&bad, p.end64 + 40, p.end64 - p.central + 56, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+
+    /* The locator: wrong signature, a disk other than 0, a disk count other than 1, pointing past itself or
+     * less than a whole zip64 end record before it. */
+    bad = z;
+    set_le(&bad, p.locator, 0x07064b51u, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.locator + 4, 1, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.locator + 16, 2, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.locator + 8, p.locator + 1, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.locator + 8, p.end64 + 1, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* The zip64 end record: wrong signature, another disk, per-disk and total counts that disagree, a
+     * directory reaching into the record itself. */
+    bad = z;
+    set_le(&bad, p.end64, 0x06064b51u, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.end64 + 16, 1, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.end64 + 20, 1, 4);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.end64 + 24, 2, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    bad = z;
+    set_le(&bad, p.end64 + 40, p.end64 - p.central + 1, 8);
+    expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    /* Each of the end record's four markers alone sends the reader to the zip64 record: with the locator
+     * gone (zeroed), every one of them is refused. */
+    const size_t markers[4][2] = {{8, 2}, {10, 2}, {12, 4}, {16, 4}};
+    for (size_t m = 0; m < 4; ++m) {
+        bad = z;
+        set_le(&bad, p.end + 8, 1, 2);
+        set_le(&bad, p.end + 10, 1, 2);
+        set_le(&bad, p.end + 12, p.end64 - p.central, 4);
+        set_le(&bad, p.end + 16, p.central, 4);
+        set_le(&bad, p.locator, 0, 4);
+        expect_zip64_labels(&bad, NNB_OK); /* no marker: the plain end record is used */
+        set_le(&bad, p.end + markers[m][0], markers[m][1] == 2 ? 0xffffu : 0xffffffffu, markers[m][1]);
+        expect_zip64_labels(&bad, NNB_ERR_FORMAT);
+    }
+}
+
+/*
+ * Writers whose writes fail: the file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored) makes write(2) fail
+ * with EFBIG past `limit` bytes, as a full disk would. A small file fails only when fclose flushes it, a
+ * large one in the middle of the data; either way the call says NNB_ERR_IO and leaves no partial file.
+ * Then the readers on an empty file and on a directory.
+ */
+static void test_npy_npz_writers_report_failed_writes_and_remove_the_file(void **state)
+{
+    (void)state;
+    static float big[64 * 64];
+    for (size_t i = 0; i < 64 * 64; ++i) {
+        big[i] = (float)i;
+    }
+    nnb_tensor *small = NULL, *large = NULL;
+    assert_ok(nnb_tensor_create_from(&small, 2, 3, k_f4));
+    assert_ok(nnb_tensor_create_from(&large, 64, 64, big));
+    char path[512];
+    path_of(path, sizeof path, "full.npy");
+    struct rlimit saved;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = saved;
+    lim.rlim_cur = 100;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    const char *names[2] = {"a", "b"};
+    const nnb_tensor *one_small[1] = {small};
+    const nnb_tensor *small_then_large[2] = {small, large};
+    nnb_status st[4];
+    st[0] = nnb_npy_save_tensor(small, path); /* 152 bytes: fails in fclose */
+    int gone0 = access(path, F_OK) != 0;
+    st[1] = nnb_npy_save_tensor(large, path); /* fails writing the data */
+    int gone1 = access(path, F_OK) != 0;
+    st[2] = nnb_npz_save(path, names, one_small, 1);
+    int gone2 = access(path, F_OK) != 0;
+    st[3] = nnb_npz_save(path, names, small_then_large, 2);
+    int gone3 = access(path, F_OK) != 0;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    (void)signal(SIGXFSZ, old_handler);
+    for (size_t i = 0; i < 4; ++i) {
+        if (st[i] != NNB_ERR_IO) {
+            fail_msg("write %zu under a 100-byte file limit returned %s, expected NNB_ERR_IO", i,
+                     nnb_status_string(st[i]));
+        }
+    }
+    assert_true(gone0 && gone1 && gone2 && gone3);
+
+    /* Without the limit the same calls succeed; a float member is refused as labels, naming the file. */
+    assert_ok(nnb_npz_save(path, names, small_then_large, 2));
+    uint32_t *labels = NULL;
+    size_t count = 0;
+    assert_status(nnb_npz_load_labels(&labels, &count, path, "b"), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "full.npy"));
+    assert_null(labels);
+    nnb_tensor *t = NULL;
+    assert_ok(nnb_npz_load_tensor(&t, path, "b", NNB_NPY_ROW));
+    assert_int_equal(nnb_tensor_rows(t), 64);
+    assert_true(nnb_tensor_data(t)[64 * 64 - 1] == 4095.0f);
+    nnb_tensor_destroy(t);
+    t = NULL;
+
+    /* An empty file is not an archive; a directory cannot be read. */
+    write_file(path, "", 0);
+    assert_status(nnb_npz_load_tensor(&t, path, "a", NNB_NPY_ROW), NNB_ERR_FORMAT);
+    assert_status(nnb_npz_load_tensor(&t, g_dir, "a", NNB_NPY_ROW), NNB_ERR_IO);
+    assert_null(t);
+    assert_int_equal(remove(path), 0);
+    nnb_tensor_destroy(large);
+    nnb_tensor_destroy(small);
+}
+
 /* ---- allocation failures ---- */
 
 static void test_npy_out_of_memory_sweep_leaks_nothing(void **state)
@@ -751,6 +1148,7 @@ int main(void)
         cmocka_unit_test(test_npy_versions_2_and_3_read_others_refused),
         cmocka_unit_test(test_npy_header_parser_accepts_python_spellings),
         cmocka_unit_test(test_npy_header_parser_refuses_malformed_dicts),
+        cmocka_unit_test(test_npy_header_parser_refuses_every_prefix_and_more_malformed_dicts),
         cmocka_unit_test(test_npy_refuses_unsupported_dtypes_and_fortran_order),
         cmocka_unit_test(test_npy_refuses_huge_and_lying_shapes),
         cmocka_unit_test(test_npy_rejects_every_truncation_and_trailing_bytes),
@@ -759,6 +1157,8 @@ int main(void)
         cmocka_unit_test(test_npy_save_writes_numpy_bytes_and_reads_back),
         cmocka_unit_test(test_npz_save_and_parse_members_by_name),
         cmocka_unit_test(test_npz_validates_sizes_crc_and_methods),
+        cmocka_unit_test(test_npz_reads_zip64_records_and_refuses_broken_ones),
+        cmocka_unit_test(test_npy_npz_writers_report_failed_writes_and_remove_the_file),
         cmocka_unit_test(test_npy_out_of_memory_sweep_leaks_nothing),
     };
     return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);

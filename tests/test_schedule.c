@@ -192,7 +192,45 @@ static void test_bad_schedules(void **state)
     s = nnb_lr_schedule_default();
     assert_status(nnb_lr_schedule_rate(&s, 0.0, 0, &r), NNB_ERR_ARGUMENT);
     assert_status(nnb_lr_schedule_rate(NULL, 0.1, 0, &r), NNB_ERR_NULL);
+    assert_status(nnb_lr_schedule_rate(&s, 0.1, 0, NULL), NNB_ERR_NULL);
+    assert_status(nnb_lr_schedule_rate(&s, NAN, 0, &r), NNB_ERR_ARGUMENT);
+    assert_status(nnb_lr_schedule_rate(&s, INFINITY, 0, &r), NNB_ERR_ARGUMENT);
+    assert_status(nnb_lr_schedule_rate(&s, -0.1, 0, &r), NNB_ERR_ARGUMENT);
+    /* gamma must be finite and > 0, for both step kinds; min_lr finite and >= 0. */
+    const nnb_schedule_kind steps[2] = {NNB_SCHEDULE_STEP, NNB_SCHEDULE_EXPONENTIAL};
+    const double bad_gamma[3] = {0.0, INFINITY, NAN};
+    for (size_t k = 0; k < 2; ++k) {
+        s = nnb_lr_schedule_default();
+        s.kind = steps[k];
+        s.step_size = 0;
+        s.gamma = 0.5;
+        assert_status(nnb_lr_schedule_rate(&s, 0.1, 0, &r), NNB_ERR_ARGUMENT);
+        s.step_size = 2;
+        for (size_t g = 0; g < 3; ++g) {
+            s.gamma = bad_gamma[g];
+            assert_status(nnb_lr_schedule_rate(&s, 0.1, 0, &r), NNB_ERR_ARGUMENT);
+        }
+    }
+    s = nnb_lr_schedule_default();
+    s.kind = NNB_SCHEDULE_COSINE;
+    s.period = 4;
+    s.min_lr = -0.01;
+    assert_status(nnb_lr_schedule_rate(&s, 0.1, 0, &r), NNB_ERR_ARGUMENT);
+    s.min_lr = INFINITY;
+    assert_status(nnb_lr_schedule_rate(&s, 0.1, 0, &r), NNB_ERR_ARGUMENT);
     assert_true(r == 7.0);
+    /* The boundaries themselves are accepted: min_lr 0 (cosine at half the period: 0.1 (1 + cos(pi/2)) / 2),
+     * a tiny gamma (step: 0.1 * 1e-300^(3 / 2 whole steps = 1)). */
+    s.min_lr = 0.0;
+    assert_ok(nnb_lr_schedule_rate(&s, 0.1, 2, &r));
+    assert_close(r, 0.05, 1e-15, 0.0);
+    s = nnb_lr_schedule_default();
+    s.kind = NNB_SCHEDULE_STEP;
+    s.step_size = 2;
+    s.gamma = 1e-300;
+    assert_ok(nnb_lr_schedule_rate(&s, 0.1, 3, &r));
+    assert_close(r, 1e-301, 1e-12, 0.0);
+    r = 7.0;
     nnb_model *m = NULL;
     assert_ok(nnb_model_create(&m, 0));
     s.kind = (nnb_schedule_kind)42;
