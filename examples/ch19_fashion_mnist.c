@@ -34,6 +34,7 @@ int main(int argc, char **argv)
 
     nnb_model *model = fashion_model(rng);
     fashion_train(model, &data, epochs, 1);
+    fashion_print_digest(model);
 
     nnb_model_destroy(model);
     fashion_release(&data);

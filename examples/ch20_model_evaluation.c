@@ -35,6 +35,7 @@ int main(int argc, char **argv)
     /* model.evaluate(X_test, y_test); model.evaluate(X, y): batch_size None, the whole set at once. */
     fashion_evaluate(model, data.X_test, data.y_test, 0);
     fashion_evaluate(model, data.X, data.y, 0);
+    fashion_print_digest(model);
 
     nnb_model_destroy(model);
     fashion_release(&data);

@@ -58,6 +58,8 @@ int main(int argc, char **argv)
     nnb_model *loaded = NULL;
     CHECK(nnb_model_load(&loaded, "fashion_mnist.model"));
     fashion_evaluate(loaded, data.X_test, data.y_test, 0);
+    fashion_print_digest(model);
+    fashion_print_digest(loaded);
 
     nnb_model_destroy(loaded);
     nnb_model_destroy(model);

@@ -15,6 +15,11 @@
  *     each batch's float32 np.sum of sample losses, added in float64) and accuracy (correct / seen) on the
  *     "training, ..." line; evaluation in batches or whole with the "validation, acc: ..., loss: ..." line.
  *
+ * With the environment variable NNB_BOOK_DIGEST set (the ctest checks set it), the programs also print
+ * "parameters crc32: XXXXXXXX", the CRC-32 of every weight and bias as little-endian float32 bits, where the
+ * reference scripts print the same of numpy's parameters: the printed three decimals would hide a one-ulp
+ * difference for many steps, the digest does not.
+ *
  * A shorter run for the tests: the programs' optional arguments are the epochs (the book: 10) and the number
  * of training samples kept after the shuffle (the book: all 60000); the test set is then cut to a sixth of
  * that (tests/reference/nnfs_book.py, fashion_mnist_prepared, does the same).
@@ -289,6 +294,31 @@ static inline void fashion_train(nnb_model *model, const fashion_data *d, int ep
     }
     fashion_pass_destroy(&p);
     nnb_optimizer_destroy(optimizer);
+}
+
+/* With NNB_BOOK_DIGEST set: "parameters crc32: XXXXXXXX" over the dense layers' weights, then biases. */
+static inline void fashion_print_digest(const nnb_model *model)
+{
+    const char *flag = getenv("NNB_BOOK_DIGEST");
+    if (flag == NULL || flag[0] == '\0') {
+        return;
+    }
+    uint32_t crc = 0;
+    for (size_t layer = 0; layer <= 4; layer += 2) {
+        const nnb_dense *dense = nnb_model_cdense(model, layer);
+        const nnb_tensor *params[2] = {nnb_dense_weights(dense), nnb_dense_biases(dense)};
+        for (int k = 0; k < 2; ++k) {
+            const float *v = nnb_tensor_cdata(params[k]);
+            for (size_t i = 0; i < nnb_tensor_size(params[k]); ++i) {
+                uint32_t bits;
+                memcpy(&bits, &v[i], sizeof bits);
+                const unsigned char le[4] = {(unsigned char)bits, (unsigned char)(bits >> 8),
+                                             (unsigned char)(bits >> 16), (unsigned char)(bits >> 24)};
+                crc = nnb_crc32(crc, le, sizeof le);
+            }
+        }
+    }
+    printf("parameters crc32: %08x\n", (unsigned)crc);
 }
 
 /* The programs' arguments: [epochs [train_samples]]. */

@@ -73,6 +73,9 @@ def run_check(run, default_epochs, extra_args=(), program_args=None):
         print("numpy does not use its SIMD float32 exp/log on this CPU: skipped")
         return 77
     import numpy as np
+    # Programs that can, print a digest of their final parameters too (examples/fashion_book.h); so do the
+    # references (nnfs_book.print_digest).
+    os.environ["NNB_BOOK_DIGEST"] = "1"
     want = reference_lines(lambda: list(run(epochs, *more)), epochs, tuple(extra_args), *more)
     if program_args is None:
         cmd = [program, str(epochs)] + [str(a) for a in more] + list(extra_args)

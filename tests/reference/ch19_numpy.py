@@ -29,6 +29,7 @@ def run(epochs, train_samples=None):
     X, y, X_test, y_test = book.fashion_mnist_prepared(train_samples)
     model = book.fashion_mnist_model()
     model.train(X, y, validation_data=(X_test, y_test), epochs=epochs, batch_size=128, print_every=100)
+    book.print_digest(model)
     return model.lines
 
 

@@ -25,6 +25,7 @@ def run(epochs, train_samples=None):
     model.train(X, y, validation_data=(X_test, y_test), epochs=epochs, batch_size=128, print_every=100)
     model.evaluate(X_test, y_test)
     model.evaluate(X, y)
+    book.print_digest(model)
     return model.lines
 
 

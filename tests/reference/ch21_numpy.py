@@ -53,6 +53,8 @@ def run(epochs, train_samples=None):
         loaded = book.Model.load(os.path.join(tmp, "fashion_mnist.model"))
         loaded.lines = lines
         loaded.evaluate(X_test, y_test)
+    book.print_digest(model)
+    book.print_digest(loaded)
     return lines
 
 

@@ -15,6 +15,7 @@ import gzip
 import os
 import pickle
 import sys
+import zlib
 
 import numpy as np
 
@@ -473,6 +474,18 @@ class Model:
     def load(path):
         with open(path, "rb") as f:
             return pickle.load(f)
+
+
+def print_digest(model):
+    """With NNB_BOOK_DIGEST set (book_check.py sets it for --check): the CRC-32 of every weight and bias as
+    little-endian float32, layer after layer, the programs' "parameters crc32" line (examples/fashion_book.h)."""
+    if not os.environ.get("NNB_BOOK_DIGEST"):
+        return
+    crc = 0
+    for layer in model.trainable_layers:
+        for values in (layer.weights, layer.biases):
+            crc = zlib.crc32(np.ascontiguousarray(values, dtype="<f4").tobytes(), crc)
+    model.print(f"parameters crc32: {crc:08x}")
 
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
