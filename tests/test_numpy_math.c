@@ -157,6 +157,28 @@ static void test_layers_follow_numpy_in_numpy_mode(void **state)
     nnb_tensor_destroy(out);
 }
 
+/*
+ * Ten classes: numpy sums each row of e with its pairwise float32 summation (eight partial sums, then the
+ * rest), not left to right; a left-to-right sum changes 9 of these 10 probabilities. The expected bits are
+ * numpy 1.24's e / np.sum(e, axis=1, keepdims=True) with e = np.exp(x - x.max()).
+ */
+static void test_softmax_sums_rows_as_numpy(void **state)
+{
+    (void)state;
+    const float x[10] = {-1.94f, -2.27f, 0.84f, -2.11f, -2.54f, 1.23f, -2.39f, -0.64f, -0.01f, -0.89f};
+    nnb_tensor *in = NULL, *out = NULL;
+    assert_ok(nnb_tensor_create_from(&in, 1, 10, x));
+    assert_ok(nnb_tensor_create(&out, 1, 10));
+    assert_ok(nnb_softmax_forward(in, out));
+    static const uint32_t want[10] = {0x3c8f7cdbu, 0x3c4e503fu, 0x3e908e1bu, 0x3c721c72u, 0x3c1d7ed6u,
+                                      0x3ed5814eu, 0x3c36fbcdu, 0x3d839ff1u, 0x3df723d9u, 0x3d4d04dau};
+    for (size_t i = 0; i < 10; ++i) {
+        assert_int_equal(bits_of(nnb_tensor_cdata(out)[i]), want[i]);
+    }
+    nnb_tensor_destroy(in);
+    nnb_tensor_destroy(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +186,7 @@ int main(void)
         cmocka_unit_test(test_exp_matches_numpy_bits),
         cmocka_unit_test(test_log_matches_numpy_bits),
         cmocka_unit_test(test_array_forms_match_scalar),
+        cmocka_unit_test_setup_teardown(test_softmax_sums_rows_as_numpy, use_numpy_arithmetic, restore_fast_arithmetic),
         cmocka_unit_test_setup_teardown(test_layers_follow_numpy_in_numpy_mode, use_numpy_arithmetic,
                                         restore_fast_arithmetic),
     };

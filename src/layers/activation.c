@@ -7,6 +7,7 @@
 #include "compute/kernels.h"
 #include "compute/numpy_math.h"
 #include "nnbasics/activation.h"
+#include "nnbasics/loss.h"
 
 nnb_status nnb_relu_forward(const nnb_tensor *in, nnb_tensor *out)
 {
@@ -36,7 +37,6 @@ static void softmax_row(const float *src, float *dst, size_t n, int numpy_exp)
             max = src[j];
         }
     }
-    float sum = 0.0f;
     for (size_t j = 0; j < n; ++j) {
         /*
          * The float32 difference, then exp rounded correctly to float32 (through double): expf may be
@@ -44,10 +44,14 @@ static void softmax_row(const float *src, float *dst, size_t n, int numpy_exp)
          * float32 exp instead, with the few ulp of error the book's results carry.
          */
         float d = src[j] - max;
-        float e = numpy_exp ? nnb__numpy_expf(d) : (float)exp((double)d);
-        dst[j] = e;
-        sum += e;
+        dst[j] = numpy_exp ? nnb__numpy_expf(d) : (float)exp((double)d);
     }
+    /*
+     * np.sum(exp_values, axis=1, keepdims=True): numpy sums each row with its pairwise float32 summation
+     * (nnb_sum_f32), which equals a left-to-right sum below 8 classes only (Fashion-MNIST has 10).
+     */
+    float sum;
+    (void)nnb_sum_f32(dst, n, &sum);
     for (size_t j = 0; j < n; ++j) {
         dst[j] /= sum;
     }

@@ -4,6 +4,9 @@
     chNN_numpy.py [epochs]                    prints the lines the book's code prints
     chNN_numpy.py [epochs] --check PROGRAM    runs PROGRAM [epochs] and compares the whole text
 
+A further number after the epochs (the Fashion-MNIST chapters' training samples) is handed to run() and to
+PROGRAM alike.
+
 --check exits 0 when the texts are identical, 1 otherwise (listing the lines that differ), 77 (ctest's skip)
 when numpy would compute float32 exp/log with the C library instead of its SIMD routines.
 
@@ -33,7 +36,7 @@ def reference_lines(compute, *key):
         return compute()
     import numpy as np
     digest = hashlib.sha256()
-    for path in (sys.argv[0], __file__):
+    for path in (sys.argv[0], __file__, os.path.join(os.path.dirname(os.path.abspath(__file__)), "nnfs_book.py")):
         with open(path, "rb") as f:
             digest.update(f.read())
     digest.update(repr((key, np.__version__)).encode())
@@ -52,7 +55,8 @@ def reference_lines(compute, *key):
     return lines
 
 
-def run_check(run, default_epochs, extra_args=()):
+def run_check(run, default_epochs, extra_args=(), program_args=None):
+    """The command line above; program_args(epochs, more), when given, is PROGRAM's argument list instead."""
     argv = sys.argv[1:]
     program = None
     if "--check" in argv:
@@ -60,16 +64,23 @@ def run_check(run, default_epochs, extra_args=()):
         program = argv[k + 1]
         del argv[k:k + 2]
     epochs = int(argv[0]) if argv else default_epochs
+    more = [int(a) for a in argv[1:]]
     if program is None:
-        for line in run(epochs):
+        for line in run(epochs, *more):
             print(line)
         return 0
     if not numpy_uses_simd_exp_log():
         print("numpy does not use its SIMD float32 exp/log on this CPU: skipped")
         return 77
     import numpy as np
-    want = reference_lines(lambda: list(run(epochs)), epochs, tuple(extra_args))
-    cmd = [program, str(epochs)] + list(extra_args)
+    # Programs that can, print a digest of their final parameters too (examples/fashion_book.h); so do the
+    # references (nnfs_book.print_digest).
+    os.environ["NNB_BOOK_DIGEST"] = "1"
+    want = reference_lines(lambda: list(run(epochs, *more)), epochs, tuple(extra_args), *more)
+    if program_args is None:
+        cmd = [program, str(epochs)] + [str(a) for a in more] + list(extra_args)
+    else:
+        cmd = [program] + list(program_args(epochs, more))
     got = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.rstrip("\n").split("\n")
     differ = [i for i in range(max(len(got), len(want)))
               if i >= len(got) or i >= len(want) or got[i] != want[i]]

@@ -24,7 +24,7 @@ in every variant: loss 1.0985943 (float32), acc 0.360; lr 0.05 (Adam) and 1.0 (S
 """
 import subprocess
 import sys
-import book_check  # the shared numpy-reference cache (tests/reference/book_check.py)
+import book_check  # the shared numpy-reference cache and command line (tests/reference/book_check.py)
 
 try:
     import numpy as np
@@ -32,126 +32,9 @@ except ImportError:
     print("numpy is not available: skipped")
     sys.exit(77)
 
-F32 = np.float32
+from nnfs_book import Adam, Dense, ReLU, SGD, SoftmaxCCE, spiral_data  # the book's classes, shared
 
-
-def dot32(a, b):
-    return np.dot(a.astype(np.float64), b.astype(np.float64)).astype(F32)
-
-
-def spiral_data(samples, classes):
-    X = np.zeros((samples * classes, 2), dtype=F32)
-    y = np.zeros(samples * classes, dtype=np.uint8)
-    for c in range(classes):
-        ix = range(samples * c, samples * (c + 1))
-        r = np.linspace(0.0, 1, samples)
-        t = np.linspace(c * 4, (c + 1) * 4, samples) + (np.random.randn(samples).astype(F32) * F32(0.2)).astype(np.float64)
-        X[ix] = np.c_[r * np.sin(t * 2.5), r * np.cos(t * 2.5)]
-        y[ix] = c
-    return X, y
-
-
-class Dense:
-    def __init__(self, n_in, n_out):
-        self.weights = (F32(0.01) * np.random.randn(n_in, n_out).astype(F32)).astype(F32)
-        self.biases = np.zeros((1, n_out), dtype=F32)
-
-    def forward(self, inputs):
-        self.inputs = inputs
-        self.output = dot32(inputs, self.weights) + self.biases
-
-    def backward(self, dvalues):
-        self.dweights = dot32(self.inputs.T, dvalues)
-        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
-        self.dinputs = dot32(dvalues, self.weights.T)
-
-
-class ReLU:
-    def forward(self, inputs):
-        self.inputs = inputs
-        self.output = np.maximum(0, inputs)
-
-    def backward(self, dvalues):
-        self.dinputs = dvalues.copy()
-        self.dinputs[self.inputs <= 0] = 0
-
-
-CORRECTLY_ROUNDED = "--correctly-rounded" in sys.argv
-
-
-def exp32(x):
-    if CORRECTLY_ROUNDED:
-        return np.exp(x.astype(np.float64)).astype(F32)
-    return np.exp(x)
-
-
-class SoftmaxCCE:
-    def forward(self, inputs, y):
-        e = exp32(inputs - np.max(inputs, axis=1, keepdims=True))
-        self.output = e / np.sum(e, axis=1, keepdims=True)
-        clipped = np.clip(self.output, 1e-7, 1 - 1e-7)
-        return np.mean(-np.log(clipped[range(len(clipped)), y]))
-
-    def backward(self, dvalues, y):
-        self.dinputs = dvalues.copy()
-        self.dinputs[range(len(dvalues)), y] -= 1
-        self.dinputs = self.dinputs / len(dvalues)
-
-
-class SGD:
-    def __init__(self, learning_rate=1.0, decay=0.0, momentum=0.0):
-        self.learning_rate = self.current_learning_rate = learning_rate
-        self.decay, self.momentum, self.iterations = decay, momentum, 0
-
-    def pre_update_params(self):
-        if self.decay:
-            self.current_learning_rate = self.learning_rate * (1.0 / (1.0 + self.decay * self.iterations))
-
-    def update_params(self, layer):
-        if not hasattr(layer, "weight_momentums"):
-            layer.weight_momentums = np.zeros_like(layer.weights)
-            layer.bias_momentums = np.zeros_like(layer.biases)
-        wu = self.momentum * layer.weight_momentums - self.current_learning_rate * layer.dweights
-        layer.weight_momentums = wu
-        bu = self.momentum * layer.bias_momentums - self.current_learning_rate * layer.dbiases
-        layer.bias_momentums = bu
-        layer.weights += wu
-        layer.biases += bu
-
-    def post_update_params(self):
-        self.iterations += 1
-
-
-class Adam:
-    def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, beta_1=0.9, beta_2=0.999):
-        self.learning_rate = self.current_learning_rate = learning_rate
-        self.decay, self.iterations, self.epsilon = decay, 0, epsilon
-        self.beta_1, self.beta_2 = beta_1, beta_2
-
-    def pre_update_params(self):
-        if self.decay:
-            self.current_learning_rate = self.learning_rate * (1.0 / (1.0 + self.decay * self.iterations))
-
-    def update_params(self, layer):
-        if not hasattr(layer, "weight_cache"):
-            layer.weight_momentums = np.zeros_like(layer.weights)
-            layer.weight_cache = np.zeros_like(layer.weights)
-            layer.bias_momentums = np.zeros_like(layer.biases)
-            layer.bias_cache = np.zeros_like(layer.biases)
-        b1, b2, t = self.beta_1, self.beta_2, self.iterations + 1
-        layer.weight_momentums = b1 * layer.weight_momentums + (1 - b1) * layer.dweights
-        layer.bias_momentums = b1 * layer.bias_momentums + (1 - b1) * layer.dbiases
-        wm = layer.weight_momentums / (1 - b1 ** t)
-        bm = layer.bias_momentums / (1 - b1 ** t)
-        layer.weight_cache = b2 * layer.weight_cache + (1 - b2) * layer.dweights ** 2
-        layer.bias_cache = b2 * layer.bias_cache + (1 - b2) * layer.dbiases ** 2
-        wc = layer.weight_cache / (1 - b2 ** t)
-        bc = layer.bias_cache / (1 - b2 ** t)
-        layer.weights += -self.current_learning_rate * wm / (np.sqrt(wc) + self.epsilon)
-        layer.biases += -self.current_learning_rate * bm / (np.sqrt(bc) + self.epsilon)
-
-    def post_update_params(self):
-        self.iterations += 1
+CORRECTLY_ROUNDED = "--correctly-rounded" in sys.argv  # read by nnfs_book.exp32 as well
 
 
 def train(which, epochs):
@@ -184,17 +67,8 @@ def train(which, epochs):
     return lines
 
 
-def numpy_uses_simd_exp_log():
-    """True when numpy 1.x computes float32 exp/log with its AVX2 + FMA3 or AVX-512F routine."""
-    try:
-        from numpy.core._multiarray_umath import __cpu_features__ as features
-    except ImportError:
-        return False
-    return bool(features.get("AVX512F") or (features.get("AVX2") and features.get("FMA3")))
-
-
 def check(which, program):
-    if not numpy_uses_simd_exp_log():
+    if not book_check.numpy_uses_simd_exp_log():
         print("numpy does not use its SIMD float32 exp/log on this CPU: skipped")
         return 77
     want = book_check.reference_lines(lambda: list(train(which, 10001)), which, 10001,

@@ -20,7 +20,7 @@ except ImportError:
     print("numpy is not available: skipped")
     sys.exit(77)
 
-import ch10_numpy as book
+import nnfs_book as book
 from book_check import run_check
 
 

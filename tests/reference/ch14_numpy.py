@@ -5,8 +5,8 @@
 spiral_data(1000, 3); Dense(2, 512, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4) -> ReLU ->
 Dense(512, 3) -> softmax + cross-entropy; Adam(learning_rate=0.02, decay=5e-7); every 100th epoch
 "epoch: E, acc: A, loss: L (data_loss: D, reg_loss: R), lr: LR"; then a test set spiral_data(100, 3):
-"validation, acc: A, loss: L". The classes of tests/reference/ch10_numpy.py with the chapter's
-regularization added. Usage as every chapter reference (book_check.py):
+"validation, acc: A, loss: L". The classes are in tests/reference/nnfs_book.py. Usage as every chapter
+reference (book_check.py):
 
     /usr/bin/python3 tests/reference/ch14_numpy.py [epochs] [--check PROGRAM]
 """
@@ -18,57 +18,17 @@ except ImportError:
     print("numpy is not available: skipped")
     sys.exit(77)
 
-import ch10_numpy as book
+import nnfs_book as book
 from book_check import run_check
-
-
-class Dense(book.Dense):
-    def __init__(self, n_in, n_out, weight_regularizer_l1=0, weight_regularizer_l2=0,
-                 bias_regularizer_l1=0, bias_regularizer_l2=0):
-        super().__init__(n_in, n_out)
-        self.weight_regularizer_l1 = weight_regularizer_l1
-        self.weight_regularizer_l2 = weight_regularizer_l2
-        self.bias_regularizer_l1 = bias_regularizer_l1
-        self.bias_regularizer_l2 = bias_regularizer_l2
-
-    def backward(self, dvalues):
-        self.dweights = book.dot32(self.inputs.T, dvalues)
-        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
-        if self.weight_regularizer_l1 > 0:
-            dL1 = np.ones_like(self.weights)
-            dL1[self.weights < 0] = -1
-            self.dweights += self.weight_regularizer_l1 * dL1
-        if self.weight_regularizer_l2 > 0:
-            self.dweights += 2 * self.weight_regularizer_l2 * self.weights
-        if self.bias_regularizer_l1 > 0:
-            dL1 = np.ones_like(self.biases)
-            dL1[self.biases < 0] = -1
-            self.dbiases += self.bias_regularizer_l1 * dL1
-        if self.bias_regularizer_l2 > 0:
-            self.dbiases += 2 * self.bias_regularizer_l2 * self.biases
-        self.dinputs = book.dot32(dvalues, self.weights.T)
-
-
-def regularization_loss(layer):
-    regularization_loss = 0
-    if layer.weight_regularizer_l1 > 0:
-        regularization_loss += layer.weight_regularizer_l1 * np.sum(np.abs(layer.weights))
-    if layer.weight_regularizer_l2 > 0:
-        regularization_loss += layer.weight_regularizer_l2 * np.sum(layer.weights * layer.weights)
-    if layer.bias_regularizer_l1 > 0:
-        regularization_loss += layer.bias_regularizer_l1 * np.sum(np.abs(layer.biases))
-    if layer.bias_regularizer_l2 > 0:
-        regularization_loss += layer.bias_regularizer_l2 * np.sum(layer.biases * layer.biases)
-    return regularization_loss
 
 
 def run(epochs):
     lines = []
     np.random.seed(0)
     X, y = book.spiral_data(1000, 3)
-    dense1 = Dense(2, 512, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
+    dense1 = book.Dense(2, 512, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
     activation1 = book.ReLU()
-    dense2 = Dense(512, 3)
+    dense2 = book.Dense(512, 3)
     loss_activation = book.SoftmaxCCE()
     optimizer = book.Adam(learning_rate=0.02, decay=5e-7)
     for epoch in range(epochs):
@@ -76,7 +36,7 @@ def run(epochs):
         activation1.forward(dense1.output)
         dense2.forward(activation1.output)
         data_loss = loss_activation.forward(dense2.output, y)
-        reg_loss = regularization_loss(dense1) + regularization_loss(dense2)
+        reg_loss = book.regularization_loss(dense1) + book.regularization_loss(dense2)
         loss = data_loss + reg_loss
         accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
         if not epoch % 100:

@@ -18,32 +18,18 @@ except ImportError:
     print("numpy is not available: skipped")
     sys.exit(77)
 
-import ch10_numpy as book
+import nnfs_book as book
 from book_check import run_check
-from ch14_numpy import Dense, regularization_loss
-
-
-class Dropout:
-    def __init__(self, rate):
-        self.rate = 1 - rate
-
-    def forward(self, inputs):
-        self.inputs = inputs
-        self.binary_mask = np.random.binomial(1, self.rate, size=inputs.shape) / self.rate
-        self.output = inputs * self.binary_mask
-
-    def backward(self, dvalues):
-        self.dinputs = dvalues * self.binary_mask
 
 
 def run(epochs):
     lines = []
     np.random.seed(0)
     X, y = book.spiral_data(1000, 3)
-    dense1 = Dense(2, 512, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
+    dense1 = book.Dense(2, 512, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
     activation1 = book.ReLU()
-    dropout1 = Dropout(0.1)
-    dense2 = Dense(512, 3)
+    dropout1 = book.Dropout(0.1)
+    dense2 = book.Dense(512, 3)
     loss_activation = book.SoftmaxCCE()
     optimizer = book.Adam(learning_rate=0.05, decay=5e-5)
     for epoch in range(epochs):
@@ -52,7 +38,7 @@ def run(epochs):
         dropout1.forward(activation1.output)
         dense2.forward(dropout1.output)
         data_loss = loss_activation.forward(dense2.output, y)
-        reg_loss = regularization_loss(dense1) + regularization_loss(dense2)
+        reg_loss = book.regularization_loss(dense1) + book.regularization_loss(dense2)
         loss = data_loss + reg_loss
         accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
         if not epoch % 100:

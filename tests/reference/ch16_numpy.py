@@ -17,35 +17,8 @@ except ImportError:
     print("numpy is not available: skipped")
     sys.exit(77)
 
-import ch10_numpy as book
+import nnfs_book as book
 from book_check import run_check
-from ch14_numpy import Dense, regularization_loss
-
-
-class Sigmoid:
-    def forward(self, inputs):
-        self.inputs = inputs
-        self.output = 1 / (1 + np.exp(-inputs))
-
-    def backward(self, dvalues):
-        self.dinputs = dvalues * (1 - self.output) * self.output
-
-
-class BinaryCrossentropy:
-    def forward(self, y_pred, y_true):
-        y_pred_clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
-        sample_losses = -(y_true * np.log(y_pred_clipped) + (1 - y_true) * np.log(1 - y_pred_clipped))
-        return np.mean(sample_losses, axis=-1)
-
-    def calculate(self, output, y):
-        return np.mean(self.forward(output, y))
-
-    def backward(self, dvalues, y_true):
-        samples = len(dvalues)
-        outputs = len(dvalues[0])
-        clipped_dvalues = np.clip(dvalues, 1e-7, 1 - 1e-7)
-        self.dinputs = -(y_true / clipped_dvalues - (1 - y_true) / (1 - clipped_dvalues)) / outputs
-        self.dinputs = self.dinputs / samples
 
 
 def run(epochs):
@@ -53,11 +26,11 @@ def run(epochs):
     np.random.seed(0)
     X, y = book.spiral_data(100, 2)
     y = y.reshape(-1, 1)
-    dense1 = Dense(2, 64, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
+    dense1 = book.Dense(2, 64, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
     activation1 = book.ReLU()
-    dense2 = Dense(64, 1)
-    activation2 = Sigmoid()
-    loss_function = BinaryCrossentropy()
+    dense2 = book.Dense(64, 1)
+    activation2 = book.Sigmoid()
+    loss_function = book.BinaryCrossentropy()
     optimizer = book.Adam(decay=5e-7)
     for epoch in range(epochs):
         dense1.forward(X)
@@ -65,7 +38,7 @@ def run(epochs):
         dense2.forward(activation1.output)
         activation2.forward(dense2.output)
         data_loss = loss_function.calculate(activation2.output, y)
-        reg_loss = regularization_loss(dense1) + regularization_loss(dense2)
+        reg_loss = book.regularization_loss(dense1) + book.regularization_loss(dense2)
         loss = data_loss + reg_loss
         predictions = (activation2.output > 0.5) * 1
         accuracy = np.mean(predictions == y)

@@ -18,54 +18,18 @@ except ImportError:
     print("numpy is not available: skipped")
     sys.exit(77)
 
-import ch10_numpy as book
+import nnfs_book as book
 from book_check import run_check
-from ch14_numpy import Dense, regularization_loss
-
-
-def sine_data(samples=1000):
-    X = np.arange(samples).reshape(-1, 1) / samples
-    y = np.sin(2 * np.pi * X).reshape(-1, 1)
-    return X, y
-
-
-def make_dense(n_in, n_out):
-    layer = Dense.__new__(Dense)
-    layer.weights = (np.float32(0.1) * np.random.randn(n_in, n_out).astype(np.float32)).astype(np.float32)
-    layer.biases = np.zeros((1, n_out), dtype=np.float32)
-    layer.weight_regularizer_l1 = layer.weight_regularizer_l2 = 0
-    layer.bias_regularizer_l1 = layer.bias_regularizer_l2 = 0
-    return layer
-
-
-class Linear:
-    def forward(self, inputs):
-        self.inputs = inputs
-        self.output = inputs
-
-    def backward(self, dvalues):
-        self.dinputs = dvalues.copy()
-
-
-class MeanSquaredError:
-    def calculate(self, output, y):
-        return np.mean(np.mean((y - output) ** 2, axis=-1))
-
-    def backward(self, dvalues, y_true):
-        samples = len(dvalues)
-        outputs = len(dvalues[0])
-        self.dinputs = -2 * (y_true - dvalues) / outputs
-        self.dinputs = self.dinputs / samples
 
 
 def run(epochs):
     lines = []
     np.random.seed(0)
-    X, y = sine_data()
-    dense1, activation1 = make_dense(1, 64), book.ReLU()
-    dense2, activation2 = make_dense(64, 64), book.ReLU()
-    dense3, activation3 = make_dense(64, 1), Linear()
-    loss_function = MeanSquaredError()
+    X, y = book.sine_data()
+    dense1, activation1 = book.Dense(1, 64, scale=0.1), book.ReLU()
+    dense2, activation2 = book.Dense(64, 64, scale=0.1), book.ReLU()
+    dense3, activation3 = book.Dense(64, 1, scale=0.1), book.Linear()
+    loss_function = book.MeanSquaredError()
     optimizer = book.Adam(learning_rate=0.005, decay=1e-3)
     accuracy_precision = np.std(y) / 250
     for epoch in range(epochs):
@@ -76,7 +40,8 @@ def run(epochs):
         dense3.forward(activation2.output)
         activation3.forward(dense3.output)
         data_loss = loss_function.calculate(activation3.output, y)
-        reg_loss = regularization_loss(dense1) + regularization_loss(dense2) + regularization_loss(dense3)
+        reg_loss = (book.regularization_loss(dense1) + book.regularization_loss(dense2)
+                    + book.regularization_loss(dense3))
         loss = data_loss + reg_loss
         accuracy = np.mean(np.absolute(activation3.output - y) < accuracy_precision)
         if not epoch % 100:
