@@ -447,6 +447,39 @@ static void test_onnx_null_and_empty_arguments(void **state)
     assert_non_null(strstr(nnb_last_error(), "no graph"));
 }
 
+/* Every allocation of an import and of an export failing in turn: NNB_ERR_NOMEM with a detail, nothing leaked. */
+static void test_onnx_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    nnb__pb_buf bytes = gemm_relu_model();
+    for (int pass = 0; pass < 2; ++pass) {
+        nnb_model *m = NULL;
+        if (pass == 1) {
+            assert_int_equal(nnb_model_parse_onnx(bytes.data, bytes.size, &m), NNB_OK);
+        }
+        for (size_t k = 1;; ++k) {
+            const size_t live = nnb_test_live_blocks();
+            nnb_model *out = NULL;
+            size_t size = 0;
+            nnb_test_fail_allocation(k);
+            const nnb_status st = pass == 0 ? nnb_model_parse_onnx(bytes.data, bytes.size, &out)
+                                            : nnb_model_serialize_onnx(m, NULL, 0, &size);
+            nnb_test_fail_allocation(0);
+            if (st == NNB_OK) {
+                assert_true(k > 1);
+                nnb_model_destroy(out);
+                break;
+            }
+            assert_int_equal(st, NNB_ERR_NOMEM);
+            assert_null(out);
+            assert_non_null(strstr(nnb_last_error(), "memory"));
+            assert_int_equal(nnb_test_live_blocks(), live);
+        }
+        nnb_model_destroy(m);
+    }
+    nnb__pb_buf_free(&bytes);
+}
+
 static void test_protobuf_wire_varints_depth_and_limits(void **state)
 {
     (void)state;
@@ -526,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_onnx_opset_range_and_softmax_axis),
         cmocka_unit_test(test_onnx_export_then_import_predicts_the_same),
         cmocka_unit_test(test_onnx_null_and_empty_arguments),
+        cmocka_unit_test(test_onnx_out_of_memory_sweep),
         cmocka_unit_test(test_protobuf_wire_varints_depth_and_limits),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
