@@ -118,7 +118,7 @@ for config in $configs; do
         echo "== coverage: test (ISA: best available)"
         # The chapters' numpy comparisons rerun the chapter programs next to python at -O0: left out, they
         # add minutes and no line of src/ that the unit tests do not reach.
-        ctest --test-dir build/coverage --output-on-failure -j "$jobs" -LE packaging -E '^example_ch[0-9]+_.*_numpy$'
+        ctest --test-dir build/coverage --output-on-failure -j "$jobs" -LE 'packaging|interop' -E '^example_ch[0-9]+_.*_numpy$'
         for isa in $(lower_isas); do
             echo "== coverage: test (NNB_ISA=$isa, unit tests)"
             NNB_ISA=$isa ctest --test-dir build/coverage --output-on-failure -j "$jobs" -L unit
@@ -133,20 +133,21 @@ for config in $configs; do
     cmake --build "build/$config" -j "$jobs"
     case "$config" in
         ci-memcheck*) filter=(-L 'unit|isa') ;; # docs/TESTING.md says what memcheck leaves out and why
-        ci-sanitize*) filter=(-LE slow) ;;
+        ci-sanitize*) filter=(-LE 'slow|interop') ;;
         ci-tsan) filter=(-L threads) ;;
         *) filter=() ;;
     esac
     echo "== $config: test (ISA: best available)"
     ctest --test-dir "build/$config" --output-on-failure -j "$jobs" "${filter[@]}"
     # The whole suite again at every lower ISA level this CPU runs, so each kernel family is tested on
-    # every backend (NNB_ISA only lowers the run-time choice).
+    # every backend (NNB_ISA only lowers the run-time choice); the Python interop checks (label interop; PyTorch
+    # is slow to import) only once per configuration.
     isas=$(lower_isas)
     case "$config" in
         ci-naive | ci-cblas | ci-builtin)
             for isa in $isas; do
                 echo "== $config: test (NNB_ISA=$isa)"
-                NNB_ISA=$isa ctest --test-dir "build/$config" --output-on-failure -j "$jobs" "${filter[@]}"
+                NNB_ISA=$isa ctest --test-dir "build/$config" --output-on-failure -j "$jobs" -LE interop
             done
             ;;
     esac
