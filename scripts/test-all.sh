@@ -145,7 +145,7 @@ for config in $configs; do
     echo "== $config: test (ISA: best available)"
     ctest --test-dir "build/$config" --output-on-failure -j "$jobs" "${filter[@]}"
     # The whole suite again at every lower ISA level this CPU runs, so each kernel family is tested on
-    # every backend (NNB_ISA only lowers the run-time choice).
+    # every backend (NNB_ISA only lowers the run-time choice), less the external checks (above).
     isas=$(lower_isas)
     case "$config" in
         ci-naive | ci-cblas | ci-builtin)

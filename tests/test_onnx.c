@@ -284,6 +284,31 @@ static void test_onnx_huge_dims_and_missing_initializers_are_refused(void **stat
     assert_non_null(strstr(nnb_last_error(), "takes 3 features"));
 }
 
+/* alpha * B or beta * C beyond float32 (found by fuzz_onnx): refused, not a model with infinite parameters. */
+static void test_onnx_scaled_parameters_that_overflow_are_refused(void **state)
+{
+    (void)state;
+    for (int which = 0; which < 2; ++which) {
+        nnb__pb_buf g;
+        nnb__pb_buf_init(&g, 1u << 20);
+        const float w[2] = {1.0f, which == 0 ? 3e38f : 1.0f}, c[1] = {which == 1 ? 3e38f : 1.0f};
+        const int64_t wd[2] = {2, 1}, cd[1] = {1};
+        add_init(&g, "W", wd, 2, w);
+        add_init(&g, "C", cd, 1, c);
+        const char *gin[3] = {"x", "W", "C"};
+        const attr_spec at[2] = {{"alpha", 1, 0, 2.0f}, {"beta", 1, 0, 2.0f}};
+        add_node(&g, "Gemm", "fc", gin, 3, "y", at, 2);
+        add_value(&g, 11, "x", 2);
+        add_value(&g, 12, "y", 1);
+        nnb__pb_buf bytes = wrap_model(&g, 13);
+        nnb_model *m = NULL;
+        assert_int_equal(nnb_model_parse_onnx(bytes.data, bytes.size, &m), NNB_ERR_NONFINITE);
+        assert_null(m);
+        assert_non_null(strstr(nnb_last_error(), which == 0 ? "alpha" : "beta"));
+        nnb__pb_buf_free(&bytes);
+    }
+}
+
 static void test_onnx_cycles_disorder_and_unknown_ops_are_refused(void **state)
 {
     (void)state;
@@ -447,6 +472,39 @@ static void test_onnx_null_and_empty_arguments(void **state)
     assert_non_null(strstr(nnb_last_error(), "no graph"));
 }
 
+/* Every allocation of an import and of an export failing in turn: NNB_ERR_NOMEM with a detail, nothing leaked. */
+static void test_onnx_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    nnb__pb_buf bytes = gemm_relu_model();
+    for (int pass = 0; pass < 2; ++pass) {
+        nnb_model *m = NULL;
+        if (pass == 1) {
+            assert_int_equal(nnb_model_parse_onnx(bytes.data, bytes.size, &m), NNB_OK);
+        }
+        for (size_t k = 1;; ++k) {
+            const size_t live = nnb_test_live_blocks();
+            nnb_model *out = NULL;
+            size_t size = 0;
+            nnb_test_fail_allocation(k);
+            const nnb_status st = pass == 0 ? nnb_model_parse_onnx(bytes.data, bytes.size, &out)
+                                            : nnb_model_serialize_onnx(m, NULL, 0, &size);
+            nnb_test_fail_allocation(0);
+            if (st == NNB_OK) {
+                assert_true(k > 1);
+                nnb_model_destroy(out);
+                break;
+            }
+            assert_int_equal(st, NNB_ERR_NOMEM);
+            assert_null(out);
+            assert_non_null(strstr(nnb_last_error(), "memory"));
+            assert_int_equal(nnb_test_live_blocks(), live);
+        }
+        nnb_model_destroy(m);
+    }
+    nnb__pb_buf_free(&bytes);
+}
+
 static void test_protobuf_wire_varints_depth_and_limits(void **state)
 {
     (void)state;
@@ -522,10 +580,12 @@ int main(void)
         cmocka_unit_test(test_onnx_truncation_at_every_length_is_refused),
         cmocka_unit_test(test_onnx_flipped_wire_types_never_crash),
         cmocka_unit_test(test_onnx_huge_dims_and_missing_initializers_are_refused),
+        cmocka_unit_test(test_onnx_scaled_parameters_that_overflow_are_refused),
         cmocka_unit_test(test_onnx_cycles_disorder_and_unknown_ops_are_refused),
         cmocka_unit_test(test_onnx_opset_range_and_softmax_axis),
         cmocka_unit_test(test_onnx_export_then_import_predicts_the_same),
         cmocka_unit_test(test_onnx_null_and_empty_arguments),
+        cmocka_unit_test(test_onnx_out_of_memory_sweep),
         cmocka_unit_test(test_protobuf_wire_varints_depth_and_limits),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);

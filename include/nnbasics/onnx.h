@@ -78,7 +78,7 @@ typedef struct nnb_onnx_info {
  *         of topological order or in a cycle, a graph that is not a chain), NNB_ERR_VERSION (an opset outside 9
  *         to 17, or an IR version below 3), NNB_ERR_UNSUPPORTED (an operator, attribute value, data type or
  *         domain the library cannot run; the detail names the node), NNB_ERR_NONFINITE (a weight is NaN or
- *         infinite), NNB_ERR_NOMEM.
+ *         infinite, or alpha * B or beta * C exceeds float32), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_parse_onnx(const void *data, size_t size, nnb_model **out);
 

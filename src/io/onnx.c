@@ -882,6 +882,11 @@ static nnb_status add_dense(build_state *b, size_t i, const float *w, size_t in,
         for (size_t c = 0; c < out; ++c) {
             const float v = transposed ? w[c * in + r] : w[r * out + c];
             dst[r * out + c] = alpha == 1.0f ? v : alpha * v;
+            if (!isfinite(dst[r * out + c])) {
+                /* The layer is the model's last: the caller destroys the model, so nothing is left behind. */
+                return FAIL(NNB_ERR_NONFINITE, "%s: alpha (%g) times weight [%zu, %zu] (%g) is beyond float32",
+                            label(&b->g->nodes[i], i).s, (double)alpha, r, c, (double)v);
+            }
         }
     }
     b->width = out;
@@ -922,7 +927,14 @@ static nnb_status add_bias(build_state *b, size_t i, const onnx_tensor *t, float
         float *bias = nnb_tensor_data(nnb_dense_biases_mut(b->m->layers[b->m->n_layers - 1].dense));
         for (size_t k = 0; k < out; ++k) {
             const float c = v[t->count == 1 ? 0 : k];
-            bias[k] += scale == 1.0f ? c : scale * c;
+            const float sum = bias[k] + (scale == 1.0f ? c : scale * c);
+            if (!isfinite(sum)) {
+                st = FAIL(NNB_ERR_NONFINITE,
+                          "%s: bias %zu (beta %g times '%s', plus any earlier bias) is beyond float32", label(n, i).s,
+                          k, (double)scale, show(t->name).s);
+                break;
+            }
+            bias[k] = sum;
         }
     }
     nnb__free(v);
