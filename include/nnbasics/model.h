@@ -66,6 +66,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nnbasics/activation.h"
 #include "nnbasics/dense.h"
 #include "nnbasics/export.h"
 #include "nnbasics/init.h"
@@ -84,12 +85,17 @@ typedef struct nnb_model nnb_model;
 
 /** Layer kinds (append-only values: a model file may store them). */
 typedef enum nnb_layer_kind {
-    NNB_LAYER_DENSE = 0,   /**< fully connected, dense.h */
-    NNB_LAYER_RELU = 1,    /**< max(0, x) */
-    NNB_LAYER_SOFTMAX = 2, /**< row-wise softmax */
-    NNB_LAYER_SIGMOID = 3, /**< 1 / (1 + exp(-x)) */
-    NNB_LAYER_LINEAR = 4,  /**< identity (the book's Activation_Linear, for regression outputs) */
-    NNB_LAYER_DROPOUT = 5  /**< inverted dropout while training, identity otherwise */
+    NNB_LAYER_DENSE = 0,      /**< fully connected, dense.h */
+    NNB_LAYER_RELU = 1,       /**< max(0, x) */
+    NNB_LAYER_SOFTMAX = 2,    /**< row-wise softmax */
+    NNB_LAYER_SIGMOID = 3,    /**< 1 / (1 + exp(-x)) */
+    NNB_LAYER_LINEAR = 4,     /**< identity (the book's Activation_Linear, for regression outputs) */
+    NNB_LAYER_DROPOUT = 5,    /**< inverted dropout while training, identity otherwise */
+    NNB_LAYER_TANH = 6,       /**< tanh(x) */
+    NNB_LAYER_LEAKY_RELU = 7, /**< x for x > 0, slope * x otherwise (nnb_layer_info::alpha is the slope) */
+    NNB_LAYER_ELU = 8,        /**< x for x > 0, alpha * (e^x - 1) otherwise */
+    NNB_LAYER_GELU = 9,       /**< x * Phi(x), exact or tanh approximation (nnb_layer_info::gelu) */
+    NNB_LAYER_SOFTPLUS = 10   /**< log(1 + e^x) */
 } nnb_layer_kind;
 
 /** Loss kinds (append-only values). */
@@ -124,6 +130,8 @@ typedef struct nnb_layer_info {
     nnb_regularization regularization; /**< dense: its L1/L2 factors; all 0 for other kinds */
     nnb_init init;                     /**< dense: how its parameters started (a layer read from a model file:
                                             the scaled normal with init_scale); other kinds: all 0 */
+    float alpha;                       /**< leaky ReLU: its slope; ELU: its alpha; 0 for other kinds */
+    nnb_gelu_approximation gelu;       /**< GELU: exact or tanh; NNB_GELU_EXACT for other kinds */
 } nnb_layer_info;
 
 /* ---- targets ---- */
@@ -256,6 +264,47 @@ NNB_API nnb_status nnb_model_add_linear(nnb_model *model);
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE, NNB_ERR_ARGUMENT (rate outside [0, 1) or NaN), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_add_dropout(nnb_model *model, float rate);
+
+/**
+ * Appends a tanh activation.
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_tanh(nnb_model *model);
+
+/**
+ * Appends a leaky ReLU activation (activation.h).
+ * @param model the model, not yet finalized.
+ * @param slope the slope for inputs <= 0, in [0, 1] (e.g.\ 0.01).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_ARGUMENT (slope outside [0, 1] or NaN;
+ *         the model is unchanged), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_leaky_relu(nnb_model *model, float slope);
+
+/**
+ * Appends an ELU activation (activation.h).
+ * @param model the model, not yet finalized.
+ * @param alpha the saturation value for large negative inputs (finite, >= 0; usually 1).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_ARGUMENT (alpha negative or not finite;
+ *         the model is unchanged), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_elu(nnb_model *model, float alpha);
+
+/**
+ * Appends a GELU activation (activation.h).
+ * @param model the model, not yet finalized.
+ * @param approximation NNB_GELU_EXACT (the error function) or NNB_GELU_TANH.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_ARGUMENT (unknown approximation; the
+ *         model is unchanged), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_gelu(nnb_model *model, nnb_gelu_approximation approximation);
+
+/**
+ * Appends a softplus activation, log(1 + e^x).
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_softplus(nnb_model *model);
 
 /**
  * Sets the loss. Before finalize only.

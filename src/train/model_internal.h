@@ -33,8 +33,10 @@ typedef struct nnb__model_layer {
     size_t n_in;
     size_t n_out;
     float init_scale;
-    nnb_init init; /* dense: how its parameters started */
-    float rate;
+    nnb_init init;               /* dense: how its parameters started */
+    float rate;                  /* dropout */
+    float alpha;                 /* leaky ReLU slope, ELU alpha */
+    nnb_gelu_approximation gelu; /* GELU */
     nnb_regularization reg;
     nnb_dense *dense;
 

@@ -34,6 +34,11 @@ static const char *layer_name(nnb_layer_kind kind)
     case NNB_LAYER_SIGMOID: return "sigmoid";
     case NNB_LAYER_LINEAR: return "linear";
     case NNB_LAYER_DROPOUT: return "dropout";
+    case NNB_LAYER_TANH: return "tanh";
+    case NNB_LAYER_LEAKY_RELU: return "leaky_relu";
+    case NNB_LAYER_ELU: return "elu";
+    case NNB_LAYER_GELU: return "gelu";
+    case NNB_LAYER_SOFTPLUS: return "softplus";
     }
     return "unknown";
 }
@@ -143,6 +148,11 @@ static void print_json(const char *path, long long bytes, const nnb_model *m, si
         } else if (li.kind == NNB_LAYER_DROPOUT) {
             printf(", \"rate\": ");
             nnb_json_float(stdout, li.rate);
+        } else if (li.kind == NNB_LAYER_LEAKY_RELU || li.kind == NNB_LAYER_ELU) {
+            printf(", \"%s\": ", li.kind == NNB_LAYER_ELU ? "alpha" : "slope");
+            nnb_json_float(stdout, li.alpha);
+        } else if (li.kind == NNB_LAYER_GELU) {
+            printf(", \"approximation\": \"%s\"", li.gelu == NNB_GELU_TANH ? "tanh" : "exact");
         }
         printf("}");
     }
@@ -192,6 +202,11 @@ static void print_text(const char *path, long long bytes, const nnb_model *m, si
         } else if (li.kind == NNB_LAYER_DROPOUT) {
             printf(", rate ");
             nnb_json_float(stdout, li.rate);
+        } else if (li.kind == NNB_LAYER_LEAKY_RELU || li.kind == NNB_LAYER_ELU) {
+            printf(", %s ", li.kind == NNB_LAYER_ELU ? "alpha" : "slope");
+            nnb_json_float(stdout, li.alpha);
+        } else if (li.kind == NNB_LAYER_GELU) {
+            printf(", %s approximation", li.gelu == NNB_GELU_TANH ? "tanh" : "exact");
         }
         printf("\n");
     }
