@@ -337,6 +337,35 @@ NNB_API nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer
 NNB_API nnb_status nnb_model_set_schedule(nnb_model *model, const nnb_lr_schedule *schedule);
 
 /**
+ * The model's learning-rate schedule (nnb_model_set_schedule).
+ * @param model the model.
+ * @param out receives the schedule (nnb_lr_schedule_default() when none is set).
+ * @param is_set optional (NULL): receives whether one is set.
+ * @return NNB_OK, NNB_ERR_NULL (model or out).
+ */
+NNB_API nnb_status nnb_model_schedule(const nnb_model *model, nnb_lr_schedule *out, int *is_set);
+
+/**
+ * Stores gradient-clipping settings in the model (saved in model files from version 3), used by every
+ * nnb_model_train call whose params set neither clip_value nor clip_norm (both 0); params that set either
+ * take precedence for that run. The meaning of the two values is that of nnb_train_params.
+ * @param model the model.
+ * @param clip_value > 0 to clamp every gradient to [-clip_value, clip_value]; 0 = off.
+ * @param clip_norm > 0 to scale the gradients down to this global L2 norm; 0 = off.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (a value negative or not finite; nothing changes).
+ */
+NNB_API nnb_status nnb_model_set_clip(nnb_model *model, double clip_value, double clip_norm);
+
+/**
+ * The clipping settings stored with nnb_model_set_clip (0 and 0 when none).
+ * @param model the model.
+ * @param clip_value receives the stored clip_value.
+ * @param clip_norm receives the stored clip_norm.
+ * @return NNB_OK, NNB_ERR_NULL.
+ */
+NNB_API nnb_status nnb_model_clip(const nnb_model *model, double *clip_value, double *clip_norm);
+
+/**
  * Sets the accuracy measure (any time).
  *
  * Choosing NNB_ACCURACY_REGRESSION clears the stored precision, so the next training run sets it from its

@@ -377,6 +377,42 @@ nnb_status nnb_model_set_schedule(nnb_model *model, const nnb_lr_schedule *sched
     return NNB_OK;
 }
 
+nnb_status nnb_model_schedule(const nnb_model *model, nnb_lr_schedule *out, int *is_set)
+{
+    if (model == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *out = model->scheduled ? model->schedule : nnb_lr_schedule_default();
+    if (is_set != NULL) {
+        *is_set = model->scheduled;
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_model_set_clip(nnb_model *model, double clip_value, double clip_norm)
+{
+    if (model == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (!(isfinite(clip_value) && clip_value >= 0.0) || !(isfinite(clip_norm) && clip_norm >= 0.0)) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "clip_value %g and clip_norm %g must be >= 0 and finite", clip_value,
+                          clip_norm);
+    }
+    model->keep_clip_value = clip_value;
+    model->keep_clip_norm = clip_norm;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_clip(const nnb_model *model, double *clip_value, double *clip_norm)
+{
+    if (model == NULL || clip_value == NULL || clip_norm == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *clip_value = model->keep_clip_value;
+    *clip_norm = model->keep_clip_norm;
+    return NNB_OK;
+}
+
 nnb_status nnb_model_set_accuracy(nnb_model *model, nnb_accuracy_kind kind)
 {
     if (model == NULL) {
