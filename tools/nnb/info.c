@@ -100,7 +100,8 @@ static void print_optimizer_settings(const nnb_optimizer_params *p, int json)
              {"epsilon", p->epsilon, p->kind != NNB_OPTIMIZER_SGD},
              {"rho", p->rho, p->kind == NNB_OPTIMIZER_RMSPROP},
              {"beta_1", p->beta_1, p->kind == NNB_OPTIMIZER_ADAM},
-             {"beta_2", p->beta_2, p->kind == NNB_OPTIMIZER_ADAM}};
+             {"beta_2", p->beta_2, p->kind == NNB_OPTIMIZER_ADAM},
+             {"weight_decay", p->weight_decay, p->kind == NNB_OPTIMIZER_ADAM && p->weight_decay != 0.0}};
     int first = 1;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) {
         if (!f[i].used) {
