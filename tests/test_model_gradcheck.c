@@ -5,11 +5,10 @@
  * test_backward.c checks each layer alone; here layers are stacked, because where the model puts each
  * layer's output in its workspace (an activation may overwrite the buffer before it) decides what every
  * backward reads. Every ordered pair (A, B) of the kinds a model can hold between two dense layers (dense,
- * ReLU, softmax, sigmoid, linear, dropout) is checked as dense-A-B-dense with MSE, as
- * dense-A-dropout-B-dense with MSE, and at the output as dense-A-B with the loss that suits B (softmax:
- * CCE, fused and not; sigmoid: BCE; otherwise MSE). Dropout has rate 0: its training forward then keeps
- * every value with scale 1, the identity it is in evaluation, so training and evaluation differentiate the
- * same function.
+ * ReLU, softmax, sigmoid, linear, dropout, tanh, leaky ReLU, ELU, GELU, softplus) is checked as dense-A-B-dense with
+ * MSE, as dense-A-dropout-B-dense with MSE, and at the output as dense-A-B with the loss that suits B (softmax: CCE,
+ * fused and not; sigmoid: BCE; otherwise MSE). Dropout has rate 0: its training forward then keeps every value with
+ * scale 1, the identity it is in evaluation, so training and evaluation differentiate the same function.
  */
 #include "test_support.h"
 
@@ -17,10 +16,14 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { ROWS = 5, IN = 3, WIDTH = 4, OUT = 2, MAX_PARAMS = 256, N_KINDS = 6 };
+enum { ROWS = 5, IN = 3, WIDTH = 4, OUT = 2, MAX_PARAMS = 256, N_KINDS = 11 };
 
-static const nnb_layer_kind KINDS[N_KINDS] = {NNB_LAYER_DENSE,   NNB_LAYER_RELU,   NNB_LAYER_SOFTMAX,
-                                              NNB_LAYER_SIGMOID, NNB_LAYER_LINEAR, NNB_LAYER_DROPOUT};
+static const nnb_layer_kind KINDS[N_KINDS] = {
+    NNB_LAYER_DENSE, NNB_LAYER_RELU,       NNB_LAYER_SOFTMAX, NNB_LAYER_SIGMOID, NNB_LAYER_LINEAR,  NNB_LAYER_DROPOUT,
+    NNB_LAYER_TANH,  NNB_LAYER_LEAKY_RELU, NNB_LAYER_ELU,     NNB_LAYER_GELU,    NNB_LAYER_SOFTPLUS};
+
+/* The GELU layers' approximation: exact in the pair tests, tanh in the test of that approximation. */
+static nnb_gelu_approximation g_gelu = NNB_GELU_EXACT;
 
 /*
  * Weights of scale 1 and inputs in [-1, 1] keep pre-activations of order 1: every kind works in its
@@ -63,6 +66,11 @@ static const char *kind_name(nnb_layer_kind k)
     case NNB_LAYER_SIGMOID: return "sigmoid";
     case NNB_LAYER_LINEAR: return "linear";
     case NNB_LAYER_DROPOUT: return "dropout";
+    case NNB_LAYER_TANH: return "tanh";
+    case NNB_LAYER_LEAKY_RELU: return "leaky_relu";
+    case NNB_LAYER_ELU: return "elu";
+    case NNB_LAYER_GELU: return g_gelu == NNB_GELU_TANH ? "gelu(tanh)" : "gelu";
+    case NNB_LAYER_SOFTPLUS: return "softplus";
     }
     return "?";
 }
@@ -127,6 +135,11 @@ static void add_kind(nnb_model *m, nnb_layer_kind k)
     case NNB_LAYER_SIGMOID: assert_ok(nnb_model_add_sigmoid(m)); return;
     case NNB_LAYER_LINEAR: assert_ok(nnb_model_add_linear(m)); return;
     case NNB_LAYER_DROPOUT: assert_ok(nnb_model_add_dropout(m, 0.0f)); return;
+    case NNB_LAYER_TANH: assert_ok(nnb_model_add_tanh(m)); return;
+    case NNB_LAYER_LEAKY_RELU: assert_ok(nnb_model_add_leaky_relu(m, 0.1f)); return;
+    case NNB_LAYER_ELU: assert_ok(nnb_model_add_elu(m, 1.5f)); return;
+    case NNB_LAYER_GELU: assert_ok(nnb_model_add_gelu(m, g_gelu)); return;
+    case NNB_LAYER_SOFTPLUS: assert_ok(nnb_model_add_softplus(m)); return;
     }
     fail_msg("unknown layer kind %d", (int)k);
 }
@@ -410,6 +423,23 @@ static void test_every_pair_of_layers_at_the_output_matches_finite_differences(v
     finish(&tally, "dense-A-B with the output's loss");
 }
 
+/* GELU with the tanh approximation, before and after every kind, between dense layers. */
+static void test_gelu_tanh_approximation_in_every_pair_matches_finite_differences(void **state)
+{
+    (void)state;
+    gc_tally tally;
+    memset(&tally, 0, sizeof tally);
+    g_gelu = NNB_GELU_TANH;
+    for (size_t a = 0; a < N_KINDS; ++a) {
+        gc_case c = {{NNB_LAYER_GELU, KINDS[a]}, 2, 1, NNB_LOSS_MSE, 1};
+        check_case(&c, &tally);
+        gc_case d = {{KINDS[a], NNB_LAYER_GELU}, 2, 1, NNB_LOSS_MSE, 1};
+        check_case(&d, &tally);
+    }
+    g_gelu = NNB_GELU_EXACT;
+    finish(&tally, "dense-gelu(tanh)-B-dense and dense-A-gelu(tanh)-dense");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +448,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_every_pair_of_layers_around_dropout_matches_finite_differences,
                                         use_reference_arithmetic, restore_fast_arithmetic),
         cmocka_unit_test_setup_teardown(test_every_pair_of_layers_at_the_output_matches_finite_differences,
+                                        use_reference_arithmetic, restore_fast_arithmetic),
+        cmocka_unit_test_setup_teardown(test_gelu_tanh_approximation_in_every_pair_matches_finite_differences,
                                         use_reference_arithmetic, restore_fast_arithmetic),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);

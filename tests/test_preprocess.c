@@ -320,7 +320,7 @@ static void test_file_round_trip_keeps_scaling_and_names(void **state)
     assert_ok(nnb_model_set_feature_names(m, feats, 3));
     size_t size = 0;
     unsigned char *buf = serialize(m, &size);
-    assert_int_equal(get_le32(buf + 8), 2); /* version 2 */
+    assert_int_equal(get_le32(buf + 8), NNB_MODEL_FILE_VERSION); /* version 2 or later */
     nnb_model *r = NULL;
     assert_ok(nnb_model_parse(&r, buf, size));
     nnb_preprocess_kind k;
@@ -358,8 +358,9 @@ static void test_file_section_fields_are_checked(void **state)
     assert_ok(nnb_model_set_preprocess(m, NNB_PREPROCESS_MINMAX, 3, c, s));
     size_t size = 0;
     unsigned char *buf = serialize(m, &size);
-    /* Without names the section ends the payload: kind, F, centers, scales, 0 class names, 0 feature names. */
-    const size_t end = size - 4 - 8;
+    /* Without names the section ends with 0 class names, 0 feature names; then come the 80 bytes of the
+       training-settings section (version 3) and the CRC. */
+    const size_t end = size - 4 - 80 - 8;
     const size_t scale_at = end - 12, center_at = end - 24, count_at = center_at - 8, kind_at = count_at - 4;
     assert_int_equal(get_le32(buf + kind_at), NNB_PREPROCESS_MINMAX);
     assert_int_equal(get_le32(buf + count_at), 3);
@@ -399,9 +400,9 @@ static void test_file_section_fields_are_checked(void **state)
     memcpy(w, buf, size);
     w[scale_at] ^= 1;
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
-    /* Version 3 is from the future. */
+    /* The next version is from the future. */
     memcpy(w, buf, size);
-    put_le32(w + 8, 3);
+    put_le32(w + 8, NNB_MODEL_FILE_VERSION + 1u);
     fix_crc(w, size);
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_VERSION);
     assert_null(r);

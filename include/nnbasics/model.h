@@ -66,6 +66,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nnbasics/activation.h"
 #include "nnbasics/dense.h"
 #include "nnbasics/export.h"
 #include "nnbasics/init.h"
@@ -84,12 +85,17 @@ typedef struct nnb_model nnb_model;
 
 /** Layer kinds (append-only values: a model file may store them). */
 typedef enum nnb_layer_kind {
-    NNB_LAYER_DENSE = 0,   /**< fully connected, dense.h */
-    NNB_LAYER_RELU = 1,    /**< max(0, x) */
-    NNB_LAYER_SOFTMAX = 2, /**< row-wise softmax */
-    NNB_LAYER_SIGMOID = 3, /**< 1 / (1 + exp(-x)) */
-    NNB_LAYER_LINEAR = 4,  /**< identity (the book's Activation_Linear, for regression outputs) */
-    NNB_LAYER_DROPOUT = 5  /**< inverted dropout while training, identity otherwise */
+    NNB_LAYER_DENSE = 0,      /**< fully connected, dense.h */
+    NNB_LAYER_RELU = 1,       /**< max(0, x) */
+    NNB_LAYER_SOFTMAX = 2,    /**< row-wise softmax */
+    NNB_LAYER_SIGMOID = 3,    /**< 1 / (1 + exp(-x)) */
+    NNB_LAYER_LINEAR = 4,     /**< identity (the book's Activation_Linear, for regression outputs) */
+    NNB_LAYER_DROPOUT = 5,    /**< inverted dropout while training, identity otherwise */
+    NNB_LAYER_TANH = 6,       /**< tanh(x) */
+    NNB_LAYER_LEAKY_RELU = 7, /**< x for x > 0, slope * x otherwise (nnb_layer_info::alpha is the slope) */
+    NNB_LAYER_ELU = 8,        /**< x for x > 0, alpha * (e^x - 1) otherwise */
+    NNB_LAYER_GELU = 9,       /**< x * Phi(x), exact or tanh approximation (nnb_layer_info::gelu) */
+    NNB_LAYER_SOFTPLUS = 10   /**< log(1 + e^x) */
 } nnb_layer_kind;
 
 /** Loss kinds (append-only values). */
@@ -124,6 +130,8 @@ typedef struct nnb_layer_info {
     nnb_regularization regularization; /**< dense: its L1/L2 factors; all 0 for other kinds */
     nnb_init init;                     /**< dense: how its parameters started (a layer read from a model file:
                                             the scaled normal with init_scale); other kinds: all 0 */
+    float alpha;                       /**< leaky ReLU: its slope; ELU: its alpha; 0 for other kinds */
+    nnb_gelu_approximation gelu;       /**< GELU: exact or tanh; NNB_GELU_EXACT for other kinds */
 } nnb_layer_info;
 
 /* ---- targets ---- */
@@ -258,6 +266,47 @@ NNB_API nnb_status nnb_model_add_linear(nnb_model *model);
 NNB_API nnb_status nnb_model_add_dropout(nnb_model *model, float rate);
 
 /**
+ * Appends a tanh activation.
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_tanh(nnb_model *model);
+
+/**
+ * Appends a leaky ReLU activation (activation.h).
+ * @param model the model, not yet finalized.
+ * @param slope the slope for inputs <= 0, in [0, 1] (e.g.\ 0.01).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_ARGUMENT (slope outside [0, 1] or NaN;
+ *         the model is unchanged), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_leaky_relu(nnb_model *model, float slope);
+
+/**
+ * Appends an ELU activation (activation.h).
+ * @param model the model, not yet finalized.
+ * @param alpha the saturation value for large negative inputs (finite, >= 0; usually 1).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_ARGUMENT (alpha negative or not finite;
+ *         the model is unchanged), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_elu(nnb_model *model, float alpha);
+
+/**
+ * Appends a GELU activation (activation.h).
+ * @param model the model, not yet finalized.
+ * @param approximation NNB_GELU_EXACT (the error function) or NNB_GELU_TANH.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_ARGUMENT (unknown approximation; the
+ *         model is unchanged), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_gelu(nnb_model *model, nnb_gelu_approximation approximation);
+
+/**
+ * Appends a softplus activation, log(1 + e^x).
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_softplus(nnb_model *model);
+
+/**
  * Sets the loss. Before finalize only.
  * @param model the model.
  * @param kind the loss.
@@ -286,6 +335,35 @@ NNB_API nnb_status nnb_model_set_optimizer(nnb_model *model, const nnb_optimizer
  * @return NNB_OK, NNB_ERR_NULL (model), NNB_ERR_ARGUMENT (as nnb_optimizer_set_schedule; nothing changes).
  */
 NNB_API nnb_status nnb_model_set_schedule(nnb_model *model, const nnb_lr_schedule *schedule);
+
+/**
+ * The model's learning-rate schedule (nnb_model_set_schedule).
+ * @param model the model.
+ * @param out receives the schedule (nnb_lr_schedule_default() when none is set).
+ * @param is_set optional (NULL): receives whether one is set.
+ * @return NNB_OK, NNB_ERR_NULL (model or out).
+ */
+NNB_API nnb_status nnb_model_schedule(const nnb_model *model, nnb_lr_schedule *out, int *is_set);
+
+/**
+ * Stores gradient-clipping settings in the model (saved in model files from version 3), used by every
+ * nnb_model_train call whose params set neither clip_value nor clip_norm (both 0); params that set either
+ * take precedence for that run. The meaning of the two values is that of nnb_train_params.
+ * @param model the model.
+ * @param clip_value > 0 to clamp every gradient to [-clip_value, clip_value]; 0 = off.
+ * @param clip_norm > 0 to scale the gradients down to this global L2 norm; 0 = off.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (a value negative or not finite; nothing changes).
+ */
+NNB_API nnb_status nnb_model_set_clip(nnb_model *model, double clip_value, double clip_norm);
+
+/**
+ * The clipping settings stored with nnb_model_set_clip (0 and 0 when none).
+ * @param model the model.
+ * @param clip_value receives the stored clip_value.
+ * @param clip_norm receives the stored clip_norm.
+ * @return NNB_OK, NNB_ERR_NULL.
+ */
+NNB_API nnb_status nnb_model_clip(const nnb_model *model, double *clip_value, double *clip_norm);
 
 /**
  * Sets the accuracy measure (any time).

@@ -14,7 +14,7 @@
  *     running state (iteration count, momentums, caches) is not stored: a loaded model that trains again
  *     starts its optimizer from iteration 0. Its generator is seeded with 0 (re-seed with nnb_model_rng).
  *
- * Loading validates before it builds anything: the magic, the version (1 or 2; NNB_ERR_VERSION otherwise), the
+ * Loading validates before it builds anything: the magic, the version (1 to 3; NNB_ERR_VERSION otherwise), the
  * exact length (truncation and trailing bytes are NNB_ERR_FORMAT), the checksum (NNB_ERR_FORMAT), every
  * enum, every optimizer setting (the used ones as nnb_optimizer_create checks them, and SGD momentum below
  * 1; unused ones finite and >= 0, loaded as 0; all 0 when no optimizer is stored), the regression precision
@@ -64,9 +64,11 @@ extern "C" {
 
 /**
  * The format version this library writes. Version 2 added the whole-model file's preprocessing and names
- * section (preprocess.h); a version-1 file loads as a model without them.
+ * section (preprocess.h); a version-1 file loads as a model without them. Version 3 added the layer kinds
+ * 6 to 10 (tanh, leaky ReLU, ELU, GELU, softplus) and the training-settings section (AdamW weight decay,
+ * learning-rate schedule, stored gradient clipping); a version-2 file loads without them.
  */
-#define NNB_MODEL_FILE_VERSION 2u
+#define NNB_MODEL_FILE_VERSION 3u
 /** The oldest format version this library reads. */
 #define NNB_MODEL_FILE_MIN_VERSION 1u
 

@@ -20,8 +20,8 @@
    @endverbatim
  * AdamW is Adam with decoupled weight decay (Loshchilov and Hutter): the decay shrinks the weights directly
  * instead of entering the gradient, so Adam's scaling does not weaken it. Biases are not decayed. With
- * weight_decay 0 (the default) Adam is the book's, bit for bit. Model files do not store weight_decay yet:
- * a model loaded from a file has weight_decay 0.
+ * weight_decay 0 (the default) Adam is the book's, bit for bit. Model files store weight_decay from version 3;
+ * a model loaded from an older file has weight_decay 0.
  * A learning-rate schedule (schedule.h) may replace the constant learning_rate in lr_t.
  * Per-parameter state (momentums, caches) lives with each dense layer, created on its first update.
  */

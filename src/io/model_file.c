@@ -232,6 +232,41 @@ static nnb_status encode_meta(const nnb_model *model, writer *w)
     return NNB_OK;
 }
 
+/* ---- the training-settings section (version 3, whole model; docs/MODEL_FORMAT.md) ---- */
+
+#define TRAINING_SECTION_BYTES 76u /* after its own u32 length */
+
+/* Encodes the section; op is the optimizer's parameters, NULL without one. The model API keeps every value valid. */
+static nnb_status encode_training(const nnb_model *model, const nnb_optimizer_params *op, writer *w)
+{
+    nnb_lr_schedule s;
+    int scheduled = 0;
+    double clip_value = 0.0, clip_norm = 0.0;
+    nnb_status st = nnb_model_schedule(model, &s, &scheduled);
+    if (st == NNB_OK) {
+        st = nnb_model_clip(model, &clip_value, &clip_norm);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (!scheduled) {
+        memset(&s, 0, sizeof s); /* "0 when absent" */
+    }
+    w_u32(w, TRAINING_SECTION_BYTES);
+    w_f64(w, op != NULL && op->kind == NNB_OPTIMIZER_ADAM ? op->weight_decay : 0.0);
+    w_u32(w, scheduled ? 1u : 0u);
+    w_u32(w, (uint32_t)s.kind);
+    w_u64(w, (uint64_t)s.warmup);
+    w_u64(w, (uint64_t)s.step_size);
+    w_f64(w, s.gamma);
+    w_u64(w, (uint64_t)s.period);
+    w_f64(w, s.min_lr);
+    w_u32(w, s.restarts ? 1u : 0u);
+    w_f64(w, clip_value);
+    w_f64(w, clip_norm);
+    return NNB_OK;
+}
+
 /* Checks that the model can be written (limits, finiteness) and encodes its payload. */
 static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kind, writer *w)
 {
@@ -334,9 +369,17 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
             w_dense_params(w, d);
         } else if (info.kind == NNB_LAYER_DROPOUT) {
             w_f32(w, info.rate);
+        } else if (info.kind == NNB_LAYER_LEAKY_RELU || info.kind == NNB_LAYER_ELU) {
+            w_f32(w, info.alpha);
+        } else if (info.kind == NNB_LAYER_GELU) {
+            w_u32(w, (uint32_t)info.gelu);
         }
     }
-    return encode_meta(model, w);
+    st = encode_meta(model, w);
+    if (st == NNB_OK) {
+        st = encode_training(model, has_opt ? &op : NULL, w);
+    }
+    return st;
 }
 
 nnb_status nnb_model_serialize(const nnb_model *model, nnb_model_file_kind kind, void *buffer, size_t capacity,
@@ -399,7 +442,8 @@ static size_t r_offset(const reader *r)
 /* Names for messages. */
 static const char *layer_kind_name(uint32_t kind)
 {
-    static const char *const names[] = {"dense", "relu", "softmax", "sigmoid", "linear", "dropout"};
+    static const char *const names[] = {"dense", "relu",       "softmax", "sigmoid", "linear",  "dropout",
+                                        "tanh",  "leaky_relu", "elu",     "gelu",    "softplus"};
     return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 
@@ -487,6 +531,8 @@ typedef struct layer_desc {
     float init_scale;
     nnb_regularization reg;
     float rate;
+    float alpha;                  /* leaky ReLU slope, ELU alpha */
+    uint32_t gelu;                /* GELU approximation */
     const unsigned char *weights; /* n_in * n_out little-endian floats */
     const unsigned char *biases;  /* n_out floats */
 } layer_desc;
@@ -503,6 +549,14 @@ typedef struct meta_desc {
     const unsigned char *features;
 } meta_desc;
 
+/* The training-settings section (version 3, whole model), checked. */
+typedef struct training_desc {
+    double weight_decay;
+    int scheduled;
+    nnb_lr_schedule schedule;
+    double clip_value, clip_norm;
+} training_desc;
+
 typedef struct file_desc {
     uint32_t kind;
     size_t layer_count;
@@ -511,7 +565,8 @@ typedef struct file_desc {
     float precision;
     uint32_t has_optimizer;
     nnb_optimizer_params opt;
-    meta_desc meta; /* version 2 whole-model files; all zero otherwise */
+    meta_desc meta;         /* version 2 whole-model files; all zero otherwise */
+    training_desc training; /* version 3 whole-model files; all zero otherwise */
 } file_desc;
 
 /* Reads a dense layer's sizes and locates its parameters, checking every size before anything else. */
@@ -640,6 +695,93 @@ static nnb_status r_meta(reader *r, file_desc *fd)
     }
     m->features = r->p;
     return r_names(r, m->n_feature_names, "feature");
+}
+
+/* A u64 count of the section that must fit a size_t. */
+static int r_size(reader *r, size_t *out)
+{
+    uint64_t v;
+    if (!r_u64(r, &v) || v > (uint64_t)SIZE_MAX) {
+        return 0;
+    }
+    *out = (size_t)v;
+    return 1;
+}
+
+/* Reads and checks the training-settings section; fd's optimizer settings are decoded already. */
+static nnb_status r_training(reader *r, file_desc *fd)
+{
+    training_desc *t = &fd->training;
+    uint32_t length, scheduled, kind, restarts;
+    if (!r_u32(r, &length)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "training settings: truncated at byte %zu", r_offset(r));
+    }
+    if (length != TRAINING_SECTION_BYTES) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "training settings: section length %u, expected %u", length,
+                          TRAINING_SECTION_BYTES);
+    }
+    nnb_lr_schedule *s = &t->schedule;
+    if (!r_f64(r, &t->weight_decay) || !r_u32(r, &scheduled) || !r_u32(r, &kind) || !r_size(r, &s->warmup) ||
+        !r_size(r, &s->step_size) || !r_f64(r, &s->gamma) || !r_size(r, &s->period) || !r_f64(r, &s->min_lr) ||
+        !r_u32(r, &restarts) || !r_f64(r, &t->clip_value) || !r_f64(r, &t->clip_norm)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "training settings: truncated at byte %zu, or a count above SIZE_MAX",
+                          r_offset(r));
+    }
+    char num[32];
+    if (!(isfinite(t->weight_decay) && t->weight_decay >= 0.0)) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "training settings: weight_decay is %s (must be finite and >= 0)",
+                          describe_double(t->weight_decay, num, sizeof num));
+    }
+    if ((!fd->has_optimizer || fd->opt.kind != NNB_OPTIMIZER_ADAM) && !is_positive_zero(t->weight_decay)) {
+        return NNB__FAILF(NNB_ERR_FORMAT,
+                          "training settings: weight_decay %s stored without an Adam optimizer (must be 0)",
+                          describe_double(t->weight_decay, num, sizeof num));
+    }
+    if (scheduled > 1) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "training settings: schedule present is %u, not 0 or 1", scheduled);
+    }
+    if (kind > (uint32_t)NNB_SCHEDULE_COSINE) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "training settings: unknown schedule kind %u (0..%d)", kind,
+                          (int)NNB_SCHEDULE_COSINE);
+    }
+    if (restarts > 1) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "training settings: schedule restarts is %u, not 0 or 1", restarts);
+    }
+    s->kind = (nnb_schedule_kind)kind;
+    s->restarts = (int)restarts;
+    if (!scheduled) {
+        if (kind != 0 || s->warmup != 0 || s->step_size != 0 || !is_positive_zero(s->gamma) || s->period != 0 ||
+            !is_positive_zero(s->min_lr) || restarts != 0) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "training settings: schedule fields must be 0 when no schedule is "
+                                              "stored");
+        }
+    } else {
+        /* Every field must be valid, used by the kind or not, so that a stored schedule is never half-checked. */
+        if (s->step_size == 0 || s->period == 0) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "training settings: schedule %s is 0 (must be >= 1)",
+                              s->step_size == 0 ? "step_size" : "period");
+        }
+        if (!(isfinite(s->gamma) && s->gamma > 0.0)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "training settings: schedule gamma is %s (must be finite and > 0)",
+                              describe_double(s->gamma, num, sizeof num));
+        }
+        if (!(isfinite(s->min_lr) && s->min_lr >= 0.0)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "training settings: schedule min_lr is %s (must be finite and >= 0)",
+                              describe_double(s->min_lr, num, sizeof num));
+        }
+        if (!fd->has_optimizer) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "training settings: a schedule stored without an optimizer");
+        }
+    }
+    t->scheduled = (int)scheduled;
+    const double clips[2] = {t->clip_value, t->clip_norm};
+    for (size_t i = 0; i < 2; ++i) {
+        if (!(isfinite(clips[i]) && clips[i] >= 0.0)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "training settings: %s is %s (must be finite and >= 0)",
+                              i == 0 ? "clip_value" : "clip_norm", describe_double(clips[i], num, sizeof num));
+        }
+    }
+    return NNB_OK;
 }
 
 /* Validates the header, length and checksum, then decodes the payload into *fd (fd->layers allocated). */
@@ -778,9 +920,15 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
         }
         if (!r_u32(&r, &l->kind)) {
             st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: truncated at byte %zu while reading its kind", i, r_offset(&r));
-        } else if (l->kind > (uint32_t)NNB_LAYER_DROPOUT) {
-            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: unknown layer kind %u (0..%d)", i, l->kind,
-                            (int)NNB_LAYER_DROPOUT);
+        } else if (l->kind > (uint32_t)(version >= 3 ? NNB_LAYER_SOFTPLUS : NNB_LAYER_DROPOUT)) {
+            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: unknown layer kind %u (0..%d in a version-%u file)", i, l->kind,
+                            (int)(version >= 3 ? NNB_LAYER_SOFTPLUS : NNB_LAYER_DROPOUT), version);
+        } else if ((l->kind == NNB_LAYER_LEAKY_RELU || l->kind == NNB_LAYER_ELU) && !r_f32(&r, &l->alpha)) {
+            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (%s): truncated at byte %zu while reading its %s", i,
+                            layer_kind_name(l->kind), r_offset(&r), l->kind == NNB_LAYER_ELU ? "alpha" : "slope");
+        } else if (l->kind == NNB_LAYER_GELU && !r_u32(&r, &l->gelu)) {
+            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (gelu): truncated at byte %zu while reading its approximation",
+                            i, r_offset(&r));
         } else if (l->kind == NNB_LAYER_DENSE) {
             st = r_dense_params(&r, l, 1, i);
         } else if (l->kind == NNB_LAYER_DROPOUT && !r_f32(&r, &l->rate)) {
@@ -790,6 +938,9 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
     }
     if (st == NNB_OK && kind == NNB_MODEL_FILE_MODEL && version >= 2) {
         st = r_meta(&r, fd);
+    }
+    if (st == NNB_OK && kind == NNB_MODEL_FILE_MODEL && version >= 3) {
+        st = r_training(&r, fd);
     }
     if (st == NNB_OK && r.left != 0) {
         /* bytes the payload does not account for */
@@ -925,6 +1076,11 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
         case NNB_LAYER_SIGMOID: st = nnb_model_add_sigmoid(m); break;
         case NNB_LAYER_LINEAR: st = nnb_model_add_linear(m); break;
         case NNB_LAYER_DROPOUT: st = as_format(nnb_model_add_dropout(m, l->rate)); break;
+        case NNB_LAYER_TANH: st = nnb_model_add_tanh(m); break;
+        case NNB_LAYER_LEAKY_RELU: st = as_format(nnb_model_add_leaky_relu(m, l->alpha)); break;
+        case NNB_LAYER_ELU: st = as_format(nnb_model_add_elu(m, l->alpha)); break;
+        case NNB_LAYER_GELU: st = as_format(nnb_model_add_gelu(m, (nnb_gelu_approximation)l->gelu)); break;
+        case NNB_LAYER_SOFTPLUS: st = nnb_model_add_softplus(m); break;
         default: st = NNB__FAIL(NNB_ERR_FORMAT); break;
         }
         if (st != NNB_OK) {
@@ -962,10 +1118,21 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
         }
     }
     if (st == NNB_OK && fd->has_optimizer) {
-        st = as_format(nnb_model_set_optimizer(m, &fd->opt));
+        nnb_optimizer_params op = fd->opt;
+        op.weight_decay = fd->training.weight_decay; /* 0 before version 3 */
+        st = as_format(nnb_model_set_optimizer(m, &op));
         if (st != NNB_OK) {
             st = NNB__CONTEXTF(st, "optimizer settings");
         }
+    }
+    if (st == NNB_OK && fd->training.scheduled) {
+        st = as_format(nnb_model_set_schedule(m, &fd->training.schedule));
+        if (st != NNB_OK) {
+            st = NNB__CONTEXTF(st, "training settings: schedule");
+        }
+    }
+    if (st == NNB_OK) {
+        st = as_format(nnb_model_set_clip(m, fd->training.clip_value, fd->training.clip_norm));
     }
     /* The model API would draw a different fused choice silently; the file's must hold exactly. */
     if (st == NNB_OK && (nnb_model_uses_fused_backward(m) != 0) != ((fd->flags & FLAG_FUSED) != 0)) {

@@ -34,6 +34,8 @@ nnb_status nnb_model_layer_info(const nnb_model *model, size_t i, nnb_layer_info
     r.rate = l->rate;
     r.regularization = l->reg;
     r.init = l->init;
+    r.alpha = l->alpha;
+    r.gelu = l->gelu;
     *info = r;
     return NNB_OK;
 }

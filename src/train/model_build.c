@@ -8,6 +8,7 @@
 
 #include "base/error_internal.h"
 #include "base/alloc_internal.h"
+#include "layers/activation_internal.h"
 #include "train/model_internal.h"
 #include "train/optimizer_internal.h"
 
@@ -273,6 +274,56 @@ nnb_status nnb_model_add_dropout(nnb_model *model, float rate)
     return add_simple(model, NNB_LAYER_DROPOUT, rate);
 }
 
+nnb_status nnb_model_add_tanh(nnb_model *model)
+{
+    nnb_status st = check_building(model);
+    return st != NNB_OK ? st : add_simple(model, NNB_LAYER_TANH, 0.0f);
+}
+
+nnb_status nnb_model_add_softplus(nnb_model *model)
+{
+    nnb_status st = check_building(model);
+    return st != NNB_OK ? st : add_simple(model, NNB_LAYER_SOFTPLUS, 0.0f);
+}
+
+/* An activation with a parameter: alpha (leaky ReLU, ELU) or the GELU approximation, checked by the caller. */
+static nnb_status add_param(nnb_model *m, nnb_layer_kind kind, float alpha, nnb_gelu_approximation gelu)
+{
+    nnb_status st = add_simple(m, kind, 0.0f);
+    if (st == NNB_OK) {
+        m->layers[m->n_layers - 1].alpha = alpha;
+        m->layers[m->n_layers - 1].gelu = gelu;
+    }
+    return st;
+}
+
+nnb_status nnb_model_add_leaky_relu(nnb_model *model, float slope)
+{
+    nnb_status st = check_building(model);
+    if (st == NNB_OK) {
+        st = nnb__check_leaky_slope(slope);
+    }
+    return st != NNB_OK ? st : add_param(model, NNB_LAYER_LEAKY_RELU, slope, NNB_GELU_EXACT);
+}
+
+nnb_status nnb_model_add_elu(nnb_model *model, float alpha)
+{
+    nnb_status st = check_building(model);
+    if (st == NNB_OK) {
+        st = nnb__check_elu_alpha(alpha);
+    }
+    return st != NNB_OK ? st : add_param(model, NNB_LAYER_ELU, alpha, NNB_GELU_EXACT);
+}
+
+nnb_status nnb_model_add_gelu(nnb_model *model, nnb_gelu_approximation approximation)
+{
+    nnb_status st = check_building(model);
+    if (st == NNB_OK) {
+        st = nnb__check_gelu_approximation(approximation);
+    }
+    return st != NNB_OK ? st : add_param(model, NNB_LAYER_GELU, 0.0f, approximation);
+}
+
 nnb_status nnb_model_set_loss(nnb_model *model, nnb_loss_kind kind)
 {
     nnb_status st = check_building(model);
@@ -323,6 +374,42 @@ nnb_status nnb_model_set_schedule(nnb_model *model, const nnb_lr_schedule *sched
     }
     model->scheduled = schedule != NULL;
     model->schedule = schedule != NULL ? *schedule : nnb_lr_schedule_default();
+    return NNB_OK;
+}
+
+nnb_status nnb_model_schedule(const nnb_model *model, nnb_lr_schedule *out, int *is_set)
+{
+    if (model == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *out = model->scheduled ? model->schedule : nnb_lr_schedule_default();
+    if (is_set != NULL) {
+        *is_set = model->scheduled;
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_model_set_clip(nnb_model *model, double clip_value, double clip_norm)
+{
+    if (model == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (!(isfinite(clip_value) && clip_value >= 0.0) || !(isfinite(clip_norm) && clip_norm >= 0.0)) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "clip_value %g and clip_norm %g must be >= 0 and finite", clip_value,
+                          clip_norm);
+    }
+    model->keep_clip_value = clip_value;
+    model->keep_clip_norm = clip_norm;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_clip(const nnb_model *model, double *clip_value, double *clip_norm)
+{
+    if (model == NULL || clip_value == NULL || clip_norm == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    *clip_value = model->keep_clip_value;
+    *clip_norm = model->keep_clip_norm;
     return NNB_OK;
 }
 

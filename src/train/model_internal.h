@@ -33,8 +33,10 @@ typedef struct nnb__model_layer {
     size_t n_in;
     size_t n_out;
     float init_scale;
-    nnb_init init; /* dense: how its parameters started */
-    float rate;
+    nnb_init init;               /* dense: how its parameters started */
+    float rate;                  /* dropout */
+    float alpha;                 /* leaky ReLU slope, ELU alpha */
+    nnb_gelu_approximation gelu; /* GELU */
     nnb_regularization reg;
     nnb_dense *dense;
 
@@ -89,8 +91,10 @@ struct nnb_model {
     float *best;       /* early stopping: the parameters of the best epoch, all dense layers in order */
     size_t best_cap;   /* floats best holds */
     size_t best_epoch; /* of the last run with early stopping; 0 otherwise */
-    double clip_value; /* of the training run under way (nnb_train_params) */
+    double clip_value; /* of the training run under way (nnb_train_params, else the stored ones below) */
     double clip_norm;
+    double keep_clip_value; /* nnb_model_set_clip: for runs whose params set no clipping */
+    double keep_clip_norm;
     int health_on;
     nnb_health_report health;
     size_t cur_epoch;

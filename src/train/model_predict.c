@@ -100,6 +100,11 @@ static nnb_status forward_predict(const nnb_model *m, const nnb_tensor *xb, nnb_
             case NNB_LAYER_RELU: st = nnb_relu_forward(t, t); break;
             case NNB_LAYER_SOFTMAX: st = nnb_softmax_forward(t, t); break;
             case NNB_LAYER_SIGMOID: st = nnb_sigmoid_forward(t, t); break;
+            case NNB_LAYER_TANH: st = nnb_tanh_forward(t, t); break;
+            case NNB_LAYER_LEAKY_RELU: st = nnb_leaky_relu_forward(l->alpha, t, t); break;
+            case NNB_LAYER_ELU: st = nnb_elu_forward(l->alpha, t, t); break;
+            case NNB_LAYER_GELU: st = nnb_gelu_forward(l->gelu, t, t); break;
+            case NNB_LAYER_SOFTPLUS: st = nnb_softplus_forward(t, t); break;
             case NNB_LAYER_LINEAR:
             case NNB_LAYER_DROPOUT:
             case NNB_LAYER_DENSE: break;

@@ -41,6 +41,7 @@ static nnb_status forward_in_place(nnb_model *m, nnb__model_layer *l, size_t i, 
 {
     nnb_status st = l->kind == NNB_LAYER_RELU      ? nnb_relu_forward(t, t)
                     : l->kind == NNB_LAYER_SOFTMAX ? nnb_softmax_forward(t, t)
+                    : l->kind == NNB_LAYER_TANH    ? nnb_tanh_forward(t, t)
                                                    : nnb_sigmoid_forward(t, t);
     l->output = t; /* l->input is t too: cur is the dense layer's buffer */
     if (st == NNB_OK && m->health_on && training) {
@@ -59,6 +60,11 @@ static nnb_status forward_into_buffer(nnb_model *m, nnb__model_layer *l, const n
     case NNB_LAYER_RELU: st = nnb_relu_forward(cur, &l->out); break;
     case NNB_LAYER_SOFTMAX: st = nnb_softmax_forward(cur, &l->out); break;
     case NNB_LAYER_SIGMOID: st = nnb_sigmoid_forward(cur, &l->out); break;
+    case NNB_LAYER_TANH: st = nnb_tanh_forward(cur, &l->out); break;
+    case NNB_LAYER_LEAKY_RELU: st = nnb_leaky_relu_forward(l->alpha, cur, &l->out); break;
+    case NNB_LAYER_ELU: st = nnb_elu_forward(l->alpha, cur, &l->out); break;
+    case NNB_LAYER_GELU: st = nnb_gelu_forward(l->gelu, cur, &l->out); break;
+    case NNB_LAYER_SOFTPLUS: st = nnb_softplus_forward(cur, &l->out); break;
     case NNB_LAYER_DROPOUT:
         nnb__tensor_view_init(&l->mask, l->mask_buf, rows, l->n_in);
         st = nnb_dropout_forward(m->rng, l->rate, cur, &l->mask, &l->out);
@@ -175,6 +181,11 @@ static nnb_status backward_layer(nnb_model *m, nnb__model_layer *l, const nnb_te
     case NNB_LAYER_RELU: return din == NULL ? NNB_OK : nnb_relu_backward(l->input, dv, din);
     case NNB_LAYER_SOFTMAX: return din == NULL ? NNB_OK : nnb_softmax_backward(l->output, dv, din);
     case NNB_LAYER_SIGMOID: return din == NULL ? NNB_OK : nnb_sigmoid_backward(l->output, dv, din);
+    case NNB_LAYER_TANH: return din == NULL ? NNB_OK : nnb_tanh_backward(l->output, dv, din);
+    case NNB_LAYER_LEAKY_RELU: return din == NULL ? NNB_OK : nnb_leaky_relu_backward(l->alpha, l->input, dv, din);
+    case NNB_LAYER_ELU: return din == NULL ? NNB_OK : nnb_elu_backward(l->alpha, l->input, dv, din);
+    case NNB_LAYER_GELU: return din == NULL ? NNB_OK : nnb_gelu_backward(l->gelu, l->input, dv, din);
+    case NNB_LAYER_SOFTPLUS: return din == NULL ? NNB_OK : nnb_softplus_backward(l->input, dv, din);
     case NNB_LAYER_DROPOUT: return din == NULL ? NNB_OK : nnb_dropout_backward(&l->mask, dv, din);
     case NNB_LAYER_LINEAR: return NNB_OK;
     }

@@ -773,8 +773,10 @@ nnb_status nnb_model_train(nnb_model *model, const nnb_tensor *X, const nnb_targ
     run.targets = targets;
     run.params = params;
     st = start_run(model, &run);
-    model->clip_value = params->clip_value;
-    model->clip_norm = params->clip_norm;
+    /* The run's clipping: the params', or the model's stored settings when the params set none. */
+    const int given = params->clip_value > 0.0 || params->clip_norm > 0.0;
+    model->clip_value = given ? params->clip_value : model->keep_clip_value;
+    model->clip_norm = given ? params->clip_norm : model->keep_clip_norm;
     int stop = 0;
     for (size_t epoch = 1; epoch <= params->epochs && st == NNB_OK && !stop; ++epoch) {
         st = train_epoch(model, &run, epoch, &stop);

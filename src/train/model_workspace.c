@@ -69,11 +69,14 @@ void nnb__model_free_workspace(nnb_model *m)
  * activation there must write its own buffer. After a dropout or linear layer it writes its own buffer too:
  * in place would be safe in some chains (dense-linear-ReLU) but not in others (dense-ReLU-linear-sigmoid),
  * and this way the rule depends on the previous layer's kind alone, the same in training and evaluation.
+ * tanh reads its own output as sigmoid does and runs in place likewise; leaky ReLU, ELU, GELU and softplus
+ * backwards read their input (the dense output), so they always write their own buffer.
  */
 int nnb__model_runs_in_place(const nnb_model *m, size_t i)
 {
     nnb_layer_kind kind = m->layers[i].kind;
-    int activation = kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID;
+    int activation =
+        kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID || kind == NNB_LAYER_TANH;
     return activation && i > 0 && m->layers[i - 1].kind == NNB_LAYER_DENSE;
 }
 

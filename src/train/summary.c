@@ -18,13 +18,20 @@ static const char *kind_name(nnb_layer_kind kind)
     case NNB_LAYER_SIGMOID: return "sigmoid";
     case NNB_LAYER_LINEAR: return "linear";
     case NNB_LAYER_DROPOUT: return "dropout";
+    case NNB_LAYER_TANH: return "tanh";
+    case NNB_LAYER_LEAKY_RELU: return "leaky_relu";
+    case NNB_LAYER_ELU: return "elu";
+    case NNB_LAYER_GELU: return "gelu";
+    case NNB_LAYER_SOFTPLUS: return "softplus";
     }
     return "?";
 }
 
 static int is_activation(nnb_layer_kind kind)
 {
-    return kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID || kind == NNB_LAYER_LINEAR;
+    return kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID ||
+           kind == NNB_LAYER_LINEAR || kind == NNB_LAYER_TANH || kind == NNB_LAYER_LEAKY_RELU ||
+           kind == NNB_LAYER_ELU || kind == NNB_LAYER_GELU || kind == NNB_LAYER_SOFTPLUS;
 }
 
 /* Weights and biases of layer i (0 for layers without parameters); the sizes were checked when it was added. */

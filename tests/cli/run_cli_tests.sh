@@ -95,7 +95,9 @@ expect 2 "--momentum: 1 is out of range (from 0 to 0.999999)" train --data fashi
 expect 1 "the network needs about 1[0-9][0-9].[0-9] GiB for parameters and workspace (8.642e+09 parameters, batch 128); the limit is 4.0 GiB" \
     train --data fashion-mnist --layers 65536,65536,65536 --dir "$WORK/empty"
 export NNB_MAX_MEMORY=1M
-expect 1 "the network needs about 17.2 MiB .* the limit is 1.0 MiB" train --data fashion-mnist --dir "$WORK/empty"
+# The default 784-512-256-10 network: 535818 parameters, 4 bytes x (2 + 2 Adam states) each = 8573088 bytes,
+# plus 3 x 1024 rows x (784 + 2 x (512 + 256 + 10)) outputs x 4 bytes = 28753920: 37327008 bytes = 35.6 MiB.
+expect 1 "the network needs about 35.6 MiB .* the limit is 1.0 MiB" train --data fashion-mnist --dir "$WORK/empty"
 export NNB_MAX_MEMORY=lots
 expect 1 "NNB_MAX_MEMORY='lots' is not a size" train --data fashion-mnist --dir "$WORK/empty"
 unset NNB_MAX_MEMORY
@@ -311,12 +313,13 @@ sum(map(sum, d['confusion_matrix'])) == 60 and d['split'] == 'test' and d['loss'
 # nnb info: layers, shapes and the parameter count (784*32 + 32 + 32*10 + 10 = 25450).
 expect 0 "^parameters: 25450$" info "$MODEL"
 expect 0 "^   0 dense       784 -> 32, 25120 parameters" info --model "$MODEL"
-expect 0 "^optimizer: adam (learning_rate 0.001, decay 0.001, epsilon 1e-07, beta_1 0.9, beta_2 0.999)$" info "$MODEL"
+expect 0 "^optimizer: adam (learning_rate 0.001, decay 0, epsilon 1e-07, beta_1 0.9, beta_2 0.999, weight_decay 0.01)$" \
+    info "$MODEL"
 expect 0 '^{"file": ' info --json "$MODEL"
 json_check "d['parameters'] == 25450 and d['input_size'] == 784 and d['output_size'] == 10 and \
 [l['kind'] for l in d['layers']] == ['dense', 'relu', 'dense', 'softmax'] and d['layers'][2]['inputs'] == 32 and \
 d['loss'] == 'cce' and d['accuracy'] == 'categorical' and d['optimizer']['kind'] == 'adam' and \
-d['format_version'] == 2 and d['bytes'] > 25450 * 4 and d['regression_precision'] is None"
+d['format_version'] == 3 and d['bytes'] > 25450 * 4 and d['regression_precision'] is None"
 expect 2 "a model file is required" info --json
 # A name that is not UTF-8 (byte 0xff), with a quote and a backslash, still gives valid JSON.
 ODD="$WORK/$(printf 'odd\377"\\name').nnb"
@@ -417,7 +420,7 @@ expect 1 "cannot load the model .*train-images-idx3-ubyte: not a libnnbasics mod
     --dir "$WORK/data"
 cp "$MODEL" "$WORK/version9.nnb"
 printf '\011' | dd of="$WORK/version9.nnb" bs=1 seek=8 conv=notrunc 2>/dev/null
-expect 1 "cannot load the model .*version9.nnb: format version 9; this library reads versions 1 to 2$" eval --model "$WORK/version9.nnb" \
+expect 1 "cannot load the model .*version9.nnb: format version 9; this library reads versions 1 to 3$" eval --model "$WORK/version9.nnb" \
     --dir "$WORK/data"
 expect 1 "nnb info: cannot load the model .*flipped.nnb: CRC-32 mismatch" info --json "$WORK/flipped.nnb"
 expect 1 "params_only.nnb: a parameters-only file, not a whole model (load it into a model built in code with nnb_model_load_parameters)$" info "$WORK/data/params_only.nnb"
@@ -432,6 +435,36 @@ expect 1 "no_softmax.nnb does not end with softmax" predict --model "$WORK/data/
     --dir "$WORK/data"
 expect 1 "other_shape.nnb takes 2 inputs" predict --model "$WORK/data/other_shape.nnb" --idx-index 0 \
     --dir "$WORK/data"
+
+# ---- the training options beyond the book (synthetic data) ----
+expect 2 "--activation: unknown activation 'swish'" train --data fashion-mnist --activation swish
+expect 2 "--init: unknown scheme 'lecun'" train --data fashion-mnist --init lecun
+expect 2 "--schedule: unknown schedule 'linear'" train --data fashion-mnist --schedule linear
+expect 2 "--early-stopping needs validation data" train --data fashion-mnist --early-stopping 2
+expect 2 "--weight-decay applies to --optimizer adam only" train --data fashion-mnist --optimizer sgd \
+    --weight-decay 0.1
+expect 2 "--warmup 15 must be below --epochs 15" train --data fashion-mnist --warmup 15
+expect 2 "--val-split" train --data fashion-mnist --val-split 1.5
+expect 2 "--clip-norm" train --data fashion-mnist --clip-norm -1
+expect 1 "--history: cannot write $WORK/no/such/h.csv" train --data fashion-mnist --dir "$WORK/data" --layers 4 \
+    --epochs 2 --history "$WORK/no/such/h.csv"
+HIST="$WORK/history.csv"
+MODEL3="$WORK/model3.nnb"
+expect 0 "^test: acc" train --data fashion-mnist --dir "$WORK/data" --layers 32 --epochs 8 --batch 16 --seed 1 \
+    --activation gelu-tanh --init glorot --schedule cosine --warmup 1 --clip-norm 5 --weight-decay 0.01 \
+    --val-split 0.25 --early-stopping 3 --history "$HIST" --save "$MODEL3"
+# The summary comes first, then the settings line; the history has a header and one line per epoch run.
+head -n 1 "$OUT" | grep -q "^data: " && sed -n 2p "$OUT" | grep -q "^Layer  Kind" &&
+    grep -q "^1      gelu" "$OUT" && grep -q "schedule cosine, warm-up 1 epochs; clip norm 5; glorot init" "$OUT" &&
+    passes=$((passes + 1)) || { echo "FAIL: no summary before training, or wrong settings line"; fails=$((fails + 1)); }
+head -n 1 "$HIST" | grep -q "^epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds$" &&
+    [ "$(grep -c '^[0-9]' "$HIST")" -ge 3 ] && ! grep -q ',,' "$HIST" && passes=$((passes + 1)) ||
+    { echo "FAIL: the history file lacks its header, epochs or validation figures"; fails=$((fails + 1)); }
+grep -q "^early stopping: kept the weights of epoch [1-8]$" "$OUT" && passes=$((passes + 1)) ||
+    { echo "FAIL: no early-stopping line"; fails=$((fails + 1)); }
+# The saved file keeps the activation, the weight decay, the schedule and the clipping (nnb info shows them).
+expect 0 "gelu" info --model "$MODEL3"
+expect 0 "^acc: " eval --model "$MODEL3" --dir "$WORK/data"
 
 echo "$passes checks passed, $fails failed"
 [ "$fails" -eq 0 ]

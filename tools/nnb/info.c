@@ -39,6 +39,11 @@ static const char *layer_name(nnb_layer_kind kind)
     case NNB_LAYER_SIGMOID: return "sigmoid";
     case NNB_LAYER_LINEAR: return "linear";
     case NNB_LAYER_DROPOUT: return "dropout";
+    case NNB_LAYER_TANH: return "tanh";
+    case NNB_LAYER_LEAKY_RELU: return "leaky_relu";
+    case NNB_LAYER_ELU: return "elu";
+    case NNB_LAYER_GELU: return "gelu";
+    case NNB_LAYER_SOFTPLUS: return "softplus";
     }
     return "unknown";
 }
@@ -100,7 +105,8 @@ static void print_optimizer_settings(const nnb_optimizer_params *p, int json)
              {"epsilon", p->epsilon, p->kind != NNB_OPTIMIZER_SGD},
              {"rho", p->rho, p->kind == NNB_OPTIMIZER_RMSPROP},
              {"beta_1", p->beta_1, p->kind == NNB_OPTIMIZER_ADAM},
-             {"beta_2", p->beta_2, p->kind == NNB_OPTIMIZER_ADAM}};
+             {"beta_2", p->beta_2, p->kind == NNB_OPTIMIZER_ADAM},
+             {"weight_decay", p->weight_decay, p->kind == NNB_OPTIMIZER_ADAM && p->weight_decay != 0.0}};
     int first = 1;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) {
         if (!f[i].used) {
@@ -150,6 +156,11 @@ static void print_json(const char *path, long long bytes, const nnb_model *m, si
         } else if (li.kind == NNB_LAYER_DROPOUT) {
             printf(", \"rate\": ");
             nnb_json_float(stdout, li.rate);
+        } else if (li.kind == NNB_LAYER_LEAKY_RELU || li.kind == NNB_LAYER_ELU) {
+            printf(", \"%s\": ", li.kind == NNB_LAYER_ELU ? "alpha" : "slope");
+            nnb_json_float(stdout, li.alpha);
+        } else if (li.kind == NNB_LAYER_GELU) {
+            printf(", \"approximation\": \"%s\"", li.gelu == NNB_GELU_TANH ? "tanh" : "exact");
         }
         printf("}");
     }
@@ -199,6 +210,11 @@ static void print_text(const char *path, long long bytes, const nnb_model *m, si
         } else if (li.kind == NNB_LAYER_DROPOUT) {
             printf(", rate ");
             nnb_json_float(stdout, li.rate);
+        } else if (li.kind == NNB_LAYER_LEAKY_RELU || li.kind == NNB_LAYER_ELU) {
+            printf(", %s ", li.kind == NNB_LAYER_ELU ? "alpha" : "slope");
+            nnb_json_float(stdout, li.alpha);
+        } else if (li.kind == NNB_LAYER_GELU) {
+            printf(", %s approximation", li.gelu == NNB_GELU_TANH ? "tanh" : "exact");
         }
         printf("\n");
     }

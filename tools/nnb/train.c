@@ -22,36 +22,52 @@ static const char *const k_cmd = "nnb train";
 
 static void train_usage(void)
 {
-    printf("usage: nnb train --data fashion-mnist [--dir DIR] [--layers W1,W2,...] [--epochs N] [--batch N]\n"
-           "                 [--optimizer sgd|adagrad|rmsprop|adam] [--lr X] [--decay X] [--momentum X]\n"
-           "                 [--init he|book] [--seed S] [--limit N] [--threads N] [--save FILE] [--quiet]\n"
-           "\n"
-           "Trains Dense-ReLU layers of widths W1,W2,... then Dense(.,10)-softmax on the Fashion-MNIST training\n"
-           "split (60000 images, pixels scaled to [-1, 1], reshuffled every epoch), reports the accuracy on the\n"
-           "test split (10000 images), and saves the whole model.\n"
-           "\n"
-           "options:\n"
-           "  --data NAME       the data set; only 'fashion-mnist' (required)\n"
-           "  --dir DIR         where its IDX files are (default %s)\n"
-           "  --layers LIST     hidden widths, 1 to %d values of 1 to 65536 (default 128,128)\n"
-           "  --epochs N        passes over the training data, 1 to 100000 (default 10)\n"
-           "  --batch N         samples per step, 1 to 1000000 (default 128)\n"
-           "  --optimizer NAME  sgd, adagrad, rmsprop or adam (default adam)\n"
-           "  --lr X            learning rate > 0 (default: the optimizer's, adam 0.001)\n"
-           "  --decay X         learning-rate decay >= 0: lr / (1 + decay * step) (default 0.001)\n"
-           "  --momentum X      SGD momentum in [0, 1) (default 0)\n"
-           "  --init he|book    initial weights: he = sqrt(2 / inputs) * randn (default), book = 0.01 * randn\n"
-           "  --seed S          seed of the weights and the shuffling, 0 to 4294967295 (default 0)\n"
-           "  --limit N         train on the first N training images only\n"
-           "  --threads N       GEMM threads, 0 = all cores (default 0)\n"
-           "  --save FILE       write the trained model to FILE (atomically); checked before training starts\n"
-           "  --quiet           print only the test result (and errors): no progress, no timings\n"
-           "  --help            this text\n"
-           "\n"
-           "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
-           "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n"
-           "With --data FILE (a CSV, .npy or .npz file) it trains on that table: see nnb train --data FILE --help.\n",
-           NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS);
+    printf(
+        "usage: nnb train --data fashion-mnist [--dir DIR] [--layers W1,W2,...] [--epochs N] [--batch N]\n"
+        "                 [--optimizer sgd|adagrad|rmsprop|adam] [--lr X] [--decay X] [--momentum X]\n"
+        "                 [--init NAME] [--activation NAME] [--schedule NAME] [--warmup N] [--clip-norm X]\n"
+        "                 [--weight-decay X] [--val-split F] [--early-stopping PATIENCE] [--history FILE.csv]\n"
+        "                 [--seed S] [--limit N] [--threads N] [--save FILE] [--quiet]\n"
+        "\n"
+        "Trains Dense-activation layers of widths W1,W2,... then Dense(.,10)-softmax on the Fashion-MNIST training\n"
+        "split (60000 images, pixels scaled to [-1, 1], reshuffled every epoch), reports the accuracy on the\n"
+        "test split (10000 images), and saves the whole model.\n"
+        "\n"
+        "options:\n"
+        "  --data NAME       the data set; only 'fashion-mnist' (required)\n"
+        "  --dir DIR         where its IDX files are (default %s)\n"
+        "  --layers LIST     hidden widths, 1 to %d values of 1 to 65536 (default 512,256)\n"
+        "  --epochs N        passes over the training data, 1 to 100000 (default 15)\n"
+        "  --batch N         samples per step, 1 to 1000000 (default 128)\n"
+        "  --optimizer NAME  sgd, adagrad, rmsprop or adam (default adam)\n"
+        "  --lr X            learning rate > 0 (default: the optimizer's, adam 0.001)\n"
+        "  --decay X         learning-rate decay >= 0: lr / (1 + decay * step) (default 0.001 with --schedule none,\n"
+        "                    else 0)\n"
+        "  --momentum X      SGD momentum in [0, 1) (default 0)\n"
+        "  --init NAME       initial weights: he = sqrt(2 / inputs) * randn (default), he-uniform, glorot,\n"
+        "                    glorot-uniform, or book = 0.01 * randn\n"
+        "  --activation NAME hidden activation: relu (default), tanh, leaky-relu (slope 0.01), elu (alpha 1),\n"
+        "                    gelu, gelu-tanh or softplus\n"
+        "  --schedule NAME   learning-rate schedule over the whole run: cosine (default; down to lr/100), step\n"
+        "                    (x0.5 every 3 epochs), exp (x0.5 every 3 epochs, smoothly) or none\n"
+        "  --warmup N        epochs of linear learning-rate warm-up, 0 to 1000 (default 0)\n"
+        "  --clip-norm X     scale the gradients down to global L2 norm X when above it; 0 = off (default)\n"
+        "  --weight-decay X  AdamW decoupled weight decay >= 0 (adam only; default 0.01, 0 for other optimizers)\n"
+        "  --val-split F     hold out the fraction F in (0, 1) of the training images as validation data\n"
+        "  --early-stopping PATIENCE  stop after PATIENCE epochs without a better validation loss (needs\n"
+        "                    --val-split) and keep the best epoch's weights\n"
+        "  --history FILE    write the per-epoch history (loss, accuracy, validation, learning rate) as CSV\n"
+        "  --seed S          seed of the weights and the shuffling, 0 to 4294967295 (default 0)\n"
+        "  --limit N         train on the first N training images only\n"
+        "  --threads N       GEMM threads, 0 = all cores (default 0)\n"
+        "  --save FILE       write the trained model to FILE (atomically); checked before training starts\n"
+        "  --quiet           print only the test result (and errors): no progress, no timings\n"
+        "  --help            this text\n"
+        "\n"
+        "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
+        "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n"
+        "With --data FILE (a CSV, .npy or .npz file) it trains on that table: see nnb train --data FILE --help.\n",
+        NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS);
 }
 
 typedef struct train_state {
@@ -134,10 +150,77 @@ typedef struct train_options {
     size_t layers[MAX_LAYERS];
     size_t n_layers;
     size_t epochs, batch, seed, limit, threads;
+    size_t train_rows; /* rows the training steps see (after --limit and --val-split) */
     nnb_optimizer_kind optimizer;
     double lr, decay, momentum;
-    int lr_set, momentum_set, he_init, quiet;
+    int lr_set, momentum_set, decay_set, weight_decay_set, quiet;
+    nnb_init_kind init;
+    nnb_layer_kind activation;
+    nnb_gelu_approximation gelu;
+    nnb_schedule_kind schedule;
+    size_t warmup, patience;
+    double clip_norm, weight_decay, val_split;
+    const char *history;
 } train_options;
+
+static const struct {
+    const char *name;
+    nnb_layer_kind kind;
+    nnb_gelu_approximation gelu;
+} k_activations[] = {{"relu", NNB_LAYER_RELU, NNB_GELU_EXACT},
+                     {"tanh", NNB_LAYER_TANH, NNB_GELU_EXACT},
+                     {"leaky-relu", NNB_LAYER_LEAKY_RELU, NNB_GELU_EXACT},
+                     {"elu", NNB_LAYER_ELU, NNB_GELU_EXACT},
+                     {"gelu", NNB_LAYER_GELU, NNB_GELU_EXACT},
+                     {"gelu-tanh", NNB_LAYER_GELU, NNB_GELU_TANH},
+                     {"softplus", NNB_LAYER_SOFTPLUS, NNB_GELU_EXACT}};
+
+static const struct {
+    const char *name;
+    nnb_init_kind kind;
+} k_inits[] = {{"he", NNB_INIT_HE_NORMAL},
+               {"he-uniform", NNB_INIT_HE_UNIFORM},
+               {"glorot", NNB_INIT_GLOROT_NORMAL},
+               {"glorot-uniform", NNB_INIT_GLOROT_UNIFORM},
+               {"book", NNB_INIT_SCALED_NORMAL}};
+
+static const struct {
+    const char *name;
+    nnb_schedule_kind kind;
+} k_schedules[] = {{"none", NNB_SCHEDULE_NONE},
+                   {"cosine", NNB_SCHEDULE_COSINE},
+                   {"step", NNB_SCHEDULE_STEP},
+                   {"exp", NNB_SCHEDULE_EXPONENTIAL}};
+
+static const char *activation_name(const train_options *o)
+{
+    for (size_t i = 0; i < sizeof k_activations / sizeof k_activations[0]; ++i) {
+        if (k_activations[i].kind == o->activation && k_activations[i].gelu == o->gelu) {
+            return k_activations[i].name;
+        }
+    }
+    return "?";
+}
+
+static const char *init_name(nnb_init_kind kind)
+{
+    for (size_t i = 0; i < sizeof k_inits / sizeof k_inits[0]; ++i) {
+        if (k_inits[i].kind == kind) {
+            return k_inits[i].name;
+        }
+    }
+    return "?";
+}
+
+static const char *schedule_name(nnb_schedule_kind kind)
+{
+    for (size_t i = 0; i < sizeof k_schedules / sizeof k_schedules[0]; ++i) {
+        if (k_schedules[i].kind == kind) {
+            return k_schedules[i].name;
+        }
+    }
+    return "?";
+}
 
 static void print_model_line(const train_options *o, const nnb_model *m)
 {
@@ -145,15 +228,17 @@ static void print_model_line(const train_options *o, const nnb_model *m)
     (void)nnb_model_optimizer_params(m, &op);
     printf("model: 784");
     for (size_t i = 0; i < o->n_layers; ++i) {
-        printf(" -> %zu relu", o->layers[i]);
+        printf(" -> %zu %s", o->layers[i], activation_name(o));
     }
-    printf(" -> 10 softmax; %s lr %g decay %g; %s init; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), %zu threads\n",
+    printf(" -> 10 softmax; %s lr %g decay %g weight decay %g; schedule %s, warm-up %zu epochs; clip norm %g; %s "
+           "init; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), %zu threads\n",
            o->optimizer == NNB_OPTIMIZER_SGD       ? "sgd"
            : o->optimizer == NNB_OPTIMIZER_ADAGRAD ? "adagrad"
            : o->optimizer == NNB_OPTIMIZER_RMSPROP ? "rmsprop"
                                                    : "adam",
-           op.learning_rate, op.decay, o->he_init ? "he" : "book", o->batch, o->epochs, o->seed, nnb_backend_name(),
-           nnb_compute_isa(), nnb_get_num_threads());
+           op.learning_rate, op.decay, op.weight_decay, schedule_name(o->schedule), o->warmup, o->clip_norm,
+           init_name(o->init), o->batch, o->epochs, o->seed, nnb_backend_name(), nnb_compute_isa(),
+           nnb_get_num_threads());
 }
 
 /* Returns -1 to go on, otherwise the exit code. */
@@ -208,19 +293,69 @@ static int parse_train_args(int argc, char **argv, train_options *o)
             o->lr_set = 1;
         } else if (strcmp(opt, "--decay") == 0) {
             ok = nnb_args_double(&a, opt, 0.0, 1e6, 1, &o->decay);
+            o->decay_set = 1;
         } else if (strcmp(opt, "--momentum") == 0) {
             ok = nnb_args_double(&a, opt, 0.0, 0.999999, 1, &o->momentum);
             o->momentum_set = 1;
         } else if (strcmp(opt, "--init") == 0) {
             const char *name = NULL;
             ok = nnb_args_string(&a, opt, &name);
-            if (ok && strcmp(name, "he") != 0 && strcmp(name, "book") != 0) {
-                nnb_error(k_cmd, "--init: unknown scheme '%s' (he or book)", name);
+            size_t i = 0, n = sizeof k_inits / sizeof k_inits[0];
+            while (ok && i < n && strcmp(name, k_inits[i].name) != 0) {
+                ++i;
+            }
+            if (ok && i == n) {
+                nnb_error(k_cmd, "--init: unknown scheme '%s' (he, he-uniform, glorot, glorot-uniform or book)", name);
                 ok = 0;
             }
             if (ok) {
-                o->he_init = strcmp(name, "he") == 0;
+                o->init = k_inits[i].kind;
             }
+        } else if (strcmp(opt, "--activation") == 0) {
+            const char *name = NULL;
+            ok = nnb_args_string(&a, opt, &name);
+            size_t i = 0, n = sizeof k_activations / sizeof k_activations[0];
+            while (ok && i < n && strcmp(name, k_activations[i].name) != 0) {
+                ++i;
+            }
+            if (ok && i == n) {
+                nnb_error(k_cmd,
+                          "--activation: unknown activation '%s' (relu, tanh, leaky-relu, elu, gelu, gelu-tanh "
+                          "or softplus)",
+                          name);
+                ok = 0;
+            }
+            if (ok) {
+                o->activation = k_activations[i].kind;
+                o->gelu = k_activations[i].gelu;
+            }
+        } else if (strcmp(opt, "--schedule") == 0) {
+            const char *name = NULL;
+            ok = nnb_args_string(&a, opt, &name);
+            size_t i = 0, n = sizeof k_schedules / sizeof k_schedules[0];
+            while (ok && i < n && strcmp(name, k_schedules[i].name) != 0) {
+                ++i;
+            }
+            if (ok && i == n) {
+                nnb_error(k_cmd, "--schedule: unknown schedule '%s' (cosine, step, exp or none)", name);
+                ok = 0;
+            }
+            if (ok) {
+                o->schedule = k_schedules[i].kind;
+            }
+        } else if (strcmp(opt, "--warmup") == 0) {
+            ok = nnb_args_size(&a, opt, 0, 1000, &o->warmup);
+        } else if (strcmp(opt, "--clip-norm") == 0) {
+            ok = nnb_args_double(&a, opt, 0.0, 1e30, 1, &o->clip_norm);
+        } else if (strcmp(opt, "--weight-decay") == 0) {
+            ok = nnb_args_double(&a, opt, 0.0, 1e6, 1, &o->weight_decay);
+            o->weight_decay_set = 1;
+        } else if (strcmp(opt, "--val-split") == 0) {
+            ok = nnb_args_double(&a, opt, 0.0, 0.999, 0, &o->val_split);
+        } else if (strcmp(opt, "--early-stopping") == 0) {
+            ok = nnb_args_size(&a, opt, 1, 100000, &o->patience);
+        } else if (strcmp(opt, "--history") == 0) {
+            ok = nnb_args_string(&a, opt, &o->history);
         } else {
             return nnb_args_unknown(&a, opt);
         }
@@ -233,6 +368,18 @@ static int parse_train_args(int argc, char **argv, train_options *o)
     }
     if (o->data == NULL) {
         nnb_error(k_cmd, "--data is required (--data fashion-mnist); see nnb train --help");
+        return NNB_EXIT_USAGE;
+    }
+    if (o->weight_decay_set && o->weight_decay != 0.0 && o->optimizer != NNB_OPTIMIZER_ADAM) {
+        nnb_error(k_cmd, "--weight-decay applies to --optimizer adam only (AdamW)");
+        return NNB_EXIT_USAGE;
+    }
+    if (o->patience != 0 && o->val_split == 0.0) {
+        nnb_error(k_cmd, "--early-stopping needs validation data: add --val-split F (e.g. --val-split 0.1)");
+        return NNB_EXIT_USAGE;
+    }
+    if (o->warmup >= o->epochs) {
+        nnb_error(k_cmd, "--warmup %zu must be below --epochs %zu", o->warmup, o->epochs);
         return NNB_EXIT_USAGE;
     }
     if (o->momentum_set && o->optimizer != NNB_OPTIMIZER_SGD && o->momentum != 0.0) {
@@ -334,10 +481,19 @@ static nnb_status build_model(const train_options *o, nnb_model **out)
     size_t width = NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE;
     for (size_t i = 0; st == NNB_OK && i <= o->n_layers; ++i) {
         size_t next = i < o->n_layers ? o->layers[i] : NNB_FASHION_MNIST_CLASSES;
-        float scale = o->he_init ? (float)sqrt(2.0 / (double)width) : NNB_DENSE_DEFAULT_INIT_SCALE;
-        st = nnb_model_add_dense(m, width, next, scale, NULL);
-        if (st == NNB_OK) {
-            st = i < o->n_layers ? nnb_model_add_relu(m) : nnb_model_add_softmax(m);
+        const nnb_init init = nnb_init_of(o->init);
+        st = nnb_model_add_dense_init(m, width, next, &init, NULL);
+        if (st == NNB_OK && i == o->n_layers) {
+            st = nnb_model_add_softmax(m);
+        } else if (st == NNB_OK) {
+            switch (o->activation) {
+            case NNB_LAYER_TANH: st = nnb_model_add_tanh(m); break;
+            case NNB_LAYER_LEAKY_RELU: st = nnb_model_add_leaky_relu(m, 0.01f); break;
+            case NNB_LAYER_ELU: st = nnb_model_add_elu(m, 1.0f); break;
+            case NNB_LAYER_GELU: st = nnb_model_add_gelu(m, o->gelu); break;
+            case NNB_LAYER_SOFTPLUS: st = nnb_model_add_softplus(m); break;
+            default: st = nnb_model_add_relu(m); break;
+            }
         }
         width = next;
     }
@@ -356,7 +512,28 @@ static nnb_status build_model(const train_options *o, nnb_model **out)
         }
         p.decay = o->decay;
         p.momentum = o->momentum;
+        p.weight_decay = o->optimizer == NNB_OPTIMIZER_ADAM ? o->weight_decay : 0.0;
         st = nnb_model_set_optimizer(m, &p);
+    }
+    if (st == NNB_OK && (o->schedule != NNB_SCHEDULE_NONE || o->warmup > 0)) {
+        /* In optimizer steps: the run's steps per epoch times epochs (the schedule spans the whole run). */
+        const size_t steps = (o->train_rows + o->batch - 1) / o->batch;
+        nnb_lr_schedule s = nnb_lr_schedule_default();
+        s.kind = o->schedule;
+        s.warmup = o->warmup * steps;
+        const size_t after = (o->epochs - o->warmup) * steps;
+        s.period = after > 0 ? after : 1;
+        s.step_size = 3 * steps;
+        s.gamma = 0.5;
+        nnb_optimizer_params used;
+        st = nnb_model_optimizer_params(m, &used);
+        s.min_lr = used.learning_rate / 100.0;
+        if (st == NNB_OK) {
+            st = nnb_model_set_schedule(m, &s);
+        }
+    }
+    if (st == NNB_OK && o->clip_norm > 0.0) {
+        st = nnb_model_set_clip(m, 0.0, o->clip_norm); /* stored in the saved file too */
     }
     if (st == NNB_OK) {
         st = nnb_fashion_store_meta(m); /* the pixel scaling and class names, for raw-row use of the file */
@@ -376,17 +553,24 @@ int nnb_cmd_train(int argc, char **argv)
     }
     train_options o;
     memset(&o, 0, sizeof o);
-    o.layers[0] = 128;
-    o.layers[1] = 128;
+    /* The defaults: measured on Fashion-MNIST (README), 0.902 test accuracy in about 25 s of CPU time. */
+    o.layers[0] = 512;
+    o.layers[1] = 256;
     o.n_layers = 2;
-    o.epochs = 10;
+    o.epochs = 15;
+    o.weight_decay = 0.01;
     o.batch = 128;
     o.optimizer = NNB_OPTIMIZER_ADAM;
     o.decay = 1e-3;
-    o.he_init = 1;
+    o.init = NNB_INIT_HE_NORMAL;
+    o.activation = NNB_LAYER_RELU;
+    o.schedule = NNB_SCHEDULE_COSINE;
     int rc = parse_train_args(argc, argv, &o);
     if (rc >= 0) {
         return rc;
+    }
+    if (!o.decay_set && o.schedule != NNB_SCHEDULE_NONE) {
+        o.decay = 0.0; /* the schedule replaces the book's decay unless --decay asks for both */
     }
     nnb_status st = nnb_set_num_threads(o.threads);
     if (st != NNB_OK) {
@@ -424,20 +608,33 @@ int nnb_cmd_train(int argc, char **argv)
                nnb_idx_set_image_rows(train), nnb_idx_set_image_cols(train), nnb_now() - t0);
     }
 
+    /* The rows the steps see: a validation split holds floor(F * n) of them out. */
+    o.train_rows = n - (size_t)floor(o.val_split * (double)n);
+    if (o.train_rows == 0 || o.train_rows == n) {
+        o.train_rows = n;
+    }
+    if (o.batch > o.train_rows) {
+        o.batch = o.train_rows;
+    }
     st = build_model(&o, &m);
     if (st != NNB_OK) {
         nnb_fail(k_cmd, "building the model", st);
         goto done;
     }
     if (!o.quiet) {
+        st = nnb_model_summary(m, stdout, o.batch);
+        if (st != NNB_OK) {
+            nnb_fail(k_cmd, "the model summary", st);
+            goto done;
+        }
         print_model_line(&o, m);
     }
 
     train_state ts;
     memset(&ts, 0, sizeof ts);
     ts.tty = !o.quiet && nnb_stdout_is_tty();
-    ts.batch = o.batch < n ? o.batch : n;
-    const size_t steps = (n + ts.batch - 1) / ts.batch;
+    ts.batch = o.batch < o.train_rows ? o.batch : o.train_rows;
+    const size_t steps = (o.train_rows + ts.batch - 1) / ts.batch;
     ts.total_steps = steps * o.epochs;
     ts.start = nnb_now();
     ts.epoch_start = ts.start;
@@ -451,7 +648,34 @@ int nnb_cmd_train(int argc, char **argv)
     tp.print_every_steps = ts.tty ? (steps >= 50 ? steps / 50 : 1) : 0;
     tp.progress = o.quiet ? NULL : on_progress;
     tp.user = &ts;
+    tp.validation_split = o.val_split;
+    tp.record_history = o.history != NULL;
+    if (o.patience > 0) {
+        tp.early_stop = NNB_MONITOR_VAL_LOSS;
+        tp.patience = o.patience;
+    }
+    FILE *history = NULL;
+    if (o.history != NULL) {
+        history = fopen(o.history, "w"); /* opened before training, so a bad path fails at once */
+        if (history == NULL) {
+            nnb_error(k_cmd, "--history: cannot write %s: %s", o.history, strerror(errno));
+            goto done;
+        }
+    }
     st = nnb_model_train(m, X, &y, &tp);
+    if (history != NULL) {
+        nnb_status hs = nnb_model_history_write_csv(m, history);
+        if (fclose(history) != 0 && hs == NNB_OK) {
+            hs = NNB_ERR_IO;
+        }
+        if (hs != NNB_OK && st == NNB_OK) {
+            nnb_error(k_cmd, "--history: writing %s failed", o.history);
+            goto done;
+        }
+    }
+    if (st == NNB_OK && o.patience > 0 && !o.quiet) {
+        printf("early stopping: kept the weights of epoch %zu\n", nnb_model_best_epoch(m));
+    }
     const double train_seconds = nnb_now() - ts.start;
     if (st != NNB_OK) {
         if (ts.tty) {
