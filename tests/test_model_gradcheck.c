@@ -63,6 +63,7 @@ static const char *kind_name(nnb_layer_kind k)
     case NNB_LAYER_SIGMOID: return "sigmoid";
     case NNB_LAYER_LINEAR: return "linear";
     case NNB_LAYER_DROPOUT: return "dropout";
+    default: break;
     }
     return "?";
 }
@@ -127,6 +128,7 @@ static void add_kind(nnb_model *m, nnb_layer_kind k)
     case NNB_LAYER_SIGMOID: assert_ok(nnb_model_add_sigmoid(m)); return;
     case NNB_LAYER_LINEAR: assert_ok(nnb_model_add_linear(m)); return;
     case NNB_LAYER_DROPOUT: assert_ok(nnb_model_add_dropout(m, 0.0f)); return;
+    default: break;
     }
     fail_msg("unknown layer kind %d", (int)k);
 }

@@ -34,6 +34,12 @@ static const char *layer_name(nnb_layer_kind kind)
     case NNB_LAYER_SIGMOID: return "sigmoid";
     case NNB_LAYER_LINEAR: return "linear";
     case NNB_LAYER_DROPOUT: return "dropout";
+    case NNB_LAYER_CONV2D: return "conv2d";
+    case NNB_LAYER_MAXPOOL2D: return "maxpool2d";
+    case NNB_LAYER_AVGPOOL2D: return "avgpool2d";
+    case NNB_LAYER_GLOBAL_AVGPOOL: return "global_avgpool";
+    case NNB_LAYER_BATCHNORM: return "batchnorm";
+    case NNB_LAYER_FLATTEN: return "flatten";
     }
     return "unknown";
 }
