@@ -320,7 +320,7 @@ static void test_file_round_trip_keeps_scaling_and_names(void **state)
     assert_ok(nnb_model_set_feature_names(m, feats, 3));
     size_t size = 0;
     unsigned char *buf = serialize(m, &size);
-    assert_int_equal(get_le32(buf + 8), 2); /* version 2 */
+    assert_int_equal(get_le32(buf + 8), 3); /* version 3 */
     nnb_model *r = NULL;
     assert_ok(nnb_model_parse(&r, buf, size));
     nnb_preprocess_kind k;
@@ -399,9 +399,9 @@ static void test_file_section_fields_are_checked(void **state)
     memcpy(w, buf, size);
     w[scale_at] ^= 1;
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
-    /* Version 3 is from the future. */
+    /* Version 4 is from the future. */
     memcpy(w, buf, size);
-    put_le32(w + 8, 3);
+    put_le32(w + 8, 4);
     fix_crc(w, size);
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_VERSION);
     assert_null(r);

@@ -793,6 +793,14 @@ NNB_API nnb_status nnb_model_layer_shape(const nnb_model *model, size_t i, size_
 NNB_API nnb_dense *nnb_model_dense_params(nnb_model *model, size_t i);
 
 /**
+ * nnb_model_dense_params for a const model.
+ * @param model the model.
+ * @param i the layer's index.
+ * @return the parameters (borrowed, read-only), or NULL.
+ */
+NNB_API const nnb_dense *nnb_model_cdense_params(const nnb_model *model, size_t i);
+
+/**
  * Batch normalisation layer i's running averages (C each).
  * @param model the model.
  * @param i the layer's index.

@@ -64,9 +64,10 @@ extern "C" {
 
 /**
  * The format version this library writes. Version 2 added the whole-model file's preprocessing and names
- * section (preprocess.h); a version-1 file loads as a model without them.
+ * section (preprocess.h); a version-1 file loads as a model without them. Version 3 added the image layer
+ * records (conv2d, pooling, batchnorm with its running averages, flatten).
  */
-#define NNB_MODEL_FILE_VERSION 2u
+#define NNB_MODEL_FILE_VERSION 3u
 /** The oldest format version this library reads. */
 #define NNB_MODEL_FILE_MIN_VERSION 1u
 

@@ -62,6 +62,14 @@ nnb_dense *nnb_model_dense_params(nnb_model *model, size_t i)
     return model->layers[i].dense;
 }
 
+const nnb_dense *nnb_model_cdense_params(const nnb_model *model, size_t i)
+{
+    if (model == NULL || i >= model->n_layers) {
+        return NULL;
+    }
+    return model->layers[i].dense;
+}
+
 nnb_status nnb_model_layer_shape(const nnb_model *model, size_t i, size_t chw[3])
 {
     if (model == NULL || chw == NULL) {

@@ -316,7 +316,7 @@ expect 0 '^{"file": ' info --json "$MODEL"
 json_check "d['parameters'] == 25450 and d['input_size'] == 784 and d['output_size'] == 10 and \
 [l['kind'] for l in d['layers']] == ['dense', 'relu', 'dense', 'softmax'] and d['layers'][2]['inputs'] == 32 and \
 d['loss'] == 'cce' and d['accuracy'] == 'categorical' and d['optimizer']['kind'] == 'adam' and \
-d['format_version'] == 2 and d['bytes'] > 25450 * 4 and d['regression_precision'] is None"
+d['format_version'] == 3 and d['bytes'] > 25450 * 4 and d['regression_precision'] is None"
 expect 2 "a model file is required" info --json
 # A name that is not UTF-8 (byte 0xff), with a quote and a backslash, still gives valid JSON.
 ODD="$WORK/$(printf 'odd\377"\\name').nnb"
@@ -417,7 +417,7 @@ expect 1 "cannot load the model .*train-images-idx3-ubyte: not a libnnbasics mod
     --dir "$WORK/data"
 cp "$MODEL" "$WORK/version9.nnb"
 printf '\011' | dd of="$WORK/version9.nnb" bs=1 seek=8 conv=notrunc 2>/dev/null
-expect 1 "cannot load the model .*version9.nnb: format version 9; this library reads versions 1 to 2$" eval --model "$WORK/version9.nnb" \
+expect 1 "cannot load the model .*version9.nnb: format version 9; this library reads versions 1 to 3$" eval --model "$WORK/version9.nnb" \
     --dir "$WORK/data"
 expect 1 "nnb info: cannot load the model .*flipped.nnb: CRC-32 mismatch" info --json "$WORK/flipped.nnb"
 expect 1 "params_only.nnb: a parameters-only file, not a whole model (load it into a model built in code with nnb_model_load_parameters)$" info "$WORK/data/params_only.nnb"
