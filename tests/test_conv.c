@@ -22,6 +22,7 @@
 #include "layers/pool2d_internal.h"
 #include "nnbasics/dense.h"
 #include "nnbasics/model.h"
+#include "nnbasics/model_file.h"
 #include "train/model_internal.h"
 
 #define GRAD_TOL 1e-6
@@ -766,6 +767,157 @@ static void test_cnn_learns_and_allocates_nothing_per_step(void **state)
     nnb_tensor_destroy(P);
 }
 
+/* ---------------------------------------------------------------- model files */
+
+static void put32(unsigned char *b, uint32_t v)
+{
+    for (int k = 0; k < 4; ++k) {
+        b[k] = (unsigned char)(v >> (8 * k));
+    }
+}
+
+static void put64(unsigned char *b, uint64_t v)
+{
+    for (int k = 0; k < 8; ++k) {
+        b[k] = (unsigned char)(v >> (8 * k));
+    }
+}
+
+static void putf(unsigned char *b, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    put32(b, u);
+}
+
+static void recrc(unsigned char *b, size_t size)
+{
+    put32(b + size - 4, nnb_crc32(0, b, size - 4));
+}
+
+/* Record offsets of make_cnn's file (docs/MODEL_FORMAT.md): the layer records start at byte 108. */
+enum {
+    CONV_KIND = 108,
+    CONV_IN_C = 112,
+    CONV_KH = 144,
+    CONV_PADDING = 184,
+    CONV_BIAS = 188,
+    BN_KIND = 196 + 9 * 4 * 4 + 4 * 4, /* after the conv's 9 x 4 weights and 4 biases */
+    BN_C = BN_KIND + 4,
+    BN_EPS = BN_KIND + 16,
+    BN_VAR0 = BN_KIND + 20 + 3 * 4 * 4
+};
+
+static void test_model_file_round_trip_and_corrupt_image_records(void **state)
+{
+    (void)state;
+    enum { N = 32 };
+    uint32_t labels[N];
+    nnb_tensor *X = NULL, *P1 = NULL, *P2 = NULL;
+    make_bars(N, 300, &X, labels);
+    assert_ok(nnb_tensor_create(&P1, N, 2));
+    assert_ok(nnb_tensor_create(&P2, N, 2));
+    nnb_model *m = make_cnn();
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 2;
+    tp.batch_size = 16;
+    assert_ok(nnb_model_train(m, X, &y, &tp)); /* non-trivial running averages */
+    size_t size = 0;
+    assert_ok(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, &size)); /* the size only */
+    unsigned char *buf = malloc(size), *w = malloc(size);
+    assert_non_null(buf);
+    assert_non_null(w);
+    assert_ok(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, buf, size, &size));
+    assert_int_equal(buf[8], 3); /* version 3 */
+    assert_int_equal(buf[CONV_KIND], NNB_LAYER_CONV2D);
+    assert_int_equal(buf[BN_KIND], NNB_LAYER_BATCHNORM);
+
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_parse(&r, buf, size));
+    assert_ok(nnb_model_predict(m, X, P1, 0, NULL));
+    assert_ok(nnb_model_predict(r, X, P2, 0, NULL));
+    assert_memory_equal(nnb_tensor_cdata(P1), nnb_tensor_cdata(P2), N * 2 * sizeof(float));
+    float *mean1, *var1, *mean2, *var2;
+    size_t c1, c2;
+    assert_ok(nnb_model_batchnorm_stats(m, 1, &mean1, &var1, &c1));
+    assert_ok(nnb_model_batchnorm_stats(r, 1, &mean2, &var2, &c2));
+    assert_int_equal(c1, 4);
+    assert_int_equal(c2, 4);
+    assert_memory_equal(mean1, mean2, 4 * sizeof(float));
+    assert_memory_equal(var1, var2, 4 * sizeof(float));
+    assert_true(var1[0] != 1.0f); /* trained: the averages moved */
+    nnb_model_destroy(r);
+    r = NULL;
+
+    /* Parameters-only files hold dense layers only. */
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_PARAMETERS, buf, size, &size), NNB_ERR_STATE);
+    assert_non_null(strstr(nnb_last_error(), "whole model"));
+
+    /* Every truncation and every flipped byte is refused. */
+    for (size_t cut = 0; cut < size; cut += 7) {
+        assert_true(nnb_model_parse(&r, buf, cut) != NNB_OK);
+        assert_null(r);
+    }
+    for (size_t i = 0; i < size; ++i) {
+        memcpy(w, buf, size);
+        w[i] ^= 0x10;
+        assert_true(nnb_model_parse(&r, w, size) != NNB_OK);
+        assert_null(r);
+    }
+
+    /* Fields with a valid checksum. */
+    const struct {
+        size_t at;
+        int kind; /* 32: u32, 64: u64, 0: f32 */
+        double value;
+        nnb_status want;
+        const char *text;
+    } edits[] = {
+        {CONV_PADDING, 32, 3, NNB_ERR_FORMAT, "padding 3"},
+        {CONV_BIAS, 32, 2, NNB_ERR_FORMAT, "bias flag 2"},
+        {CONV_IN_C, 64, 0, NNB_ERR_FORMAT, "in_c 0"},
+        {CONV_KH, 64, 1u << 30, NNB_ERR_FORMAT, "kernel_h"},
+        {CONV_KH + 16, 64, 0, NNB_ERR_FORMAT, "stride 0"},
+        {CONV_IN_C + 8, 64, 2, NNB_ERR_FORMAT, "takes 4 x 4 x 4"}, /* a 2x8 input: the chain breaks */
+        {CONV_IN_C, 64, 2, NNB_ERR_FORMAT, "layer 1"}, /* 2 channels: the weights run into the next record */
+        {BN_C, 64, 5, NNB_ERR_FORMAT, ""},
+        {BN_EPS, 0, 0.0, NNB_ERR_FORMAT, "eps"},
+        {BN_VAR0, 0, -1.0, NNB_ERR_FORMAT, "variance"},
+        {BN_VAR0, 0, NAN, NNB_ERR_NONFINITE, "running variance 0"},
+        {BN_KIND, 32, 22, NNB_ERR_FORMAT, "unknown layer kind 22"},
+    };
+    for (size_t e = 0; e < sizeof edits / sizeof edits[0]; ++e) {
+        memcpy(w, buf, size);
+        if (edits[e].kind == 32) {
+            put32(w + edits[e].at, (uint32_t)edits[e].value);
+        } else if (edits[e].kind == 64) {
+            put64(w + edits[e].at, (uint64_t)edits[e].value);
+        } else {
+            putf(w + edits[e].at, (float)edits[e].value);
+        }
+        recrc(w, size);
+        nnb_status st = nnb_model_parse(&r, w, size);
+        if (st != edits[e].want || strstr(nnb_last_error(), edits[e].text) == NULL) {
+            fail_msg("edit %zu: got %s '%s'", e, nnb_status_string(st), nnb_last_error());
+        }
+        assert_null(r);
+    }
+    /* The same records in a version-2 file are unknown kinds there. */
+    memcpy(w, buf, size);
+    put32(w + 8, 2);
+    recrc(w, size);
+    assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
+    assert_non_null(strstr(nnb_last_error(), "unknown layer kind 16"));
+
+    free(buf);
+    free(w);
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(X);
+    nnb_tensor_destroy(P1);
+    nnb_tensor_destroy(P2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_model_checks_image_shapes),
         cmocka_unit_test(test_model_backward_through_conv_layers_matches_reference),
         cmocka_unit_test(test_cnn_learns_and_allocates_nothing_per_step),
+        cmocka_unit_test(test_model_file_round_trip_and_corrupt_image_records),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
 }

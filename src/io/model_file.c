@@ -1019,8 +1019,10 @@ static nnb_status check_params_finite(const file_desc *fd)
             for (size_t k = 0; k < 2 * l->n_out; ++k) {
                 float v = f32_at(l->running + 4 * k);
                 if (!isfinite(v) || (k >= l->n_out && v < 0.0f)) {
-                    return NNB__FAILF(NNB_ERR_NONFINITE, "layer %zu (batchnorm): running %s %zu is %g", i,
-                                      k < l->n_out ? "mean" : "variance", k % l->n_out, (double)v);
+                    return NNB__FAILF(isfinite(v) ? NNB_ERR_FORMAT : NNB_ERR_NONFINITE,
+                                      "layer %zu (batchnorm): running %s %zu is %g%s", i,
+                                      k < l->n_out ? "mean" : "variance", k % l->n_out, (double)v,
+                                      isfinite(v) ? " (a variance must be >= 0)" : "");
                 }
             }
         }
