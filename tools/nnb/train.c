@@ -40,7 +40,7 @@ static void train_usage(void)
            "                    (global average), bn (batch normalisation), flatten, dense:N, relu, sigmoid,\n"
            "                    dropout:R; the last layer must be dense:10 (softmax is added), e.g.\n"
            "                    conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dense:10\n"
-           "  --arch NAME       mlp (the widths above) or cnn (that example spec; default batch 64, 3 epochs)\n"
+           "  --arch NAME       mlp (the widths above) or cnn (that spec; default batch 64, 8 epochs, decay 1e-4)\n"
            "  --epochs N        passes over the training data, 1 to 100000 (default 10)\n"
            "  --batch N         samples per step, 1 to 1000000 (default 128)\n"
            "  --optimizer NAME  sgd, adagrad, rmsprop or adam (default adam)\n"
@@ -145,7 +145,7 @@ typedef struct train_options {
     nnb_optimizer_kind optimizer;
     double lr, decay, momentum;
     int lr_set, momentum_set, he_init, quiet;
-    int arch_cnn, epochs_set, batch_set;
+    int arch_cnn, epochs_set, batch_set, decay_set;
 } train_options;
 
 /* --arch cnn: two convolution blocks and a dense head. */
@@ -251,6 +251,7 @@ static int parse_train_args(int argc, char **argv, train_options *o)
             o->lr_set = 1;
         } else if (strcmp(opt, "--decay") == 0) {
             ok = nnb_args_double(&a, opt, 0.0, 1e6, 1, &o->decay);
+            o->decay_set = 1;
         } else if (strcmp(opt, "--momentum") == 0) {
             ok = nnb_args_double(&a, opt, 0.0, 0.999999, 1, &o->momentum);
             o->momentum_set = 1;
@@ -478,6 +479,9 @@ static nnb_status add_spec_item(nnb_model *m, char *item, int last)
     return st;
 }
 
+/* Set when a --layers spec error has been printed (no second message with a stale detail). */
+static int g_spec_error;
+
 /* The layers of o->spec, then softmax; the errors are printed. */
 static nnb_status add_spec_layers(const train_options *o, nnb_model *m)
 {
@@ -496,6 +500,7 @@ static nnb_status add_spec_layers(const train_options *o, nnb_model *m)
         item = next;
     }
     free(copy);
+    g_spec_error = st != NNB_OK;
     return st;
 }
 
@@ -571,7 +576,10 @@ int nnb_cmd_train(int argc, char **argv)
         return NNB_EXIT_FAILURE;
     }
     if (o.arch_cnn && !o.epochs_set) {
-        o.epochs = 3;
+        o.epochs = 8;
+    }
+    if (o.arch_cnn && !o.decay_set) {
+        o.decay = 1e-4;
     }
     if (o.spec != NULL && !o.batch_set) {
         o.batch = 64;
@@ -585,6 +593,15 @@ int nnb_cmd_train(int argc, char **argv)
     nnb_tensor *limited = NULL;
     nnb_model *m = NULL;
     rc = NNB_EXIT_FAILURE;
+    /* The model first, so that a bad --layers spec is reported before the data are read. */
+    g_spec_error = 0;
+    st = build_model(&o, &m);
+    if (st != NNB_OK) {
+        if (!g_spec_error) {
+            nnb_fail(k_cmd, "building the model", st);
+        }
+        goto done;
+    }
     if (!nnb_load_fashion(k_cmd, o.dir, NNB_FASHION_TRAIN, &train) ||
         !nnb_load_fashion(k_cmd, o.dir, NNB_FASHION_TEST, &test)) {
         goto done;
@@ -605,11 +622,6 @@ int nnb_cmd_train(int argc, char **argv)
                nnb_idx_set_image_rows(train), nnb_idx_set_image_cols(train), nnb_now() - t0);
     }
 
-    st = build_model(&o, &m);
-    if (st != NNB_OK) {
-        nnb_fail(k_cmd, "building the model", st);
-        goto done;
-    }
     if (!o.quiet) {
         print_model_line(&o, m);
     }
