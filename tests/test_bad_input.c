@@ -2034,7 +2034,7 @@ static void test_bad_input_model_file(void **state)
         w[size / 2] ^= 0x40;
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_FORMAT); /* checksum */
         memcpy(w, file, size);
-        put_le32(w + 8, 3);
+        put_le32(w + 8, 4);
         fix_crc(w, size);
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_VERSION);
         put_le32(w + 8, 0);
