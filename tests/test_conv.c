@@ -767,6 +767,73 @@ static void test_cnn_learns_and_allocates_nothing_per_step(void **state)
     nnb_tensor_destroy(P);
 }
 
+/* Every allocation of building and training a conv model, failed in turn: NNB_ERR_NOMEM, no leak, and the
+   model still trains once memory is back. */
+static void test_conv_model_allocation_failures_are_clean(void **state)
+{
+    (void)state;
+    enum { N = 16 };
+    uint32_t labels[N];
+    nnb_tensor *X = NULL;
+    make_bars(N, 500, &X, labels);
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    const size_t live_before = nnb_test_live_blocks();
+    int succeeded = 0;
+    for (size_t fail_at = 1; fail_at < 400 && !succeeded; ++fail_at) {
+        nnb_test_fail_allocation(fail_at);
+        nnb_model *m = NULL;
+        nnb_status st = nnb_model_create(&m, 0);
+        nnb_conv2d_params same = conv_params(3, NNB_PADDING_SAME);
+        if (st == NNB_OK) {
+            st = nnb_model_add_conv2d(m, 1, 8, 8, 2, &same);
+        }
+        if (st == NNB_OK) {
+            st = nnb_model_add_batchnorm(m, 0.1f, 1e-5f);
+        }
+        if (st == NNB_OK) {
+            st = nnb_model_add_maxpool2d(m, 2, 2, 0);
+        }
+        if (st == NNB_OK) {
+            st = nnb_model_add_flatten(m);
+        }
+        if (st == NNB_OK) {
+            st = nnb_model_add_dense(m, 32, 2, 0.1f, NULL);
+        }
+        if (st == NNB_OK) {
+            st = nnb_model_add_softmax(m);
+        }
+        if (st == NNB_OK) {
+            st = nnb_model_set_loss(m, NNB_LOSS_CCE);
+        }
+        if (st == NNB_OK) {
+            nnb_optimizer_params p = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+            st = nnb_model_set_optimizer(m, &p);
+        }
+        if (st == NNB_OK) {
+            st = nnb_model_finalize(m);
+        }
+        nnb_train_params tp = nnb_train_params_default();
+        tp.batch_size = 8;
+        tp.shuffle = 1;
+        if (st == NNB_OK) {
+            st = nnb_model_train(m, X, &y, &tp);
+        }
+        nnb_test_fail_allocation(0);
+        if (st == NNB_OK) {
+            succeeded = 1;
+        } else {
+            assert_int_equal(st, NNB_ERR_NOMEM);
+            if (m != NULL && nnb_model_is_finalized(m)) {
+                assert_ok(nnb_model_train(m, X, &y, &tp));
+            }
+        }
+        nnb_model_destroy(m);
+        assert_int_equal(nnb_test_live_blocks(), live_before);
+    }
+    assert_true(succeeded);
+    nnb_tensor_destroy(X);
+}
+
 /* ---------------------------------------------------------------- model files */
 
 static void put32(unsigned char *b, uint32_t v)
@@ -931,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_model_backward_through_conv_layers_matches_reference),
         cmocka_unit_test(test_cnn_learns_and_allocates_nothing_per_step),
         cmocka_unit_test(test_model_file_round_trip_and_corrupt_image_records),
+        cmocka_unit_test(test_conv_model_allocation_failures_are_clean),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
 }
