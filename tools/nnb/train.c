@@ -597,7 +597,9 @@ int nnb_cmd_train(int argc, char **argv)
     g_spec_error = 0;
     st = build_model(&o, &m);
     if (st != NNB_OK) {
-        if (!g_spec_error) {
+        if (g_spec_error) {
+            rc = NNB_EXIT_USAGE; /* a malformed --layers item (already reported) */
+        } else {
             nnb_fail(k_cmd, "building the model", st);
         }
         goto done;
