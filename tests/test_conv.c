@@ -668,6 +668,77 @@ static void test_model_backward_through_conv_layers_matches_reference(void **sta
     nnb_model_destroy(m);
 }
 
+/* Mean cross-entropy of the model's training-mode output for X (batch statistics in batchnorm), in double. */
+static double model_loss(nnb_model *m, const nnb_tensor *X, const uint32_t *labels)
+{
+    assert_ok(nnb__model_forward_ws(m, X, 1));
+    const nnb_tensor *out = nnb__model_output(m);
+    double loss = 0.0;
+    for (size_t n = 0; n < out->rows; ++n) {
+        loss -= log((double)out->data[n * out->cols + labels[n]]);
+    }
+    return loss / (double)out->rows;
+}
+
+/*
+ * Batchnorm's wiring inside a model (on top of the layer checks above): conv -> batchnorm -> relu (in place)
+ * -> flatten -> dense -> softmax; the backward's conv and gamma/beta gradients against central differences
+ * of the model's own float32 forward (step 1e-2: a coarse check, 2e-2 relative, that catches wiring errors).
+ */
+static void test_model_backward_through_batchnorm_matches_differences(void **state)
+{
+    (void)state;
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 11));
+    nnb_conv2d_params same = conv_params(3, NNB_PADDING_SAME);
+    assert_ok(nnb_model_add_conv2d(m, 1, 4, 4, 2, &same));
+    assert_ok(nnb_model_add_batchnorm(m, 0.1f, 1e-5f));
+    assert_ok(nnb_model_add_relu(m));
+    assert_ok(nnb_model_add_flatten(m));
+    assert_ok(nnb_model_add_dense(m, 32, 3, 0.3f, NULL));
+    assert_ok(nnb_model_add_softmax(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_CCE));
+    assert_ok(nnb_model_finalize(m));
+    assert_ok(nnb_model_prepare(m, 6));
+    double xd[6 * 16];
+    float xf[6 * 16];
+    fill(xd, 96, 41);
+    to_float(xd, xf, 96);
+    nnb_tensor X;
+    nnb__tensor_view_init(&X, xf, 6, 16);
+    const uint32_t labels[6] = {0, 1, 2, 2, 1, 0};
+    nnb_targets t = nnb_targets_from_labels(labels, 6);
+    nnb_dense *bn = nnb_model_dense_params(m, 1), *conv = nnb_model_dense_params(m, 0);
+    float *gamma = nnb_tensor_data(nnb_dense_weights_mut(bn));
+    float *beta = nnb_tensor_data(nnb_dense_biases_mut(bn));
+    gamma[0] = 1.5f;
+    beta[1] = 0.25f;
+    (void)model_loss(m, &X, labels);
+    assert_ok(nnb__model_backward_ws(m, &t));
+    float *params[3] = {nnb_tensor_data(nnb_dense_weights_mut(conv)), gamma, beta};
+    const float *grads[3] = {nnb_tensor_cdata(nnb_dense_dweights(conv)), nnb_tensor_cdata(nnb_dense_dweights(bn)),
+                             nnb_tensor_cdata(nnb_dense_dbiases(bn))};
+    float analytic[18];
+    double numeric[18];
+    const size_t counts[3] = {18, 2, 2};
+    for (size_t k = 0; k < 3; ++k) {
+        memcpy(analytic, grads[k], counts[k] * sizeof(float));
+        for (size_t i = 0; i < counts[k]; ++i) {
+            const float keep = params[k][i];
+            params[k][i] = keep + 1e-2f;
+            double lp = model_loss(m, &X, labels);
+            params[k][i] = keep - 1e-2f;
+            double lm = model_loss(m, &X, labels);
+            params[k][i] = keep;
+            numeric[i] = (lp - lm) / (2e-2);
+        }
+        double e = rel_err_f(analytic, numeric, counts[k]);
+        print_message("batchnorm model: parameter set %zu: %.2e\n", k, e);
+        assert_true(e < 2e-2);
+    }
+    nnb_model_destroy(m);
+}
+
 /* n 8x8 images: class 0 a vertical bar, class 1 a horizontal bar, at a random place, on low noise. */
 static void make_bars(size_t n, unsigned seed, nnb_tensor **X, uint32_t *labels)
 {
@@ -996,6 +1067,7 @@ int main(void)
         cmocka_unit_test(test_batchnorm_gradients_match_finite_differences),
         cmocka_unit_test(test_model_checks_image_shapes),
         cmocka_unit_test(test_model_backward_through_conv_layers_matches_reference),
+        cmocka_unit_test(test_model_backward_through_batchnorm_matches_differences),
         cmocka_unit_test(test_cnn_learns_and_allocates_nothing_per_step),
         cmocka_unit_test(test_model_file_round_trip_and_corrupt_image_records),
         cmocka_unit_test(test_conv_model_allocation_failures_are_clean),
