@@ -71,6 +71,7 @@ static const char *kind_name(nnb_layer_kind k)
     case NNB_LAYER_ELU: return "elu";
     case NNB_LAYER_GELU: return g_gelu == NNB_GELU_TANH ? "gelu(tanh)" : "gelu";
     case NNB_LAYER_SOFTPLUS: return "softplus";
+    default: break;
     }
     return "?";
 }
@@ -140,6 +141,7 @@ static void add_kind(nnb_model *m, nnb_layer_kind k)
     case NNB_LAYER_ELU: assert_ok(nnb_model_add_elu(m, 1.5f)); return;
     case NNB_LAYER_GELU: assert_ok(nnb_model_add_gelu(m, g_gelu)); return;
     case NNB_LAYER_SOFTPLUS: assert_ok(nnb_model_add_softplus(m)); return;
+    default: break;
     }
     fail_msg("unknown layer kind %d", (int)k);
 }

@@ -85,18 +85,46 @@ typedef struct nnb_model nnb_model;
 
 /** Layer kinds (append-only values: a model file may store them). */
 typedef enum nnb_layer_kind {
-    NNB_LAYER_DENSE = 0,      /**< fully connected, dense.h */
-    NNB_LAYER_RELU = 1,       /**< max(0, x) */
-    NNB_LAYER_SOFTMAX = 2,    /**< row-wise softmax */
-    NNB_LAYER_SIGMOID = 3,    /**< 1 / (1 + exp(-x)) */
-    NNB_LAYER_LINEAR = 4,     /**< identity (the book's Activation_Linear, for regression outputs) */
-    NNB_LAYER_DROPOUT = 5,    /**< inverted dropout while training, identity otherwise */
-    NNB_LAYER_TANH = 6,       /**< tanh(x) */
-    NNB_LAYER_LEAKY_RELU = 7, /**< x for x > 0, slope * x otherwise (nnb_layer_info::alpha is the slope) */
-    NNB_LAYER_ELU = 8,        /**< x for x > 0, alpha * (e^x - 1) otherwise */
-    NNB_LAYER_GELU = 9,       /**< x * Phi(x), exact or tanh approximation (nnb_layer_info::gelu) */
-    NNB_LAYER_SOFTPLUS = 10   /**< log(1 + e^x) */
+    NNB_LAYER_DENSE = 0,           /**< fully connected, dense.h */
+    NNB_LAYER_RELU = 1,            /**< max(0, x) */
+    NNB_LAYER_SOFTMAX = 2,         /**< row-wise softmax */
+    NNB_LAYER_SIGMOID = 3,         /**< 1 / (1 + exp(-x)) */
+    NNB_LAYER_LINEAR = 4,          /**< identity (the book's Activation_Linear, for regression outputs) */
+    NNB_LAYER_DROPOUT = 5,         /**< inverted dropout while training, identity otherwise */
+    NNB_LAYER_TANH = 6,            /**< tanh(x) */
+    NNB_LAYER_LEAKY_RELU = 7,      /**< x for x > 0, slope * x otherwise (nnb_layer_info::alpha is the slope) */
+    NNB_LAYER_ELU = 8,             /**< x for x > 0, alpha * (e^x - 1) otherwise */
+    NNB_LAYER_GELU = 9,            /**< x * Phi(x), exact or tanh approximation (nnb_layer_info::gelu) */
+    NNB_LAYER_SOFTPLUS = 10,       /**< log(1 + e^x) */
+    NNB_LAYER_CONV2D = 16,         /**< 2-D convolution over NCHW images (nnb_model_add_conv2d) */
+    NNB_LAYER_MAXPOOL2D = 17,      /**< 2-D max pooling (nnb_model_add_maxpool2d) */
+    NNB_LAYER_AVGPOOL2D = 18,      /**< 2-D average pooling (nnb_model_add_avgpool2d) */
+    NNB_LAYER_GLOBAL_AVGPOOL = 19, /**< mean of each channel's image: C x H x W -> C x 1 x 1 */
+    NNB_LAYER_BATCHNORM = 20,      /**< batch normalisation per channel (nnb_model_add_batchnorm) */
+    NNB_LAYER_FLATTEN = 21         /**< C x H x W -> (C*H*W) x 1 x 1; the data stay as they are */
 } nnb_layer_kind;
+
+/** Zero padding of a convolution (nnb_conv2d_params). */
+typedef enum nnb_padding {
+    NNB_PADDING_VALID = 0,   /**< none: out = (in - kernel) / stride + 1 */
+    NNB_PADDING_SAME = 1,    /**< out = ceil(in / stride); an odd total puts the extra zeros below / right */
+    NNB_PADDING_EXPLICIT = 2 /**< pad_h rows above and below, pad_w columns left and right */
+} nnb_padding;
+
+/**
+ * Settings of a convolution layer (nnb_model_add_conv2d). Start from nnb_conv2d_params_default and change
+ * what differs.
+ */
+typedef struct nnb_conv2d_params {
+    size_t kernel_h;     /**< kernel rows (>= 1) */
+    size_t kernel_w;     /**< kernel columns (>= 1) */
+    size_t stride;       /**< step in both directions (>= 1); dilation is 1 and groups 1 */
+    nnb_padding padding; /**< zero padding */
+    size_t pad_h;        /**< NNB_PADDING_EXPLICIT: rows of zeros above and below */
+    size_t pad_w;        /**< NNB_PADDING_EXPLICIT: columns of zeros left and right */
+    int bias;            /**< non-zero: one bias per output channel */
+    nnb_init init;       /**< weight initializer, with fan_in = in_c * kernel_h * kernel_w, fan_out = out_c */
+} nnb_conv2d_params;
 
 /** Loss kinds (append-only values). */
 typedef enum nnb_loss_kind {
@@ -133,6 +161,14 @@ typedef struct nnb_layer_info {
     float alpha;                       /**< leaky ReLU: its slope; ELU: its alpha; 0 for other kinds */
     nnb_gelu_approximation gelu;       /**< GELU: exact or tanh; NNB_GELU_EXACT for other kinds */
 } nnb_layer_info;
+
+/**
+ * Default convolution settings: a kernel x kernel window, stride 1, valid padding, biases, He normal weights
+ * (biases 0).
+ * @param kernel the kernel's rows and columns.
+ * @return the settings.
+ */
+NNB_API nnb_conv2d_params nnb_conv2d_params_default(size_t kernel);
 
 /* ---- targets ---- */
 
@@ -264,6 +300,88 @@ NNB_API nnb_status nnb_model_add_linear(nnb_model *model);
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE, NNB_ERR_ARGUMENT (rate outside [0, 1) or NaN), NNB_ERR_NOMEM.
  */
 NNB_API nnb_status nnb_model_add_dropout(nnb_model *model, float rate);
+
+/*
+ * Image layers. Activations are NCHW: a batch is a rows x (C * H * W) tensor, image n's channel c, row y,
+ * column x at column (c * H + y) * W + x of row n (PyTorch's and ONNX's order, so weights and data move
+ * between them unchanged). Every layer has an output shape C x H x W (dense layers: n_neurons x 1 x 1);
+ * nnb_model_layer_shape reports it. Pooling, batch normalisation and flatten take their input shape from
+ * the layer before them; a dense layer after an image layer needs a flatten in between.
+ */
+
+/**
+ * Appends a 2-D convolution of in_c x in_h x in_w images into out_c channels.
+ *
+ * The weights are stored as a (in_c * kernel_h * kernel_w) x out_c matrix (row (c * kernel_h + i) *
+ * kernel_w + j: tap i, j of input channel c), which is PyTorch's out_c x in_c x kh x kw tensor transposed;
+ * nnb_model_dense_params gives access to them. Computed through im2col and one GEMM per batch. The initial
+ * weights are drawn from the model's generator.
+ * @param model the model, not yet finalized.
+ * @param in_c input channels; in_c, in_h and in_w all 0: the previous layer's output shape (the first
+ *        layer must give them).
+ * @param in_h input rows.
+ * @param in_w input columns.
+ * @param out_c output channels (>= 1).
+ * @param params the settings (copied; NULL = nnb_conv2d_params_default(3)).
+ * @return NNB_OK, NNB_ERR_NULL (model), NNB_ERR_STATE (finalized; or shape 0 x 0 x 0 with no previous
+ *         layer), NNB_ERR_ARGUMENT (a size 0, kernel larger than the padded input, bad padding or
+ *         initializer), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM. On failure the model and its generator are unchanged.
+ */
+NNB_API nnb_status nnb_model_add_conv2d(nnb_model *model, size_t in_c, size_t in_h, size_t in_w, size_t out_c,
+                                        const nnb_conv2d_params *params);
+
+/**
+ * Appends max pooling over kernel_h x kernel_w windows every `stride` pixels, no padding (out = (in -
+ * kernel) / stride + 1, rounded down), on the previous layer's output.
+ * @param model the model, not yet finalized.
+ * @param kernel_h window rows (>= 1).
+ * @param kernel_w window columns (>= 1).
+ * @param stride step (0 = kernel_h, non-overlapping windows for square ones).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized, or no previous layer), NNB_ERR_ARGUMENT (a size 0),
+ *         NNB_ERR_SHAPE (window larger than the input), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_maxpool2d(nnb_model *model, size_t kernel_h, size_t kernel_w, size_t stride);
+
+/**
+ * Appends average pooling; as nnb_model_add_maxpool2d with the mean of each window.
+ * @param model the model, not yet finalized.
+ * @param kernel_h window rows (>= 1).
+ * @param kernel_w window columns (>= 1).
+ * @param stride step (0 = kernel_h).
+ * @return as nnb_model_add_maxpool2d.
+ */
+NNB_API nnb_status nnb_model_add_avgpool2d(nnb_model *model, size_t kernel_h, size_t kernel_w, size_t stride);
+
+/**
+ * Appends global average pooling: each channel's mean, C x H x W -> C x 1 x 1.
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized, or no previous layer), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_global_avgpool(nnb_model *model);
+
+/**
+ * Appends batch normalisation of the previous layer's output: per channel for images (statistics over the
+ * batch and the pixels), per feature for dense activations. Training normalises with the batch's mean and
+ * biased variance and updates running averages as PyTorch does (running = (1 - momentum) * running +
+ * momentum * batch statistic, the variance unbiased); evaluation and prediction use the running averages.
+ * Scale (gamma, starting at 1) and shift (beta, starting at 0) are learned: nnb_model_dense_params gives
+ * them as the weights and biases (1 x C each). The running averages start at 0 and 1 and are saved in
+ * model files.
+ * @param model the model, not yet finalized.
+ * @param momentum in [0, 1] (PyTorch's default 0.1).
+ * @param eps added to the variance, > 0 and finite (PyTorch's default 1e-5).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized, or no previous layer), NNB_ERR_ARGUMENT
+ *         (momentum or eps out of range), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_batchnorm(nnb_model *model, float momentum, float eps);
+
+/**
+ * Appends a flatten layer: C x H x W images become rows of C * H * W features (in NCHW order, as
+ * torch.flatten(x, 1)); nothing is copied.
+ * @param model the model, not yet finalized.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_STATE (finalized, or no previous layer), NNB_ERR_NOMEM.
+ */
+NNB_API nnb_status nnb_model_add_flatten(nnb_model *model);
 
 /**
  * Appends a tanh activation.
@@ -732,6 +850,44 @@ NNB_API const nnb_dense *nnb_model_cdense(const nnb_model *model, size_t i);
  * @return the width; 0 when empty or NULL.
  */
 NNB_API size_t nnb_model_input_size(const nnb_model *model);
+
+/**
+ * The output shape of layer i as channels x rows x columns (dense and other flat layers: width x 1 x 1).
+ * @param model the model.
+ * @param i the layer's index.
+ * @param chw receives C, H and W (untouched on failure).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_RANGE (no layer i).
+ */
+NNB_API nnb_status nnb_model_layer_shape(const nnb_model *model, size_t i, size_t chw[3]);
+
+/**
+ * The learned parameters of layer i as a dense layer holds them: dense layers themselves; convolutions
+ * (weights (in_c * kh * kw) x out_c, biases 1 x out_c); batch normalisation (weights = gamma, biases =
+ * beta, 1 x C each). Other kinds: NULL.
+ * @param model the model.
+ * @param i the layer's index.
+ * @return the parameters (borrowed: owned by the model, valid until it is destroyed), or NULL.
+ */
+NNB_API nnb_dense *nnb_model_dense_params(nnb_model *model, size_t i);
+
+/**
+ * nnb_model_dense_params for a const model.
+ * @param model the model.
+ * @param i the layer's index.
+ * @return the parameters (borrowed, read-only), or NULL.
+ */
+NNB_API const nnb_dense *nnb_model_cdense_params(const nnb_model *model, size_t i);
+
+/**
+ * Batch normalisation layer i's running averages (C each).
+ * @param model the model.
+ * @param i the layer's index.
+ * @param mean receives the running means (borrowed: owned by the model), or NULL.
+ * @param var receives the running variances (borrowed), or NULL.
+ * @param channels receives C, or NULL.
+ * @return NNB_OK, NNB_ERR_NULL (model), NNB_ERR_RANGE (no layer i), NNB_ERR_ARGUMENT (not batch normalisation).
+ */
+NNB_API nnb_status nnb_model_batchnorm_stats(nnb_model *model, size_t i, float **mean, float **var, size_t *channels);
 
 /**
  * Output width: the last layer's.

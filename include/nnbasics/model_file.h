@@ -65,7 +65,8 @@ extern "C" {
 /**
  * The format version this library writes. Version 2 added the whole-model file's preprocessing and names
  * section (preprocess.h); a version-1 file loads as a model without them. Version 3 added the layer kinds
- * 6 to 10 (tanh, leaky ReLU, ELU, GELU, softplus) and the training-settings section (AdamW weight decay,
+ * 6 to 10 (tanh, leaky ReLU, ELU, GELU, softplus), the image layer records (conv2d, pooling, batchnorm with
+ * its running averages, flatten: kinds 16 to 21) and the training-settings section (AdamW weight decay,
  * learning-rate schedule, stored gradient clipping); a version-2 file loads without them.
  */
 #define NNB_MODEL_FILE_VERSION 3u

@@ -267,6 +267,70 @@ static nnb_status encode_training(const nnb_model *model, const nnb_optimizer_pa
     return NNB_OK;
 }
 
+/* The fields of a version-3 image layer record (docs/MODEL_FORMAT.md); nothing for the other kinds. */
+static void w_image_layer(writer *w, const nnb__model_layer *l)
+{
+    if (l->kind == NNB_LAYER_CONV2D) {
+        const uint64_t v[9] = {l->in_shape[0], l->in_shape[1], l->in_shape[2], l->conv.out_c, l->conv.kh,
+                               l->conv.kw,     l->conv.stride, l->pad_h,       l->pad_w};
+        for (size_t k = 0; k < 9; ++k) {
+            w_u64(w, v[k]);
+        }
+        w_u32(w, (uint32_t)l->conv_padding);
+        w_u32(w, l->conv_bias ? 1u : 0u);
+        w_f32(w, l->init_scale);
+        w_dense_params(w, l->dense);
+    } else if (l->kind == NNB_LAYER_MAXPOOL2D || l->kind == NNB_LAYER_AVGPOOL2D) {
+        w_u64(w, (uint64_t)l->pool.kh);
+        w_u64(w, (uint64_t)l->pool.kw);
+        w_u64(w, (uint64_t)l->pool.stride);
+    } else if (l->kind == NNB_LAYER_BATCHNORM) {
+        w_u64(w, (uint64_t)l->in_shape[0]);
+        w_f32(w, l->bn_momentum);
+        w_f32(w, l->bn_eps);
+        w_dense_params(w, l->dense);
+        w_floats(w, l->bn_running, 2 * l->in_shape[0]);
+    }
+}
+
+/* Checks the parameters and state of the conv2d and batchnorm layers (the writer's limits, finiteness). */
+static nnb_status check_image_layers(const nnb_model *model, nnb_model_file_kind kind)
+{
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        const nnb__model_layer *l = &model->layers[i];
+        if (l->kind != NNB_LAYER_CONV2D && l->kind != NNB_LAYER_BATCHNORM) {
+            continue;
+        }
+        if (kind == NNB_MODEL_FILE_PARAMETERS) {
+            return NNB__FAILF(NNB_ERR_STATE,
+                              "layer %zu is %s: parameters-only files hold dense layers only; save the whole model", i,
+                              l->kind == NNB_LAYER_CONV2D ? "conv2d" : "batchnorm");
+        }
+        const size_t sizes[6] = {l->in_shape[0],
+                                 l->in_shape[1],
+                                 l->in_shape[2],
+                                 nnb_dense_n_inputs(l->dense),
+                                 nnb_dense_n_neurons(l->dense),
+                                 l->pad_h > l->pad_w ? l->pad_h : l->pad_w};
+        for (size_t k = 0; k < 6; ++k) {
+            if (sizes[k] > NNB_MODEL_FILE_MAX_WIDTH) {
+                return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: a size (%zu) is above the format's %zu", i, sizes[k],
+                                  (size_t)NNB_MODEL_FILE_MAX_WIDTH);
+            }
+        }
+        nnb_status st = check_dense_finite(l->dense);
+        if (st != NNB_OK) {
+            return NNB__CONTEXTF(st, "layer %zu", i);
+        }
+        for (size_t k = 0; l->kind == NNB_LAYER_BATCHNORM && k < 2 * l->in_shape[0]; ++k) {
+            if (!isfinite(l->bn_running[k])) {
+                return NNB__FAILF(NNB_ERR_NONFINITE, "layer %zu (batchnorm): a running average is not finite", i);
+            }
+        }
+    }
+    return NNB_OK;
+}
+
 /* Checks that the model can be written (limits, finiteness) and encodes its payload. */
 static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kind, writer *w)
 {
@@ -289,6 +353,10 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
         if (st != NNB_OK) {
             return st;
         }
+    }
+    nnb_status ist = check_image_layers(model, kind);
+    if (ist != NNB_OK) {
+        return ist;
     }
     if (kind == NNB_MODEL_FILE_PARAMETERS) {
         if (dense_count == 0) {
@@ -373,6 +441,8 @@ static nnb_status encode_payload(const nnb_model *model, nnb_model_file_kind kin
             w_f32(w, info.alpha);
         } else if (info.kind == NNB_LAYER_GELU) {
             w_u32(w, (uint32_t)info.gelu);
+        } else {
+            w_image_layer(w, &model->layers[i]);
         }
     }
     st = encode_meta(model, w);
@@ -444,6 +514,10 @@ static const char *layer_kind_name(uint32_t kind)
 {
     static const char *const names[] = {"dense", "relu",       "softmax", "sigmoid", "linear",  "dropout",
                                         "tanh",  "leaky_relu", "elu",     "gelu",    "softplus"};
+    static const char *const image[] = {"conv2d", "maxpool2d", "avgpool2d", "global_avgpool", "batchnorm", "flatten"};
+    if (kind >= (uint32_t)NNB_LAYER_CONV2D && kind <= (uint32_t)NNB_LAYER_FLATTEN) {
+        return image[kind - (uint32_t)NNB_LAYER_CONV2D];
+    }
     return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 
@@ -535,6 +609,13 @@ typedef struct layer_desc {
     uint32_t gelu;                /* GELU approximation */
     const unsigned char *weights; /* n_in * n_out little-endian floats */
     const unsigned char *biases;  /* n_out floats */
+    /* Version 3 image layers. conv2d: n_in = in_c * kh * kw and n_out = out_c (its weight matrix);
+       batchnorm: n_in = 1, n_out = C (gamma as weights, beta as biases), running = 2 * C floats. */
+    uint64_t shape[3]; /* conv2d: in_c, in_h, in_w */
+    uint64_t size[6];  /* conv2d: out_c, kh, kw, stride, pad_h, pad_w; pooling: kh, kw, stride */
+    uint32_t padding, bias;
+    float momentum, eps;
+    const unsigned char *running;
 } layer_desc;
 
 /* The preprocessing and names section (version 2, whole model), still in the file's bytes. */
@@ -615,6 +696,100 @@ static nnb_status r_dense_params(reader *r, layer_desc *l, int with_settings, si
     return NNB_OK;
 }
 
+/* Reads n u64 sizes of layer `index` into v, each 1..NNB_MODEL_FILE_MAX_WIDTH (min_zero: 0 allowed too). */
+static nnb_status r_sizes(reader *r, uint64_t *v, size_t n, size_t index, const char *what, const char *const *names,
+                          uint32_t zero_ok_mask)
+{
+    for (size_t k = 0; k < n; ++k) {
+        if (!r_u64(r, &v[k])) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (%s): truncated at byte %zu while reading its %s", index, what,
+                              r_offset(r), names[k]);
+        }
+        if ((v[k] == 0 && (zero_ok_mask & (1u << k)) == 0) || v[k] > NNB_MODEL_FILE_MAX_WIDTH) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (%s): %s %llu is not in %u..%zu", index, what, names[k],
+                              (unsigned long long)v[k], (zero_ok_mask & (1u << k)) != 0 ? 0u : 1u,
+                              (size_t)NNB_MODEL_FILE_MAX_WIDTH);
+        }
+    }
+    return NNB_OK;
+}
+
+/* Locates `count` floats of layer `index` (what: for the message). */
+static nnb_status r_floats_at(reader *r, size_t count, const unsigned char **at, size_t index, const char *kind,
+                              const char *what)
+{
+    size_t bytes;
+    if (nnb__mul_size(count, 4, &bytes) != NNB_OK || !r_bytes(r, bytes, at)) {
+        return NNB__FAILF(NNB_ERR_FORMAT,
+                          "layer %zu (%s): truncated at byte %zu while reading its %zu %s (%zu bytes left)", index,
+                          kind, r_offset(r), count, what, r->left);
+    }
+    return NNB_OK;
+}
+
+/* A version-3 image layer record (kinds 16..21). */
+static nnb_status r_image_layer(reader *r, layer_desc *l, size_t index)
+{
+    static const char *const conv_names[] = {"in_c",     "in_h",   "in_w",  "out_c", "kernel_h",
+                                             "kernel_w", "stride", "pad_h", "pad_w"};
+    static const char *const pool_names[] = {"kernel_h", "kernel_w", "stride"};
+    static const char *const bn_names[] = {"channels"};
+    const char *what = layer_kind_name(l->kind);
+    nnb_status st = NNB_OK;
+    switch ((nnb_layer_kind)l->kind) {
+    case NNB_LAYER_CONV2D: {
+        uint64_t v[9];
+        st = r_sizes(r, v, 9, index, what, conv_names, (1u << 7) | (1u << 8));
+        if (st != NNB_OK) {
+            return st;
+        }
+        if (!r_u32(r, &l->padding) || !r_u32(r, &l->bias) || !r_f32(r, &l->init_scale)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (conv2d): truncated at byte %zu while reading its settings",
+                              index, r_offset(r));
+        }
+        if (l->padding > 2 || l->bias > 1) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (conv2d): padding %u (0..2) or bias flag %u (0 or 1) invalid",
+                              index, l->padding, l->bias);
+        }
+        memcpy(l->shape, v, sizeof l->shape);
+        memcpy(l->size, v + 3, sizeof l->size);
+        l->n_in = (size_t)(v[0] * v[4] * v[5]); /* each at most 2^24: no overflow in 64 bits for the check below */
+        l->n_out = (size_t)v[3];
+        if (v[0] * v[4] * v[5] > NNB_MODEL_FILE_MAX_WIDTH) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (conv2d): in_c x kernel %llu is above the limit of %zu", index,
+                              (unsigned long long)(v[0] * v[4] * v[5]), (size_t)NNB_MODEL_FILE_MAX_WIDTH);
+        }
+        size_t count;
+        if (nnb__mul_size(l->n_in, l->n_out, &count) != NNB_OK) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (conv2d): the weights overflow", index);
+        }
+        st = r_floats_at(r, count, &l->weights, index, what, "weights");
+        return st != NNB_OK ? st : r_floats_at(r, l->n_out, &l->biases, index, what, "biases");
+    }
+    case NNB_LAYER_MAXPOOL2D:
+    case NNB_LAYER_AVGPOOL2D: return r_sizes(r, l->size, 3, index, what, pool_names, 0);
+    case NNB_LAYER_BATCHNORM: {
+        uint64_t c;
+        st = r_sizes(r, &c, 1, index, what, bn_names, 0);
+        if (st != NNB_OK) {
+            return st;
+        }
+        if (!r_f32(r, &l->momentum) || !r_f32(r, &l->eps)) {
+            return NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (batchnorm): truncated at byte %zu while reading its settings",
+                              index, r_offset(r));
+        }
+        l->n_in = 1;
+        l->n_out = (size_t)c;
+        st = r_floats_at(r, l->n_out, &l->weights, index, what, "scales (gamma)");
+        if (st == NNB_OK) {
+            st = r_floats_at(r, l->n_out, &l->biases, index, what, "shifts (beta)");
+        }
+        return st != NNB_OK ? st : r_floats_at(r, 2 * l->n_out, &l->running, index, what, "running averages");
+    }
+    default: return NNB_OK; /* global average pooling, flatten: no fields */
+    }
+}
+
 /* Checks a list of `count` names (u32 length 1..NNB_MODEL_MAX_NAME, then that many bytes, none NUL). */
 static nnb_status r_names(reader *r, uint32_t count, const char *what)
 {
@@ -646,9 +821,13 @@ static nnb_status r_meta(reader *r, file_desc *fd)
      * and the last dense layer's output (activations and dropout keep the width). */
     size_t in_w = 0, out_w = 0;
     for (size_t i = 0; i < fd->layer_count; ++i) {
-        if (fd->layers[i].kind == NNB_LAYER_DENSE) {
-            in_w = in_w == 0 ? fd->layers[i].n_in : in_w;
-            out_w = fd->layers[i].n_out;
+        const layer_desc *l = &fd->layers[i];
+        if (l->kind == NNB_LAYER_CONV2D && i == 0) {
+            in_w = (size_t)(l->shape[0] * l->shape[1] * l->shape[2]);
+        }
+        if (l->kind == NNB_LAYER_DENSE) {
+            in_w = in_w == 0 ? l->n_in : in_w;
+            out_w = l->n_out;
         }
     }
     uint64_t n;
@@ -920,9 +1099,12 @@ static nnb_status decode(const void *data, size_t size, file_desc *fd)
         }
         if (!r_u32(&r, &l->kind)) {
             st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: truncated at byte %zu while reading its kind", i, r_offset(&r));
+        } else if (l->kind >= (uint32_t)NNB_LAYER_CONV2D && l->kind <= (uint32_t)NNB_LAYER_FLATTEN && version >= 3) {
+            st = r_image_layer(&r, l, i);
         } else if (l->kind > (uint32_t)(version >= 3 ? NNB_LAYER_SOFTPLUS : NNB_LAYER_DROPOUT)) {
-            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: unknown layer kind %u (0..%d in a version-%u file)", i, l->kind,
-                            (int)(version >= 3 ? NNB_LAYER_SOFTPLUS : NNB_LAYER_DROPOUT), version);
+            st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu: unknown layer kind %u (0..%d%s in a version-%u file)", i,
+                            l->kind, (int)(version >= 3 ? NNB_LAYER_SOFTPLUS : NNB_LAYER_DROPOUT),
+                            version >= 3 ? ", 16..21" : "", version);
         } else if ((l->kind == NNB_LAYER_LEAKY_RELU || l->kind == NNB_LAYER_ELU) && !r_f32(&r, &l->alpha)) {
             st = NNB__FAILF(NNB_ERR_FORMAT, "layer %zu (%s): truncated at byte %zu while reading its %s", i,
                             layer_kind_name(l->kind), r_offset(&r), l->kind == NNB_LAYER_ELU ? "alpha" : "slope");
@@ -982,8 +1164,19 @@ static nnb_status check_params_finite(const file_desc *fd)
 {
     for (size_t i = 0; i < fd->layer_count; ++i) {
         const layer_desc *l = &fd->layers[i];
-        if (l->kind != NNB_LAYER_DENSE) {
+        if (l->kind != NNB_LAYER_DENSE && l->kind != NNB_LAYER_CONV2D && l->kind != NNB_LAYER_BATCHNORM) {
             continue;
+        }
+        if (l->kind == NNB_LAYER_BATCHNORM) {
+            for (size_t k = 0; k < 2 * l->n_out; ++k) {
+                float v = f32_at(l->running + 4 * k);
+                if (!isfinite(v) || (k >= l->n_out && v < 0.0f)) {
+                    return NNB__FAILF(isfinite(v) ? NNB_ERR_FORMAT : NNB_ERR_NONFINITE,
+                                      "layer %zu (batchnorm): running %s %zu is %g%s", i,
+                                      k < l->n_out ? "mean" : "variance", k % l->n_out, (double)v,
+                                      isfinite(v) ? " (a variance must be >= 0)" : "");
+                }
+            }
         }
         const size_t w = first_nonfinite(l->weights, l->n_in * l->n_out);
         if (w < l->n_in * l->n_out) {
@@ -1081,6 +1274,41 @@ static nnb_status build_model(const file_desc *fd, nnb_model **out)
         case NNB_LAYER_ELU: st = as_format(nnb_model_add_elu(m, l->alpha)); break;
         case NNB_LAYER_GELU: st = as_format(nnb_model_add_gelu(m, (nnb_gelu_approximation)l->gelu)); break;
         case NNB_LAYER_SOFTPLUS: st = nnb_model_add_softplus(m); break;
+        case NNB_LAYER_CONV2D: {
+            nnb_conv2d_params p = nnb_conv2d_params_default((size_t)l->size[1]);
+            p.kernel_w = (size_t)l->size[2];
+            p.stride = (size_t)l->size[3];
+            p.pad_h = (size_t)l->size[4];
+            p.pad_w = (size_t)l->size[5];
+            p.padding = (nnb_padding)l->padding;
+            p.bias = (int)l->bias;
+            st = as_format(nnb__model_add_conv2d(m, (size_t)l->shape[0], (size_t)l->shape[1], (size_t)l->shape[2],
+                                                 (size_t)l->size[0], &p, 0));
+            if (st == NNB_OK) {
+                m->layers[i].init_scale = l->init_scale;
+                copy_dense(nnb_model_dense_params(m, i), l);
+            }
+            break;
+        }
+        case NNB_LAYER_MAXPOOL2D:
+            st = as_format(nnb_model_add_maxpool2d(m, (size_t)l->size[0], (size_t)l->size[1], (size_t)l->size[2]));
+            break;
+        case NNB_LAYER_AVGPOOL2D:
+            st = as_format(nnb_model_add_avgpool2d(m, (size_t)l->size[0], (size_t)l->size[1], (size_t)l->size[2]));
+            break;
+        case NNB_LAYER_GLOBAL_AVGPOOL: st = as_format(nnb_model_add_global_avgpool(m)); break;
+        case NNB_LAYER_FLATTEN: st = as_format(nnb_model_add_flatten(m)); break;
+        case NNB_LAYER_BATCHNORM:
+            st = as_format(nnb_model_add_batchnorm(m, l->momentum, l->eps));
+            if (st == NNB_OK && m->layers[i].in_shape[0] != l->n_out) {
+                st = NNB__FAILF(NNB_ERR_FORMAT, "%zu channels stored, the layer before it gives %zu", l->n_out,
+                                m->layers[i].in_shape[0]);
+            }
+            if (st == NNB_OK) {
+                copy_dense(nnb_model_dense_params(m, i), l);
+                copy_floats(m->layers[i].bn_running, l->running, 2 * l->n_out);
+            }
+            break;
         default: st = NNB__FAIL(NNB_ERR_FORMAT); break;
         }
         if (st != NNB_OK) {

@@ -183,7 +183,7 @@ nnb_status nnb_dense_forward_own(nnb_dense *layer, const nnb_tensor *inputs, con
 /* ---- training ---- */
 
 /* Creates the gradient buffers on the first backward; both or neither exist afterwards. */
-static nnb_status ensure_gradients(nnb_dense *layer)
+nnb_status nnb__dense_ensure_gradients(nnb_dense *layer)
 {
     if (layer->dweights != NULL && layer->dbiases != NULL) {
         return NNB_OK;
@@ -269,7 +269,7 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
                               "dinputs shares its data with dvalues or the weights");
         }
     }
-    nnb_status st = ensure_gradients(layer);
+    nnb_status st = nnb__dense_ensure_gradients(layer);
     if (st != NNB_OK) {
         return st;
     }

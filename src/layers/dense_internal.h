@@ -43,4 +43,10 @@ nnb_status nnb__dense_forward_ws(const nnb_dense *layer, const nnb_tensor *input
 nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, const nnb_tensor *dvalues,
                                   nnb_tensor *dinputs, const nnb__gemm_scratch *scratch);
 
+/*
+ * Creates the gradient buffers (dweights, dbiases) if they do not exist yet; both or neither exist afterwards.
+ * The convolution and batch normalisation layers keep their parameters in an nnb_dense and use this too.
+ */
+nnb_status nnb__dense_ensure_gradients(nnb_dense *layer);
+
 #endif

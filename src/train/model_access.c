@@ -42,7 +42,7 @@ nnb_status nnb_model_layer_info(const nnb_model *model, size_t i, nnb_layer_info
 
 nnb_dense *nnb_model_dense(nnb_model *model, size_t i)
 {
-    if (model == NULL || i >= model->n_layers) {
+    if (model == NULL || i >= model->n_layers || model->layers[i].kind != NNB_LAYER_DENSE) {
         return NULL;
     }
     return model->layers[i].dense;
@@ -50,10 +50,65 @@ nnb_dense *nnb_model_dense(nnb_model *model, size_t i)
 
 const nnb_dense *nnb_model_cdense(const nnb_model *model, size_t i)
 {
+    if (model == NULL || i >= model->n_layers || model->layers[i].kind != NNB_LAYER_DENSE) {
+        return NULL;
+    }
+    return model->layers[i].dense;
+}
+
+nnb_dense *nnb_model_dense_params(nnb_model *model, size_t i)
+{
     if (model == NULL || i >= model->n_layers) {
         return NULL;
     }
     return model->layers[i].dense;
+}
+
+const nnb_dense *nnb_model_cdense_params(const nnb_model *model, size_t i)
+{
+    if (model == NULL || i >= model->n_layers) {
+        return NULL;
+    }
+    return model->layers[i].dense;
+}
+
+nnb_status nnb_model_layer_shape(const nnb_model *model, size_t i, size_t chw[3])
+{
+    if (model == NULL || chw == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (i >= model->n_layers) {
+        return NNB__FAILF(NNB_ERR_RANGE, "layer %zu of a model of %zu layers", i, model->n_layers);
+    }
+    for (size_t k = 0; k < 3; ++k) {
+        chw[k] = model->layers[i].out_shape[k];
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_model_batchnorm_stats(nnb_model *model, size_t i, float **mean, float **var, size_t *channels)
+{
+    if (model == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (i >= model->n_layers) {
+        return NNB__FAILF(NNB_ERR_RANGE, "layer %zu of a model of %zu layers", i, model->n_layers);
+    }
+    const nnb__model_layer *l = &model->layers[i];
+    if (l->kind != NNB_LAYER_BATCHNORM) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "layer %zu is not batch normalisation", i);
+    }
+    size_t C = l->in_shape[0];
+    if (mean != NULL) {
+        *mean = l->bn_running;
+    }
+    if (var != NULL) {
+        *var = l->bn_running + C;
+    }
+    if (channels != NULL) {
+        *channels = C;
+    }
+    return NNB_OK;
 }
 
 size_t nnb_model_input_size(const nnb_model *model)
@@ -62,7 +117,7 @@ size_t nnb_model_input_size(const nnb_model *model)
         return 0;
     }
     for (size_t i = 0; i < model->n_layers; ++i) {
-        if (model->layers[i].kind == NNB_LAYER_DENSE) {
+        if (model->layers[i].kind == NNB_LAYER_DENSE || model->layers[i].kind == NNB_LAYER_CONV2D) {
             return model->layers[i].n_in;
         }
     }
@@ -76,7 +131,7 @@ size_t nnb_model_output_size(const nnb_model *model)
     }
     /* Before finalize a trailing activation may not know its width yet: use the last dense layer's. */
     for (size_t i = model->n_layers; i-- > 0;) {
-        if (model->layers[i].kind == NNB_LAYER_DENSE) {
+        if (model->layers[i].kind == NNB_LAYER_DENSE || model->finalized || model->layers[i].n_out > 0) {
             return model->layers[i].n_out;
         }
     }

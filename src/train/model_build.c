@@ -61,6 +61,7 @@ void nnb_model_destroy(nnb_model *model)
     nnb__model_free_workspace(model);
     for (size_t i = 0; i < model->n_layers; ++i) {
         nnb_dense_destroy(model->layers[i].dense);
+        nnb__free(model->layers[i].bn_running);
     }
     nnb__free(model->layers);
     nnb__free(model->perm);
@@ -102,6 +103,52 @@ size_t nnb__model_last_width(const nnb_model *m)
     return m->n_layers == 0 ? 0u : m->layers[m->n_layers - 1].n_out;
 }
 
+void nnb__model_last_shape(const nnb_model *m, size_t shape[3])
+{
+    for (size_t k = 0; k < 3; ++k) {
+        shape[k] = m->n_layers == 0 ? 0u : m->layers[m->n_layers - 1].out_shape[k];
+    }
+}
+
+int nnb__model_passes_through(nnb_layer_kind kind)
+{
+    return kind == NNB_LAYER_LINEAR || kind == NNB_LAYER_FLATTEN;
+}
+
+int nnb__model_is_activation(nnb_layer_kind kind)
+{
+    switch (kind) {
+    case NNB_LAYER_RELU:
+    case NNB_LAYER_SOFTMAX:
+    case NNB_LAYER_SIGMOID:
+    case NNB_LAYER_TANH:
+    case NNB_LAYER_LEAKY_RELU:
+    case NNB_LAYER_ELU:
+    case NNB_LAYER_GELU:
+    case NNB_LAYER_SOFTPLUS: return 1;
+    default: return 0;
+    }
+}
+
+static void set_flat(size_t shape[3], size_t width)
+{
+    shape[0] = width;
+    shape[1] = 1;
+    shape[2] = 1;
+}
+
+static void copy_shape(size_t dst[3], const size_t src[3])
+{
+    dst[0] = src[0];
+    dst[1] = src[1];
+    dst[2] = src[2];
+}
+
+static size_t shape_size(const size_t s[3])
+{
+    return s[0] * s[1] * s[2];
+}
+
 static nnb_status check_building(const nnb_model *m)
 {
     if (m == NULL) {
@@ -122,6 +169,8 @@ static nnb_status add_simple(nnb_model *m, nnb_layer_kind kind, float rate)
     l->n_in = nnb__model_last_width(m);
     l->n_out = l->n_in;
     l->rate = rate;
+    nnb__model_last_shape(m, l->in_shape);
+    copy_shape(l->out_shape, l->in_shape);
     m->n_layers++;
     return NNB_OK;
 }
@@ -206,6 +255,8 @@ nnb_status nnb__model_add_dense_with_init(nnb_model *model, size_t n_inputs, siz
     l->kind = NNB_LAYER_DENSE;
     l->n_in = n_inputs;
     l->n_out = n_neurons;
+    set_flat(l->in_shape, n_inputs);
+    set_flat(l->out_shape, n_neurons);
     l->init_scale = how.weights == NNB_INIT_SCALED_NORMAL ? how.scale : (float)std;
     l->init = how;
     if (reg != NULL) {
@@ -443,37 +494,329 @@ nnb_status nnb_model_set_fused_backward(nnb_model *model, int enabled)
     return NNB_OK;
 }
 
+static const char *kind_label(nnb_layer_kind kind)
+{
+    switch (kind) {
+    case NNB_LAYER_DENSE: return "dense";
+    case NNB_LAYER_CONV2D: return "conv2d";
+    case NNB_LAYER_MAXPOOL2D: return "maxpool2d";
+    case NNB_LAYER_AVGPOOL2D: return "avgpool2d";
+    case NNB_LAYER_GLOBAL_AVGPOOL: return "global_avgpool";
+    case NNB_LAYER_BATCHNORM: return "batchnorm";
+    default: return "layer";
+    }
+}
+
+/*
+ * Walks the layers with the shape each receives: layers with a fixed input (dense, conv2d, pooling,
+ * batchnorm) must receive exactly it; the others take what they receive (flatten makes it flat).
+ */
+static nnb_status check_chain(nnb_model *model)
+{
+    size_t shape[3];
+    copy_shape(shape, model->layers[0].in_shape);
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        nnb__model_layer *l = &model->layers[i];
+        switch (l->kind) {
+        case NNB_LAYER_DENSE:
+            if (shape[1] != 1 || shape[2] != 1) {
+                return NNB__FAILF(NNB_ERR_SHAPE,
+                                  "layer %zu (dense) follows an image output of %zu x %zu x %zu: add a flatten layer "
+                                  "before it",
+                                  i, shape[0], shape[1], shape[2]);
+            }
+            if (shape[0] != l->n_in) {
+                return NNB__FAILF(NNB_ERR_SHAPE, "layer %zu (dense) takes %zu inputs; the layer before it gives %zu", i,
+                                  l->n_in, shape[0]);
+            }
+            break;
+        case NNB_LAYER_CONV2D:
+        case NNB_LAYER_MAXPOOL2D:
+        case NNB_LAYER_AVGPOOL2D:
+        case NNB_LAYER_GLOBAL_AVGPOOL:
+        case NNB_LAYER_BATCHNORM:
+            if (shape[0] != l->in_shape[0] || shape[1] != l->in_shape[1] || shape[2] != l->in_shape[2]) {
+                return NNB__FAILF(NNB_ERR_SHAPE,
+                                  "layer %zu (%s) takes %zu x %zu x %zu (C x H x W); the layer before it gives %zu x "
+                                  "%zu x %zu",
+                                  i, kind_label(l->kind), l->in_shape[0], l->in_shape[1], l->in_shape[2], shape[0],
+                                  shape[1], shape[2]);
+            }
+            break;
+        case NNB_LAYER_FLATTEN:
+            copy_shape(l->in_shape, shape);
+            set_flat(l->out_shape, shape_size(shape));
+            break;
+        default:
+            copy_shape(l->in_shape, shape);
+            copy_shape(l->out_shape, shape);
+            break;
+        }
+        l->n_in = shape_size(l->in_shape);
+        l->n_out = shape_size(l->out_shape);
+        copy_shape(shape, l->out_shape);
+    }
+    return NNB_OK;
+}
+
 nnb_status nnb_model_finalize(nnb_model *model)
 {
     nnb_status st = check_building(model);
     if (st != NNB_OK) {
         return st;
     }
-    if (model->n_layers == 0 || model->layers[0].kind != NNB_LAYER_DENSE) {
-        return NNB__FAIL(NNB_ERR_STATE);
+    if (model->n_layers == 0 ||
+        (model->layers[0].kind != NNB_LAYER_DENSE && model->layers[0].kind != NNB_LAYER_CONV2D)) {
+        return NNB__FAILF(NNB_ERR_STATE, "the first layer must be dense or conv2d");
     }
-    size_t width = model->layers[0].n_in;
-    for (size_t i = 0; i < model->n_layers; ++i) {
-        nnb__model_layer *l = &model->layers[i];
-        if (l->kind == NNB_LAYER_DENSE) {
-            if (l->n_in != width) {
-                return NNB__FAIL(NNB_ERR_SHAPE);
-            }
-            width = l->n_out;
-        }
-    }
-    /* Widths of the pass-through layers follow the dense layer before them. */
-    width = model->layers[0].n_in;
-    for (size_t i = 0; i < model->n_layers; ++i) {
-        nnb__model_layer *l = &model->layers[i];
-        if (l->kind != NNB_LAYER_DENSE) {
-            l->n_in = width;
-            l->n_out = width;
-        }
-        width = l->n_out;
+    st = check_chain(model);
+    if (st != NNB_OK) {
+        return st;
     }
     model->fused = model->fused_allowed && model->loss == NNB_LOSS_CCE &&
                    model->layers[model->n_layers - 1].kind == NNB_LAYER_SOFTMAX;
     model->finalized = 1;
     return NNB_OK;
+}
+
+/* ---------------------------------------------------------------- image layers */
+
+nnb_conv2d_params nnb_conv2d_params_default(size_t kernel)
+{
+    nnb_conv2d_params p;
+    memset(&p, 0, sizeof p);
+    p.kernel_h = kernel;
+    p.kernel_w = kernel;
+    p.stride = 1;
+    p.padding = NNB_PADDING_VALID;
+    p.bias = 1;
+    p.init = nnb_init_of(NNB_INIT_HE_NORMAL);
+    return p;
+}
+
+nnb_status nnb__model_add_conv2d(nnb_model *model, size_t in_c, size_t in_h, size_t in_w, size_t out_c,
+                                 const nnb_conv2d_params *params, int draw_weights)
+{
+    nnb_status st = check_building(model);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_conv2d_params p = params != NULL ? *params : nnb_conv2d_params_default(3);
+    if (in_c == 0 && in_h == 0 && in_w == 0) {
+        if (model->n_layers == 0) {
+            return NNB__FAILF(NNB_ERR_STATE, "conv2d: the first layer needs its input shape (in_c, in_h, in_w)");
+        }
+        size_t s[3];
+        nnb__model_last_shape(model, s);
+        in_c = s[0];
+        in_h = s[1];
+        in_w = s[2];
+    }
+    if (p.padding != NNB_PADDING_VALID && p.padding != NNB_PADDING_SAME && p.padding != NNB_PADDING_EXPLICIT) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "conv2d: padding %d is not a nnb_padding", (int)p.padding);
+    }
+    nnb__conv2d_geom g;
+    st = nnb__conv2d_geom_init(&g, in_c, in_h, in_w, out_c, p.kernel_h, p.kernel_w, p.stride, (int)p.padding, p.pad_h,
+                               p.pad_w);
+    if (st != NNB_OK) {
+        return st;
+    }
+    size_t K = nnb__conv2d_k(&g);
+    double std = 0.0;
+    st = nnb_init_std(&p.init, K, out_c, &std);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = reserve_layer(model);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_dense *params_holder = NULL;
+    st = nnb_dense_create(&params_holder, K, out_c, NULL, 0.0f);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (draw_weights) {
+        nnb_init how = p.init;
+        if (!p.bias) {
+            how.bias = 0.0f;
+        }
+        st = nnb_dense_init(params_holder, model->rng, &how);
+        if (st != NNB_OK) {
+            nnb_dense_destroy(params_holder);
+            return st;
+        }
+    }
+    nnb__model_layer *l = &model->layers[model->n_layers];
+    memset(l, 0, sizeof *l);
+    l->kind = NNB_LAYER_CONV2D;
+    l->conv = g;
+    l->conv_padding = (int)p.padding;
+    l->pad_h = p.pad_h;
+    l->pad_w = p.pad_w;
+    l->conv_bias = p.bias != 0;
+    l->init = p.init;
+    l->init_scale = (float)std;
+    l->dense = params_holder;
+    l->in_shape[0] = in_c;
+    l->in_shape[1] = in_h;
+    l->in_shape[2] = in_w;
+    l->out_shape[0] = out_c;
+    l->out_shape[1] = g.out_h;
+    l->out_shape[2] = g.out_w;
+    l->n_in = shape_size(l->in_shape);
+    l->n_out = shape_size(l->out_shape);
+    model->n_layers++;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_add_conv2d(nnb_model *model, size_t in_c, size_t in_h, size_t in_w, size_t out_c,
+                                const nnb_conv2d_params *params)
+{
+    return nnb__model_add_conv2d(model, in_c, in_h, in_w, out_c, params, 1);
+}
+
+/* The input shape of an image layer about to be added: the last layer's output (NNB_ERR_STATE without one). */
+static nnb_status image_input(const nnb_model *m, const char *what, size_t s[3])
+{
+    if (m->n_layers == 0 || nnb__model_last_width(m) == 0) {
+        return NNB__FAILF(NNB_ERR_STATE, "%s takes its input shape from the layer before it; add that layer first",
+                          what);
+    }
+    nnb__model_last_shape(m, s);
+    return NNB_OK;
+}
+
+static nnb_status add_pool(nnb_model *model, nnb_layer_kind kind, size_t kh, size_t kw, size_t stride)
+{
+    nnb_status st = check_building(model);
+    if (st != NNB_OK) {
+        return st;
+    }
+    const char *what = kind == NNB_LAYER_MAXPOOL2D   ? "maxpool2d"
+                       : kind == NNB_LAYER_AVGPOOL2D ? "avgpool2d"
+                                                     : "global_avgpool";
+    size_t s[3];
+    st = image_input(model, what, s);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (kind == NNB_LAYER_GLOBAL_AVGPOOL) {
+        kh = s[1];
+        kw = s[2];
+        stride = 1;
+    } else if (kh == 0 || kw == 0) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "%s: the window is %zu x %zu (both must be >= 1)", what, kh, kw);
+    } else if (stride == 0) {
+        stride = kh;
+    }
+    if (kh > s[1] || kw > s[2]) {
+        return NNB__FAILF(NNB_ERR_SHAPE, "%s: the %zu x %zu window is larger than its %zu x %zu x %zu input", what, kh,
+                          kw, s[0], s[1], s[2]);
+    }
+    nnb__pool2d_geom g;
+    st = nnb__pool2d_geom_init(&g, s[0], s[1], s[2], kh, kw, stride);
+    if (st == NNB_OK) {
+        st = reserve_layer(model);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb__model_layer *l = &model->layers[model->n_layers];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    l->pool = g;
+    copy_shape(l->in_shape, s);
+    l->out_shape[0] = s[0];
+    l->out_shape[1] = g.out_h;
+    l->out_shape[2] = g.out_w;
+    l->n_in = shape_size(l->in_shape);
+    l->n_out = shape_size(l->out_shape);
+    model->n_layers++;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_add_maxpool2d(nnb_model *model, size_t kernel_h, size_t kernel_w, size_t stride)
+{
+    return add_pool(model, NNB_LAYER_MAXPOOL2D, kernel_h, kernel_w, stride);
+}
+
+nnb_status nnb_model_add_avgpool2d(nnb_model *model, size_t kernel_h, size_t kernel_w, size_t stride)
+{
+    return add_pool(model, NNB_LAYER_AVGPOOL2D, kernel_h, kernel_w, stride);
+}
+
+nnb_status nnb_model_add_global_avgpool(nnb_model *model)
+{
+    return add_pool(model, NNB_LAYER_GLOBAL_AVGPOOL, 0, 0, 0);
+}
+
+nnb_status nnb_model_add_batchnorm(nnb_model *model, float momentum, float eps)
+{
+    nnb_status st = check_building(model);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (!(momentum >= 0.0f && momentum <= 1.0f)) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "batchnorm: momentum %g is not in [0, 1]", (double)momentum);
+    }
+    if (!(eps > 0.0f && isfinite(eps))) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "batchnorm: eps %g must be > 0 and finite", (double)eps);
+    }
+    size_t s[3];
+    st = image_input(model, "batchnorm", s);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = reserve_layer(model);
+    if (st != NNB_OK) {
+        return st;
+    }
+    const size_t C = s[0];
+    nnb_dense *gb = NULL;
+    st = nnb_dense_create(&gb, 1, C, NULL, 0.0f);
+    if (st != NNB_OK) {
+        return st;
+    }
+    float *running = nnb__calloc(C, 2 * sizeof(float));
+    if (running == NULL) {
+        nnb_dense_destroy(gb);
+        return NNB__FAIL(NNB_ERR_NOMEM);
+    }
+    float *gamma = nnb_tensor_data(nnb_dense_weights_mut(gb));
+    for (size_t c = 0; c < C; ++c) {
+        gamma[c] = 1.0f;
+        running[C + c] = 1.0f;
+    }
+    nnb__model_layer *l = &model->layers[model->n_layers];
+    memset(l, 0, sizeof *l);
+    l->kind = NNB_LAYER_BATCHNORM;
+    l->dense = gb;
+    l->bn_running = running;
+    l->bn_momentum = momentum;
+    l->bn_eps = eps;
+    copy_shape(l->in_shape, s);
+    copy_shape(l->out_shape, s);
+    l->n_in = shape_size(s);
+    l->n_out = l->n_in;
+    model->n_layers++;
+    return NNB_OK;
+}
+
+nnb_status nnb_model_add_flatten(nnb_model *model)
+{
+    nnb_status st = check_building(model);
+    if (st != NNB_OK) {
+        return st;
+    }
+    size_t s[3];
+    st = image_input(model, "flatten", s);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = add_simple(model, NNB_LAYER_FLATTEN, 0.0f);
+    if (st == NNB_OK) {
+        set_flat(model->layers[model->n_layers - 1].out_shape, shape_size(s));
+    }
+    return st;
 }

@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #include "compute/gemm_internal.h"
+#include "layers/conv2d_internal.h"
+#include "layers/pool2d_internal.h"
 #include "tensor/tensor_internal.h"
 #include "nnbasics/model.h"
 #include "nnbasics/preprocess.h"
@@ -38,12 +40,28 @@ typedef struct nnb__model_layer {
     float alpha;                 /* leaky ReLU slope, ELU alpha */
     nnb_gelu_approximation gelu; /* GELU */
     nnb_regularization reg;
-    nnb_dense *dense;
+    nnb_dense *dense; /* dense: the layer; conv2d: its weights and biases; batchnorm: gamma (weights), beta */
+
+    /* Image shapes (C, H, W; flat layers: width, 1, 1). Set when added, checked by finalize. */
+    size_t in_shape[3];
+    size_t out_shape[3];
+    nnb__conv2d_geom conv; /* conv2d */
+    int conv_padding;      /* conv2d: nnb_padding as given, and its explicit sizes (for model files) */
+    size_t pad_h, pad_w;
+    int conv_bias;
+    nnb__pool2d_geom pool; /* max/avg/global pooling */
+    float bn_momentum;     /* batchnorm */
+    float bn_eps;
+    float *bn_running; /* batchnorm: 2 x C (running means, then variances), owned by the layer */
 
     /* Workspace (max_batch rows). */
-    float *out_buf;  /* dense, relu, softmax, sigmoid, dropout */
-    float *din_buf;  /* every kind except linear and the first layer */
-    float *mask_buf; /* dropout */
+    float *out_buf;    /* dense, relu, softmax, sigmoid, dropout */
+    float *din_buf;    /* every kind except linear and the first layer */
+    float *mask_buf;   /* dropout */
+    float *col_buf;    /* conv2d: im2col of the batch (K x rows*P) */
+    float *tmp_buf;    /* conv2d: the product before rearranging (out_c x rows*P); batchnorm: 1 / std (C) */
+    float *xhat_buf;   /* batchnorm: the normalised input */
+    uint32_t *idx_buf; /* maxpool2d: where each maximum came from */
 
     /* Per-batch headers and links, set by forward. */
     nnb_tensor out;
@@ -114,6 +132,9 @@ struct nnb_model_workspace {
     size_t max_batch;
     size_t width; /* largest layer width the buffers hold */
     float *buf[2];
+    float *col; /* convolutions: im2col and product buffers (max_batch rows), NULL without convolutions */
+    float *tmp;
+    size_t col_n, tmp_n;       /* floats they hold */
     nnb__gemm_scratch scratch; /* GEMM packing memory for the forward products */
 };
 
@@ -122,7 +143,19 @@ struct nnb_model_workspace {
 /* Width of the output of the last layer added (0 if none). */
 size_t nnb__model_last_width(const nnb_model *m);
 
+/* Output shape of the last layer added (zeros if none). */
+void nnb__model_last_shape(const nnb_model *m, size_t shape[3]);
+
+/* Non-zero for layers that pass their input on unchanged (linear, flatten). */
+int nnb__model_passes_through(nnb_layer_kind kind);
+
+/* Non-zero for the element-wise activations (relu, softmax, sigmoid, tanh, leaky ReLU, ELU, GELU, softplus). */
+int nnb__model_is_activation(nnb_layer_kind kind);
+
 /* ---- model_workspace.c */
+
+/* The largest conv2d col and tmp buffers for batches of `batch` rows (floats; 0 without convolutions). */
+void nnb__model_conv_floats(const nnb_model *m, size_t batch, size_t *col, size_t *tmp);
 
 /*
  * Non-zero when layer i runs in place: it overwrites the output buffer of the layer before it instead of
@@ -171,6 +204,10 @@ size_t nnb__model_effective_batch(size_t batch_size, size_t rows);
  */
 nnb_status nnb__model_add_dense_weights(nnb_model *model, size_t n_inputs, size_t n_neurons, float init_scale,
                                         const nnb_regularization *reg, int draw_weights);
+
+/* nnb_model_add_conv2d, drawing the initial weights only when draw_weights is non-zero (the model reader). */
+nnb_status nnb__model_add_conv2d(nnb_model *model, size_t in_c, size_t in_h, size_t in_w, size_t out_c,
+                                 const nnb_conv2d_params *params, int draw_weights);
 
 /* ---- model_preprocess.c */
 

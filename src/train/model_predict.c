@@ -9,11 +9,20 @@
 
 #include "base/error_internal.h"
 #include "base/alloc_internal.h"
+#include "layers/batchnorm_internal.h"
 #include "layers/dense_internal.h"
 #include "nnbasics/activation.h"
 #include "train/model_internal.h"
 
 /* ---------------------------------------------------------------- prediction */
+
+/* Non-zero when ws holds the convolution buffers m needs for ws->max_batch rows. */
+static int conv_fits(const nnb_model *m, const nnb_model_workspace *ws)
+{
+    size_t col = 0, tmp = 0;
+    nnb__model_conv_floats(m, ws->max_batch, &col, &tmp);
+    return ws->col_n >= col && ws->tmp_n >= tmp;
+}
 
 static size_t max_width(const nnb_model *m)
 {
@@ -29,16 +38,25 @@ static size_t max_width(const nnb_model *m)
     return w;
 }
 
-static nnb_status workspace_new(nnb_model_workspace **out, size_t max_batch, size_t width, size_t scratch_bytes)
+static nnb_status workspace_new(nnb_model_workspace **out, const nnb_model *m, size_t max_batch, size_t width,
+                                size_t scratch_bytes)
 {
     nnb_model_workspace *ws = nnb__calloc(1, sizeof *ws);
     if (ws == NULL) {
         return NNB__FAIL(NNB_ERR_NOMEM);
     }
     nnb_status st = NNB_OK;
+    size_t col = 0, tmp = 0;
+    nnb__model_conv_floats(m, max_batch, &col, &tmp);
     ws->buf[0] = nnb__model_alloc_floats(max_batch, width, &st);
     if (st == NNB_OK) {
         ws->buf[1] = nnb__model_alloc_floats(max_batch, width, &st);
+    }
+    if (st == NNB_OK && col > 0) {
+        ws->col = nnb__model_alloc_floats(col, 1, &st);
+    }
+    if (st == NNB_OK && tmp > 0) {
+        ws->tmp = nnb__model_alloc_floats(tmp, 1, &st);
     }
     if (st == NNB_OK) {
         st = nnb__gemm_scratch_reserve(&ws->scratch, scratch_bytes);
@@ -49,6 +67,8 @@ static nnb_status workspace_new(nnb_model_workspace **out, size_t max_batch, siz
     }
     ws->max_batch = max_batch;
     ws->width = width;
+    ws->col_n = col;
+    ws->tmp_n = tmp;
     *out = ws;
     return NNB_OK;
 }
@@ -64,7 +84,7 @@ nnb_status nnb_model_workspace_create(nnb_model_workspace **out, const nnb_model
     if (max_batch == 0) {
         return NNB__FAIL(NNB_ERR_ARGUMENT);
     }
-    return workspace_new(out, max_batch, max_width(model), nnb__model_scratch_bytes(model, max_batch, 0));
+    return workspace_new(out, model, max_batch, max_width(model), nnb__model_scratch_bytes(model, max_batch, 0));
 }
 
 void nnb_model_workspace_destroy(nnb_model_workspace *ws)
@@ -74,11 +94,49 @@ void nnb_model_workspace_destroy(nnb_model_workspace *ws)
     }
     nnb__aligned_free(ws->buf[0]);
     nnb__aligned_free(ws->buf[1]);
+    nnb__aligned_free(ws->col);
+    nnb__aligned_free(ws->tmp);
     nnb__aligned_free(ws->scratch.data);
     nnb__free(ws);
 }
 
-/* Inference forward of one batch; returns the tensor holding the output (inside ws). */
+/* Layer l (not dense) from cur into dst, or in place when dst == cur (element-wise kinds only). */
+static nnb_status forward_other(const nnb__model_layer *l, const nnb_tensor *cur, nnb_tensor *dst, size_t rows,
+                                nnb_model_workspace *ws)
+{
+    switch (l->kind) {
+    case NNB_LAYER_RELU: return nnb_relu_forward(cur, dst);
+    case NNB_LAYER_SOFTMAX: return nnb_softmax_forward(cur, dst);
+    case NNB_LAYER_SIGMOID: return nnb_sigmoid_forward(cur, dst);
+    case NNB_LAYER_TANH: return nnb_tanh_forward(cur, dst);
+    case NNB_LAYER_LEAKY_RELU: return nnb_leaky_relu_forward(l->alpha, cur, dst);
+    case NNB_LAYER_ELU: return nnb_elu_forward(l->alpha, cur, dst);
+    case NNB_LAYER_GELU: return nnb_gelu_forward(l->gelu, cur, dst);
+    case NNB_LAYER_SOFTPLUS: return nnb_softplus_forward(cur, dst);
+    case NNB_LAYER_BATCHNORM: {
+        const size_t C = l->in_shape[0];
+        nnb__batchnorm_forward_infer(rows, C, l->in_shape[1] * l->in_shape[2], l->bn_eps, cur->data,
+                                     nnb_tensor_cdata(nnb_dense_weights(l->dense)),
+                                     nnb_tensor_cdata(nnb_dense_biases(l->dense)), l->bn_running, l->bn_running + C,
+                                     dst->data);
+        return NNB_OK;
+    }
+    case NNB_LAYER_CONV2D:
+        return nnb__conv2d_forward(&l->conv, rows, cur->data, nnb_tensor_cdata(nnb_dense_weights(l->dense)),
+                                   l->conv_bias ? nnb_tensor_cdata(nnb_dense_biases(l->dense)) : NULL, dst->data,
+                                   ws->col, ws->tmp, &ws->scratch);
+    case NNB_LAYER_MAXPOOL2D: nnb__maxpool2d_forward(&l->pool, rows, cur->data, dst->data, NULL); return NNB_OK;
+    case NNB_LAYER_AVGPOOL2D:
+    case NNB_LAYER_GLOBAL_AVGPOOL: nnb__avgpool2d_forward(&l->pool, rows, cur->data, dst->data); return NNB_OK;
+    default: return NNB_OK;
+    }
+}
+
+/*
+ * Inference forward of one batch; returns the tensor holding the output (inside ws). Layers that change the
+ * shape (dense, conv2d, pooling) write the other of the two buffers; element-wise ones (activations,
+ * batchnorm) work in place in the buffer holding their input, or copy out of the caller's batch.
+ */
 static nnb_status forward_predict(const nnb_model *m, const nnb_tensor *xb, nnb_model_workspace *ws, nnb_tensor hdr[2],
                                   const nnb_tensor **result)
 {
@@ -88,27 +146,19 @@ static nnb_status forward_predict(const nnb_model *m, const nnb_tensor *xb, nnb_
     for (size_t i = 0; i < m->n_layers; ++i) {
         const nnb__model_layer *l = &m->layers[i];
         nnb_status st = NNB_OK;
-        if (l->kind == NNB_LAYER_DENSE) {
+        if (nnb__model_passes_through(l->kind) || l->kind == NNB_LAYER_DROPOUT) {
+            continue;
+        }
+        int elementwise = nnb__model_is_activation(l->kind) || l->kind == NNB_LAYER_BATCHNORM;
+        if (elementwise && cur != xb) {
+            nnb_tensor *t = &hdr[next ^ 1];
+            st = forward_other(l, t, t, rows, ws);
+        } else {
             nnb__tensor_view_init(&hdr[next], ws->buf[next], rows, l->n_out);
-            st = nnb__dense_forward_ws(l->dense, cur, &hdr[next], &ws->scratch);
+            st = l->kind == NNB_LAYER_DENSE ? nnb__dense_forward_ws(l->dense, cur, &hdr[next], &ws->scratch)
+                                            : forward_other(l, cur, &hdr[next], rows, ws);
             cur = &hdr[next];
             next ^= 1;
-        } else {
-            /* The first layer is dense, so cur is a workspace buffer here: activations run in place. */
-            nnb_tensor *t = &hdr[next ^ 1];
-            switch (l->kind) {
-            case NNB_LAYER_RELU: st = nnb_relu_forward(t, t); break;
-            case NNB_LAYER_SOFTMAX: st = nnb_softmax_forward(t, t); break;
-            case NNB_LAYER_SIGMOID: st = nnb_sigmoid_forward(t, t); break;
-            case NNB_LAYER_TANH: st = nnb_tanh_forward(t, t); break;
-            case NNB_LAYER_LEAKY_RELU: st = nnb_leaky_relu_forward(l->alpha, t, t); break;
-            case NNB_LAYER_ELU: st = nnb_elu_forward(l->alpha, t, t); break;
-            case NNB_LAYER_GELU: st = nnb_gelu_forward(l->gelu, t, t); break;
-            case NNB_LAYER_SOFTPLUS: st = nnb_softplus_forward(t, t); break;
-            case NNB_LAYER_LINEAR:
-            case NNB_LAYER_DROPOUT:
-            case NNB_LAYER_DENSE: break;
-            }
         }
         if (st != NNB_OK) {
             return st;
@@ -152,8 +202,10 @@ static nnb_status predict_rows(const char *where, const nnb_model *model, const 
         return nnb__failf(NNB_ERR_SHAPE, where, "out is %zu x %zu; expected %zu x %zu (rows of X x model outputs)",
                           out->rows, out->cols, n, out_w);
     }
-    if (ws != NULL && ws->width < max_width(model)) {
-        return nnb__failf(NNB_ERR_SHAPE, where, "the workspace holds rows of %zu values; this model needs %zu",
+    if (ws != NULL && (ws->width < max_width(model) || !conv_fits(model, ws))) {
+        return nnb__failf(NNB_ERR_SHAPE, where,
+                          "the workspace (rows of %zu values) was not made for this model (it needs %zu, and "
+                          "room for its convolutions): nnb_model_workspace_create",
                           ws->width, max_width(model));
     }
     nnb_status st = nnb_tensor_check_finite(X, NULL);
@@ -162,7 +214,7 @@ static nnb_status predict_rows(const char *where, const nnb_model *model, const 
     }
     nnb_model_workspace *own = NULL;
     if (ws == NULL) {
-        st = workspace_new(&own, bs, max_width(model), nnb__model_scratch_bytes(model, bs, 0));
+        st = workspace_new(&own, model, bs, max_width(model), nnb__model_scratch_bytes(model, bs, 0));
         if (st != NNB_OK) {
             return st;
         }
@@ -223,9 +275,11 @@ static nnb_status one_row(const nnb_model *model, const float *features, size_t 
         return NNB__FAILF(NNB_ERR_SHAPE, "%zu features and %zu outputs given; the model takes %zu and gives %zu",
                           n_features, n_outputs, in_w, out_w);
     }
-    if (ws != NULL && ws->width < max_width(model)) {
-        return NNB__FAILF(NNB_ERR_SHAPE, "the workspace holds rows of %zu values; this model needs %zu", ws->width,
-                          max_width(model));
+    if (ws != NULL && (ws->width < max_width(model) || !conv_fits(model, ws))) {
+        return NNB__FAILF(NNB_ERR_SHAPE,
+                          "the workspace holds rows of %zu values; this model needs %zu (and room for "
+                          "its convolutions)",
+                          ws->width, max_width(model));
     }
     for (size_t j = 0; j < in_w; ++j) {
         if (!isfinite(features[j])) {
@@ -233,7 +287,7 @@ static nnb_status one_row(const nnb_model *model, const float *features, size_t 
         }
     }
     if (ws == NULL) {
-        nnb_status st = workspace_new(own, 1, max_width(model), nnb__model_scratch_bytes(model, 1, 0));
+        nnb_status st = workspace_new(own, model, 1, max_width(model), nnb__model_scratch_bytes(model, 1, 0));
         if (st != NNB_OK) {
             return st;
         }

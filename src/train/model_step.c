@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "base/error_internal.h"
+#include "layers/batchnorm_internal.h"
 #include "layers/dense_internal.h"
 #include "nnbasics/activation.h"
 #include "nnbasics/loss.h"
@@ -50,8 +51,25 @@ static nnb_status forward_in_place(nnb_model *m, nnb__model_layer *l, size_t i, 
     return st;
 }
 
-/* Layer l from cur into its own output buffer (l->out, rows rows). */
-static nnb_status forward_into_buffer(nnb_model *m, nnb__model_layer *l, const nnb_tensor *cur, size_t rows)
+/* Batch normalisation of cur into l->out: batch statistics (training) or the running averages. */
+static void batchnorm_forward(nnb__model_layer *l, const nnb_tensor *cur, size_t rows, int training)
+{
+    const size_t C = l->in_shape[0];
+    const size_t S = l->in_shape[1] * l->in_shape[2];
+    const float *gamma = nnb_tensor_cdata(nnb_dense_weights(l->dense));
+    const float *beta = nnb_tensor_cdata(nnb_dense_biases(l->dense));
+    if (training) {
+        nnb__batchnorm_forward_train(rows, C, S, l->bn_eps, l->bn_momentum, cur->data, gamma, beta, l->out.data,
+                                     l->xhat_buf, l->tmp_buf, l->bn_running, l->bn_running + C);
+    } else {
+        nnb__batchnorm_forward_infer(rows, C, S, l->bn_eps, cur->data, gamma, beta, l->bn_running, l->bn_running + C,
+                                     l->out.data);
+    }
+}
+
+/* Layer l from cur into its own output buffer (l->out, rows rows). training: batch statistics for batchnorm. */
+static nnb_status forward_into_buffer(nnb_model *m, nnb__model_layer *l, const nnb_tensor *cur, size_t rows,
+                                      int training)
 {
     nnb_status st = NNB_OK;
     nnb__tensor_view_init(&l->out, l->out_buf, rows, l->n_out);
@@ -70,7 +88,18 @@ static nnb_status forward_into_buffer(nnb_model *m, nnb__model_layer *l, const n
         st = nnb_dropout_forward(m->rng, l->rate, cur, &l->mask, &l->out);
         l->dropped = 1;
         break;
-    case NNB_LAYER_LINEAR: break;
+    case NNB_LAYER_CONV2D:
+        st = nnb__conv2d_forward(&l->conv, rows, cur->data, nnb_tensor_cdata(nnb_dense_weights(l->dense)),
+                                 l->conv_bias ? nnb_tensor_cdata(nnb_dense_biases(l->dense)) : NULL, l->out.data,
+                                 l->col_buf, l->tmp_buf, &m->scratch);
+        break;
+    case NNB_LAYER_MAXPOOL2D: nnb__maxpool2d_forward(&l->pool, rows, cur->data, l->out.data, l->idx_buf); break;
+    case NNB_LAYER_AVGPOOL2D:
+    case NNB_LAYER_GLOBAL_AVGPOOL: nnb__avgpool2d_forward(&l->pool, rows, cur->data, l->out.data); break;
+    case NNB_LAYER_BATCHNORM: batchnorm_forward(l, cur, rows, training); break;
+    case NNB_LAYER_LINEAR:
+    case NNB_LAYER_FLATTEN:
+    default: break;
     }
     return st;
 }
@@ -85,7 +114,7 @@ nnb_status nnb__model_forward_ws(nnb_model *m, const nnb_tensor *xb, int trainin
         nnb_status st = NNB_OK;
         l->input = cur;
         l->dropped = 0;
-        if (l->kind == NNB_LAYER_LINEAR || (l->kind == NNB_LAYER_DROPOUT && !training)) {
+        if (nnb__model_passes_through(l->kind) || (l->kind == NNB_LAYER_DROPOUT && !training)) {
             l->output = cur;
             continue;
         }
@@ -100,7 +129,7 @@ nnb_status nnb__model_forward_ws(nnb_model *m, const nnb_tensor *xb, int trainin
             }
             continue;
         }
-        st = forward_into_buffer(m, l, cur, rows);
+        st = forward_into_buffer(m, l, cur, rows, training);
         if (st != NNB_OK) {
             return st;
         }
@@ -173,10 +202,43 @@ static nnb_status loss_gradient(nnb_model *m, const nnb_targets *tb, const nnb_t
     return st;
 }
 
+/* Convolution or batchnorm backward: their gradients into the parameter holder (created by the first one). */
+static nnb_status backward_image(nnb_model *m, nnb__model_layer *l, const nnb_tensor *dv, nnb_tensor *din)
+{
+    nnb_status st = nnb__dense_ensure_gradients(l->dense);
+    if (st != NNB_OK) {
+        return st;
+    }
+    nnb_dense *d = l->dense;
+    const size_t rows = dv->rows;
+    if (l->kind == NNB_LAYER_CONV2D) {
+        return nnb__conv2d_backward(&l->conv, rows, d->weights->data, dv->data, d->dweights->data,
+                                    l->conv_bias ? d->dbiases->data : NULL, din != NULL ? din->data : NULL, l->col_buf,
+                                    l->tmp_buf, &m->scratch);
+    }
+    nnb__batchnorm_backward(rows, l->in_shape[0], l->in_shape[1] * l->in_shape[2], d->weights->data, l->xhat_buf,
+                            l->tmp_buf, dv->data, d->dweights->data, d->dbiases->data, din != NULL ? din->data : NULL);
+    return NNB_OK;
+}
+
 /* Backward of layer l from dv into din (NULL for the first layer: no input gradient needed). */
 static nnb_status backward_layer(nnb_model *m, nnb__model_layer *l, const nnb_tensor *dv, nnb_tensor *din)
 {
     switch (l->kind) {
+    case NNB_LAYER_CONV2D:
+    case NNB_LAYER_BATCHNORM: return backward_image(m, l, dv, din);
+    case NNB_LAYER_MAXPOOL2D:
+        if (din != NULL) {
+            nnb__maxpool2d_backward(&l->pool, dv->rows, l->idx_buf, dv->data, din->data);
+        }
+        return NNB_OK;
+    case NNB_LAYER_AVGPOOL2D:
+    case NNB_LAYER_GLOBAL_AVGPOOL:
+        if (din != NULL) {
+            nnb__avgpool2d_backward(&l->pool, dv->rows, dv->data, din->data);
+        }
+        return NNB_OK;
+    case NNB_LAYER_FLATTEN: return NNB_OK;
     case NNB_LAYER_DENSE: return nnb__dense_backward_ws(l->dense, l->input, dv, din, &m->scratch);
     case NNB_LAYER_RELU: return din == NULL ? NNB_OK : nnb_relu_backward(l->input, dv, din);
     case NNB_LAYER_SOFTMAX: return din == NULL ? NNB_OK : nnb_softmax_backward(l->output, dv, din);
@@ -216,7 +278,7 @@ nnb_status nnb__model_backward_ws(nnb_model *m, const nnb_targets *tb)
     }
     while (i-- > 0) {
         nnb__model_layer *l = &m->layers[i];
-        if (l->kind == NNB_LAYER_LINEAR || (l->kind == NNB_LAYER_DROPOUT && !l->dropped)) {
+        if (nnb__model_passes_through(l->kind) || (l->kind == NNB_LAYER_DROPOUT && !l->dropped)) {
             continue;
         }
         nnb_tensor *din = NULL;

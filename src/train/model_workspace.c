@@ -16,7 +16,12 @@ size_t nnb__model_scratch_bytes(const nnb_model *m, size_t batch, int training)
     size_t most = 0;
     for (size_t i = 0; i < m->n_layers; ++i) {
         const nnb_dense *d = m->layers[i].dense;
-        if (d == NULL) {
+        if (m->layers[i].kind == NNB_LAYER_CONV2D) {
+            size_t b = nnb__conv2d_scratch_bytes(&m->layers[i].conv, batch, training);
+            most = b > most ? b : most;
+            continue;
+        }
+        if (d == NULL || m->layers[i].kind != NNB_LAYER_DENSE) {
             continue;
         }
         size_t b = training ? nnb__dense_scratch_bytes(d, batch)
@@ -31,9 +36,17 @@ static void free_layer_workspace(nnb__model_layer *l)
     nnb__aligned_free(l->out_buf);
     nnb__aligned_free(l->din_buf);
     nnb__aligned_free(l->mask_buf);
+    nnb__aligned_free(l->col_buf);
+    nnb__aligned_free(l->tmp_buf);
+    nnb__aligned_free(l->xhat_buf);
+    nnb__aligned_free(l->idx_buf);
     l->out_buf = NULL;
     l->din_buf = NULL;
     l->mask_buf = NULL;
+    l->col_buf = NULL;
+    l->tmp_buf = NULL;
+    l->xhat_buf = NULL;
+    l->idx_buf = NULL;
 }
 
 void nnb__model_free_workspace(nnb_model *m)
@@ -77,7 +90,70 @@ int nnb__model_runs_in_place(const nnb_model *m, size_t i)
     nnb_layer_kind kind = m->layers[i].kind;
     int activation =
         kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID || kind == NNB_LAYER_TANH;
-    return activation && i > 0 && m->layers[i - 1].kind == NNB_LAYER_DENSE;
+    if (!activation || i == 0) {
+        return 0;
+    }
+    /* A convolution's backward reads its saved patches and batchnorm's its normalised input, never their
+       outputs: the same argument as for dense layers. */
+    nnb_layer_kind prev = m->layers[i - 1].kind;
+    return prev == NNB_LAYER_DENSE || prev == NNB_LAYER_CONV2D || prev == NNB_LAYER_BATCHNORM;
+}
+
+void nnb__model_conv_floats(const nnb_model *m, size_t batch, size_t *col, size_t *tmp)
+{
+    *col = 0;
+    *tmp = 0;
+    for (size_t i = 0; i < m->n_layers; ++i) {
+        if (m->layers[i].kind == NNB_LAYER_CONV2D) {
+            size_t c = nnb__conv2d_col_floats(&m->layers[i].conv, batch);
+            size_t t = nnb__conv2d_tmp_floats(&m->layers[i].conv, batch);
+            *col = c > *col ? c : *col;
+            *tmp = t > *tmp ? t : *tmp;
+        }
+    }
+}
+
+/*
+ * Floats of each buffer layer i needs for `batch` rows: out, din, mask (dropout), col and tmp (conv2d; tmp:
+ * 1 / std for batchnorm), xhat (batchnorm), idx (maxpool, uint32). The one rule for allocation and sizing.
+ */
+enum { BUF_OUT, BUF_DIN, BUF_MASK, BUF_COL, BUF_TMP, BUF_XHAT, BUF_IDX, BUF_COUNT };
+
+static nnb_status layer_plan(const nnb_model *m, size_t i, size_t batch, size_t n[BUF_COUNT])
+{
+    const nnb__model_layer *l = &m->layers[i];
+    for (size_t k = 0; k < BUF_COUNT; ++k) {
+        n[k] = 0;
+    }
+    if (nnb__model_passes_through(l->kind)) {
+        return NNB_OK;
+    }
+    if (nnb__mul_size(batch, l->n_out, &n[BUF_OUT]) != NNB_OK || nnb__mul_size(batch, l->n_in, &n[BUF_DIN]) != NNB_OK) {
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
+    }
+    if (nnb__model_runs_in_place(m, i)) {
+        n[BUF_OUT] = 0;
+    }
+    if (i == 0) {
+        n[BUF_DIN] = 0;
+    }
+    switch (l->kind) {
+    case NNB_LAYER_DROPOUT: n[BUF_MASK] = batch * l->n_in; break;
+    case NNB_LAYER_CONV2D:
+        n[BUF_COL] = nnb__conv2d_col_floats(&l->conv, batch);
+        n[BUF_TMP] = nnb__conv2d_tmp_floats(&l->conv, batch);
+        if (n[BUF_COL] == 0 || n[BUF_TMP] == 0) {
+            return NNB__FAIL(NNB_ERR_OVERFLOW);
+        }
+        break;
+    case NNB_LAYER_BATCHNORM:
+        n[BUF_TMP] = l->in_shape[0];
+        n[BUF_XHAT] = batch * l->n_in;
+        break;
+    case NNB_LAYER_MAXPOOL2D: n[BUF_IDX] = batch * l->n_out; break;
+    default: break;
+    }
+    return NNB_OK;
 }
 
 float *nnb__model_alloc_floats(size_t rows, size_t cols, nnb_status *st)
@@ -115,18 +191,22 @@ static nnb_status alloc_layer_buffers(const nnb_model *m, nnb__model_layer *fl, 
 {
     nnb_status st = NNB_OK;
     for (size_t i = 0; i < m->n_layers && st == NNB_OK; ++i) {
-        const nnb__model_layer *l = &m->layers[i];
-        if (l->kind != NNB_LAYER_LINEAR) {
-            /* An activation that runs in place works in the dense layer's buffer before it. */
-            if (!nnb__model_runs_in_place(m, i)) {
-                fl[i].out_buf = nnb__model_alloc_floats(max_batch, l->n_out, &st);
-            }
-            if (st == NNB_OK && i > 0) {
-                fl[i].din_buf = nnb__model_alloc_floats(max_batch, l->n_in, &st);
+        size_t n[BUF_COUNT];
+        st = layer_plan(m, i, max_batch, n);
+        float **dst[BUF_IDX] = {&fl[i].out_buf, &fl[i].din_buf, &fl[i].mask_buf,
+                                &fl[i].col_buf, &fl[i].tmp_buf, &fl[i].xhat_buf};
+        for (size_t k = 0; k < BUF_IDX && st == NNB_OK; ++k) {
+            if (n[k] > 0) {
+                *dst[k] = nnb__model_alloc_floats(n[k], 1, &st);
             }
         }
-        if (st == NNB_OK && l->kind == NNB_LAYER_DROPOUT) {
-            fl[i].mask_buf = nnb__model_alloc_floats(max_batch, l->n_in, &st);
+        if (st == NNB_OK && n[BUF_IDX] > 0) {
+            size_t bytes;
+            if (nnb__mul_size(n[BUF_IDX], sizeof(uint32_t), &bytes) != NNB_OK) {
+                st = NNB__FAIL(NNB_ERR_OVERFLOW);
+            } else if ((fl[i].idx_buf = nnb__aligned_alloc(bytes)) == NULL) {
+                st = NNB__FAIL(NNB_ERR_NOMEM);
+            }
         }
     }
     return st;
@@ -168,6 +248,10 @@ static void adopt_workspace(nnb_model *m, const nnb_model *fresh, const nnb__mod
         m->layers[i].out_buf = fl[i].out_buf;
         m->layers[i].din_buf = fl[i].din_buf;
         m->layers[i].mask_buf = fl[i].mask_buf;
+        m->layers[i].col_buf = fl[i].col_buf;
+        m->layers[i].tmp_buf = fl[i].tmp_buf;
+        m->layers[i].xhat_buf = fl[i].xhat_buf;
+        m->layers[i].idx_buf = fl[i].idx_buf;
     }
     m->dloss_buf = fresh->dloss_buf;
     m->per_sample = fresh->per_sample;
@@ -240,27 +324,17 @@ nnb_status nnb__model_reserve_perm(nnb_model *m, size_t n)
 nnb_status nnb__model_workspace_bytes(const nnb_model *m, size_t batch, size_t *out)
 {
     size_t floats = 0;
-    size_t terms[4];
     for (size_t i = 0; i < m->n_layers; ++i) {
-        const nnb__model_layer *l = &m->layers[i];
-        size_t k = 0;
-        if (l->kind != NNB_LAYER_LINEAR) {
-            if (!nnb__model_runs_in_place(m, i)) {
-                terms[k++] = l->n_out;
-            }
-            if (i > 0) {
-                terms[k++] = l->n_in;
-            }
+        size_t n[BUF_COUNT];
+        nnb_status st = layer_plan(m, i, batch, n);
+        if (st != NNB_OK) {
+            return st;
         }
-        if (l->kind == NNB_LAYER_DROPOUT) {
-            terms[k++] = l->n_in;
-        }
-        for (size_t t = 0; t < k; ++t) {
-            size_t f;
-            if (nnb__mul_size(batch, terms[t], &f) != NNB_OK || floats + f < floats) {
+        for (size_t t = 0; t < BUF_COUNT; ++t) {
+            if (floats + n[t] < floats) {
                 return NNB__FAIL(NNB_ERR_OVERFLOW);
             }
-            floats += f;
+            floats += n[t]; /* the uint32 indices are as large as floats */
         }
     }
     if (m->n_layers > 0) {

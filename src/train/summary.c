@@ -23,22 +23,31 @@ static const char *kind_name(nnb_layer_kind kind)
     case NNB_LAYER_ELU: return "elu";
     case NNB_LAYER_GELU: return "gelu";
     case NNB_LAYER_SOFTPLUS: return "softplus";
+    case NNB_LAYER_CONV2D: return "conv2d";
+    case NNB_LAYER_MAXPOOL2D: return "maxpool";
+    case NNB_LAYER_AVGPOOL2D: return "avgpool";
+    case NNB_LAYER_GLOBAL_AVGPOOL: return "gavgpool";
+    case NNB_LAYER_BATCHNORM: return "bnorm";
+    case NNB_LAYER_FLATTEN: return "flatten";
     }
     return "?";
 }
 
 static int is_activation(nnb_layer_kind kind)
 {
-    return kind == NNB_LAYER_RELU || kind == NNB_LAYER_SOFTMAX || kind == NNB_LAYER_SIGMOID ||
-           kind == NNB_LAYER_LINEAR || kind == NNB_LAYER_TANH || kind == NNB_LAYER_LEAKY_RELU ||
-           kind == NNB_LAYER_ELU || kind == NNB_LAYER_GELU || kind == NNB_LAYER_SOFTPLUS;
+    return kind == NNB_LAYER_LINEAR || nnb__model_is_activation(kind);
 }
 
 /* Weights and biases of layer i (0 for layers without parameters); the sizes were checked when it was added. */
 static size_t layer_params(const nnb_model *m, size_t i)
 {
     const nnb__model_layer *l = &m->layers[i];
-    return l->kind == NNB_LAYER_DENSE ? l->n_in * l->n_out + l->n_out : 0u;
+    switch (l->kind) {
+    case NNB_LAYER_DENSE: return l->n_in * l->n_out + l->n_out;
+    case NNB_LAYER_CONV2D: return nnb__conv2d_k(&l->conv) * l->conv.out_c + (l->conv_bias ? l->conv.out_c : 0u);
+    case NNB_LAYER_BATCHNORM: return 2u * l->in_shape[0]; /* gamma and beta (the running averages are not learned) */
+    default: return 0u;
+    }
 }
 
 nnb_status nnb_model_parameter_count(const nnb_model *model, size_t *out)
@@ -84,9 +93,14 @@ nnb_status nnb_model_summary(const nnb_model *model, FILE *out, size_t batch)
     for (size_t i = 0; i < model->n_layers && !bad; ++i) {
         const nnb__model_layer *l = &model->layers[i];
         char shape[48];
-        (void)snprintf(shape, sizeof shape, "(%zu, %zu)", batch, l->n_out);
+        if (l->out_shape[1] * l->out_shape[2] > 1) {
+            (void)snprintf(shape, sizeof shape, "(%zu, %zu, %zu, %zu)", batch, l->out_shape[0], l->out_shape[1],
+                           l->out_shape[2]);
+        } else {
+            (void)snprintf(shape, sizeof shape, "(%zu, %zu)", batch, l->n_out);
+        }
         const char *act = "-";
-        if (l->kind == NNB_LAYER_DENSE) {
+        if (l->kind == NNB_LAYER_DENSE || l->kind == NNB_LAYER_CONV2D) {
             int next_act = i + 1 < model->n_layers && is_activation(model->layers[i + 1].kind);
             act = next_act ? kind_name(model->layers[i + 1].kind) : "linear";
         }

@@ -75,6 +75,11 @@ expect 2 "--epochs: 0 is out of range" demo --epochs 0
 expect 2 "--data is required" train
 expect 2 "unknown data set 'mnist'" train --data mnist
 expect 2 "--epochs needs a value" train --data fashion-mnist --epochs
+# Layer specs (convolutional networks) are checked before any data are read.
+expect 2 "'bogus' is not a layer" train --data fashion-mnist --layers conv:8:3,bogus,dense:10
+expect 2 "the last layer must be dense:10" train --data fashion-mnist --layers conv:8:3,flatten,dense:12
+expect 2 "unknown architecture 'resnet'" train --data fashion-mnist --arch resnet
+expect 1 "add a flatten layer before it" train --data fashion-mnist --layers conv:8:3,relu,dense:10
 expect 2 "--epochs needs a value" train --data fashion-mnist --epochs --batch 3
 expect 2 "--epochs: 'abc' is not a whole number" train --data fashion-mnist --epochs abc
 expect 2 "--epochs: '-3' is not a whole number" train --data fashion-mnist --epochs -3

@@ -44,6 +44,12 @@ static const char *layer_name(nnb_layer_kind kind)
     case NNB_LAYER_ELU: return "elu";
     case NNB_LAYER_GELU: return "gelu";
     case NNB_LAYER_SOFTPLUS: return "softplus";
+    case NNB_LAYER_CONV2D: return "conv2d";
+    case NNB_LAYER_MAXPOOL2D: return "maxpool2d";
+    case NNB_LAYER_AVGPOOL2D: return "avgpool2d";
+    case NNB_LAYER_GLOBAL_AVGPOOL: return "global_avgpool";
+    case NNB_LAYER_BATCHNORM: return "batchnorm";
+    case NNB_LAYER_FLATTEN: return "flatten";
     }
     return "unknown";
 }
@@ -82,9 +88,14 @@ static const char *optimizer_name(nnb_optimizer_kind kind)
     return "unknown";
 }
 
-static size_t layer_parameters(const nnb_layer_info *li)
+/* Learned parameters of layer i: dense and conv2d weights and biases, batchnorm scales and shifts. */
+static size_t layer_parameters(const nnb_model *m, size_t i)
 {
-    return li->kind == NNB_LAYER_DENSE ? li->n_inputs * li->n_outputs + li->n_outputs : 0;
+    const nnb_dense *d = nnb_model_cdense_params(m, i);
+    if (d == NULL) {
+        return 0;
+    }
+    return nnb_dense_n_inputs(d) * nnb_dense_n_neurons(d) + nnb_dense_n_neurons(d);
 }
 
 static int has_regularization(const nnb_regularization *r)
@@ -140,7 +151,7 @@ static void print_json(const char *path, long long bytes, const nnb_model *m, si
             continue;
         }
         printf("%s{\"index\": %zu, \"kind\": \"%s\", \"inputs\": %zu, \"outputs\": %zu, \"parameters\": %zu",
-               i ? ", " : "", i, layer_name(li.kind), li.n_inputs, li.n_outputs, layer_parameters(&li));
+               i ? ", " : "", i, layer_name(li.kind), li.n_inputs, li.n_outputs, layer_parameters(m, i));
         if (li.kind == NNB_LAYER_DENSE) {
             printf(", \"init_scale\": ");
             nnb_json_float(stdout, li.init_scale);
@@ -200,7 +211,7 @@ static void print_text(const char *path, long long bytes, const nnb_model *m, si
         }
         printf("  %2zu %-8s %6zu -> %zu", i, layer_name(li.kind), li.n_inputs, li.n_outputs);
         if (li.kind == NNB_LAYER_DENSE) {
-            printf(", %zu parameters, init scale ", layer_parameters(&li));
+            printf(", %zu parameters, init scale ", layer_parameters(m, i));
             nnb_json_float(stdout, li.init_scale);
             if (has_regularization(&li.regularization)) {
                 printf(", L1/L2 weights %g/%g biases %g/%g", (double)li.regularization.weight_l1,
@@ -324,7 +335,7 @@ static int info_main(int argc, char **argv, const char *path)
     for (size_t i = 0; i < nnb_model_layer_count(m); ++i) {
         nnb_layer_info li;
         if (nnb_model_layer_info(m, i, &li) == NNB_OK) {
-            total += layer_parameters(&li);
+            total += layer_parameters(m, i);
         }
     }
     if (json) {

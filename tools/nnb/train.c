@@ -23,7 +23,8 @@ static const char *const k_cmd = "nnb train";
 static void train_usage(void)
 {
     printf(
-        "usage: nnb train --data fashion-mnist [--dir DIR] [--layers W1,W2,...] [--epochs N] [--batch N]\n"
+        "usage: nnb train --data fashion-mnist [--dir DIR] [--layers W1,W2,...|SPEC] [--arch mlp|cnn]\n"
+        "                 [--epochs N] [--batch N]\n"
         "                 [--optimizer sgd|adagrad|rmsprop|adam] [--lr X] [--decay X] [--momentum X]\n"
         "                 [--init NAME] [--activation NAME] [--schedule NAME] [--warmup N] [--clip-norm X]\n"
         "                 [--weight-decay X] [--val-split F] [--early-stopping PATIENCE] [--history FILE.csv]\n"
@@ -36,7 +37,13 @@ static void train_usage(void)
         "options:\n"
         "  --data NAME       the data set; only 'fashion-mnist' (required)\n"
         "  --dir DIR         where its IDX files are (default %s)\n"
-        "  --layers LIST     hidden widths, 1 to %d values of 1 to 65536 (default 512,256)\n"
+        "  --layers LIST     hidden widths, 1 to %d values of 1 to 65536 (default 512,256), or a layer\n"
+        "                    spec on the 1x28x28 images, comma-separated: conv:C:K[:same|:valid][:sS] (C filters\n"
+        "                    of KxK, stride S, default valid, stride 1), pool:K[:S] (max), avgpool:K[:S], gap\n"
+        "                    (global average), bn (batch normalisation), flatten, dense:N, relu, sigmoid,\n"
+        "                    dropout:R; the last layer must be dense:10 (softmax is added), e.g.\n"
+        "                    conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dense:10\n"
+        "  --arch NAME       mlp (the widths above) or cnn (that spec; default batch 64, 8 epochs, decay 1e-4)\n"
         "  --epochs N        passes over the training data, 1 to 100000 (default 15)\n"
         "  --batch N         samples per step, 1 to 1000000 (default 128)\n"
         "  --optimizer NAME  sgd, adagrad, rmsprop or adam (default adam)\n"
@@ -149,11 +156,13 @@ typedef struct train_options {
     const char *save;
     size_t layers[MAX_LAYERS];
     size_t n_layers;
+    const char *spec; /* a layer spec (conv, pooling, ...) instead of the widths, or NULL */
     size_t epochs, batch, seed, limit, threads;
     size_t train_rows; /* rows the training steps see (after --limit and --val-split) */
     nnb_optimizer_kind optimizer;
     double lr, decay, momentum;
     int lr_set, momentum_set, decay_set, weight_decay_set, quiet;
+    int arch_cnn, epochs_set, batch_set;
     nnb_init_kind init;
     nnb_layer_kind activation;
     nnb_gelu_approximation gelu;
@@ -222,23 +231,37 @@ static const char *schedule_name(nnb_schedule_kind kind)
     return "?";
 }
 
+/* --arch cnn: two convolution blocks and a dense head. */
+static const char k_cnn_spec[] = "conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dense:10";
+
+static const char *optimizer_name(nnb_optimizer_kind k)
+{
+    return k == NNB_OPTIMIZER_SGD       ? "sgd"
+           : k == NNB_OPTIMIZER_ADAGRAD ? "adagrad"
+           : k == NNB_OPTIMIZER_RMSPROP ? "rmsprop"
+                                        : "adam";
+}
+
 static void print_model_line(const train_options *o, const nnb_model *m)
 {
     nnb_optimizer_params op;
     (void)nnb_model_optimizer_params(m, &op);
+    if (o->spec != NULL) {
+        printf("model: 1x28x28 -> %s -> softmax; %s lr %g decay %g; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), "
+               "%zu threads\n",
+               o->spec, optimizer_name(o->optimizer), op.learning_rate, op.decay, o->batch, o->epochs, o->seed,
+               nnb_backend_name(), nnb_compute_isa(), nnb_get_num_threads());
+        return;
+    }
     printf("model: 784");
     for (size_t i = 0; i < o->n_layers; ++i) {
         printf(" -> %zu %s", o->layers[i], activation_name(o));
     }
     printf(" -> 10 softmax; %s lr %g decay %g weight decay %g; schedule %s, warm-up %zu epochs; clip norm %g; %s "
            "init; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), %zu threads\n",
-           o->optimizer == NNB_OPTIMIZER_SGD       ? "sgd"
-           : o->optimizer == NNB_OPTIMIZER_ADAGRAD ? "adagrad"
-           : o->optimizer == NNB_OPTIMIZER_RMSPROP ? "rmsprop"
-                                                   : "adam",
-           op.learning_rate, op.decay, op.weight_decay, schedule_name(o->schedule), o->warmup, o->clip_norm,
-           init_name(o->init), o->batch, o->epochs, o->seed, nnb_backend_name(), nnb_compute_isa(),
-           nnb_get_num_threads());
+           optimizer_name(o->optimizer), op.learning_rate, op.decay, op.weight_decay, schedule_name(o->schedule),
+           o->warmup, o->clip_norm, init_name(o->init), o->batch, o->epochs, o->seed, nnb_backend_name(),
+           nnb_compute_isa(), nnb_get_num_threads());
 }
 
 /* Returns -1 to go on, otherwise the exit code. */
@@ -270,11 +293,31 @@ static int parse_train_args(int argc, char **argv, train_options *o)
         } else if (strcmp(opt, "--save") == 0) {
             ok = nnb_args_string(&a, opt, &o->save);
         } else if (strcmp(opt, "--layers") == 0) {
-            ok = nnb_args_size_list(&a, opt, 1, 65536, MAX_LAYERS, o->layers, &o->n_layers);
+            const char *peek = a.inline_value != NULL ? a.inline_value : a.pos < a.argc ? a.argv[a.pos] : "";
+            if (strpbrk(peek, "abcdefghijklmnopqrstuvwxyz:") != NULL) {
+                ok = nnb_args_string(&a, opt, &o->spec); /* a layer spec: checked when the model is built */
+            } else {
+                ok = nnb_args_size_list(&a, opt, 1, 65536, MAX_LAYERS, o->layers, &o->n_layers);
+                o->spec = NULL;
+            }
+        } else if (strcmp(opt, "--arch") == 0) {
+            const char *name = NULL;
+            ok = nnb_args_string(&a, opt, &name);
+            if (ok && strcmp(name, "cnn") == 0) {
+                o->spec = k_cnn_spec;
+                o->arch_cnn = 1;
+            } else if (ok && strcmp(name, "mlp") == 0) {
+                o->spec = NULL;
+            } else if (ok) {
+                nnb_error(k_cmd, "--arch: unknown architecture '%s' (mlp or cnn)", name);
+                ok = 0;
+            }
         } else if (strcmp(opt, "--epochs") == 0) {
             ok = nnb_args_size(&a, opt, 1, 100000, &o->epochs);
+            o->epochs_set = 1;
         } else if (strcmp(opt, "--batch") == 0) {
             ok = nnb_args_size(&a, opt, 1, 1000000, &o->batch);
+            o->batch_set = 1;
         } else if (strcmp(opt, "--seed") == 0) {
             ok = nnb_args_size(&a, opt, 0, UINT32_MAX, &o->seed);
         } else if (strcmp(opt, "--limit") == 0) {
@@ -474,12 +517,148 @@ static int check_network_size(const train_options *o)
     return 0;
 }
 
+/* Width of the last layer's output (the image's pixels before any layer). */
+static size_t last_width(const nnb_model *m)
+{
+    size_t n = nnb_model_layer_count(m);
+    size_t chw[3] = {1, NNB_FASHION_MNIST_SIDE, NNB_FASHION_MNIST_SIDE};
+    if (n > 0) {
+        (void)nnb_model_layer_shape(m, n - 1, chw);
+    }
+    return chw[0] * chw[1] * chw[2];
+}
+
+/* Reads a whole decimal number in [min, max] from s; 0 when it is not one. */
+static int spec_size(const char *s, size_t min, size_t max, size_t *out)
+{
+    char *end = NULL;
+    if (s == NULL || *s < '0' || *s > '9') {
+        return 0;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max) {
+        return 0;
+    }
+    *out = (size_t)v;
+    return 1;
+}
+
+/*
+ * Adds one item of a layer spec ("conv:32:3:same", "pool:2", "dense:128", ...) to m. Returns NNB_OK, or a
+ * status with the reason printed.
+ */
+static nnb_status add_spec_item(nnb_model *m, char *item, int last)
+{
+    char *f[5] = {NULL, NULL, NULL, NULL, NULL};
+    size_t nf = 0;
+    for (char *save = NULL, *t = strtok_r(item, ":", &save); t != NULL; t = strtok_r(NULL, ":", &save)) {
+        if (nf == 5) {
+            nf = 6;
+            break;
+        }
+        f[nf++] = t;
+    }
+    const char *kind = f[0] != NULL ? f[0] : "";
+    size_t a = 0, b = 0;
+    nnb_status st = NNB_ERR_ARGUMENT;
+    if (last && (strcmp(kind, "dense") != 0 || nf != 2 || !spec_size(f[1], 10, 10, &a))) {
+        nnb_error(k_cmd, "--layers: the last layer must be dense:10 (the classes; softmax is added), not '%s'", kind);
+        return NNB_ERR_ARGUMENT;
+    }
+    if (strcmp(kind, "conv") == 0 && nf >= 3 && nf <= 5 && spec_size(f[1], 1, 4096, &a) && spec_size(f[2], 1, 64, &b)) {
+        nnb_conv2d_params p = nnb_conv2d_params_default(b);
+        int good = 1;
+        for (size_t k = 3; k < nf && good; ++k) {
+            size_t stride = 0;
+            if (strcmp(f[k], "same") == 0) {
+                p.padding = NNB_PADDING_SAME;
+            } else if (strcmp(f[k], "valid") == 0) {
+                p.padding = NNB_PADDING_VALID;
+            } else if (f[k][0] == 's' && spec_size(f[k] + 1, 1, 64, &stride)) {
+                p.stride = stride;
+            } else {
+                good = 0;
+            }
+        }
+        if (good) {
+            const size_t n = nnb_model_layer_count(m);
+            st = n == 0 ? nnb_model_add_conv2d(m, 1, NNB_FASHION_MNIST_SIDE, NNB_FASHION_MNIST_SIDE, a, &p)
+                        : nnb_model_add_conv2d(m, 0, 0, 0, a, &p);
+        }
+    } else if ((strcmp(kind, "pool") == 0 || strcmp(kind, "avgpool") == 0) && (nf == 2 || nf == 3) &&
+               spec_size(f[1], 1, 64, &a) && (nf == 2 || spec_size(f[2], 1, 64, &b))) {
+        st = strcmp(kind, "pool") == 0 ? nnb_model_add_maxpool2d(m, a, a, nf == 3 ? b : a)
+                                       : nnb_model_add_avgpool2d(m, a, a, nf == 3 ? b : a);
+    } else if (strcmp(kind, "gap") == 0 && nf == 1) {
+        st = nnb_model_add_global_avgpool(m);
+    } else if (strcmp(kind, "bn") == 0 && nf == 1) {
+        st = nnb_model_add_batchnorm(m, 0.1f, 1e-5f);
+    } else if (strcmp(kind, "flatten") == 0 && nf == 1) {
+        st = nnb_model_add_flatten(m);
+    } else if (strcmp(kind, "relu") == 0 && nf == 1) {
+        st = nnb_model_add_relu(m);
+    } else if (strcmp(kind, "sigmoid") == 0 && nf == 1) {
+        st = nnb_model_add_sigmoid(m);
+    } else if (strcmp(kind, "dropout") == 0 && nf == 2) {
+        char *end = NULL;
+        double r = strtod(f[1], &end);
+        st = *end == '\0' ? nnb_model_add_dropout(m, (float)r) : NNB_ERR_ARGUMENT;
+    } else if (strcmp(kind, "dense") == 0 && nf == 2 && spec_size(f[1], 1, 65536, &a)) {
+        const size_t in =
+            nnb_model_layer_count(m) == 0 ? (size_t)NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE : last_width(m);
+        nnb_init init = nnb_init_of(NNB_INIT_HE_NORMAL);
+        st = nnb_model_add_dense_init(m, in, a, &init, NULL);
+        if (st == NNB_OK && last) {
+            st = nnb_model_add_softmax(m);
+        }
+    } else {
+        nnb_error(k_cmd,
+                  "--layers: '%s' is not a layer (conv:C:K[:same|:valid][:sS], pool:K[:S], avgpool:K[:S], gap, bn, "
+                  "flatten, dense:N, relu, sigmoid, dropout:R)",
+                  kind);
+        return NNB_ERR_ARGUMENT;
+    }
+    if (st != NNB_OK) {
+        nnb_error(k_cmd, "--layers: cannot add '%s': %s (%s)", kind, nnb_status_string(st), nnb_last_error());
+    }
+    return st;
+}
+
+/* Set when a --layers spec error has been printed (no second message with a stale detail). */
+static int g_spec_error;
+
+/* The layers of o->spec, then softmax; the errors are printed. */
+static nnb_status add_spec_layers(const train_options *o, nnb_model *m)
+{
+    size_t len = strlen(o->spec);
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        return NNB_ERR_NOMEM;
+    }
+    memcpy(copy, o->spec, len + 1);
+    nnb_status st = NNB_OK;
+    char *save = NULL;
+    char *item = strtok_r(copy, ",", &save);
+    while (st == NNB_OK && item != NULL) {
+        char *next = strtok_r(NULL, ",", &save);
+        st = add_spec_item(m, item, next == NULL);
+        item = next;
+    }
+    free(copy);
+    g_spec_error = st != NNB_OK;
+    return st;
+}
+
 static nnb_status build_model(const train_options *o, nnb_model **out)
 {
     nnb_model *m = NULL;
     nnb_status st = nnb_model_create(&m, (uint32_t)o->seed);
     size_t width = NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE;
-    for (size_t i = 0; st == NNB_OK && i <= o->n_layers; ++i) {
+    if (st == NNB_OK && o->spec != NULL) {
+        st = add_spec_layers(o, m);
+    }
+    for (size_t i = 0; st == NNB_OK && o->spec == NULL && i <= o->n_layers; ++i) {
         size_t next = i < o->n_layers ? o->layers[i] : NNB_FASHION_MNIST_CLASSES;
         const nnb_init init = nnb_init_of(o->init);
         st = nnb_model_add_dense_init(m, width, next, &init, NULL);
@@ -579,7 +758,16 @@ int nnb_cmd_train(int argc, char **argv)
     if (o.save != NULL && !nnb_check_save_path(o.save)) {
         return NNB_EXIT_FAILURE;
     }
-    if (!check_network_size(&o)) {
+    if (o.arch_cnn && !o.epochs_set) {
+        o.epochs = 8;
+    }
+    if (o.arch_cnn && !o.decay_set) {
+        o.decay = 1e-4;
+    }
+    if (o.spec != NULL && !o.batch_set) {
+        o.batch = 64;
+    }
+    if (o.spec == NULL && !check_network_size(&o)) { /* (a layer spec is sized by the library as it is built) */
         return NNB_EXIT_FAILURE;
     }
 
@@ -588,6 +776,17 @@ int nnb_cmd_train(int argc, char **argv)
     nnb_tensor *limited = NULL;
     nnb_model *m = NULL;
     rc = NNB_EXIT_FAILURE;
+    /* A --layers spec's model first, so that a bad item is reported before the data are read. */
+    g_spec_error = 0;
+    st = o.spec != NULL ? build_model(&o, &m) : NNB_OK;
+    if (st != NNB_OK) {
+        if (g_spec_error) {
+            rc = NNB_EXIT_USAGE; /* a malformed --layers item (already reported) */
+        } else {
+            nnb_fail(k_cmd, "building the model", st);
+        }
+        goto done;
+    }
     if (!nnb_load_fashion(k_cmd, o.dir, NNB_FASHION_TRAIN, &train) ||
         !nnb_load_fashion(k_cmd, o.dir, NNB_FASHION_TEST, &test)) {
         goto done;
@@ -615,6 +814,10 @@ int nnb_cmd_train(int argc, char **argv)
     }
     if (o.batch > o.train_rows) {
         o.batch = o.train_rows;
+    }
+    if (m != NULL) { /* the spec's model, built to check it: again, now that the steps per epoch are known */
+        nnb_model_destroy(m);
+        m = NULL;
     }
     st = build_model(&o, &m);
     if (st != NNB_OK) {
