@@ -12,8 +12,10 @@ How it works. The working tree is never modified: the tracked and untracked (not
 <workdir>/src-copy (default workdir: build/mutate), which is configured once into <workdir>/build (Release,
 builtin GEMM body, tests ON, examples/tools/benchmark OFF, warnings not errors). Every candidate mutation of
 every selected file is listed (operator classes below), a --seed-fixed random sample of --count is drawn, and
-for each mutant: the one line is changed in the copy, the build is updated incrementally, `ctest -L unit`
-runs with a per-test --timeout (NNB_ISA set from --isa, if given, stopping at the first failure), and the
+for each mutant: the one line is changed in the copy, the build is updated incrementally, `ctest -L 'unit|isa'`
+(the unit tests, and the kernel tests again at each lower ISA level, so that a mutant of an AVX2 or portable
+kernel is seen on an AVX-512 machine too) runs with a per-test --timeout (NNB_ISA set from --isa, if given,
+for the unit tests; stopping at the first failure), and the
 line is put back. Before the first mutant, the unmutated copy must build and pass, or the run stops.
 
 Operator classes (each mutant changes exactly one token or one line):
@@ -227,7 +229,9 @@ def test(build_dir, jobs, timeout, isa):
     env = dict(os.environ)
     if isa:
         env["NNB_ISA"] = isa
-    cmd = ["ctest", "--test-dir", build_dir, "-L", "unit", "-j", str(jobs), "--timeout", str(timeout)]
+    # The unit tests, plus the kernel tests at each lower ISA level (label isa): CI runs both, and without the
+    # second a mutant of a kernel below the CPU's best level (its AVX2 or portable code) is never executed.
+    cmd = ["ctest", "--test-dir", build_dir, "-L", "unit|isa", "-j", str(jobs), "--timeout", str(timeout)]
     cmd += ["--stop-on-failure", "--output-on-failure"]
     # A bound on the whole run, in case a mutant hangs ctest itself.
     rc, out = run(cmd, env=env, timeout=timeout * 40)

@@ -488,6 +488,48 @@ static void test_at_b_matches_the_reference_on_every_path_and_edge(void **state)
     free(u);
 }
 
+/*
+ * The small-product kernels split large calls into row (or column) parts on the worker threads, each part
+ * formed exactly as in one call: the bits must not depend on the thread count. 70 000 rows of 3 inputs and
+ * 13 outputs (70 000 x 16 elements: above the splitting threshold of 2^20), with x read at a row stride of 5
+ * (ldx): the result with 4 threads must equal the one with 1, and each row must equal a one-row call.
+ */
+static void test_split_small_products_do_not_depend_on_the_thread_count(void **state)
+{
+    (void)state;
+    enum { ROWS = 70000, K = 3, LDX = 5, N = 13 };
+    float *x = malloc(sizeof(float) * ROWS * LDX), *out1 = malloc(sizeof(float) * ROWS * N);
+    float *out4 = malloc(sizeof(float) * ROWS * N);
+    assert_non_null(x);
+    assert_non_null(out1);
+    assert_non_null(out4);
+    float w[K * N], bias[N], one[N];
+    for (size_t i = 0; i < (size_t)ROWS * LDX; ++i) {
+        x[i] = rand_float(-1.0f, 1.0f);
+    }
+    for (size_t i = 0; i < K * N; ++i) {
+        w[i] = rand_float(-1.0f, 1.0f);
+    }
+    for (size_t j = 0; j < N; ++j) {
+        bias[j] = rand_float(-1.0f, 1.0f);
+    }
+    const size_t saved = nnb_get_num_threads();
+    assert_ok(nnb_set_num_threads(1));
+    nnb__k_small_k(ROWS, K, N, x, LDX, w, bias, out1);
+    assert_ok(nnb_set_num_threads(4));
+    nnb__k_small_k(ROWS, K, N, x, LDX, w, bias, out4);
+    assert_ok(nnb_set_num_threads(saved));
+    assert_memory_equal(out1, out4, sizeof(float) * ROWS * N);
+    const size_t probe[4] = {0, ROWS / 4 + 1, ROWS / 2 + 3, ROWS - 1};
+    for (size_t p = 0; p < 4; ++p) {
+        nnb__k_small_k(1, K, N, x + probe[p] * LDX, LDX, w, bias, one);
+        assert_memory_equal(one, out4 + probe[p] * N, sizeof one);
+    }
+    free(out4);
+    free(out1);
+    free(x);
+}
+
 /* The level named by an NNB_ISA value, or 0 for a value that names none. */
 static int isa_named(const char *name)
 {
@@ -538,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_fast_adam_matches_the_scalar_update_bit_for_bit),
         cmocka_unit_test(test_fast_small_products_are_within_the_gemm_tolerance),
         cmocka_unit_test(test_at_b_matches_the_reference_on_every_path_and_edge),
+        cmocka_unit_test(test_split_small_products_do_not_depend_on_the_thread_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -869,14 +869,16 @@ static void test_every_consistent_payload_truncation_is_rejected(void **state)
         r = NULL;
         size_t saved_size = 0;
         unsigned char *before = serialize(target, NNB_MODEL_FILE_PARAMETERS, &saved_size);
-        unsigned char *buf = malloc(size);
-        assert_non_null(buf);
         for (size_t keep = 0; keep < payload; ++keep) {
+            /* A block of exactly the file's size: a read past it is seen by the sanitizers and valgrind. */
+            unsigned char *buf = malloc(24 + keep + 4);
+            assert_non_null(buf);
             memcpy(buf, orig, 24 + keep);
             put_le64(buf + OFF_PAYLOAD_SIZE, keep);
             fix_crc(buf, 24 + keep + 4);
             nnb_status st = kind == 0 ? nnb_model_parse(&r, buf, 24 + keep + 4)
                                       : nnb_model_parse_parameters(target, buf, 24 + keep + 4);
+            free(buf);
             if (st != NNB_ERR_FORMAT) {
                 fail_msg("kind %d, payload cut to %zu of %zu bytes: %s, expected NNB_ERR_FORMAT", kind, keep, payload,
                          nnb_status_string(st));
@@ -889,7 +891,6 @@ static void test_every_consistent_payload_truncation_is_rejected(void **state)
         assert_memory_equal(after, before, saved_size);
         free(after);
         free(before);
-        free(buf);
         free(orig);
     }
     nnb_model_destroy(target);
@@ -928,6 +929,29 @@ static void test_a_non_finite_last_parameter_is_found(void **state)
     assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, &size), NNB_ERR_NONFINITE);
     free(orig);
     nnb_model_destroy(m);
+}
+
+/* A dense layer exactly NNB_MODEL_FILE_MAX_WIDTH wide is written (the limit is inclusive); one input more is
+ * refused. Only the size is asked for (no buffer): 2^24 x 1 weights are 64 MiB in the model. The parameters
+ * file is 24 + 4 + 16 + 4 (2^24 + 1) + 4 bytes. */
+static void test_a_layer_at_the_maximum_width_is_written(void **state)
+{
+    (void)state;
+    const size_t widths[2] = {NNB_MODEL_FILE_MAX_WIDTH, NNB_MODEL_FILE_MAX_WIDTH + 1};
+    for (size_t i = 0; i < 2; ++i) {
+        nnb_model *m = NULL;
+        assert_ok(nnb_model_create(&m, 5));
+        assert_ok(nnb_model_add_dense(m, widths[i], 1, NNB_DENSE_DEFAULT_INIT_SCALE, NULL));
+        size_t size = 0;
+        nnb_status st = nnb_model_serialize(m, NNB_MODEL_FILE_PARAMETERS, NULL, 0, &size);
+        if (i == 0) {
+            assert_ok(st);
+            assert_int_equal(size, 24 + 4 + 16 + 4 * (NNB_MODEL_FILE_MAX_WIDTH + 1) + 4);
+        } else {
+            assert_int_equal(st, NNB_ERR_FORMAT);
+        }
+        nnb_model_destroy(m);
+    }
 }
 
 /* Writes n bytes to path (a test file in g_dir). */
@@ -1151,6 +1175,7 @@ int main(void)
         cmocka_unit_test(test_absurd_sizes_and_fields_with_valid_checksum_are_rejected),
         cmocka_unit_test(test_every_consistent_payload_truncation_is_rejected),
         cmocka_unit_test(test_a_non_finite_last_parameter_is_found),
+        cmocka_unit_test(test_a_layer_at_the_maximum_width_is_written),
         cmocka_unit_test(test_corrupt_files_name_the_file_field_and_reason),
         cmocka_unit_test(test_model_file_invalid_arguments),
         cmocka_unit_test(test_model_parse_out_of_memory_sweep_leaks_nothing),
