@@ -279,7 +279,9 @@ int nnb__gemm_blocks_model(const nnb__cache_info *ci, size_t mr, size_t nr, nnb_
         size_t share = ci->l3_share < NNB__L3_SHARE_MAX ? ci->l3_share : NNB__L3_SHARE_MAX;
         size_t w3 = ci->l3_ways != 0 ? ci->l3_ways : 16u;
         size_t way3 = share / w3;
-        size_t a_ways = way3 != 0 ? ceil_div(mc * kc * FLOAT_BYTES, way3) : w3;
+        /* An L3 share below twice the L2 is a victim cache (Skylake-SP and later Xeons): it holds no copy of
+         * the A block, which lives in L2. */
+        size_t a_ways = share < 2u * ci->l2 ? 0u : way3 != 0 ? ceil_div(mc * kc * FLOAT_BYTES, way3) : w3;
         nc = a_ways + 1u < w3 ? (w3 - 1u - a_ways) * way3 / (kc * FLOAT_BYTES) : 0u;
         size_t nc_min = round_up(NNB__GEMM_NC_MIN > nr ? NNB__GEMM_NC_MIN : nr, nr);
         nc = round_down(clamp(nc, nc_min, nc_max), nr);

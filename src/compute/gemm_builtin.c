@@ -17,6 +17,10 @@
  * longer of M and N, in whole tiles; every part is an independent GEMM on disjoint columns or rows of C. The
  * parts run on the compute layer's persistent workers (compute/pool.h); nothing here keeps state between calls.
  *
+ * The cache blocks (mc, kc, nc) come from the CPU's caches through the model of compute/gemm_blocks.h, once
+ * per process and kernel, or from NNB_GEMM_BLOCKS; the kernels' own constants are used when no cache size
+ * can be read.
+ *
  * beta is applied on the first k block only (later blocks accumulate with beta = 1); with beta == 0 C is
  * never read. Rounding differs from the naive body (float accumulation, fused multiply-adds): the documented
  * tolerance is 1e-5 * sum |a * b|.
