@@ -378,7 +378,7 @@ typedef struct worker {
 /* The environment for a child: ours, minus the variables that choose kernels, plus `set` ("NAME=value"). */
 static char **child_environment(const char *set)
 {
-    static const char *const drop[] = {"OPENBLAS_CORETYPE=", "BLIS_ARCH_TYPE="};
+    static const char *const drop[] = {"OPENBLAS_CORETYPE=", "BLIS_ARCH_TYPE=", "NNB_GEMM_BLOCKS="};
     size_t n = 0;
     while (environ[n] != NULL) {
         ++n;

@@ -49,14 +49,14 @@ static void expect_blocks(nnb__gemm_blocks got, size_t mc, size_t kc, size_t nc)
 static void test_model_avx2_on_8_way_l1(void **state)
 {
     (void)state;
-    /* Haswell: L2 256 KiB 8-way (way 32 KiB): B micro-panel 1 way, mc = 6 * 32768 / 1280 = 153.6 -> 150.
+    /* Haswell: L2 256 KiB 8-way (way 32 KiB): B micro-panel 1 way, mc = 6 * 32768 / 2 / 1280 = 76.8 -> 72.
      * L3 8 MiB 16-way for 4 cores: share 2 MiB (>= 2 * L2, so it holds A), way 128 KiB; A block
-     * 150*320*4 = 192000 B -> 2 ways; nc = 13 * 131072 / 1280 = 1331.2 -> 1328. */
-    expect_blocks(model(32 * KIB, 8, 256 * KIB, 8, 2 * MIB, 16, 6, 16), 150, 320, 1328);
-    /* Zen 3: L2 512 KiB 8-way (way 64 KiB): mc = 6 * 65536 / 1280 = 307.2 -> 306. L3 32 MiB 16-way for 8
-     * cores: share 4 MiB, way 256 KiB; A block 306*320*4 = 391680 B -> 2 ways; nc = 13 * 262144 / 1280 =
-     * 2662.4 -> 2656. */
-    expect_blocks(model(32 * KIB, 8, 512 * KIB, 8, 4 * MIB, 16, 6, 16), 306, 320, 2656);
+     * 72*320*4 = 92160 B -> 1 way; nc = 14 * 131072 / 1280 = 1433.6 -> 1424. */
+    expect_blocks(model(32 * KIB, 8, 256 * KIB, 8, 2 * MIB, 16, 6, 16), 72, 320, 1424);
+    /* Zen 3: L2 512 KiB 8-way (way 64 KiB): mc = 6 * 65536 / 2 / 1280 = 153.6 -> 150. L3 32 MiB 16-way for
+     * 8 cores: share 4 MiB, way 256 KiB; A block 150*320*4 = 192000 B -> 1 way; nc = 14 * 262144 / 1280 =
+     * 2867.2 -> 2864. */
+    expect_blocks(model(32 * KIB, 8, 512 * KIB, 8, 4 * MIB, 16, 6, 16), 150, 320, 2864);
 }
 
 /*
@@ -68,16 +68,17 @@ static void test_model_on_12_way_l1(void **state)
 {
     (void)state;
     /* Zen 5: L2 1 MiB 16-way (way 64 KiB), L3 32 MiB 16-way for 8 cores (share 4 MiB, way 256 KiB).
-     * AVX-512: B micro-panel 1 way; mc = 14 * 65536 / 1024 = 896 -> 888; A block 888*1024 B = 3.47 -> 4
-     * ways; nc = 11 * 262144 / 1024 = 2816. */
-    expect_blocks(model(48 * KIB, 12, 1 * MIB, 16, 4 * MIB, 16, 12, 32), 888, 256, 2816);
-    /* AVX2: mc = 14 * 65536 / 2048 = 448 -> 444; A block 444*2048 B -> 4 ways; nc = 11 * 262144 / 2048 = 1408. */
-    expect_blocks(model(48 * KIB, 12, 1 * MIB, 16, 4 * MIB, 16, 6, 16), 444, 512, 1408);
+     * AVX-512: B micro-panel 1 way; mc = 14 * 65536 / 2 / 1024 = 448 -> 444; A block 444*1024 B = 1.73 ->
+     * 2 ways; nc = 13 * 262144 / 1024 = 3328. */
+    expect_blocks(model(48 * KIB, 12, 1 * MIB, 16, 4 * MIB, 16, 12, 32), 444, 256, 3328);
+    /* AVX2: mc = 14 * 65536 / 2 / 2048 = 224 -> 222; A block 222*2048 B -> 2 ways; nc = 13 * 262144 / 2048
+     * = 1664. */
+    expect_blocks(model(48 * KIB, 12, 1 * MIB, 16, 4 * MIB, 16, 6, 16), 222, 512, 1664);
     /* Sapphire Rapids: L2 2 MiB 16-way (way 128 KiB), L3 1.875 MiB 15-way per core: below 2 * L2, a victim
-     * cache, so the A block takes no L3 way. AVX-512: mc = 14 * 131072 / 1024 = 1792 -> 1788;
-     * nc = 14 * 131072 / 1024 = 1792. AVX2: mc = 14 * 131072 / 2048 = 896 -> 894; nc = 896. */
-    expect_blocks(model(48 * KIB, 12, 2 * MIB, 16, 1920 * KIB, 15, 12, 32), 1788, 256, 1792);
-    expect_blocks(model(48 * KIB, 12, 2 * MIB, 16, 1920 * KIB, 15, 6, 16), 894, 512, 896);
+     * cache, so the A block takes no L3 way. AVX-512: mc = 14 * 131072 / 2 / 1024 = 896 -> 888;
+     * nc = 14 * 131072 / 1024 = 1792. AVX2: mc = 14 * 131072 / 2 / 2048 = 448 -> 444; nc = 896. */
+    expect_blocks(model(48 * KIB, 12, 2 * MIB, 16, 1920 * KIB, 15, 12, 32), 888, 256, 1792);
+    expect_blocks(model(48 * KIB, 12, 2 * MIB, 16, 1920 * KIB, 15, 6, 16), 444, 512, 896);
 }
 
 /* What a virtual machine may report: no associativity for L3 and the host's whole L3 (here 254 MiB per
@@ -85,12 +86,12 @@ static void test_model_on_12_way_l1(void **state)
 static void test_model_clamps_and_fills_in_unknowns(void **state)
 {
     (void)state;
-    /* Zen 5 guest: L2 1 MiB 8-way (way 128 KiB); mc = 6 * 131072 / 1024 = 768. L3 clamped to 4 MiB, taken as
-     * 16-way (way 256 KiB): A block 768 KiB = 3 ways; nc = 12 * 262144 / 1024 = 3072. */
-    expect_blocks(model(48 * KIB, 12, 1 * MIB, 8, 254 * MIB, 0, 12, 32), 768, 256, 3072);
+    /* Zen 5 guest: L2 1 MiB 8-way (way 128 KiB); mc = 6 * 131072 / 2 / 1024 = 384. L3 clamped to 4 MiB,
+     * taken as 16-way (way 256 KiB): A block 384 KiB -> 2 ways; nc = 13 * 262144 / 1024 = 3328. */
+    expect_blocks(model(48 * KIB, 12, 1 * MIB, 8, 254 * MIB, 0, 12, 32), 384, 256, 3328);
     /* Unknown L1 and L2 associativity count as 8 ways: the Zen 3 figures. No L3: nc is the upper bound,
      * 8192. */
-    expect_blocks(model(32 * KIB, 0, 512 * KIB, 0, 0, 0, 6, 16), 306, 320, 8192);
+    expect_blocks(model(32 * KIB, 0, 512 * KIB, 0, 0, 0, 6, 16), 150, 320, 8192);
     /* The portable kernel 4 x 8 on a 12-way 48 KiB L1: kc = 896 (A 14336 B -> 4 ways, B 28672 B -> 7 ways);
      * at 904 B takes 28928 B -> 8 ways. */
     assert_int_equal(model(48 * KIB, 12, 1 * MIB, 8, 0, 0, 4, 8).kc, 896);

@@ -15,14 +15,16 @@
  *           ceil(kc * MR * 4 / way) + ceil(kc * NR * 4 / way) <= ways - 1
  *       (the remaining way holds the C tile and the next A micro-panel). This is the constraint of the paper
  *       solved for whole ways, instead of its closed form, which rounds the A share down to whole ways first.
- *   mc  the mc x kc block of packed A stays in L2, next to one B micro-panel and one way for C:
- *           mc = (ways2 - 1 - ceil(kc * NR * 4 / way2)) * way2 / (kc * 4), rounded down to MR.
+ *   mc  the mc x kc block of packed A stays in L2, next to one B micro-panel and one way for C; it takes half
+ *       of the ways the paper gives it (the B micro-panels stream through L2 from L3, and so does C):
+ *           mc = (ways2 - 1 - ceil(kc * NR * 4 / way2)) * way2 / 2 / (kc * 4), rounded down to MR.
  *   nc  the kc x nc block of packed B stays in this core's share of L3, next to the A block and one way:
  *           nc = (ways3 - 1 - ceil(mc * kc * 4 / way3)) * way3 / (kc * 4), rounded down to NR.
  *       A share below twice the L2 is taken for a victim cache (as on Skylake-SP and later Xeons), which
- *       does not hold the A block: then the A block takes no L3 ways. The share is clamped to NNB__L3_SHARE_MAX: virtual machines report the host's whole L3 (hundreds
- *       of MiB), of which a guest core gets a few MiB at most. Without an L3, nc is NNB__GEMM_NC_MAX (B
- *       then streams from memory; nc only bounds the packing buffer).
+ *       does not hold the A block: then the A block takes no L3 ways. The share is clamped to
+ *       NNB__L3_SHARE_MAX: virtual machines report the host's whole L3 (hundreds of MiB), of which a guest
+ *       core gets a few MiB at most. Without an L3, nc is NNB__GEMM_NC_MAX (B then streams from memory; nc
+ *       only bounds the packing buffer).
  *   Unknown associativity counts as 8 ways for L1 and L2 and 16 for L3. Each block is clamped to the range
  *   below.
  *
