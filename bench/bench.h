@@ -27,6 +27,7 @@ typedef struct bench_options {
     const char *blis_arch;     /* fair: BLIS configuration to force (NULL: chosen from the CPU; "self": the one
                                   BLIS detects) */
     int cpu_clock;             /* fair: time with each process's CPU time instead of the wall clock */
+    const char *nnb_blocks;    /* fair: NNB_GEMM_BLOCKS value for a second builtin column (NULL: none) */
 } bench_options;
 
 /* Monotonic clock, in seconds; or this process's CPU time after bench_use_cpu_clock(1). */

@@ -47,7 +47,11 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "compute/gemm_blocks.h"
 #include "compute/gemm_internal.h"
+#ifdef NNB_BENCH_BUILTIN_VARIANTS
+#    include "compute/gemm_builtin.h"
+#endif
 #include "nnbasics/nnbasics.h"
 #ifdef NNB_BENCH_HAVE_OPENBLAS
 #    include <cblas.h>
@@ -58,7 +62,7 @@
  * by O(1). */
 #define CHECK_TOL 1e-4
 #define MAX_ROUNDS 15
-#define MAX_CONTESTANTS 5
+#define MAX_CONTESTANTS 6
 #define MAX_ROWS 64
 
 /* snprintf for messages, where cutting a long one short is fine. */
@@ -304,7 +308,7 @@ static int time_product(blas_lib lib, const blis_api *blis, operands *op, size_t
  *   openblas-core                         -> ok <core name> <openblas_get_config()>  | fail without OpenBLAS
  *   blis-open <path | ->                  -> ok <configuration> <version> <library path>  | fail <reason>
  *   blis-id <configuration>               -> ok <id> (-1: unknown to this BLIS)
- *   time <openblas|blis> M K N threads budget check clock
+ *   time <openblas|blis|builtin> M K N threads budget check clock
  *                                         -> ok <median seconds> <deviation, -1 unchecked> | fail
  *                                            (clock 1: CPU time, as bench_use_cpu_clock)
  * End of input ends the child.
@@ -341,7 +345,9 @@ int bench_worker(void)
         } else if (sscanf(line, "time %16s %zu %zu %zu %zu %lf %d %d", arg, &M, &K, &N, &threads, &budget, &check,
                           &cpu_clock) == 8) {
             bench_use_cpu_clock(cpu_clock);
-            blas_lib lib = strcmp(arg, "blis") == 0 ? LIB_BLIS : LIB_OPENBLAS;
+            blas_lib lib = strcmp(arg, "blis") == 0      ? LIB_BLIS
+                           : strcmp(arg, "builtin") == 0 ? LIB_BUILTIN
+                                                         : LIB_OPENBLAS;
             double seconds = 0.0, err = -1.0;
             if (lib == LIB_BLIS && blis.handle == NULL) {
                 printf("fail\tBLIS not opened\n");
@@ -372,7 +378,7 @@ typedef struct worker {
 /* The environment for a child: ours, minus the variables that choose kernels, plus `set` ("NAME=value"). */
 static char **child_environment(const char *set)
 {
-    static const char *const drop[] = {"OPENBLAS_CORETYPE=", "BLIS_ARCH_TYPE="};
+    static const char *const drop[] = {"OPENBLAS_CORETYPE=", "BLIS_ARCH_TYPE=", "NNB_GEMM_BLOCKS="};
     size_t n = 0;
     while (environ[n] != NULL) {
         ++n;
@@ -603,6 +609,7 @@ typedef struct contestant {
     char legend[768]; /* what the column is, or why it is empty */
     blas_lib lib;
     int in_child; /* timed by the child w instead of this process */
+    int nnb;      /* a libnnbasics column (never the "best BLAS") */
     worker w;
     int usable;       /* set up, and every check so far agreed */
     double worst_err; /* largest deviation from the reference seen */
@@ -618,7 +625,10 @@ static double measure(contestant *c, operands *op, size_t threads, double budget
     double seconds = 0.0, err = -1.0;
     if (c->in_child) {
         char request[160], reply[512], *field[2];
-        text(request, sizeof request, "time %s %zu %zu %zu %zu %.4f %d %d", c->lib == LIB_BLIS ? "blis" : "openblas",
+        text(request, sizeof request, "time %s %zu %zu %zu %zu %.4f %d %d",
+             c->lib == LIB_BLIS      ? "blis"
+             : c->lib == LIB_BUILTIN ? "builtin"
+                                     : "openblas",
              op->M, op->K, op->N, threads, budget, check, g_cpu_clock);
         if (worker_ask(&c->w, request, reply, sizeof reply) != 0 || split_tabs(reply, field, 2) != 2) {
             text(c->note, sizeof c->note, "%zux%zux%zu: child %s", op->M, op->K, op->N, reply);
@@ -867,6 +877,29 @@ static void setup_blis(contestant *c, const bench_options *o, const bench_cpu *c
          version, path, self, forced_note);
 }
 
+/* A second builtin column: the builtin core in a child with NNB_GEMM_BLOCKS=blocks (e.g. older fixed blocks). */
+static void setup_builtin_blocks(contestant *c, const char *blocks, operands *op)
+{
+    char env[96];
+    text(c->label, sizeof c->label, "nnb-blk");
+    text(env, sizeof env, "NNB_GEMM_BLOCKS=%s", blocks);
+    c->lib = LIB_BUILTIN;
+    c->nnb = 1;
+    c->in_child = 1;
+    if (worker_start(&c->w, env) != 0) {
+        text(c->legend, sizeof c->legend, "skipped: no child (%s)", c->w.exit_note);
+        return;
+    }
+    if (probe(c, op) != 0) {
+        text(c->legend, sizeof c->legend, "%s: %s", env, c->note);
+        worker_stop(&c->w);
+        return;
+    }
+    text(c->variant, sizeof c->variant, "nnb-blocks:%s", blocks);
+    text(c->legend, sizeof c->legend,
+         "the builtin core with %s in a child process (rounded to the kernel's tile; blk/best = nnb-blk / best)", env);
+}
+
 static void pause_seconds(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
@@ -883,7 +916,12 @@ typedef struct table_row {
 
 static void print_table(const contestant *cs, size_t nc, const table_row *rows, size_t nrows, double peak)
 {
-    size_t shown_threads = 0;
+    size_t shown_threads = 0, blk = 0;
+    for (size_t i = 1; i < nc; ++i) {
+        if (cs[i].nnb && blk == 0) {
+            blk = i;
+        }
+    }
     for (size_t r = 0; r < nrows; ++r) {
         const table_row *row = &rows[r];
         if (r == 0 || row->threads != shown_threads) {
@@ -891,12 +929,13 @@ static void print_table(const contestant *cs, size_t nc, const table_row *rows, 
             for (size_t i = 0; i < nc; ++i) {
                 printf(" %9s", cs[i].label);
             }
-            printf("  %-8s %8s %8s %8s\n", "best", "nnb/best", "nnb %pk", "best %pk");
+            printf("  %-8s %8s %8s %8s", "best", "nnb/best", "nnb %pk", "best %pk");
+            printf("%s\n", blk > 0 ? " blk/best  blk %pk" : "");
             shown_threads = row->threads;
         }
         size_t best = 0;
         for (size_t i = 1; i < nc; ++i) {
-            if (!isnan(row->gflops[i]) && (best == 0 || row->gflops[i] > row->gflops[best])) {
+            if (!cs[i].nnb && !isnan(row->gflops[i]) && (best == 0 || row->gflops[i] > row->gflops[best])) {
                 best = i;
             }
         }
@@ -921,9 +960,45 @@ static void print_table(const contestant *cs, size_t nc, const table_row *rows, 
         if (total_peak > 0.0 && best > 0) {
             text(bpk, sizeof bpk, "%.0f%%", 100.0 * row->gflops[best] / total_peak);
         }
-        printf("  %-8s %8s %8s %8s\n", best > 0 ? cs[best].label : "-", ratio, pk, bpk);
+        printf("  %-8s %8s %8s %8s", best > 0 ? cs[best].label : "-", ratio, pk, bpk);
+        if (blk > 0) {
+            char bratio[24] = "-", bkpk[24] = "-";
+            if (best > 0 && !isnan(row->gflops[blk])) {
+                text(bratio, sizeof bratio, "x%.2f", row->gflops[blk] / row->gflops[best]);
+            }
+            if (total_peak > 0.0 && !isnan(row->gflops[blk])) {
+                text(bkpk, sizeof bkpk, "%.0f%%", 100.0 * row->gflops[blk] / total_peak);
+            }
+            printf(" %8s %8s", bratio, bkpk);
+        }
+        printf("\n");
     }
     printf("\n");
+}
+
+/* The caches as the library reads them and the builtin core's blocks per kernel (compute/gemm_blocks.h). */
+static void print_blocks(FILE *out)
+{
+    nnb__cache_info ci;
+    nnb__cache_detect(&ci);
+    fprintf(out,
+            "  caches   L1d %zu KiB %zu-way, L2 %zu KiB %zu-way, L3 share of one core %zu KiB %zu-way (from %s; "
+            "0: unknown; the model counts at most %zu KiB of L3)\n",
+            ci.l1d >> 10, ci.l1d_ways, ci.l2 >> 10, ci.l2_ways, ci.l3_share >> 10, ci.l3_ways, ci.source,
+            (size_t)NNB__L3_SHARE_MAX >> 10);
+#ifdef NNB_BENCH_BUILTIN_VARIANTS
+    static const char *const names[] = {"generic", "avx2", "avx512"};
+    fprintf(out, "  blocks  ");
+    for (size_t v = 0; v < 3; ++v) {
+        nnb__gemm_blocks b;
+        size_t mr, nr;
+        if (nnb__gemm_builtin_blocks(v, &b, &mr, &nr)) {
+            fprintf(out, " %s %zux%zu: mc %zu kc %zu nc %zu;", names[v], mr, nr, b.mc, b.kc, b.nc);
+        }
+    }
+    const char *env = getenv("NNB_GEMM_BLOCKS");
+    fprintf(out, " (%s)\n", env != NULL ? "NNB_GEMM_BLOCKS set" : "derived from the caches");
+#endif
 }
 
 /* Prints every OPENBLAS_*, BLIS_*, GOTO_*, OMP_* and NNB_* variable of our environment (they steer the contestants). */
@@ -981,6 +1056,7 @@ int bench_fair(const bench_options *o)
             cpu.model, cpu.vendor[0] != '\0' ? cpu.vendor : "unknown vendor", cpu.family, cpu.model_number,
             cpu.stepping, cpu.online_cpus, cpu.avx2_fma ? "yes" : "no", cpu.avx512 ? "F/DQ/BW/VL yes" : "no");
     print_environment(info);
+    print_blocks(info);
     fprintf(info, "  clock    %s\n",
             g_cpu_clock ? "each process's CPU time (--clock cpu): leaves out the time other work held the core"
                         : "wall (CLOCK_MONOTONIC)");
@@ -997,6 +1073,7 @@ int bench_fair(const bench_options *o)
     text(builtin->label, sizeof builtin->label, "builtin");
     text(builtin->variant, sizeof builtin->variant, "nnb:%s:%s", nnb_backend_name(), nnb_compute_isa());
     builtin->lib = LIB_BUILTIN;
+    builtin->nnb = 1;
     text(builtin->legend, sizeof builtin->legend, "libnnbasics %s nnb_gemm: GEMM backend %s, compute ISA %s",
          nnb_version_string(), nnb_backend_name(), nnb_compute_isa());
     if (probe(builtin, &op) != 0) {
@@ -1020,6 +1097,9 @@ int bench_fair(const bench_options *o)
     text(cs[nc++].legend, sizeof cs[0].legend, "skipped: nnb-bench was built without OpenBLAS");
 #endif
     setup_blis(&cs[nc++], o, &cpu, &op);
+    if (o->nnb_blocks != NULL) {
+        setup_builtin_blocks(&cs[nc++], o->nnb_blocks, &op);
+    }
     for (size_t i = 0; i < nc; ++i) {
         fprintf(info, "  %-8s %s\n", cs[i].label, cs[i].legend);
     }

@@ -664,7 +664,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only] [--threads N] [--variants]\n"
             "                 [--rounds N] [--fair-threads N[,N...]] [--openblas-core NAME] [--blis PATH]\n"
-            "                 [--blis-arch NAME] [--clock wall|cpu]\n"
+            "                 [--blis-arch NAME] [--clock wall|cpu] [--nnb-blocks MC,KC,NC]\n"
             "  --quick      fewer sizes and shorter timings (the fair section skips 2048^3)\n"
             "  --csv        rows workload,variant,shape,threads,median_us,gflops\n"
             "  --gemm-only  run only the GEMM section\n"
@@ -683,6 +683,8 @@ static void usage(FILE *out)
             "                         one for this CPU when BLIS detects a lesser one; self: never force)\n"
             "  --clock wall|cpu       time with the wall clock (default) or with each process's CPU time, which\n"
             "                         leaves out the time other work held the core (one thread only)\n"
+            "  --nnb-blocks MC,KC,NC  also time the builtin core with these cache blocks (NNB_GEMM_BLOCKS, in a\n"
+            "                         child process), e.g. the fixed blocks of earlier versions\n"
             "  (--worker is the child mode the fair section starts itself.)\n");
 }
 
@@ -750,6 +752,8 @@ int main(int argc, char **argv)
             o.blis_path = argv[++i];
         } else if (strcmp(argv[i], "--blis-arch") == 0 && i + 1 < argc) {
             o.blis_arch = argv[++i];
+        } else if (strcmp(argv[i], "--nnb-blocks") == 0 && i + 1 < argc) {
+            o.nnb_blocks = argv[++i];
         } else if (strcmp(argv[i], "--clock") == 0 && i + 1 < argc) {
             ++i;
             if (strcmp(argv[i], "wall") != 0 && strcmp(argv[i], "cpu") != 0) {

@@ -17,10 +17,17 @@
  * longer of M and N, in whole tiles; every part is an independent GEMM on disjoint columns or rows of C. The
  * parts run on the compute layer's persistent workers (compute/pool.h); nothing here keeps state between calls.
  *
+ * The cache blocks (mc, kc, nc) come from the CPU's caches through the model of compute/gemm_blocks.h, once
+ * per process and kernel, or from NNB_GEMM_BLOCKS; the kernels' own constants are used when no cache size
+ * can be read.
+ *
  * beta is applied on the first k block only (later blocks accumulate with beta = 1); with beta == 0 C is
  * never read. Rounding differs from the naive body (float accumulation, fused multiply-adds): the documented
  * tolerance is 1e-5 * sum |a * b|.
  */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc_internal.h"
@@ -119,12 +126,49 @@ static void ukr_generic(size_t k, const float *a, size_t rsa, size_t csa, const 
 }
 #endif
 
-static const nnb__gemm_kernel g_kernel_generic = {"generic", GEN_MR, GEN_NR, 128, 256, 2048, ukr_generic, NULL};
+static const nnb__gemm_kernel g_kernel_generic = {"generic", 0, GEN_MR, GEN_NR, 128, 256, 2048, ukr_generic, NULL};
+
+/* ---- cache blocks ------------------------------------------------------------------------------------- */
+
+/*
+ * The blocks of each kernel, packed as mc | kc << 21 | nc << 42 (each below 2^21; 0: not yet computed). A
+ * cached hardware fact, not a setting: whichever thread computes it first stores it, and every thread
+ * computes the same value (from the same caches and the same NNB_GEMM_BLOCKS), so a race only repeats work.
+ */
+static atomic_uint_fast64_t g_blocks[3];
+
+#define BLOCK_BITS 21u
+#define BLOCK_MASK ((UINT64_C(1) << BLOCK_BITS) - 1u)
+
+static nnb__gemm_blocks compute_blocks(const nnb__gemm_kernel *kd)
+{
+    nnb__gemm_blocks b = {kd->mc, kd->kc, kd->nc};
+    if (!nnb__gemm_blocks_parse(getenv("NNB_GEMM_BLOCKS"), kd->mr, kd->nr, &b)) {
+        nnb__cache_info ci;
+        nnb__cache_detect(&ci);
+        (void)nnb__gemm_blocks_model(&ci, kd->mr, kd->nr, &b); /* keeps the fixed blocks when it returns 0 */
+    }
+    return b;
+}
+
+static nnb__gemm_blocks kernel_blocks(const nnb__gemm_kernel *kd)
+{
+    uint_fast64_t packed = atomic_load_explicit(&g_blocks[kd->id], memory_order_relaxed);
+    if (packed == 0) {
+        nnb__gemm_blocks b = compute_blocks(kd);
+        packed = (uint_fast64_t)b.mc | (uint_fast64_t)b.kc << BLOCK_BITS | (uint_fast64_t)b.nc << (2u * BLOCK_BITS);
+        atomic_store_explicit(&g_blocks[kd->id], packed, memory_order_relaxed);
+    }
+    nnb__gemm_blocks b = {(size_t)(packed & BLOCK_MASK), (size_t)(packed >> BLOCK_BITS & BLOCK_MASK),
+                          (size_t)(packed >> (2u * BLOCK_BITS) & BLOCK_MASK)};
+    return b;
+}
 
 /* ---- problem description and packing ------------------------------------------------------------------ */
 
 typedef struct gemm_problem {
     const nnb__gemm_kernel *kd;
+    nnb__gemm_blocks bl; /* the kernel's cache blocks */
     nnb_transpose ta, tb;
     size_t M, N, K;
     float alpha, beta;
@@ -279,14 +323,14 @@ static void gemm_direct(const gemm_problem *g)
 }
 
 /* Packing buffer sizes (floats) for a part of M x N x K; both multiples of 16 so that bp stays aligned. */
-static size_t ap_floats(const nnb__gemm_kernel *kd, size_t M, size_t K)
+static size_t ap_floats(const gemm_problem *g, size_t M, size_t K)
 {
-    return round_up(min_size(kd->mc, round_up(M, kd->mr)) * min_size(kd->kc, K), 16u);
+    return round_up(min_size(g->bl.mc, round_up(M, g->kd->mr)) * min_size(g->bl.kc, K), 16u);
 }
 
-static size_t bp_floats(const nnb__gemm_kernel *kd, size_t N, size_t K)
+static size_t bp_floats(const gemm_problem *g, size_t N, size_t K)
 {
-    return round_up(min_size(kd->nc, round_up(N, kd->nr)) * min_size(kd->kc, K), 16u);
+    return round_up(min_size(g->bl.nc, round_up(N, g->kd->nr)) * min_size(g->bl.kc, K), 16u);
 }
 
 static void gemm_packed(const gemm_problem *g)
@@ -294,9 +338,9 @@ static void gemm_packed(const gemm_problem *g)
     const nnb__gemm_kernel *kd = g->kd;
     const size_t MR = kd->mr, NR = kd->nr;
     /* Equal blocks (no thin remainder block), within the kernel's limits. */
-    const size_t KC = even_block(g->K, kd->kc, 8u), MC = even_block(g->M, kd->mc, MR);
-    for (size_t jc = 0; jc < g->N; jc += kd->nc) {
-        size_t nc = min_size(kd->nc, g->N - jc);
+    const size_t KC = even_block(g->K, g->bl.kc, 8u), MC = even_block(g->M, g->bl.mc, MR);
+    for (size_t jc = 0; jc < g->N; jc += g->bl.nc) {
+        size_t nc = min_size(g->bl.nc, g->N - jc);
         for (size_t pc = 0; pc < g->K; pc += KC) {
             size_t kc = min_size(KC, g->K - pc);
             float beta = pc == 0 ? g->beta : 1.0f;
@@ -351,7 +395,7 @@ static void plan_gemm(gemm_plan *p, const nnb__gemm_kernel *kd, nnb_transpose ta
                       size_t K, float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
                       float *C, size_t ldc)
 {
-    gemm_problem whole = {kd, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, NULL, NULL};
+    gemm_problem whole = {kd, {0, 0, 0}, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, NULL, NULL};
 
     /* How many parts: enough work for each, at least one tile each, within the thread setting. */
     double flop = 2.0 * (double)M * (double)N * (double)K;
@@ -388,8 +432,10 @@ static void plan_gemm(gemm_plan *p, const nnb__gemm_kernel *kd, nnb_transpose ta
     p->per_part = 0;
     if (!wants_direct(&whole)) {
         size_t b_floats = 0;
+        nnb__gemm_blocks bl = kernel_blocks(kd);
         for (size_t t = 0; t < parts; ++t) {
-            size_t af = ap_floats(kd, p->part[t].M, K), bf = bp_floats(kd, p->part[t].N, K);
+            p->part[t].bl = bl;
+            size_t af = ap_floats(&p->part[t], p->part[t].M, K), bf = bp_floats(&p->part[t], p->part[t].N, K);
             p->a_floats = p->a_floats > af ? p->a_floats : af;
             b_floats = b_floats > bf ? b_floats : bf;
         }
@@ -512,6 +558,30 @@ static const nnb__gemm_body g_variants[] = {
     {"builtin-avx512", gemm_builtin_avx512},
 #endif
 };
+
+int nnb__gemm_builtin_blocks(size_t index, nnb__gemm_blocks *out, size_t *mr, size_t *nr)
+{
+    size_t level;
+    (void)best_kernel(&level);
+    const nnb__gemm_kernel *kd = NULL;
+    if (index == 0) {
+        kd = &g_kernel_generic;
+    }
+#if defined(NNB__GEMM_X86)
+    if (index == 1 && level >= 1) {
+        kd = &nnb__gemm_kernel_avx2;
+    } else if (index == 2 && level >= 2) {
+        kd = &nnb__gemm_kernel_avx512;
+    }
+#endif
+    if (kd == NULL) {
+        return 0;
+    }
+    *out = kernel_blocks(kd);
+    *mr = kd->mr;
+    *nr = kd->nr;
+    return 1;
+}
 
 const nnb__gemm_body *nnb__gemm_builtin_variants(size_t *count)
 {

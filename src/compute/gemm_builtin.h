@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "compute/gemm_blocks.h"
 #include "compute/gemm_body.h"
 
 typedef void (*nnb__gemm_ukernel_fn)(size_t k, const float *a, size_t rsa, size_t csa, const float *b, float *c,
@@ -27,8 +28,10 @@ typedef void (*nnb__gemm_transpose_fn)(size_t rows, size_t kc, const float *src,
 
 typedef struct nnb__gemm_kernel {
     const char *name;
+    unsigned id;       /* 0 generic, 1 AVX2, 2 AVX-512: the slot of its cached blocks */
     size_t mr, nr;     /* register tile */
-    size_t mc, kc, nc; /* cache blocks: A block mc x kc (L2), B panel kc x nr (L1), B block kc x nc */
+    size_t mc, kc, nc; /* cache blocks when the caches are unknown: A block mc x kc (L2), B panel kc x nr (L1),
+                          B block kc x nc (see compute/gemm_blocks.h for the blocks derived at run time) */
     nnb__gemm_ukernel_fn ukr;
     nnb__gemm_transpose_fn transpose; /* packs full panels of row-major A / transposed B; NULL: plain C */
 } nnb__gemm_kernel;
@@ -42,5 +45,12 @@ typedef struct nnb__gemm_kernel {
 extern const nnb__gemm_kernel nnb__gemm_kernel_avx512;
 extern const nnb__gemm_kernel nnb__gemm_kernel_avx2;
 #endif
+
+/*
+ * The cache blocks of variant `index` of nnb__gemm_builtin_variants (0 generic, 1 AVX2, 2 AVX-512): the
+ * NNB_GEMM_BLOCKS override, else the model's (compute/gemm_blocks.h), else the kernel's fixed ones; computed
+ * once per process. *mr, *nr: its register tile. Returns 0 for an index this build or CPU lacks.
+ */
+int nnb__gemm_builtin_blocks(size_t index, nnb__gemm_blocks *out, size_t *mr, size_t *nr);
 
 #endif

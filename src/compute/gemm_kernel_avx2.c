@@ -128,6 +128,6 @@ static TGT void ukr_avx2(size_t k, const float *a, size_t rsa, size_t csa, const
     }
 }
 
-const nnb__gemm_kernel nnb__gemm_kernel_avx2 = {"avx2", MR, NR, 96, 256, 3072, ukr_avx2, NULL};
+const nnb__gemm_kernel nnb__gemm_kernel_avx2 = {"avx2", 1, MR, NR, 96, 256, 3072, ukr_avx2, NULL};
 
 #endif

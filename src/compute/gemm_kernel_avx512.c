@@ -180,6 +180,6 @@ static TGT void transpose_avx512(size_t rows, size_t kc, const float *src, size_
     }
 }
 
-const nnb__gemm_kernel nnb__gemm_kernel_avx512 = {"avx512", MR, NR, 192, 256, 3072, ukr_avx512, transpose_avx512};
+const nnb__gemm_kernel nnb__gemm_kernel_avx512 = {"avx512", 2, MR, NR, 192, 256, 3072, ukr_avx512, transpose_avx512};
 
 #endif

@@ -5,6 +5,7 @@
 set(NNB_COMPUTE_SOURCES
   compute/isa.c
   compute/gemm.c
+  compute/gemm_blocks.c
   compute/gemm_naive.c
   compute/kernels.c
   compute/kernels_portable.c
