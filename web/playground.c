@@ -68,13 +68,13 @@ void pg_destroy(void)
 }
 
 /* A whole number in [lo, hi] from the settings, else -1. */
-static long whole(const double *s, int i, long lo, long hi)
+static long long whole(const double *s, int i, long long lo, long long hi)
 {
     double v = s[i];
     if (!(v >= (double)lo && v <= (double)hi) || v != floor(v)) {
         return -1;
     }
-    return (long)v;
+    return (long long)v;
 }
 
 static int bad_setting(const char *what)
@@ -136,16 +136,16 @@ int pg_create(const double *s, size_t count)
         snprintf(g.error, sizeof g.error, "pg_create: %zu settings, expected %d", count, (int)PG_SETTING_COUNT);
         return (int)NNB_ERR_ARGUMENT;
     }
-    long dataset = whole(s, PG_DATASET, 0, 2), samples = whole(s, PG_SAMPLES, 2, 2000);
-    long classes = whole(s, PG_CLASSES, 2, PG_MAX_CLASSES), seed = whole(s, PG_SEED, 0, 4294967295L);
-    long layers = whole(s, PG_LAYERS, 1, PG_MAX_LAYERS), activation = whole(s, PG_ACTIVATION, 0, 2);
-    long optimizer = whole(s, PG_OPTIMIZER, 0, 3), batch = whole(s, PG_BATCH, 0, 100000);
+    long long dataset = whole(s, PG_DATASET, 0, 2), samples = whole(s, PG_SAMPLES, 2, 2000);
+    long long classes = whole(s, PG_CLASSES, 2, PG_MAX_CLASSES), seed = whole(s, PG_SEED, 0, 4294967295LL);
+    long long layers = whole(s, PG_LAYERS, 1, PG_MAX_LAYERS), activation = whole(s, PG_ACTIVATION, 0, 2);
+    long long optimizer = whole(s, PG_OPTIMIZER, 0, 3), batch = whole(s, PG_BATCH, 0, 100000);
     if (dataset < 0 || samples < 0 || classes < 0 || seed < 0 || layers < 0 || activation < 0 || optimizer < 0 ||
         batch < 0) {
         return bad_setting("data set, samples, classes, seed, layers, activation, optimizer or batch size");
     }
-    long width[PG_MAX_LAYERS];
-    for (long i = 0; i < layers; ++i) {
+    long long width[PG_MAX_LAYERS];
+    for (long long i = 0; i < layers; ++i) {
         if ((width[i] = whole(s, PG_WIDTH0 + (int)i, 1, PG_MAX_WIDTH)) < 0) {
             return bad_setting("layer width");
         }
@@ -191,7 +191,7 @@ int pg_create(const double *s, size_t count)
     nnb_regularization reg = {(float)s[PG_L1], (float)s[PG_L2], (float)s[PG_L1], (float)s[PG_L2]};
     int regularized = s[PG_L1] > 0.0 || s[PG_L2] > 0.0;
     size_t in = g.inputs;
-    for (long i = 0; i < layers && st == NNB_OK; ++i) {
+    for (long long i = 0; i < layers && st == NNB_OK; ++i) {
         st =
             nnb_model_add_dense(g.model, in, (size_t)width[i], NNB_DENSE_DEFAULT_INIT_SCALE, regularized ? &reg : NULL);
         if (st == NNB_OK) {

@@ -23,7 +23,7 @@ typedef struct block_header {
 } block_header;
 static block_header g_blocks = {&g_blocks, &g_blocks, 0, NULL, 0, 0};
 
-static void vreport(const char *file, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vreport(const char *file, int line, const char *fmt, va_list ap)
 {
     printf("[  ERROR   ] %s:%d: ", file, line);
     vprintf(fmt, ap);

@@ -4,7 +4,7 @@
 # library exists for the target: tests/wasm/cmocka_lite.c provides the part of its interface the tests use.
 # Left out: the modules that need threads, fork() or processes (threads, pool, cli, model_file's crash
 # tests, oom's child processes) and the numpy comparisons, which hand a native program to python.
-add_link_options(-sNODERAWFS=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1)
+add_link_options(-sNODERAWFS=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sWASM_ASYNC_COMPILATION=0)
 
 add_library(nnb_cmocka_lite STATIC wasm/cmocka_lite.c)
 target_include_directories(nnb_cmocka_lite PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/wasm")
@@ -40,3 +40,6 @@ endif()
 if(TARGET test_gemm)
   target_compile_definitions(test_gemm PRIVATE "NNB_TEST_GEMM_BACKEND=\"${NNB_GEMM_BACKEND}\"")
 endif()
+
+# For the configuration summary: the unit tests are built (on the stand-in above).
+set(NNB_HAVE_CMOCKA TRUE PARENT_SCOPE)
