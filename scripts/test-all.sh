@@ -129,7 +129,7 @@ for config in $configs; do
               >/dev/null
         cmake --build build/wasm-native -j "$jobs" --target ch10_adam_spiral
         (cd web/tests && npm ci --no-audit --no-fund)
-        node web/tests/browser_test.mjs --web build/wasm/web --native build/wasm-native/examples/ch10_adam_spiral
+        node web/tests/browser_test.mjs --web build/wasm/playground --native build/wasm-native/examples/ch10_adam_spiral
         continue
     fi
     if [ "$config" = coverage ]; then

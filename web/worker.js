@@ -151,7 +151,6 @@ function loop(gen) {
     if (target > 0 && pg.epoch() >= target) {
       running = false;
       maybeDraw(true);
-      report(true);
       post('finished', {epoch: pg.epoch(), line: pg.logLine(), epochsPerSecond: (1000 * speed.epochs) / speed.ms});
       return;
     }
@@ -184,7 +183,7 @@ self.onmessage = (ev) => {
   case 'step':
     running = false;
     if (trainSome(m.epochs || 1)) {
-      report(true);
+      report(false); // a log epoch has been reported by trainSome already
       maybeDraw(true);
     }
     break;

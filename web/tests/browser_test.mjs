@@ -133,8 +133,15 @@ try {
   await page.waitForFunction(() => window.playground.history.length >= 3, null, {timeout: 60000});
   await page.fill('#lr', '0.02');
   await page.dispatchEvent('#lr', 'change');
-  await page.waitForFunction(() => window.playground.logLines.length >= 3 &&
-    window.playground.logLines[0].endsWith('lr: 0.02'), null, {timeout: 60000});
+  try {
+    await page.waitForFunction(() => window.playground.logLines.length >= 3 &&
+      window.playground.logLines[0].endsWith('lr: 0.02'), null, {timeout: 60000});
+  } catch (e) {
+    console.log(await page.evaluate(() => JSON.stringify({status: document.getElementById('status').textContent,
+      summary: document.getElementById('summary').textContent, lines: window.playground.logLines.slice(0, 3),
+      running: window.playground.running})));
+    throw e;
+  }
   const restarted = await page.evaluate(() => ({lines: window.playground.logLines.slice(0, 3),
     summary: document.getElementById('summary').textContent, running: window.playground.running}));
   console.log(`after the change: ${restarted.summary}\n  ${restarted.lines.join('\n  ')}`);
