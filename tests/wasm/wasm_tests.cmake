@@ -4,7 +4,8 @@
 # library exists for the target: tests/wasm/cmocka_lite.c provides the part of its interface the tests use.
 # Left out: the modules that need threads, fork() or processes (threads, pool, cli, model_file's crash
 # tests, oom's child processes) and the numpy comparisons, which hand a native program to python.
-add_link_options(-sNODERAWFS=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sWASM_ASYNC_COMPILATION=0)
+# Linked at -O1 like the examples (compiled at -O3): the optimizing link is ten times slower.
+add_link_options(-O1 -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sWASM_ASYNC_COMPILATION=0)
 
 add_library(nnb_cmocka_lite STATIC wasm/cmocka_lite.c)
 target_include_directories(nnb_cmocka_lite PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/wasm")
