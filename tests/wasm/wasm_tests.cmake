@@ -2,8 +2,8 @@
 # The unit tests of the WebAssembly build (NNB_TARGET_WASM), included by tests/CMakeLists.txt. Each runs under
 # node (CMAKE_CROSSCOMPILING_EMULATOR from Emscripten's toolchain) with the host's files (NODERAWFS). No cmocka
 # library exists for the target: tests/wasm/cmocka_lite.c provides the part of its interface the tests use.
-# Left out: the modules that need threads, fork() or processes (threads, pool, cli, model_file's crash
-# tests, oom's child processes) and the numpy comparisons, which hand a native program to python.
+# Left out: the modules that start threads or processes (threads, pool, error, cli, idx and model_file fork,
+# alloc's guard-page faults, oom) and the numpy comparisons, which hand a native program to python.
 # Linked at -O1 like the examples (compiled at -O3): the optimizing link is ten times slower.
 add_link_options(-O1 -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sWASM_ASYNC_COMPILATION=0)
 
@@ -19,8 +19,8 @@ target_include_directories(nnb_test_support PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}"
 set_target_properties(nnb_test_support PROPERTIES C_STANDARD 11 C_EXTENSIONS OFF)
 
 set(NNB_WASM_TEST_MODULES
-  status error tensor gemm kernels rng datasets neuron dense activation loss metrics backward optimizer model
-  model_gradcheck idx health bad_input gemm_bodies csv npy linear numpy_math preprocess init summary schedule clip
+  status tensor gemm kernels rng datasets neuron dense activation loss metrics backward optimizer model
+  model_gradcheck health bad_input gemm_bodies csv npy linear numpy_math preprocess init summary schedule clip
   history)
 foreach(module IN LISTS NNB_WASM_TEST_MODULES)
   if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/test_${module}.c")
@@ -32,9 +32,6 @@ foreach(module IN LISTS NNB_WASM_TEST_MODULES)
   endif()
 endforeach()
 
-if(TARGET test_idx)
-  target_compile_definitions(test_idx PRIVATE NNB_TEST_HAVE_ZLIB=$<BOOL:${NNB_HAVE_ZLIB}>)
-endif()
 if(TARGET test_preprocess)
   target_compile_definitions(test_preprocess PRIVATE "NNB_TEST_DATA_DIR=\"${CMAKE_CURRENT_SOURCE_DIR}/data\"")
 endif()
