@@ -5,7 +5,7 @@
 #   - the last line's lr text equals LR (the decay is computed in double, as Python does);
 #   - the final acc and loss lie within TOL of the book's ACC and LOSS.
 # Usage: cmake -DEXE=<program> -DFIRST=<line> -DLR=<text> -DACC=<a> -DLOSS=<l> -DTOL=<t> -P check_ch10.cmake
-execute_process(COMMAND "${EXE}" OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+execute_process(COMMAND ${EMULATOR} "${EXE}" OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${EXE} exited with ${rc}")
 endif()

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 # Runs EXE, saves its output, and compares it with EXPECTED using the CHECKER program.
-execute_process(COMMAND "${EXE}" OUTPUT_FILE "${OUT}" RESULT_VARIABLE rc)
+# EMULATOR, when set, runs both programs (node for the WebAssembly build).
+execute_process(COMMAND ${EMULATOR} "${EXE}" OUTPUT_FILE "${OUT}" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${EXE} exited with ${rc}")
 endif()
-execute_process(COMMAND "${CHECKER}" "${EXPECTED}" "${OUT}" RESULT_VARIABLE rc)
+execute_process(COMMAND ${EMULATOR} "${CHECKER}" "${EXPECTED}" "${OUT}" RESULT_VARIABLE rc)
 file(READ "${OUT}" text)
 file(READ "${EXPECTED}" want)
 if(NOT rc EQUAL 0)

@@ -6,6 +6,7 @@
 # guard-page test allocator), line and branch coverage of src/ (gcovr), the whole suite
 # under AddressSanitizer + UndefinedBehaviorSanitizer (each core), the multi-threaded tests under
 # ThreadSanitizer, and the unit tests under valgrind memcheck (naive and builtin cores).
+# The library compiled to WebAssembly: its tests under node and the browser playground in headless chromium.
 # First, every C file must match .clang-format, and the Doxygen API reference must build without a warning. Each configuration also runs the consumer test (install + find_package + pkg-config). Last, the file
 # parsers run under libFuzzer for NNB_FUZZ_SECONDS (default 30) each.
 #
@@ -22,9 +23,16 @@ cd "$(dirname "$0")/.."
 # gcovr: the coverage configuration's line and branch figures for src/.
 # python3-numpy: the numpy reference checks (exp/log, chapter 10, .npy/.npz round trips; skipped without it).
 # doxygen: the API reference (the docs configuration). groff-base: the man page check (docs_man_page).
+# python3-torch, python3-onnx: the ONNX and .npz interop checks against PyTorch and onnx.checker (tests/onnx).
+# emscripten (brings nodejs), chromium, npm: the WebAssembly build, its tests under node and the playground in
+# headless chromium (the wasm configuration); npm only where no npm is installed (a nodejs from elsewhere may
+# bring its own and conflict with Debian's).
 packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
           libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy
-          doxygen groff-base python3-sklearn gcovr python3-torch python3-onnx)
+          doxygen groff-base python3-sklearn gcovr python3-torch python3-onnx emscripten chromium)
+if ! command -v npm >/dev/null 2>&1; then
+    packages+=(npm)
+fi
 missing=()
 for pkg in "${packages[@]}"; do
     [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
@@ -52,7 +60,7 @@ lower_isas() {
         echo "portable"
     fi
 }
-configs=${NNB_TEST_CONFIGS:-"format docs ci-naive ci-cblas ci-builtin coverage mutate ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
+configs=${NNB_TEST_CONFIGS:-"format docs wasm ci-naive ci-cblas ci-builtin coverage mutate ci-sanitize ci-sanitize-builtin ci-sanitize-cblas ci-tsan ci-memcheck ci-memcheck-builtin fuzz"}
 configs=${configs//,/ } # names may be separated by commas too
 fuzz_seconds=${NNB_FUZZ_SECONDS:-30}
 # mutate: the unit tests must kill at least this share (percent) of the compiled mutants of a small fixed
@@ -105,6 +113,24 @@ for config in $configs; do
                 exit 1
             fi
         done
+        continue
+    fi
+    if [ "$config" = wasm ]; then
+        # The library compiled to WebAssembly (preset wasm, Emscripten): the lesson and chapter-10 checks, the
+        # unit tests (the model's included) and book mode through the playground's C interface, under node;
+        # then the playground page in headless chromium (web/tests/browser_test.mjs), whose book-mode log must
+        # equal the native ch10_adam_spiral's, built here for the purpose.
+        echo "== wasm: configure and build (Emscripten)"
+        cmake --preset wasm >/dev/null
+        cmake --build build/wasm -j "$jobs"
+        echo "== wasm: test under node"
+        ctest --test-dir build/wasm --output-on-failure -j "$jobs"
+        echo "== wasm: the playground in headless chromium"
+        cmake -S . -B build/wasm-native -DCMAKE_BUILD_TYPE=Release -DNNB_BUILD_TESTS=OFF -DNNB_BUILD_TOOLS=OFF \
+              >/dev/null
+        cmake --build build/wasm-native -j "$jobs" --target ch10_adam_spiral
+        (cd web/tests && npm ci --no-audit --no-fund)
+        node web/tests/browser_test.mjs --web build/wasm/playground --native build/wasm-native/examples/ch10_adam_spiral
         continue
     fi
     if [ "$config" = coverage ]; then

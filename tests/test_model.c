@@ -10,7 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__unix__) || defined(__APPLE__)
+/* Threads, except in a WebAssembly build without them (NNB_TARGET_WASM), where pthread_create always fails. */
+#if (defined(__unix__) || defined(__APPLE__)) && !(defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__))
 #    include <pthread.h>
 #    define HAVE_PTHREADS 1
 #endif

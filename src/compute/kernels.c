@@ -59,13 +59,13 @@ static void run_split(part_fn fn, void *ctx, size_t total, size_t align, size_t 
 
 /* ---- dispatch ------------------------------------------------------------------------------------------- */
 
+#if defined(NNB__ISA_X86)
 /* 1: plain loops, 2: AVX2 + FMA, 3: also AVX-512 (used where it pays): the nnb__isa levels. */
 static int level(void)
 {
     return (int)nnb__isa_level();
 }
 
-#if defined(NNB__ISA_X86)
 #    define DISPATCH(avx2_call, plain_call)                                                                            \
         do {                                                                                                           \
             if (level() >= 2) {                                                                                        \

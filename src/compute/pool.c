@@ -2,11 +2,34 @@
 /* The compute layer's persistent worker threads (compute/pool.h). */
 #include "compute/pool.h"
 
-#include <pthread.h>
-
 #include "nnbasics/gemm.h"
 
-#define POOL_MAX_WORKERS (NNB_MAX_THREADS - 1u)
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+/*
+ * WebAssembly without threads (NNB_TARGET_WASM): no workers; the caller computes every part, in order, which
+ * gives the same results as any split over threads (every part is computed exactly once).
+ */
+void nnb__pool_run(size_t parts, nnb__pool_fn fn, void *ctx)
+{
+    for (size_t p = 0; p < parts; ++p) {
+        fn(ctx, p);
+    }
+}
+
+void nnb_release_threads(void)
+{
+}
+
+size_t nnb__pool_workers(void)
+{
+    return 0;
+}
+
+#else
+
+#    include <pthread.h>
+
+#    define POOL_MAX_WORKERS (NNB_MAX_THREADS - 1u)
 
 /*
  * The pool's state: documented process-wide state (gemm.h, thread count). `run_lock` admits one run at a
@@ -173,7 +196,7 @@ size_t nnb__pool_workers(void)
     return n;
 }
 
-#if defined(__GNUC__)
+#    if defined(__GNUC__)
 /*
  * At exit (or when a shared library build is unloaded) the workers are joined, so that no thread of ours
  * outlives the code it runs. A run still in progress in another thread keeps its workers: exit then ends them.
@@ -185,4 +208,6 @@ __attribute__((destructor)) static void release_at_exit(void)
         pthread_mutex_unlock(&g_pool.run_lock);
     }
 }
-#endif
+#    endif
+
+#endif /* threads */

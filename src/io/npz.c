@@ -277,18 +277,7 @@ static nnb_status inflate_member(const unsigned char *in, size_t csize, unsigned
     return st;
 }
 
-#else
-
-static nnb_status inflate_member(const unsigned char *in, size_t csize, unsigned char *out, size_t usize)
-{
-    (void)in;
-    (void)csize;
-    (void)out;
-    (void)usize;
-    return NNB__FAIL(NNB_ERR_UNSUPPORTED);
-}
-
-#endif
+#endif /* NNB_WITH_ZLIB: without zlib, open_member refuses deflated members itself */
 
 /*
  * Finds and validates member `want`: *data points at its uncompressed .npy bytes, either inside the archive
@@ -353,6 +342,7 @@ static nnb_status open_member(const unsigned char *z, size_t size, const char *w
                           (unsigned)m.method);
     }
 #if !defined(NNB_WITH_ZLIB)
+    (void)owned; /* only inflated members need a block of their own */
     return NNB__FAILF(NNB_ERR_UNSUPPORTED,
                       "member '%.64s' is deflate-compressed, and this library was built without zlib", want);
 #else

@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+# Runs EXE and EXPECTED_EXE (through EMULATOR when set) and fails unless their standard outputs are equal.
+execute_process(COMMAND ${EMULATOR} "${EXE}" OUTPUT_VARIABLE got RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} exited with ${rc}: ${err}")
+endif()
+message(STATUS "${err}")
+execute_process(COMMAND ${EMULATOR} "${EXPECTED_EXE}" OUTPUT_VARIABLE want RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXPECTED_EXE} exited with ${rc}")
+endif()
+if(NOT got STREQUAL want)
+  message(FATAL_ERROR "the outputs differ:\n--- ${EXE}\n${got}\n--- ${EXPECTED_EXE}\n${want}")
+endif()
+string(REGEX MATCH "[^\n]+\n$" last "${got}")
+message(STATUS "equal, last line: ${last}")
