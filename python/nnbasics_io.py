@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Read and write libnnbasics model files (.nnb) in pure Python with NumPy: no build, no C library.
 
-The format is docs/MODEL_FORMAT.md (versions 1 and 2 are read, version 2 is written). A notebook can inspect a
+The format is docs/MODEL_FORMAT.md (versions 1 to 3 are read, version 3 is written). A notebook can inspect a
 model trained in C, change its weights, or produce a model file from scratch:
 
     import nnbasics_io as nio
@@ -18,6 +18,7 @@ model trained in C, change its weights, or produce a model file from scratch:
 Layer kinds are a table (LAYER_KINDS): a kind the format gains is one entry, with the names and struct formats
 of the fields its record holds after the kind.
 """
+import math
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -26,8 +27,8 @@ from typing import List, Optional
 import numpy as np
 
 MAGIC = b"\x89NNB\r\n\x1a\n"
-VERSIONS_READ = (1, 2)
-VERSION_WRITTEN = 2
+VERSIONS_READ = (1, 2, 3)
+VERSION_WRITTEN = 3
 KIND_PARAMETERS, KIND_MODEL = 1, 2
 MAX_LAYERS = 1024
 MAX_WIDTH = 1 << 24
@@ -42,6 +43,8 @@ class LayerKind:
     name: str
     fields: tuple = ()
     has_parameters: bool = False
+    since: int = 1  # the first format version with this kind
+    defaults: tuple = ()  # (name, value) for the fields a Layer built in Python may leave out
 
 
 # The layer kinds (nnb_layer_kind). Append new kinds here.
@@ -52,7 +55,12 @@ LAYER_KINDS = [
     LayerKind(2, "softmax"),
     LayerKind(3, "sigmoid"),
     LayerKind(4, "linear"),
-    LayerKind(5, "dropout", (("rate", "<f"),)),
+    LayerKind(5, "dropout", (("rate", "<f"),), defaults=(("rate", 0.0),)),
+    LayerKind(6, "tanh", since=3),
+    LayerKind(7, "leaky_relu", (("slope", "<f"),), since=3, defaults=(("slope", 0.01),)),
+    LayerKind(8, "elu", (("alpha", "<f"),), since=3, defaults=(("alpha", 1.0),)),
+    LayerKind(9, "gelu", (("approximation", "<I"),), since=3, defaults=(("approximation", 0),)),
+    LayerKind(10, "softplus", since=3),
 ]
 KIND_BY_CODE = {k.code: k for k in LAYER_KINDS}
 KIND_BY_NAME = {k.name: k for k in LAYER_KINDS}
@@ -62,6 +70,14 @@ ACCURACIES = ["none", "categorical", "binary", "regression"]
 OPTIMIZERS = ["sgd", "adagrad", "rmsprop", "adam"]
 OPTIMIZER_FIELDS = ["learning_rate", "decay", "momentum", "epsilon", "rho", "beta_1", "beta_2"]
 PREPROCESS = ["none", "standardize", "minmax", "affine"]
+GELU_APPROXIMATIONS = ["exact", "tanh"]
+SCHEDULES = ["none", "step", "exponential", "cosine"]
+# The version-3 training-settings section after its u32 length: (name, struct format) in file order.
+TRAINING_FIELDS = (("weight_decay", "<d"), ("schedule_present", "<I"), ("schedule_kind", "<I"), ("warmup", "<Q"),
+                   ("step_size", "<Q"), ("gamma", "<d"), ("period", "<Q"), ("min_lr", "<d"), ("restarts", "<I"),
+                   ("clip_value", "<d"), ("clip_norm", "<d"))
+TRAINING_LENGTH = sum(struct.calcsize(f) for _, f in TRAINING_FIELDS)  # 76
+SCHEDULE_FIELDS = ("warmup", "step_size", "gamma", "period", "min_lr", "restarts")
 
 
 @dataclass
@@ -90,8 +106,8 @@ class Layer:
             self.params.setdefault("init_scale", 0.01)
             for k in ("weight_l1", "weight_l2", "bias_l1", "bias_l2"):
                 self.params.setdefault(k, 0.0)
-        elif self.kind == "dropout":
-            self.params.setdefault("rate", 0.0)
+        for name, value in KIND_BY_NAME[self.kind].defaults:
+            self.params.setdefault(name, value)
 
 
 @dataclass
@@ -108,6 +124,10 @@ class Model:
     scale: Optional[np.ndarray] = None
     class_names: List[str] = field(default_factory=list)
     feature_names: List[str] = field(default_factory=list)
+    weight_decay: float = 0.0  # AdamW (Adam only)
+    schedule: Optional[dict] = None  # {"kind": "cosine", "warmup": 0, "step_size": 1, "gamma": 1.0, ...}
+    clip_value: float = 0.0
+    clip_norm: float = 0.0
     version: int = VERSION_WRITTEN
     file_kind: int = KIND_MODEL
 
@@ -134,6 +154,21 @@ class Model:
             elif layer.kind == "softmax":
                 e = np.exp(x - x.max(axis=1, keepdims=True))
                 x = e / e.sum(axis=1, keepdims=True)
+            elif layer.kind == "tanh":
+                x = np.tanh(x)
+            elif layer.kind == "leaky_relu":
+                x = np.where(x > 0, x, np.float32(layer.params["slope"]) * x)
+            elif layer.kind == "elu":
+                x = np.where(x > 0, x, np.float32(layer.params["alpha"]) * np.expm1(np.minimum(x, np.float32(0))))
+            elif layer.kind == "gelu":
+                x64 = x.astype(np.float64)
+                if layer.params["approximation"] == 1:
+                    y = 0.5 * x64 * (1 + np.tanh(math.sqrt(2 / math.pi) * (x64 + 0.044715 * x64 ** 3)))
+                else:
+                    y = 0.5 * x64 * (1 + np.vectorize(math.erf)(x64 / math.sqrt(2)))
+                x = y.astype(np.float32)
+            elif layer.kind == "softplus":
+                x = np.logaddexp(np.float32(0), x)
             elif layer.kind in ("linear", "dropout"):
                 pass
             else:
@@ -145,7 +180,7 @@ class Model:
                  f"accuracy {self.accuracy}, optimizer {self.optimizer['kind'] if self.optimizer else 'none'}"]
         for i, l in enumerate(self.layers):
             shape = f" {l.weights.shape[0]} -> {l.weights.shape[1]}" if l.weights is not None else ""
-            extra = f" rate {l.params['rate']:g}" if l.kind == "dropout" else ""
+            extra = "".join(f" {k} {v:g}" for k, v in l.params.items()) if l.weights is None else ""
             lines.append(f"  {i:2d} {l.kind}{shape}{extra}")
         if self.preprocess != "none":
             lines.append(f"  scaling: {self.preprocess}")
@@ -186,14 +221,20 @@ def _read_dense(r, i):
     return n_in, n_out
 
 
-def _read_layer(r, i):
+def _read_layer(r, i, version):
     code = r.unpack("<I", f"layer {i} kind")
-    if code not in KIND_BY_CODE:
+    if code not in KIND_BY_CODE or KIND_BY_CODE[code].since > version:
         raise ValueError(f"layer {i}: unknown layer kind {code}")
     kind = KIND_BY_CODE[code]
     params = {}
     for name, fmt in kind.fields:
         params[name] = r.unpack(fmt, f"layer {i} {name}")
+    if code == 7 and not 0 <= params["slope"] <= 1:
+        raise ValueError(f"layer {i} (leaky_relu): slope {params['slope']} outside [0, 1]")
+    if code == 8 and not (math.isfinite(params["alpha"]) and params["alpha"] >= 0):
+        raise ValueError(f"layer {i} (elu): alpha {params['alpha']} is not finite and >= 0")
+    if code == 9 and params["approximation"] >= len(GELU_APPROXIMATIONS):
+        raise ValueError(f"layer {i} (gelu): approximation {params['approximation']} is unknown")
     if kind.has_parameters:
         n_in, n_out = params.pop("n_inputs"), params.pop("n_neurons")
         if not (1 <= n_in <= MAX_WIDTH and 1 <= n_out <= MAX_WIDTH):
@@ -261,7 +302,7 @@ def loads(data):
             optimizer = {"kind": _enum(OPTIMIZERS, okind, "optimizer kind"), **dict(zip(OPTIMIZER_FIELDS, values))}
         elif present != 0:
             raise ValueError(f"optimizer present = {present}")
-        layers = [_read_layer(r, i) for i in range(count)]
+        layers = [_read_layer(r, i, version) for i in range(count)]
         model = Model(layers=layers, loss=loss, accuracy=accuracy, fused_backward=bool(flags & 1),
                       regression_precision=precision if flags & 2 else None, optimizer=optimizer, version=version)
         if version >= 2:
@@ -276,11 +317,63 @@ def loads(data):
                     raise ValueError("a preprocessing scale is not > 0")
             model.class_names = _read_names(r, "class name")
             model.feature_names = _read_names(r, "feature name")
+        if version >= 3:
+            _read_training(r, model)
     else:
         raise ValueError(f"file kind {kind} is unknown")
     if r.pos != len(r.data):
         raise ValueError(f"{len(r.data) - r.pos} bytes after the last field")
     return model
+
+
+def _read_training(r, model):
+    """The version-3 training-settings section into model (the checks of docs/MODEL_FORMAT.md)."""
+    length = r.unpack("<I", "training settings length")
+    if length != TRAINING_LENGTH:
+        raise ValueError(f"training settings: length {length} (must be {TRAINING_LENGTH})")
+    t = {name: r.unpack(fmt, f"training settings: {name}") for name, fmt in TRAINING_FIELDS}
+
+    def nonneg(name):
+        if not (math.isfinite(t[name]) and t[name] >= 0):
+            raise ValueError(f"training settings: {name} is {t[name]} (must be finite and >= 0)")
+
+    for name in ("weight_decay", "clip_value", "clip_norm"):
+        nonneg(name)
+    if t["weight_decay"] != 0 and (model.optimizer is None or model.optimizer["kind"] != "adam"):
+        raise ValueError("training settings: weight_decay is not 0 but the optimizer is not Adam")
+    if t["schedule_present"] == 0:
+        if t["schedule_kind"] != 0 or any(struct.pack(dict(TRAINING_FIELDS)[n], t[n]) != bytes(
+                struct.calcsize(dict(TRAINING_FIELDS)[n])) for n in SCHEDULE_FIELDS):
+            raise ValueError("training settings: no schedule, but its fields are not all zero")
+        model.schedule = None
+    elif t["schedule_present"] == 1:
+        kind = _enum(SCHEDULES, t["schedule_kind"], "training settings: schedule kind")
+        if t["step_size"] < 1 or t["period"] < 1:
+            raise ValueError("training settings: step_size and period must be >= 1")
+        if not (math.isfinite(t["gamma"]) and t["gamma"] > 0):
+            raise ValueError(f"training settings: gamma is {t['gamma']} (must be finite and > 0)")
+        nonneg("min_lr")
+        if t["restarts"] > 1:
+            raise ValueError(f"training settings: restarts is {t['restarts']} (must be 0 or 1)")
+        if model.optimizer is None:
+            raise ValueError("training settings: a schedule is stored without an optimizer")
+        model.schedule = {"kind": kind, **{n: t[n] for n in SCHEDULE_FIELDS}}
+    else:
+        raise ValueError(f"training settings: schedule present = {t['schedule_present']}")
+    model.weight_decay, model.clip_value, model.clip_norm = t["weight_decay"], t["clip_value"], t["clip_norm"]
+
+
+def _training_bytes(model):
+    s = model.schedule
+    values = {"weight_decay": float(model.weight_decay), "schedule_present": 0 if s is None else 1,
+              "schedule_kind": 0 if s is None else SCHEDULES.index(s["kind"]),
+              "clip_value": float(model.clip_value), "clip_norm": float(model.clip_norm)}
+    for n in SCHEDULE_FIELDS:
+        values[n] = 0 if s is None else s[n]
+    out = [struct.pack("<I", TRAINING_LENGTH)]
+    for name, fmt in TRAINING_FIELDS:
+        out.append(struct.pack(fmt, float(values[name]) if fmt == "<d" else int(values[name])))
+    return b"".join(out)
 
 
 def load(path):
@@ -294,7 +387,7 @@ def _f32(values):
 
 
 def dumps(model):
-    """The bytes of a version-2 .nnb file for model (a whole model, or parameters-only when file_kind is 1)."""
+    """The bytes of a version-3 .nnb file for model (a whole model, or parameters-only when file_kind is 1)."""
     out = []
     dense = [l for l in model.layers if KIND_BY_NAME[l.kind].has_parameters]
     if model.file_kind == KIND_PARAMETERS:
@@ -330,12 +423,13 @@ def dumps(model):
             for s in names:
                 b = s.encode("utf-8")
                 out.append(struct.pack("<I", len(b)) + b)
+        out.append(_training_bytes(model))
     payload = b"".join(out)
     head = MAGIC + struct.pack("<IIQ", VERSION_WRITTEN, model.file_kind, len(payload)) + payload
     return head + struct.pack("<I", zlib.crc32(head) & 0xFFFFFFFF)
 
 
 def save(model, path):
-    """Writes model as a version-2 .nnb file."""
+    """Writes model as a version-3 .nnb file."""
     with open(path, "wb") as f:
         f.write(dumps(model))

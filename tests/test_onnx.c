@@ -453,6 +453,158 @@ static void test_onnx_export_then_import_predicts_the_same(void **state)
     nnb_model_destroy(m);
 }
 
+/* x[2] -> MatMul(identity) -> one activation node (attributes given) -> y. */
+static nnb__pb_buf activation_model(const char *op, const attr_spec *attrs, size_t n_attrs)
+{
+    nnb__pb_buf g;
+    nnb__pb_buf_init(&g, 1u << 20);
+    const float eye[4] = {1.0f, 0.0f, 0.0f, 1.0f};
+    const int64_t wd[2] = {2, 2};
+    add_init(&g, "W", wd, 2, eye);
+    const char *min[2] = {"x", "W"};
+    add_node(&g, "MatMul", "fc", min, 2, "h", NULL, 0);
+    const char *ain[1] = {"h"};
+    add_node(&g, op, "act", ain, 1, "y", attrs, n_attrs);
+    add_value(&g, 11, "x", 2);
+    add_value(&g, 12, "y", 2);
+    return wrap_model(&g, 13);
+}
+
+static void test_onnx_new_activations_match_hand_computed(void **state)
+{
+    (void)state;
+    const attr_spec leaky02 = {"alpha", 1, 0, 0.2f}, elu07 = {"alpha", 1, 0, 0.7f};
+    /* x = [-1, 2]; the expected values from the definitions, by hand (and a calculator):
+       tanh(-1) = -0.76159416, tanh(2) = 0.96402758; softplus: ln(1 + e^-1) = 0.31326169,
+       ln(1 + e^2) = 2.12692801; LeakyRelu default alpha 0.01: -0.01; alpha 0.2: -0.2;
+       Elu default alpha 1: e^-1 - 1 = -0.63212056; alpha 0.7: -0.44248439. Positive inputs pass. */
+    struct {
+        const char *op;
+        const attr_spec *attr;
+        nnb_layer_kind kind;
+        float alpha, y0, y1;
+    } cases[] = {
+        {"Tanh", NULL, NNB_LAYER_TANH, 0.0f, -0.76159416f, 0.96402758f},
+        {"Softplus", NULL, NNB_LAYER_SOFTPLUS, 0.0f, 0.31326169f, 2.12692801f},
+        {"LeakyRelu", NULL, NNB_LAYER_LEAKY_RELU, 0.01f, -0.01f, 2.0f},
+        {"LeakyRelu", &leaky02, NNB_LAYER_LEAKY_RELU, 0.2f, -0.2f, 2.0f},
+        {"Elu", NULL, NNB_LAYER_ELU, 1.0f, -0.63212056f, 2.0f},
+        {"Elu", &elu07, NNB_LAYER_ELU, 0.7f, -0.44248439f, 2.0f},
+    };
+    const float x[2] = {-1.0f, 2.0f};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+        nnb__pb_buf bytes = activation_model(cases[c].op, cases[c].attr, cases[c].attr != NULL ? 1 : 0);
+        nnb_model *m = NULL;
+        if (nnb_model_parse_onnx(bytes.data, bytes.size, &m) != NNB_OK) {
+            fail_msg("case %zu (%s): %s", c, cases[c].op, nnb_last_error());
+        }
+        assert_int_equal(nnb_model_layer_count(m), 2);
+        nnb_layer_info info;
+        assert_int_equal(nnb_model_layer_info(m, 1, &info), NNB_OK);
+        assert_int_equal(info.kind, cases[c].kind);
+        assert_true(info.alpha == cases[c].alpha);
+        nnb_tensor *X = NULL, *P = NULL;
+        assert_int_equal(nnb_tensor_create_from(&X, 1, 2, x), NNB_OK);
+        assert_int_equal(nnb_tensor_create(&P, 1, 2), NNB_OK);
+        assert_int_equal(nnb_model_predict(m, X, P, 0, NULL), NNB_OK);
+        const float *p = nnb_tensor_cdata(P);
+        if (fabsf(p[0] - cases[c].y0) > 1e-6f || fabsf(p[1] - cases[c].y1) > 1e-6f) {
+            fail_msg("case %zu (%s): [%.8g, %.8g], expected [%.8g, %.8g]", c, cases[c].op, (double)p[0], (double)p[1],
+                     (double)cases[c].y0, (double)cases[c].y1);
+        }
+        nnb_tensor_destroy(X);
+        nnb_tensor_destroy(P);
+        nnb_model_destroy(m);
+        nnb__pb_buf_free(&bytes);
+    }
+}
+
+static void test_onnx_new_activation_refusals(void **state)
+{
+    (void)state;
+    const attr_spec steep = {"alpha", 1, 0, 1.5f}, negative = {"alpha", 1, 0, -1.0f}, int_alpha = {"alpha", 0, 1, 0};
+    struct {
+        const char *op;
+        const attr_spec *attr;
+        nnb_status status;
+        const char *expect;
+    } cases[] = {
+        {"LeakyRelu", &steep, NNB_ERR_ARGUMENT, "node 1 'act' (LeakyRelu)"},
+        {"Elu", &negative, NNB_ERR_ARGUMENT, "node 1 'act' (Elu)"},
+        {"Elu", &int_alpha, NNB_ERR_FORMAT, "alpha is not a float"},
+        {"Gelu", NULL, NNB_ERR_UNSUPPORTED, "opset 20"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+        nnb__pb_buf bytes = activation_model(cases[c].op, cases[c].attr, cases[c].attr != NULL ? 1 : 0);
+        nnb_model *m = NULL;
+        assert_int_equal(nnb_model_parse_onnx(bytes.data, bytes.size, &m), cases[c].status);
+        assert_null(m);
+        if (strstr(nnb_last_error(), cases[c].expect) == NULL) {
+            fail_msg("case %zu: '%s' not in '%s'", c, cases[c].expect, nnb_last_error());
+        }
+        nnb__pb_buf_free(&bytes);
+    }
+}
+
+static void test_onnx_export_new_activations_round_trip(void **state)
+{
+    (void)state;
+    nnb_model *m = NULL;
+    assert_int_equal(nnb_model_create(&m, 3), NNB_OK);
+    assert_int_equal(nnb_model_add_dense(m, 3, 4, 0.5f, NULL), NNB_OK);
+    assert_int_equal(nnb_model_add_tanh(m), NNB_OK);
+    assert_int_equal(nnb_model_add_dense(m, 4, 4, 0.5f, NULL), NNB_OK);
+    assert_int_equal(nnb_model_add_leaky_relu(m, 0.2f), NNB_OK);
+    assert_int_equal(nnb_model_add_dense(m, 4, 4, 0.5f, NULL), NNB_OK);
+    assert_int_equal(nnb_model_add_elu(m, 0.7f), NNB_OK);
+    assert_int_equal(nnb_model_add_dense(m, 4, 2, 0.5f, NULL), NNB_OK);
+    assert_int_equal(nnb_model_add_softplus(m), NNB_OK);
+    assert_int_equal(nnb_model_finalize(m), NNB_OK);
+    size_t size = 0;
+    assert_int_equal(nnb_model_serialize_onnx(m, NULL, 0, &size), NNB_OK);
+    unsigned char *buf = malloc(size);
+    assert_non_null(buf);
+    assert_int_equal(nnb_model_serialize_onnx(m, buf, size, &size), NNB_OK);
+    nnb_model *back = NULL;
+    assert_int_equal(nnb_model_parse_onnx(buf, size, &back), NNB_OK);
+    assert_int_equal(nnb_model_layer_count(back), 8);
+    const nnb_layer_kind kinds[8] = {NNB_LAYER_DENSE, NNB_LAYER_TANH, NNB_LAYER_DENSE, NNB_LAYER_LEAKY_RELU,
+                                     NNB_LAYER_DENSE, NNB_LAYER_ELU,  NNB_LAYER_DENSE, NNB_LAYER_SOFTPLUS};
+    const float alphas[8] = {0, 0, 0, 0.2f, 0, 0.7f, 0, 0};
+    for (size_t i = 0; i < 8; ++i) {
+        nnb_layer_info info;
+        assert_int_equal(nnb_model_layer_info(back, i, &info), NNB_OK);
+        assert_int_equal(info.kind, kinds[i]);
+        assert_true(info.alpha == alphas[i]); /* the non-default alphas travel as attributes */
+    }
+    nnb_tensor *X = NULL, *P = NULL, *Q = NULL;
+    const float x[6] = {0.5f, -1.0f, 2.0f, -3.0f, 3.0f, -0.25f};
+    assert_int_equal(nnb_tensor_create_from(&X, 2, 3, x), NNB_OK);
+    assert_int_equal(nnb_tensor_create(&P, 2, 2), NNB_OK);
+    assert_int_equal(nnb_tensor_create(&Q, 2, 2), NNB_OK);
+    assert_int_equal(nnb_model_predict(m, X, P, 0, NULL), NNB_OK);
+    assert_int_equal(nnb_model_predict(back, X, Q, 0, NULL), NNB_OK);
+    assert_memory_equal(nnb_tensor_cdata(P), nnb_tensor_cdata(Q), 4 * sizeof(float));
+    nnb_tensor_destroy(X);
+    nnb_tensor_destroy(P);
+    nnb_tensor_destroy(Q);
+    free(buf);
+    nnb_model_destroy(back);
+    nnb_model_destroy(m);
+
+    /* GELU has no ONNX operator before opset 20: refused, the caller's size untouched. */
+    nnb_model *g = NULL;
+    assert_int_equal(nnb_model_create(&g, 2), NNB_OK);
+    assert_int_equal(nnb_model_add_dense(g, 2, 2, 0.5f, NULL), NNB_OK);
+    assert_int_equal(nnb_model_add_gelu(g, NNB_GELU_TANH), NNB_OK);
+    assert_int_equal(nnb_model_finalize(g), NNB_OK);
+    size = 12345;
+    assert_int_equal(nnb_model_serialize_onnx(g, NULL, 0, &size), NNB_ERR_UNSUPPORTED);
+    assert_int_equal(size, 12345);
+    assert_non_null(strstr(nnb_last_error(), "layer 1 is GELU"));
+    nnb_model_destroy(g);
+}
+
 static void test_onnx_null_and_empty_arguments(void **state)
 {
     (void)state;
@@ -584,6 +736,9 @@ int main(void)
         cmocka_unit_test(test_onnx_cycles_disorder_and_unknown_ops_are_refused),
         cmocka_unit_test(test_onnx_opset_range_and_softmax_axis),
         cmocka_unit_test(test_onnx_export_then_import_predicts_the_same),
+        cmocka_unit_test(test_onnx_new_activations_match_hand_computed),
+        cmocka_unit_test(test_onnx_new_activation_refusals),
+        cmocka_unit_test(test_onnx_export_new_activations_round_trip),
         cmocka_unit_test(test_onnx_null_and_empty_arguments),
         cmocka_unit_test(test_onnx_out_of_memory_sweep),
         cmocka_unit_test(test_protobuf_wire_varints_depth_and_limits),

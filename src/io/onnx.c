@@ -663,6 +663,8 @@ typedef enum op_action {
     OP_PASS,       /* identity at inference */
     OP_SUB,        /* leading scaling: center */
     OP_DIV,        /* leading scaling: scale */
+    OP_ALPHA,      /* a layer with one float attribute `alpha`, added by `add_alpha` */
+    OP_REFUSED,    /* a layer the library has that the import's opset range cannot hold */
     OP_NOT_YET     /* a layer this build does not have */
 } op_action;
 
@@ -674,27 +676,30 @@ static const struct onnx_op {
     const char *op_type;
     op_action action;
     nnb_status (*add)(nnb_model *);
+    nnb_status (*add_alpha)(nnb_model *, float); /* OP_ALPHA */
+    float alpha_default;                         /* OP_ALPHA: the operator's default alpha */
 } import_ops[] = {
-    {"Gemm", OP_GEMM, NULL},
-    {"MatMul", OP_MATMUL, NULL},
-    {"Add", OP_ADD, NULL},
-    {"Relu", OP_ACTIVATION, nnb_model_add_relu},
-    {"Sigmoid", OP_ACTIVATION, nnb_model_add_sigmoid},
-    {"Softmax", OP_SOFTMAX, nnb_model_add_softmax},
-    {"Flatten", OP_FLATTEN, NULL},
-    {"Identity", OP_PASS, NULL},
-    {"Dropout", OP_PASS, NULL},
-    {"Sub", OP_SUB, NULL},
-    {"Div", OP_DIV, NULL},
-    {"Tanh", OP_NOT_YET, NULL},
-    {"LeakyRelu", OP_NOT_YET, NULL},
-    {"Elu", OP_NOT_YET, NULL},
-    {"Gelu", OP_NOT_YET, NULL},
-    {"Softplus", OP_NOT_YET, NULL},
+    {"Gemm", OP_GEMM, NULL, NULL, 0.0f},
+    {"MatMul", OP_MATMUL, NULL, NULL, 0.0f},
+    {"Add", OP_ADD, NULL, NULL, 0.0f},
+    {"Relu", OP_ACTIVATION, nnb_model_add_relu, NULL, 0.0f},
+    {"Sigmoid", OP_ACTIVATION, nnb_model_add_sigmoid, NULL, 0.0f},
+    {"Softmax", OP_SOFTMAX, nnb_model_add_softmax, NULL, 0.0f},
+    {"Flatten", OP_FLATTEN, NULL, NULL, 0.0f},
+    {"Identity", OP_PASS, NULL, NULL, 0.0f},
+    {"Dropout", OP_PASS, NULL, NULL, 0.0f},
+    {"Sub", OP_SUB, NULL, NULL, 0.0f},
+    {"Div", OP_DIV, NULL, NULL, 0.0f},
+    {"Tanh", OP_ACTIVATION, nnb_model_add_tanh, NULL, 0.0f},
+    {"Softplus", OP_ACTIVATION, nnb_model_add_softplus, NULL, 0.0f},
+    {"LeakyRelu", OP_ALPHA, NULL, nnb_model_add_leaky_relu, 0.01f},
+    {"Elu", OP_ALPHA, NULL, nnb_model_add_elu, 1.0f},
+    {"Gelu", OP_REFUSED, NULL, NULL, 0.0f},
 };
 
 #    define SUPPORTED_LIST                                                                                             \
-        "Gemm, MatMul, Add (a bias), Relu, Sigmoid, Softmax, Flatten, Identity, Dropout, Sub/Div (scaling)"
+        "Gemm, MatMul, Add (a bias), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softplus, Softmax, Flatten, Identity, "      \
+        "Dropout, Sub/Div (scaling)"
 
 typedef struct build_state {
     const onnx_graph *g;
@@ -1099,6 +1104,25 @@ static nnb_status do_axis_op(build_state *b, size_t i, const struct onnx_op *op)
     return op->action == OP_SOFTMAX ? op->add(b->m) : NNB_OK;
 }
 
+/* LeakyRelu or Elu: the float attribute alpha (or the operator's default) handed to the layer. */
+static nnb_status do_alpha_op(build_state *b, size_t i, const struct onnx_op *op)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    onnx_attr alpha;
+    nnb_status st = find_attr(n, "alpha", &alpha);
+    if (st != NNB_OK) {
+        return CONTEXT(st, "%s", label(n, i).s);
+    }
+    if (alpha.found && !alpha.has_f) {
+        return FAIL(NNB_ERR_FORMAT, "%s: attribute alpha is not a float", label(n, i).s);
+    }
+    st = op->add_alpha(b->m, alpha.found ? alpha.f : op->alpha_default);
+    if (st != NNB_OK) {
+        return CONTEXT(st, "%s", label(n, i).s);
+    }
+    return NNB_OK;
+}
+
 static nnb_status build_node(build_state *b, size_t i)
 {
     const onnx_node *n = &b->g->nodes[i];
@@ -1111,6 +1135,13 @@ static nnb_status build_node(build_state *b, size_t i)
         if (nnb__pb_slice_is(n->op_type, import_ops[k].op_type)) {
             op = &import_ops[k];
         }
+    }
+    if (op != NULL && op->action == OP_REFUSED) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s: Gelu is an opset 20 operator and this import reads opsets %d to %d (export the "
+                    "model with an opset in that range; PyTorch then writes GELU as Erf or Tanh arithmetic, "
+                    "which is not supported either)",
+                    label(n, i).s, ONNX_MIN_OPSET, ONNX_MAX_OPSET);
     }
     if (op == NULL || op->action == OP_NOT_YET) {
         return FAIL(NNB_ERR_UNSUPPORTED, "%s: unsupported operator%s (supported: " SUPPORTED_LIST ")", label(n, i).s,
@@ -1144,6 +1175,8 @@ static nnb_status build_node(build_state *b, size_t i)
             st = do_axis_op(b, i, op);
         } else if (op->action == OP_ACTIVATION) {
             st = op->add(b->m);
+        } else if (op->action == OP_ALPHA) {
+            st = do_alpha_op(b, i, op);
         }
         if (st == NNB_OK && op->action != OP_PASS && op->action != OP_FLATTEN && !b->seen_dense) {
             st = FAIL(NNB_ERR_UNSUPPORTED, "%s: the first layer must be dense (Gemm or MatMul)", label(n, i).s);
@@ -1367,8 +1400,15 @@ static const struct export_op {
     nnb_layer_kind kind;
     const char *op_type; /* NULL: the layer is the identity at inference and writes no node */
 } export_ops[] = {
-    {NNB_LAYER_RELU, "Relu"}, {NNB_LAYER_SOFTMAX, "Softmax"}, {NNB_LAYER_SIGMOID, "Sigmoid"},
-    {NNB_LAYER_LINEAR, NULL}, {NNB_LAYER_DROPOUT, NULL},
+    {NNB_LAYER_RELU, "Relu"},
+    {NNB_LAYER_SOFTMAX, "Softmax"},
+    {NNB_LAYER_SIGMOID, "Sigmoid"},
+    {NNB_LAYER_LINEAR, NULL},
+    {NNB_LAYER_DROPOUT, NULL},
+    {NNB_LAYER_TANH, "Tanh"},
+    {NNB_LAYER_LEAKY_RELU, "LeakyRelu"}, /* attribute alpha: the slope */
+    {NNB_LAYER_ELU, "Elu"},              /* attribute alpha */
+    {NNB_LAYER_SOFTPLUS, "Softplus"},
 };
 
 static void put_tensor(nnb__pb_buf *graph, const char *name, const float *v, size_t rows, size_t cols, int rank)
@@ -1395,7 +1435,8 @@ static void put_tensor(nnb__pb_buf *graph, const char *name, const float *v, siz
 }
 
 static void put_node(nnb__pb_buf *graph, const char *op, const char *name, const char *const *inputs, size_t n_in,
-                     const char *output, const char *int_attr, int64_t int_value)
+                     const char *output, const char *int_attr, int64_t int_value, const char *float_attr,
+                     float float_value)
 {
     nnb__pb_buf n;
     nnb__pb_buf_init(&n, graph->limit);
@@ -1411,6 +1452,15 @@ static void put_node(nnb__pb_buf *graph, const char *op, const char *name, const
         nnb__pb_put_string(&a, ATTR_NAME, int_attr);
         nnb__pb_put_int(&a, ATTR_I, int_value);
         nnb__pb_put_int(&a, ATTR_TYPE, ATTR_TYPE_INT);
+        nnb__pb_put_message(&n, NODE_ATTRIBUTE, &a);
+        nnb__pb_buf_free(&a);
+    }
+    if (float_attr != NULL) {
+        nnb__pb_buf a;
+        nnb__pb_buf_init(&a, graph->limit);
+        nnb__pb_put_string(&a, ATTR_NAME, float_attr);
+        nnb__pb_put_float(&a, ATTR_F, float_value);
+        nnb__pb_put_int(&a, ATTR_TYPE, ATTR_TYPE_FLOAT);
         nnb__pb_put_message(&n, NODE_ATTRIBUTE, &a);
         nnb__pb_buf_free(&a);
     }
@@ -1469,6 +1519,12 @@ static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
         }
         if (model->layers[i].kind == NNB_LAYER_DENSE || (e != NULL && e->op_type != NULL)) {
             last_node_layer = i;
+        } else if (model->layers[i].kind == NNB_LAYER_GELU) {
+            nnb__pb_buf_free(&graph);
+            return NNB__FAILF(NNB_ERR_UNSUPPORTED,
+                              "layer %zu is GELU, which ONNX has only from opset 20 (Gelu); export writes "
+                              "opset %d",
+                              i, NNB_ONNX_EXPORT_OPSET);
         } else if (e == NULL) {
             nnb__pb_buf_free(&graph);
             return NNB__FAILF(NNB_ERR_UNSUPPORTED, "layer %zu has kind %d, which ONNX export does not know", i,
@@ -1480,11 +1536,11 @@ static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
         put_tensor(&graph, "scaling.scale", scale, 1, n_in, 1);
         const char *sub_in[2] = {cur, "scaling.center"};
         (void)snprintf(next, sizeof next, "v%zu", value++);
-        put_node(&graph, "Sub", "scaling_sub", sub_in, 2, next, NULL, 0);
+        put_node(&graph, "Sub", "scaling_sub", sub_in, 2, next, NULL, 0, NULL, 0.0f);
         memcpy(cur, next, sizeof cur);
         const char *div_in[2] = {cur, "scaling.scale"};
         (void)snprintf(next, sizeof next, "v%zu", value++);
-        put_node(&graph, "Div", "scaling_div", div_in, 2, next, NULL, 0);
+        put_node(&graph, "Div", "scaling_div", div_in, 2, next, NULL, 0, NULL, 0.0f);
         memcpy(cur, next, sizeof cur);
     }
     for (size_t i = 0; i < model->n_layers; ++i) {
@@ -1502,7 +1558,7 @@ static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
             put_tensor(&graph, bname, nnb_tensor_cdata(nnb_dense_biases(l->dense)), 1, l->n_out, 1);
             const char *ins[3] = {cur, wname, bname};
             (void)snprintf(name, sizeof name, "layer%zu_dense", i);
-            put_node(&graph, "Gemm", name, ins, 3, next, NULL, 0);
+            put_node(&graph, "Gemm", name, ins, 3, next, NULL, 0, NULL, 0.0f);
         } else {
             const char *op = NULL;
             for (size_t k = 0; k < sizeof export_ops / sizeof export_ops[0]; ++k) {
@@ -1515,7 +1571,9 @@ static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
             }
             const char *ins[1] = {cur};
             (void)snprintf(name, sizeof name, "layer%zu_%s", i, op);
-            put_node(&graph, op, name, ins, 1, next, l->kind == NNB_LAYER_SOFTMAX ? "axis" : NULL, 1);
+            const int has_alpha = l->kind == NNB_LAYER_LEAKY_RELU || l->kind == NNB_LAYER_ELU;
+            put_node(&graph, op, name, ins, 1, next, l->kind == NNB_LAYER_SOFTMAX ? "axis" : NULL, 1,
+                     has_alpha ? "alpha" : NULL, l->alpha);
         }
         memcpy(cur, next, sizeof cur);
     }

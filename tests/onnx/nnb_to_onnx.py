@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 """libnnbasics -> ONNX: models trained by the library (softmax, sigmoid and regression heads, dropout, stored
-scaling) are exported, must pass onnx.checker.check_model, declare a dynamic batch dimension, and an
+scaling, the hidden activations tanh, leaky ReLU 0.2, ELU 0.7 and softplus) are exported, must pass onnx.checker.check_model, declare a dynamic batch dimension, and an
 evaluation of the graph written here in NumPy must reproduce the library's predictions within 1e-6. The
-exported file imported again must predict exactly as the original model.
+exported file imported again must predict exactly as the original model. A model with GELU (no ONNX operator
+before opset 20) is refused with NNB_ERR_UNSUPPORTED's message.
 
 usage: nnb_to_onnx.py ONNX_DRIVER WORKDIR      (exit 77 = skipped: no python3-onnx)
 """
@@ -24,10 +25,11 @@ failures = []
 worst = 0.0
 
 
-def run(*args):
+def run(*args, check=True):
     r = subprocess.run([driver, *args], capture_output=True, text=True)
-    if r.returncode != 0:
+    if check and r.returncode != 0:
         raise RuntimeError(f"onnx_driver {' '.join(args)}: {r.stderr.strip()}")
+    return r
 
 
 def attr(node, name, default):
@@ -65,6 +67,16 @@ def evaluate(model, X):
             y = np.maximum(a[0], np.float32(0))
         elif op == "Sigmoid":
             y = np.float32(1) / (np.float32(1) + np.exp(-a[0]))
+        elif op == "Tanh":
+            y = np.tanh(a[0])
+        elif op == "LeakyRelu":
+            alpha = np.float32(attr(n, "alpha", 0.01))
+            y = np.where(a[0] > 0, a[0], alpha * a[0])
+        elif op == "Elu":
+            alpha = np.float32(attr(n, "alpha", 1.0))
+            y = np.where(a[0] > 0, a[0], alpha * np.expm1(np.minimum(a[0], np.float32(0))))
+        elif op == "Softplus":
+            y = np.logaddexp(np.float32(0), a[0])
         elif op == "Softmax":
             axis = attr(n, "axis", -1)
             e = np.exp(a[0] - a[0].max(axis=axis, keepdims=True))
@@ -77,7 +89,9 @@ def evaluate(model, X):
     return env[model.graph.output[0].name]
 
 
-for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled"):
+EXPECTED_ALPHA = {"leaky_relu": ("LeakyRelu", 0.2), "elu": ("Elu", 0.7)}
+
+for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled", "tanh", "leaky_relu", "elu", "softplus"):
     nnb = os.path.join(work, kind + ".nnb")
     path = os.path.join(work, kind + ".onnx")
     xp, pp, bp = (os.path.join(work, f"{kind}_{s}.npy") for s in ("x", "p", "back"))
@@ -106,11 +120,29 @@ for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled"):
           f"NumPy vs library max |diff| {diff:.3g} -> {'ok' if ok else 'FAIL'}")
     if not ok:
         failures.append(kind)
+    if kind in EXPECTED_ALPHA:
+        op, alpha = EXPECTED_ALPHA[kind]
+        got = [attr(n, "alpha", None) for n in model.graph.node if n.op_type == op]
+        if len(got) != 1 or got[0] is None or abs(got[0] - alpha) > 1e-7:
+            print(f"{kind}: expected one {op} node with alpha {alpha}, got {got}")
+            failures.append(kind + " alpha")
     # And back: the exported file imported again predicts exactly as before.
     run("predict", path, xp, bp)
     if not np.array_equal(np.load(bp), mine):
         print(f"{kind}: the re-imported ONNX model predicts differently")
         failures.append(kind + " round trip")
+
+# GELU: refused with a message, no file written.
+gelu_nnb, gelu_onnx = os.path.join(work, "gelu.nnb"), os.path.join(work, "gelu.onnx")
+if os.path.exists(gelu_onnx):
+    os.remove(gelu_onnx)
+run("train", "gelu", gelu_nnb, os.path.join(work, "gelu_x.npy"))
+r = run("convert", gelu_nnb, gelu_onnx, check=False)
+if r.returncode == 0 or "GELU" not in r.stderr or "opset 20" not in r.stderr:
+    print(f"gelu: expected a refusal naming GELU and opset 20, got rc {r.returncode}: {r.stderr.strip()}")
+    failures.append("gelu refusal")
+else:
+    print(f"gelu refused: {r.stderr.strip()}")
 
 print(f"worst NumPy-vs-library difference: {worst:.3g}")
 if failures:

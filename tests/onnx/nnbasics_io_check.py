@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: MIT
 """python/nnbasics_io.py against the C library: files the library writes are read and written back byte for
 byte, NumPy predictions from them match the library's; a model built in Python loads in C and predicts as the
-NumPy forward pass does; corrupt files raise ValueError.
+NumPy forward pass does; the same for the layer kinds of format version 3 (tanh, leaky ReLU, ELU, GELU,
+softplus) and its training-settings section (weight decay, schedule, clipping); corrupt files raise ValueError.
 
 usage: nnbasics_io_check.py ONNX_DRIVER SOURCE_DIR WORKDIR      (exit 77 = skipped: no NumPy)
 """
 import os
 import subprocess
 import sys
+import zlib
 
 try:
     import numpy as np
@@ -38,7 +40,7 @@ def close(name, a, b, tol=1e-6):
 
 
 # C -> Python: every kind of model the driver trains (dropout, sigmoid, linear, scaling, optimizer, precision).
-for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled"):
+for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled", "tanh", "leaky_relu", "elu", "softplus", "gelu"):
     path, xp, pp = (os.path.join(work, f"{kind}{s}") for s in (".nnb", "_x.npy", "_p.npy"))
     run("train", kind, path, xp)
     run("predict", path, xp, pp)
@@ -72,6 +74,55 @@ run("convert", path, again)  # the library loads and saves it
 if open(again, "rb").read() != open(path, "rb").read():
     print("the library's save of the Python-built model differs from Python's bytes")
     failures.append("python bytes")
+
+# Python -> C with the version-3 layers and training settings: the library loads the file, predicts as NumPy
+# does and saves the same bytes again (so every field was read and written where the C library has it).
+m3 = nio.Model(layers=[nio.Layer("dense", weights=rng.normal(size=(3, 6)), biases=rng.normal(size=6)),
+                       nio.Layer("tanh"),
+                       nio.Layer("dense", weights=rng.normal(size=(6, 6)), biases=rng.normal(size=6)),
+                       nio.Layer("leaky_relu", params={"slope": 0.2}),
+                       nio.Layer("dense", weights=rng.normal(size=(6, 6)), biases=rng.normal(size=6)),
+                       nio.Layer("elu", params={"alpha": 0.7}),
+                       nio.Layer("dense", weights=rng.normal(size=(6, 6)), biases=rng.normal(size=6)),
+                       nio.Layer("gelu", params={"approximation": 1}),
+                       nio.Layer("dense", weights=rng.normal(size=(6, 6)), biases=rng.normal(size=6)),
+                       nio.Layer("gelu"),
+                       nio.Layer("dense", weights=rng.normal(size=(6, 2)), biases=rng.normal(size=2)),
+                       nio.Layer("softplus")],
+               loss="mse", accuracy="regression",
+               optimizer={"kind": "adam", "learning_rate": 0.01, "decay": 0.0, "epsilon": 1e-7, "beta_1": 0.9,
+                          "beta_2": 0.999},
+               weight_decay=0.01, clip_value=0.5, clip_norm=2.0,
+               schedule={"kind": "cosine", "warmup": 10, "step_size": 1, "gamma": 1.0, "period": 200,
+                         "min_lr": 1e-4, "restarts": 1})
+path3, xp3, pp3 = (os.path.join(work, f"python_v3{s}") for s in (".nnb", "_x.npy", "_p.npy"))
+nio.save(m3, path3)
+np.save(xp3, X)
+run("predict", path3, xp3, pp3)
+close("Python-built version-3 model (tanh, leaky ReLU, ELU, GELU, softplus): the library vs NumPy",
+      np.load(pp3), m3.predict(X))
+again3 = os.path.join(work, "python_v3_again.nnb")
+run("convert", path3, again3)
+if open(again3, "rb").read() != open(path3, "rb").read():
+    print("the library's save of the Python-built version-3 model differs from Python's bytes")
+    failures.append("python v3 bytes")
+back3 = nio.load(again3)
+if (back3.schedule != m3.schedule or back3.weight_decay != np.float64(0.01) or back3.clip_norm != 2.0
+        or [{k: np.float32(v) for k, v in l.params.items()} for l in back3.layers if l.weights is None]
+        != [{k: np.float32(v) for k, v in l.params.items()} for l in m3.layers if l.weights is None]):
+    print(f"version-3 settings read back differently: {back3.schedule} {back3.weight_decay} {back3.clip_norm}")
+    failures.append("python v3 settings")
+print(back3.summary())
+# A version-2 file holding a version-3 layer kind is refused, as the C reader does.
+d = bytearray(nio.dumps(m3)[:-4])
+d[8] = 2
+d += (zlib.crc32(bytes(d)) & 0xFFFFFFFF).to_bytes(4, "little")
+try:
+    nio.loads(bytes(d))
+    print("version 2 with a kind-6 layer: accepted")
+    failures.append("v2 kind 6")
+except ValueError as e:
+    print(f"version 2 with a kind-6 layer: refused ({e})")
 
 # Corruption is refused.
 data = bytearray(open(path, "rb").read())

@@ -68,6 +68,27 @@ static int convert(const char *in, const char *out)
     return st == NNB_OK ? 0 : fail(out, st);
 }
 
+/* The hidden activation of a trained model: ReLU, or the layer the kind names. */
+static nnb_status add_hidden_activation(nnb_model *m, const char *kind)
+{
+    if (strcmp(kind, "tanh") == 0) {
+        return nnb_model_add_tanh(m);
+    }
+    if (strcmp(kind, "leaky_relu") == 0) {
+        return nnb_model_add_leaky_relu(m, 0.2f);
+    }
+    if (strcmp(kind, "elu") == 0) {
+        return nnb_model_add_elu(m, 0.7f);
+    }
+    if (strcmp(kind, "softplus") == 0) {
+        return nnb_model_add_softplus(m);
+    }
+    if (strcmp(kind, "gelu") == 0) {
+        return nnb_model_add_gelu(m, NNB_GELU_EXACT);
+    }
+    return nnb_model_add_relu(m);
+}
+
 static int train(const char *kind, const char *out, const char *x_path)
 {
     nnb_tensor *X = NULL, *Xt = NULL, *Y = NULL;
@@ -97,7 +118,7 @@ static int train(const char *kind, const char *out, const char *x_path)
         st = nnb_model_add_dense_init(m, 2, 16, &(nnb_init){.weights = NNB_INIT_HE_NORMAL}, NULL);
     }
     if (st == NNB_OK) {
-        st = nnb_model_add_relu(m);
+        st = add_hidden_activation(m, kind);
     }
     if (st == NNB_OK && strcmp(kind, "dropout") == 0) {
         st = nnb_model_add_dropout(m, 0.1f);
