@@ -22,12 +22,14 @@ static size_t online_cpus(void)
     return n > 0 ? (size_t)n : 1u;
 }
 
+/* glibc answers these (from CPUID on x86); other C libraries may not define them. */
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL3_CACHE_ASSOC)
 static size_t positive(long v)
 {
     return v > 0 ? (size_t)v : 0u;
 }
+#endif
 
-/* glibc answers these (from CPUID on x86); other C libraries may not define them. */
 static void from_sysconf(nnb__cache_info *ci, size_t *l3_total)
 {
 #if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL3_CACHE_ASSOC)
