@@ -49,10 +49,13 @@ enum {
     ATTR_NAME = 1,
     ATTR_F = 2,
     ATTR_I = 3,
+    ATTR_S = 4,
+    ATTR_INTS = 8,
     ATTR_TYPE = 20,
     TENSOR_DIMS = 1,
     TENSOR_DATA_TYPE = 2,
     TENSOR_FLOAT_DATA = 4,
+    TENSOR_INT64_DATA = 7,
     TENSOR_NAME = 8,
     TENSOR_RAW_DATA = 9,
     TENSOR_EXTERNAL_DATA = 13,
@@ -68,7 +71,7 @@ enum {
 };
 
 /* AttributeProto.type and TensorProto.data_type values used here. */
-enum { ATTR_TYPE_FLOAT = 1, ATTR_TYPE_INT = 2, ONNX_FLOAT = 1 };
+enum { ATTR_TYPE_FLOAT = 1, ATTR_TYPE_INT = 2, ATTR_TYPE_INTS = 7, ONNX_FLOAT = 1, ONNX_INT64 = 7 };
 
 #    define ONNX_MIN_OPSET 9
 #    define ONNX_MAX_OPSET 17
@@ -162,29 +165,57 @@ static nnb_status wire_is(const char *what, unsigned got, unsigned want)
     return FAIL(NNB_ERR_FORMAT, "%s has wire type %s, expected %s", what, names[got], names[want]);
 }
 
-static nnb_status read_int(nnb__pb_cursor *c, unsigned wire, const char *what, int64_t *out)
+static nnb_status field_int(const nnb__pb_field *f, const char *what, int64_t *out)
 {
-    nnb_status st = wire_is(what, wire, NNB__PB_VARINT);
-    uint64_t v = 0;
+    nnb_status st = wire_is(what, f->wire, NNB__PB_VARINT);
     if (st == NNB_OK) {
-        st = nnb__pb_read_varint(c, &v);
-    }
-    if (st == NNB_OK) {
-        *out = (int64_t)v;
+        *out = (int64_t)f->value;
     }
     return st;
 }
 
-static nnb_status read_string(nnb__pb_cursor *c, unsigned wire, const char *what, slice *out)
+static nnb_status field_string(const nnb__pb_field *f, const char *what, slice *out)
 {
-    nnb_status st = wire_is(what, wire, NNB__PB_LEN);
-    return st == NNB_OK ? nnb__pb_read_bytes(c, out) : st;
+    nnb_status st = wire_is(what, f->wire, NNB__PB_LEN);
+    if (st == NNB_OK) {
+        *out = f->bytes;
+    }
+    return st;
 }
 
-static nnb_status read_sub(nnb__pb_cursor *c, unsigned wire, const char *what, nnb__pb_cursor *sub)
+static nnb_status field_sub(const nnb__pb_field *f, const char *what, nnb__pb_cursor *sub)
 {
-    nnb_status st = wire_is(what, wire, NNB__PB_LEN);
-    return st == NNB_OK ? nnb__pb_read_message(c, sub) : st;
+    nnb_status st = wire_is(what, f->wire, NNB__PB_LEN);
+    return st == NNB_OK ? nnb__pb_field_message(f, sub) : st;
+}
+
+/*
+ * Calls each(f, ctx) for every element of a repeated scalar field, packed (one length-delimited field of
+ * values) or not (this one value): varints for want = NNB__PB_VARINT, fixed32 bit patterns for NNB__PB_FIXED32.
+ */
+static nnb_status each_scalar(const nnb__pb_field *f, unsigned want, const char *what,
+                              nnb_status (*each)(uint64_t v, void *ctx), void *ctx)
+{
+    if (f->wire != NNB__PB_LEN) {
+        nnb_status st = wire_is(what, f->wire, want);
+        return st == NNB_OK ? each(f->value, ctx) : st;
+    }
+    nnb__pb_cursor packed;
+    nnb_status st = nnb__pb_field_message(f, &packed);
+    while (st == NNB_OK && nnb__pb_more(&packed)) {
+        uint64_t v = 0;
+        uint32_t u32 = 0;
+        if (want == NNB__PB_VARINT) {
+            st = nnb__pb_read_varint(&packed, &v);
+        } else {
+            st = nnb__pb_read_fixed32(&packed, &u32);
+            v = u32;
+        }
+        if (st == NNB_OK) {
+            st = each(v, ctx);
+        }
+    }
+    return st;
 }
 
 /* ---- decoding ---- */
@@ -194,38 +225,31 @@ static nnb_status decode_node(nnb__pb_cursor c, size_t index, onnx_node *n)
     memset(n, 0, sizeof *n);
     n->msg.data = c.p;
     n->msg.size = (size_t)(c.end - c.p);
-    nnb_status st = NNB_OK;
-    while (st == NNB_OK && nnb__pb_more(&c)) {
-        uint32_t f;
-        unsigned w;
-        st = nnb__pb_read_key(&c, &f, &w);
-        if (st != NNB_OK) {
-            break;
-        }
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&c, &f)) == NNB_OK && f.number != 0) {
         slice s;
-        switch (f) {
+        switch (f.number) {
         case NODE_INPUT:
         case NODE_OUTPUT:
-            st = read_string(&c, w, f == NODE_INPUT ? "NodeProto.input" : "NodeProto.output", &s);
+            st = field_string(&f, f.number == NODE_INPUT ? "NodeProto.input" : "NodeProto.output", &s);
             if (st == NNB_OK) {
-                size_t *count = f == NODE_INPUT ? &n->n_in : &n->n_out;
+                size_t *count = f.number == NODE_INPUT ? &n->n_in : &n->n_out;
                 if (*count == ONNX_MAX_IO) {
                     return FAIL(NNB_ERR_UNSUPPORTED, "node %zu has more than %d %s", index, ONNX_MAX_IO,
-                                f == NODE_INPUT ? "inputs" : "outputs");
+                                f.number == NODE_INPUT ? "inputs" : "outputs");
                 }
-                (f == NODE_INPUT ? n->in : n->out)[(*count)++] = s;
+                (f.number == NODE_INPUT ? n->in : n->out)[(*count)++] = s;
             }
             break;
-        case NODE_NAME: st = read_string(&c, w, "NodeProto.name", &n->name); break;
-        case NODE_OP_TYPE: st = read_string(&c, w, "NodeProto.op_type", &n->op_type); break;
-        case NODE_DOMAIN: st = read_string(&c, w, "NodeProto.domain", &n->domain); break;
-        case NODE_ATTRIBUTE:
-            st = wire_is("NodeProto.attribute", w, NNB__PB_LEN);
-            if (st == NNB_OK) {
-                st = nnb__pb_read_bytes(&c, &s);
-            }
+        case NODE_NAME: st = field_string(&f, "NodeProto.name", &n->name); break;
+        case NODE_OP_TYPE: st = field_string(&f, "NodeProto.op_type", &n->op_type); break;
+        case NODE_DOMAIN: st = field_string(&f, "NodeProto.domain", &n->domain); break;
+        case NODE_ATTRIBUTE: st = field_string(&f, "NodeProto.attribute", &s); break;
+        default: break;
+        }
+        if (st != NNB_OK) {
             break;
-        default: st = nnb__pb_skip(&c, w);
         }
     }
     if (st != NNB_OK) {
@@ -234,9 +258,10 @@ static nnb_status decode_node(nnb__pb_cursor c, size_t index, onnx_node *n)
     return NNB_OK;
 }
 
-/* Reads repeated int64 dims (packed or not) into t. */
-static nnb_status add_dim(onnx_tensor *t, uint64_t v)
+/* Appends one of an initializer's dims (each_scalar callback). */
+static nnb_status add_dim(uint64_t v, void *ctx)
 {
+    onnx_tensor *t = ctx;
     if (t->rank == ONNX_MAX_RANK) {
         return FAIL(NNB_ERR_UNSUPPORTED, "initializer '%s' has more than %d dimensions", show(t->name).s,
                     ONNX_MAX_RANK);
@@ -254,49 +279,24 @@ static nnb_status decode_tensor(nnb__pb_cursor c, size_t index, onnx_tensor *t)
     memset(t, 0, sizeof *t);
     t->msg.data = c.p;
     t->msg.size = (size_t)(c.end - c.p);
-    nnb_status st = NNB_OK;
     int external = 0;
-    while (st == NNB_OK && nnb__pb_more(&c)) {
-        uint32_t f;
-        unsigned w;
-        st = nnb__pb_read_key(&c, &f, &w);
-        if (st != NNB_OK) {
-            break;
-        }
-        uint64_t v;
-        int64_t i64;
-        switch (f) {
-        case TENSOR_DIMS:
-            if (w == NNB__PB_LEN) {
-                nnb__pb_cursor packed;
-                st = nnb__pb_read_message(&c, &packed);
-                while (st == NNB_OK && nnb__pb_more(&packed)) {
-                    st = nnb__pb_read_varint(&packed, &v);
-                    if (st == NNB_OK) {
-                        st = add_dim(t, v);
-                    }
-                }
-            } else {
-                st = wire_is("TensorProto.dims", w, NNB__PB_VARINT);
-                if (st == NNB_OK) {
-                    st = nnb__pb_read_varint(&c, &v);
-                }
-                if (st == NNB_OK) {
-                    st = add_dim(t, v);
-                }
-            }
-            break;
-        case TENSOR_DATA_TYPE: st = read_int(&c, w, "TensorProto.data_type", &t->data_type); break;
-        case TENSOR_NAME: st = read_string(&c, w, "TensorProto.name", &t->name); break;
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&c, &f)) == NNB_OK && f.number != 0) {
+        int64_t i64 = 0;
+        switch (f.number) {
+        case TENSOR_DIMS: st = each_scalar(&f, NNB__PB_VARINT, "TensorProto.dims", add_dim, t); break;
+        case TENSOR_DATA_TYPE: st = field_int(&f, "TensorProto.data_type", &t->data_type); break;
+        case TENSOR_NAME: st = field_string(&f, "TensorProto.name", &t->name); break;
         case TENSOR_DATA_LOCATION:
-            st = read_int(&c, w, "TensorProto.data_location", &i64);
+            st = field_int(&f, "TensorProto.data_location", &i64);
             external |= st == NNB_OK && i64 != 0;
             break;
-        case TENSOR_EXTERNAL_DATA:
-            external = 1;
-            st = nnb__pb_skip(&c, w);
+        case TENSOR_EXTERNAL_DATA: external = 1; break;
+        default: break;
+        }
+        if (st != NNB_OK) {
             break;
-        default: st = nnb__pb_skip(&c, w);
         }
     }
     if (st != NNB_OK) {
@@ -318,90 +318,92 @@ static nnb_status decode_tensor(nnb__pb_cursor c, size_t index, onnx_tensor *t)
     return NNB_OK;
 }
 
-static nnb_status decode_value(nnb__pb_cursor c, const char *what, size_t index, onnx_value *v)
+/* TensorShapeProto.Dimension: dim_value, or 0 when symbolic or absent. */
+static nnb_status decode_dim(nnb__pb_cursor dim, onnx_value *v)
 {
-    memset(v, 0, sizeof *v);
-    nnb_status st = NNB_OK;
-    while (st == NNB_OK && nnb__pb_more(&c)) {
-        uint32_t f;
-        unsigned w;
-        st = nnb__pb_read_key(&c, &f, &w);
+    if (v->rank == ONNX_MAX_RANK) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "more than %d dimensions", ONNX_MAX_RANK);
+    }
+    uint64_t value = 0;
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&dim, &f)) == NNB_OK && f.number != 0) {
+        if (f.number != DIM_VALUE) {
+            continue;
+        }
+        int64_t d = 0;
+        st = field_int(&f, "Dimension.dim_value", &d);
+        if (st == NNB_OK && (d < 0 || (uint64_t)d > NNB_ONNX_MAX_DIM)) {
+            st = FAIL(NNB_ERR_FORMAT, "dimension %zu is %lld (limit %llu)", v->rank, (long long)d,
+                      (unsigned long long)NNB_ONNX_MAX_DIM);
+        }
+        if (st != NNB_OK) {
+            return st;
+        }
+        value = (uint64_t)d;
+    }
+    if (st == NNB_OK) {
+        v->dims[v->rank++] = value;
+    }
+    return st;
+}
+
+/* TypeProto.Tensor: elem_type and shape. */
+static nnb_status decode_tensor_type(nnb__pb_cursor tensor, onnx_value *v)
+{
+    v->is_tensor = 1;
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&tensor, &f)) == NNB_OK && f.number != 0) {
+        if (f.number == TYPE_TENSOR_ELEM_TYPE) {
+            st = field_int(&f, "TypeProto.Tensor.elem_type", &v->elem_type);
+        } else if (f.number == TYPE_TENSOR_SHAPE) {
+            nnb__pb_cursor shape;
+            st = field_sub(&f, "TypeProto.Tensor.shape", &shape);
+            v->has_shape = 1;
+            v->rank = 0;
+            nnb__pb_field d;
+            while (st == NNB_OK && (st = nnb__pb_next_field(&shape, &d)) == NNB_OK && d.number != 0) {
+                nnb__pb_cursor dim;
+                if (d.number == SHAPE_DIM) {
+                    st = field_sub(&d, "TensorShapeProto.dim", &dim);
+                    if (st == NNB_OK) {
+                        st = decode_dim(dim, v);
+                    }
+                }
+            }
+        }
         if (st != NNB_OK) {
             break;
         }
-        if (f == VALUE_NAME) {
-            st = read_string(&c, w, "ValueInfoProto.name", &v->name);
-            continue;
-        }
-        if (f != VALUE_TYPE) {
-            st = nnb__pb_skip(&c, w);
-            continue;
-        }
-        nnb__pb_cursor type;
-        st = read_sub(&c, w, "ValueInfoProto.type", &type);
-        while (st == NNB_OK && nnb__pb_more(&type)) {
-            st = nnb__pb_read_key(&type, &f, &w);
-            if (st != NNB_OK) {
-                break;
-            }
-            if (f != TYPE_TENSOR) {
-                st = nnb__pb_skip(&type, w);
-                continue;
-            }
-            nnb__pb_cursor tensor;
-            st = read_sub(&type, w, "TypeProto.tensor_type", &tensor);
-            v->is_tensor = 1;
-            while (st == NNB_OK && nnb__pb_more(&tensor)) {
-                st = nnb__pb_read_key(&tensor, &f, &w);
-                if (st != NNB_OK) {
-                    break;
-                }
-                if (f == TYPE_TENSOR_ELEM_TYPE) {
-                    st = read_int(&tensor, w, "TypeProto.Tensor.elem_type", &v->elem_type);
-                    continue;
-                }
-                if (f != TYPE_TENSOR_SHAPE) {
-                    st = nnb__pb_skip(&tensor, w);
-                    continue;
-                }
-                nnb__pb_cursor shape;
-                st = read_sub(&tensor, w, "TypeProto.Tensor.shape", &shape);
-                v->has_shape = 1;
-                v->rank = 0;
-                while (st == NNB_OK && nnb__pb_more(&shape)) {
-                    st = nnb__pb_read_key(&shape, &f, &w);
-                    if (st != NNB_OK) {
-                        break;
-                    }
-                    if (f != SHAPE_DIM) {
-                        st = nnb__pb_skip(&shape, w);
-                        continue;
-                    }
-                    nnb__pb_cursor dim;
-                    st = read_sub(&shape, w, "TensorShapeProto.dim", &dim);
-                    if (st == NNB_OK && v->rank == ONNX_MAX_RANK) {
-                        st = FAIL(NNB_ERR_UNSUPPORTED, "more than %d dimensions", ONNX_MAX_RANK);
-                    }
-                    uint64_t value = 0;
-                    while (st == NNB_OK && nnb__pb_more(&dim)) {
-                        st = nnb__pb_read_key(&dim, &f, &w);
-                        if (st == NNB_OK && f == DIM_VALUE) {
-                            int64_t d = 0;
-                            st = read_int(&dim, w, "Dimension.dim_value", &d);
-                            if (st == NNB_OK && (d < 0 || (uint64_t)d > NNB_ONNX_MAX_DIM)) {
-                                st = FAIL(NNB_ERR_FORMAT, "dimension %zu is %lld (limit %llu)", v->rank, (long long)d,
-                                          (unsigned long long)NNB_ONNX_MAX_DIM);
-                            }
-                            value = (uint64_t)d;
-                        } else if (st == NNB_OK) {
-                            st = nnb__pb_skip(&dim, w);
-                        }
-                    }
+    }
+    return st;
+}
+
+static nnb_status decode_value(nnb__pb_cursor c, const char *what, size_t index, onnx_value *v)
+{
+    memset(v, 0, sizeof *v);
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&c, &f)) == NNB_OK && f.number != 0) {
+        if (f.number == VALUE_NAME) {
+            st = field_string(&f, "ValueInfoProto.name", &v->name);
+        } else if (f.number == VALUE_TYPE) {
+            nnb__pb_cursor type;
+            st = field_sub(&f, "ValueInfoProto.type", &type);
+            nnb__pb_field t;
+            while (st == NNB_OK && (st = nnb__pb_next_field(&type, &t)) == NNB_OK && t.number != 0) {
+                nnb__pb_cursor tensor;
+                if (t.number == TYPE_TENSOR) {
+                    st = field_sub(&t, "TypeProto.tensor_type", &tensor);
                     if (st == NNB_OK) {
-                        v->dims[v->rank++] = value;
+                        st = decode_tensor_type(tensor, v);
                     }
                 }
             }
+        }
+        if (st != NNB_OK) {
+            break;
         }
     }
     if (st != NNB_OK) {
@@ -413,32 +415,27 @@ static nnb_status decode_value(nnb__pb_cursor c, const char *what, size_t index,
 /* Decodes the GraphProto in two passes: count, allocate, fill. */
 static nnb_status decode_graph(nnb__pb_cursor c, onnx_graph *g)
 {
+    static const char *const what[4] = {"GraphProto.node", "GraphProto.initializer", "GraphProto.input",
+                                        "GraphProto.output"};
     size_t counts[4] = {0, 0, 0, 0}; /* nodes, initializers, inputs, outputs */
     nnb__pb_cursor scan = c;
-    nnb_status st = NNB_OK;
-    while (st == NNB_OK && nnb__pb_more(&scan)) {
-        uint32_t f;
-        unsigned w;
-        st = nnb__pb_read_key(&scan, &f, &w);
-        if (st != NNB_OK) {
-            break;
-        }
-        const int k = f == GRAPH_NODE          ? 0
-                      : f == GRAPH_INITIALIZER ? 1
-                      : f == GRAPH_INPUT       ? 2
-                      : f == GRAPH_OUTPUT      ? 3
-                                               : -1;
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&scan, &f)) == NNB_OK && f.number != 0) {
+        const int k = f.number == GRAPH_NODE          ? 0
+                      : f.number == GRAPH_INITIALIZER ? 1
+                      : f.number == GRAPH_INPUT       ? 2
+                      : f.number == GRAPH_OUTPUT      ? 3
+                                                      : -1;
         if (k >= 0) {
-            static const char *const what[4] = {"GraphProto.node", "GraphProto.initializer", "GraphProto.input",
-                                                "GraphProto.output"};
-            st = wire_is(what[k], w, NNB__PB_LEN);
+            st = wire_is(what[k], f.wire, NNB__PB_LEN);
             if (st == NNB_OK && ++counts[k] > NNB_ONNX_MAX_NODES) {
                 st = FAIL(NNB_ERR_UNSUPPORTED, "the graph has more than %u %s", NNB_ONNX_MAX_NODES,
                           what[k] + strlen("GraphProto."));
             }
         }
-        if (st == NNB_OK) {
-            st = nnb__pb_skip(&scan, w);
+        if (st != NNB_OK) {
+            break;
         }
     }
     if (st != NNB_OK) {
@@ -452,35 +449,55 @@ static nnb_status decode_graph(nnb__pb_cursor c, onnx_graph *g)
         (counts[3] && !g->outputs)) {
         return FAIL(NNB_ERR_NOMEM, "out of memory for the graph's tables");
     }
-    while (st == NNB_OK && nnb__pb_more(&c)) {
-        uint32_t f;
-        unsigned w;
-        st = nnb__pb_read_key(&c, &f, &w);
-        if (st != NNB_OK) {
-            break;
-        }
-        if (f != GRAPH_NODE && f != GRAPH_INITIALIZER && f != GRAPH_INPUT && f != GRAPH_OUTPUT) {
-            st = nnb__pb_skip(&c, w);
-            continue;
-        }
+    while ((st = nnb__pb_next_field(&c, &f)) == NNB_OK && f.number != 0) {
         nnb__pb_cursor sub;
-        st = nnb__pb_read_message(&c, &sub);
+        if (f.number == GRAPH_NODE) {
+            st = nnb__pb_field_message(&f, &sub);
+            if (st == NNB_OK) {
+                st = decode_node(sub, g->n_nodes, &g->nodes[g->n_nodes]);
+                g->n_nodes++;
+            }
+        } else if (f.number == GRAPH_INITIALIZER) {
+            st = nnb__pb_field_message(&f, &sub);
+            if (st == NNB_OK) {
+                st = decode_tensor(sub, g->n_inits, &g->inits[g->n_inits]);
+                g->n_inits++;
+            }
+        } else if (f.number == GRAPH_INPUT || f.number == GRAPH_OUTPUT) {
+            const int is_in = f.number == GRAPH_INPUT;
+            st = nnb__pb_field_message(&f, &sub);
+            if (st == NNB_OK) {
+                size_t *count = is_in ? &g->n_inputs : &g->n_outputs;
+                st = decode_value(sub, is_in ? "input" : "output", *count, &(is_in ? g->inputs : g->outputs)[*count]);
+                ++*count;
+            }
+        }
         if (st != NNB_OK) {
             break;
         }
-        if (f == GRAPH_NODE) {
-            st = decode_node(sub, g->n_nodes, &g->nodes[g->n_nodes]);
-            g->n_nodes++;
-        } else if (f == GRAPH_INITIALIZER) {
-            st = decode_tensor(sub, g->n_inits, &g->inits[g->n_inits]);
-            g->n_inits++;
-        } else if (f == GRAPH_INPUT) {
-            st = decode_value(sub, "input", g->n_inputs, &g->inputs[g->n_inputs]);
-            g->n_inputs++;
-        } else {
-            st = decode_value(sub, "output", g->n_outputs, &g->outputs[g->n_outputs]);
-            g->n_outputs++;
+    }
+    return st;
+}
+
+/* OperatorSetIdProto: the default domain's version becomes g->opset. */
+static nnb_status decode_opset(nnb__pb_cursor op, onnx_graph *g)
+{
+    slice domain = {NULL, 0};
+    int64_t version = 0;
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&op, &f)) == NNB_OK && f.number != 0) {
+        if (f.number == OPSET_DOMAIN) {
+            st = field_string(&f, "OperatorSetIdProto.domain", &domain);
+        } else if (f.number == OPSET_VERSION) {
+            st = field_int(&f, "OperatorSetIdProto.version", &version);
         }
+        if (st != NNB_OK) {
+            return st;
+        }
+    }
+    if (st == NNB_OK && (domain.size == 0 || nnb__pb_slice_is(domain, "ai.onnx"))) {
+        g->opset = version > 0 ? version : -1;
     }
     return st;
 }
@@ -490,45 +507,28 @@ static nnb_status decode_model(const void *data, size_t size, onnx_graph *g)
     memset(g, 0, sizeof *g);
     nnb__pb_cursor c = nnb__pb_cursor_make(data, size);
     nnb__pb_cursor graph = c;
-    nnb_status st = NNB_OK;
-    while (st == NNB_OK && nnb__pb_more(&c)) {
-        uint32_t f;
-        unsigned w;
-        st = nnb__pb_read_key(&c, &f, &w);
-        if (st != NNB_OK) {
-            break;
-        }
-        switch (f) {
-        case MODEL_IR_VERSION: st = read_int(&c, w, "ModelProto.ir_version", &g->ir_version); break;
-        case MODEL_PRODUCER_NAME: st = read_string(&c, w, "ModelProto.producer_name", &g->producer); break;
-        case MODEL_PRODUCER_VERSION:
-            st = read_string(&c, w, "ModelProto.producer_version", &g->producer_version);
-            break;
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&c, &f)) == NNB_OK && f.number != 0) {
+        nnb__pb_cursor op;
+        switch (f.number) {
+        case MODEL_IR_VERSION: st = field_int(&f, "ModelProto.ir_version", &g->ir_version); break;
+        case MODEL_PRODUCER_NAME: st = field_string(&f, "ModelProto.producer_name", &g->producer); break;
+        case MODEL_PRODUCER_VERSION: st = field_string(&f, "ModelProto.producer_version", &g->producer_version); break;
         case MODEL_GRAPH:
-            st = read_sub(&c, w, "ModelProto.graph", &graph);
+            st = field_sub(&f, "ModelProto.graph", &graph);
             g->has_graph = st == NNB_OK;
             break;
-        case MODEL_OPSET_IMPORT: {
-            nnb__pb_cursor op;
-            st = read_sub(&c, w, "ModelProto.opset_import", &op);
-            slice domain = {NULL, 0};
-            int64_t version = 0;
-            while (st == NNB_OK && nnb__pb_more(&op)) {
-                st = nnb__pb_read_key(&op, &f, &w);
-                if (st == NNB_OK && f == OPSET_DOMAIN) {
-                    st = read_string(&op, w, "OperatorSetIdProto.domain", &domain);
-                } else if (st == NNB_OK && f == OPSET_VERSION) {
-                    st = read_int(&op, w, "OperatorSetIdProto.version", &version);
-                } else if (st == NNB_OK) {
-                    st = nnb__pb_skip(&op, w);
-                }
-            }
-            if (st == NNB_OK && (domain.size == 0 || nnb__pb_slice_is(domain, "ai.onnx"))) {
-                g->opset = version > 0 ? version : -1;
+        case MODEL_OPSET_IMPORT:
+            st = field_sub(&f, "ModelProto.opset_import", &op);
+            if (st == NNB_OK) {
+                st = decode_opset(op, g);
             }
             break;
+        default: break;
         }
-        default: st = nnb__pb_skip(&c, w);
+        if (st != NNB_OK) {
+            break;
         }
     }
     if (st != NNB_OK) {
@@ -539,7 +539,6 @@ static nnb_status decode_model(const void *data, size_t size, onnx_graph *g)
     }
     return decode_graph(graph, g);
 }
-
 /* ---- lookups ---- */
 
 static const onnx_tensor *find_init(const onnx_graph *g, slice name)
@@ -589,68 +588,93 @@ static nnb_status data_input(const onnx_graph *g, const onnx_value **out)
 }
 
 /* A node's attribute, read from its NodeProto. */
+#    define ONNX_MAX_INTS 8 /* values of an INTS attribute (kernel_shape, strides, pads of a 2-D operator) */
 typedef struct onnx_attr {
     int found;
     int64_t type;
-    int has_f, has_i;
+    int has_f, has_i, has_s, has_ints;
     float f;
     int64_t i;
+    slice s;
+    size_t n_ints;
+    int64_t ints[ONNX_MAX_INTS];
 } onnx_attr;
+
+/* Appends one value of AttributeProto.ints (each_scalar callback). */
+static nnb_status add_attr_int(uint64_t v, void *ctx)
+{
+    onnx_attr *a = ctx;
+    if (a->n_ints == ONNX_MAX_INTS) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "an attribute has more than %d integers", ONNX_MAX_INTS);
+    }
+    a->ints[a->n_ints++] = (int64_t)v;
+    return NNB_OK;
+}
+
+/* Decodes one AttributeProto into *a, its name into *name. */
+static nnb_status decode_attr(nnb__pb_cursor ac, onnx_attr *a, slice *name)
+{
+    memset(a, 0, sizeof *a);
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&ac, &f)) == NNB_OK && f.number != 0) {
+        switch (f.number) {
+        case ATTR_NAME: st = field_string(&f, "AttributeProto.name", name); break;
+        case ATTR_TYPE: st = field_int(&f, "AttributeProto.type", &a->type); break;
+        case ATTR_F:
+            st = wire_is("AttributeProto.f", f.wire, NNB__PB_FIXED32);
+            a->f = nnb__pb_float_from_bits((uint32_t)f.value);
+            a->has_f = 1;
+            break;
+        case ATTR_I:
+            st = field_int(&f, "AttributeProto.i", &a->i);
+            a->has_i = 1;
+            break;
+        case ATTR_S:
+            st = field_string(&f, "AttributeProto.s", &a->s);
+            a->has_s = 1;
+            break;
+        case ATTR_INTS:
+            st = each_scalar(&f, NNB__PB_VARINT, "AttributeProto.ints", add_attr_int, a);
+            a->has_ints = 1;
+            break;
+        default: break;
+        }
+        if (st != NNB_OK) {
+            break;
+        }
+    }
+    return st;
+}
 
 static nnb_status find_attr(const onnx_node *n, const char *name, onnx_attr *a)
 {
     memset(a, 0, sizeof *a);
     nnb__pb_cursor c = nnb__pb_cursor_make(n->msg.data, n->msg.size);
     c.depth = 3;
-    nnb_status st = NNB_OK;
-    while (st == NNB_OK && nnb__pb_more(&c)) {
-        uint32_t f;
-        unsigned w;
-        st = nnb__pb_read_key(&c, &f, &w);
-        if (st != NNB_OK) {
-            break;
-        }
-        if (f != NODE_ATTRIBUTE) {
-            st = nnb__pb_skip(&c, w);
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&c, &f)) == NNB_OK && f.number != 0) {
+        if (f.number != NODE_ATTRIBUTE) {
             continue;
         }
         nnb__pb_cursor ac;
-        st = nnb__pb_read_message(&c, &ac);
         onnx_attr cur;
-        memset(&cur, 0, sizeof cur);
         slice aname = {NULL, 0};
-        while (st == NNB_OK && nnb__pb_more(&ac)) {
-            st = nnb__pb_read_key(&ac, &f, &w);
-            if (st != NNB_OK) {
-                break;
-            }
-            if (f == ATTR_NAME) {
-                st = read_string(&ac, w, "AttributeProto.name", &aname);
-            } else if (f == ATTR_TYPE) {
-                st = read_int(&ac, w, "AttributeProto.type", &cur.type);
-            } else if (f == ATTR_F) {
-                uint32_t bits = 0;
-                st = wire_is("AttributeProto.f", w, NNB__PB_FIXED32);
-                if (st == NNB_OK) {
-                    st = nnb__pb_read_fixed32(&ac, &bits);
-                }
-                cur.f = nnb__pb_float_from_bits(bits);
-                cur.has_f = 1;
-            } else if (f == ATTR_I) {
-                st = read_int(&ac, w, "AttributeProto.i", &cur.i);
-                cur.has_i = 1;
-            } else {
-                st = nnb__pb_skip(&ac, w);
-            }
+        st = nnb__pb_field_message(&f, &ac);
+        if (st == NNB_OK) {
+            st = decode_attr(ac, &cur, &aname);
         }
-        if (st == NNB_OK && nnb__pb_slice_is(aname, name)) {
+        if (st != NNB_OK) {
+            break;
+        }
+        if (nnb__pb_slice_is(aname, name)) {
             *a = cur;
             a->found = 1;
         }
     }
     return st;
 }
-
 /* ---- building ---- */
 
 typedef enum op_action {
@@ -724,78 +748,98 @@ static node_label label(const onnx_node *n, size_t i)
     return l;
 }
 
-/* Reads an initializer's count floats (raw_data or float_data) into dst. */
-static nnb_status tensor_floats(const onnx_tensor *t, float *dst, const char *node)
+/* Where tensor_values puts an initializer's elements: floats or int64s, count of them. */
+typedef struct value_sink {
+    float *f;   /* FLOAT tensors */
+    int64_t *i; /* INT64 tensors */
+    uint64_t count, got;
+    const onnx_tensor *t;
+    const char *node;
+} value_sink;
+
+/* Stores one element of float_data (a fixed32 bit pattern) or int64_data (each_scalar callback). */
+static nnb_status sink_value(uint64_t v, void *ctx)
 {
-    if (t->data_type != ONNX_FLOAT) {
-        return FAIL(NNB_ERR_UNSUPPORTED, "%s: initializer '%s' has data type %lld; only FLOAT (1) is supported", node,
-                    show(t->name).s, (long long)t->data_type);
+    value_sink *s = ctx;
+    if (s->got >= s->count) {
+        return FAIL(NNB_ERR_FORMAT, "%s: initializer '%s': more values than its %llu elements", s->node,
+                    show(s->t->name).s, (unsigned long long)s->count);
     }
+    if (s->f != NULL) {
+        s->f[s->got++] = nnb__pb_float_from_bits((uint32_t)v);
+    } else {
+        s->i[s->got++] = (int64_t)v;
+    }
+    return NNB_OK;
+}
+
+/*
+ * Reads an initializer's elements: FLOAT (raw_data or float_data) into fdst, or INT64 (raw_data or int64_data)
+ * into idst; the other pointer is NULL.
+ */
+static nnb_status tensor_values(const onnx_tensor *t, float *fdst, int64_t *idst, const char *node)
+{
+    const int64_t want = fdst != NULL ? ONNX_FLOAT : ONNX_INT64;
+    if (t->data_type != want) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: initializer '%s' has data type %lld; only %s is supported here", node,
+                    show(t->name).s, (long long)t->data_type, want == ONNX_FLOAT ? "FLOAT (1)" : "INT64 (7)");
+    }
+    const size_t width = want == ONNX_FLOAT ? 4 : 8;
+    const uint32_t typed_field = want == ONNX_FLOAT ? TENSOR_FLOAT_DATA : TENSOR_INT64_DATA;
+    value_sink sink = {fdst, idst, t->count, 0, t, node};
     nnb__pb_cursor c = nnb__pb_cursor_make(t->msg.data, t->msg.size);
     c.depth = 3;
-    uint64_t got = 0;
     int raw = 0;
-    nnb_status st = NNB_OK;
-    while (st == NNB_OK && nnb__pb_more(&c)) {
-        uint32_t f;
-        unsigned w;
-        st = nnb__pb_read_key(&c, &f, &w);
-        if (st != NNB_OK) {
-            break;
-        }
-        if (f == TENSOR_RAW_DATA) {
+    nnb__pb_field f;
+    nnb_status st;
+    while ((st = nnb__pb_next_field(&c, &f)) == NNB_OK && f.number != 0) {
+        if (f.number == TENSOR_RAW_DATA) {
             slice s;
-            st = read_string(&c, w, "TensorProto.raw_data", &s);
-            if (st == NNB_OK && (raw || got != 0 || s.size / 4 != t->count || s.size % 4 != 0)) {
-                st = FAIL(NNB_ERR_FORMAT, "%s: initializer '%s': raw_data holds %zu bytes, expected %llu floats", node,
+            st = field_string(&f, "TensorProto.raw_data", &s);
+            if (st == NNB_OK && (raw || sink.got != 0 || s.size / width != t->count || s.size % width != 0)) {
+                st = FAIL(NNB_ERR_FORMAT, "%s: initializer '%s': raw_data holds %zu bytes, expected %llu values", node,
                           show(t->name).s, s.size, (unsigned long long)t->count);
             }
             for (size_t i = 0; st == NNB_OK && i < t->count; ++i) {
-                const unsigned char *p = s.data + 4 * i;
-                const uint32_t bits =
-                    (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-                dst[i] = nnb__pb_float_from_bits(bits);
+                uint64_t v = 0;
+                for (size_t k = 0; k < width; ++k) {
+                    v |= (uint64_t)s.data[width * i + k] << (8u * k);
+                }
+                if (fdst != NULL) {
+                    fdst[i] = nnb__pb_float_from_bits((uint32_t)v);
+                } else {
+                    idst[i] = (int64_t)v;
+                }
             }
             raw = 1;
-        } else if (f == TENSOR_FLOAT_DATA) {
-            nnb__pb_cursor packed = c;
-            int is_packed = w == NNB__PB_LEN;
-            if (is_packed) {
-                st = nnb__pb_read_message(&c, &packed);
-            } else {
-                st = wire_is("TensorProto.float_data", w, NNB__PB_FIXED32);
-            }
-            do {
-                uint32_t bits = 0;
-                if (st == NNB_OK && is_packed && !nnb__pb_more(&packed)) {
-                    break;
-                }
-                if (st == NNB_OK && (raw || got >= t->count)) {
-                    st = FAIL(NNB_ERR_FORMAT, "%s: initializer '%s': more values than its %llu elements", node,
-                              show(t->name).s, (unsigned long long)t->count);
-                }
-                if (st == NNB_OK) {
-                    st = nnb__pb_read_fixed32(is_packed ? &packed : &c, &bits);
-                }
-                if (st == NNB_OK) {
-                    dst[got++] = nnb__pb_float_from_bits(bits);
-                }
-            } while (st == NNB_OK && is_packed);
-        } else {
-            st = nnb__pb_skip(&c, w);
+        } else if (f.number == typed_field) {
+            st = raw ? FAIL(NNB_ERR_FORMAT, "%s: initializer '%s': more values than its %llu elements", node,
+                            show(t->name).s, (unsigned long long)t->count)
+                     : each_scalar(&f, want == ONNX_FLOAT ? NNB__PB_FIXED32 : NNB__PB_VARINT,
+                                   want == ONNX_FLOAT ? "TensorProto.float_data" : "TensorProto.int64_data", sink_value,
+                                   &sink);
+        }
+        if (st != NNB_OK) {
+            break;
         }
     }
-    if (st == NNB_OK && !raw && got != t->count) {
+    if (st == NNB_OK && !raw && sink.got != t->count) {
         st = FAIL(NNB_ERR_FORMAT, "%s: initializer '%s' holds %llu values, its shape %llu", node, show(t->name).s,
-                  (unsigned long long)got, (unsigned long long)t->count);
+                  (unsigned long long)sink.got, (unsigned long long)t->count);
     }
-    for (uint64_t i = 0; st == NNB_OK && i < t->count; ++i) {
-        if (!isfinite(dst[i])) {
+    for (uint64_t i = 0; st == NNB_OK && fdst != NULL && i < t->count; ++i) {
+        if (!isfinite(fdst[i])) {
             st = FAIL(NNB_ERR_NONFINITE, "%s: initializer '%s' element %llu is %s", node, show(t->name).s,
-                      (unsigned long long)i, isnan(dst[i]) ? "NaN" : "infinite");
+                      (unsigned long long)i, isnan(fdst[i]) ? "NaN" : "infinite");
         }
     }
     return st;
+}
+
+/* Reads an initializer's count floats (raw_data or float_data) into dst. */
+static nnb_status tensor_floats(const onnx_tensor *t, float *dst, const char *node)
+{
+    return tensor_values(t, dst, NULL, node);
 }
 
 /* The initializer named by input k of node i (which must exist and be a constant). */

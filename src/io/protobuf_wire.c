@@ -140,6 +140,51 @@ nnb_status nnb__pb_skip(nnb__pb_cursor *c, unsigned wire)
     }
 }
 
+nnb_status nnb__pb_next_field(nnb__pb_cursor *c, nnb__pb_field *f)
+{
+    memset(f, 0, sizeof *f);
+    f->depth = c->depth;
+    if (!nnb__pb_more(c)) {
+        return NNB_OK;
+    }
+    uint32_t number = 0;
+    unsigned wire = 0;
+    nnb_status st = nnb__pb_read_key(c, &number, &wire);
+    if (st != NNB_OK) {
+        return st;
+    }
+    uint32_t u32 = 0;
+    switch (wire) {
+    case NNB__PB_VARINT: st = nnb__pb_read_varint(c, &f->value); break;
+    case NNB__PB_FIXED64: st = nnb__pb_read_fixed64(c, &f->value); break;
+    case NNB__PB_FIXED32:
+        st = nnb__pb_read_fixed32(c, &u32);
+        f->value = u32;
+        break;
+    default: st = nnb__pb_read_bytes(c, &f->bytes); break; /* NNB__PB_LEN: read_key admits no other */
+    }
+    if (st == NNB_OK) {
+        f->number = number;
+        f->wire = wire;
+    }
+    return st;
+}
+
+nnb_status nnb__pb_field_message(const nnb__pb_field *f, nnb__pb_cursor *sub)
+{
+    if (f->wire != NNB__PB_LEN) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "field %u has wire type %u, not a length-delimited message", f->number,
+                          f->wire);
+    }
+    if (f->depth >= NNB__PB_MAX_DEPTH) {
+        return NNB__FAILF(NNB_ERR_FORMAT, "messages nested more than %d deep", NNB__PB_MAX_DEPTH);
+    }
+    sub->p = f->bytes.data;
+    sub->end = f->bytes.data + f->bytes.size;
+    sub->depth = f->depth + 1;
+    return NNB_OK;
+}
+
 float nnb__pb_float_from_bits(uint32_t bits)
 {
     float f;

@@ -68,6 +68,30 @@ nnb_status nnb__pb_read_message(nnb__pb_cursor *c, nnb__pb_cursor *sub);
 /* Skips the value of a field of the given wire type. */
 nnb_status nnb__pb_skip(nnb__pb_cursor *c, unsigned wire);
 
+/*
+ * One field of a message, key and value read together (nnb__pb_next_field). A varint, fixed32 or fixed64 field
+ * has its value in `value` (fixed32 in the low 32 bits); a length-delimited field its bytes in `bytes` (a string,
+ * a packed repeated field or a sub-message: nnb__pb_field_message opens it). number is 0 at the end.
+ */
+typedef struct nnb__pb_field {
+    uint32_t number;
+    unsigned wire;
+    uint64_t value;
+    nnb__pb_slice bytes;
+    unsigned depth; /* the nesting level of the message the field belongs to */
+} nnb__pb_field;
+
+/*
+ * Reads the next field of c: its key and its whole value, so a caller that does not want the field simply
+ * goes on to the next. At the end of the message it returns NNB_OK with f->number = 0. NNB_ERR_FORMAT for a
+ * bad key or a value cut off.
+ */
+nnb_status nnb__pb_next_field(nnb__pb_cursor *c, nnb__pb_field *f);
+
+/* A cursor over a length-delimited field's bytes, one level deeper (NNB_ERR_FORMAT beyond the depth limit or
+ * for another wire type). */
+nnb_status nnb__pb_field_message(const nnb__pb_field *f, nnb__pb_cursor *sub);
+
 /* A float from the bit pattern of a fixed32. */
 float nnb__pb_float_from_bits(uint32_t bits);
 
