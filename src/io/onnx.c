@@ -688,6 +688,12 @@ typedef enum op_action {
     OP_SUB,        /* leading scaling: center */
     OP_DIV,        /* leading scaling: scale */
     OP_ALPHA,      /* a layer with one float attribute `alpha`, added by `add_alpha` */
+    OP_CONV,       /* 2-D convolution */
+    OP_MAXPOOL,    /* max pooling */
+    OP_AVGPOOL,    /* average pooling */
+    OP_GLOBALPOOL, /* global average pooling */
+    OP_BATCHNORM,  /* batch normalisation (inference) */
+    OP_RESHAPE,    /* a flatten written as Reshape */
     OP_REFUSED,    /* a layer the library has that the import's opset range cannot hold */
     OP_NOT_YET     /* a layer this build does not have */
 } op_action;
@@ -719,11 +725,18 @@ static const struct onnx_op {
     {"LeakyRelu", OP_ALPHA, NULL, nnb_model_add_leaky_relu, 0.01f},
     {"Elu", OP_ALPHA, NULL, nnb_model_add_elu, 1.0f},
     {"Gelu", OP_REFUSED, NULL, NULL, 0.0f},
+    {"Conv", OP_CONV, NULL, NULL, 0.0f},
+    {"MaxPool", OP_MAXPOOL, NULL, NULL, 0.0f},
+    {"AveragePool", OP_AVGPOOL, NULL, NULL, 0.0f},
+    {"GlobalAveragePool", OP_GLOBALPOOL, nnb_model_add_global_avgpool, NULL, 0.0f},
+    {"BatchNormalization", OP_BATCHNORM, NULL, NULL, 0.0f},
+    {"Reshape", OP_RESHAPE, NULL, NULL, 0.0f},
 };
 
 #    define SUPPORTED_LIST                                                                                             \
         "Gemm, MatMul, Add (a bias), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softplus, Softmax, Flatten, Identity, "      \
-        "Dropout, Sub/Div (scaling)"
+        "Dropout, Sub/Div (scaling), Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Reshape "      \
+        "(a flatten)"
 
 typedef struct build_state {
     const onnx_graph *g;
@@ -731,7 +744,9 @@ typedef struct build_state {
     slice current; /* the value the chain has reached */
     size_t width;  /* its feature count (0: not known yet) */
     int last_was_dense;
-    int seen_dense;
+    int seen_layer;    /* a dense or convolution layer has been added */
+    int image;         /* the current value is an N x C x H x W image (shape below), not [batch, width] */
+    size_t shape[3];   /* its C, H, W */
     float *pre_center; /* leading Sub/Div, input width values each */
     float *pre_scale;
 } build_state;
@@ -917,6 +932,10 @@ static nnb_status check_width(build_state *b, size_t i, size_t in)
 static nnb_status add_dense(build_state *b, size_t i, const float *w, size_t in, size_t out, int transposed,
                             float alpha)
 {
+    if (b->image) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: its input is an N x C x H x W image; a Flatten must come first",
+                    label(&b->g->nodes[i], i).s);
+    }
     nnb_status st = check_width(b, i, in);
     if (st != NNB_OK) {
         return st;
@@ -940,7 +959,7 @@ static nnb_status add_dense(build_state *b, size_t i, const float *w, size_t in,
     }
     b->width = out;
     b->last_was_dense = 1;
-    b->seen_dense = 1;
+    b->seen_layer = 1;
     return NNB_OK;
 }
 
@@ -1084,7 +1103,7 @@ static nnb_status do_add(build_state *b, size_t i)
 static nnb_status do_scaling(build_state *b, size_t i, int is_div)
 {
     const onnx_node *n = &b->g->nodes[i];
-    if (b->seen_dense || (!is_div && (b->pre_center != NULL || b->pre_scale != NULL)) ||
+    if (b->seen_layer || (!is_div && (b->pre_center != NULL || b->pre_scale != NULL)) ||
         (is_div && b->pre_scale != NULL)) {
         return FAIL(NNB_ERR_UNSUPPORTED,
                     "%s: Sub and Div are supported only as the scaling of the input (one Sub, "
@@ -1130,6 +1149,419 @@ static nnb_status do_scaling(build_state *b, size_t i, int is_div)
     return NNB_OK;
 }
 
+/* ---- image layers ---- */
+
+/* Refuses an image operator whose input is not a C x H x W image (4-D), or that has no layer before it. */
+static nnb_status need_image(const build_state *b, size_t i)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (!b->image) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: its input is [batch, %zu], not an N x C x H x W image", label(n, i).s,
+                    b->width);
+    }
+    return NNB_OK;
+}
+
+/* The window of a Conv or pooling node along one axis, as ONNX defines it: zeros before, output size. */
+typedef struct window_axis {
+    size_t begin, out;
+} window_axis;
+
+typedef enum auto_pad { PAD_NOTSET, PAD_VALID, PAD_SAME_UPPER, PAD_SAME_LOWER } auto_pad;
+
+static nnb_status window_along(size_t in, size_t k, size_t s, auto_pad mode, int64_t p0, int64_t p1, int ceil_mode,
+                               window_axis *w)
+{
+    if (mode == PAD_SAME_UPPER || mode == PAD_SAME_LOWER) {
+        w->out = (in + s - 1) / s;
+        const size_t need = (w->out - 1) * s + k;
+        const size_t total = need > in ? need - in : 0;
+        w->begin = mode == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+        return NNB_OK;
+    }
+    const size_t total = mode == PAD_VALID ? 0 : (size_t)p0 + (size_t)p1;
+    if (in + total < k) {
+        return FAIL(NNB_ERR_FORMAT, "the %zu-wide kernel is larger than the padded input (%zu)", k, in + total);
+    }
+    w->begin = mode == PAD_VALID ? 0 : (size_t)p0;
+    w->out = (in + total - k + (ceil_mode ? s - 1 : 0)) / s + 1;
+    return NNB_OK;
+}
+
+/* A Conv or pooling node's window: kernel, strides, padding and the output it gives on the current image. */
+typedef struct window {
+    size_t kh, kw, stride;
+    window_axis y, x;
+    int64_t pads[4];
+    int ceil_mode;
+} window;
+
+static nnb_status read_window(const build_state *b, size_t i, size_t kh, size_t kw, int pool, window *w)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    onnx_attr ks, strides, pads, ap, dil, ceil;
+    nnb_status st = find_attr(n, "kernel_shape", &ks);
+    if (st == NNB_OK) {
+        st = find_attr(n, "strides", &strides);
+    }
+    if (st == NNB_OK) {
+        st = find_attr(n, "pads", &pads);
+    }
+    if (st == NNB_OK) {
+        st = find_attr(n, "auto_pad", &ap);
+    }
+    if (st == NNB_OK) {
+        st = find_attr(n, "dilations", &dil);
+    }
+    if (st == NNB_OK) {
+        st = find_attr(n, "ceil_mode", &ceil);
+    }
+    if (st != NNB_OK) {
+        return CONTEXT(st, "%s", label(n, i).s);
+    }
+    memset(w, 0, sizeof *w);
+    if (ks.found && (ks.n_ints != 2 || ks.ints[0] < 1 || ks.ints[1] < 1 || ks.ints[0] > (int64_t)NNB_ONNX_MAX_DIM ||
+                     ks.ints[1] > (int64_t)NNB_ONNX_MAX_DIM)) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: kernel_shape must be two sizes >= 1 (a 2-D window)", label(n, i).s);
+    }
+    if (pool && !ks.found) {
+        return FAIL(NNB_ERR_FORMAT, "%s: the attribute kernel_shape is missing", label(n, i).s);
+    }
+    if (!pool && ks.found && ((size_t)ks.ints[0] != kh || (size_t)ks.ints[1] != kw)) {
+        return FAIL(NNB_ERR_FORMAT, "%s: kernel_shape [%lld, %lld] differs from the weight's %zu x %zu", label(n, i).s,
+                    (long long)ks.ints[0], (long long)ks.ints[1], kh, kw);
+    }
+    w->kh = ks.found ? (size_t)ks.ints[0] : kh;
+    w->kw = ks.found ? (size_t)ks.ints[1] : kw;
+    int64_t s[2] = {1, 1};
+    if (strides.found) {
+        if (strides.n_ints != 2 || strides.ints[0] < 1 || strides.ints[1] < 1 ||
+            strides.ints[0] > (int64_t)NNB_ONNX_MAX_DIM || strides.ints[1] > (int64_t)NNB_ONNX_MAX_DIM) {
+            return FAIL(NNB_ERR_FORMAT, "%s: strides must be two values >= 1", label(n, i).s);
+        }
+        s[0] = strides.ints[0];
+        s[1] = strides.ints[1];
+    }
+    if (s[0] != s[1]) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s: strides [%lld, %lld]; the library's layers step equally in both directions", label(n, i).s,
+                    (long long)s[0], (long long)s[1]);
+    }
+    w->stride = (size_t)s[0];
+    if (dil.found) {
+        for (size_t k = 0; k < dil.n_ints; ++k) {
+            if (dil.ints[k] != 1) {
+                return FAIL(NNB_ERR_UNSUPPORTED, "%s: dilation %lld; only 1 is supported", label(n, i).s,
+                            (long long)dil.ints[k]);
+            }
+        }
+    }
+    if (pads.found) {
+        if (pads.n_ints != 4) {
+            return FAIL(NNB_ERR_FORMAT, "%s: pads has %zu values (a 2-D window takes 4)", label(n, i).s, pads.n_ints);
+        }
+        for (size_t k = 0; k < 4; ++k) {
+            if (pads.ints[k] < 0 || pads.ints[k] > (int64_t)NNB_ONNX_MAX_DIM) {
+                return FAIL(NNB_ERR_FORMAT, "%s: pad %lld (must be 0 to %llu)", label(n, i).s, (long long)pads.ints[k],
+                            (unsigned long long)NNB_ONNX_MAX_DIM);
+            }
+            w->pads[k] = pads.ints[k];
+        }
+    }
+    auto_pad mode = PAD_NOTSET;
+    if (ap.found) {
+        if (nnb__pb_slice_is(ap.s, "VALID")) {
+            mode = PAD_VALID;
+        } else if (nnb__pb_slice_is(ap.s, "SAME_UPPER")) {
+            mode = PAD_SAME_UPPER;
+        } else if (nnb__pb_slice_is(ap.s, "SAME_LOWER")) {
+            mode = PAD_SAME_LOWER;
+        } else if (!nnb__pb_slice_is(ap.s, "NOTSET") && !nnb__pb_slice_is(ap.s, "")) {
+            return FAIL(NNB_ERR_FORMAT, "%s: auto_pad '%s' is none of NOTSET, VALID, SAME_UPPER, SAME_LOWER",
+                        label(n, i).s, show(ap.s).s);
+        }
+    }
+    if (mode != PAD_NOTSET && (w->pads[0] | w->pads[1] | w->pads[2] | w->pads[3]) != 0) {
+        return FAIL(NNB_ERR_FORMAT, "%s: pads are given with auto_pad set", label(n, i).s);
+    }
+    if (ceil.found && ceil.i != 0 && ceil.i != 1) {
+        return FAIL(NNB_ERR_FORMAT, "%s: ceil_mode = %lld (must be 0 or 1)", label(n, i).s, (long long)ceil.i);
+    }
+    w->ceil_mode = ceil.found && ceil.i == 1;
+    st = window_along(b->shape[1], w->kh, w->stride, mode, w->pads[0], w->pads[2], w->ceil_mode, &w->y);
+    if (st == NNB_OK) {
+        st = window_along(b->shape[2], w->kw, w->stride, mode, w->pads[1], w->pads[3], w->ceil_mode, &w->x);
+    }
+    if (st != NNB_OK) {
+        return CONTEXT(st, "%s", label(n, i).s);
+    }
+    return NNB_OK;
+}
+
+/* Conv: the library's convolution with the same zeros before the image and the same output size. */
+static nnb_status do_conv(build_state *b, size_t i)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (n->n_in < 2 || n->n_in > 3) {
+        return FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected 2 or 3)", label(n, i).s, n->n_in);
+    }
+    nnb_status st = check_chain_input(b, i, n->in[0]);
+    if (st == NNB_OK) {
+        st = need_image(b, i);
+    }
+    const onnx_tensor *wt = NULL, *bt = NULL;
+    if (st == NNB_OK) {
+        st = node_const(b, i, 1, &wt);
+    }
+    if (st == NNB_OK && n->n_in == 3 && n->in[2].size != 0) {
+        st = node_const(b, i, 2, &bt);
+    }
+    onnx_attr group;
+    if (st == NNB_OK) {
+        st = find_attr(n, "group", &group);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (group.found && group.i != 1) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: group = %lld; only 1 (a full convolution) is supported", label(n, i).s,
+                    (long long)group.i);
+    }
+    if (wt->rank != 4 || wt->count == 0) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: weight '%s' has rank %zu; only 2-D convolutions (rank 4) are supported",
+                    label(n, i).s, show(wt->name).s, wt->rank);
+    }
+    const size_t out_c = (size_t)wt->dims[0], in_c = (size_t)wt->dims[1];
+    if (in_c != b->shape[0]) {
+        return FAIL(NNB_ERR_FORMAT, "%s: weight '%s' takes %zu channels, its input has %zu", label(n, i).s,
+                    show(wt->name).s, in_c, b->shape[0]);
+    }
+    if (bt != NULL && !(bt->rank == 1 && bt->dims[0] == out_c)) {
+        return FAIL(NNB_ERR_FORMAT, "%s: bias '%s' must be a vector of %zu", label(n, i).s, show(bt->name).s, out_c);
+    }
+    window w;
+    st = read_window(b, i, (size_t)wt->dims[2], (size_t)wt->dims[3], 0, &w);
+    if (st != NNB_OK) {
+        return st;
+    }
+    /* The library pads symmetrically (explicit), as SAME_UPPER (same) or not at all (valid). A convolution's
+       output depends only on the zeros before the image and the output size, so any of them that gives both
+       computes the node. */
+    static const nnb_padding modes[3] = {NNB_PADDING_VALID, NNB_PADDING_SAME, NNB_PADDING_EXPLICIT};
+    nnb_conv2d_params p = nnb_conv2d_params_default(w.kh);
+    p.kernel_w = w.kw;
+    p.stride = w.stride;
+    p.bias = bt != NULL;
+    int found = 0;
+    for (size_t k = 0; k < 3 && !found; ++k) {
+        nnb__conv2d_geom g;
+        const size_t ph = modes[k] == NNB_PADDING_EXPLICIT ? w.y.begin : 0;
+        const size_t pw = modes[k] == NNB_PADDING_EXPLICIT ? w.x.begin : 0;
+        if (nnb__conv2d_geom_init(&g, in_c, b->shape[1], b->shape[2], out_c, w.kh, w.kw, w.stride, (int)modes[k], ph,
+                                  pw) == NNB_OK &&
+            g.pad_top == w.y.begin && g.pad_left == w.x.begin && g.out_h == w.y.out && g.out_w == w.x.out) {
+            p.padding = modes[k];
+            p.pad_h = ph;
+            p.pad_w = pw;
+            found = 1;
+        }
+    }
+    if (!found) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s: pads [%lld, %lld, %lld, %lld] (%zu zeros above, %zu left, output %zu x %zu) match no padding "
+                    "of the library's (none, same as SAME_UPPER, or equal on both sides)",
+                    label(n, i).s, (long long)w.pads[0], (long long)w.pads[1], (long long)w.pads[2],
+                    (long long)w.pads[3], w.y.begin, w.x.begin, w.y.out, w.x.out);
+    }
+    float *v = alloc_floats(wt->count + (bt != NULL ? out_c : 0), &st);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = tensor_floats(wt, v, label(n, i).s);
+    if (st == NNB_OK && bt != NULL) {
+        st = tensor_floats(bt, v + wt->count, label(n, i).s);
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_add_conv2d(b->m, in_c, b->shape[1], b->shape[2], out_c, &p);
+        if (st != NNB_OK) {
+            st = CONTEXT(st, "%s", label(n, i).s);
+        }
+    }
+    if (st == NNB_OK) {
+        /* ONNX: out_c x (in_c * kh * kw); the library: (in_c * kh * kw) x out_c. */
+        nnb_dense *d = b->m->layers[b->m->n_layers - 1].dense;
+        float *dst = nnb_tensor_data(nnb_dense_weights_mut(d));
+        const size_t kk = in_c * w.kh * w.kw;
+        for (size_t o = 0; o < out_c; ++o) {
+            for (size_t k = 0; k < kk; ++k) {
+                dst[k * out_c + o] = v[o * kk + k];
+            }
+        }
+        if (bt != NULL) {
+            memcpy(nnb_tensor_data(nnb_dense_biases_mut(d)), v + wt->count, out_c * sizeof(float));
+        }
+    }
+    nnb__free(v);
+    return st;
+}
+
+/* MaxPool or AveragePool without padding (the library's pooling has none). */
+static nnb_status do_pool(build_state *b, size_t i, int avg)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    window w;
+    nnb_status st = need_image(b, i);
+    if (st == NNB_OK) {
+        st = read_window(b, i, 0, 0, 1, &w);
+    }
+    onnx_attr cip;
+    if (st == NNB_OK) {
+        st = find_attr(n, "count_include_pad", &cip);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    const size_t h = b->shape[1], wd = b->shape[2];
+    const int fits = w.kh <= h && w.kw <= wd;
+    if (w.y.begin != 0 || w.x.begin != 0 || !fits || w.y.out != (h - w.kh) / w.stride + 1 ||
+        w.x.out != (wd - w.kw) / w.stride + 1) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s: the window pads the %zu x %zu image (pads [%lld, %lld, %lld, %lld]%s%s, output %zu x %zu); "
+                    "the library's pooling reads only whole windows inside the image%s",
+                    label(n, i).s, h, wd, (long long)w.pads[0], (long long)w.pads[1], (long long)w.pads[2],
+                    (long long)w.pads[3], w.ceil_mode ? ", ceil_mode 1" : "",
+                    avg ? (cip.found && cip.i != 0 ? ", count_include_pad 1" : ", count_include_pad 0") : "", w.y.out,
+                    w.x.out,
+                    avg ? " (with no padding count_include_pad makes no difference; with it, the mean's divisor "
+                          "would depend on it)"
+                        : "");
+    }
+    st =
+        avg ? nnb_model_add_avgpool2d(b->m, w.kh, w.kw, w.stride) : nnb_model_add_maxpool2d(b->m, w.kh, w.kw, w.stride);
+    return st == NNB_OK ? NNB_OK : CONTEXT(st, "%s", label(n, i).s);
+}
+
+/* BatchNormalization at inference: scale, B, running mean and variance; epsilon, momentum (1 - PyTorch's). */
+static nnb_status do_batchnorm(build_state *b, size_t i)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (n->n_in != 5) {
+        return FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected 5: X, scale, B, mean, var)", label(n, i).s, n->n_in);
+    }
+    if (n->n_out > 1) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s has %zu outputs: the training form (batch statistics) is not supported, only inference",
+                    label(n, i).s, n->n_out);
+    }
+    onnx_attr eps, mom, tm;
+    nnb_status st = check_chain_input(b, i, n->in[0]);
+    if (st == NNB_OK) {
+        st = find_attr(n, "epsilon", &eps);
+    }
+    if (st == NNB_OK) {
+        st = find_attr(n, "momentum", &mom);
+    }
+    if (st == NNB_OK) {
+        st = find_attr(n, "training_mode", &tm);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (tm.found && tm.i != 0) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: training_mode = %lld; only inference (0) is supported", label(n, i).s,
+                    (long long)tm.i);
+    }
+    if ((eps.found && !eps.has_f) || (mom.found && !mom.has_f)) {
+        return FAIL(NNB_ERR_FORMAT, "%s: epsilon or momentum is not a float", label(n, i).s);
+    }
+    if (!b->seen_layer) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: batch normalisation needs a layer before it", label(n, i).s);
+    }
+    const size_t c = b->image ? b->shape[0] : b->width;
+    const onnx_tensor *t[4] = {NULL, NULL, NULL, NULL};
+    static const char *const role[4] = {"scale", "B", "mean", "var"};
+    for (size_t k = 0; k < 4 && st == NNB_OK; ++k) {
+        st = node_const(b, i, k + 1, &t[k]);
+        if (st == NNB_OK && !(t[k]->rank == 1 && t[k]->dims[0] == c)) {
+            st = FAIL(NNB_ERR_FORMAT, "%s: %s '%s' must be a vector of the input's %zu channels", label(n, i).s,
+                      role[k], show(t[k]->name).s, c);
+        }
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    float *v = alloc_floats(4 * (uint64_t)c, &st);
+    if (st != NNB_OK) {
+        return st;
+    }
+    for (size_t k = 0; k < 4 && st == NNB_OK; ++k) {
+        st = tensor_floats(t[k], v + k * c, label(n, i).s);
+    }
+    for (size_t k = 0; k < c && st == NNB_OK; ++k) {
+        if (v[3 * c + k] < 0.0f) {
+            st = FAIL(NNB_ERR_FORMAT, "%s: variance %zu is negative (%g)", label(n, i).s, k, (double)v[3 * c + k]);
+        }
+    }
+    if (st == NNB_OK) {
+        st = nnb_model_add_batchnorm(b->m, mom.found ? 1.0f - mom.f : 0.1f, eps.found ? eps.f : 1e-5f);
+        if (st != NNB_OK) {
+            st = CONTEXT(st, "%s", label(n, i).s);
+        }
+    }
+    if (st == NNB_OK) {
+        nnb__model_layer *l = &b->m->layers[b->m->n_layers - 1];
+        memcpy(nnb_tensor_data(nnb_dense_weights_mut(l->dense)), v, c * sizeof(float));
+        memcpy(nnb_tensor_data(nnb_dense_biases_mut(l->dense)), v + c, c * sizeof(float));
+        memcpy(l->bn_running, v + 2 * c, 2 * c * sizeof(float));
+    }
+    nnb__free(v);
+    return st;
+}
+
+/* Reshape to [batch, features] by a constant shape ([0, -1], [-1, features], [0, features]): a flatten. */
+static nnb_status do_reshape(build_state *b, size_t i)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (n->n_in != 2) {
+        return FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected 2)", label(n, i).s, n->n_in);
+    }
+    nnb_status st = check_chain_input(b, i, n->in[0]);
+    const onnx_tensor *t = NULL;
+    onnx_attr allowzero;
+    if (st == NNB_OK) {
+        st = node_const(b, i, 1, &t);
+    }
+    if (st == NNB_OK) {
+        st = find_attr(n, "allowzero", &allowzero);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    int64_t shape[2] = {0, 0};
+    if (t->rank != 1 || t->count != 2) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: only a reshape to [batch, features] (a shape of 2 values) is supported",
+                    label(n, i).s);
+    }
+    st = tensor_values(t, NULL, shape, label(n, i).s);
+    if (st != NNB_OK) {
+        return st;
+    }
+    const int zero_ok = !(allowzero.found && allowzero.i != 0);
+    const int batch_ok = shape[0] == -1 || (shape[0] == 0 && zero_ok);
+    const int feat_ok = shape[1] == (int64_t)b->width || (shape[1] == -1 && shape[0] != -1);
+    if (!batch_ok || !feat_ok || b->width == 0) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "%s: shape [%lld, %lld]; only a flatten to [batch, %zu] ([0, -1], [-1, %zu] or [0, %zu]) is "
+                    "supported",
+                    label(n, i).s, (long long)shape[0], (long long)shape[1], b->width, b->width, b->width);
+    }
+    if (b->image && b->seen_layer) {
+        st = nnb_model_add_flatten(b->m);
+    }
+    b->image = 0;
+    return st == NNB_OK ? NNB_OK : CONTEXT(st, "%s", label(n, i).s);
+}
+
 static nnb_status do_axis_op(build_state *b, size_t i, const struct onnx_op *op)
 {
     const onnx_node *n = &b->g->nodes[i];
@@ -1139,6 +1571,21 @@ static nnb_status do_axis_op(build_state *b, size_t i, const struct onnx_op *op)
         return CONTEXT(st, "%s", label(n, i).s);
     }
     const int64_t a = axis.found ? axis.i : (op->action == OP_SOFTMAX && b->g->opset >= 13 ? -1 : 1);
+    if (b->image && op->action == OP_SOFTMAX) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: softmax over an N x C x H x W image is not supported (flatten first)",
+                    label(n, i).s);
+    }
+    if (b->image) {
+        if (a != 1 && a != -3) {
+            return FAIL(NNB_ERR_UNSUPPORTED,
+                        "%s: axis = %lld; on an N x C x H x W input only axis 1 (flatten to [batch, C*H*W]) is "
+                        "supported",
+                        label(n, i).s, (long long)a);
+        }
+        b->image = 0;
+        st = b->seen_layer ? nnb_model_add_flatten(b->m) : NNB_OK; /* before any layer: the model reads rows */
+        return st == NNB_OK ? NNB_OK : CONTEXT(st, "%s", label(n, i).s);
+    }
     if (a != 1 && a != -1) {
         return FAIL(NNB_ERR_UNSUPPORTED,
                     "%s: axis = %lld; on a [batch, features] input only axis 1 (or -1) is "
@@ -1204,6 +1651,35 @@ static nnb_status build_node(build_state *b, size_t i)
     case OP_ADD: st = do_add(b, i); break;
     case OP_SUB:
     case OP_DIV: st = do_scaling(b, i, op->action == OP_DIV); break;
+    case OP_CONV:
+        st = do_conv(b, i);
+        b->seen_layer |= st == NNB_OK;
+        b->last_was_dense = 0;
+        break;
+    case OP_BATCHNORM:
+        st = do_batchnorm(b, i);
+        b->last_was_dense = 0;
+        break;
+    case OP_RESHAPE: st = do_reshape(b, i); break;
+    case OP_MAXPOOL:
+    case OP_AVGPOOL:
+    case OP_GLOBALPOOL:
+        st = n->n_in == 1 ? check_chain_input(b, i, n->in[0])
+                          : FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected 1)", label(n, i).s, n->n_in);
+        if (st == NNB_OK) {
+            st = need_image(b, i);
+        }
+        if (st == NNB_OK && !b->seen_layer) {
+            st = FAIL(NNB_ERR_UNSUPPORTED, "%s: pooling needs a layer before it (a Conv)", label(n, i).s);
+        }
+        if (st == NNB_OK) {
+            st = op->action == OP_GLOBALPOOL ? op->add(b->m) : do_pool(b, i, op->action == OP_AVGPOOL);
+            if (st != NNB_OK && op->action == OP_GLOBALPOOL) {
+                st = CONTEXT(st, "%s", label(n, i).s);
+            }
+        }
+        b->last_was_dense = 0;
+        break;
     default:
         if (n->n_in < 1) {
             return FAIL(NNB_ERR_FORMAT, "%s has no input", label(n, i).s);
@@ -1222,12 +1698,17 @@ static nnb_status build_node(build_state *b, size_t i)
         } else if (op->action == OP_ALPHA) {
             st = do_alpha_op(b, i, op);
         }
-        if (st == NNB_OK && op->action != OP_PASS && op->action != OP_FLATTEN && !b->seen_dense) {
-            st = FAIL(NNB_ERR_UNSUPPORTED, "%s: the first layer must be dense (Gemm or MatMul)", label(n, i).s);
+        if (st == NNB_OK && op->action != OP_PASS && op->action != OP_FLATTEN && !b->seen_layer) {
+            st = FAIL(NNB_ERR_UNSUPPORTED, "%s: the first layer must be dense (Gemm or MatMul) or a convolution (Conv)",
+                      label(n, i).s);
         }
         if (st == NNB_OK && op->action != OP_PASS && op->action != OP_FLATTEN) {
             b->last_was_dense = 0;
         }
+    }
+    if (st == NNB_OK && b->image && b->m->n_layers > 0) {
+        nnb__model_last_shape(b->m, b->shape);
+        b->width = b->shape[0] * b->shape[1] * b->shape[2];
     }
     if (st == NNB_OK) {
         b->current = n->out[0];
@@ -1281,9 +1762,14 @@ static nnb_status build_model(const onnx_graph *g, nnb_model **out)
         return FAIL(NNB_ERR_UNSUPPORTED, "input '%s' is not a float tensor (elem_type %lld)", show(input->name).s,
                     (long long)input->elem_type);
     }
-    if (input->has_shape && input->rank != 2) {
-        return FAIL(NNB_ERR_UNSUPPORTED, "input '%s' has rank %zu; only [batch, features] inputs are supported",
+    if (input->has_shape && input->rank != 2 && input->rank != 4) {
+        return FAIL(NNB_ERR_UNSUPPORTED,
+                    "input '%s' has rank %zu; only [batch, features] and [batch, C, H, W] inputs are supported",
                     show(input->name).s, input->rank);
+    }
+    if (input->has_shape && input->rank == 4 && (input->dims[1] == 0 || input->dims[2] == 0 || input->dims[3] == 0)) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "input '%s': an image input needs fixed C, H and W (only the batch may vary)",
+                    show(input->name).s);
     }
     if (g->n_outputs != 1) {
         return FAIL(NNB_ERR_UNSUPPORTED, "the graph has %zu outputs; a sequential model has one", g->n_outputs);
@@ -1300,6 +1786,13 @@ static nnb_status build_model(const onnx_graph *g, nnb_model **out)
     b.g = g;
     b.current = input->name;
     b.width = input->has_shape ? (size_t)input->dims[1] : 0;
+    if (input->has_shape && input->rank == 4) {
+        b.image = 1;
+        for (size_t k = 0; k < 3; ++k) {
+            b.shape[k] = (size_t)input->dims[k + 1];
+        }
+        b.width = b.shape[0] * b.shape[1] * b.shape[2]; /* each <= 2^24: checked when the model is built */
+    }
     st = nnb_model_create(&b.m, 0);
     for (size_t i = 0; st == NNB_OK && i < g->n_nodes; ++i) {
         st = build_node(&b, i);
@@ -1316,10 +1809,22 @@ static nnb_status build_model(const onnx_graph *g, nnb_model **out)
                       show(oname).s, p, g->n_nodes - 1);
         }
     }
-    if (st == NNB_OK && !b.seen_dense) {
-        st = FAIL(NNB_ERR_UNSUPPORTED, "the graph has no Gemm or MatMul: a model needs a dense layer");
+    if (st == NNB_OK && !b.seen_layer) {
+        st = FAIL(NNB_ERR_UNSUPPORTED, "the graph has no Gemm, MatMul or Conv: a model needs a layer with weights");
     }
-    if (st == NNB_OK) {
+    if (st == NNB_OK && b.image) {
+        const onnx_value *o = &g->outputs[0];
+        int same = o->rank == 4;
+        for (size_t k = 0; same && k < 3; ++k) {
+            same = o->dims[k + 1] == 0 || o->dims[k + 1] == b.shape[k];
+        }
+        if (o->has_shape && !same) {
+            st = FAIL(NNB_ERR_FORMAT,
+                      "the graph output '%s' is declared with %zu dimensions; the chain gives [batch, "
+                      "%zu, %zu, %zu]",
+                      show(o->name).s, o->rank, b.shape[0], b.shape[1], b.shape[2]);
+        }
+    } else if (st == NNB_OK) {
         const onnx_value *o = &g->outputs[0];
         if (o->has_shape && (o->rank != 2 || (o->dims[1] != 0 && o->dims[1] != b.width))) {
             st = FAIL(NNB_ERR_FORMAT,
