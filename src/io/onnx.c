@@ -1121,8 +1121,12 @@ static nnb_status do_scaling(build_state *b, size_t i, int is_div)
     if (st != NNB_OK) {
         return st;
     }
-    if (b->width == 0 ||
-        !((c->rank == 1 && c->dims[0] == b->width) || (c->rank == 2 && c->dims[0] == 1 && c->dims[1] == b->width))) {
+    /* An image input: one value per pixel, [C, H, W] or [1, C, H, W]. */
+    const size_t lead = c->rank == 4 && c->dims[0] == 1 ? 1 : 0;
+    const int per_pixel = b->image && c->rank == 3 + lead && c->dims[lead] == b->shape[0] &&
+                          c->dims[lead + 1] == b->shape[1] && c->dims[lead + 2] == b->shape[2];
+    if (b->width == 0 || !((!b->image && c->rank == 1 && c->dims[0] == b->width) ||
+                           (!b->image && c->rank == 2 && c->dims[0] == 1 && c->dims[1] == b->width) || per_pixel)) {
         return FAIL(NNB_ERR_UNSUPPORTED, "%s: '%s' must be a vector of the input's %zu features", label(n, i).s,
                     show(c->name).s, b->width);
     }
@@ -1958,21 +1962,29 @@ static const struct export_op {
     {NNB_LAYER_LEAKY_RELU, "LeakyRelu"}, /* attribute alpha: the slope */
     {NNB_LAYER_ELU, "Elu"},              /* attribute alpha */
     {NNB_LAYER_SOFTPLUS, "Softplus"},
+    {NNB_LAYER_CONV2D, "Conv"},                      /* W, B; kernel_shape, strides, pads */
+    {NNB_LAYER_MAXPOOL2D, "MaxPool"},                /* kernel_shape, strides */
+    {NNB_LAYER_AVGPOOL2D, "AveragePool"},            /* kernel_shape, strides (no padding) */
+    {NNB_LAYER_GLOBAL_AVGPOOL, "GlobalAveragePool"}, /* N x C x 1 x 1 */
+    {NNB_LAYER_BATCHNORM, "BatchNormalization"},     /* scale, B, mean, var; epsilon, momentum */
+    {NNB_LAYER_FLATTEN, "Flatten"},                  /* axis 1 */
 };
 
-static void put_tensor(nnb__pb_buf *graph, const char *name, const float *v, size_t rows, size_t cols, int rank)
+/* A tensor of rank dims (at most 4), float32 in raw_data. */
+static void put_tensor_dims(nnb__pb_buf *graph, const char *name, const float *v, const size_t *dims, size_t rank)
 {
     nnb__pb_buf t;
     nnb__pb_buf_init(&t, graph->limit);
-    if (rank == 2) {
-        nnb__pb_put_int(&t, TENSOR_DIMS, (int64_t)rows);
+    size_t count = 1;
+    for (size_t k = 0; k < rank; ++k) {
+        nnb__pb_put_int(&t, TENSOR_DIMS, (int64_t)dims[k]);
+        count *= dims[k];
     }
-    nnb__pb_put_int(&t, TENSOR_DIMS, (int64_t)cols);
     nnb__pb_put_int(&t, TENSOR_DATA_TYPE, ONNX_FLOAT);
     nnb__pb_put_string(&t, TENSOR_NAME, name);
     nnb__pb_put_key(&t, TENSOR_RAW_DATA, NNB__PB_LEN);
-    nnb__pb_put_varint(&t, (uint64_t)rows * cols * 4u);
-    for (size_t i = 0; i < rows * cols; ++i) {
+    nnb__pb_put_varint(&t, (uint64_t)count * 4u);
+    for (size_t i = 0; i < count; ++i) {
         uint32_t bits;
         memcpy(&bits, &v[i], sizeof bits);
         const unsigned char le[4] = {(unsigned char)bits, (unsigned char)(bits >> 8), (unsigned char)(bits >> 16),
@@ -1983,9 +1995,24 @@ static void put_tensor(nnb__pb_buf *graph, const char *name, const float *v, siz
     nnb__pb_buf_free(&t);
 }
 
+static void put_tensor(nnb__pb_buf *graph, const char *name, const float *v, size_t rows, size_t cols, int rank)
+{
+    const size_t dims[2] = {rows, cols};
+    put_tensor_dims(graph, name, v, rank == 2 ? dims : dims + 1, rank == 2 ? 2u : 1u);
+}
+
+/* An attribute of a node written by export: an int, a float or a list of ints. */
+typedef struct out_attr {
+    const char *name;
+    int64_t type; /* ATTR_TYPE_INT, ATTR_TYPE_FLOAT or ATTR_TYPE_INTS */
+    int64_t i;
+    float f;
+    int64_t ints[4];
+    size_t n_ints;
+} out_attr;
+
 static void put_node(nnb__pb_buf *graph, const char *op, const char *name, const char *const *inputs, size_t n_in,
-                     const char *output, const char *int_attr, int64_t int_value, const char *float_attr,
-                     float float_value)
+                     const char *output, const out_attr *attrs, size_t n_attrs)
 {
     nnb__pb_buf n;
     nnb__pb_buf_init(&n, graph->limit);
@@ -1995,21 +2022,20 @@ static void put_node(nnb__pb_buf *graph, const char *op, const char *name, const
     nnb__pb_put_string(&n, NODE_OUTPUT, output);
     nnb__pb_put_string(&n, NODE_NAME, name);
     nnb__pb_put_string(&n, NODE_OP_TYPE, op);
-    if (int_attr != NULL) {
+    for (size_t k = 0; k < n_attrs; ++k) {
         nnb__pb_buf a;
         nnb__pb_buf_init(&a, graph->limit);
-        nnb__pb_put_string(&a, ATTR_NAME, int_attr);
-        nnb__pb_put_int(&a, ATTR_I, int_value);
-        nnb__pb_put_int(&a, ATTR_TYPE, ATTR_TYPE_INT);
-        nnb__pb_put_message(&n, NODE_ATTRIBUTE, &a);
-        nnb__pb_buf_free(&a);
-    }
-    if (float_attr != NULL) {
-        nnb__pb_buf a;
-        nnb__pb_buf_init(&a, graph->limit);
-        nnb__pb_put_string(&a, ATTR_NAME, float_attr);
-        nnb__pb_put_float(&a, ATTR_F, float_value);
-        nnb__pb_put_int(&a, ATTR_TYPE, ATTR_TYPE_FLOAT);
+        nnb__pb_put_string(&a, ATTR_NAME, attrs[k].name);
+        if (attrs[k].type == ATTR_TYPE_FLOAT) {
+            nnb__pb_put_float(&a, ATTR_F, attrs[k].f);
+        } else if (attrs[k].type == ATTR_TYPE_INT) {
+            nnb__pb_put_int(&a, ATTR_I, attrs[k].i);
+        } else {
+            for (size_t j = 0; j < attrs[k].n_ints; ++j) {
+                nnb__pb_put_int(&a, ATTR_INTS, attrs[k].ints[j]);
+            }
+        }
+        nnb__pb_put_int(&a, ATTR_TYPE, attrs[k].type);
         nnb__pb_put_message(&n, NODE_ATTRIBUTE, &a);
         nnb__pb_buf_free(&a);
     }
@@ -2017,31 +2043,109 @@ static void put_node(nnb__pb_buf *graph, const char *op, const char *name, const
     nnb__pb_buf_free(&n);
 }
 
-/* A ValueInfoProto of a float tensor ["N", width]. */
-static void put_value(nnb__pb_buf *graph, uint32_t field, const char *name, size_t width)
+/* A ValueInfoProto of a float tensor ["N", dims...] (rank 1 or 3 after the batch). */
+static void put_value(nnb__pb_buf *graph, uint32_t field, const char *name, const size_t *dims, size_t rank)
 {
-    nnb__pb_buf d0, d1, shape, tensor, type, v;
+    nnb__pb_buf shape, tensor, type, v;
     const size_t lim = graph->limit;
-    nnb__pb_buf_init(&d0, lim);
-    nnb__pb_buf_init(&d1, lim);
     nnb__pb_buf_init(&shape, lim);
     nnb__pb_buf_init(&tensor, lim);
     nnb__pb_buf_init(&type, lim);
     nnb__pb_buf_init(&v, lim);
-    nnb__pb_put_string(&d0, DIM_PARAM, "N");
-    nnb__pb_put_int(&d1, DIM_VALUE, (int64_t)width);
-    nnb__pb_put_message(&shape, SHAPE_DIM, &d0);
-    nnb__pb_put_message(&shape, SHAPE_DIM, &d1);
+    for (size_t k = 0; k <= rank; ++k) {
+        nnb__pb_buf d;
+        nnb__pb_buf_init(&d, lim);
+        if (k == 0) {
+            nnb__pb_put_string(&d, DIM_PARAM, "N");
+        } else {
+            nnb__pb_put_int(&d, DIM_VALUE, (int64_t)dims[k - 1]);
+        }
+        nnb__pb_put_message(&shape, SHAPE_DIM, &d);
+        nnb__pb_buf_free(&d);
+    }
     nnb__pb_put_int(&tensor, TYPE_TENSOR_ELEM_TYPE, ONNX_FLOAT);
     nnb__pb_put_message(&tensor, TYPE_TENSOR_SHAPE, &shape);
     nnb__pb_put_message(&type, TYPE_TENSOR, &tensor);
     nnb__pb_put_string(&v, VALUE_NAME, name);
     nnb__pb_put_message(&v, VALUE_TYPE, &type);
     nnb__pb_put_message(graph, field, &v);
-    nnb__pb_buf *all[6] = {&d0, &d1, &shape, &tensor, &type, &v};
-    for (size_t i = 0; i < 6; ++i) {
+    nnb__pb_buf *all[4] = {&shape, &tensor, &type, &v};
+    for (size_t i = 0; i < 4; ++i) {
         nnb__pb_buf_free(all[i]);
     }
+}
+
+/* Whether a layer's output is an N x C x H x W image in ONNX (image layers and what follows them up to a
+   flatten), given whether its input is. */
+static int gives_image(const nnb__model_layer *l, int image_in)
+{
+    switch (l->kind) {
+    case NNB_LAYER_CONV2D:
+    case NNB_LAYER_MAXPOOL2D:
+    case NNB_LAYER_AVGPOOL2D:
+    case NNB_LAYER_GLOBAL_AVGPOOL: return 1;
+    case NNB_LAYER_FLATTEN:
+    case NNB_LAYER_DENSE: return 0;
+    default: return image_in;
+    }
+}
+
+/* Conv: W as ONNX's out_c x in_c x kh x kw (the library's matrix transposed), B, and the window. */
+static nnb_status put_conv(nnb__pb_buf *graph, const nnb__model_layer *l, size_t i, const char *in, const char *out)
+{
+    const nnb__conv2d_geom *g = &l->conv;
+    const size_t kk = g->in_c * g->kh * g->kw;
+    float *w = nnb__malloc(kk * g->out_c * sizeof(float));
+    if (w == NULL) {
+        return NNB__FAILF(NNB_ERR_NOMEM, "out of memory for layer %zu's convolution weights", i);
+    }
+    const float *src = nnb_tensor_cdata(nnb_dense_weights(l->dense));
+    for (size_t o = 0; o < g->out_c; ++o) {
+        for (size_t k = 0; k < kk; ++k) {
+            w[o * kk + k] = src[k * g->out_c + o];
+        }
+    }
+    char wname[48], bname[48], name[48];
+    (void)snprintf(wname, sizeof wname, "layer%zu.weight", i);
+    (void)snprintf(bname, sizeof bname, "layer%zu.bias", i);
+    (void)snprintf(name, sizeof name, "layer%zu_conv", i);
+    const size_t wd[4] = {g->out_c, g->in_c, g->kh, g->kw};
+    put_tensor_dims(graph, wname, w, wd, 4);
+    nnb__free(w);
+    if (l->conv_bias) {
+        put_tensor_dims(graph, bname, nnb_tensor_cdata(nnb_dense_biases(l->dense)), &g->out_c, 1);
+    }
+    /* Zeros below and right: as many as the last window needs (ONNX's output size is then the library's). */
+    const size_t need_h = (g->out_h - 1) * g->stride + g->kh, need_w = (g->out_w - 1) * g->stride + g->kw;
+    const size_t pb = need_h > g->in_h + g->pad_top ? need_h - g->in_h - g->pad_top : 0;
+    const size_t pr = need_w > g->in_w + g->pad_left ? need_w - g->in_w - g->pad_left : 0;
+    const out_attr a[3] = {
+        {"kernel_shape", ATTR_TYPE_INTS, 0, 0.0f, {(int64_t)g->kh, (int64_t)g->kw, 0, 0}, 2},
+        {"strides", ATTR_TYPE_INTS, 0, 0.0f, {(int64_t)g->stride, (int64_t)g->stride, 0, 0}, 2},
+        {"pads", ATTR_TYPE_INTS, 0, 0.0f, {(int64_t)g->pad_top, (int64_t)g->pad_left, (int64_t)pb, (int64_t)pr}, 4},
+    };
+    const char *ins[3] = {in, wname, bname};
+    put_node(graph, "Conv", name, ins, l->conv_bias ? 3 : 2, out, a, 3);
+    return NNB_OK;
+}
+
+/* BatchNormalization: scale (gamma), B (beta), the running mean and variance; epsilon, momentum = 1 - ours. */
+static void put_batchnorm(nnb__pb_buf *graph, const nnb__model_layer *l, size_t i, const char *in, const char *out)
+{
+    const size_t c = nnb_tensor_cols(nnb_dense_weights(l->dense));
+    static const char *const role[4] = {"scale", "bias", "running_mean", "running_var"};
+    const float *v[4] = {nnb_tensor_cdata(nnb_dense_weights(l->dense)), nnb_tensor_cdata(nnb_dense_biases(l->dense)),
+                         l->bn_running, l->bn_running + c};
+    char names[4][48], name[48];
+    for (size_t k = 0; k < 4; ++k) {
+        (void)snprintf(names[k], sizeof names[k], "layer%zu.%s", i, role[k]);
+        put_tensor_dims(graph, names[k], v[k], &c, 1);
+    }
+    (void)snprintf(name, sizeof name, "layer%zu_batchnorm", i);
+    const out_attr a[2] = {{"epsilon", ATTR_TYPE_FLOAT, 0, l->bn_eps, {0, 0, 0, 0}, 0},
+                           {"momentum", ATTR_TYPE_FLOAT, 0, 1.0f - l->bn_momentum, {0, 0, 0, 0}, 0}};
+    const char *ins[5] = {in, names[0], names[1], names[2], names[3]};
+    put_node(graph, "BatchNormalization", name, ins, 5, out, a, 2);
 }
 
 static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
@@ -2080,25 +2184,33 @@ static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
                               (int)model->layers[i].kind);
         }
     }
+    /* An image input: the first layer is a convolution; ONNX sees [N, C, H, W]. */
+    int image = model->n_layers > 0 && model->layers[0].kind == NNB_LAYER_CONV2D;
+    const size_t *in_chw = image ? model->layers[0].in_shape : NULL;
     if (pk != NNB_PREPROCESS_NONE && center != NULL && scale != NULL) {
-        put_tensor(&graph, "scaling.center", center, 1, n_in, 1);
-        put_tensor(&graph, "scaling.scale", scale, 1, n_in, 1);
+        /* [C, H, W] for an image input (it broadcasts over the batch as the flat vector does over rows). */
+        const size_t flat[1] = {n_in};
+        put_tensor_dims(&graph, "scaling.center", center, image ? in_chw : flat, image ? 3 : 1);
+        put_tensor_dims(&graph, "scaling.scale", scale, image ? in_chw : flat, image ? 3 : 1);
         const char *sub_in[2] = {cur, "scaling.center"};
         (void)snprintf(next, sizeof next, "v%zu", value++);
-        put_node(&graph, "Sub", "scaling_sub", sub_in, 2, next, NULL, 0, NULL, 0.0f);
+        put_node(&graph, "Sub", "scaling_sub", sub_in, 2, next, NULL, 0);
         memcpy(cur, next, sizeof cur);
         const char *div_in[2] = {cur, "scaling.scale"};
         (void)snprintf(next, sizeof next, "v%zu", value++);
-        put_node(&graph, "Div", "scaling_div", div_in, 2, next, NULL, 0, NULL, 0.0f);
+        put_node(&graph, "Div", "scaling_div", div_in, 2, next, NULL, 0);
         memcpy(cur, next, sizeof cur);
     }
-    for (size_t i = 0; i < model->n_layers; ++i) {
+    const int image_input = image;
+    nnb_status st = NNB_OK;
+    for (size_t i = 0; i < model->n_layers && st == NNB_OK; ++i) {
         const nnb__model_layer *l = &model->layers[i];
         if (i == last_node_layer) {
             (void)snprintf(next, sizeof next, "output");
         } else {
             (void)snprintf(next, sizeof next, "v%zu", value++);
         }
+        image = gives_image(l, image);
         if (l->kind == NNB_LAYER_DENSE) {
             char wname[48], bname[48];
             (void)snprintf(wname, sizeof wname, "layer%zu.weight", i);
@@ -2107,7 +2219,11 @@ static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
             put_tensor(&graph, bname, nnb_tensor_cdata(nnb_dense_biases(l->dense)), 1, l->n_out, 1);
             const char *ins[3] = {cur, wname, bname};
             (void)snprintf(name, sizeof name, "layer%zu_dense", i);
-            put_node(&graph, "Gemm", name, ins, 3, next, NULL, 0, NULL, 0.0f);
+            put_node(&graph, "Gemm", name, ins, 3, next, NULL, 0);
+        } else if (l->kind == NNB_LAYER_CONV2D) {
+            st = put_conv(&graph, l, i, cur, next);
+        } else if (l->kind == NNB_LAYER_BATCHNORM) {
+            put_batchnorm(&graph, l, i, cur, next);
         } else {
             const char *op = NULL;
             for (size_t k = 0; k < sizeof export_ops / sizeof export_ops[0]; ++k) {
@@ -2120,15 +2236,32 @@ static nnb_status encode_model(const nnb_model *model, nnb__pb_buf *out)
             }
             const char *ins[1] = {cur};
             (void)snprintf(name, sizeof name, "layer%zu_%s", i, op);
-            const int has_alpha = l->kind == NNB_LAYER_LEAKY_RELU || l->kind == NNB_LAYER_ELU;
-            put_node(&graph, op, name, ins, 1, next, l->kind == NNB_LAYER_SOFTMAX ? "axis" : NULL, 1,
-                     has_alpha ? "alpha" : NULL, l->alpha);
+            out_attr a[2];
+            size_t n_a = 0;
+            if (l->kind == NNB_LAYER_SOFTMAX || l->kind == NNB_LAYER_FLATTEN) {
+                a[n_a++] = (out_attr){"axis", ATTR_TYPE_INT, 1, 0.0f, {0, 0, 0, 0}, 0};
+            } else if (l->kind == NNB_LAYER_LEAKY_RELU || l->kind == NNB_LAYER_ELU) {
+                a[n_a++] = (out_attr){"alpha", ATTR_TYPE_FLOAT, 0, l->alpha, {0, 0, 0, 0}, 0};
+            } else if (l->kind == NNB_LAYER_MAXPOOL2D || l->kind == NNB_LAYER_AVGPOOL2D) {
+                const nnb__pool2d_geom *p = &l->pool;
+                a[n_a++] =
+                    (out_attr){"kernel_shape", ATTR_TYPE_INTS, 0, 0.0f, {(int64_t)p->kh, (int64_t)p->kw, 0, 0}, 2};
+                a[n_a++] =
+                    (out_attr){"strides", ATTR_TYPE_INTS, 0, 0.0f, {(int64_t)p->stride, (int64_t)p->stride, 0, 0}, 2};
+            }
+            put_node(&graph, op, name, ins, 1, next, a, n_a);
         }
         memcpy(cur, next, sizeof cur);
     }
+    if (st != NNB_OK) {
+        nnb__pb_buf_free(&graph);
+        return st;
+    }
     nnb__pb_put_string(&graph, GRAPH_NAME, "nnbasics");
-    put_value(&graph, GRAPH_INPUT, "input", n_in);
-    put_value(&graph, GRAPH_OUTPUT, "output", nnb_model_output_size(model));
+    const size_t in_flat[1] = {n_in}, out_flat[1] = {nnb_model_output_size(model)};
+    put_value(&graph, GRAPH_INPUT, "input", image_input ? in_chw : in_flat, image_input ? 3 : 1);
+    const size_t *out_chw = model->n_layers > 0 ? model->layers[model->n_layers - 1].out_shape : out_flat;
+    put_value(&graph, GRAPH_OUTPUT, "output", image ? out_chw : out_flat, image ? 3 : 1);
 
     nnb__pb_buf opset;
     nnb__pb_buf_init(&opset, out->limit);
