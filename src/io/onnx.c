@@ -50,6 +50,7 @@ enum {
     ATTR_F = 2,
     ATTR_I = 3,
     ATTR_S = 4,
+    ATTR_T = 5,
     ATTR_INTS = 8,
     ATTR_TYPE = 20,
     TENSOR_DIMS = 1,
@@ -125,6 +126,8 @@ typedef struct onnx_graph {
     size_t n_inputs;
     onnx_value *outputs;
     size_t n_outputs;
+    onnx_tensor *consts; /* the values of Constant nodes, named by their outputs */
+    size_t n_consts;
 } onnx_graph;
 
 static void graph_free(onnx_graph *g)
@@ -133,6 +136,7 @@ static void graph_free(onnx_graph *g)
     nnb__free(g->inits);
     nnb__free(g->inputs);
     nnb__free(g->outputs);
+    nnb__free(g->consts);
 }
 
 /* A slice as printable text for messages: at most 60 bytes, non-printable bytes as '?'. */
@@ -551,6 +555,18 @@ static const onnx_tensor *find_init(const onnx_graph *g, slice name)
     return NULL;
 }
 
+/* An initializer or the value of a Constant node. */
+static const onnx_tensor *find_const(const onnx_graph *g, slice name)
+{
+    const onnx_tensor *t = find_init(g, name);
+    for (size_t i = 0; t == NULL && i < g->n_consts; ++i) {
+        if (nnb__pb_slice_eq(g->consts[i].name, name)) {
+            t = &g->consts[i];
+        }
+    }
+    return t;
+}
+
 /* Index of the node producing name, or SIZE_MAX. */
 static size_t producer_of(const onnx_graph *g, slice name)
 {
@@ -592,10 +608,11 @@ static nnb_status data_input(const onnx_graph *g, const onnx_value **out)
 typedef struct onnx_attr {
     int found;
     int64_t type;
-    int has_f, has_i, has_s, has_ints;
+    int has_f, has_i, has_s, has_ints, has_t;
     float f;
     int64_t i;
     slice s;
+    nnb__pb_field t; /* a TensorProto (has_t) */
     size_t n_ints;
     int64_t ints[ONNX_MAX_INTS];
 } onnx_attr;
@@ -633,6 +650,11 @@ static nnb_status decode_attr(nnb__pb_cursor ac, onnx_attr *a, slice *name)
         case ATTR_S:
             st = field_string(&f, "AttributeProto.s", &a->s);
             a->has_s = 1;
+            break;
+        case ATTR_T:
+            st = wire_is("AttributeProto.t", f.wire, NNB__PB_LEN);
+            a->t = f;
+            a->has_t = 1;
             break;
         case ATTR_INTS:
             st = each_scalar(&f, NNB__PB_VARINT, "AttributeProto.ints", add_attr_int, a);
@@ -675,6 +697,50 @@ static nnb_status find_attr(const onnx_node *n, const char *name, onnx_attr *a)
     }
     return st;
 }
+/* Decodes the value of every Constant node (attribute value, a TensorProto) into g->consts. */
+static nnb_status decode_constants(onnx_graph *g)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < g->n_nodes; ++i) {
+        count += nnb__pb_slice_is(g->nodes[i].op_type, "Constant") ? 1u : 0u;
+    }
+    if (count == 0) {
+        return NNB_OK;
+    }
+    g->consts = nnb__calloc(count, sizeof *g->consts);
+    if (g->consts == NULL) {
+        return FAIL(NNB_ERR_NOMEM, "out of memory for %zu constants", count);
+    }
+    for (size_t i = 0; i < g->n_nodes; ++i) {
+        const onnx_node *n = &g->nodes[i];
+        if (!nnb__pb_slice_is(n->op_type, "Constant")) {
+            continue;
+        }
+        onnx_attr v;
+        nnb__pb_cursor c;
+        nnb_status st = find_attr(n, "value", &v);
+        if (st == NNB_OK && (!v.found || !v.has_t || n->n_out != 1 || n->n_in != 0)) {
+            st = FAIL(NNB_ERR_UNSUPPORTED,
+                      "node %zu '%s' (Constant): only a constant given as a tensor (attribute value), no inputs, one "
+                      "output is supported",
+                      i, show(n->name).s);
+        }
+        if (st == NNB_OK) {
+            st = nnb__pb_field_message(&v.t, &c);
+        }
+        onnx_tensor *t = &g->consts[g->n_consts];
+        if (st == NNB_OK) {
+            st = decode_tensor(c, i, t);
+        }
+        if (st != NNB_OK) {
+            return CONTEXT(st, "node %zu '%s' (Constant)", i, show(n->name).s);
+        }
+        t->name = n->out[0];
+        g->n_consts++;
+    }
+    return NNB_OK;
+}
+
 /* ---- building ---- */
 
 typedef enum op_action {
@@ -694,6 +760,8 @@ typedef enum op_action {
     OP_GLOBALPOOL, /* global average pooling */
     OP_BATCHNORM,  /* batch normalisation (inference) */
     OP_RESHAPE,    /* a flatten written as Reshape */
+    OP_CONSTANT,   /* a value for later nodes (decode_constants), not in the chain */
+    OP_PAD,        /* zero padding by nothing (what PyTorch writes before AveragePool) */
     OP_REFUSED,    /* a layer the library has that the import's opset range cannot hold */
     OP_NOT_YET     /* a layer this build does not have */
 } op_action;
@@ -731,6 +799,8 @@ static const struct onnx_op {
     {"GlobalAveragePool", OP_GLOBALPOOL, nnb_model_add_global_avgpool, NULL, 0.0f},
     {"BatchNormalization", OP_BATCHNORM, NULL, NULL, 0.0f},
     {"Reshape", OP_RESHAPE, NULL, NULL, 0.0f},
+    {"Constant", OP_CONSTANT, NULL, NULL, 0.0f},
+    {"Pad", OP_PAD, NULL, NULL, 0.0f},
 };
 
 #    define SUPPORTED_LIST                                                                                             \
@@ -864,7 +934,7 @@ static nnb_status node_const(const build_state *b, size_t i, size_t k, const onn
     if (k >= n->n_in || n->in[k].size == 0) {
         return FAIL(NNB_ERR_FORMAT, "%s: input %zu is missing", label(n, i).s, k);
     }
-    const onnx_tensor *t = find_init(b->g, n->in[k]);
+    const onnx_tensor *t = find_const(b->g, n->in[k]);
     if (t == NULL) {
         const size_t p = producer_of(b->g, n->in[k]);
         if (p != SIZE_MAX) {
@@ -905,7 +975,7 @@ static nnb_status check_chain_input(const build_state *b, size_t i, slice in)
                     "the graph is not a chain",
                     label(n, i).s, show(in).s, p);
     }
-    if (find_init(b->g, in) != NULL) {
+    if (find_const(b->g, in) != NULL) {
         return FAIL(NNB_ERR_UNSUPPORTED, "%s: its data input '%s' is a constant, not the chain's value '%s'",
                     label(n, i).s, show(in).s, show(b->current).s);
     }
@@ -1522,6 +1592,64 @@ static nnb_status do_batchnorm(build_state *b, size_t i)
     return st;
 }
 
+/*
+ * Pad by nothing: PyTorch writes AvgPool2d as Pad + AveragePool (the zeros then count in every mean, as
+ * count_include_pad = 1 defines it). Only all-zero pads are the identity; real padding is refused, as the
+ * library's pooling has none.
+ */
+static nnb_status do_pad(build_state *b, size_t i)
+{
+    const onnx_node *n = &b->g->nodes[i];
+    if (n->n_in < 1 || n->n_in > 3) {
+        return FAIL(NNB_ERR_FORMAT, "%s has %zu inputs (expected 1 to 3)", label(n, i).s, n->n_in);
+    }
+    onnx_attr mode, pads_attr;
+    nnb_status st = check_chain_input(b, i, n->in[0]);
+    if (st == NNB_OK) {
+        st = find_attr(n, "mode", &mode);
+    }
+    if (st == NNB_OK) {
+        st = find_attr(n, "pads", &pads_attr);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (mode.found && !nnb__pb_slice_is(mode.s, "constant")) {
+        return FAIL(NNB_ERR_UNSUPPORTED, "%s: mode '%s'; only constant padding is supported", label(n, i).s,
+                    show(mode.s).s);
+    }
+    int64_t pads[ONNX_MAX_INTS];
+    size_t count = 0;
+    if (n->n_in >= 2 && n->in[1].size != 0) { /* opset 11 on: pads is an input */
+        const onnx_tensor *t = NULL;
+        st = node_const(b, i, 1, &t);
+        if (st == NNB_OK && (t->rank != 1 || t->count > ONNX_MAX_INTS)) {
+            st = FAIL(NNB_ERR_UNSUPPORTED, "%s: pads must be a vector of at most %d values", label(n, i).s,
+                      ONNX_MAX_INTS);
+        }
+        if (st == NNB_OK) {
+            count = (size_t)t->count;
+            st = tensor_values(t, NULL, pads, label(n, i).s);
+        }
+    } else if (pads_attr.found) {
+        count = pads_attr.n_ints;
+        memcpy(pads, pads_attr.ints, count * sizeof pads[0]);
+    }
+    if (st != NNB_OK) {
+        return st;
+    }
+    for (size_t k = 0; k < count; ++k) {
+        if (pads[k] != 0) {
+            return FAIL(NNB_ERR_UNSUPPORTED,
+                        "%s: pads %lld at %zu: padding (as PyTorch writes AvgPool2d(padding=p) with "
+                        "count_include_pad=True) is not supported; the library's pooling reads only whole windows "
+                        "inside the image",
+                        label(n, i).s, (long long)pads[k], k);
+        }
+    }
+    return NNB_OK;
+}
+
 /* Reshape to [batch, features] by a constant shape ([0, -1], [-1, features], [0, features]): a flatten. */
 static nnb_status do_reshape(build_state *b, size_t i)
 {
@@ -1665,6 +1793,8 @@ static nnb_status build_node(build_state *b, size_t i)
         b->last_was_dense = 0;
         break;
     case OP_RESHAPE: st = do_reshape(b, i); break;
+    case OP_CONSTANT: return NNB_OK; /* decoded before; the chain goes on past it */
+    case OP_PAD: st = do_pad(b, i); break;
     case OP_MAXPOOL:
     case OP_AVGPOOL:
     case OP_GLOBALPOOL:
@@ -1745,7 +1875,7 @@ static nnb_status check_single_assignment(const onnx_graph *g, slice input)
     return NNB_OK;
 }
 
-static nnb_status build_model(const onnx_graph *g, nnb_model **out)
+static nnb_status build_model(onnx_graph *g, nnb_model **out)
 {
     if (g->ir_version < 3) {
         return FAIL(NNB_ERR_VERSION, "ir_version %lld is not supported (3 or later)", (long long)g->ir_version);
@@ -1782,6 +1912,10 @@ static nnb_status build_model(const onnx_graph *g, nnb_model **out)
         return FAIL(NNB_ERR_FORMAT, "the graph has no nodes");
     }
     st = check_single_assignment(g, input->name);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = decode_constants(g);
     if (st != NNB_OK) {
         return st;
     }
