@@ -45,12 +45,14 @@ class LayerKind:
     has_parameters: bool = False
     since: int = 1  # the first format version with this kind
     defaults: tuple = ()  # (name, value) for the fields a Layer built in Python may leave out
+    record: str = ""  # "dense", "conv2d", "batchnorm": the arrays after the fields (see Layer)
 
 
 # The layer kinds (nnb_layer_kind). Append new kinds here.
 LAYER_KINDS = [
     LayerKind(0, "dense", (("n_inputs", "<Q"), ("n_neurons", "<Q"), ("init_scale", "<f"), ("weight_l1", "<f"),
-                           ("weight_l2", "<f"), ("bias_l1", "<f"), ("bias_l2", "<f")), has_parameters=True),
+                           ("weight_l2", "<f"), ("bias_l1", "<f"), ("bias_l2", "<f")), has_parameters=True,
+              record="dense"),
     LayerKind(1, "relu"),
     LayerKind(2, "softmax"),
     LayerKind(3, "sigmoid"),
@@ -61,7 +63,22 @@ LAYER_KINDS = [
     LayerKind(8, "elu", (("alpha", "<f"),), since=3, defaults=(("alpha", 1.0),)),
     LayerKind(9, "gelu", (("approximation", "<I"),), since=3, defaults=(("approximation", 0),)),
     LayerKind(10, "softplus", since=3),
+    # Image layers (NCHW activations as rows of C*H*W). conv2d: weights (in_c*kernel_h*kernel_w, out_c), the
+    # transpose of PyTorch's (out_c, in_c, kh, kw); biases (out_c). padding: 0 valid, 1 same, 2 explicit.
+    LayerKind(16, "conv2d", tuple((n, "<Q") for n in ("in_c", "in_h", "in_w", "out_c", "kernel_h", "kernel_w",
+                                                        "stride", "pad_h", "pad_w")) +
+              (("padding", "<I"), ("bias", "<I"), ("init_scale", "<f")), has_parameters=True, since=3,
+              defaults=(("stride", 1), ("pad_h", 0), ("pad_w", 0), ("padding", 0), ("bias", 1),
+                        ("init_scale", 0.0)), record="conv2d"),
+    LayerKind(17, "maxpool2d", (("kernel_h", "<Q"), ("kernel_w", "<Q"), ("stride", "<Q")), since=3),
+    LayerKind(18, "avgpool2d", (("kernel_h", "<Q"), ("kernel_w", "<Q"), ("stride", "<Q")), since=3),
+    LayerKind(19, "global_avgpool", since=3),
+    # batchnorm: weights = gamma (C), biases = beta (C), running_mean and running_var (C each).
+    LayerKind(20, "batchnorm", (("channels", "<Q"), ("momentum", "<f"), ("eps", "<f")), has_parameters=True,
+              since=3, defaults=(("momentum", 0.1), ("eps", 1e-5)), record="batchnorm"),
+    LayerKind(21, "flatten", since=3),
 ]
+PADDINGS = ["valid", "same", "explicit"]
 KIND_BY_CODE = {k.code: k for k in LAYER_KINDS}
 KIND_BY_NAME = {k.name: k for k in LAYER_KINDS}
 
@@ -83,15 +100,40 @@ SCHEDULE_FIELDS = ("warmup", "step_size", "gamma", "period", "min_lr", "restarts
 @dataclass
 class Layer:
     """A layer: kind name, its scalar fields (params), and for dense layers weights (n_inputs x n_neurons) and
-    biases (n_neurons), float32."""
+    biases (n_neurons), float32. conv2d: weights (in_c * kernel_h * kernel_w, out_c), biases (out_c), params
+    in_c, in_h, in_w, out_c, kernel_h, kernel_w (stride, padding, pad_h, pad_w, bias may be left to their
+    defaults). batchnorm: weights = gamma, biases = beta, running_mean, running_var (C each)."""
     kind: str
     weights: Optional[np.ndarray] = None
     biases: Optional[np.ndarray] = None
     params: dict = field(default_factory=dict)
+    running_mean: Optional[np.ndarray] = None
+    running_var: Optional[np.ndarray] = None
 
     def __post_init__(self):
         if self.kind not in KIND_BY_NAME:
             raise ValueError(f"unknown layer kind {self.kind!r} (known: {', '.join(KIND_BY_NAME)})")
+        for name, value in KIND_BY_NAME[self.kind].defaults:
+            self.params.setdefault(name, value)
+        record = KIND_BY_NAME[self.kind].record
+        if record == "conv2d":
+            p = self.params
+            k = p["in_c"] * p["kernel_h"] * p["kernel_w"]
+            self.weights = np.ascontiguousarray(self.weights, dtype=np.float32).reshape(k, p["out_c"])
+            self.biases = np.zeros(p["out_c"], np.float32) if self.biases is None else \
+                np.ascontiguousarray(self.biases, dtype=np.float32).reshape(p["out_c"])
+            return
+        if record == "batchnorm":
+            self.weights = np.ascontiguousarray(self.weights, dtype=np.float32).reshape(-1)
+            c = len(self.weights)
+            self.params["channels"] = c
+            self.biases = np.zeros(c, np.float32) if self.biases is None else \
+                np.ascontiguousarray(self.biases, dtype=np.float32).reshape(c)
+            self.running_mean = np.zeros(c, np.float32) if self.running_mean is None else \
+                np.ascontiguousarray(self.running_mean, dtype=np.float32).reshape(c)
+            self.running_var = np.ones(c, np.float32) if self.running_var is None else \
+                np.ascontiguousarray(self.running_var, dtype=np.float32).reshape(c)
+            return
         if KIND_BY_NAME[self.kind].has_parameters:
             if self.weights is None:
                 raise ValueError("a dense layer needs weights")
@@ -133,19 +175,77 @@ class Model:
 
     @property
     def input_size(self):
-        return self.layers[0].weights.shape[0]
+        first = self.layers[0]
+        if first.kind == "conv2d":
+            return first.params["in_c"] * first.params["in_h"] * first.params["in_w"]
+        return first.weights.shape[0]
 
     @property
     def output_size(self):
-        return [l for l in self.layers if l.weights is not None][-1].weights.shape[1]
+        c, h, w = self.shapes()[-1]
+        return c * h * w
+
+    def shapes(self):
+        """The output shape (C, H, W) of every layer (flat layers: (width, 1, 1)), as the library computes it."""
+        shape, out = None, []
+        for i, l in enumerate(self.layers):
+            p = l.params
+            if l.kind == "dense":
+                shape = (l.weights.shape[1], 1, 1)
+            elif l.kind == "conv2d":
+                oh, _ = _conv_axis(p["in_h"], p["kernel_h"], p["stride"], p["padding"], p["pad_h"])
+                ow, _ = _conv_axis(p["in_w"], p["kernel_w"], p["stride"], p["padding"], p["pad_w"])
+                shape = (p["out_c"], oh, ow)
+            elif shape is None:
+                raise ValueError(f"layer {i} ({l.kind}) takes its shape from a layer before it")
+            elif l.kind in ("maxpool2d", "avgpool2d"):
+                shape = (shape[0], (shape[1] - p["kernel_h"]) // p["stride"] + 1,
+                         (shape[2] - p["kernel_w"]) // p["stride"] + 1)
+            elif l.kind == "global_avgpool":
+                shape = (shape[0], 1, 1)
+            elif l.kind == "flatten":
+                shape = (shape[0] * shape[1] * shape[2], 1, 1)
+            out.append(shape)
+        return out
 
     def predict(self, X):
         """Forward pass of raw rows (the stored scaling first), in float32 NumPy, dropout off."""
         x = np.asarray(X, dtype=np.float32)
         if self.preprocess != "none":
             x = (x - self.center) / self.scale
+        n = len(x)
+        shape = None  # (C, H, W) of x's rows while they are images
         for layer in self.layers:
-            if layer.kind == "dense":
+            p = layer.params
+            if layer.kind == "conv2d":
+                shape = (p["in_c"], p["in_h"], p["in_w"])
+                x, shape = _conv2d(x.reshape(n, *shape), layer), None
+                shape = x.shape[1:]
+                x = x.reshape(n, -1)
+            elif layer.kind in ("maxpool2d", "avgpool2d"):
+                img = x.reshape(n, *shape)
+                kh, kw, s = p["kernel_h"], p["kernel_w"], p["stride"]
+                oh, ow = (shape[1] - kh) // s + 1, (shape[2] - kw) // s + 1
+                y = np.empty((n, shape[0], oh, ow), np.float32)
+                for i in range(oh):
+                    for j in range(ow):
+                        win = img[:, :, i * s:i * s + kh, j * s:j * s + kw].reshape(n, shape[0], -1)
+                        y[:, :, i, j] = win.max(axis=2) if layer.kind == "maxpool2d" else \
+                            win.astype(np.float64).mean(axis=2)
+                shape, x = y.shape[1:], y.reshape(n, -1)
+            elif layer.kind == "global_avgpool":
+                x = x.reshape(n, shape[0], -1).astype(np.float64).mean(axis=2).astype(np.float32)
+                shape = (shape[0], 1, 1)
+            elif layer.kind == "flatten":
+                shape = None
+            elif layer.kind == "batchnorm":
+                c = len(layer.weights)
+                per = x.reshape(n, c, -1).astype(np.float64)
+                inv = 1.0 / np.sqrt(layer.running_var.astype(np.float64) + np.float64(np.float32(p["eps"])))
+                y = (per - layer.running_mean.reshape(1, c, 1)) * (inv * layer.weights).reshape(1, c, 1) + \
+                    layer.biases.reshape(1, c, 1)
+                x = y.reshape(n, -1).astype(np.float32)
+            elif layer.kind == "dense":
                 x = x @ layer.weights + layer.biases
             elif layer.kind == "relu":
                 x = np.maximum(x, np.float32(0))
@@ -175,16 +275,57 @@ class Model:
                 raise NotImplementedError(f"predict has no {layer.kind} layer")
         return x
 
+    def image_input(self):
+        """(C, H, W) of the input when the first layer is a convolution, else None."""
+        p = self.layers[0].params
+        return (p["in_c"], p["in_h"], p["in_w"]) if self.layers[0].kind == "conv2d" else None
+
     def summary(self):
         lines = [f"nnb model file version {self.version}, {len(self.layers)} layers, loss {self.loss}, "
                  f"accuracy {self.accuracy}, optimizer {self.optimizer['kind'] if self.optimizer else 'none'}"]
-        for i, l in enumerate(self.layers):
-            shape = f" {l.weights.shape[0]} -> {l.weights.shape[1]}" if l.weights is not None else ""
-            extra = "".join(f" {k} {v:g}" for k, v in l.params.items()) if l.weights is None else ""
+        for i, (l, out) in enumerate(zip(self.layers, self.shapes())):
+            if l.kind == "dense":
+                shape = f" {l.weights.shape[0]} -> {l.weights.shape[1]}"
+            elif out[1:] != (1, 1) or l.kind in ("conv2d", "global_avgpool"):
+                shape = f" -> {out[0]} x {out[1]} x {out[2]}"
+            else:
+                shape = f" -> {out[0]}"
+            extra = "".join(f" {k} {v:g}" for k, v in l.params.items()) if l.kind != "dense" else ""
             lines.append(f"  {i:2d} {l.kind}{shape}{extra}")
         if self.preprocess != "none":
             lines.append(f"  scaling: {self.preprocess}")
         return "\n".join(lines)
+
+
+def _conv_axis(size, k, stride, padding, pad):
+    """Output size and zeros before the image along one axis, as the library's conv2d computes them."""
+    if padding == 1:  # same: ceil(size / stride); an odd total puts the extra zero after the image
+        out = -(-size // stride)
+        total = max(0, (out - 1) * stride + k - size)
+        return out, total // 2
+    before = pad if padding == 2 else 0
+    if size + 2 * before < k:
+        raise ValueError(f"conv2d: the kernel ({k}) is larger than the padded input ({size + 2 * before})")
+    return (size + 2 * before - k) // stride + 1, before
+
+
+def _conv2d(img, layer):
+    """conv2d of N x C x H x W images in float64 (one rounding to float32 at the end)."""
+    p = layer.params
+    kh, kw, s = p["kernel_h"], p["kernel_w"], p["stride"]
+    oh, top = _conv_axis(p["in_h"], kh, s, p["padding"], p["pad_h"])
+    ow, left = _conv_axis(p["in_w"], kw, s, p["padding"], p["pad_w"])
+    bottom = max(0, (oh - 1) * s + kh - p["in_h"] - top)
+    right = max(0, (ow - 1) * s + kw - p["in_w"] - left)
+    x = np.pad(img.astype(np.float64), ((0, 0), (0, 0), (top, bottom), (left, right)))
+    w = layer.weights.astype(np.float64).T.reshape(p["out_c"], p["in_c"], kh, kw)
+    y = np.empty((len(img), p["out_c"], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            y[:, :, i, j] = np.tensordot(x[:, :, i * s:i * s + kh, j * s:j * s + kw], w, axes=([1, 2, 3], [1, 2, 3]))
+    if p["bias"]:
+        y += layer.biases.astype(np.float64).reshape(1, -1, 1, 1)
+    return y.astype(np.float32)
 
 
 class _Reader:
@@ -235,6 +376,26 @@ def _read_layer(r, i, version):
         raise ValueError(f"layer {i} (elu): alpha {params['alpha']} is not finite and >= 0")
     if code == 9 and params["approximation"] >= len(GELU_APPROXIMATIONS):
         raise ValueError(f"layer {i} (gelu): approximation {params['approximation']} is unknown")
+    for name, fmt in kind.fields:  # every size of an image layer is 1 .. 2^24 (padding sizes 0 .. 2^24)
+        if fmt == "<Q" and code >= 16 and not (0 if name.startswith("pad_") else 1) <= params[name] <= MAX_WIDTH:
+            raise ValueError(f"layer {i} ({kind.name}): {name} {params[name]} is outside the format's range")
+    if kind.record == "conv2d":
+        if params["padding"] >= len(PADDINGS) or params["bias"] > 1:
+            raise ValueError(f"layer {i} (conv2d): padding {params['padding']} or bias flag {params['bias']} invalid")
+        k = params["in_c"] * params["kernel_h"] * params["kernel_w"]
+        if k > MAX_WIDTH:
+            raise ValueError(f"layer {i} (conv2d): in_c x kernel {k} is above the limit")
+        w = r.floats(k * params["out_c"], f"layer {i} weights").reshape(k, params["out_c"])
+        return Layer(kind.name, weights=w, biases=r.floats(params["out_c"], f"layer {i} biases"), params=params)
+    if kind.record == "batchnorm":
+        c = params["channels"]
+        if not 0 <= params["momentum"] <= 1 or not (math.isfinite(params["eps"]) and params["eps"] > 0):
+            raise ValueError(f"layer {i} (batchnorm): momentum {params['momentum']} or eps {params['eps']} invalid")
+        gamma, beta = r.floats(c, f"layer {i} gamma"), r.floats(c, f"layer {i} beta")
+        mean, var = r.floats(c, f"layer {i} running means"), r.floats(c, f"layer {i} running variances")
+        if np.any(var < 0):
+            raise ValueError(f"layer {i} (batchnorm): a running variance is negative")
+        return Layer(kind.name, weights=gamma, biases=beta, params=params, running_mean=mean, running_var=var)
     if kind.has_parameters:
         n_in, n_out = params.pop("n_inputs"), params.pop("n_neurons")
         if not (1 <= n_in <= MAX_WIDTH and 1 <= n_out <= MAX_WIDTH):
@@ -389,7 +550,9 @@ def _f32(values):
 def dumps(model):
     """The bytes of a version-3 .nnb file for model (a whole model, or parameters-only when file_kind is 1)."""
     out = []
-    dense = [l for l in model.layers if KIND_BY_NAME[l.kind].has_parameters]
+    dense = [l for l in model.layers if l.kind == "dense"]
+    if model.file_kind == KIND_PARAMETERS and len(dense) != len(model.layers):
+        raise ValueError("parameters-only files hold dense layers only; save the whole model")
     if model.file_kind == KIND_PARAMETERS:
         out.append(struct.pack("<I", len(dense)))
         for l in dense:
@@ -408,12 +571,14 @@ def dumps(model):
             kind = KIND_BY_NAME[l.kind]
             out.append(struct.pack("<I", kind.code))
             values = dict(l.params)
-            if kind.has_parameters:
+            if kind.record == "dense":
                 values["n_inputs"], values["n_neurons"] = l.weights.shape
             for name, fmt in kind.fields:
                 out.append(struct.pack(fmt, values[name]))
             if kind.has_parameters:
                 out += [_f32(l.weights), _f32(l.biases)]
+            if kind.record == "batchnorm":
+                out += [_f32(l.running_mean), _f32(l.running_var)]
         n = 0 if model.preprocess == "none" else model.input_size
         out.append(struct.pack("<IQ", PREPROCESS.index(model.preprocess), n))
         if n:

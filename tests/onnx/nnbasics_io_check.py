@@ -40,7 +40,8 @@ def close(name, a, b, tol=1e-6):
 
 
 # C -> Python: every kind of model the driver trains (dropout, sigmoid, linear, scaling, optimizer, precision).
-for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled", "tanh", "leaky_relu", "elu", "softplus", "gelu"):
+for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled", "tanh", "leaky_relu", "elu", "softplus", "gelu",
+             "cnn", "cnn_gap"):
     path, xp, pp = (os.path.join(work, f"{kind}{s}") for s in (".nnb", "_x.npy", "_p.npy"))
     run("train", kind, path, xp)
     run("predict", path, xp, pp)
@@ -51,6 +52,64 @@ for kind in ("softmax", "sigmoid", "regression", "dropout", "scaled", "tanh", "l
         failures.append(kind + " bytes")
     close(f"{kind}: NumPy forward of the read model vs the library", m.predict(np.load(xp)), np.load(pp))
 print(nio.load(os.path.join(work, "scaled.nnb")).summary())
+print(nio.load(os.path.join(work, "cnn.nnb")).summary())
+
+# The image layers' records as the C writer defines them (docs/MODEL_FORMAT.md), checked field by field on the
+# library's file: conv2d geometry, pooling windows, batchnorm settings and running averages.
+cnn = nio.load(os.path.join(work, "cnn.nnb"))
+kinds = [l.kind for l in cnn.layers]
+expect = ["conv2d", "batchnorm", "relu", "maxpool2d", "conv2d", "tanh", "avgpool2d", "flatten", "dense", "batchnorm",
+          "relu", "dense", "softmax"]
+conv0, bn0, pool0, conv1, avg = cnn.layers[0], cnn.layers[1], cnn.layers[3], cnn.layers[4], cnn.layers[6]
+checks = [kinds == expect,
+          (conv0.params["in_c"], conv0.params["in_h"], conv0.params["in_w"], conv0.params["out_c"]) == (2, 10, 9, 6),
+          conv0.params["padding"] == 1 and conv0.params["bias"] == 1 and conv0.weights.shape == (18, 6),
+          conv1.params["padding"] == 2 and conv1.params["pad_h"] == 1 and conv1.params["stride"] == 2,
+          conv1.params["bias"] == 0 and not conv1.biases.any() and conv1.weights.shape == (54, 5),
+          (pool0.params["kernel_h"], pool0.params["kernel_w"], pool0.params["stride"]) == (2, 2, 2),
+          (avg.params["kernel_h"], avg.params["stride"]) == (2, 1),
+          bn0.params["channels"] == 6 and abs(bn0.params["momentum"] - 0.3) < 1e-7 and bn0.params["eps"] == np.float32(1e-3),
+          np.abs(bn0.running_mean).max() > 1e-3 and np.abs(bn0.running_var - 1).max() > 1e-3,
+          cnn.layers[9].params["channels"] == 8,
+          cnn.shapes()[7] == (10, 1, 1) and cnn.input_size == 180 and cnn.output_size == 3]
+if not all(checks):
+    print(f"cnn.nnb: record fields not as the library wrote them: {checks}")
+    failures.append("cnn fields")
+
+# Python -> C: a CNN built in Python (conv same and explicit, both pools, global average pooling, batchnorm
+# with running statistics); the library predicts as the NumPy forward pass and saves the same bytes.
+r2 = np.random.default_rng(5)
+cm = nio.Model(layers=[
+    nio.Layer("conv2d", weights=r2.normal(size=(3 * 9, 4)), biases=r2.normal(size=4),
+              params={"in_c": 3, "in_h": 9, "in_w": 8, "out_c": 4, "kernel_h": 3, "kernel_w": 3, "padding": 1}),
+    nio.Layer("batchnorm", weights=r2.uniform(0.5, 2, size=4), biases=r2.normal(size=4),
+              running_mean=r2.normal(size=4), running_var=r2.uniform(0.2, 3, size=4), params={"eps": 1e-3}),
+    nio.Layer("relu"),
+    nio.Layer("maxpool2d", params={"kernel_h": 2, "kernel_w": 2, "stride": 2}),
+    nio.Layer("conv2d", weights=r2.normal(size=(4 * 6, 5)), biases=r2.normal(size=5),
+              params={"in_c": 4, "in_h": 4, "in_w": 4, "out_c": 5, "kernel_h": 3, "kernel_w": 2, "padding": 2,
+                      "pad_h": 1, "pad_w": 1, "stride": 1}),
+    nio.Layer("avgpool2d", params={"kernel_h": 2, "kernel_w": 2, "stride": 1}),
+    nio.Layer("global_avgpool"), nio.Layer("flatten"),
+    nio.Layer("dense", weights=r2.normal(size=(5, 3)), biases=r2.normal(size=3)), nio.Layer("softmax")],
+    loss="cce")
+path, xp, pp = (os.path.join(work, f"python_cnn{s}") for s in (".nnb", "_x.npy", "_p.npy"))
+nio.save(cm, path)
+X = r2.normal(size=(12, 3 * 9 * 8)).astype(np.float32)
+np.save(xp, X)
+run("predict", path, xp, pp)
+close("Python-built CNN: the library vs NumPy", np.load(pp), cm.predict(X))
+again = os.path.join(work, "python_cnn_again.nnb")
+run("convert", path, again)
+if open(again, "rb").read() != open(path, "rb").read():
+    print("the library's save of the Python-built CNN differs from Python's bytes")
+    failures.append("python cnn bytes")
+try:
+    nio.dumps(nio.Model(layers=cm.layers, file_kind=nio.KIND_PARAMETERS))
+    print("a parameters-only file with conv2d layers was written")
+    failures.append("cnn parameters-only")
+except ValueError:
+    pass
 
 # Python -> C: a model built from scratch, with names and scaling.
 rng = np.random.default_rng(0)
