@@ -200,6 +200,64 @@ done:
     return rc;
 }
 
+/*
+ * A small convolutional model (1 x 6 x 6 images): conv 3x3 same + batchnorm (running averages set) + ReLU +
+ * max pooling 2, conv 2x2 explicit padding 1 stride 2 without bias + average pooling 2 stride 1, global average
+ * pooling, flatten, dense + softmax, with a per-pixel scaling. Its ONNX export is the parser's conv seed.
+ */
+static int cnn_seed(const char *dir, const char *name)
+{
+    nnb_model *m = NULL;
+    size_t size = 0;
+    int rc = 1;
+    if (nnb_model_create(&m, 0) != NNB_OK) {
+        return 1;
+    }
+    nnb_conv2d_params p = nnb_conv2d_params_default(3);
+    p.padding = NNB_PADDING_SAME;
+    nnb_conv2d_params q = nnb_conv2d_params_default(2);
+    q.padding = NNB_PADDING_EXPLICIT;
+    q.pad_h = q.pad_w = 1;
+    q.stride = 2;
+    q.bias = 0;
+    if (nnb_model_add_conv2d(m, 1, 6, 6, 3, &p) || nnb_model_add_batchnorm(m, 0.1f, 1e-5f) || nnb_model_add_relu(m) ||
+        nnb_model_add_maxpool2d(m, 2, 2, 2) || nnb_model_add_conv2d(m, 0, 0, 0, 2, &q) ||
+        nnb_model_add_avgpool2d(m, 2, 2, 1) || nnb_model_add_global_avgpool(m) || nnb_model_add_flatten(m) ||
+        nnb_model_add_dense(m, 2, 3, 0.1f, NULL) || nnb_model_add_softmax(m) || nnb_model_set_loss(m, NNB_LOSS_CCE) ||
+        nnb_model_finalize(m)) {
+        goto done;
+    }
+    float *mean = NULL, *var = NULL;
+    size_t channels = 0;
+    if (nnb_model_batchnorm_stats(m, 1, &mean, &var, &channels) != NNB_OK) {
+        goto done;
+    }
+    for (size_t c = 0; c < channels; ++c) {
+        mean[c] = 0.25f * (float)c - 0.1f;
+        var[c] = 0.5f + (float)c;
+    }
+    float center[36], scale[36];
+    for (size_t k = 0; k < 36; ++k) {
+        center[k] = 0.1f * (float)(k % 3);
+        scale[k] = 1.0f + 0.5f * (float)(k % 2);
+    }
+    if (nnb_model_set_preprocess(m, NNB_PREPROCESS_AFFINE, 36, center, scale) ||
+        nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, &size)) {
+        goto done;
+    }
+    void *buf = malloc(size);
+    if (buf != NULL && nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, buf, size, &size) == NNB_OK) {
+        rc = write_file(dir, name, buf, size);
+    }
+    free(buf);
+done:
+    if (rc) {
+        fprintf(stderr, "cannot build the conv seed %s: %s\n", name, nnb_last_error());
+    }
+    nnb_model_destroy(m);
+    return rc;
+}
+
 /* The ONNX export of a model seed written just before (scaling included), for the ONNX parser's corpus. */
 static int onnx_seed(const char *model_dir, const char *onnx_dir, const char *from, const char *name)
 {
@@ -235,8 +293,9 @@ int main(int argc, char **argv)
 #endif
              model_seed(model_dir, "classifier.nnb", NNB_MODEL_FILE_MODEL, 0) |
              model_seed(model_dir, "classifier_params.nnb", NNB_MODEL_FILE_PARAMETERS, 0) |
-             model_seed(model_dir, "regression.nnb", NNB_MODEL_FILE_MODEL, 1);
+             model_seed(model_dir, "regression.nnb", NNB_MODEL_FILE_MODEL, 1) | cnn_seed(model_dir, "cnn.nnb");
     rc |= onnx_seed(model_dir, onnx_dir, "classifier.nnb", "classifier_scaled.onnx") |
-          onnx_seed(model_dir, onnx_dir, "regression.nnb", "regression.onnx");
+          onnx_seed(model_dir, onnx_dir, "regression.nnb", "regression.onnx") |
+          onnx_seed(model_dir, onnx_dir, "cnn.nnb", "cnn_scaled.onnx");
     return rc;
 }
