@@ -172,6 +172,185 @@ static void test_onnx_gemm_transb_alpha_beta_matches_hand_computed(void **state)
     nnb__pb_buf_free(&bytes);
 }
 
+/* An attribute of repeated ints (kernel_shape, strides, pads). */
+static void add_ints_attr(nnb__pb_buf *node, const char *name, const int64_t *v, size_t n)
+{
+    nnb__pb_buf a;
+    nnb__pb_buf_init(&a, 1u << 20);
+    nnb__pb_put_string(&a, 1, name);
+    for (size_t i = 0; i < n; ++i) {
+        nnb__pb_put_int(&a, 8, v[i]);
+    }
+    nnb__pb_put_int(&a, 20, 7);
+    put_sub(node, 5, &a);
+}
+
+/* ValueInfoProto float ["N", c, h, w]. */
+static void add_image_value(nnb__pb_buf *graph, uint32_t field, const char *name, int64_t c, int64_t h, int64_t w)
+{
+    nnb__pb_buf v, type, tensor, shape;
+    nnb__pb_buf *all[] = {&v, &type, &tensor, &shape};
+    for (size_t i = 0; i < 4; ++i) {
+        nnb__pb_buf_init(all[i], 1u << 20);
+    }
+    const int64_t dims[3] = {c, h, w};
+    nnb__pb_buf d;
+    nnb__pb_buf_init(&d, 1u << 20);
+    nnb__pb_put_string(&d, 2, "N");
+    put_sub(&shape, 1, &d);
+    for (size_t k = 0; k < 3; ++k) {
+        nnb__pb_buf_init(&d, 1u << 20);
+        nnb__pb_put_int(&d, 1, dims[k]);
+        put_sub(&shape, 1, &d);
+    }
+    nnb__pb_put_int(&tensor, 1, 1);
+    put_sub(&tensor, 2, &shape);
+    put_sub(&type, 1, &tensor);
+    nnb__pb_put_string(&v, 1, name);
+    put_sub(&v, 2, &type);
+    put_sub(graph, field, &v);
+}
+
+/*
+ * x [N, 1, 3, 3] -> Conv (2x2 ones, bias 0.5, pads [0, 0, 1, 1]: the zeros below and right only, the library's
+ * same padding) -> BatchNormalization (scale 2, B 1, mean 0.5, var 3, epsilon 1) -> AveragePool 2x2 stride 1 ->
+ * Flatten -> [N, 4]. mid_op: an operator put between the pooling and the flatten (NULL: none).
+ */
+static nnb__pb_buf conv_model(const char *mid_op, int64_t group)
+{
+    nnb__pb_buf g;
+    nnb__pb_buf_init(&g, 1u << 20);
+    const int64_t wd[4] = {1, 1, 2, 2}, one[1] = {1};
+    const float w[4] = {1.0f, 1.0f, 1.0f, 1.0f}, b[1] = {0.5f}, sc[1] = {2.0f}, bb[1] = {1.0f}, mu[1] = {0.5f},
+                var[1] = {3.0f};
+    add_init(&g, "W", wd, 4, w);
+    add_init(&g, "B", one, 1, b);
+    add_init(&g, "s", one, 1, sc);
+    add_init(&g, "bb", one, 1, bb);
+    add_init(&g, "mu", one, 1, mu);
+    add_init(&g, "var", one, 1, var);
+    nnb__pb_buf n;
+    nnb__pb_buf_init(&n, 1u << 20);
+    nnb__pb_put_string(&n, 1, "x");
+    nnb__pb_put_string(&n, 1, "W");
+    nnb__pb_put_string(&n, 1, "B");
+    nnb__pb_put_string(&n, 2, "c");
+    nnb__pb_put_string(&n, 3, "conv");
+    nnb__pb_put_string(&n, 4, "Conv");
+    const int64_t pads[4] = {0, 0, 1, 1}, k2[2] = {2, 2}, s1[2] = {1, 1};
+    add_ints_attr(&n, "pads", pads, 4);
+    add_ints_attr(&n, "kernel_shape", k2, 2);
+    if (group != 1) {
+        nnb__pb_buf a;
+        nnb__pb_buf_init(&a, 1u << 20);
+        nnb__pb_put_string(&a, 1, "group");
+        nnb__pb_put_int(&a, 3, group);
+        nnb__pb_put_int(&a, 20, 2);
+        put_sub(&n, 5, &a);
+    }
+    put_sub(&g, 1, &n);
+    const char *bn_in[5] = {"c", "s", "bb", "mu", "var"};
+    const attr_spec eps = {"epsilon", 1, 0, 1.0f};
+    add_node(&g, "BatchNormalization", "bn", bn_in, 5, "n", &eps, 1);
+    nnb__pb_buf_init(&n, 1u << 20);
+    nnb__pb_put_string(&n, 1, "n");
+    nnb__pb_put_string(&n, 2, "p");
+    nnb__pb_put_string(&n, 3, "pool");
+    nnb__pb_put_string(&n, 4, "AveragePool");
+    add_ints_attr(&n, "kernel_shape", k2, 2);
+    add_ints_attr(&n, "strides", s1, 2);
+    put_sub(&g, 1, &n);
+    const char *p_in[1] = {"p"}, *q_in[1] = {"q"};
+    if (mid_op != NULL) {
+        add_node(&g, mid_op, "mid", p_in, 1, "q", NULL, 0);
+    }
+    add_node(&g, "Flatten", "flat", mid_op != NULL ? q_in : p_in, 1, "y", NULL, 0);
+    add_image_value(&g, 11, "x", 1, 3, 3);
+    add_value(&g, 12, "y", 4);
+    return wrap_model(&g, 13);
+}
+
+static void test_onnx_conv_bn_pool_match_hand_computed(void **state)
+{
+    (void)state;
+    nnb__pb_buf bytes = conv_model("Relu", 1);
+    nnb_model *m = NULL;
+    assert_int_equal(nnb_model_parse_onnx(bytes.data, bytes.size, &m), NNB_OK);
+    assert_int_equal(nnb_model_input_size(m), 9);
+    assert_int_equal(nnb_model_output_size(m), 4);
+    /* x = 1..9 row by row. Conv sums of 2x2 windows (zeros past the bottom and right) + 0.5:
+         12.5 16.5  9.5 / 24.5 28.5 15.5 / 15.5 17.5 9.5
+       BatchNormalization: (z - 0.5) / sqrt(3 + 1) * 2 + 1 = z + 0.5:  13 17 10 / 25 29 16 / 16 18 10
+       AveragePool 2x2 stride 1: (13+17+25+29)/4 = 21, (17+10+29+16)/4 = 18, (25+29+16+18)/4 = 22,
+       (29+16+18+10)/4 = 18.25. Relu keeps them. */
+    const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    nnb_tensor *X = NULL, *P = NULL;
+    assert_int_equal(nnb_tensor_create_from(&X, 1, 9, x), NNB_OK);
+    assert_int_equal(nnb_tensor_create(&P, 1, 4), NNB_OK);
+    assert_int_equal(nnb_model_predict(m, X, P, 0, NULL), NNB_OK);
+    const float *p = nnb_tensor_cdata(P);
+    assert_float_equal(p[0], 21.0f, 1e-5f);
+    assert_float_equal(p[1], 18.0f, 1e-5f);
+    assert_float_equal(p[2], 22.0f, 1e-5f);
+    assert_float_equal(p[3], 18.25f, 1e-5f);
+    /* Export and import again: the same predictions, bit for bit. */
+    size_t size = 0;
+    assert_int_equal(nnb_model_serialize_onnx(m, NULL, 0, &size), NNB_OK);
+    unsigned char *buf = malloc(size);
+    assert_non_null(buf);
+    assert_int_equal(nnb_model_serialize_onnx(m, buf, size, &size), NNB_OK);
+    nnb_model *back = NULL;
+    assert_int_equal(nnb_model_parse_onnx(buf, size, &back), NNB_OK);
+    nnb_tensor *Q = NULL;
+    assert_int_equal(nnb_tensor_create(&Q, 1, 4), NNB_OK);
+    assert_int_equal(nnb_model_predict(back, X, Q, 0, NULL), NNB_OK);
+    assert_memory_equal(nnb_tensor_cdata(Q), p, 4 * sizeof(float));
+    /* Every truncation of the export is refused. */
+    for (size_t len = 0; len < size; len += 1) {
+        unsigned char *copy = malloc(len ? len : 1);
+        assert_non_null(copy);
+        memcpy(copy, buf, len);
+        nnb_model *cut = NULL;
+        if (nnb_model_parse_onnx(copy, len, &cut) == NNB_OK) {
+            fail_msg("the conv export cut to %zu of %zu bytes was accepted", len, size);
+        }
+        assert_null(cut);
+        free(copy);
+    }
+    free(buf);
+    nnb_tensor_destroy(Q);
+    nnb_model_destroy(back);
+    nnb_tensor_destroy(X);
+    nnb_tensor_destroy(P);
+    nnb_model_destroy(m);
+    nnb__pb_buf_free(&bytes);
+}
+
+static void test_onnx_conv_refusals_name_the_node(void **state)
+{
+    (void)state;
+    const struct {
+        const char *mid;
+        int64_t group;
+        const char *expect;
+    } cases[] = {
+        {NULL, 2, "node 0 'conv' (Conv): group = 2"},
+        {"Softmax", 1, "node 3 'mid' (Softmax): softmax over an N x C x H x W image"},
+        {"MaxPool", 1, "node 3 'mid' (MaxPool): the attribute kernel_shape is missing"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+        nnb__pb_buf bytes = conv_model(cases[c].mid, cases[c].group);
+        nnb_model *m = NULL;
+        const nnb_status st = nnb_model_parse_onnx(bytes.data, bytes.size, &m);
+        assert_true(st == NNB_ERR_UNSUPPORTED || st == NNB_ERR_FORMAT);
+        assert_null(m);
+        if (strstr(nnb_last_error(), cases[c].expect) == NULL) {
+            fail_msg("case %zu: '%s' not in '%s'", c, cases[c].expect, nnb_last_error());
+        }
+        nnb__pb_buf_free(&bytes);
+    }
+}
+
 static void test_onnx_truncation_at_every_length_is_refused(void **state)
 {
     (void)state;
@@ -730,6 +909,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_onnx_gemm_transb_alpha_beta_matches_hand_computed),
         cmocka_unit_test(test_onnx_truncation_at_every_length_is_refused),
+        cmocka_unit_test(test_onnx_conv_bn_pool_match_hand_computed),
+        cmocka_unit_test(test_onnx_conv_refusals_name_the_node),
         cmocka_unit_test(test_onnx_flipped_wire_types_never_crash),
         cmocka_unit_test(test_onnx_huge_dims_and_missing_initializers_are_refused),
         cmocka_unit_test(test_onnx_scaled_parameters_that_overflow_are_refused),
