@@ -1929,7 +1929,13 @@ static nnb_status build_model(onnx_graph *g, nnb_model **out)
         for (size_t k = 0; k < 3; ++k) {
             b.shape[k] = (size_t)input->dims[k + 1];
         }
-        b.width = b.shape[0] * b.shape[1] * b.shape[2]; /* each <= 2^24: checked when the model is built */
+        const uint64_t ch = (uint64_t)b.shape[0] * b.shape[1]; /* each <= 2^24: no wrap in 64 bits */
+        if (ch > NNB_ONNX_MAX_ELEMENTS || ch * b.shape[2] > NNB_ONNX_MAX_ELEMENTS) {
+            return FAIL(NNB_ERR_UNSUPPORTED, "input '%s': %zu x %zu x %zu images have more than %llu values",
+                        show(input->name).s, b.shape[0], b.shape[1], b.shape[2],
+                        (unsigned long long)NNB_ONNX_MAX_ELEMENTS);
+        }
+        b.width = b.shape[0] * b.shape[1] * b.shape[2];
     }
     st = nnb_model_create(&b.m, 0);
     for (size_t i = 0; st == NNB_OK && i < g->n_nodes; ++i) {
