@@ -240,7 +240,11 @@ static nnb__pb_buf conv_model(const char *mid_op, int64_t group)
     const int64_t pads[4] = {0, 0, 1, 1}, k2[2] = {2, 2}, s1[2] = {1, 1};
     add_ints_attr(&n, "pads", pads, 4);
     add_ints_attr(&n, "kernel_shape", k2, 2);
-    if (group != 1) {
+    if (group == -1) {
+        /* An attribute whose bytes hold a key of field number 0 (found by fuzz_onnx). */
+        const unsigned char bad[2] = {0x00, 0x01};
+        nnb__pb_put_bytes(&n, 5, bad, sizeof bad);
+    } else if (group != 1) {
         nnb__pb_buf a;
         nnb__pb_buf_init(&a, 1u << 20);
         nnb__pb_put_string(&a, 1, "group");
@@ -337,6 +341,7 @@ static void test_onnx_conv_refusals_name_the_node(void **state)
         {NULL, 2, "node 0 'conv' (Conv): group = 2"},
         {"Softmax", 1, "node 3 'mid' (Softmax): softmax over an N x C x H x W image"},
         {"MaxPool", 1, "node 3 'mid' (MaxPool): the attribute kernel_shape is missing"},
+        {NULL, -1, "nnb_model_parse_onnx: node 'conv' (Conv), looking for attribute group: field number 0"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
         nnb__pb_buf bytes = conv_model(cases[c].mid, cases[c].group);

@@ -695,7 +695,11 @@ static nnb_status find_attr(const onnx_node *n, const char *name, onnx_attr *a)
             a->found = 1;
         }
     }
-    return st;
+    if (st != NNB_OK) {
+        /* Every caller names the node again; this names the attribute for the callers that don't. */
+        return CONTEXT(st, "node '%s' (%s), looking for attribute %s", show(n->name).s, show(n->op_type).s, name);
+    }
+    return NNB_OK;
 }
 /* Decodes the value of every Constant node (attribute value, a TensorProto) into g->consts. */
 static nnb_status decode_constants(onnx_graph *g)
