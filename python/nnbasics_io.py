@@ -15,6 +15,13 @@ model trained in C, change its weights, or produce a model file from scratch:
                           nio.Layer("dense", weights=W2, biases=b2), nio.Layer("softmax")], loss="cce")
     nio.save(m, "from_python.nnb")
 
+Image models (kinds 16 to 21: conv2d, max and average pooling, global average pooling, batchnorm, flatten) are
+read, written and predicted too; their rows are NCHW images flattened (x.reshape(N, -1) of a PyTorch batch):
+
+    m = nio.load("cnn.nnb")
+    m.layers[0].params["in_c"], m.layers[0].weights.shape   # conv2d: (in_c * kh * kw, out_c), PyTorch's transposed
+    m.layers[1].running_mean, m.layers[1].running_var        # batchnorm statistics (weights = gamma, biases = beta)
+
 Layer kinds are a table (LAYER_KINDS): a kind the format gains is one entry, with the names and struct formats
 of the fields its record holds after the kind.
 """
