@@ -88,14 +88,11 @@ static const char *optimizer_name(nnb_optimizer_kind kind)
     return "unknown";
 }
 
-/* Learned parameters of layer i: dense and conv2d weights and biases, batchnorm scales and shifts. */
+/* Learned parameters of layer i (the library's count: a convolution without biases has none). */
 static size_t layer_parameters(const nnb_model *m, size_t i)
 {
-    const nnb_dense *d = nnb_model_cdense_params(m, i);
-    if (d == NULL) {
-        return 0;
-    }
-    return nnb_dense_n_inputs(d) * nnb_dense_n_neurons(d) + nnb_dense_n_neurons(d);
+    size_t n = 0;
+    return nnb_model_layer_parameter_count(m, i, &n) == NNB_OK ? n : 0;
 }
 
 static int has_regularization(const nnb_regularization *r)
@@ -332,11 +329,10 @@ static int info_main(int argc, char **argv, const char *path)
     struct stat sb;
     const long long bytes = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
     size_t total = 0;
-    for (size_t i = 0; i < nnb_model_layer_count(m); ++i) {
-        nnb_layer_info li;
-        if (nnb_model_layer_info(m, i, &li) == NNB_OK) {
-            total += layer_parameters(m, i);
-        }
+    nnb_status st = nnb_model_parameter_count(m, &total);
+    if (st != NNB_OK) {
+        nnb_model_destroy(m);
+        return nnb_fail(k_cmd, path, st);
     }
     if (json) {
         print_json(path, bytes, m, total);

@@ -146,6 +146,23 @@ void nnb_json_number(FILE *out, double v);
 /* The same for a float32 value: the fewest digits that read back as the same float. */
 void nnb_json_float(FILE *out, float v);
 
+/* ---- pictures (picture.c) ---- */
+
+/* True when path will be written as a PNG: libpng is built in and the name does not end in .ppm. */
+int nnb_picture_is_png(const char *path);
+
+/*
+ * The file --plot PATH writes into out (size bytes): PATH, with a final .png made .ppm when the tool has no
+ * libpng. Creates it once so that a bad path fails before training; 0 (message printed) on failure.
+ */
+int nnb_picture_prepare(const char *command, const char *path, char *out, size_t size);
+
+/* Writes image as a PNG (nnb_picture_is_png) or a PPM and, unless quiet, says which; 0 (message) on failure. */
+int nnb_picture_write(const char *command, const char *path, const nnb_image *image, const char *what, int quiet);
+
+/* Draws the model's training history (nnb_plot_history) into path; 0 (message printed) on failure. */
+int nnb_picture_history(const char *command, const nnb_model *model, const char *path, const char *title, int quiet);
+
 /* ---- commands ---- */
 
 int nnb_cmd_demo(int argc, char **argv);
