@@ -178,7 +178,8 @@ NNB_API nnb_status nnb_plot_history(nnb_image *image, const nnb_history_entry *e
                                     const char *title);
 
 /**
- * Writes the image as a binary PPM (P6: "P6\n<width> <height>\n255\n" then the RGB bytes).
+ * Writes the image as a binary PPM (P6): the header "P6", the width, the height and 255 on three lines, then the RGB
+ * bytes.
  * @param image the image (read only).
  * @param path the file to create or replace.
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_ARGUMENT (zero-size image), NNB_ERR_IO (with the path and
