@@ -17,7 +17,7 @@
 /* Options shared by the three commands. */
 typedef struct tab_options {
     nnb_table_spec spec;
-    const char *features_arg, *class_names_arg, *model, *save, *output;
+    const char *features_arg, *class_names_arg, *model, *save, *output, *plot;
     const char *features[NNB_TAB_MAX_LIST];
     const char *class_names[NNB_TAB_MAX_LIST];
     size_t n_class_names;
@@ -36,7 +36,7 @@ static void train_usage(void)
            "                 [--task classification|regression] [--standardize | --minmax] [--skip-missing]\n"
            "                 [--val-split F] [--class-names A,B,...] [--layers W1,W2,...] [--epochs N] [--batch N]\n"
            "                 [--optimizer sgd|adagrad|rmsprop|adam] [--lr X] [--decay X] [--seed S] [--threads N]\n"
-           "                 [--save FILE] [--quiet]\n"
+           "                 [--save FILE] [--plot FILE] [--quiet]\n"
            "\n"
            "Trains Dense-ReLU layers of widths W1,W2,... then a softmax output (classification: one output per\n"
            "class, categorical cross-entropy) or a linear output (regression: mean squared error) on a table,\n"
@@ -70,6 +70,8 @@ static void train_usage(void)
            "  --lr X             default: the optimizer's (adam 0.001);  --decay X  default 0\n"
            "  --seed S           weights, shuffling and the split (default 0);  --threads N  default 0 (all)\n"
            "  --save FILE        write the model (atomically); checked before training starts\n"
+           "  --plot FILE        draw the loss and accuracy per epoch (training and validation) as a PNG, or a\n"
+           "                     PPM when FILE ends in .ppm or the tool was built without libpng\n"
            "  --quiet            print only the results\n",
            MAX_LAYERS);
 }
@@ -191,6 +193,7 @@ static int parse(int argc, char **argv, const char *cmd, int which, tab_options 
         {"--decay", NNB_OPTION_DOUBLE, &o->decay, TRAIN, 0.0, 1e6, 1, NULL, NULL},
         {"--optimizer", NNB_OPTION_CUSTOM, &o->optimizer, TRAIN, 0, 0, 0, NULL, parse_optimizer_option},
         {"--save", NNB_OPTION_STRING, &o->save, TRAIN, 0, 0, 0, NULL, NULL},
+        {"--plot", NNB_OPTION_STRING, &o->plot, TRAIN, 0, 0, 0, NULL, NULL},
     };
     nnb_args a;
     nnb_args_init(&a, argc, argv, 2, cmd);
@@ -569,7 +572,19 @@ int nnb_cmd_train_tabular(int argc, char **argv)
         tp.validation_x = val.X;
         tp.validation_y = &vy;
     }
+    tp.record_history = o.plot != NULL;
+    char plot_path[4096], title[128];
+    if (o.plot != NULL && !nnb_picture_prepare(cmd, o.plot, plot_path, sizeof plot_path)) {
+        goto done;
+    }
     st = nnb_model_train(m, train.X, &y, &tp);
+    if (o.plot != NULL) {
+        const char *slash = strrchr(o.spec.data, '/');
+        (void)snprintf(title, sizeof title, "nnb train: %s", slash != NULL ? slash + 1 : o.spec.data);
+        if (!nnb_picture_history(cmd, m, plot_path, title, o.quiet)) {
+            goto done;
+        }
+    }
     if (st != NNB_OK) {
         nnb_optimizer_params used;
         nnb_fail_training(cmd, m, st, nnb_model_optimizer_params(m, &used) == NNB_OK ? used.learning_rate : o.lr);
