@@ -15,7 +15,8 @@
  *   - Data coordinates map to pixels linearly inside a frame (nnb_plot_map); non-finite data values are
  *     skipped (they break a line), never an error.
  *   - A failing call draws nothing and returns NNB_ERR_NULL for a NULL pointer, NNB_ERR_ARGUMENT for a bad
- *     size or range (with nnb_last_error() saying which).
+ *     size or range (with nnb_last_error() saying which), NNB_ERR_OVERFLOW when width * height * 3 does not fit
+ *     in size_t.
  * Distinct images may be drawn from different threads at once.
  */
 #ifndef NNB_PLOT_H
