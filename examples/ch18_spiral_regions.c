@@ -10,7 +10,8 @@
  *
  * Then the trained model predicts every pixel of the plane [-1,1]^2 and the program draws the decision
  * regions: each class a light colour, deeper where the network is more confident, with the training points
- * on top in saturated colours. Outputs, in argv[1] or the current directory:
+ * on top in saturated colours, framed by axes with numbered ticks, a title and a legend drawn with the library's
+ * plot module (plot.h). Outputs, in argv[1] or the current directory:
  *   spiral_regions.png   (spiral_regions.ppm when built without libpng)
  *   spiral_training.csv  epoch,loss,accuracy,learning_rate every 100 epochs
  * The loss and accuracy of epoch k are measured in that epoch's forward pass, before its update.
@@ -18,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef NNB_EXAMPLE_HAVE_PNG
 #    include <png.h>
@@ -27,6 +29,8 @@
 
 enum { SAMPLES = 100, CLASSES = 3, N = SAMPLES * CLASSES, HIDDEN = 64, EPOCHS = 10000 };
 enum { WIDTH = 400, HEIGHT = 400, CSV_EVERY = 100, PRINT_EVERY = 1000 };
+/* The picture: the 400 x 400 plane at (LEFT, TOP) of a larger canvas with room for ticks, title and legend. */
+enum { LEFT = 44, TOP = 28, CANVAS_W = LEFT + WIDTH + 16, CANVAS_H = TOP + HEIGHT + 44 };
 
 /* Saturated class colours (points) and the background they tint. */
 static const unsigned char class_rgb[CLASSES][3] = {{214, 39, 40}, {44, 160, 44}, {31, 119, 180}};
@@ -118,11 +122,11 @@ static int write_image(const char *path, const unsigned char *rgb)
         return 0;
     }
     png_init_io(png, f);
-    png_set_IHDR(png, info, WIDTH, HEIGHT, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+    png_set_IHDR(png, info, CANVAS_W, CANVAS_H, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
-    for (size_t r = 0; r < HEIGHT; ++r) {
-        png_write_row(png, rgb + r * WIDTH * 3);
+    for (size_t r = 0; r < CANVAS_H; ++r) {
+        png_write_row(png, rgb + r * CANVAS_W * 3);
     }
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
@@ -133,13 +137,8 @@ static int write_image(const char *path, const unsigned char *rgb)
 #else
 static int write_image(const char *path, const unsigned char *rgb)
 {
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        return 0;
-    }
-    int ok = fprintf(f, "P6\n%d %d\n255\n", WIDTH, HEIGHT) > 0 &&
-             fwrite(rgb, 3, (size_t)WIDTH * HEIGHT, f) == (size_t)WIDTH * HEIGHT;
-    return (fclose(f) == 0) && ok;
+    nnb_image image = {(unsigned char *)rgb, CANVAS_W, CANVAS_H};
+    return nnb_image_write_ppm(&image, path) == NNB_OK;
 }
 #    define IMAGE_NAME "spiral_regions.ppm"
 #    define IMAGE_NOTE " (a PPM: this build has no libpng; install libpng-dev and reconfigure for a PNG)"
@@ -244,12 +243,32 @@ int main(int argc, char **argv)
         disc(img, cx, cy, 4, outline);
         disc(img, cx, cy, 3, class_rgb[y[i]]);
     }
-    if (!write_image(image_path, img)) {
+    /* The canvas: axes over [-1, 1]^2 with ticks every 0.5, the plane inside the frame, title and legend. */
+    unsigned char *canvas = malloc((size_t)CANVAS_W * CANVAS_H * 3);
+    if (canvas == NULL) {
+        fprintf(stderr, "out of memory\n");
+        return EXIT_FAILURE;
+    }
+    static const unsigned char white[3] = {255, 255, 255}, black[3] = {0, 0, 0};
+    nnb_image image = {canvas, CANVAS_W, CANVAS_H};
+    const nnb_plot_axes axes = {LEFT, TOP, WIDTH, HEIGHT, -1.0, 1.0, -1.0, 1.0};
+    CHECK(nnb_plot_fill(&image, white));
+    CHECK(nnb_plot_axes_draw(&image, &axes, 0.5, 0.5));
+    /* The plane inside the frame's edges (its outermost pixels lie under the frame). */
+    for (size_t r = 1; r + 1 < HEIGHT; ++r) {
+        memcpy(canvas + ((TOP + r) * CANVAS_W + LEFT + 1) * 3, img + (r * WIDTH + 1) * 3, (WIDTH - 2) * 3);
+    }
+    static const char title[] = "spiral data: decision regions of the trained network";
+    CHECK(nnb_plot_text(&image, (CANVAS_W - nnb_plot_text_width(title)) / 2, 8, title, black));
+    static const char *const labels[CLASSES] = {"class 0", "class 1", "class 2"};
+    CHECK(nnb_plot_legend(&image, LEFT, CANVAS_H - 12, labels, &class_rgb[0][0], CLASSES));
+    if (!write_image(image_path, canvas)) {
         fprintf(stderr, "could not write %s\n", image_path);
         return EXIT_FAILURE;
     }
     printf("wrote %s and %s%s\n", image_path, csv_path, IMAGE_NOTE);
 
+    free(canvas);
     free(img);
     nnb_model_workspace_destroy(ws);
     nnb_tensor_destroy(probs);

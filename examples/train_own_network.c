@@ -3,9 +3,10 @@
  * Training your own network with the tools beyond the book (README, "Training your own networks"): He
  * initialization, GELU, AdamW, a cosine learning-rate schedule with warm-up, gradient clipping stored in
  * the model, a validation split with early stopping, the per-epoch history as CSV, and a model file that
- * keeps all of it. Data: the book's spiral, 3 classes of 300 points. Exits non-zero when a result is wrong.
+ * keeps all of it, and the training curves drawn with plot.h into a PPM. Data: the book's spiral, 3 classes of
+ * 300 points. Exits non-zero when a result is wrong.
  *
- *   train_own_network [MODEL.nnb] [HISTORY.csv]
+ *   train_own_network [MODEL.nnb] [HISTORY.csv] [CURVES.ppm]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
 {
     const char *model_path = argc > 1 ? argv[1] : "own_network.nnb";
     const char *history_path = argc > 2 ? argv[2] : "own_network_history.csv";
+    const char *curves_path = argc > 3 ? argv[3] : "own_network_curves.ppm";
     enum { SAMPLES = 300, CLASSES = 3, N = SAMPLES * CLASSES };
     nnb_rng *rng = NULL;
     nnb_tensor *X = NULL;
@@ -88,6 +90,11 @@ int main(int argc, char **argv)
         perror(history_path);
         return EXIT_FAILURE;
     }
+    /* The curves: loss and accuracy per epoch, training and validation, into a buffer this program owns. */
+    static unsigned char rgb[800 * 450 * 3];
+    nnb_image image = {rgb, 800, 450};
+    CHECK(nnb_plot_history(&image, h, epochs, "spiral: training and validation"));
+    CHECK(nnb_image_write_ppm(&image, curves_path));
 
     /* The file keeps the layers, AdamW's weight decay, the schedule and the clipping. */
     CHECK(nnb_model_save(m, model_path));

@@ -9,9 +9,12 @@ usage: check_ch18.py PROGRAM OUTDIR
   after training (nnb_model_evaluate, the "trained:" line); the final loss and accuracy near the book's
   chapter-10 result for this network and data (loss 0.074, accuracy 0.967; FAST arithmetic moves them a
   little).
-- the image (PNG, decoded here with zlib, or PPM): 400 x 400; at points on the noise-free centre line of
-  each spiral arm (x = r sin(2.5 t), y = r cos(2.5 t), t = 4 k + 4 r for class k), the region is drawn in
-  class k's colour (at least 40 of 45), so the plane's orientation and the colours are right.
+- the image (PNG, decoded here with zlib, or PPM): 460 x 472, the 400 x 400 plane at (44, 28); at points on
+  the noise-free centre line of each spiral arm (x = r sin(2.5 t), y = r cos(2.5 t), t = 4 k + 4 r for
+  class k), the region is drawn in class k's colour (at least 40 of 45), so the plane's orientation and the
+  colours are right; the frame's edges (plot.h's dark grey) on the plane's outermost pixels; the legend's
+  three 10 x 7 swatches in the class colours at (44, 460), (111, 460) and (178, 460) (an entry is 67 pixels
+  wide: the 10-pixel swatch and 4 pixels, the 7-character label of 41 pixels, 12 pixels of space).
 Exit status 0 when every check passes, 1 otherwise.
 """
 
@@ -24,6 +27,9 @@ import sys
 import zlib
 
 WIDTH = HEIGHT = 400
+LEFT, TOP = 44, 28
+CANVAS_W, CANVAS_H = LEFT + WIDTH + 16, TOP + HEIGHT + 44
+FRAME_RGB = (40, 40, 40)
 CLASS_RGB = [(214, 39, 40), (44, 160, 44), (31, 119, 180)]
 BOOK_LOSS, BOOK_ACC = 0.074, 0.967
 
@@ -142,7 +148,20 @@ def main():
     # ---- the image ----
     png = os.path.join(outdir, "spiral_regions.png")
     w, h, img = read_png(png) if os.path.exists(png) else read_ppm(os.path.join(outdir, "spiral_regions.ppm"))
-    check((w, h) == (WIDTH, HEIGHT), f"image is {WIDTH} x {HEIGHT} (got {w} x {h})")
+    check((w, h) == (CANVAS_W, CANVAS_H), f"image is {CANVAS_W} x {CANVAS_H} (got {w} x {h})")
+    if (w, h) != (CANVAS_W, CANVAS_H):
+        return 1
+
+    def px(x, y):
+        return tuple(img[y][x * 3 : x * 3 + 3])
+
+    frame = all(px(LEFT, TOP + i) == FRAME_RGB and px(LEFT + WIDTH - 1, TOP + i) == FRAME_RGB for i in range(HEIGHT))
+    frame = frame and all(px(LEFT + i, TOP) == FRAME_RGB and px(LEFT + i, TOP + HEIGHT - 1) == FRAME_RGB
+                          for i in range(WIDTH))
+    check(frame, "the frame's four edges are drawn around the plane")
+    swatches = all(px(LEFT + k * 67 + dx, CANVAS_H - 12 + dy) == CLASS_RGB[k]
+                   for k in range(3) for dx in range(10) for dy in range(7))
+    check(swatches, "the legend's swatches in the three class colours")
     wrong, total = [], 0
     for k in range(3):
         for r in (0.25 + 0.05 * i for i in range(15)):
@@ -154,7 +173,7 @@ def main():
             votes = [0, 0, 0]
             for dy in range(-2, 3):
                 for dx in range(-2, 3):
-                    rr, cc = min(max(row + dy, 0), h - 1), min(max(col + dx, 0), w - 1)
+                    rr, cc = TOP + min(max(row + dy, 0), HEIGHT - 1), LEFT + min(max(col + dx, 0), WIDTH - 1)
                     c = pixel_class(tuple(img[rr][cc * 3 : cc * 3 + 3]))
                     if c is not None:
                         votes[c] += 1

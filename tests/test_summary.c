@@ -94,6 +94,38 @@ static void test_parameter_count_and_workspace_with_dropout(void **state)
     nnb_model_destroy(m);
 }
 
+/* Per-layer counts by hand; a convolution without biases has only its weights (nnb info once added out_c). */
+static void test_layer_parameter_count_conv_without_bias(void **state)
+{
+    (void)state;
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 0));
+    nnb_conv2d_params cp = nnb_conv2d_params_default(3);
+    cp.bias = 0;
+    assert_ok(nnb_model_add_conv2d(m, 2, 5, 5, 3, &cp)); /* 2 * 3 * 3 * 3 = 54 weights, no biases */
+    assert_ok(nnb_model_add_batchnorm(m, 0.1f, 1e-5f));  /* gamma and beta of 3 channels: 6 */
+    assert_ok(nnb_model_add_relu(m));
+    cp.bias = 1;
+    assert_ok(nnb_model_add_conv2d(m, 0, 0, 0, 4, &cp)); /* 3 * 3 * 3 * 4 = 108 weights + 4 biases */
+    assert_ok(nnb_model_add_flatten(m));
+    assert_ok(nnb_model_add_dense(m, 4, 2, NNB_DENSE_DEFAULT_INIT_SCALE, NULL)); /* 8 + 2 */
+    static const size_t expected[6] = {54, 6, 0, 112, 0, 10};
+    for (size_t i = 0; i < 6; ++i) {
+        size_t n = 99;
+        assert_ok(nnb_model_layer_parameter_count(m, i, &n));
+        assert_int_equal(n, expected[i]);
+    }
+    size_t total = 0;
+    assert_ok(nnb_model_parameter_count(m, &total));
+    assert_int_equal(total, 54 + 6 + 112 + 10);
+    size_t n = 7;
+    assert_status(nnb_model_layer_parameter_count(m, 6, &n), NNB_ERR_RANGE);
+    assert_status(nnb_model_layer_parameter_count(NULL, 0, &n), NNB_ERR_NULL);
+    assert_status(nnb_model_layer_parameter_count(m, 0, NULL), NNB_ERR_NULL);
+    assert_int_equal(n, 7);
+    nnb_model_destroy(m);
+}
+
 static void test_summary_bad_arguments(void **state)
 {
     (void)state;
@@ -118,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_summary_of_the_header_example),
         cmocka_unit_test(test_parameter_count_and_workspace_with_dropout),
         cmocka_unit_test(test_summary_bad_arguments),
+        cmocka_unit_test(test_layer_parameter_count_conv_without_bias),
     };
     return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
 }

@@ -778,12 +778,24 @@ NNB_API size_t nnb_model_best_epoch(const nnb_model *model);
 /* ---- summary ---- */
 
 /**
- * Counts the model's trainable parameters: n_inputs * n_neurons + n_neurons for every dense layer.
+ * Counts the model's trainable parameters: the sum of nnb_model_layer_parameter_count over its layers.
  * @param model the model (finalized or not).
  * @param out receives the count; untouched on failure.
  * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_OVERFLOW.
  */
 NNB_API nnb_status nnb_model_parameter_count(const nnb_model *model, size_t *out);
+
+/**
+ * Counts the trainable parameters of one layer: n_inputs * n_neurons + n_neurons for a dense layer,
+ * in_c * kernel_h * kernel_w * out_c weights plus out_c biases (only when the layer has biases) for a
+ * convolution, 2 * channels (gamma and beta; the running averages are not learned) for batch normalisation,
+ * 0 for every other layer. nnb_model_parameter_count is the sum over the layers.
+ * @param model the model (finalized or not).
+ * @param index the layer, 0-based, below nnb_model_layer_count.
+ * @param out receives the count; untouched on failure.
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_RANGE (index beyond the last layer).
+ */
+NNB_API nnb_status nnb_model_layer_parameter_count(const nnb_model *model, size_t index, size_t *out);
 
 /**
  * Writes a table of the model's layers (index, kind, output shape for `batch` rows, parameters, and for a

@@ -29,5 +29,6 @@
 #include "nnbasics/npy.h"
 #include "nnbasics/model_file.h"
 #include "nnbasics/onnx.h"
+#include "nnbasics/plot.h"
 
 #endif /* NNB_NNBASICS_H */

@@ -154,12 +154,21 @@ static nnb_status check_building(const nnb_model *m)
     if (m == NULL) {
         return NNB__FAIL(NNB_ERR_NULL);
     }
-    return m->finalized ? NNB_ERR_STATE : NNB_OK;
+    return m->finalized ? NNB__FAILF(NNB_ERR_STATE, "the model is finalized: no more layers or settings") : NNB_OK;
 }
 
+/*
+ * Appends a layer without parameters of its own that keeps the previous layer's shape. It checks that the
+ * model is still being built itself, so an activation's add function is this call alone; functions that check
+ * a value of their own call check_building first, so that NULL and a finalized model are reported before it.
+ */
 static nnb_status add_simple(nnb_model *m, nnb_layer_kind kind, float rate)
 {
-    nnb_status st = reserve_layer(m);
+    nnb_status st = check_building(m);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = reserve_layer(m);
     if (st != NNB_OK) {
         return st;
     }
@@ -291,26 +300,22 @@ nnb_status nnb_model_add_dense_init(nnb_model *model, size_t n_inputs, size_t n_
 
 nnb_status nnb_model_add_relu(nnb_model *model)
 {
-    nnb_status st = check_building(model);
-    return st != NNB_OK ? st : add_simple(model, NNB_LAYER_RELU, 0.0f);
+    return add_simple(model, NNB_LAYER_RELU, 0.0f);
 }
 
 nnb_status nnb_model_add_softmax(nnb_model *model)
 {
-    nnb_status st = check_building(model);
-    return st != NNB_OK ? st : add_simple(model, NNB_LAYER_SOFTMAX, 0.0f);
+    return add_simple(model, NNB_LAYER_SOFTMAX, 0.0f);
 }
 
 nnb_status nnb_model_add_sigmoid(nnb_model *model)
 {
-    nnb_status st = check_building(model);
-    return st != NNB_OK ? st : add_simple(model, NNB_LAYER_SIGMOID, 0.0f);
+    return add_simple(model, NNB_LAYER_SIGMOID, 0.0f);
 }
 
 nnb_status nnb_model_add_linear(nnb_model *model)
 {
-    nnb_status st = check_building(model);
-    return st != NNB_OK ? st : add_simple(model, NNB_LAYER_LINEAR, 0.0f);
+    return add_simple(model, NNB_LAYER_LINEAR, 0.0f);
 }
 
 nnb_status nnb_model_add_dropout(nnb_model *model, float rate)
@@ -327,14 +332,12 @@ nnb_status nnb_model_add_dropout(nnb_model *model, float rate)
 
 nnb_status nnb_model_add_tanh(nnb_model *model)
 {
-    nnb_status st = check_building(model);
-    return st != NNB_OK ? st : add_simple(model, NNB_LAYER_TANH, 0.0f);
+    return add_simple(model, NNB_LAYER_TANH, 0.0f);
 }
 
 nnb_status nnb_model_add_softplus(nnb_model *model)
 {
-    nnb_status st = check_building(model);
-    return st != NNB_OK ? st : add_simple(model, NNB_LAYER_SOFTPLUS, 0.0f);
+    return add_simple(model, NNB_LAYER_SOFTPLUS, 0.0f);
 }
 
 /* An activation with a parameter: alpha (leaky ReLU, ELU) or the GELU approximation, checked by the caller. */

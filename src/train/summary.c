@@ -50,6 +50,18 @@ static size_t layer_params(const nnb_model *m, size_t i)
     }
 }
 
+nnb_status nnb_model_layer_parameter_count(const nnb_model *model, size_t index, size_t *out)
+{
+    if (model == NULL || out == NULL) {
+        return NNB__FAILF(NNB_ERR_NULL, "%s is NULL", model == NULL ? "model" : "out");
+    }
+    if (index >= model->n_layers) {
+        return NNB__FAILF(NNB_ERR_RANGE, "layer %zu of a model of %zu layers", index, model->n_layers);
+    }
+    *out = layer_params(model, index);
+    return NNB_OK;
+}
+
 nnb_status nnb_model_parameter_count(const nnb_model *model, size_t *out)
 {
     if (model == NULL || out == NULL) {

@@ -164,6 +164,37 @@ static int write_parameters(const char *dir, const char *name)
     return 1;
 }
 
+/* A convolution without biases (2 x 3 x 3 -> 3 channels: 54 weights), flatten, dense 27 -> 2 (56). */
+static int write_conv_nobias(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    nnb_model *m = NULL;
+    nnb_conv2d_params cp = nnb_conv2d_params_default(3);
+    cp.bias = 0;
+    nnb_status st = nnb_model_create(&m, 0);
+    if (st == NNB_OK)
+        st = nnb_model_add_conv2d(m, 2, 5, 5, 3, &cp);
+    if (st == NNB_OK)
+        st = nnb_model_add_flatten(m);
+    if (st == NNB_OK)
+        st = nnb_model_add_dense(m, 27, 2, NNB_DENSE_DEFAULT_INIT_SCALE, NULL);
+    if (st == NNB_OK)
+        st = nnb_model_add_softmax(m);
+    if (st == NNB_OK)
+        st = nnb_model_set_loss(m, NNB_LOSS_CCE);
+    if (st == NNB_OK)
+        st = nnb_model_finalize(m);
+    if (st == NNB_OK)
+        st = nnb_model_save(m, path);
+    nnb_model_destroy(m);
+    if (st != NNB_OK) {
+        fprintf(stderr, "cannot write %s: %s\n", path, nnb_status_string(st));
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -196,7 +227,7 @@ int main(int argc, char **argv)
     return write_model(argv[1], "other_shape.nnb", 2, 3, 1, NNB_ACCURACY_NONE) &&
                    write_model(argv[1], "no_softmax.nnb", 784, 10, 0, NNB_ACCURACY_NONE) &&
                    write_model(argv[1], "binary_acc.nnb", 784, 10, 1, NNB_ACCURACY_BINARY) &&
-                   write_parameters(argv[1], "params_only.nnb")
+                   write_parameters(argv[1], "params_only.nnb") && write_conv_nobias(argv[1], "conv_nobias.nnb")
                ? 0
                : 1;
 }

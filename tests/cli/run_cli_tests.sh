@@ -471,5 +471,41 @@ grep -q "^early stopping: kept the weights of epoch [1-8]$" "$OUT" && passes=$((
 expect 0 "gelu" info --model "$MODEL3"
 expect 0 "^acc: " eval --model "$MODEL3" --dir "$WORK/data"
 
+# A convolution without biases: 54 weights, no biases (nnb info once counted 3 biases), then dense 27 -> 2.
+expect 0 '"inputs": 50, "outputs": 27, "parameters": 54}' \
+    info --model "$WORK/data/conv_nobias.nnb" --json
+expect 0 '"parameters": 110' info --model "$WORK/data/conv_nobias.nnb" --json
+
+# ---- training curves (--plot): a PNG with libpng (signature and IHDR size), a PPM for .ppm names ----
+expect 1 "--plot: cannot write $WORK/no/such/c.png" train --data fashion-mnist --dir "$WORK/data" --layers 4 \
+    --epochs 2 --plot "$WORK/no/such/c.png"
+expect 0 "wrote the training curves to $WORK/curves.ppm (PPM" train --data fashion-mnist --dir "$WORK/data" \
+    --layers 8 --epochs 3 --val-split 0.25 --plot "$WORK/curves.ppm"
+if [ "$(head -c 15 "$WORK/curves.ppm" | od -An -c | tr -d ' \n')" = 'P6\n800450\n255\n' ] &&
+    [ "$(wc -c <"$WORK/curves.ppm")" -eq $((15 + 800 * 450 * 3)) ]; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: curves.ppm lacks the P6 800 x 450 header or its pixels"
+    fails=$((fails + 1))
+fi
+"$NNB" train --data fashion-mnist --dir "$WORK/data" --layers 8 --epochs 2 --plot "$WORK/curves.png" >"$OUT" 2>&1
+if grep -q "(PNG)" "$OUT"; then
+    # The PNG signature, then the IHDR chunk: length 13, "IHDR", width 800 and height 450 big-endian.
+    sig=$(head -c 24 "$WORK/curves.png" | od -An -tx1 | tr -d ' \n')
+    if [ "$sig" = "89504e470d0a1a0a0000000d4948445200000320000001c2" ]; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL: curves.png: signature/IHDR $sig"
+        fails=$((fails + 1))
+    fi
+elif grep -q "wrote the training curves to $WORK/curves.ppm (PPM: this nnb was built without libpng)" "$OUT" &&
+    [ -s "$WORK/curves.ppm" ]; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: nnb train --plot curves.png wrote neither a PNG nor a PPM"
+    sed 's/^/    /' "$OUT"
+    fails=$((fails + 1))
+fi
+
 echo "$passes checks passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -187,5 +187,17 @@ expect 0 "usage: nnb train --data FILE.csv" train --data train.csv --help
 expect 1 "cannot read nothere.csv" train --data nothere.csv --label color
 expect 1 "is a directory" train --data train.csv --label color --save "$WORK"
 
+# Training curves of a table (a PPM by name: its header and length).
+expect 0 "wrote the training curves to curves.ppm (PPM" train --data train.csv --label color --features a,b,c \
+    --val-split 0.2 --layers 8 --epochs 5 --plot curves.ppm
+if [ "$(head -c 15 curves.ppm | od -An -c | tr -d ' \n')" = 'P6\n800450\n255\n' ] &&
+    [ "$(wc -c <curves.ppm)" -eq $((15 + 800 * 450 * 3)) ]; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: curves.ppm lacks the P6 800 x 450 header or its pixels"
+    fails=$((fails + 1))
+fi
+expect 2 "unknown option '--plot'" eval --model cls.nnb --data test.csv --label color --plot c.ppm
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

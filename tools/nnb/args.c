@@ -280,3 +280,66 @@ int nnb_args_size_list(nnb_args *a, const char *option, size_t min, size_t max, 
     *count = n;
     return 1;
 }
+
+int nnb_option_takes_value(const nnb_option *table, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; ++i) {
+        if (table[i].kind != NNB_OPTION_FLAG && strcmp(table[i].name, name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const nnb_option *find_option(const nnb_option *table, size_t n, const char *name, unsigned command)
+{
+    for (size_t i = 0; i < n; ++i) {
+        if ((table[i].commands & command) != 0 && strcmp(table[i].name, name) == 0) {
+            return &table[i];
+        }
+    }
+    return NULL;
+}
+
+/* Reads the value of one option by its row; 1 when accepted. */
+static int read_option(nnb_args *a, const nnb_option *o, const char *name)
+{
+    int ok = 0;
+    switch (o->kind) {
+    case NNB_OPTION_FLAG:
+        ok = nnb_args_flag(a);
+        *(int *)o->out = 1;
+        break;
+    case NNB_OPTION_STRING: ok = nnb_args_string(a, name, (const char **)o->out); break;
+    case NNB_OPTION_SIZE: ok = nnb_args_size(a, name, (size_t)o->min, (size_t)o->max, (size_t *)o->out); break;
+    case NNB_OPTION_DOUBLE: ok = nnb_args_double(a, name, o->min, o->max, o->min_inclusive, (double *)o->out); break;
+    case NNB_OPTION_CUSTOM: ok = o->parse(a, name, o->out); break;
+    }
+    if (o->given != NULL) {
+        *o->given = 1;
+    }
+    return ok;
+}
+
+int nnb_args_parse_table(nnb_args *a, const nnb_option *table, size_t n, unsigned command, void (*usage)(void))
+{
+    const char *opt;
+    int err = 0;
+    while ((opt = nnb_args_next_option(a, &err)) != NULL) {
+        if (strcmp(opt, "--help") == 0) {
+            if (!nnb_args_flag(a)) {
+                return NNB_EXIT_USAGE;
+            }
+            usage();
+            return NNB_EXIT_OK;
+        }
+        const nnb_option *o = find_option(table, n, opt, command);
+        if (o == NULL) {
+            return nnb_args_unknown(a, opt);
+        }
+        if (!read_option(a, o, opt)) {
+            return NNB_EXIT_USAGE;
+        }
+    }
+    return err ? NNB_EXIT_USAGE : -1;
+}

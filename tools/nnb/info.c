@@ -88,14 +88,11 @@ static const char *optimizer_name(nnb_optimizer_kind kind)
     return "unknown";
 }
 
-/* Learned parameters of layer i: dense and conv2d weights and biases, batchnorm scales and shifts. */
+/* Learned parameters of layer i (the library's count: a convolution without biases has none). */
 static size_t layer_parameters(const nnb_model *m, size_t i)
 {
-    const nnb_dense *d = nnb_model_cdense_params(m, i);
-    if (d == NULL) {
-        return 0;
-    }
-    return nnb_dense_n_inputs(d) * nnb_dense_n_neurons(d) + nnb_dense_n_neurons(d);
+    size_t n = 0;
+    return nnb_model_layer_parameter_count(m, i, &n) == NNB_OK ? n : 0;
 }
 
 static int has_regularization(const nnb_regularization *r)
@@ -278,41 +275,27 @@ int nnb_cmd_info(int argc, char **argv)
     return rc;
 }
 
+/* --model FILE, refused when the file was also given as FILE. */
+static int parse_model(nnb_args *a, const char *name, void *out)
+{
+    if (*(const char **)out != NULL) {
+        nnb_error(a->command, "give the model file once (as FILE or with --model)");
+        return 0;
+    }
+    return nnb_args_string(a, name, out);
+}
+
 static int info_main(int argc, char **argv, const char *path)
 {
+    int json = 0, quiet = 0;
+    const nnb_option options[] = {{"--json", NNB_OPTION_FLAG, &json, NNB_OPTION_ALL, 0, 0, 0, NULL, NULL},
+                                  {"--quiet", NNB_OPTION_FLAG, &quiet, NNB_OPTION_ALL, 0, 0, 0, NULL, NULL},
+                                  {"--model", NNB_OPTION_CUSTOM, &path, NNB_OPTION_ALL, 0, 0, 0, NULL, parse_model}};
     nnb_args a;
     nnb_args_init(&a, argc, argv, 2, k_cmd);
-    int json = 0, quiet = 0, err = 0;
-    const char *opt;
-    while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
-        int ok = 1;
-        if (strcmp(opt, "--help") == 0) {
-            if (!nnb_args_flag(&a)) {
-                return NNB_EXIT_USAGE;
-            }
-            info_usage();
-            return NNB_EXIT_OK;
-        } else if (strcmp(opt, "--json") == 0) {
-            ok = nnb_args_flag(&a);
-            json = 1;
-        } else if (strcmp(opt, "--quiet") == 0) {
-            ok = nnb_args_flag(&a);
-            quiet = 1;
-        } else if (strcmp(opt, "--model") == 0) {
-            if (path != NULL) {
-                nnb_error(k_cmd, "give the model file once (as FILE or with --model)");
-                return NNB_EXIT_USAGE;
-            }
-            ok = nnb_args_string(&a, opt, &path);
-        } else {
-            return nnb_args_unknown(&a, opt);
-        }
-        if (!ok) {
-            return NNB_EXIT_USAGE;
-        }
-    }
-    if (err) {
-        return NNB_EXIT_USAGE;
+    const int rc = nnb_args_parse_table(&a, options, sizeof options / sizeof options[0], NNB_OPTION_ALL, info_usage);
+    if (rc >= 0) {
+        return rc;
     }
     if (path == NULL) {
         nnb_error(k_cmd, "a model file is required: nnb info FILE; see nnb info --help");
@@ -332,11 +315,10 @@ static int info_main(int argc, char **argv, const char *path)
     struct stat sb;
     const long long bytes = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
     size_t total = 0;
-    for (size_t i = 0; i < nnb_model_layer_count(m); ++i) {
-        nnb_layer_info li;
-        if (nnb_model_layer_info(m, i, &li) == NNB_OK) {
-            total += layer_parameters(m, i);
-        }
+    nnb_status st = nnb_model_parameter_count(m, &total);
+    if (st != NNB_OK) {
+        nnb_model_destroy(m);
+        return nnb_fail(k_cmd, path, st);
     }
     if (json) {
         print_json(path, bytes, m, total);

@@ -24,19 +24,16 @@ int nnb_has_extension(const char *path, const char *ext)
 
 /*
  * Splits argv[2..] into positional arguments (at most max) and the rest (options and their values), as nnb info
- * does: an argument is positional when it does not start with '-' and does not follow an option in
- * value_options (a NULL-terminated list). Returns the count, or -1 when there are too many (message printed).
+ * does: an argument is positional when it does not start with '-' and does not follow a value-taking option
+ * of the table. Returns the count, or -1 when there are too many (message printed).
  */
-static int split_positional(int argc, char **argv, const char *command, const char *const *value_options,
+static int split_positional(int argc, char **argv, const char *command, const nnb_option *table, size_t n_table,
                             const char **pos, int max, char **rest, int *n_rest)
 {
     int n = 0;
     *n_rest = 0;
     for (int i = 0; i < argc; ++i) {
-        int is_value = 0;
-        for (const char *const *o = value_options; i > 2 && *o != NULL; ++o) {
-            is_value |= strcmp(argv[i - 1], *o) == 0;
-        }
+        const int is_value = i > 2 && nnb_option_takes_value(table, n_table, argv[i - 1]);
         if (i >= 2 && argv[i][0] != '-' && !is_value) {
             if (n == max) {
                 nnb_error(command, "unexpected argument '%s'", argv[i]);
@@ -48,6 +45,29 @@ static int split_positional(int argc, char **argv, const char *command, const ch
         }
     }
     return n;
+}
+
+/*
+ * The command line of convert, export and import: up to max positional arguments (into pos, their count into
+ * *n_pos) among the options of the table. Returns -1 to go on, else the exit code (--help printed: 0).
+ */
+static int parse_command_line(int argc, char **argv, const char *cmd, const nnb_option *table, size_t n_table,
+                              void (*usage)(void), const char **pos, int max, int *n_pos)
+{
+    char **rest = malloc((size_t)argc * sizeof *rest);
+    if (rest == NULL) {
+        nnb_error(cmd, "out of memory");
+        return NNB_EXIT_FAILURE;
+    }
+    int n_rest = 0, rc = NNB_EXIT_USAGE;
+    *n_pos = split_positional(argc, argv, cmd, table, n_table, pos, max, rest, &n_rest);
+    if (*n_pos >= 0) {
+        nnb_args a;
+        nnb_args_init(&a, n_rest, rest, 2, cmd);
+        rc = nnb_args_parse_table(&a, table, n_table, NNB_OPTION_ALL, usage);
+    }
+    free(rest);
+    return rc;
 }
 
 /* Loads a .onnx or .nnb model, with a message on failure. */
@@ -83,37 +103,13 @@ static void convert_usage(void)
 int nnb_cmd_convert(int argc, char **argv)
 {
     static const char *const cmd = "nnb convert";
-    static const char *const no_values[] = {NULL};
     const char *pos[2];
-    char **rest = malloc((size_t)argc * sizeof *rest);
-    if (rest == NULL) {
-        nnb_error(cmd, "out of memory");
-        return NNB_EXIT_FAILURE;
+    int n = 0, quiet = 0, rc = NNB_EXIT_USAGE;
+    const nnb_option options[] = {{"--quiet", NNB_OPTION_FLAG, &quiet, NNB_OPTION_ALL, 0, 0, 0, NULL, NULL}};
+    rc = parse_command_line(argc, argv, cmd, options, sizeof options / sizeof options[0], convert_usage, pos, 2, &n);
+    if (rc >= 0) {
+        return rc;
     }
-    int n_rest = 0, quiet = 0, err = 0, rc = NNB_EXIT_USAGE;
-    const int n = split_positional(argc, argv, cmd, no_values, pos, 2, rest, &n_rest);
-    nnb_args a;
-    nnb_args_init(&a, n_rest, rest, 2, cmd);
-    const char *opt;
-    while (n >= 0 && (opt = nnb_args_next_option(&a, &err)) != NULL) {
-        if (strcmp(opt, "--help") == 0 && nnb_args_flag(&a)) {
-            convert_usage();
-            free(rest);
-            return NNB_EXIT_OK;
-        } else if (strcmp(opt, "--quiet") == 0 && nnb_args_flag(&a)) {
-            quiet = 1;
-        } else if (strcmp(opt, "--help") != 0 && strcmp(opt, "--quiet") != 0) {
-            free(rest);
-            return nnb_args_unknown(&a, opt);
-        } else {
-            err = 1;
-        }
-    }
-    if (n < 0 || err) {
-        free(rest);
-        return NNB_EXIT_USAGE;
-    }
-    free(rest);
     if (n != 2) {
         nnb_error(cmd, "give an input and an output file: nnb convert IN OUT; see nnb convert --help");
         return NNB_EXIT_USAGE;
@@ -166,40 +162,15 @@ static void export_usage(void)
 int nnb_cmd_export(int argc, char **argv)
 {
     static const char *const cmd = "nnb export";
-    static const char *const values[] = {"--format", NULL};
     const char *pos[2];
-    char **rest = malloc((size_t)argc * sizeof *rest);
-    if (rest == NULL) {
-        nnb_error(cmd, "out of memory");
-        return NNB_EXIT_FAILURE;
-    }
-    int n_rest = 0, quiet = 0, err = 0;
+    int n = 0, quiet = 0;
     const char *format = NULL;
-    const int n = split_positional(argc, argv, cmd, values, pos, 2, rest, &n_rest);
-    nnb_args a;
-    nnb_args_init(&a, n_rest, rest, 2, cmd);
-    const char *opt;
-    while (n >= 0 && !err && (opt = nnb_args_next_option(&a, &err)) != NULL) {
-        if (strcmp(opt, "--help") == 0) {
-            if (nnb_args_flag(&a)) {
-                export_usage();
-                free(rest);
-                return NNB_EXIT_OK;
-            }
-            err = 1;
-        } else if (strcmp(opt, "--quiet") == 0) {
-            err = !nnb_args_flag(&a);
-            quiet = 1;
-        } else if (strcmp(opt, "--format") == 0) {
-            err = !nnb_args_string(&a, opt, &format);
-        } else {
-            free(rest);
-            return nnb_args_unknown(&a, opt);
-        }
-    }
-    free(rest);
-    if (n < 0 || err) {
-        return NNB_EXIT_USAGE;
+    const nnb_option options[] = {{"--quiet", NNB_OPTION_FLAG, &quiet, NNB_OPTION_ALL, 0, 0, 0, NULL, NULL},
+                                  {"--format", NNB_OPTION_STRING, &format, NNB_OPTION_ALL, 0, 0, 0, NULL, NULL}};
+    const int parsed =
+        parse_command_line(argc, argv, cmd, options, sizeof options / sizeof options[0], export_usage, pos, 2, &n);
+    if (parsed >= 0) {
+        return parsed;
     }
     if (format == NULL || strcmp(format, "npz") != 0) {
         nnb_error(cmd, "--format npz is required (the only format export writes)");
@@ -373,40 +344,15 @@ static int import_module(const char *cmd, const char *npz, nnb_model *m, size_t 
 int nnb_cmd_import(int argc, char **argv)
 {
     static const char *const cmd = "nnb import";
-    static const char *const values[] = {"--layers", NULL};
     const char *pos[2];
-    char **rest = malloc((size_t)argc * sizeof *rest);
-    if (rest == NULL) {
-        nnb_error(cmd, "out of memory");
-        return NNB_EXIT_FAILURE;
-    }
-    int n_rest = 0, quiet = 0, err = 0;
+    int n = 0, quiet = 0;
     const char *spec = NULL;
-    const int n = split_positional(argc, argv, cmd, values, pos, 2, rest, &n_rest);
-    nnb_args a;
-    nnb_args_init(&a, n_rest, rest, 2, cmd);
-    const char *opt;
-    while (n >= 0 && !err && (opt = nnb_args_next_option(&a, &err)) != NULL) {
-        if (strcmp(opt, "--help") == 0) {
-            if (nnb_args_flag(&a)) {
-                import_usage();
-                free(rest);
-                return NNB_EXIT_OK;
-            }
-            err = 1;
-        } else if (strcmp(opt, "--quiet") == 0) {
-            err = !nnb_args_flag(&a);
-            quiet = 1;
-        } else if (strcmp(opt, "--layers") == 0) {
-            err = !nnb_args_string(&a, opt, &spec);
-        } else {
-            free(rest);
-            return nnb_args_unknown(&a, opt);
-        }
-    }
-    free(rest);
-    if (n < 0 || err) {
-        return NNB_EXIT_USAGE;
+    const nnb_option options[] = {{"--quiet", NNB_OPTION_FLAG, &quiet, NNB_OPTION_ALL, 0, 0, 0, NULL, NULL},
+                                  {"--layers", NNB_OPTION_STRING, &spec, NNB_OPTION_ALL, 0, 0, 0, NULL, NULL}};
+    const int parsed =
+        parse_command_line(argc, argv, cmd, options, sizeof options / sizeof options[0], import_usage, pos, 2, &n);
+    if (parsed >= 0) {
+        return parsed;
     }
     if (spec == NULL || n != 2) {
         nnb_error(cmd, "usage: nnb import --layers SPEC IN.npz OUT.nnb; see nnb import --help");

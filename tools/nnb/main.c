@@ -161,6 +161,14 @@ static int run(int argc, char **argv)
 int main(int argc, char **argv)
 {
     reserve_standard_descriptors();
+    /*
+     * Not a terminal: one 64 KiB block instead of stdio's default (often 4 KiB), so that a help text or a
+     * report is written by the final flush, whose error (a full disk) finish() then names exactly.
+     */
+    static char out_buffer[1 << 16];
+    if (!nnb_stdout_is_tty()) {
+        (void)setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
+    }
     char command[64] = "nnb";
     if (argc >= 2 && argv[1][0] != '-' && strlen(argv[1]) < 32) {
         snprintf(command, sizeof command, "nnb %s", argv[1]);

@@ -60,6 +60,41 @@ int nnb_args_double(nnb_args *a, const char *option, double min, double max, int
 int nnb_args_size_list(nnb_args *a, const char *option, size_t min, size_t max, size_t max_count, size_t *out,
                        size_t *count);
 
+/* ---- option tables (args.c): one row per option instead of one strcmp branch each ---- */
+
+/* How an option's value is read. */
+typedef enum nnb_option_kind {
+    NNB_OPTION_FLAG,   /* no value; *(int *)out = 1 */
+    NNB_OPTION_STRING, /* *(const char **)out = the value (non-empty) */
+    NNB_OPTION_SIZE,   /* *(size_t *)out = a whole number in [min, max] */
+    NNB_OPTION_DOUBLE, /* *(double *)out = a finite number in [min, max] (above min when !min_inclusive) */
+    NNB_OPTION_CUSTOM  /* parse(a, name, out) reads and checks the value itself */
+} nnb_option_kind;
+
+/* One option of a command. Rows are looked up by name among those whose `commands` include the caller's. */
+typedef struct nnb_option {
+    const char *name;     /* "--epochs" */
+    nnb_option_kind kind; /* how the value is read */
+    void *out;            /* where it goes (see the kinds) */
+    unsigned commands;    /* bit mask of the commands that take the option (NNB_OPTION_ALL: every one) */
+    double min, max;      /* NNB_OPTION_SIZE and NNB_OPTION_DOUBLE: the accepted range */
+    int min_inclusive;    /* NNB_OPTION_DOUBLE: min itself is accepted */
+    int *given;           /* if not NULL, set to 1 when the option is given */
+    int (*parse)(nnb_args *a, const char *name, void *out); /* NNB_OPTION_CUSTOM: 1 = accepted, 0 = message printed */
+} nnb_option;
+
+#define NNB_OPTION_ALL (~0u)
+
+/*
+ * Reads every option of a with the table: --help (no value) prints usage() and returns NNB_EXIT_OK; an unknown
+ * option (or one whose row does not include `command`, a bit of the rows' masks), a missing, malformed or
+ * out-of-range value prints a message and returns NNB_EXIT_USAGE; otherwise it returns -1 (go on).
+ */
+int nnb_args_parse_table(nnb_args *a, const nnb_option *table, size_t n, unsigned command, void (*usage)(void));
+
+/* True when name is a value-taking option (any kind but NNB_OPTION_FLAG) of the table. */
+int nnb_option_takes_value(const nnb_option *table, size_t n, const char *name);
+
 /* Prints "nnb CMD: message" to stderr (printf format). */
 void nnb_error(const char *command, const char *format, ...)
 #if defined(__GNUC__)
@@ -145,6 +180,23 @@ void nnb_json_number(FILE *out, double v);
 
 /* The same for a float32 value: the fewest digits that read back as the same float. */
 void nnb_json_float(FILE *out, float v);
+
+/* ---- pictures (picture.c) ---- */
+
+/* True when path will be written as a PNG: libpng is built in and the name does not end in .ppm. */
+int nnb_picture_is_png(const char *path);
+
+/*
+ * The file --plot PATH writes into out (size bytes): PATH, with a final .png made .ppm when the tool has no
+ * libpng. Creates it once so that a bad path fails before training; 0 (message printed) on failure.
+ */
+int nnb_picture_prepare(const char *command, const char *path, char *out, size_t size);
+
+/* Writes image as a PNG (nnb_picture_is_png) or a PPM and, unless quiet, says which; 0 (message) on failure. */
+int nnb_picture_write(const char *command, const char *path, const nnb_image *image, const char *what, int quiet);
+
+/* Draws the model's training history (nnb_plot_history) into path; 0 (message printed) on failure. */
+int nnb_picture_history(const char *command, const nnb_model *model, const char *path, const char *title, int quiet);
 
 /* ---- commands ---- */
 

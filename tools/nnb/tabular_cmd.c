@@ -17,7 +17,7 @@
 /* Options shared by the three commands. */
 typedef struct tab_options {
     nnb_table_spec spec;
-    const char *features_arg, *class_names_arg, *model, *save, *output;
+    const char *features_arg, *class_names_arg, *model, *save, *output, *plot;
     const char *features[NNB_TAB_MAX_LIST];
     const char *class_names[NNB_TAB_MAX_LIST];
     size_t n_class_names;
@@ -36,7 +36,7 @@ static void train_usage(void)
            "                 [--task classification|regression] [--standardize | --minmax] [--skip-missing]\n"
            "                 [--val-split F] [--class-names A,B,...] [--layers W1,W2,...] [--epochs N] [--batch N]\n"
            "                 [--optimizer sgd|adagrad|rmsprop|adam] [--lr X] [--decay X] [--seed S] [--threads N]\n"
-           "                 [--save FILE] [--quiet]\n"
+           "                 [--save FILE] [--plot FILE] [--quiet]\n"
            "\n"
            "Trains Dense-ReLU layers of widths W1,W2,... then a softmax output (classification: one output per\n"
            "class, categorical cross-entropy) or a linear output (regression: mean squared error) on a table,\n"
@@ -70,6 +70,8 @@ static void train_usage(void)
            "  --lr X             default: the optimizer's (adam 0.001);  --decay X  default 0\n"
            "  --seed S           weights, shuffling and the split (default 0);  --threads N  default 0 (all)\n"
            "  --save FILE        write the model (atomically); checked before training starts\n"
+           "  --plot FILE        draw the loss and accuracy per epoch (training and validation) as a PNG, or a\n"
+           "                     PPM when FILE ends in .ppm or the tool was built without libpng\n"
            "  --quiet            print only the results\n",
            MAX_LAYERS);
 }
@@ -113,106 +115,94 @@ static int parse_optimizer(const char *name, nnb_optimizer_kind *kind)
     return 0;
 }
 
+/* The option readers that check more than a range (NNB_OPTION_CUSTOM rows). */
+static int parse_delimiter(nnb_args *a, const char *name, void *out)
+{
+    const char *d = NULL;
+    if (!nnb_args_string(a, name, &d)) {
+        return 0;
+    }
+    if (strlen(d) != 1 || d[0] == '"' || d[0] == '\r' || d[0] == '\n') {
+        nnb_error(a->command, "--delimiter: one character other than a quote or a line end (got '%s')", d);
+        return 0;
+    }
+    *(char *)out = d[0];
+    return 1;
+}
+
+static int parse_task(nnb_args *a, const char *name, void *out)
+{
+    const char *t = NULL;
+    if (!nnb_args_string(a, name, &t)) {
+        return 0;
+    }
+    if (strcmp(t, "classification") != 0 && strcmp(t, "regression") != 0) {
+        nnb_error(a->command, "--task: '%s' is neither classification nor regression", t);
+        return 0;
+    }
+    *(int *)out = strcmp(t, "regression") == 0;
+    return 1;
+}
+
+static int parse_optimizer_option(nnb_args *a, const char *name, void *out)
+{
+    const char *v = NULL;
+    if (!nnb_args_string(a, name, &v)) {
+        return 0;
+    }
+    if (!parse_optimizer(v, out)) {
+        nnb_error(a->command, "--optimizer: unknown optimizer '%s' (sgd, adagrad, rmsprop or adam)", v);
+        return 0;
+    }
+    return 1;
+}
+
+static int parse_layers(nnb_args *a, const char *name, void *out)
+{
+    tab_options *o = out;
+    return nnb_args_size_list(a, name, 1, 65536, MAX_LAYERS, o->layers, &o->n_layers);
+}
+
 /* 0 = train, 1 = eval, 2 = predict. Returns -1 to go on, else the exit code. */
 static int parse(int argc, char **argv, const char *cmd, int which, tab_options *o)
 {
+    enum { TRAIN = 1, EVAL = 2, PREDICT = 4 };
+    const unsigned ALL = NNB_OPTION_ALL;
+    const nnb_option options[] = {
+        {"--quiet", NNB_OPTION_FLAG, &o->quiet, ALL, 0, 0, 0, NULL, NULL},
+        {"--data", NNB_OPTION_STRING, &o->spec.data, ALL, 0, 0, 0, NULL, NULL},
+        {"--label", NNB_OPTION_STRING, &o->spec.label, TRAIN | EVAL, 0, 0, 0, NULL, NULL},
+        {"--labels", NNB_OPTION_STRING, &o->spec.labels, TRAIN | EVAL, 0, 0, 0, NULL, NULL},
+        {"--features", NNB_OPTION_STRING, &o->features_arg, ALL, 0, 0, 0, NULL, NULL},
+        {"--no-header", NNB_OPTION_FLAG, &o->spec.no_header, ALL, 0, 0, 0, NULL, NULL},
+        {"--delimiter", NNB_OPTION_CUSTOM, &o->spec.delimiter, ALL, 0, 0, 0, NULL, parse_delimiter},
+        {"--skip-missing", NNB_OPTION_FLAG, &o->spec.skip_missing, TRAIN | EVAL, 0, 0, 0, NULL, NULL},
+        {"--model", NNB_OPTION_STRING, &o->model, EVAL | PREDICT, 0, 0, 0, NULL, NULL},
+        {"--output", NNB_OPTION_STRING, &o->output, PREDICT, 0, 0, 0, NULL, NULL},
+        {"--task", NNB_OPTION_CUSTOM, &o->spec.regression, TRAIN, 0, 0, 0, NULL, parse_task},
+        {"--class-names", NNB_OPTION_STRING, &o->class_names_arg, TRAIN, 0, 0, 0, NULL, NULL},
+        {"--standardize", NNB_OPTION_FLAG, &o->standardize, TRAIN, 0, 0, 0, NULL, NULL},
+        {"--minmax", NNB_OPTION_FLAG, &o->minmax, TRAIN, 0, 0, 0, NULL, NULL},
+        {"--val-split", NNB_OPTION_DOUBLE, &o->val_split, TRAIN, 0.0, 0.9, 1, NULL, NULL},
+        {"--layers", NNB_OPTION_CUSTOM, o, TRAIN, 0, 0, 0, NULL, parse_layers},
+        {"--epochs", NNB_OPTION_SIZE, &o->epochs, TRAIN, 1, 1000000, 0, NULL, NULL},
+        {"--batch", NNB_OPTION_SIZE, &o->batch, ALL, 1, 1000000, 0, NULL, NULL},
+        {"--seed", NNB_OPTION_SIZE, &o->seed, TRAIN, 0, UINT32_MAX, 0, NULL, NULL},
+        {"--threads", NNB_OPTION_SIZE, &o->threads, ALL, 0, NNB_MAX_THREADS, 0, NULL, NULL},
+        {"--lr", NNB_OPTION_DOUBLE, &o->lr, TRAIN, 0.0, 1e6, 0, &o->lr_set, NULL},
+        {"--decay", NNB_OPTION_DOUBLE, &o->decay, TRAIN, 0.0, 1e6, 1, NULL, NULL},
+        {"--optimizer", NNB_OPTION_CUSTOM, &o->optimizer, TRAIN, 0, 0, 0, NULL, parse_optimizer_option},
+        {"--save", NNB_OPTION_STRING, &o->save, TRAIN, 0, 0, 0, NULL, NULL},
+        {"--plot", NNB_OPTION_STRING, &o->plot, TRAIN, 0, 0, 0, NULL, NULL},
+    };
     nnb_args a;
     nnb_args_init(&a, argc, argv, 2, cmd);
-    const char *opt;
-    int err = 0;
-    while ((opt = nnb_args_next_option(&a, &err)) != NULL) {
-        int ok = 1;
-        const int tr = which == 0;
-        if (strcmp(opt, "--help") == 0) {
-            if (!nnb_args_flag(&a)) {
-                return NNB_EXIT_USAGE;
-            }
-            which == 0 ? train_usage() : which == 1 ? eval_usage() : predict_usage();
-            return NNB_EXIT_OK;
-        } else if (strcmp(opt, "--quiet") == 0) {
-            ok = nnb_args_flag(&a);
-            o->quiet = 1;
-        } else if (strcmp(opt, "--data") == 0) {
-            ok = nnb_args_string(&a, opt, &o->spec.data);
-        } else if (strcmp(opt, "--label") == 0 && which != 2) {
-            ok = nnb_args_string(&a, opt, &o->spec.label);
-        } else if (strcmp(opt, "--labels") == 0 && which != 2) {
-            ok = nnb_args_string(&a, opt, &o->spec.labels);
-        } else if (strcmp(opt, "--features") == 0) {
-            ok = nnb_args_string(&a, opt, &o->features_arg);
-        } else if (strcmp(opt, "--no-header") == 0) {
-            ok = nnb_args_flag(&a);
-            o->spec.no_header = 1;
-        } else if (strcmp(opt, "--delimiter") == 0) {
-            const char *d = NULL;
-            ok = nnb_args_string(&a, opt, &d);
-            if (ok && (strlen(d) != 1 || d[0] == '"' || d[0] == '\r' || d[0] == '\n')) {
-                nnb_error(cmd, "--delimiter: one character other than a quote or a line end (got '%s')", d);
-                ok = 0;
-            }
-            if (ok) {
-                o->spec.delimiter = d[0];
-            }
-        } else if (strcmp(opt, "--skip-missing") == 0 && which != 2) {
-            ok = nnb_args_flag(&a);
-            o->spec.skip_missing = 1;
-        } else if (strcmp(opt, "--model") == 0 && !tr) {
-            ok = nnb_args_string(&a, opt, &o->model);
-        } else if (strcmp(opt, "--output") == 0 && which == 2) {
-            ok = nnb_args_string(&a, opt, &o->output);
-        } else if (strcmp(opt, "--task") == 0 && tr) {
-            const char *t = NULL;
-            ok = nnb_args_string(&a, opt, &t);
-            if (ok && strcmp(t, "classification") != 0 && strcmp(t, "regression") != 0) {
-                nnb_error(cmd, "--task: '%s' is neither classification nor regression", t);
-                ok = 0;
-            }
-            if (ok) {
-                o->spec.regression = strcmp(t, "regression") == 0;
-            }
-        } else if (strcmp(opt, "--class-names") == 0 && tr) {
-            ok = nnb_args_string(&a, opt, &o->class_names_arg);
-        } else if (strcmp(opt, "--standardize") == 0 && tr) {
-            ok = nnb_args_flag(&a);
-            o->standardize = 1;
-        } else if (strcmp(opt, "--minmax") == 0 && tr) {
-            ok = nnb_args_flag(&a);
-            o->minmax = 1;
-        } else if (strcmp(opt, "--val-split") == 0 && tr) {
-            ok = nnb_args_double(&a, opt, 0.0, 0.9, 1, &o->val_split);
-        } else if (strcmp(opt, "--layers") == 0 && tr) {
-            ok = nnb_args_size_list(&a, opt, 1, 65536, MAX_LAYERS, o->layers, &o->n_layers);
-        } else if (strcmp(opt, "--epochs") == 0 && tr) {
-            ok = nnb_args_size(&a, opt, 1, 1000000, &o->epochs);
-        } else if (strcmp(opt, "--batch") == 0) {
-            ok = nnb_args_size(&a, opt, 1, 1000000, &o->batch);
-        } else if (strcmp(opt, "--seed") == 0 && tr) {
-            ok = nnb_args_size(&a, opt, 0, UINT32_MAX, &o->seed);
-        } else if (strcmp(opt, "--threads") == 0) {
-            ok = nnb_args_size(&a, opt, 0, NNB_MAX_THREADS, &o->threads);
-        } else if (strcmp(opt, "--lr") == 0 && tr) {
-            ok = nnb_args_double(&a, opt, 0.0, 1e6, 0, &o->lr);
-            o->lr_set = 1;
-        } else if (strcmp(opt, "--decay") == 0 && tr) {
-            ok = nnb_args_double(&a, opt, 0.0, 1e6, 1, &o->decay);
-        } else if (strcmp(opt, "--optimizer") == 0 && tr) {
-            const char *name = NULL;
-            ok = nnb_args_string(&a, opt, &name);
-            if (ok && !parse_optimizer(name, &o->optimizer)) {
-                nnb_error(cmd, "--optimizer: unknown optimizer '%s' (sgd, adagrad, rmsprop or adam)", name);
-                ok = 0;
-            }
-        } else if (strcmp(opt, "--save") == 0 && tr) {
-            ok = nnb_args_string(&a, opt, &o->save);
-        } else {
-            return nnb_args_unknown(&a, opt);
-        }
-        if (!ok) {
-            return NNB_EXIT_USAGE;
-        }
-    }
-    if (err) {
-        return NNB_EXIT_USAGE;
+    const int rc = nnb_args_parse_table(&a, options, sizeof options / sizeof options[0], 1u << which,
+                                        which == 0   ? train_usage
+                                        : which == 1 ? eval_usage
+                                                     : predict_usage);
+    if (rc >= 0) {
+        return rc;
     }
     if (o->spec.data == NULL) {
         nnb_error(cmd, "--data is required");
@@ -582,7 +572,19 @@ int nnb_cmd_train_tabular(int argc, char **argv)
         tp.validation_x = val.X;
         tp.validation_y = &vy;
     }
+    tp.record_history = o.plot != NULL;
+    char plot_path[4096], title[128];
+    if (o.plot != NULL && !nnb_picture_prepare(cmd, o.plot, plot_path, sizeof plot_path)) {
+        goto done;
+    }
     st = nnb_model_train(m, train.X, &y, &tp);
+    if (o.plot != NULL) {
+        const char *slash = strrchr(o.spec.data, '/');
+        (void)snprintf(title, sizeof title, "nnb train: %s", slash != NULL ? slash + 1 : o.spec.data);
+        if (!nnb_picture_history(cmd, m, plot_path, title, o.quiet)) {
+            goto done;
+        }
+    }
     if (st != NNB_OK) {
         nnb_optimizer_params used;
         nnb_fail_training(cmd, m, st, nnb_model_optimizer_params(m, &used) == NNB_OK ? used.learning_rate : o.lr);

@@ -28,6 +28,7 @@ static void train_usage(void)
         "                 [--optimizer sgd|adagrad|rmsprop|adam] [--lr X] [--decay X] [--momentum X]\n"
         "                 [--init NAME] [--activation NAME] [--schedule NAME] [--warmup N] [--clip-norm X]\n"
         "                 [--weight-decay X] [--val-split F] [--early-stopping PATIENCE] [--history FILE.csv]\n"
+        "                 [--plot FILE.png|FILE.ppm]\n"
         "                 [--seed S] [--limit N] [--threads N] [--save FILE] [--quiet]\n"
         "\n"
         "Trains Dense-activation layers of widths W1,W2,... then Dense(.,10)-softmax on the Fashion-MNIST training\n"
@@ -64,17 +65,20 @@ static void train_usage(void)
         "  --early-stopping PATIENCE  stop after PATIENCE epochs without a better validation loss (needs\n"
         "                    --val-split) and keep the best epoch's weights\n"
         "  --history FILE    write the per-epoch history (loss, accuracy, validation, learning rate) as CSV\n"
-        "  --seed S          seed of the weights and the shuffling, 0 to 4294967295 (default 0)\n"
-        "  --limit N         train on the first N training images only\n"
-        "  --threads N       GEMM threads, 0 = all cores (default 0)\n"
-        "  --save FILE       write the trained model to FILE (atomically); checked before training starts\n"
-        "  --quiet           print only the test result (and errors): no progress, no timings\n"
-        "  --help            this text\n"
-        "\n"
-        "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
-        "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n"
-        "With --data FILE (a CSV, .npy or .npz file) it trains on that table: see nnb train --data FILE --help.\n",
+        "  --plot FILE       draw the loss and accuracy per epoch (training and validation) as a picture: a PNG,\n"
+        "                    or a PPM when FILE ends in .ppm or the tool was built without libpng\n",
         NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS);
+    fputs("  --seed S          seed of the weights and the shuffling, 0 to 4294967295 (default 0)\n"
+          "  --limit N         train on the first N training images only\n"
+          "  --threads N       GEMM threads, 0 = all cores (default 0)\n"
+          "  --save FILE       write the trained model to FILE (atomically); checked before training starts\n"
+          "  --quiet           print only the test result (and errors): no progress, no timings\n"
+          "  --help            this text\n"
+          "\n"
+          "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
+          "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n"
+          "With --data FILE (a CSV, .npy or .npz file) it trains on that table: see nnb train --data FILE --help.\n",
+          stdout);
 }
 
 typedef struct train_state {
@@ -170,6 +174,7 @@ typedef struct train_options {
     size_t warmup, patience;
     double clip_norm, weight_decay, val_split;
     const char *history;
+    const char *plot;
 } train_options;
 
 static const struct {
@@ -399,6 +404,8 @@ static int parse_train_args(int argc, char **argv, train_options *o)
             ok = nnb_args_size(&a, opt, 1, 100000, &o->patience);
         } else if (strcmp(opt, "--history") == 0) {
             ok = nnb_args_string(&a, opt, &o->history);
+        } else if (strcmp(opt, "--plot") == 0) {
+            ok = nnb_args_string(&a, opt, &o->plot);
         } else {
             return nnb_args_unknown(&a, opt);
         }
@@ -852,7 +859,7 @@ int nnb_cmd_train(int argc, char **argv)
     tp.progress = o.quiet ? NULL : on_progress;
     tp.user = &ts;
     tp.validation_split = o.val_split;
-    tp.record_history = o.history != NULL;
+    tp.record_history = o.history != NULL || o.plot != NULL;
     if (o.patience > 0) {
         tp.early_stop = NNB_MONITOR_VAL_LOSS;
         tp.patience = o.patience;
@@ -865,7 +872,20 @@ int nnb_cmd_train(int argc, char **argv)
             goto done;
         }
     }
+    char plot_path[4096];
+    if (o.plot != NULL && !nnb_picture_prepare(k_cmd, o.plot, plot_path, sizeof plot_path)) {
+        if (history != NULL) {
+            fclose(history);
+        }
+        goto done;
+    }
     st = nnb_model_train(m, X, &y, &tp);
+    if (o.plot != NULL && !nnb_picture_history(k_cmd, m, plot_path, "nnb train: fashion-mnist", o.quiet)) {
+        if (history != NULL) {
+            fclose(history);
+        }
+        goto done;
+    }
     if (history != NULL) {
         nnb_status hs = nnb_model_history_write_csv(m, history);
         if (fclose(history) != 0 && hs == NNB_OK) {
