@@ -572,9 +572,9 @@ typedef enum nnb_monitor {
  * On entry `grads` holds the gradient of this process's shard: the derivative of the mean data loss over its
  * local_rows rows plus the regularization's derivative, for every parameter of the model, packed layer by
  * layer (each layer that nnb_model_dense_params gives parameters for, in order: its weights row by row, then
- * its biases). The gradient of the global batch is the weighted sum over the processes of local_rows / global_rows
- * times their buffers (the regularization part adds up to itself because the weights add up to 1). On
- * return `grads` must hold it, identical on every process, or the models drift apart.
+ * its biases). The gradient of the global batch is the sum over the processes of their buffers weighted by
+ * local_rows / global_rows (the regularization part adds up to itself, as the weights add up to 1). On return
+ * `grads` must hold it, identical on every process, or the models drift apart.
  * @param grads count floats, read and overwritten (borrowed for the call).
  * @param count number of parameters.
  * @param local_rows rows of this process's shard.
@@ -598,57 +598,62 @@ typedef nnb_status (*nnb_reduce_sums_fn)(double *values, size_t count, void *use
 
 /** Training options. Start from nnb_train_params_default(). */
 typedef struct nnb_train_params {
-    size_t epochs;                            /**< >= 1 */
-    size_t batch_size;                        /**< rows per step; 0 (or >= rows) = the whole data set in one step */
-    int shuffle;                              /**< non-zero: a new permutation of the rows every epoch (model's rng) */
-    const nnb_tensor *validation_x;           /**< optional validation inputs (NULL = none) */
-    const nnb_targets *validation_y;          /**< their targets; required when validation_x is set */
-    size_t print_every;                       /**< EPOCH (and VALIDATION) report every print_every epochs and after
-                                                 the last one; 0 = only after the last */
-    size_t print_every_steps;                 /**< STEP report every print_every_steps steps and at each epoch's last
-                                                 step; 0 = no STEP reports */
-    nnb_progress_fn progress;                 /**< NULL = no reports */
-    void *user;                               /**< passed to progress */
-    double clip_value;                        /**< > 0: every weight and bias gradient is clamped to [-clip_value,
-                                                 clip_value] before the update; 0 = off */
-    double clip_norm;                         /**< > 0: when the global L2 norm of all weight and bias gradients (after
-                                                 clip_value) exceeds clip_norm, they are all scaled by
-                                                 clip_norm / norm before the update; 0 = off */
-    int record_history;                       /**< non-zero: record one nnb_history_entry per epoch (nnb_model_history),
-                                                 evaluating the validation data, if any, after every epoch */
-    nnb_monitor early_stop;                   /**< not NONE: after every epoch the figure is compared with the best so
-                                                 far; an epoch improves on it when it is better by more than min_delta;
-                                                 after `patience` epochs in a row without improvement (at least one)
-                                                 training stops (train returns NNB_OK) and, when the run ends without
-                                                 an error (stopped or not), the
-                                                 weights and biases of the best epoch are put back (the optimizer's
-                                                 state and iteration count are not) */
-    size_t patience;                          /**< early_stop: epochs without improvement before stopping (0: stop at
-                                                 the first) */
-    double min_delta;                         /**< early_stop: the least change that counts as improvement (>= 0) */
-    double validation_split;                  /**< in (0, 1) with validation_x NULL: the rows are permuted with the
-                                                 model's generator (as shuffling does: perm = 0..n-1, then for
-                                                 i = n-1 down to 1 swap perm[i] and perm[nnb_rng_below(i + 1)]); the
-                                                 first floor(validation_split * n) rows of the permutation become the
-                                                 validation data, the others, in permutation order, the training data
-                                                 (both copied for the run); 0 = off */
-    size_t shard_count;                       /**< data-parallel training over shard_count processes (> 1; 0 or 1 =
-                                                 off). Every process calls nnb_model_train with the same model
-                                                 (same seed or broadcast weights), the same data and the same params
-                                                 except shard_index; each global batch of batch_size rows (after the
-                                                 shuffle, drawn alike everywhere from identical generators) is cut
-                                                 into shard_count contiguous parts, part k being rows
-                                                 [rows * k / shard_count, rows * (k + 1) / shard_count), and this
-                                                 process trains on part shard_index. After backward the gradients go
-                                                 through reduce_gradients and before the reports the step's figures
-                                                 through reduce_sums, so all processes take the same steps and report
-                                                 the figures of the global batches. Needs both callbacks, every batch
-                                                 of at least shard_count rows, and no dropout or batch normalisation
-                                                 layer (their randomness and batch statistics are per process) */
-    size_t shard_index;                       /**< this process's part, < shard_count */
-    nnb_reduce_gradients_fn reduce_gradients; /**< shard_count > 1: see nnb_reduce_gradients_fn */
-    nnb_reduce_sums_fn reduce_sums;           /**< shard_count > 1: see nnb_reduce_sums_fn */
-    void *reduce_user;                        /**< passed to reduce_gradients and reduce_sums */
+    size_t epochs;                   /**< >= 1 */
+    size_t batch_size;               /**< rows per step; 0 (or >= rows) = the whole data set in one step */
+    int shuffle;                     /**< non-zero: a new permutation of the rows every epoch (model's rng) */
+    const nnb_tensor *validation_x;  /**< optional validation inputs (NULL = none) */
+    const nnb_targets *validation_y; /**< their targets; required when validation_x is set */
+    size_t print_every;              /**< EPOCH (and VALIDATION) report every print_every epochs and after
+                                        the last one; 0 = only after the last */
+    size_t print_every_steps;        /**< STEP report every print_every_steps steps and at each epoch's last
+                                        step; 0 = no STEP reports */
+    nnb_progress_fn progress;        /**< NULL = no reports */
+    void *user;                      /**< passed to progress */
+    double clip_value;               /**< > 0: every weight and bias gradient is clamped to [-clip_value,
+                                        clip_value] before the update; 0 = off */
+    double clip_norm;                /**< > 0: when the global L2 norm of all weight and bias gradients (after
+                                        clip_value) exceeds clip_norm, they are all scaled by
+                                        clip_norm / norm before the update; 0 = off */
+    int record_history;              /**< non-zero: record one nnb_history_entry per epoch (nnb_model_history),
+                                        evaluating the validation data, if any, after every epoch */
+    nnb_monitor early_stop;          /**< not NONE: after every epoch the figure is compared with the best so
+                                        far; an epoch improves on it when it is better by more than min_delta;
+                                        after `patience` epochs in a row without improvement (at least one)
+                                        training stops (train returns NNB_OK) and, when the run ends without
+                                        an error (stopped or not), the
+                                        weights and biases of the best epoch are put back (the optimizer's
+                                        state and iteration count are not) */
+    size_t patience;                 /**< early_stop: epochs without improvement before stopping (0: stop at
+                                        the first) */
+    double min_delta;                /**< early_stop: the least change that counts as improvement (>= 0) */
+    double validation_split;         /**< in (0, 1) with validation_x NULL: the rows are permuted with the
+                                        model's generator (as shuffling does: perm = 0..n-1, then for
+                                        i = n-1 down to 1 swap perm[i] and perm[nnb_rng_below(i + 1)]); the
+                                        first floor(validation_split * n) rows of the permutation become the
+                                        validation data, the others, in permutation order, the training data
+                                        (both copied for the run); 0 = off */
+
+    /**
+     * Data-parallel training over shard_count processes (> 1; 0 or 1 = off). Every process calls
+     * nnb_model_train with the same model (same seed, or weights broadcast), the same data and the same
+     * params except shard_index. Each global batch of batch_size rows (after the shuffle, drawn alike
+     * everywhere from identical generators) is cut into shard_count contiguous parts, part k being rows
+     * [rows * k / shard_count, rows * (k + 1) / shard_count), and this process trains on part shard_index.
+     * After backward the gradients go through reduce_gradients and, before the reports, the step's figures
+     * through reduce_sums, so all processes take the same steps and report the figures of the global
+     * batches. Needs both callbacks, every batch of at least shard_count rows, and no dropout or batch
+     * normalisation layer (their random masks and batch statistics are per process). Validation data are
+     * evaluated whole by every process. nnbasics/mpi.h fills these fields in for MPI.
+     */
+    size_t shard_count;
+    /** This process's part, < shard_count. */
+    size_t shard_index;
+    /** shard_count > 1: see nnb_reduce_gradients_fn. */
+    nnb_reduce_gradients_fn reduce_gradients;
+    /** shard_count > 1: see nnb_reduce_sums_fn. */
+    nnb_reduce_sums_fn reduce_sums;
+    /** Passed to reduce_gradients and reduce_sums. */
+    void *reduce_user;
 } nnb_train_params;
 
 /** One epoch of the training history (nnb_train_params::record_history). */
@@ -684,9 +689,8 @@ NNB_API nnb_train_params nnb_train_params_default(void);
  * target members set; labels with a loss other than CCE or an accuracy other than categorical or none;
  * clip_value or clip_norm negative or not finite; unknown early_stop, a validation figure without validation
  * data, min_delta negative or not finite; validation_split outside [0, 1), set together with validation_x, or
- * leaving no row on either side;
- * shard_count > 1 with a callback missing, shard_index >= shard_count, a batch of fewer rows than
- * shard_count, or a dropout or batch normalisation layer),
+ * leaving no row on either side; shard_count > 1 with a callback missing, shard_index >= shard_count, a batch
+ * of fewer rows than shard_count, or a dropout or batch normalisation layer),
  * NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
  * >= output width), NNB_ERR_NONFINITE (NaN/inf in X or float targets — before any change; or the loss became
  * non-finite during training — training stops there), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.
