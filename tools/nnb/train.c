@@ -21,6 +21,15 @@
 
 static const char *const k_cmd = "nnb train";
 
+/* The end of the usage text (a string of its own: C99 compilers need to support only 4095 characters in one). */
+static const char k_usage_tail[] =
+    "  --distributed     under mpirun -np P: each process trains on 1/P of every batch (NNB_WITH_MPI)\n"
+    "  --help            this text\n"
+    "\n"
+    "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
+    "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n"
+    "With --data FILE (a CSV, .npy or .npz file) it trains on that table: see nnb train --data FILE --help.\n";
+
 static void train_usage(void)
 {
     printf(
@@ -69,17 +78,9 @@ static void train_usage(void)
         "  --limit N         train on the first N training images only\n"
         "  --threads N       GEMM threads, 0 = all cores (default 0)\n"
         "  --save FILE       write the trained model to FILE (atomically); checked before training starts\n"
-        "  --quiet           print only the test result (and errors): no progress, no timings\n",
-        NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS);
-    printf(/* a second string: C99 compilers need to support only 4095 characters in one */
-           "  --distributed     data-parallel training over MPI, run as mpirun -np P nnb train ...: each process\n"
-           "                    trains on 1/P of every batch of --batch rows, the gradients are combined, rank 0\n"
-           "                    prints and saves (needs a build with NNB_WITH_MPI)\n"
-           "  --help            this text\n"
-           "\n"
-           "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
-           "On a terminal the progress line updates in place; otherwise one line is printed per epoch.\n"
-           "With --data FILE (a CSV, .npy or .npz file) it trains on that table: see nnb train --data FILE --help.\n");
+        "  --quiet           print only the test result (and errors): no progress, no timings\n"
+        "%s",
+        NNB_FASHION_MNIST_DEFAULT_DIR, MAX_LAYERS, k_usage_tail);
 }
 
 typedef struct train_state {
