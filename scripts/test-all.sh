@@ -29,7 +29,8 @@ cd "$(dirname "$0")/.."
 # bring its own and conflict with Debian's).
 packages=(cmake make gcc git clang clang-format libclang-rt-14-dev pkg-config libcmocka-dev libopenblas-dev
           libgfortran-12-dev zlib1g-dev libpng-dev valgrind dataset-fashion-mnist python3 python3-numpy
-          doxygen groff-base python3-sklearn gcovr python3-torch python3-onnx emscripten chromium)
+          doxygen groff-base python3-sklearn gcovr python3-torch python3-onnx emscripten chromium
+          libopenmpi-dev openmpi-bin)
 if ! command -v npm >/dev/null 2>&1; then
     packages+=(npm)
 fi

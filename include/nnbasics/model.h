@@ -565,6 +565,37 @@ typedef enum nnb_monitor {
     NNB_MONITOR_ACCURACY = 4      /**< the epoch's training accuracy (higher is better) */
 } nnb_monitor;
 
+/**
+ * Data-parallel training: replaces the gradients of one process's shard of a batch with those of the whole
+ * (global) batch, e.g.\ by exchanging them with the other processes (nnbasics/mpi.h does it over MPI).
+ *
+ * On entry `grads` holds the gradient of this process's shard: the derivative of the mean data loss over its
+ * local_rows rows plus the regularization's derivative, for every parameter of the model, packed layer by
+ * layer (each layer that nnb_model_dense_params gives parameters for, in order: its weights row by row, then
+ * its biases). The gradient of the global batch is the sum over the processes of their buffers weighted by
+ * local_rows / global_rows (the regularization part adds up to itself, as the weights add up to 1). On return
+ * `grads` must hold it, identical on every process, or the models drift apart.
+ * @param grads count floats, read and overwritten (borrowed for the call).
+ * @param count number of parameters.
+ * @param local_rows rows of this process's shard.
+ * @param global_rows rows of the global batch (the sum of local_rows over the processes).
+ * @param user nnb_train_params::reduce_user.
+ * @return NNB_OK, or a failure status, which stops training with it.
+ */
+typedef nnb_status (*nnb_reduce_gradients_fn)(float *grads, size_t count, size_t local_rows, size_t global_rows,
+                                              void *user);
+
+/**
+ * Data-parallel training: replaces every value with its sum over all processes (the same result, bit for bit,
+ * on every process). Used for the training figures (loss and accuracy sums of each step), so every process
+ * reports the figures of the global batch.
+ * @param values count doubles, read and overwritten (borrowed for the call).
+ * @param count number of values.
+ * @param user nnb_train_params::reduce_user.
+ * @return NNB_OK, or a failure status, which stops training with it.
+ */
+typedef nnb_status (*nnb_reduce_sums_fn)(double *values, size_t count, void *user);
+
 /** Training options. Start from nnb_train_params_default(). */
 typedef struct nnb_train_params {
     size_t epochs;                   /**< >= 1 */
@@ -601,6 +632,28 @@ typedef struct nnb_train_params {
                                         first floor(validation_split * n) rows of the permutation become the
                                         validation data, the others, in permutation order, the training data
                                         (both copied for the run); 0 = off */
+
+    /**
+     * Data-parallel training over shard_count processes (> 1; 0 or 1 = off). Every process calls
+     * nnb_model_train with the same model (same seed, or weights broadcast), the same data and the same
+     * params except shard_index. Each global batch of batch_size rows (after the shuffle, drawn alike
+     * everywhere from identical generators) is cut into shard_count contiguous parts, part k being rows
+     * [rows * k / shard_count, rows * (k + 1) / shard_count), and this process trains on part shard_index.
+     * After backward the gradients go through reduce_gradients and, before the reports, the step's figures
+     * through reduce_sums, so all processes take the same steps and report the figures of the global
+     * batches. Needs both callbacks, every batch of at least shard_count rows, and no dropout or batch
+     * normalisation layer (their random masks and batch statistics are per process). Validation data are
+     * evaluated whole by every process. nnbasics/mpi.h fills these fields in for MPI.
+     */
+    size_t shard_count;
+    /** This process's part, < shard_count. */
+    size_t shard_index;
+    /** shard_count > 1: see nnb_reduce_gradients_fn. */
+    nnb_reduce_gradients_fn reduce_gradients;
+    /** shard_count > 1: see nnb_reduce_sums_fn. */
+    nnb_reduce_sums_fn reduce_sums;
+    /** Passed to reduce_gradients and reduce_sums. */
+    void *reduce_user;
 } nnb_train_params;
 
 /** One epoch of the training history (nnb_train_params::record_history). */
@@ -636,7 +689,8 @@ NNB_API nnb_train_params nnb_train_params_default(void);
  * target members set; labels with a loss other than CCE or an accuracy other than categorical or none;
  * clip_value or clip_norm negative or not finite; unknown early_stop, a validation figure without validation
  * data, min_delta negative or not finite; validation_split outside [0, 1), set together with validation_x, or
- * leaving no row on either side),
+ * leaving no row on either side; shard_count > 1 with a callback missing, shard_index >= shard_count, a batch
+ * of fewer rows than shard_count, or a dropout or batch normalisation layer),
  * NNB_ERR_SHAPE (X width, target count or target shape), NNB_ERR_RANGE (a label
  * >= output width), NNB_ERR_NONFINITE (NaN/inf in X or float targets — before any change; or the loss became
  * non-finite during training — training stops there), NNB_ERR_OVERFLOW, NNB_ERR_NOMEM.

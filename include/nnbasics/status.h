@@ -65,6 +65,18 @@ NNB_API const char *nnb_status_string(nnb_status status);
  */
 NNB_API const char *nnb_last_error(void);
 
+/**
+ * Records a failure detail for nnb_last_error, as the library's own functions do. Meant for add-on libraries
+ * built on the public API (e.g.\ nnbasics/mpi.h), so their failures read like the library's.
+ *
+ * Thread-safe (the detail is thread-local).
+ * @param status the status being returned.
+ * @param where the failing function's name (not NULL).
+ * @param detail what went wrong (not NULL; copied, truncated to the library's detail length).
+ * @return status, so that a caller can write `return nnb_report_error(st, __func__, "...")`.
+ */
+NNB_API nnb_status nnb_report_error(nnb_status status, const char *where, const char *detail);
+
 #ifdef __cplusplus
 }
 #endif

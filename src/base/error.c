@@ -56,6 +56,11 @@ nnb_status nnb__failf(nnb_status status, const char *where, const char *fmt, ...
     return status;
 }
 
+nnb_status nnb_report_error(nnb_status status, const char *where, const char *detail)
+{
+    return nnb__failf(status, where != NULL ? where : "?", "%s", detail != NULL ? detail : "");
+}
+
 nnb_status nnb__fail_context(nnb_status status, const char *where, const char *fmt, ...)
 {
     char old[DETAIL_BYTES];

@@ -67,6 +67,7 @@ void nnb_model_destroy(nnb_model *model)
     nnb__free(model->perm);
     nnb__free(model->history);
     nnb__free(model->best);
+    nnb__free(model->grads);
     nnb_optimizer_destroy(model->optimizer);
     nnb_rng_destroy(model->rng);
     nnb__model_free_meta(model);

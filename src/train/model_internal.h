@@ -109,6 +109,8 @@ struct nnb_model {
     float *best;       /* early stopping: the parameters of the best epoch, all dense layers in order */
     size_t best_cap;   /* floats best holds */
     size_t best_epoch; /* of the last run with early stopping; 0 otherwise */
+    float *grads;      /* data-parallel training: every parameter's gradient, packed for reduce_gradients */
+    size_t grads_cap;  /* floats grads holds */
     double clip_value; /* of the training run under way (nnb_train_params, else the stored ones below) */
     double clip_norm;
     double keep_clip_value; /* nnb_model_set_clip: for runs whose params set no clipping */

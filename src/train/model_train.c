@@ -11,6 +11,7 @@
 
 #include "base/alloc_internal.h"
 #include "base/error_internal.h"
+#include "layers/dense_internal.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
 #include "train/model_internal.h"
@@ -280,6 +281,44 @@ typedef struct train_run {
     size_t wait;       /* epochs since it */
 } train_run;
 
+/* Data-parallel training's settings (shard_count > 1): callbacks, index, layers and batch sizes. */
+static nnb_status check_shards(const nnb_model *model, const nnb_tensor *X, const nnb_train_params *params)
+{
+    const size_t p = params->shard_count;
+    if (p <= 1) {
+        return NNB_OK;
+    }
+    if (params->reduce_gradients == NULL || params->reduce_sums == NULL || params->shard_index >= p) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT,
+                          "data-parallel training over %zu shards needs reduce_gradients, reduce_sums and a "
+                          "shard_index below %zu (got %zu)",
+                          p, p, params->shard_index);
+    }
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        nnb_layer_kind k = model->layers[i].kind;
+        if (k == NNB_LAYER_DROPOUT || k == NNB_LAYER_BATCHNORM) {
+            return NNB__FAILF(NNB_ERR_ARGUMENT,
+                              "data-parallel training cannot split a batch through layer %zu (%s): its %s per "
+                              "process",
+                              i, k == NNB_LAYER_DROPOUT ? "dropout" : "batch normalisation",
+                              k == NNB_LAYER_DROPOUT ? "random masks are drawn" : "batch statistics are computed");
+        }
+    }
+    /* validation_split takes rows away first; the call on the training part checks its own batches. */
+    size_t n = X->rows;
+    if (params->validation_split == 0.0 && n > 0) {
+        size_t bs = nnb__model_effective_batch(params->batch_size, n);
+        size_t last = n - ((n - 1) / bs) * bs; /* the last batch is the smallest */
+        if (last < p) {
+            return NNB__FAILF(NNB_ERR_ARGUMENT,
+                              "data-parallel training over %zu shards needs batches of at least %zu rows; %zu rows "
+                              "in batches of %zu leave a last batch of %zu",
+                              p, p, n, bs, last);
+        }
+    }
+    return NNB_OK;
+}
+
 /* The argument, state and data checks of nnb_model_train, in the documented order; nothing changes. */
 static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, const nnb_targets *targets,
                                    const nnb_train_params *params)
@@ -310,11 +349,88 @@ static nnb_status check_train_call(const nnb_model *model, const nnb_tensor *X, 
         params->validation_x == NULL && params->validation_split == 0.0) {
         return NNB__FAILF(NNB_ERR_ARGUMENT, "early stopping on a validation figure needs validation data");
     }
-    nnb_status st = check_data("nnb_model_train", model, X, targets);
+    nnb_status st = check_shards(model, X, params);
+    if (st != NNB_OK) {
+        return st;
+    }
+    st = check_data("nnb_model_train", model, X, targets);
     if (st == NNB_OK && params->validation_x != NULL) {
         st = check_data("nnb_model_train (validation data)", model, params->validation_x, params->validation_y);
     }
     return st;
+}
+
+/* Floats of every parameter the optimizer updates: the weights and biases of each layer holding them. */
+static size_t grads_count(const nnb_model *model)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        const nnb_dense *d = model->layers[i].dense;
+        if (d != NULL) {
+            const nnb_tensor *w = nnb_dense_weights(d), *b = nnb_dense_biases(d);
+            total += w->rows * w->cols + b->rows * b->cols;
+        }
+    }
+    return total;
+}
+
+/* Data-parallel training: model->grads for every parameter (kept across runs). */
+static nnb_status reserve_grads(nnb_model *model)
+{
+    size_t n = grads_count(model);
+    if (n <= model->grads_cap) {
+        return NNB_OK;
+    }
+    size_t bytes;
+    if (nnb__mul_size(n, sizeof(float), &bytes) != NNB_OK) {
+        return NNB__FAIL(NNB_ERR_OVERFLOW);
+    }
+    float *g = nnb__malloc(bytes);
+    if (g == NULL) {
+        return NNB__FAIL(NNB_ERR_NOMEM);
+    }
+    nnb__free(model->grads);
+    model->grads = g;
+    model->grads_cap = n;
+    return NNB_OK;
+}
+
+/*
+ * Data-parallel training: packs every gradient into model->grads, lets reduce_gradients turn them into the
+ * global batch's, and puts them back.
+ */
+static nnb_status reduce_gradients(nnb_model *model, const nnb_train_params *params, size_t local_rows,
+                                   size_t global_rows)
+{
+    for (int back = 0; back < 2; ++back) {
+        size_t k = 0;
+        for (size_t i = 0; i < model->n_layers; ++i) {
+            nnb_dense *d = model->layers[i].dense;
+            if (d == NULL) {
+                continue;
+            }
+            nnb_tensor *gs[2] = {d->dweights, d->dbiases};
+            for (size_t p = 0; p < 2; ++p) {
+                if (gs[p] == NULL) {
+                    return NNB__FAILF(NNB_ERR_STATE, "layer %zu has no gradients after backward", i);
+                }
+                size_t n = gs[p]->rows * gs[p]->cols;
+                if (back) {
+                    memcpy(gs[p]->data, model->grads + k, n * sizeof(float));
+                } else {
+                    memcpy(model->grads + k, gs[p]->data, n * sizeof(float));
+                }
+                k += n;
+            }
+        }
+        if (!back) {
+            nnb_status st = params->reduce_gradients(model->grads, k, local_rows, global_rows, params->reduce_user);
+            if (st != NNB_OK) {
+                return st;
+            }
+        }
+    }
+    return NNB_OK;
 }
 
 /*
@@ -373,6 +489,9 @@ static nnb_status start_run(nnb_model *model, train_run *run)
             model->best_cap = n_params;
         }
     }
+    if (st == NNB_OK && params->shard_count > 1) {
+        st = reserve_grads(model);
+    }
     if (st != NNB_OK) {
         return st;
     }
@@ -424,11 +543,63 @@ static void record_nonfinite_loss(nnb_model *model, size_t epoch, size_t s)
     }
 }
 
-/* Step s of the epoch: forward, loss, accuracy, backward and update, then the step's sums into run. */
+/*
+ * Data-parallel training: the step's figures of the global batch. Sums this process's per-sample losses and
+ * accuracy over its shard, adds them up over the processes with reduce_sums and sets run->step_data and
+ * run->step_acc from the totals; sums[] keeps them for the epoch. A process whose forward pass, loss or
+ * accuracy failed (status st) still takes part, with a NaN loss sum, so that every process stops at this
+ * step (the loss check then sees the NaN); it returns its own failure.
+ */
+static nnb_status shard_figures(nnb_model *model, train_run *run, const nnb_targets *tb, size_t rows,
+                                size_t global_rows, nnb_status st, double sums[3])
+{
+    const nnb_train_params *params = run->params;
+    size_t items = 0;
+    double acc = 0.0;
+    sums[0] = 0.0;
+    if (st == NNB_OK && isfinite(run->step_data)) {
+        for (size_t r = 0; r < rows; ++r) {
+            sums[0] += (double)model->per_sample[r];
+        }
+        st = batch_accuracy(model, nnb__model_output(model), tb, run->precision, &acc, &items);
+    } else if (st == NNB_OK) {
+        sums[0] = (double)run->step_data;
+    }
+    if (st != NNB_OK) {
+        sums[0] = NAN;
+    }
+    sums[1] = acc * (double)items;
+    sums[2] = (double)items;
+    nnb_status rst = params->reduce_sums(sums, 3, params->reduce_user);
+    if (st != NNB_OK) {
+        return st;
+    }
+    if (rst != NNB_OK) {
+        return rst;
+    }
+    run->step_data = (float)(sums[0] / (double)global_rows);
+    run->step_acc = sums[2] > 0.0 ? sums[1] / sums[2] : 0.0;
+    return NNB_OK;
+}
+
+/*
+ * Step s of the epoch: forward, loss, accuracy, backward and update, then the step's sums into run. With
+ * shard_count > 1, this process's part of the batch, and the figures and gradients of the global batch.
+ */
 static nnb_status train_step(nnb_model *model, train_run *run, size_t epoch, size_t s)
 {
+    const size_t shards = run->params->shard_count;
+    const int sharded = shards > 1;
     size_t start = s * run->bs;
     size_t rows = run->n - start < run->bs ? run->n - start : run->bs;
+    const size_t global_rows = rows;
+    if (sharded) {
+        const size_t k = run->params->shard_index;
+        size_t lo = (size_t)((uint64_t)global_rows * k / shards);
+        size_t hi = (size_t)((uint64_t)global_rows * (k + 1) / shards);
+        start += lo;
+        rows = hi - lo;
+    }
     nnb_tensor xb, vb;
     nnb_targets tb;
     make_batch(model, run->X, run->targets, run->order, start, rows, &xb, &vb, &tb);
@@ -440,6 +611,10 @@ static nnb_status train_step(nnb_model *model, train_run *run, size_t epoch, siz
     }
     if (st == NNB_OK) {
         st = regularization_loss(model, &run->step_reg);
+    }
+    double sums[3] = {0.0, 0.0, 0.0};
+    if (sharded) {
+        st = shard_figures(model, run, &tb, rows, global_rows, st, sums);
     }
     if (st == NNB_OK && !(isfinite(run->step_data) && isfinite(run->step_reg))) {
         record_nonfinite_loss(model, epoch, s);
@@ -456,17 +631,27 @@ static nnb_status train_step(nnb_model *model, train_run *run, size_t epoch, siz
                         epoch, s);
     }
     size_t items = 0;
-    if (st == NNB_OK) {
+    if (st == NNB_OK && !sharded) {
         st = batch_accuracy(model, nnb__model_output(model), &tb, run->precision, &run->step_acc, &items);
     }
     if (st == NNB_OK) {
         st = nnb__model_backward_ws(model, &tb);
+    }
+    if (st == NNB_OK && sharded) {
+        st = reduce_gradients(model, run->params, rows, global_rows);
     }
     if (st == NNB_OK) {
         st = nnb__model_optimize(model);
     }
     if (st != NNB_OK) {
         return st;
+    }
+    if (sharded) {
+        run->loss_sum += sums[0];
+        run->acc_sum += sums[1];
+        run->acc_items += (size_t)sums[2];
+        run->samples_since += global_rows;
+        return NNB_OK;
     }
     for (size_t r = 0; r < rows; ++r) {
         run->loss_sum += (double)model->per_sample[r];

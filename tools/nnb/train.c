@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 
+#include "distributed.h"
 #include "nnb.h"
 #include "tabular.h"
 
@@ -29,7 +30,7 @@ static void train_usage(void)
         "                 [--init NAME] [--activation NAME] [--schedule NAME] [--warmup N] [--clip-norm X]\n"
         "                 [--weight-decay X] [--val-split F] [--early-stopping PATIENCE] [--history FILE.csv]\n"
         "                 [--plot FILE.png|FILE.ppm]\n"
-        "                 [--seed S] [--limit N] [--threads N] [--save FILE] [--quiet]\n"
+        "                 [--seed S] [--limit N] [--threads N] [--save FILE] [--quiet] [--distributed]\n"
         "\n"
         "Trains Dense-activation layers of widths W1,W2,... then Dense(.,10)-softmax on the Fashion-MNIST training\n"
         "split (60000 images, pixels scaled to [-1, 1], reshuffled every epoch), reports the accuracy on the\n"
@@ -73,6 +74,7 @@ static void train_usage(void)
           "  --threads N       GEMM threads, 0 = all cores (default 0)\n"
           "  --save FILE       write the trained model to FILE (atomically); checked before training starts\n"
           "  --quiet           print only the test result (and errors): no progress, no timings\n"
+          "  --distributed     under mpirun -np P: each process trains on 1/P of every batch (NNB_WITH_MPI)\n"
           "  --help            this text\n"
           "\n"
           "Each option's value may follow it or be attached with '=': --epochs 5 or --epochs=5.\n"
@@ -175,6 +177,7 @@ typedef struct train_options {
     double clip_norm, weight_decay, val_split;
     const char *history;
     const char *plot;
+    int distributed; /* --distributed: over MPI (distributed.h) */
 } train_options;
 
 static const struct {
@@ -406,6 +409,13 @@ static int parse_train_args(int argc, char **argv, train_options *o)
             ok = nnb_args_string(&a, opt, &o->history);
         } else if (strcmp(opt, "--plot") == 0) {
             ok = nnb_args_string(&a, opt, &o->plot);
+        } else if (strcmp(opt, "--distributed") == 0) {
+            ok = nnb_args_flag(&a);
+            o->distributed = 1;
+            if (ok && !nnb_dist_available()) {
+                nnb_error(k_cmd, "--distributed: this nnb was built without MPI (configure with -DNNB_WITH_MPI=ON)");
+                ok = 0;
+            }
         } else {
             return nnb_args_unknown(&a, opt);
         }
@@ -831,6 +841,9 @@ int nnb_cmd_train(int argc, char **argv)
         nnb_fail(k_cmd, "building the model", st);
         goto done;
     }
+    if (o.distributed && !nnb_dist_begin(k_cmd, m)) {
+        goto done;
+    }
     if (!o.quiet) {
         st = nnb_model_summary(m, stdout, o.batch);
         if (st != NNB_OK) {
@@ -864,8 +877,11 @@ int nnb_cmd_train(int argc, char **argv)
         tp.early_stop = NNB_MONITOR_VAL_LOSS;
         tp.patience = o.patience;
     }
+    if (o.distributed && !nnb_dist_setup(k_cmd, &tp)) {
+        goto done;
+    }
     FILE *history = NULL;
-    if (o.history != NULL) {
+    if (o.history != NULL && nnb_dist_is_root()) {
         history = fopen(o.history, "w"); /* opened before training, so a bad path fails at once */
         if (history == NULL) {
             nnb_error(k_cmd, "--history: cannot write %s: %s", o.history, strerror(errno));
@@ -921,7 +937,7 @@ int nnb_cmd_train(int argc, char **argv)
     if (!o.quiet) {
         printf("training took %.1f s; total %.1f s\n", train_seconds, nnb_now() - t0);
     }
-    if (o.save != NULL) {
+    if (o.save != NULL && nnb_dist_is_root()) {
         st = nnb_model_save(m, o.save);
         if (st != NNB_OK) {
             nnb_error(k_cmd, "cannot save the model to %s: %s", o.save, nnb_detail_for(o.save));
@@ -933,6 +949,7 @@ int nnb_cmd_train(int argc, char **argv)
     }
     rc = NNB_EXIT_OK;
 done:
+    nnb_dist_end(rc);
     nnb_model_destroy(m);
     nnb_tensor_destroy(limited);
     nnb_idx_set_destroy(test);
