@@ -10,6 +10,7 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -822,12 +823,171 @@ static void test_model_and_graph_refusals(void **state)
     }
 }
 
+/* ---- decoder limits, describe and load ---- */
+
+/* A graph of one Gemm whose W initializer carries extra fields (for the decoder's refusals). */
+static pb gemm_model_with_w(pb *w_fields)
+{
+    pb g = {0};
+    pb_msg(&g, 5, w_fields);
+    init_floats(&g, "B", D3, 1, B3, 3);
+    value(&g, 11, "x", 1, 2, 2);
+    gemm(&g, "x", "y", NULL, 0);
+    value(&g, 12, "y", 1, 2, 3);
+    return model(&g, 7, 13);
+}
+
+static void test_decoder_limits(void **state)
+{
+    (void)state;
+    /* An initializer of rank 9; one stored in an external file (data_location 1, or external_data). */
+    {
+        pb t = {0};
+        pb_str(&t, 8, "W"); /* the name first: the detail can name it */
+        for (int i = 0; i < 9; ++i) {
+            pb_int(&t, 1, 1);
+        }
+        pb_int(&t, 2, 1);
+        pb m = gemm_model_with_w(&t);
+        expect_refused(&m, NNB_ERR_UNSUPPORTED, "initializer 'W' has more than 8 dimensions");
+    }
+    for (int k = 0; k < 2; ++k) {
+        pb t = {0};
+        pb_int(&t, 1, 2);
+        pb_int(&t, 1, 3);
+        pb_int(&t, 2, 1);
+        pb_str(&t, 8, "W");
+        if (k == 0) {
+            pb_int(&t, 14, 1);
+        } else {
+            pb_str(&t, 13, "location");
+        }
+        pb m = gemm_model_with_w(&t);
+        expect_refused(&m, NNB_ERR_UNSUPPORTED, "initializer 0 'W' keeps its data in an external file");
+    }
+    /* A node with 9 inputs. */
+    {
+        pb g = graph_start();
+        const char *ins[9] = {"x", "W", "B", "B", "B", "B", "B", "B", "B"}, *out = "y";
+        node(&g, "Gemm", NULL, ins, 9, &out, 1, NULL, 0);
+        value(&g, 12, "y", 1, 2, 3);
+        pb m = model(&g, 7, 13);
+        expect_refused(&m, NNB_ERR_UNSUPPORTED, "node 0 has more than 8 inputs");
+    }
+    /* A value dimension of -1; a value of rank 9; a non-tensor value type (a sequence) as the input. */
+    {
+        pb g = {0};
+        init_floats(&g, "W", D23, 2, W23, 6);
+        init_floats(&g, "B", D3, 1, B3, 3);
+        value(&g, 11, "x", 1, 2, -1);
+        gemm(&g, "x", "y", NULL, 0);
+        value(&g, 12, "y", 1, 2, 3);
+        pb m = model(&g, 7, 13);
+        expect_refused(&m, NNB_ERR_FORMAT, "dimension 1 is -1");
+    }
+    {
+        pb g = {0};
+        init_floats(&g, "W", D23, 2, W23, 6);
+        init_floats(&g, "B", D3, 1, B3, 3);
+        value(&g, 11, "x", 1, 9, 2);
+        gemm(&g, "x", "y", NULL, 0);
+        value(&g, 12, "y", 1, 2, 3);
+        pb m = model(&g, 7, 13);
+        expect_refused(&m, NNB_ERR_UNSUPPORTED, "more than 8 dimensions");
+    }
+    {
+        pb g = {0}, v = {0}, type = {0}, seq = {0};
+        init_floats(&g, "W", D23, 2, W23, 6);
+        init_floats(&g, "B", D3, 1, B3, 3);
+        pb_int(&seq, 1, 1);
+        pb_msg(&type, 4, &seq); /* TypeProto.sequence_type */
+        pb_str(&v, 1, "x");
+        pb_msg(&v, 2, &type);
+        pb_msg(&g, 11, &v);
+        gemm(&g, "x", "y", NULL, 0);
+        value(&g, 12, "y", 1, 2, 3);
+        pb m = model(&g, 7, 13);
+        expect_refused(&m, NNB_ERR_UNSUPPORTED, "input 'x' is not a float tensor");
+    }
+}
+
+static void test_describe_and_load(void **state)
+{
+    (void)state;
+    pb g = graph_start();
+    gemm(&g, "x", "h", NULL, 0);
+    node1(&g, "Relu", "h", "y");
+    value(&g, 12, "y", 1, 2, 3);
+    pb m = {0};
+    pb_int(&m, 1, 8);
+    pb_str(&m, 2, "pytorch");
+    pb_str(&m, 3, "2.1.0");
+    pb_msg(&m, 7, &g);
+    pb os = {0};
+    pb_str(&os, 1, "");
+    pb_int(&os, 2, 12);
+    pb_msg(&m, 8, &os);
+
+    nnb_onnx_info info;
+    memset(&info, 0, sizeof info);
+    assert_ok(nnb_onnx_describe(m.p, m.n, &info));
+    assert_int_equal(info.ir_version, 8);
+    assert_int_equal(info.opset, 12);
+    assert_int_equal(info.node_count, 2);
+    assert_int_equal(info.initializer_count, 2);
+    assert_string_equal(info.producer, "pytorch 2.1.0");
+    assert_string_equal(info.input_name, "x");
+    assert_string_equal(info.output_name, "y");
+    nnb_onnx_info before = info;
+    assert_status(nnb_onnx_describe(m.p, 0, &info), NNB_ERR_FORMAT);
+    assert_status(nnb_onnx_describe(NULL, 4, &info), NNB_ERR_NULL);
+    assert_status(nnb_onnx_describe(m.p, m.n, NULL), NNB_ERR_NULL);
+    assert_memory_equal(&info, &before, sizeof info);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.onnx", nnb_test_temp_dir());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(m.p, 1, m.n, f), m.n);
+    assert_int_equal(fclose(f), 0);
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_load_onnx(path, &r));
+    const float x[2] = {1.0f, 2.0f};
+    float y[3];
+    predict_row(r, x, y, 3);
+    assert_close(y[0], 2.25, 0.0, 1e-6);
+    assert_close(y[1], 0.0, 0.0, 0.0);
+    assert_close(y[2], 7.0, 0.0, 1e-6);
+    nnb_model_destroy(r);
+    /* A model the parser refuses: the detail starts with the path. */
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(m.p, 1, m.n - 3, f), m.n - 3);
+    assert_int_equal(fclose(f), 0);
+    r = NULL;
+    assert_true(nnb_model_load_onnx(path, &r) != NNB_OK);
+    assert_null(r);
+    assert_non_null(strstr(nnb_last_error(), path));
+    assert_int_equal(remove(path), 0);
+    assert_status(nnb_model_load_onnx(path, &r), NNB_ERR_IO);
+    assert_status(nnb_model_load_onnx(NULL, &r), NNB_ERR_NULL);
+    assert_status(nnb_model_load_onnx(path, NULL), NNB_ERR_NULL);
+    assert_null(r);
+    free(m.p);
+}
+
+static int group_setup(void **state)
+{
+    return nnb_test_temp_dir_setup(state, "nnb-onnx-bad-");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_initializer_encodings),    cmocka_unit_test(test_gemm_attributes_and_inputs),
         cmocka_unit_test(test_add_and_scaling),          cmocka_unit_test(test_chain_and_node_refusals),
-        cmocka_unit_test(test_model_and_graph_refusals),
+        cmocka_unit_test(test_model_and_graph_refusals), cmocka_unit_test(test_decoder_limits),
+        cmocka_unit_test(test_describe_and_load),
     };
-    return cmocka_run_group_tests(tests, nnb_test_setup_allocator, nnb_test_teardown_allocator);
+    return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
 }
