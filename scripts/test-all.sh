@@ -159,9 +159,10 @@ for config in $configs; do
             echo "== coverage: test (NNB_ISA=$isa, unit tests)"
             NNB_ISA=$isa ctest --test-dir build/coverage --output-on-failure -j "$jobs" -L unit
         done
-        # The step fails below the floors of docs/COVERAGE.md: 96 % of the lines and 90 % of the branches of
-        # the code this CPU can run (measured 96.7 % and 90.9 % on an AVX-512 machine, unit and kernel tests
-        # only; the floors sit about 0.5 below that). Kernels of an ISA the CPU lacks are left out of the
+        # The step fails below the floors of docs/COVERAGE.md: 96 % of the lines and 89.5 % of the branches of
+        # the code this CPU can run (measured 96.8 % and 90.9 % on an AVX-512 machine with the unit and kernel
+        # tests alone, 96.8 % and 90.2 % of the same run without the AVX-512 files; the floors sit about 0.5
+        # below). Kernels of an ISA the CPU lacks are left out of the
         # report (they cannot run here: on an AVX2-only machine the AVX-512 files, on a machine without AVX2
         # both kernel families); the ISA reruns above cover the lower levels.
         isa_exclude=()
@@ -170,10 +171,10 @@ for config in $configs; do
             *" portable "*) isa_exclude=(--exclude '.*_avx512\.c') ;;
             *) isa_exclude=(--exclude '.*_avx512\.c' --exclude '.*_avx2\.c') ;;
         esac
-        echo "== coverage: src/ (gcovr; fails below 96 % of lines or 90 % of branches)"
+        echo "== coverage: src/ (gcovr; fails below 96 % of lines or 89.5 % of branches)"
         gcovr --root . --object-directory build/coverage --filter 'src/' "${isa_exclude[@]}" \
             --exclude-unreachable-branches --txt build/coverage/coverage.txt --print-summary \
-            --fail-under-line 96 --fail-under-branch 90
+            --fail-under-line 96 --fail-under-branch 89.5
         continue
     fi
     echo "== $config: configure and build"

@@ -7,12 +7,17 @@
  * float_data, a leading Sub/Div scaling, Identity/Dropout pass-throughs, the ai.onnx domain) are compared
  * with outputs computed by hand.
  */
+/* rmdir, mkdir. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "test_support.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nnbasics/onnx.h"
 #include "nnbasics/preprocess.h"
@@ -976,6 +981,56 @@ static void test_describe_and_load(void **state)
     free(m.p);
 }
 
+/* Export's argument rules: NULLs, a model not finalized, a buffer one byte short (untouched), a path in a
+ * missing directory and a path that is a directory (nothing left behind). */
+static void test_export_arguments(void **state)
+{
+    (void)state;
+    nnb_model *m = nnb_test_small_model(2, 0);
+    size_t size = 0;
+    assert_ok(nnb_model_serialize_onnx(m, NULL, 0, &size));
+    assert_true(size > 0);
+    unsigned char *buf = malloc(size);
+    assert_non_null(buf);
+    memset(buf, 0x5A, size);
+    size_t got = 0;
+    assert_status(nnb_model_serialize_onnx(m, buf, size - 1, &got), NNB_ERR_ARGUMENT);
+    char want[96];
+    snprintf(want, sizeof want, "the buffer holds %zu bytes; the encoding needs %zu", size - 1, size);
+    assert_non_null(strstr(nnb_last_error(), want));
+    for (size_t i = 0; i < size; ++i) {
+        assert_int_equal(buf[i], 0x5A);
+    }
+    assert_ok(nnb_model_serialize_onnx(m, buf, size, &got));
+    assert_int_equal(got, size);
+    nnb_model *r = NULL;
+    assert_ok(nnb_model_parse_onnx(buf, got, &r)); /* and it reads back */
+    nnb_model_destroy(r);
+    assert_status(nnb_model_serialize_onnx(NULL, buf, size, &got), NNB_ERR_NULL);
+    assert_status(nnb_model_serialize_onnx(m, buf, size, NULL), NNB_ERR_NULL);
+    assert_status(nnb_model_serialize_onnx(m, NULL, size, &got), NNB_ERR_NULL);
+    nnb_model *open = NULL;
+    assert_ok(nnb_model_create(&open, 0));
+    assert_ok(nnb_model_add_dense(open, 2, 2, 0.1f, NULL));
+    assert_status(nnb_model_serialize_onnx(open, buf, size, &got), NNB_ERR_STATE);
+    assert_status(nnb_model_save_onnx(open, "x.onnx"), NNB_ERR_STATE);
+    nnb_model_destroy(open);
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/missing/m.onnx", nnb_test_temp_dir());
+    assert_status(nnb_model_save_onnx(m, path), NNB_ERR_IO);
+    assert_non_null(strstr(nnb_last_error(), "cannot create"));
+    snprintf(path, sizeof path, "%s/dir.onnx", nnb_test_temp_dir());
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_status(nnb_model_save_onnx(m, path), NNB_ERR_IO);
+    assert_non_null(strstr(nnb_last_error(), "cannot rename"));
+    assert_int_equal(rmdir(path), 0);
+    assert_status(nnb_model_save_onnx(m, NULL), NNB_ERR_NULL);
+    assert_status(nnb_model_save_onnx(NULL, path), NNB_ERR_NULL);
+    free(buf);
+    nnb_model_destroy(m);
+}
+
 static int group_setup(void **state)
 {
     return nnb_test_temp_dir_setup(state, "nnb-onnx-bad-");
@@ -987,7 +1042,7 @@ int main(void)
         cmocka_unit_test(test_initializer_encodings),    cmocka_unit_test(test_gemm_attributes_and_inputs),
         cmocka_unit_test(test_add_and_scaling),          cmocka_unit_test(test_chain_and_node_refusals),
         cmocka_unit_test(test_model_and_graph_refusals), cmocka_unit_test(test_decoder_limits),
-        cmocka_unit_test(test_describe_and_load),
+        cmocka_unit_test(test_describe_and_load),        cmocka_unit_test(test_export_arguments),
     };
     return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
 }
