@@ -139,6 +139,11 @@ static void test_every_layer_kind_round_trips(void **state)
     tp.print_every = 0;
     assert_ok(nnb_model_train(m, X, &t, &tp));
 
+    /* A parameters-only file holds dense layers only: refused with the first image layer named. */
+    size_t psize = 0;
+    assert_status(nnb_model_serialize(m, NNB_MODEL_FILE_PARAMETERS, NULL, 0, &psize), NNB_ERR_STATE);
+    assert_non_null(strstr(nnb_last_error(), "layer 0 is conv2d: parameters-only files hold dense layers only"));
+
     size_t size = 0;
     unsigned char *bytes = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     nnb_model *r = NULL;
