@@ -160,12 +160,22 @@ for config in $configs; do
             echo "== coverage: test (NNB_ISA=$isa, unit tests)"
             NNB_ISA=$isa ctest --test-dir build/coverage --output-on-failure -j "$jobs" -L unit
         done
-        # The step fails below the regression floors of docs/COVERAGE.md (92 % of the lines, 85 % of the
-        # branches: under the figures measured with the ONNX and image layers in, 94.5 % and 88.0 %, by the
-        # AVX-512 kernels' share, which an AVX2-only machine cannot run). The targets, 95 % and 90 %, are higher.
-        echo "== coverage: src/ (gcovr; fails below 92 % of lines or 85 % of branches)"
-        gcovr --root . --object-directory build/coverage --filter 'src/' --exclude-unreachable-branches \
-            --txt build/coverage/coverage.txt --print-summary --fail-under-line 92 --fail-under-branch 85
+        # The step fails below the floors of docs/COVERAGE.md: 96 % of the lines and 89.5 % of the branches of
+        # the code this CPU can run (measured 96.8 % and 90.9 % on an AVX-512 machine with the unit and kernel
+        # tests alone, 96.8 % and 90.2 % of the same run without the AVX-512 files; the floors sit about 0.5
+        # below). Kernels of an ISA the CPU lacks are left out of the
+        # report (they cannot run here: on an AVX2-only machine the AVX-512 files, on a machine without AVX2
+        # both kernel families); the ISA reruns above cover the lower levels.
+        isa_exclude=()
+        case " $(lower_isas) " in
+            *" avx2 "*) ;;
+            *" portable "*) isa_exclude=(--exclude '.*_avx512\.c') ;;
+            *) isa_exclude=(--exclude '.*_avx512\.c' --exclude '.*_avx2\.c') ;;
+        esac
+        echo "== coverage: src/ (gcovr; fails below 96 % of lines or 89.5 % of branches)"
+        gcovr --root . --object-directory build/coverage --filter 'src/' "${isa_exclude[@]}" \
+            --exclude-unreachable-branches --txt build/coverage/coverage.txt --print-summary \
+            --fail-under-line 96 --fail-under-branch 89.5
         continue
     fi
     echo "== $config: configure and build"

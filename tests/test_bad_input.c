@@ -1954,20 +1954,6 @@ static void test_bad_input_idx(void **state)
 
 /* ---- model files ---- */
 
-static void put_le32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
-/* Recomputes the trailing CRC so that only the intended defect remains. */
-static void fix_crc(unsigned char *file, size_t size)
-{
-    put_le32(file + size - 4, nnb_crc32(0, file, size - 4));
-}
-
 static void test_bad_input_model_file(void **state)
 {
     (void)state;
@@ -2034,23 +2020,23 @@ static void test_bad_input_model_file(void **state)
         w[size / 2] ^= 0x40;
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_FORMAT); /* checksum */
         memcpy(w, file, size);
-        put_le32(w + 8, NNB_MODEL_FILE_VERSION + 1u);
-        fix_crc(w, size);
+        nnb_test_put_le32(w + 8, NNB_MODEL_FILE_VERSION + 1u);
+        nnb_test_fix_crc(w, size);
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_VERSION);
-        put_le32(w + 8, 0);
-        fix_crc(w, size);
+        nnb_test_put_le32(w + 8, 0);
+        nnb_test_fix_crc(w, size);
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_VERSION);
         memcpy(w, file, size);
-        put_le32(w + 28, 99); /* loss kind */
-        fix_crc(w, size);
+        nnb_test_put_le32(w + 28, 99); /* loss kind */
+        nnb_test_fix_crc(w, size);
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_FORMAT);
         memcpy(w, file, size);
-        put_le32(w + 108, 77); /* first layer kind */
-        fix_crc(w, size);
+        nnb_test_put_le32(w + 108, 77); /* first layer kind */
+        nnb_test_fix_crc(w, size);
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_FORMAT);
         memcpy(w, file, size);
         memcpy(w + 148, &(float){NAN}, 4); /* first weight */
-        fix_crc(w, size);
+        nnb_test_fix_crc(w, size);
         BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_NONFINITE);
         BAD(nnb_model_parse_parameters(m, w, size), NNB_ERR_NONFINITE);
         free(w);
@@ -2128,9 +2114,9 @@ static void test_bad_input_model_file(void **state)
                 const float f = (float)rows[i].value;
                 memcpy(w + rows[i].off, &f, 4);
             } else {
-                put_le32(w + rows[i].off, (uint32_t)rows[i].value);
+                nnb_test_put_le32(w + rows[i].off, (uint32_t)rows[i].value);
             }
-            fix_crc(w, size);
+            nnb_test_fix_crc(w, size);
             BAD(nnb_model_parse(&g_o.model, w, size), NNB_ERR_FORMAT);
         }
         /* SGD momentum 1 never reaches the writer: the optimizer API refuses it as the reader does. */

@@ -581,6 +581,21 @@ static void test_csv_out_of_memory_sweep_leaks_nothing(void **state)
     assert_int_equal(remove(path), 0);
 }
 
+/* A path that opens but cannot be read (a directory: fread fails with EISDIR): NNB_ERR_IO, reason
+ * "read error", *out untouched. */
+static void test_csv_read_error_has_its_reason(void **state)
+{
+    (void)state;
+    nnb_csv_data *d = NULL;
+    nnb_csv_error e;
+    memset(&e, 0, sizeof e);
+    assert_status(nnb_csv_read(&d, g_dir, NULL, &e), NNB_ERR_IO);
+    assert_null(d);
+    assert_non_null(e.reason);
+    assert_string_equal(e.reason, "read error");
+    assert_non_null(strstr(nnb_last_error(), "read error"));
+}
+
 static int group_setup(void **state)
 {
     int rc = nnb_test_temp_dir_setup(state, "nnb_test_csv_");
@@ -605,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_csv_read_file_across_buffer_boundaries),
         cmocka_unit_test(test_csv_streams_a_large_file_in_less_memory_than_its_text),
         cmocka_unit_test(test_csv_out_of_memory_sweep_leaks_nothing),
+        cmocka_unit_test(test_csv_read_error_has_its_reason),
     };
     return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
 }

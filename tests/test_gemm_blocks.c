@@ -9,12 +9,18 @@
  * Tolerance of the products: |c - ref| <= 1e-5 * sum_k |alpha * a_ik * b_kj| + 1e-6 * |beta * c0|, the
  * documented one of the builtin core.
  */
+/* mkdtemp. */
+#define _DEFAULT_SOURCE
+
 #include "test_support.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "compute/gemm_blocks.h"
 #ifdef NNB_TEST_BUILTIN_VARIANTS
@@ -130,6 +136,304 @@ static void test_cache_detection_gives_a_usable_answer(void **state)
     assert_int_equal(nnb__gemm_blocks_model(&ci, 12, 32, &b), 1);
     assert_true(b.kc >= NNB__GEMM_KC_MIN && b.kc <= NNB__GEMM_KC_MAX && b.kc % 8 == 0);
     assert_true(b.mc >= 12 && b.mc % 12 == 0 && b.nc >= 32 && b.nc % 32 == 0);
+}
+
+/* ---- cache detection from made-up sources (nnb__cache_detect_from) ---------------------------------------- */
+
+/* A fake sysconf: the six cache queries answer g_sc[0..5] (L1d size, ways, L2 size, ways, L3 size, ways),
+ * the online-CPU count g_online; anything else -1. */
+static long g_sc[6];
+static long g_online;
+
+static long fake_sysconf(int name)
+{
+    switch (name) {
+    case _SC_LEVEL1_DCACHE_SIZE: return g_sc[0];
+    case _SC_LEVEL1_DCACHE_ASSOC: return g_sc[1];
+    case _SC_LEVEL2_CACHE_SIZE: return g_sc[2];
+    case _SC_LEVEL2_CACHE_ASSOC: return g_sc[3];
+    case _SC_LEVEL3_CACHE_SIZE: return g_sc[4];
+    case _SC_LEVEL3_CACHE_ASSOC: return g_sc[5];
+    case _SC_NPROCESSORS_ONLN: return g_online;
+    default: return -1;
+    }
+}
+
+/* A fake CPUID: highest basic and extended leaves, the TOPOEXT bit of 0x80000001, the cache subleaves of
+ * leaf 4 / 0x8000001D (eax, ebx, ecx; a subleaf past g_n_sub fails when g_sub_fails, else reads type 0). */
+static unsigned g_max_basic, g_max_ext, g_topoext, g_n_sub, g_sub_fails, g_ext1_missing;
+static unsigned g_sub[8][3];
+static unsigned g_cache_leaf_asked; /* which cache leaf the code read */
+
+static int fake_cpuid(unsigned leaf, unsigned sub, unsigned r[4])
+{
+    memset(r, 0, 4 * sizeof r[0]);
+    if (leaf >= 0x80000000u) {
+        if (g_max_ext < 0x80000000u || leaf > g_max_ext || (leaf == 0x80000001u && g_ext1_missing)) {
+            return 0;
+        }
+        if (leaf == 0x80000000u) {
+            r[0] = g_max_ext;
+        } else if (leaf == 0x80000001u) {
+            r[2] = g_topoext ? 1u << 22 : 0u;
+        }
+    } else {
+        if (leaf > g_max_basic) {
+            return 0;
+        }
+        if (leaf == 0) {
+            r[0] = g_max_basic;
+        }
+    }
+    if (leaf == 4u || leaf == 0x8000001Du) {
+        g_cache_leaf_asked = leaf;
+        if (sub >= g_n_sub) {
+            return g_sub_fails ? 0 : 1;
+        }
+        r[0] = g_sub[sub][0];
+        r[1] = g_sub[sub][1];
+        r[2] = g_sub[sub][2];
+    }
+    return 1;
+}
+
+/* One subleaf: type (1 data, 2 instruction, 3 unified), level, ways, 64-byte lines, sets, sharing CPUs. */
+static void put_sub(unsigned i, unsigned type, unsigned level, unsigned ways, unsigned sets, unsigned sharing, int full)
+{
+    g_sub[i][0] = type | level << 5 | (full ? 1u << 9 : 0u) | (sharing - 1u) << 14;
+    g_sub[i][1] = (ways - 1u) << 22 | 0u << 12 | 63u;
+    g_sub[i][2] = sets - 1u;
+}
+
+/* An Intel-like CPU: L1d 48 KiB 12-way (64 sets), L1i, L2 1.25 MiB 10-way (2048 sets), L3 24 MiB 12-way
+ * (32768 sets) shared by 16 CPUs. */
+static void fake_intel(void)
+{
+    g_max_basic = 0x1f;
+    g_max_ext = 0x80000008u;
+    g_topoext = 0;
+    g_ext1_missing = 0;
+    g_n_sub = 4;
+    g_sub_fails = 0;
+    put_sub(0, 1, 1, 12, 64, 2, 0);
+    put_sub(1, 2, 1, 8, 64, 2, 0);
+    put_sub(2, 3, 2, 10, 2048, 2, 0);
+    put_sub(3, 3, 3, 12, 32768, 16, 0);
+    g_cache_leaf_asked = 0;
+}
+
+static void no_sysconf(void)
+{
+    memset(g_sc, 0, sizeof g_sc);
+    g_online = 4;
+}
+
+static void no_cpuid(void)
+{
+    g_max_basic = 0;
+    g_max_ext = 0;
+    g_n_sub = 0;
+    g_ext1_missing = 0;
+    g_cache_leaf_asked = 0;
+}
+
+static void expect_info(const nnb__cache_info *ci, const char *source, size_t l1d, size_t l1w, size_t l2, size_t l2w,
+                        size_t l3s, size_t l3w)
+{
+    assert_string_equal(ci->source, source);
+    assert_int_equal(ci->l1d, l1d);
+    assert_int_equal(ci->l1d_ways, l1w);
+    assert_int_equal(ci->l2, l2);
+    assert_int_equal(ci->l2_ways, l2w);
+    assert_int_equal(ci->l3_share, l3s);
+    assert_int_equal(ci->l3_ways, l3w);
+}
+
+static nnb__cache_info detect(const char *sysfs_root)
+{
+    nnb__cache_sources src = {fake_sysconf, fake_cpuid, sysfs_root};
+    nnb__cache_info ci;
+    memset(&ci, 0xA5, sizeof ci);
+    nnb__cache_detect_from(&src, &ci);
+    return ci;
+}
+
+/* sysconf answers: its sizes are taken; the L3 is divided by CPUID's sharing count (leaf 4's L3 entry), or,
+ * without CPUID, by the online CPUs (at least 1). Non-positive answers count as unknown (0). */
+static void test_detect_from_sysconf(void **state)
+{
+    (void)state;
+    const long sc[6] = {48 * 1024, 12, 2048 * 1024, 16, 32 * 1024 * 1024, 16};
+    memcpy(g_sc, sc, sizeof g_sc);
+    g_online = 6;
+    fake_intel();
+    nnb__cache_info ci = detect("/nonexistent");
+    expect_info(&ci, "sysconf", 48 * KIB, 12, 2 * MIB, 16, 2 * MIB, 16);
+
+    no_cpuid();
+    ci = detect("/nonexistent");
+    expect_info(&ci, "sysconf", 48 * KIB, 12, 2 * MIB, 16, 32 * MIB / 6, 16);
+    g_online = -1; /* sysconf failing: one CPU */
+    ci = detect("/nonexistent");
+    expect_info(&ci, "sysconf", 48 * KIB, 12, 2 * MIB, 16, 32 * MIB, 16);
+
+    g_sc[1] = -1; /* unknown associativity, no L3 */
+    g_sc[4] = 0;
+    g_sc[5] = -1;
+    ci = detect("/nonexistent");
+    expect_info(&ci, "sysconf", 48 * KIB, 0, 2 * MIB, 16, 0, 0);
+}
+
+/* sysconf silent (or only half answering): CPUID's deterministic cache leaf, Intel's leaf 4. */
+static void test_detect_from_cpuid_leaf_4(void **state)
+{
+    (void)state;
+    no_sysconf();
+    g_sc[0] = 32 * 1024; /* L1 without L2 is not enough */
+    fake_intel();
+    nnb__cache_info ci = detect("/nonexistent");
+    /* 12 * 64 * 64 = 48 KiB; 10 * 2048 * 64 = 1.25 MiB; 12 * 32768 * 64 = 24 MiB over 16 CPUs. */
+    expect_info(&ci, "cpuid", 48 * KIB, 12, 1280 * KIB, 10, 24 * MIB / 16, 12);
+    assert_int_equal(g_cache_leaf_asked, 4);
+
+    /* Fully associative L2 (EAX bit 9): its ways are unknown to the model; a level-4 entry is ignored; the
+     * walk stops at a failing subleaf. */
+    put_sub(2, 3, 2, 10, 2048, 2, 1);
+    put_sub(3, 3, 4, 16, 65536, 16, 0);
+    g_n_sub = 4;
+    g_sub_fails = 1;
+    ci = detect("/nonexistent");
+    expect_info(&ci, "cpuid", 48 * KIB, 12, 1280 * KIB, 0, 0, 0);
+
+    /* An AMD CPU without TOPOEXT still has leaf 4 here. */
+    fake_intel();
+    g_max_ext = 0x8000001Eu;
+    ci = detect("/nonexistent");
+    assert_string_equal(ci.source, "cpuid");
+    assert_int_equal(g_cache_leaf_asked, 4);
+}
+
+/* AMD with the topology extensions: leaf 0x8000001D, whatever leaf 4 would say. */
+static void test_detect_from_cpuid_amd_leaf(void **state)
+{
+    (void)state;
+    no_sysconf();
+    fake_intel();
+    g_max_basic = 0x10;
+    g_max_ext = 0x80000020u;
+    g_topoext = 1;
+    /* Zen 4: L1d 32 KiB 8-way, L2 1 MiB 8-way, L3 32 MiB 16-way shared by 16. */
+    put_sub(0, 1, 1, 8, 64, 2, 0);
+    put_sub(2, 3, 2, 8, 2048, 2, 0);
+    put_sub(3, 3, 3, 16, 32768, 16, 0);
+    nnb__cache_info ci = detect("/nonexistent");
+    expect_info(&ci, "cpuid", 32 * KIB, 8, 1 * MIB, 8, 2 * MIB, 16);
+    assert_int_equal(g_cache_leaf_asked, 0x8000001Du);
+
+    /* The extended range ends below 0x8000001D: leaf 4. */
+    g_max_ext = 0x8000001Cu;
+    ci = detect("/nonexistent");
+    assert_int_equal(g_cache_leaf_asked, 4);
+    /* Neither leaf (basic range below 4, no extended range): nothing from CPUID, nothing from sysfs. */
+    g_max_basic = 3;
+    g_max_ext = 0x80000008u;
+    g_cache_leaf_asked = 0;
+    ci = detect("/nonexistent");
+    expect_info(&ci, "none", 0, 0, 0, 0, 0, 0);
+    assert_int_equal(g_cache_leaf_asked, 0);
+    /* Leaf 0x80000001 missing though 0x80000000 claims more. */
+    no_cpuid();
+    g_max_ext = 0x8000001Du;
+    g_ext1_missing = 1;
+    g_topoext = 1;
+    ci = detect("/nonexistent");
+    expect_info(&ci, "none", 0, 0, 0, 0, 0, 0);
+    assert_int_equal(g_cache_leaf_asked, 0); /* leaf 4 was the choice, and the basic range lacks it */
+}
+
+static char g_root[256];
+
+static void put_file(const char *index, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", g_root, index);
+    (void)mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/%s/%s", g_root, index, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void remove_tree(void)
+{
+    static const char *const names[] = {"type", "level", "size", "ways_of_associativity", "shared_cpu_list"};
+    for (unsigned i = 0; i < 8; ++i) {
+        char path[512];
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; ++k) {
+            snprintf(path, sizeof path, "%s/index%u/%s", g_root, i, names[k]);
+            (void)remove(path);
+        }
+        snprintf(path, sizeof path, "%s/index%u", g_root, i);
+        (void)rmdir(path);
+    }
+    (void)rmdir(g_root);
+}
+
+/* Neither sysconf nor CPUID: the sysfs cache directory, with "K"/"M" suffixed and plain sizes, an
+ * instruction cache skipped, and the L3's shared_cpu_list counted ("0-7,16-23" = 16). */
+static void test_detect_from_sysfs(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(g_root, sizeof g_root, "%s/nnb-sysfs-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+    assert_non_null(mkdtemp(g_root));
+    put_file("index0", "type", "Data\n");
+    put_file("index0", "level", "1\n");
+    put_file("index0", "size", "48K\n");
+    put_file("index0", "ways_of_associativity", "12\n");
+    put_file("index1", "type", "Instruction\n");
+    put_file("index1", "level", "1\n");
+    put_file("index1", "size", "32K\n");
+    put_file("index2", "type", "Unified\n");
+    put_file("index2", "level", "2\n");
+    put_file("index2", "size", "2097152\n");
+    put_file("index2", "ways_of_associativity", "16\n");
+    put_file("index3", "type", "Unified\n");
+    put_file("index3", "level", "3\n");
+    put_file("index3", "size", "32M\n");
+    put_file("index3", "ways_of_associativity", "16\n");
+    put_file("index3", "shared_cpu_list", "0-7,16-23\n");
+    no_sysconf();
+    no_cpuid();
+    nnb__cache_info ci = detect(g_root);
+    expect_info(&ci, "sysfs", 48 * KIB, 12, 2 * MIB, 16, 2 * MIB, 16);
+
+    /* Sharing lists: a single CPU, a reversed range (counts nothing), trailing text. */
+    put_file("index3", "shared_cpu_list", "5\n");
+    ci = detect(g_root);
+    assert_int_equal(ci.l3_share, 32 * MIB);
+    put_file("index3", "shared_cpu_list", "0-3,9-8,x\n");
+    ci = detect(g_root);
+    assert_int_equal(ci.l3_share, 8 * MIB);
+    /* An empty list: CPUID is asked (nothing), then the online CPUs (g_online = 4). */
+    put_file("index3", "shared_cpu_list", "");
+    ci = detect(g_root);
+    assert_int_equal(ci.l3_share, 8 * MIB);
+    /* A size that is not a number: the L2 is unknown, so the whole answer is "none". */
+    put_file("index2", "size", "big\n");
+    ci = detect(g_root);
+    expect_info(&ci, "none", 0, 0, 0, 0, 0, 0);
+    /* A root too long for the path buffer reads as absent. */
+    char longroot[600];
+    memset(longroot, 'a', sizeof longroot - 1);
+    longroot[0] = '/';
+    longroot[sizeof longroot - 1] = '\0';
+    ci = detect(longroot);
+    expect_info(&ci, "none", 0, 0, 0, 0, 0, 0);
+    remove_tree();
+    ci = detect(g_root);
+    expect_info(&ci, "none", 0, 0, 0, 0, 0, 0);
 }
 
 static void test_override_parser(void **state)
@@ -282,6 +586,10 @@ int main(void)
         cmocka_unit_test(test_model_on_12_way_l1),
         cmocka_unit_test(test_model_clamps_and_fills_in_unknowns),
         cmocka_unit_test(test_cache_detection_gives_a_usable_answer),
+        cmocka_unit_test(test_detect_from_sysconf),
+        cmocka_unit_test(test_detect_from_cpuid_leaf_4),
+        cmocka_unit_test(test_detect_from_cpuid_amd_leaf),
+        cmocka_unit_test(test_detect_from_sysfs),
         cmocka_unit_test(test_override_parser),
 #ifdef NNB_TEST_BUILTIN_VARIANTS
         cmocka_unit_test(test_builtin_blocks_follow_the_override),

@@ -35,26 +35,6 @@
 
 static const char *g_dir; /* set by group_setup */
 
-static void put_le32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-    put_le32(p, (uint32_t)v);
-    put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-/* Recomputes the trailing CRC so that a deliberately edited field is judged on its own. */
-static void fix_crc(unsigned char *data, size_t size)
-{
-    put_le32(data + size - 4, nnb_crc32(0, data, size - 4));
-}
-
 /* Dense(4,5) -> ReLU -> Dropout(0.1) -> Dense(5,3) -> softmax, CCE, Adam, categorical accuracy. */
 static nnb_model *make_model(uint32_t seed, int finalize)
 {
@@ -102,15 +82,6 @@ static void assert_same_predictions(const nnb_model *a, const nnb_model *b)
     nnb_tensor_destroy(pb);
     nnb_tensor_destroy(pa);
     nnb_tensor_destroy(X);
-}
-
-static unsigned char *serialize(const nnb_model *m, nnb_model_file_kind kind, size_t *size)
-{
-    assert_ok(nnb_model_serialize(m, kind, NULL, 0, size));
-    unsigned char *buf = malloc(*size);
-    assert_non_null(buf);
-    assert_ok(nnb_model_serialize(m, kind, buf, *size, size));
-    return buf;
 }
 
 static void path_in_dir(char *out, size_t size, const char *name)
@@ -260,7 +231,7 @@ static void test_model_round_trip_predicts_bit_for_bit(void **state)
     assert_ok(nnb_model_train(m, X, &t, &tp));
 
     size_t size = 0;
-    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     nnb_model *r = NULL;
     assert_ok(nnb_model_parse(&r, buf, size));
     assert_same_predictions(m, r);
@@ -289,7 +260,7 @@ static void test_model_round_trip_predicts_bit_for_bit(void **state)
                 pa.beta_1 == pb.beta_1 && pa.beta_2 == pb.beta_2);
     /* Same model, same bytes: the encoding is deterministic. */
     size_t size2 = 0;
-    unsigned char *buf2 = serialize(r, NNB_MODEL_FILE_MODEL, &size2);
+    unsigned char *buf2 = nnb_test_serialize(r, NNB_MODEL_FILE_MODEL, &size2);
     assert_int_equal(size, size2);
     assert_memory_equal(buf, buf2, size);
     /* The loaded model trains again. */
@@ -317,7 +288,7 @@ static void test_regression_model_without_optimizer_round_trips(void **state)
     assert_ok(nnb_model_set_accuracy(m, NNB_ACCURACY_REGRESSION));
     assert_ok(nnb_model_set_regression_precision(m, 0.125f));
     size_t size = 0;
-    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     nnb_model *r = NULL;
     assert_ok(nnb_model_parse(&r, buf, size));
     assert_same_predictions(m, r);
@@ -620,7 +591,7 @@ static void test_unused_optimizer_fields_are_written_as_zero(void **state)
     p.rho = -5.0;
     assert_ok(nnb_model_set_optimizer(m, &p));
     size_t size = 0;
-    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     static const unsigned char zero[8] = {0};
     assert_memory_equal(buf + 68, zero, 8); /* momentum */
     assert_memory_equal(buf + 84, zero, 8); /* rho */
@@ -634,7 +605,7 @@ static void test_unused_optimizer_fields_are_written_as_zero(void **state)
     /* A file whose unused fields hold finite, non-negative values (ignored) still loads; they read as 0. */
     const double ignored = 0.75;
     memcpy(buf + 68, &ignored, 8);
-    fix_crc(buf, size);
+    nnb_test_fix_crc(buf, size);
     nnb_model *r2 = NULL;
     assert_ok(nnb_model_parse(&r2, buf, size));
     assert_ok(nnb_model_optimizer_params(r2, &q));
@@ -657,12 +628,12 @@ static void test_parameters_file_loads_into_same_architecture(void **state)
     /* A whole-model file also provides parameters. */
     nnb_model *c = make_model(7, 1);
     size_t size = 0;
-    unsigned char *whole = serialize(c, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *whole = nnb_test_serialize(c, NNB_MODEL_FILE_MODEL, &size);
     assert_ok(nnb_model_parse_parameters(b, whole, size));
     assert_same_predictions(c, b);
     /* A parameters file is not a whole model. */
     size_t psize = 0;
-    unsigned char *params = serialize(a, NNB_MODEL_FILE_PARAMETERS, &psize);
+    unsigned char *params = nnb_test_serialize(a, NNB_MODEL_FILE_PARAMETERS, &psize);
     nnb_model *r = NULL;
     assert_status(nnb_model_parse(&r, params, psize), NNB_ERR_FORMAT);
     assert_null(r);
@@ -675,7 +646,7 @@ static void test_parameters_file_loads_into_same_architecture(void **state)
     assert_ok(nnb_model_add_dense(other, 6, 3, 0.5f, NULL));
     assert_ok(nnb_model_finalize(other));
     size_t osize = 0;
-    unsigned char *obuf = serialize(other, NNB_MODEL_FILE_PARAMETERS, &osize);
+    unsigned char *obuf = nnb_test_serialize(other, NNB_MODEL_FILE_PARAMETERS, &osize);
     assert_status(nnb_model_parse_parameters(b, obuf, osize), NNB_ERR_SHAPE);
     assert_same_predictions(c, b);
     nnb_model *single = NULL;
@@ -701,9 +672,9 @@ static void test_every_flipped_byte_is_rejected(void **state)
     nnb_model *m = make_model(10, 1);
     nnb_model *p = make_model(11, 1);
     size_t size = 0;
-    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     size_t params_before = 0;
-    unsigned char *pbuf = serialize(p, NNB_MODEL_FILE_PARAMETERS, &params_before);
+    unsigned char *pbuf = nnb_test_serialize(p, NNB_MODEL_FILE_PARAMETERS, &params_before);
     const unsigned char masks[3] = {0x01, 0x80, 0xff};
     for (size_t i = 0; i < size; ++i) {
         for (size_t k = 0; k < 3; ++k) {
@@ -730,7 +701,7 @@ static void test_every_flipped_byte_is_rejected(void **state)
     }
     /* p was never changed by the failed parameter loads. */
     size_t params_after = 0;
-    unsigned char *pbuf2 = serialize(p, NNB_MODEL_FILE_PARAMETERS, &params_after);
+    unsigned char *pbuf2 = nnb_test_serialize(p, NNB_MODEL_FILE_PARAMETERS, &params_after);
     assert_memory_equal(pbuf, pbuf2, params_before);
     free(pbuf2);
     free(pbuf);
@@ -744,7 +715,7 @@ static void test_every_truncation_and_extension_is_rejected(void **state)
     (void)state;
     nnb_model *m = make_model(12, 1);
     size_t size = 0;
-    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     nnb_model *r = NULL;
     for (size_t len = 0; len < size; ++len) {
         assert_status(nnb_model_parse(&r, buf, len), NNB_ERR_FORMAT);
@@ -756,10 +727,10 @@ static void test_every_truncation_and_extension_is_rejected(void **state)
     longer[size] = 0;
     assert_status(nnb_model_parse(&r, longer, size + 1), NNB_ERR_FORMAT);
     /* Even with the payload size and checksum made consistent, an extra byte is not accounted for. */
-    put_le64(longer + OFF_PAYLOAD_SIZE, (uint64_t)(size + 1 - 28));
+    nnb_test_put_le64(longer + OFF_PAYLOAD_SIZE, (uint64_t)(size + 1 - 28));
     memmove(longer + size - 3, longer + size - 4, 4); /* shift the CRC; insert a zero byte before it */
     longer[size - 4] = 0;
-    fix_crc(longer, size + 1);
+    nnb_test_fix_crc(longer, size + 1);
     assert_status(nnb_model_parse(&r, longer, size + 1), NNB_ERR_FORMAT);
     assert_null(r);
     free(longer);
@@ -772,16 +743,16 @@ static void test_other_versions_are_rejected(void **state)
     (void)state;
     nnb_model *m = make_model(13, 1);
     size_t size = 0;
-    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     const uint32_t versions[] = {0u, NNB_MODEL_FILE_VERSION + 1u, 0x01000000u, 0xffffffffu};
     nnb_model *r = NULL;
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; ++i) {
-        put_le32(buf + OFF_VERSION, versions[i]);
-        fix_crc(buf, size);
+        nnb_test_put_le32(buf + OFF_VERSION, versions[i]);
+        nnb_test_fix_crc(buf, size);
         assert_status(nnb_model_parse(&r, buf, size), NNB_ERR_VERSION);
     }
-    put_le32(buf + OFF_VERSION, NNB_MODEL_FILE_VERSION);
-    fix_crc(buf, size);
+    nnb_test_put_le32(buf + OFF_VERSION, NNB_MODEL_FILE_VERSION);
+    nnb_test_fix_crc(buf, size);
     assert_ok(nnb_model_parse(&r, buf, size));
     nnb_model_destroy(r);
     free(buf);
@@ -793,7 +764,7 @@ static void test_absurd_sizes_and_fields_with_valid_checksum_are_rejected(void *
     (void)state;
     nnb_model *m = make_model(14, 1);
     size_t size = 0;
-    unsigned char *orig = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *orig = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     unsigned char *buf = malloc(size);
     assert_non_null(buf);
     nnb_model *r = NULL;
@@ -826,11 +797,11 @@ static void test_absurd_sizes_and_fields_with_valid_checksum_are_rejected(void *
     for (size_t i = 0; i < sizeof edits / sizeof edits[0]; ++i) {
         memcpy(buf, orig, size);
         if (edits[i].wide) {
-            put_le64(buf + edits[i].offset, edits[i].value);
+            nnb_test_put_le64(buf + edits[i].offset, edits[i].value);
         } else {
-            put_le32(buf + edits[i].offset, (uint32_t)edits[i].value);
+            nnb_test_put_le32(buf + edits[i].offset, (uint32_t)edits[i].value);
         }
-        fix_crc(buf, size);
+        nnb_test_fix_crc(buf, size);
         nnb_status st = nnb_model_parse(&r, buf, size);
         if (st != edits[i].expected) {
             fail_msg("edit %zu: got %s, expected %s", i, nnb_status_string(st), nnb_status_string(edits[i].expected));
@@ -861,21 +832,22 @@ static void test_every_consistent_payload_truncation_is_rejected(void **state)
     nnb_model *target = make_model(22, 1);
     for (int kind = 0; kind < 2; ++kind) {
         size_t size = 0;
-        unsigned char *orig = serialize(m, kind == 0 ? NNB_MODEL_FILE_MODEL : NNB_MODEL_FILE_PARAMETERS, &size);
+        unsigned char *orig =
+            nnb_test_serialize(m, kind == 0 ? NNB_MODEL_FILE_MODEL : NNB_MODEL_FILE_PARAMETERS, &size);
         const size_t payload = size - 28;
         nnb_model *r = NULL;
         assert_ok(kind == 0 ? nnb_model_parse(&r, orig, size) : nnb_model_parse_parameters(target, orig, size));
         nnb_model_destroy(r);
         r = NULL;
         size_t saved_size = 0;
-        unsigned char *before = serialize(target, NNB_MODEL_FILE_PARAMETERS, &saved_size);
+        unsigned char *before = nnb_test_serialize(target, NNB_MODEL_FILE_PARAMETERS, &saved_size);
         for (size_t keep = 0; keep < payload; ++keep) {
             /* A block of exactly the file's size: a read past it is seen by the sanitizers and valgrind. */
             unsigned char *buf = malloc(24 + keep + 4);
             assert_non_null(buf);
             memcpy(buf, orig, 24 + keep);
-            put_le64(buf + OFF_PAYLOAD_SIZE, keep);
-            fix_crc(buf, 24 + keep + 4);
+            nnb_test_put_le64(buf + OFF_PAYLOAD_SIZE, keep);
+            nnb_test_fix_crc(buf, 24 + keep + 4);
             nnb_status st = kind == 0 ? nnb_model_parse(&r, buf, 24 + keep + 4)
                                       : nnb_model_parse_parameters(target, buf, 24 + keep + 4);
             free(buf);
@@ -886,7 +858,7 @@ static void test_every_consistent_payload_truncation_is_rejected(void **state)
             assert_null(r);
         }
         size_t after_size = 0;
-        unsigned char *after = serialize(target, NNB_MODEL_FILE_PARAMETERS, &after_size);
+        unsigned char *after = nnb_test_serialize(target, NNB_MODEL_FILE_PARAMETERS, &after_size);
         assert_int_equal(after_size, saved_size);
         assert_memory_equal(after, before, saved_size);
         free(after);
@@ -907,14 +879,14 @@ static void test_a_non_finite_last_parameter_is_found(void **state)
     (void)state;
     nnb_model *m = make_model(31, 1);
     size_t size = 0;
-    unsigned char *orig = serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
+    unsigned char *orig = nnb_test_serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
     const uint32_t bad[2] = {0x7fc00000u, 0xff800000u};
     for (size_t b = 0; b < 2; ++b) {
         unsigned char *buf = malloc(size);
         assert_non_null(buf);
         memcpy(buf, orig, size);
-        put_le32(buf + size - 8, bad[b]); /* the float just before the CRC: biases[2] of Dense(5, 3) */
-        fix_crc(buf, size);
+        nnb_test_put_le32(buf + size - 8, bad[b]); /* the float just before the CRC: biases[2] of Dense(5, 3) */
+        nnb_test_fix_crc(buf, size);
         assert_status(nnb_model_parse_parameters(m, buf, size), NNB_ERR_NONFINITE);
         free(buf);
     }
@@ -967,7 +939,7 @@ static void put_f64(unsigned char *p, double d)
 {
     uint64_t bits;
     memcpy(&bits, &d, 8);
-    put_le64(p, bits);
+    nnb_test_put_le64(p, bits);
 }
 
 /*
@@ -979,7 +951,7 @@ static void test_corrupt_files_name_the_file_field_and_reason(void **state)
     (void)state;
     nnb_model *m = make_model(31, 1);
     size_t size = 0;
-    unsigned char *orig = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *orig = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     unsigned char *buf = malloc(size + 8);
     assert_non_null(buf);
     char path[512];
@@ -1033,15 +1005,15 @@ static void test_corrupt_files_name_the_file_field_and_reason(void **state)
         memcpy(buf, orig, size);
         size_t n = size;
         switch (e->how) {
-        case SET32: put_le32(buf + e->offset, (uint32_t)e->value); break;
-        case SET64: put_le64(buf + e->offset, e->value); break;
+        case SET32: nnb_test_put_le32(buf + e->offset, (uint32_t)e->value); break;
+        case SET64: nnb_test_put_le64(buf + e->offset, e->value); break;
         case SETF64: put_f64(buf + e->offset, e->real); break;
         case FLIP: buf[e->offset] ^= 0x10u; break;
         case CUT: n = e->offset; break;
         default: break;
         }
         if (e->how != FLIP && e->how != CUT) {
-            fix_crc(buf, n);
+            nnb_test_fix_crc(buf, n);
         }
         write_file(path, buf, n);
         nnb_model *r = NULL;
@@ -1055,7 +1027,7 @@ static void test_corrupt_files_name_the_file_field_and_reason(void **state)
     }
 
     /* A parameters-only file is not a model; the system's reason for a missing file or a directory. */
-    unsigned char *params = serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
+    unsigned char *params = nnb_test_serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
     write_file(path, params, size);
     nnb_model *r = NULL;
     assert_int_equal(nnb_model_load(&r, path), NNB_ERR_FORMAT);
@@ -1072,7 +1044,7 @@ static void test_corrupt_files_name_the_file_field_and_reason(void **state)
     assert_ok(nnb_model_create(&small, 1));
     assert_ok(nnb_model_add_dense(small, 4, 6, 0.5f, NULL));
     assert_ok(nnb_model_add_dense(small, 6, 3, 0.5f, NULL));
-    params = serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
+    params = nnb_test_serialize(m, NNB_MODEL_FILE_PARAMETERS, &size);
     assert_int_equal(nnb_model_parse_parameters(small, params, size), NNB_ERR_SHAPE);
     assert_non_null(strstr(nnb_last_error(), "dense layer 0: the file's is 4 x 5, the model's (layer 0) 4 x 6"));
     free(params);
@@ -1123,7 +1095,7 @@ static void test_model_parse_out_of_memory_sweep_leaks_nothing(void **state)
     (void)state;
     nnb_model *m = make_model(16, 1);
     size_t size = 0;
-    unsigned char *buf = serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     size_t live = nnb_test_live_blocks();
     int succeeded = 0;
     for (size_t n = 1; n < 500 && !succeeded; ++n) {

@@ -39,37 +39,18 @@
 #define T_CLIP_VALUE 64
 #define T_CLIP_NORM 72
 
-static void put_le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; ++i) {
-        p[i] = (unsigned char)(v >> (8 * i));
-    }
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; ++i) {
-        p[i] = (unsigned char)(v >> (8 * i));
-    }
-}
-
 static void put_f32(unsigned char *p, float f)
 {
     uint32_t u;
     memcpy(&u, &f, 4);
-    put_le32(p, u);
+    nnb_test_put_le32(p, u);
 }
 
 static void put_f64(unsigned char *p, double d)
 {
     uint64_t u;
     memcpy(&u, &d, 8);
-    put_le64(p, u);
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    nnb_test_put_le64(p, u);
 }
 
 static double get_f64(const unsigned char *p)
@@ -81,11 +62,6 @@ static double get_f64(const unsigned char *p)
     double d;
     memcpy(&d, &u, 8);
     return d;
-}
-
-static void fix_crc(unsigned char *data, size_t size)
-{
-    put_le32(data + size - 4, nnb_crc32(0, data, size - 4));
 }
 
 static void assert_detail_has(const char *needle)
@@ -129,15 +105,6 @@ static nnb_model *make_model(void)
     return m;
 }
 
-static unsigned char *serialize(const nnb_model *m, size_t *size)
-{
-    assert_ok(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, size));
-    unsigned char *buf = malloc(*size);
-    assert_non_null(buf);
-    assert_ok(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, buf, *size, size));
-    return buf;
-}
-
 /* 16 rows of 2 features, labels from the sign of x0 * x1. */
 static void make_data(nnb_tensor **X, uint32_t labels[16])
 {
@@ -176,16 +143,16 @@ static void test_round_trip_keeps_layers_and_training_settings(void **state)
     (void)state;
     nnb_model *m = make_model();
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
-    assert_int_equal(get_le32(buf + OFF_VERSION), 3);
-    assert_int_equal(get_le32(buf + OFF_LEAKY), NNB_LAYER_LEAKY_RELU);
-    assert_int_equal(get_le32(buf + OFF_ELU), NNB_LAYER_ELU);
-    assert_int_equal(get_le32(buf + OFF_GELU), NNB_LAYER_GELU);
-    assert_int_equal(get_le32(buf + OFF_GELU + 4), NNB_GELU_TANH);
-    assert_int_equal(get_le32(buf + OFF_TANH), NNB_LAYER_TANH);
-    assert_int_equal(get_le32(buf + OFF_SOFTPLUS), NNB_LAYER_SOFTPLUS);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    assert_int_equal(nnb_test_get_le32(buf + OFF_VERSION), 3);
+    assert_int_equal(nnb_test_get_le32(buf + OFF_LEAKY), NNB_LAYER_LEAKY_RELU);
+    assert_int_equal(nnb_test_get_le32(buf + OFF_ELU), NNB_LAYER_ELU);
+    assert_int_equal(nnb_test_get_le32(buf + OFF_GELU), NNB_LAYER_GELU);
+    assert_int_equal(nnb_test_get_le32(buf + OFF_GELU + 4), NNB_GELU_TANH);
+    assert_int_equal(nnb_test_get_le32(buf + OFF_TANH), NNB_LAYER_TANH);
+    assert_int_equal(nnb_test_get_le32(buf + OFF_SOFTPLUS), NNB_LAYER_SOFTPLUS);
     const unsigned char *t = buf + size - 4 - TRAINING_BYTES;
-    assert_int_equal(get_le32(t + T_LENGTH), 76);
+    assert_int_equal(nnb_test_get_le32(t + T_LENGTH), 76);
     assert_true(get_f64(t + T_WEIGHT_DECAY) == 0.05);
     assert_true(get_f64(t + T_CLIP_NORM) == 0.75);
 
@@ -219,7 +186,7 @@ static void test_round_trip_keeps_layers_and_training_settings(void **state)
     assert_true(cv == 0.002 && cn == 0.75);
     /* Saved again: the same bytes. */
     size_t size2 = 0;
-    unsigned char *buf2 = serialize(r, &size2);
+    unsigned char *buf2 = nnb_test_serialize(r, NNB_MODEL_FILE_MODEL, &size2);
     assert_int_equal(size, size2);
     assert_memory_equal(buf, buf2, size);
     free(buf2);
@@ -246,7 +213,7 @@ static void test_reloaded_model_continues_training_identically(void **state)
 
     nnb_model *m = make_model();
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     float a[64], b[64];
     assert_ok(nnb_model_train(m, X, &y, &tp));
     size_t n = collect_params(m, a, 64);
@@ -357,10 +324,10 @@ static void test_version_2_file_still_loads(void **state)
     assert_close(p[1], 1.0 - p0, 1e-5, 1e-7);
     /* Saved again it is a version-3 file whose section is all zero apart from its length. */
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
-    assert_int_equal(get_le32(buf + OFF_VERSION), 3);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    assert_int_equal(nnb_test_get_le32(buf + OFF_VERSION), 3);
     const unsigned char *t = buf + size - 4 - TRAINING_BYTES;
-    assert_int_equal(get_le32(t), 76);
+    assert_int_equal(nnb_test_get_le32(t), 76);
     for (size_t i = 4; i < TRAINING_BYTES; ++i) {
         assert_int_equal(t[i], 0);
     }
@@ -378,20 +345,20 @@ static void test_new_layer_kinds_are_refused_in_a_version_2_file(void **state)
     assert_ok(nnb_model_add_tanh(m));
     assert_ok(nnb_model_finalize(m));
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     /* Made into a version-2 file: the training section removed, payload size and CRC fixed. */
     const size_t size2 = size - TRAINING_BYTES;
     memmove(buf + size2 - 4, buf + size - 4, 4);
-    put_le32(buf + OFF_VERSION, 2);
-    put_le64(buf + OFF_PAYLOAD_SIZE, (uint64_t)(size2 - 28));
-    fix_crc(buf, size2);
+    nnb_test_put_le32(buf + OFF_VERSION, 2);
+    nnb_test_put_le64(buf + OFF_PAYLOAD_SIZE, (uint64_t)(size2 - 28));
+    nnb_test_fix_crc(buf, size2);
     nnb_model *r = NULL;
     assert_int_equal(nnb_model_parse(&r, buf, size2), NNB_ERR_FORMAT);
     assert_detail_has("unknown layer kind 6");
     assert_null(r);
     /* The same bytes as version 3 without the section: refused as truncated. */
-    put_le32(buf + OFF_VERSION, 3);
-    fix_crc(buf, size2);
+    nnb_test_put_le32(buf + OFF_VERSION, 3);
+    nnb_test_fix_crc(buf, size2);
     assert_int_equal(nnb_model_parse(&r, buf, size2), NNB_ERR_FORMAT);
     assert_detail_has("training settings");
     free(buf);
@@ -412,12 +379,12 @@ static void apply(unsigned char *w, size_t size, const edit *e)
 {
     unsigned char *at = (e->in_training ? w + size - 4 - TRAINING_BYTES : w) + e->offset;
     switch (e->width) {
-    case 4: put_le32(at, (uint32_t)e->value); break;
+    case 4: nnb_test_put_le32(at, (uint32_t)e->value); break;
     case -4: put_f32(at, (float)e->value); break;
-    case 8: put_le64(at, (uint64_t)e->value); break;
+    case 8: nnb_test_put_le64(at, (uint64_t)e->value); break;
     default: put_f64(at, e->value); break;
     }
-    fix_crc(w, size);
+    nnb_test_fix_crc(w, size);
 }
 
 static void test_corrupt_new_fields_are_refused_with_their_names(void **state)
@@ -425,7 +392,7 @@ static void test_corrupt_new_fields_are_refused_with_their_names(void **state)
     (void)state;
     nnb_model *m = make_model();
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     unsigned char *w = malloc(size);
     assert_non_null(w);
     const edit edits[] = {
@@ -476,7 +443,7 @@ static void test_absent_settings_must_be_zero(void **state)
     nnb_model *m = make_model();
     assert_ok(nnb_model_set_schedule(m, NULL));
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     unsigned char *w = malloc(size);
     assert_non_null(w);
     const edit edits[] = {
@@ -500,7 +467,7 @@ static void test_absent_settings_must_be_zero(void **state)
     assert_ok(nnb_model_finalize(m));
     nnb_optimizer_params sgd = nnb_optimizer_defaults(NNB_OPTIMIZER_SGD);
     assert_ok(nnb_model_set_optimizer(m, &sgd));
-    buf = serialize(m, &size);
+    buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     edit e = {T_WEIGHT_DECAY, 1, -8, 0.01, "without an Adam optimizer"};
     apply(buf, size, &e);
     assert_int_equal(nnb_model_parse(&r, buf, size), NNB_ERR_FORMAT);
@@ -516,15 +483,15 @@ static void test_truncated_section_is_refused(void **state)
     (void)state;
     nnb_model *m = make_model();
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     unsigned char *w = malloc(size);
     assert_non_null(w);
     for (size_t cut = 1; cut <= TRAINING_BYTES; ++cut) {
         const size_t n = size - cut;
         memcpy(w, buf, n - 4);
         memcpy(w + n - 4, buf + size - 4, 4);
-        put_le64(w + OFF_PAYLOAD_SIZE, (uint64_t)(n - 28));
-        fix_crc(w, n);
+        nnb_test_put_le64(w + OFF_PAYLOAD_SIZE, (uint64_t)(n - 28));
+        nnb_test_fix_crc(w, n);
         nnb_model *r = NULL;
         assert_int_equal(nnb_model_parse(&r, w, n), NNB_ERR_FORMAT);
         assert_null(r);

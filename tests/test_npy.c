@@ -1139,6 +1139,39 @@ static int group_setup(void **state)
     return rc;
 }
 
+/* The header length limit, NNB_NPY_MAX_HEADER bytes, exactly: a v2.0 header of 65536 bytes (the dict padded
+ * with spaces) is read, one of 65537 is refused with the limit in the detail. */
+static void test_npy_header_of_exactly_the_maximum_length(void **state)
+{
+    (void)state;
+    static const char dict[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+    for (size_t len = NNB_NPY_MAX_HEADER; len <= NNB_NPY_MAX_HEADER + 1; ++len) {
+        size_t size = 12 + len + 8;
+        unsigned char *f = malloc(size);
+        assert_non_null(f);
+        memcpy(f, "\x93NUMPY\x02\x00", 8);
+        nnb_test_put_le32(f + 8, (uint32_t)len);
+        memset(f + 12, ' ', len);
+        memcpy(f + 12, dict, strlen(dict));
+        f[12 + len - 1] = '\n';
+        const float v[2] = {0.5f, -3.0f};
+        memcpy(f + 12 + len, v, 8);
+        nnb_tensor *t = NULL;
+        nnb_status st = nnb_npy_parse_tensor(&t, f, size, NNB_NPY_ROW);
+        if (len == NNB_NPY_MAX_HEADER) {
+            assert_ok(st);
+            assert_int_equal(nnb_tensor_cols(t), 2);
+            assert_true(nnb_tensor_cdata(t)[1] == -3.0f);
+            nnb_tensor_destroy(t);
+        } else {
+            assert_status(st, NNB_ERR_FORMAT);
+            assert_null(t);
+            assert_non_null(strstr(nnb_last_error(), "header length 65537 is not in 1..65536"));
+        }
+        free(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1160,6 +1193,7 @@ int main(void)
         cmocka_unit_test(test_npz_reads_zip64_records_and_refuses_broken_ones),
         cmocka_unit_test(test_npy_npz_writers_report_failed_writes_and_remove_the_file),
         cmocka_unit_test(test_npy_out_of_memory_sweep_leaks_nothing),
+        cmocka_unit_test(test_npy_header_of_exactly_the_maximum_length),
     };
     return cmocka_run_group_tests(tests, group_setup, nnb_test_temp_dir_teardown);
 }

@@ -273,38 +273,11 @@ static void test_predict_one_equals_predict_bit_for_bit_without_allocating(void 
 
 /* ---- the model file's section ---- */
 
-static unsigned char *serialize(const nnb_model *m, size_t *size)
-{
-    assert_ok(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, NULL, 0, size));
-    unsigned char *buf = malloc(*size);
-    assert_non_null(buf);
-    assert_ok(nnb_model_serialize(m, NNB_MODEL_FILE_MODEL, buf, *size, size));
-    return buf;
-}
-
-static void put_le32(unsigned char *b, uint32_t v)
-{
-    b[0] = (unsigned char)v;
-    b[1] = (unsigned char)(v >> 8);
-    b[2] = (unsigned char)(v >> 16);
-    b[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t get_le32(const unsigned char *b)
-{
-    return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
-}
-
 static void put_f32(unsigned char *b, float f)
 {
     uint32_t bits;
     memcpy(&bits, &f, 4);
-    put_le32(b, bits);
-}
-
-static void fix_crc(unsigned char *b, size_t size)
-{
-    put_le32(b + size - 4, nnb_crc32(0, b, size - 4));
+    nnb_test_put_le32(b, bits);
 }
 
 static void test_file_round_trip_keeps_scaling_and_names(void **state)
@@ -319,8 +292,8 @@ static void test_file_round_trip_keeps_scaling_and_names(void **state)
     assert_ok(nnb_model_set_class_names(m, names, 3));
     assert_ok(nnb_model_set_feature_names(m, feats, 3));
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
-    assert_int_equal(get_le32(buf + 8), NNB_MODEL_FILE_VERSION); /* version 2 or later */
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    assert_int_equal(nnb_test_get_le32(buf + 8), NNB_MODEL_FILE_VERSION); /* version 2 or later */
     nnb_model *r = NULL;
     assert_ok(nnb_model_parse(&r, buf, size));
     nnb_preprocess_kind k;
@@ -340,7 +313,7 @@ static void test_file_round_trip_keeps_scaling_and_names(void **state)
     assert_memory_equal(a, b, sizeof a);
     /* Serializing the loaded model gives the same bytes. */
     size_t size2 = 0;
-    unsigned char *buf2 = serialize(r, &size2);
+    unsigned char *buf2 = nnb_test_serialize(r, NNB_MODEL_FILE_MODEL, &size2);
     assert_int_equal(size, size2);
     assert_memory_equal(buf, buf2, size);
     free(buf2);
@@ -357,13 +330,13 @@ static void test_file_section_fields_are_checked(void **state)
     const float s[3] = {1, 2, 3};
     assert_ok(nnb_model_set_preprocess(m, NNB_PREPROCESS_MINMAX, 3, c, s));
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     /* Without names the section ends with 0 class names, 0 feature names; then come the 80 bytes of the
        training-settings section (version 3) and the CRC. */
     const size_t end = size - 4 - 80 - 8;
     const size_t scale_at = end - 12, center_at = end - 24, count_at = center_at - 8, kind_at = count_at - 4;
-    assert_int_equal(get_le32(buf + kind_at), NNB_PREPROCESS_MINMAX);
-    assert_int_equal(get_le32(buf + count_at), 3);
+    assert_int_equal(nnb_test_get_le32(buf + kind_at), NNB_PREPROCESS_MINMAX);
+    assert_int_equal(nnb_test_get_le32(buf + count_at), 3);
     unsigned char *w = malloc(size);
     assert_non_null(w);
     nnb_model *r = NULL;
@@ -371,29 +344,29 @@ static void test_file_section_fields_are_checked(void **state)
     for (size_t i = 0; i < 4; ++i) {
         memcpy(w, buf, size);
         put_f32(w + scale_at + 4, bad_scales[i]);
-        fix_crc(w, size);
+        nnb_test_fix_crc(w, size);
         assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
         assert_detail_has("scale[1]");
         assert_null(r);
     }
     memcpy(w, buf, size);
     put_f32(w + center_at + 8, NAN);
-    fix_crc(w, size);
+    nnb_test_fix_crc(w, size);
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
     assert_detail_has("center[2]");
     memcpy(w, buf, size);
-    put_le32(w + kind_at, 4);
-    fix_crc(w, size);
+    nnb_test_put_le32(w + kind_at, 4);
+    nnb_test_fix_crc(w, size);
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
     assert_detail_has("preprocessing kind");
     memcpy(w, buf, size);
-    put_le32(w + count_at, 2);
-    fix_crc(w, size);
+    nnb_test_put_le32(w + count_at, 2);
+    nnb_test_fix_crc(w, size);
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
     assert_detail_has("feature count");
     memcpy(w, buf, size);
-    put_le32(w + end, 1); /* one class name for 3 outputs */
-    fix_crc(w, size);
+    nnb_test_put_le32(w + end, 1); /* one class name for 3 outputs */
+    nnb_test_fix_crc(w, size);
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
     assert_detail_has("class names");
     /* The section is covered by the checksum: an unfixed change is a checksum failure. */
@@ -402,8 +375,8 @@ static void test_file_section_fields_are_checked(void **state)
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_FORMAT);
     /* The next version is from the future. */
     memcpy(w, buf, size);
-    put_le32(w + 8, NNB_MODEL_FILE_VERSION + 1u);
-    fix_crc(w, size);
+    nnb_test_put_le32(w + 8, NNB_MODEL_FILE_VERSION + 1u);
+    nnb_test_fix_crc(w, size);
     assert_status(nnb_model_parse(&r, w, size), NNB_ERR_VERSION);
     assert_null(r);
     free(w);
@@ -423,7 +396,7 @@ static void test_section_truncations_and_flips(void **state)
     assert_ok(nnb_model_set_class_names(m, names, 3));
     assert_ok(nnb_model_set_feature_names(m, feats, 3));
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     nnb_model *r = NULL;
     for (size_t len = 0; len < size; ++len) {
         assert_status(nnb_model_parse(&r, buf, len), NNB_ERR_FORMAT);
@@ -438,7 +411,7 @@ static void test_section_truncations_and_flips(void **state)
         for (unsigned bit = 0; bit < 8; ++bit) {
             memcpy(w, buf, size);
             w[i] ^= (unsigned char)(1u << bit);
-            fix_crc(w, size);
+            nnb_test_fix_crc(w, size);
             nnb_status st = nnb_model_parse(&r, w, size);
             if (st == NNB_OK) {
                 ++loaded; /* e.g. another name byte or scale value */
@@ -485,8 +458,8 @@ static void test_version_1_file_still_loads(void **state)
     assert_close(p[1], 1.0 - p0, 1e-5, 1e-7);
     /* Saved again, it becomes a version-2 file that loads to the same model. */
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
-    assert_int_equal(get_le32(buf + 8), NNB_MODEL_FILE_VERSION);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
+    assert_int_equal(nnb_test_get_le32(buf + 8), NNB_MODEL_FILE_VERSION);
     nnb_model *r = NULL;
     assert_ok(nnb_model_parse(&r, buf, size));
     float q[2];
@@ -509,7 +482,7 @@ static void test_out_of_memory_sweep(void **state)
     assert_ok(nnb_model_set_class_names(m, names, 3));
     assert_ok(nnb_model_set_feature_names(m, feats, 3));
     size_t size = 0;
-    unsigned char *buf = serialize(m, &size);
+    unsigned char *buf = nnb_test_serialize(m, NNB_MODEL_FILE_MODEL, &size);
     const float c2[3] = {0, 0, 0};
     const char *names2[3] = {"p", "q", "r"};
     const float row[3] = {1, 2, 3};

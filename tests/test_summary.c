@@ -3,9 +3,13 @@
  * The model summary: parameter counts and workspace bytes counted by hand from the layer widths, and the
  * whole text of a small model's table written out here.
  */
+/* fdopen, dup. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "test_support.h"
 
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 /* Writes the summary to a temporary file and reads it back into buf. */
@@ -126,6 +130,93 @@ static void test_layer_parameter_count_conv_without_bias(void **state)
     nnb_model_destroy(m);
 }
 
+/*
+ * Every layer kind's name, the 4-element output shape of image layers, the activation column after a
+ * convolution, and a convolution without bias. Parameters by hand: conv 1 -> 2 channels, 3 x 3 kernel with
+ * bias: 9 * 2 + 2 = 20; batch normalisation of 2 channels: gamma and beta, 4; conv 2 -> 3, 1 x 1, no bias:
+ * 6; dense 3 -> 2: 8; three dense 2 -> 2: 6 each; 20 + 4 + 6 + 8 + 18 = 56 (224 bytes). Shapes: 6 x 6 ->
+ * 4 x 4 (valid 3 x 3) -> 2 x 2 (max pool 2) -> 1 x 1 (average pool 2).
+ */
+static void test_summary_names_every_layer_kind(void **state)
+{
+    (void)state;
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 0));
+    nnb_conv2d_params cp = nnb_conv2d_params_default(3);
+    assert_ok(nnb_model_add_conv2d(m, 1, 6, 6, 2, &cp));
+    assert_ok(nnb_model_add_relu(m));
+    assert_ok(nnb_model_add_maxpool2d(m, 2, 2, 0));
+    assert_ok(nnb_model_add_batchnorm(m, 0.1f, 1e-5f));
+    nnb_conv2d_params cp1 = nnb_conv2d_params_default(1);
+    cp1.bias = 0;
+    assert_ok(nnb_model_add_conv2d(m, 0, 0, 0, 3, &cp1));
+    assert_ok(nnb_model_add_avgpool2d(m, 2, 2, 0));
+    assert_ok(nnb_model_add_global_avgpool(m));
+    assert_ok(nnb_model_add_flatten(m));
+    assert_ok(nnb_model_add_dense(m, 3, 2, 0.1f, NULL));
+    assert_ok(nnb_model_add_tanh(m));
+    assert_ok(nnb_model_add_dense(m, 2, 2, 0.1f, NULL));
+    assert_ok(nnb_model_add_leaky_relu(m, 0.1f));
+    assert_ok(nnb_model_add_elu(m, 1.0f));
+    assert_ok(nnb_model_add_gelu(m, NNB_GELU_EXACT));
+    assert_ok(nnb_model_add_softplus(m));
+    assert_ok(nnb_model_add_dense(m, 2, 2, 0.1f, NULL));
+    assert_ok(nnb_model_add_sigmoid(m));
+    assert_ok(nnb_model_add_dropout(m, 0.5f));
+    assert_ok(nnb_model_add_dense(m, 2, 2, 0.1f, NULL));
+    const char *expected = "Layer  Kind      Output shape        Parameters  Activation\n"
+                           "-----  --------  ----------------  ------------  ----------\n"
+                           "0      conv2d    (5, 2, 4, 4)                20  relu\n"
+                           "1      relu      (5, 2, 4, 4)                 0  -\n"
+                           "2      maxpool   (5, 2, 2, 2)                 0  -\n"
+                           "3      bnorm     (5, 2, 2, 2)                 4  -\n"
+                           "4      conv2d    (5, 3, 2, 2)                 6  linear\n"
+                           "5      avgpool   (5, 3)                       0  -\n"
+                           "6      gavgpool  (5, 3)                       0  -\n"
+                           "7      flatten   (5, 3)                       0  -\n"
+                           "8      dense     (5, 2)                       8  tanh\n"
+                           "9      tanh      (5, 2)                       0  -\n"
+                           "10     dense     (5, 2)                       6  leaky_relu\n"
+                           "11     leaky_relu  (5, 2)                       0  -\n"
+                           "12     elu       (5, 2)                       0  -\n"
+                           "13     gelu      (5, 2)                       0  -\n"
+                           "14     softplus  (5, 2)                       0  -\n"
+                           "15     dense     (5, 2)                       6  sigmoid\n"
+                           "16     sigmoid   (5, 2)                       0  -\n"
+                           "17     dropout   (5, 2)                       0  -\n"
+                           "18     dense     (5, 2)                       6  linear\n"
+                           "Total parameters: 56 (224 bytes of float32 weights and biases)\n";
+    char buf[4096];
+    summary_text(m, 5, buf, sizeof buf);
+    size_t n = strlen(expected);
+    if (strncmp(buf, expected, n) != 0) {
+        fail_msg("summary:\n%s\nexpected to start with:\n%s", buf, expected);
+    }
+    assert_non_null(strstr(buf + n, "Training workspace for batches of 5: "));
+    size_t count = 0;
+    assert_ok(nnb_model_parameter_count(m, &count));
+    assert_int_equal(count, 56);
+    nnb_model_destroy(m);
+}
+
+/* A stream that cannot be written (opened for reading): NNB_ERR_IO with a detail. */
+static void test_summary_to_an_unwritable_stream_fails(void **state)
+{
+    (void)state;
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 0));
+    assert_ok(nnb_model_add_dense(m, 2, 3, 0.1f, NULL));
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    FILE *r = fdopen(dup(fileno(f)), "r");
+    assert_non_null(r);
+    assert_status(nnb_model_summary(m, r, 4), NNB_ERR_IO);
+    assert_non_null(strstr(nnb_last_error(), "writing the model summary failed"));
+    fclose(r);
+    fclose(f);
+    nnb_model_destroy(m);
+}
+
 static void test_summary_bad_arguments(void **state)
 {
     (void)state;
@@ -149,6 +240,8 @@ int main(void)
         cmocka_unit_test(test_summary_whole_text),
         cmocka_unit_test(test_summary_of_the_header_example),
         cmocka_unit_test(test_parameter_count_and_workspace_with_dropout),
+        cmocka_unit_test(test_summary_names_every_layer_kind),
+        cmocka_unit_test(test_summary_to_an_unwritable_stream_fails),
         cmocka_unit_test(test_summary_bad_arguments),
         cmocka_unit_test(test_layer_parameter_count_conv_without_bias),
     };

@@ -192,3 +192,83 @@ int nnb_test_close(double a, double b, double rel_tol, double abs_tol)
     }
     return fabs(a - b) <= abs_tol + rel_tol * fabs(b);
 }
+
+/* ---- model-file bytes ---- */
+
+void nnb_test_put_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+void nnb_test_put_le64(unsigned char *p, uint64_t v)
+{
+    nnb_test_put_le32(p, (uint32_t)v);
+    nnb_test_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+uint32_t nnb_test_get_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void nnb_test_fix_crc(unsigned char *file, size_t size)
+{
+    nnb_test_put_le32(file + size - 4, nnb_crc32(0, file, size - 4));
+}
+
+unsigned char *nnb_test_serialize(const nnb_model *m, nnb_model_file_kind kind, size_t *size)
+{
+    assert_ok(nnb_model_serialize(m, kind, NULL, 0, size));
+    unsigned char *buf = malloc(*size);
+    assert_non_null(buf);
+    assert_ok(nnb_model_serialize(m, kind, buf, *size, size));
+    return buf;
+}
+
+/* ---- a small trained model ---- */
+
+void nnb_test_small_data(nnb_tensor **X, uint32_t labels[NNB_TEST_SMALL_ROWS])
+{
+    /* Class c sits around (c - 1, (c % 2) - 0.5) with a small offset per row. */
+    assert_ok(nnb_tensor_create(X, NNB_TEST_SMALL_ROWS, NNB_TEST_SMALL_FEATURES));
+    float *x = nnb_tensor_data(*X);
+    for (uint32_t i = 0; i < NNB_TEST_SMALL_ROWS; ++i) {
+        uint32_t c = i % NNB_TEST_SMALL_CLASSES;
+        float d = 0.05f * (float)(i / NNB_TEST_SMALL_CLASSES);
+        x[2 * i] = (float)c - 1.0f + d;
+        x[2 * i + 1] = (float)(c % 2u) - 0.5f - d;
+        labels[i] = c;
+    }
+}
+
+nnb_model *nnb_test_small_model(uint32_t seed, size_t epochs)
+{
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, seed));
+    assert_ok(nnb_model_add_dense(m, NNB_TEST_SMALL_FEATURES, 4, 0.5f, NULL));
+    assert_ok(nnb_model_add_relu(m));
+    assert_ok(nnb_model_add_dense(m, 4, NNB_TEST_SMALL_CLASSES, 0.5f, NULL));
+    assert_ok(nnb_model_add_softmax(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_CCE));
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    adam.learning_rate = 0.02;
+    assert_ok(nnb_model_set_optimizer(m, &adam));
+    assert_ok(nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL));
+    assert_ok(nnb_model_finalize(m));
+    if (epochs > 0) {
+        nnb_tensor *X = NULL;
+        uint32_t labels[NNB_TEST_SMALL_ROWS];
+        nnb_test_small_data(&X, labels);
+        nnb_targets y = nnb_targets_from_labels(labels, NNB_TEST_SMALL_ROWS);
+        nnb_train_params tp = nnb_train_params_default();
+        tp.epochs = epochs;
+        tp.batch_size = 0;
+        tp.print_every = 0;
+        assert_ok(nnb_model_train(m, X, &y, &tp));
+        nnb_tensor_destroy(X);
+    }
+    return m;
+}

@@ -71,4 +71,33 @@ int nnb_test_close(double a, double b, double rel_tol, double abs_tol);
 
 #define assert_ok(expr) assert_status(expr, NNB_OK)
 
+/* ---- model-file bytes ---- */
+
+/* Little-endian stores and loads, as the library's files hold their integers. */
+void nnb_test_put_le32(unsigned char *p, uint32_t v);
+void nnb_test_put_le64(unsigned char *p, uint64_t v);
+uint32_t nnb_test_get_le32(const unsigned char *p);
+
+/* Recomputes a model file's trailing CRC-32 (its last 4 bytes) after a deliberate edit, so that the reader
+ * judges the edited field on its own. */
+void nnb_test_fix_crc(unsigned char *file, size_t size);
+
+/* Serializes m as a file of the given kind into a malloc'd buffer (the caller frees it with free()); *size
+ * receives its length. Fails the test on error. */
+unsigned char *nnb_test_serialize(const nnb_model *m, nnb_model_file_kind kind, size_t *size);
+
+/* ---- a small trained model ---- */
+
+/* The 12 rows of NNB_TEST_SMALL_FEATURES features and their labels (3 classes, 4 rows each, separable)
+ * that nnb_test_small_model trains on. X is created here; the caller destroys it. */
+#define NNB_TEST_SMALL_ROWS 12u
+#define NNB_TEST_SMALL_FEATURES 2u
+#define NNB_TEST_SMALL_CLASSES 3u
+void nnb_test_small_data(nnb_tensor **X, uint32_t labels[NNB_TEST_SMALL_ROWS]);
+
+/* Dense(2,4) -> ReLU -> Dense(4,3) -> softmax, categorical cross-entropy, Adam (learning rate 0.02),
+ * categorical accuracy, finalized, weights from seed; then `epochs` full-batch epochs on
+ * nnb_test_small_data (none when epochs is 0). The caller destroys it. Fails the test on error. */
+nnb_model *nnb_test_small_model(uint32_t seed, size_t epochs);
+
 #endif

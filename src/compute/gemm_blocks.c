@@ -16,9 +16,23 @@
 
 /* ---- detection -------------------------------------------------------------------------------------------- */
 
-static size_t online_cpus(void)
+static int real_cpuid(unsigned leaf, unsigned sub, unsigned regs[4])
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+#if defined(NNB__HAVE_CPUID)
+    return __get_cpuid_count(leaf, sub, &regs[0], &regs[1], &regs[2], &regs[3]);
+#else
+    (void)leaf;
+    (void)sub;
+    (void)regs;
+    return 0;
+#endif
+}
+
+static const nnb__cache_sources real_sources = {sysconf, real_cpuid, "/sys/devices/system/cpu/cpu0/cache"};
+
+static size_t online_cpus(const nnb__cache_sources *src)
+{
+    long n = src->sysconf_fn(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (size_t)n : 1u;
 }
 
@@ -30,16 +44,17 @@ static size_t positive(long v)
 }
 #endif
 
-static void from_sysconf(nnb__cache_info *ci, size_t *l3_total)
+static void from_sysconf(const nnb__cache_sources *src, nnb__cache_info *ci, size_t *l3_total)
 {
 #if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL3_CACHE_ASSOC)
-    ci->l1d = positive(sysconf(_SC_LEVEL1_DCACHE_SIZE));
-    ci->l1d_ways = positive(sysconf(_SC_LEVEL1_DCACHE_ASSOC));
-    ci->l2 = positive(sysconf(_SC_LEVEL2_CACHE_SIZE));
-    ci->l2_ways = positive(sysconf(_SC_LEVEL2_CACHE_ASSOC));
-    *l3_total = positive(sysconf(_SC_LEVEL3_CACHE_SIZE));
-    ci->l3_ways = positive(sysconf(_SC_LEVEL3_CACHE_ASSOC));
+    ci->l1d = positive(src->sysconf_fn(_SC_LEVEL1_DCACHE_SIZE));
+    ci->l1d_ways = positive(src->sysconf_fn(_SC_LEVEL1_DCACHE_ASSOC));
+    ci->l2 = positive(src->sysconf_fn(_SC_LEVEL2_CACHE_SIZE));
+    ci->l2_ways = positive(src->sysconf_fn(_SC_LEVEL2_CACHE_ASSOC));
+    *l3_total = positive(src->sysconf_fn(_SC_LEVEL3_CACHE_SIZE));
+    ci->l3_ways = positive(src->sysconf_fn(_SC_LEVEL3_CACHE_ASSOC));
 #else
+    (void)src;
     (void)ci;
     (void)l3_total;
 #endif
@@ -47,26 +62,26 @@ static void from_sysconf(nnb__cache_info *ci, size_t *l3_total)
 
 /* Deterministic cache parameters: leaf 4 (Intel) or 0x8000001D (AMD, with the topology extensions); the
  * L3 entry also says how many logical processors share it (*l3_sharing, 0 if no L3 entry). */
-static void from_cpuid(nnb__cache_info *ci, size_t *l3_total, size_t *l3_sharing)
+static void from_cpuid(const nnb__cache_sources *src, nnb__cache_info *ci, size_t *l3_total, size_t *l3_sharing)
 {
     *l3_sharing = 0;
-#if defined(NNB__HAVE_CPUID)
-    unsigned a, b, c, d;
+    unsigned r[4];
     unsigned leaf = 4u;
-    if (__get_cpuid(0x80000000u, &a, &b, &c, &d) && a >= 0x8000001Du) {
+    if (src->cpuid_fn(0x80000000u, 0, r) && r[0] >= 0x8000001Du) {
         /* AMD: ECX bit 22 of leaf 0x80000001 is TOPOEXT. */
-        unsigned a1, b1, c1, d1;
-        if (__get_cpuid(0x80000001u, &a1, &b1, &c1, &d1) && (c1 & (1u << 22)) != 0u) {
+        unsigned r1[4];
+        if (src->cpuid_fn(0x80000001u, 0, r1) && (r1[2] & (1u << 22)) != 0u) {
             leaf = 0x8000001Du;
         }
     }
-    if (leaf == 4u && (!__get_cpuid(0, &a, &b, &c, &d) || a < 4u)) {
+    if (leaf == 4u && (!src->cpuid_fn(0, 0, r) || r[0] < 4u)) {
         return;
     }
     for (unsigned sub = 0; sub < 16u; ++sub) {
-        if (!__get_cpuid_count(leaf, sub, &a, &b, &c, &d)) {
+        if (!src->cpuid_fn(leaf, sub, r)) {
             return;
         }
+        unsigned a = r[0], b = r[1], c = r[2];
         unsigned type = a & 31u, level = (a >> 5) & 7u;
         if (type == 0u) {
             return;
@@ -92,10 +107,6 @@ static void from_cpuid(nnb__cache_info *ci, size_t *l3_total, size_t *l3_sharing
             *l3_sharing = (size_t)((a >> 14) & 0xFFFu) + 1u;
         }
     }
-#else
-    (void)ci;
-    (void)l3_total;
-#endif
 }
 
 /* The first line of a sysfs file, or "" when it cannot be read. */
@@ -152,27 +163,35 @@ static size_t count_cpu_list(const char *s)
     return n;
 }
 
-static void from_sysfs(nnb__cache_info *ci, size_t *l3_total, size_t *l3_sharing)
+/* <root>/index<i>/<name>: the first line, or "" (also when the path does not fit). */
+static void read_index(const nnb__cache_sources *src, unsigned i, const char *name, char *buf, size_t cap)
+{
+    char path[512];
+    int n = snprintf(path, sizeof path, "%s/index%u/%s", src->sysfs_root, i, name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        buf[0] = '\0';
+        return;
+    }
+    read_line(path, buf, cap);
+}
+
+static void from_sysfs(const nnb__cache_sources *src, nnb__cache_info *ci, size_t *l3_total, size_t *l3_sharing)
 {
     *l3_sharing = 0;
     for (unsigned i = 0; i < 8u; ++i) {
-        char path[96], buf[256];
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%u/type", i);
-        read_line(path, buf, sizeof buf);
+        char buf[256];
+        read_index(src, i, "type", buf, sizeof buf);
         if (buf[0] == '\0') {
             return;
         }
         if (strcmp(buf, "Instruction") == 0) {
             continue;
         }
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%u/level", i);
-        read_line(path, buf, sizeof buf);
+        read_index(src, i, "level", buf, sizeof buf);
         unsigned long level = strtoul(buf, NULL, 10);
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%u/size", i);
-        read_line(path, buf, sizeof buf);
+        read_index(src, i, "size", buf, sizeof buf);
         size_t size = parse_size(buf);
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%u/ways_of_associativity", i);
-        read_line(path, buf, sizeof buf);
+        read_index(src, i, "ways_of_associativity", buf, sizeof buf);
         size_t ways = (size_t)strtoul(buf, NULL, 10);
         if (level == 1u) {
             ci->l1d = size;
@@ -183,31 +202,30 @@ static void from_sysfs(nnb__cache_info *ci, size_t *l3_total, size_t *l3_sharing
         } else if (level == 3u) {
             *l3_total = size;
             ci->l3_ways = ways;
-            snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%u/shared_cpu_list", i);
-            read_line(path, buf, sizeof buf);
+            read_index(src, i, "shared_cpu_list", buf, sizeof buf);
             *l3_sharing = count_cpu_list(buf);
         }
     }
 }
 
-void nnb__cache_detect(nnb__cache_info *out)
+void nnb__cache_detect_from(const nnb__cache_sources *src, nnb__cache_info *out)
 {
     nnb__cache_info ci;
     size_t l3_total = 0, sharing = 0;
     memset(&ci, 0, sizeof ci);
     ci.source = "sysconf";
-    from_sysconf(&ci, &l3_total);
+    from_sysconf(src, &ci, &l3_total);
     if (ci.l1d == 0 || ci.l2 == 0) {
         memset(&ci, 0, sizeof ci);
         l3_total = 0;
         ci.source = "cpuid";
-        from_cpuid(&ci, &l3_total, &sharing);
+        from_cpuid(src, &ci, &l3_total, &sharing);
     }
     if (ci.l1d == 0 || ci.l2 == 0) {
         memset(&ci, 0, sizeof ci);
         l3_total = 0;
         ci.source = "sysfs";
-        from_sysfs(&ci, &l3_total, &sharing);
+        from_sysfs(src, &ci, &l3_total, &sharing);
     }
     if (ci.l1d == 0 || ci.l2 == 0) {
         memset(&ci, 0, sizeof ci);
@@ -220,13 +238,18 @@ void nnb__cache_detect(nnb__cache_info *out)
         nnb__cache_info probe;
         size_t probe_l3 = 0;
         memset(&probe, 0, sizeof probe);
-        from_cpuid(&probe, &probe_l3, &sharing);
+        from_cpuid(src, &probe, &probe_l3, &sharing);
         if (sharing == 0) {
-            sharing = online_cpus();
+            sharing = online_cpus(src);
         }
     }
     ci.l3_share = l3_total != 0 ? l3_total / (sharing != 0 ? sharing : 1u) : 0u;
     *out = ci;
+}
+
+void nnb__cache_detect(nnb__cache_info *out)
+{
+    nnb__cache_detect_from(&real_sources, out);
 }
 
 /* ---- the model -------------------------------------------------------------------------------------------- */

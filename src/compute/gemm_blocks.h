@@ -64,6 +64,20 @@ typedef struct nnb__gemm_blocks {
  * on AMD), else /sys/devices/system/cpu/cpu0/cache; fields nothing reports stay 0. Not cached. */
 void nnb__cache_detect(nnb__cache_info *out);
 
+/* Where nnb__cache_detect_from reads: a sysconf, a CPUID (fills eax, ebx, ecx, edx of leaf/subleaf into
+ * regs and returns nonzero, or returns 0 for a leaf the CPU does not have) and the sysfs cache directory
+ * (the one holding index0, index1, ...). nnb__cache_detect uses sysconf, the CPUID instruction (a function
+ * that always returns 0 off x86-64) and /sys/devices/system/cpu/cpu0/cache; tests pass made-up ones so that
+ * every fallback runs on any machine. */
+typedef struct nnb__cache_sources {
+    long (*sysconf_fn)(int name);
+    int (*cpuid_fn)(unsigned leaf, unsigned subleaf, unsigned regs[4]);
+    const char *sysfs_root;
+} nnb__cache_sources;
+
+/* nnb__cache_detect with the sources given (the test hook). */
+void nnb__cache_detect_from(const nnb__cache_sources *src, nnb__cache_info *out);
+
 /* The model above for an mr x nr micro-kernel on float32. Returns 1 and fills *out, or 0 (out untouched)
  * when L1 or L2 size is unknown: the caller then keeps its fixed blocks. */
 int nnb__gemm_blocks_model(const nnb__cache_info *ci, size_t mr, size_t nr, nnb__gemm_blocks *out);
