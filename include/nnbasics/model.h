@@ -808,6 +808,19 @@ NNB_API nnb_status nnb_model_parameter_count(const nnb_model *model, size_t *out
  */
 NNB_API nnb_status nnb_model_summary(const nnb_model *model, FILE *out, size_t batch);
 
+/**
+ * The bytes of the training workspace nnb_model_prepare(model, batch) allocates, as nnb_model_summary
+ * reports them (layer outputs and input gradients, convolution and batch-normalisation buffers, the loss
+ * gradient, per-sample losses and the gather buffers; the GEMM core's packing scratch comes on top). For
+ * checking a memory bound before anything large is allocated.
+ * @param model the model (finalized or not; only read).
+ * @param batch the batch size (> 0).
+ * @param out receives the byte count; untouched on failure.
+ * @return NNB_OK, NNB_ERR_NULL (model or out), NNB_ERR_ARGUMENT (batch 0), NNB_ERR_OVERFLOW (the count does not
+ *         fit a size_t).
+ */
+NNB_API nnb_status nnb_model_workspace_bytes(const nnb_model *model, size_t batch, size_t *out);
+
 /* ---- accessors (for saving, loading and inspection) ---- */
 
 /**

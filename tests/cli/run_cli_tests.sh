@@ -103,6 +103,16 @@ export NNB_MAX_MEMORY=1M
 # The default 784-512-256-10 network: 535818 parameters, 4 bytes x (2 + 2 Adam states) each = 8573088 bytes,
 # plus 3 x 1024 rows x (784 + 2 x (512 + 256 + 10)) outputs x 4 bytes = 28753920: 37327008 bytes = 35.6 MiB.
 expect 1 "the network needs about 35.6 MiB .* the limit is 1.0 MiB" train --data fashion-mnist --dir "$WORK/empty"
+# A --layers spec is bounded too. --arch cnn: conv 1*9*32 + 32 = 320, conv 32*9*64 + 64 = 18496, dense
+# 1600*128 + 128 = 204928, dense 128*10 + 10 = 1290: 225034 parameters; its 1024-row workspace alone is tens of MiB.
+expect 1 "the network needs about [0-9.]* MiB for parameters and workspace (225034 parameters, batch 64); the limit is 1.0 MiB" \
+    train --data fashion-mnist --arch cnn --dir "$WORK/empty"
+expect 1 "the network needs about .* the limit is 1.0 MiB" train --data fashion-mnist --dir "$WORK/empty" \
+    --layers conv:8:3,relu,flatten,dense:10
+unset NNB_MAX_MEMORY
+# ... and with the default bound: 4096 filters of 28x28 outputs per image (13 GB for 1024 rows) are beyond it.
+expect 1 "the network needs about [0-9.]* GiB for parameters and workspace .* the limit is 4.0 GiB" \
+    train --data fashion-mnist --dir "$WORK/empty" --layers conv:4096:3:same,gap,flatten,dense:10
 export NNB_MAX_MEMORY=lots
 expect 1 "NNB_MAX_MEMORY='lots' is not a size" train --data fashion-mnist --dir "$WORK/empty"
 unset NNB_MAX_MEMORY

@@ -517,6 +517,49 @@ static int check_network_size(const train_options *o)
     return 0;
 }
 
+/*
+ * The memory bound for a --layers spec's model m (built, not yet prepared): its parameters with their gradients
+ * and optimizer state as network_bytes counts them, and the library's own count of the training workspace for
+ * the larger of a training batch and the 1024-row evaluation batches. Returns 1 when it fits; prints why not.
+ */
+static int check_spec_size(const train_options *o, const nnb_model *m)
+{
+    size_t limit = 0;
+    if (!nnb_check_memory_limit(k_cmd, &limit)) {
+        return 0;
+    }
+    if (limit == 0) {
+        limit = NNB_TOOL_DEFAULT_MAX_MEMORY;
+    }
+    size_t params = 0, ws = 0;
+    const size_t rows = o->batch > 1024 ? o->batch : 1024;
+    nnb_status st = nnb_model_parameter_count(m, &params);
+    if (st == NNB_OK) {
+        st = nnb_model_workspace_bytes(m, rows, &ws);
+    }
+    double states = 1.0;
+    if (o->optimizer == NNB_OPTIMIZER_ADAM) {
+        states = 2.0;
+    } else if (o->optimizer == NNB_OPTIMIZER_SGD) {
+        states = o->momentum > 0.0 ? 1.0 : 0.0;
+    }
+    const double need = st == NNB_OK ? 4.0 * (double)params * (2.0 + states) + (double)ws : HUGE_VAL;
+    if (need <= (double)limit) {
+        return 1;
+    }
+    char a[32], b[32];
+    if (st != NNB_OK) {
+        snprintf(a, sizeof a, "more than a size_t");
+    } else {
+        (void)nnb_format_bytes(need, a, sizeof a);
+    }
+    nnb_error(k_cmd,
+              "the network needs about %s for parameters and workspace (%zu parameters, batch %zu); the limit is "
+              "%s (set NNB_MAX_MEMORY, e.g. NNB_MAX_MEMORY=16G, to raise it)",
+              a, params, o->batch, nnb_format_bytes((double)limit, b, sizeof b));
+    return 0;
+}
+
 /* Width of the last layer's output (the image's pixels before any layer). */
 static size_t last_width(const nnb_model *m)
 {
@@ -625,11 +668,11 @@ static nnb_status add_spec_item(nnb_model *m, char *item, int last)
     return st;
 }
 
-/* Set when a --layers spec error has been printed (no second message with a stale detail). */
-static int g_spec_error;
-
-/* The layers of o->spec, then softmax; the errors are printed. */
-static nnb_status add_spec_layers(const train_options *o, nnb_model *m)
+/*
+ * The layers of o->spec, then softmax; the errors are printed, and *spec_error says so (1: a malformed item was
+ * reported, no second message with a stale detail is wanted).
+ */
+static nnb_status add_spec_layers(const train_options *o, nnb_model *m, int *spec_error)
 {
     size_t len = strlen(o->spec);
     char *copy = malloc(len + 1);
@@ -646,17 +689,19 @@ static nnb_status add_spec_layers(const train_options *o, nnb_model *m)
         item = next;
     }
     free(copy);
-    g_spec_error = st != NNB_OK;
+    *spec_error = st != NNB_OK;
     return st;
 }
 
-static nnb_status build_model(const train_options *o, nnb_model **out)
+/* The model of o in *out; *spec_error is set to 1 when a --layers item was malformed (and reported), else 0. */
+static nnb_status build_model(const train_options *o, nnb_model **out, int *spec_error)
 {
     nnb_model *m = NULL;
     nnb_status st = nnb_model_create(&m, (uint32_t)o->seed);
     size_t width = NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE;
+    *spec_error = 0;
     if (st == NNB_OK && o->spec != NULL) {
-        st = add_spec_layers(o, m);
+        st = add_spec_layers(o, m, spec_error);
     }
     for (size_t i = 0; st == NNB_OK && o->spec == NULL && i <= o->n_layers; ++i) {
         size_t next = i < o->n_layers ? o->layers[i] : NNB_FASHION_MNIST_CLASSES;
@@ -777,14 +822,17 @@ int nnb_cmd_train(int argc, char **argv)
     nnb_model *m = NULL;
     rc = NNB_EXIT_FAILURE;
     /* A --layers spec's model first, so that a bad item is reported before the data are read. */
-    g_spec_error = 0;
-    st = o.spec != NULL ? build_model(&o, &m) : NNB_OK;
+    int spec_error = 0;
+    st = o.spec != NULL ? build_model(&o, &m, &spec_error) : NNB_OK;
     if (st != NNB_OK) {
-        if (g_spec_error) {
+        if (spec_error) {
             rc = NNB_EXIT_USAGE; /* a malformed --layers item (already reported) */
         } else {
             nnb_fail(k_cmd, "building the model", st);
         }
+        goto done;
+    }
+    if (m != NULL && !check_spec_size(&o, m)) { /* before the data are read, as for the widths */
         goto done;
     }
     if (!nnb_load_fashion(k_cmd, o.dir, NNB_FASHION_TRAIN, &train) ||
@@ -819,7 +867,7 @@ int nnb_cmd_train(int argc, char **argv)
         nnb_model_destroy(m);
         m = NULL;
     }
-    st = build_model(&o, &m);
+    st = build_model(&o, &m, &spec_error);
     if (st != NNB_OK) {
         nnb_fail(k_cmd, "building the model", st);
         goto done;
