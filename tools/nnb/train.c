@@ -43,9 +43,10 @@ static void train_usage(void)
         "                    (global average), bn (batch normalisation), flatten, dense:N, relu, sigmoid,\n"
         "                    dropout:R; the last layer must be dense:10 (softmax is added), e.g.\n"
         "                    conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dense:10\n"
-        "  --arch NAME       mlp (the widths above) or cnn (that spec; default batch 64, 8 epochs, decay 1e-4)\n"
-        "  --epochs N        passes over the training data, 1 to 100000 (default 15)\n"
-        "  --batch N         samples per step, 1 to 1000000 (default 128)\n"
+        "  --arch NAME       mlp (the widths above) or cnn: that spec with dropout:0.5 before the last layer,\n"
+        "                    12 epochs (0.92 test accuracy, see the README)\n"
+        "  --epochs N        passes over the training data, 1 to 100000 (default 15; --arch cnn 12)\n"
+        "  --batch N         samples per step, 1 to 1000000 (default 128; 64 with a layer spec)\n"
         "  --optimizer NAME  sgd, adagrad, rmsprop or adam (default adam)\n"
         "  --lr X            learning rate > 0 (default: the optimizer's, adam 0.001)\n"
         "  --decay X         learning-rate decay >= 0: lr / (1 + decay * step) (default 0.001 with --schedule none,\n"
@@ -231,8 +232,15 @@ static const char *schedule_name(nnb_schedule_kind kind)
     return "?";
 }
 
-/* --arch cnn: two convolution blocks and a dense head. */
-static const char k_cnn_spec[] = "conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dense:10";
+/*
+ * --arch cnn: two convolution blocks and a dense head, with dropout 0.5 after the dense layer's ReLU (without it
+ * the network overfits: 0.96 training and 0.904 test accuracy after 8 epochs). Its defaults (README):
+ * batch 64, 12 epochs, AdamW (weight decay 0.01), cosine schedule, no step decay.
+ */
+static const char k_cnn_spec[] =
+    "conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dropout:0.5,dense:10";
+#define CNN_EPOCHS 12
+#define CNN_BATCH 64
 
 static const char *optimizer_name(nnb_optimizer_kind k)
 {
@@ -247,10 +255,11 @@ static void print_model_line(const train_options *o, const nnb_model *m)
     nnb_optimizer_params op;
     (void)nnb_model_optimizer_params(m, &op);
     if (o->spec != NULL) {
-        printf("model: 1x28x28 -> %s -> softmax; %s lr %g decay %g; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), "
-               "%zu threads\n",
-               o->spec, optimizer_name(o->optimizer), op.learning_rate, op.decay, o->batch, o->epochs, o->seed,
-               nnb_backend_name(), nnb_compute_isa(), nnb_get_num_threads());
+        printf("model: 1x28x28 -> %s -> softmax; %s lr %g decay %g weight decay %g; schedule %s, warm-up %zu "
+               "epochs; clip norm %g; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), %zu threads\n",
+               o->spec, optimizer_name(o->optimizer), op.learning_rate, op.decay, op.weight_decay,
+               schedule_name(o->schedule), o->warmup, o->clip_norm, o->batch, o->epochs, o->seed, nnb_backend_name(),
+               nnb_compute_isa(), nnb_get_num_threads());
         return;
     }
     printf("model: 784");
@@ -420,6 +429,12 @@ static int parse_train_args(int argc, char **argv, train_options *o)
     if (o->patience != 0 && o->val_split == 0.0) {
         nnb_error(k_cmd, "--early-stopping needs validation data: add --val-split F (e.g. --val-split 0.1)");
         return NNB_EXIT_USAGE;
+    }
+    if (o->arch_cnn && !o->epochs_set) {
+        o->epochs = CNN_EPOCHS; /* before the checks against the epochs */
+    }
+    if (o->spec != NULL && !o->batch_set) {
+        o->batch = CNN_BATCH;
     }
     if (o->warmup >= o->epochs) {
         nnb_error(k_cmd, "--warmup %zu must be below --epochs %zu", o->warmup, o->epochs);
@@ -802,15 +817,6 @@ int nnb_cmd_train(int argc, char **argv)
     }
     if (o.save != NULL && !nnb_check_save_path(o.save)) {
         return NNB_EXIT_FAILURE;
-    }
-    if (o.arch_cnn && !o.epochs_set) {
-        o.epochs = 8;
-    }
-    if (o.arch_cnn && !o.decay_set) {
-        o.decay = 1e-4;
-    }
-    if (o.spec != NULL && !o.batch_set) {
-        o.batch = 64;
     }
     if (o.spec == NULL && !check_network_size(&o)) { /* (a layer spec is sized by the library as it is built) */
         return NNB_EXIT_FAILURE;
