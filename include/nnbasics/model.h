@@ -590,8 +590,9 @@ typedef struct nnb_train_params {
                                         after `patience` epochs in a row without improvement (at least one)
                                         training stops (train returns NNB_OK) and, when the run ends without
                                         an error (stopped or not), the
-                                        weights and biases of the best epoch are put back (the optimizer's
-                                        state and iteration count are not) */
+                                        weights and biases of the best epoch, and its batchnorm running
+                                        means and variances, are put back (the optimizer's state and
+                                        iteration count are not) */
     size_t patience;                 /**< early_stop: epochs without improvement before stopping (0: stop at
                                         the first) */
     double min_delta;                /**< early_stop: the least change that counts as improvement (>= 0) */
