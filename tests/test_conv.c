@@ -252,8 +252,9 @@ static void test_conv2d_gradients_match_finite_differences(void **state)
     (void)state;
     /* valid, stride 1: 5 - 3 + 1 = 3, 4 - 2 + 1 = 3 */
     check_conv(2, 2, 5, 4, 3, 3, 2, 1, 0, 0, 3, 3, 0, 0, 1);
-    /* same, stride 2: ceil(5/2) = 3, ceil(6/2) = 3; total padding (3-1)*2+3-5 = 2 -> 1 above, (3-1)*2+3-6 = 1 -> 0 left
-     */
+    /* same, stride 2 (PyTorch refuses padding='same' with a stride; this is the TensorFlow/ONNX SAME_UPPER rule):
+       ceil(5/2) = 3, ceil(6/2) = 3; total padding (3-1)*2+3-5 = 2 -> 1 above, (3-1)*2+3-6 = 1 -> 0 left, the odd
+       one at the right */
     check_conv(3, 2, 5, 6, 2, 3, 3, 2, 1, 0, 3, 3, 1, 0, 1);
     /* explicit padding 1, stride 2, no bias: (4 + 2 - 2) / 2 + 1 = 3 */
     check_conv(2, 3, 4, 4, 4, 2, 2, 2, 2, 1, 3, 3, 1, 1, 0);
@@ -291,6 +292,50 @@ static void test_conv2d_forward_matches_hand_computed(void **state)
         assert_float_equal(dx[i], expect[i], 0.0f);
         assert_float_equal(dw[i], expect[i], 0.0f); /* dW[tap] = sum of the inputs that tap sees */
     }
+}
+
+/*
+ * 'same' padding with an even kernel on odd sizes, stride 1, as PyTorch defines padding='same': total padding
+ * k - 1 per axis, floor((k - 1) / 2) before and the rest after (the extra row and column at the bottom and right).
+ * Kernels of ones over x = 1..9 (3x3), so each output is the sum of the pixels its window covers.
+ */
+static void test_conv2d_same_padding_even_kernel_puts_extra_at_end(void **state)
+{
+    (void)state;
+    const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    float ones[16], y[9], col[16 * 9], tmp[9];
+    for (size_t i = 0; i < 16; ++i) {
+        ones[i] = 1.0f;
+    }
+    nnb__conv2d_geom g;
+    /* 2x2: total 1, 0 before and 1 after; window (i..i+1, j..j+1). */
+    assert_ok(nnb__conv2d_geom_init(&g, 1, 3, 3, 1, 2, 2, 1, 1, 0, 0));
+    assert_int_equal(g.out_h, 3);
+    assert_int_equal(g.out_w, 3);
+    assert_int_equal(g.pad_top, 0);
+    assert_int_equal(g.pad_left, 0);
+    assert_ok(nnb__conv2d_forward(&g, 1, x, ones, NULL, y, col, tmp, NULL));
+    const float e2[9] = {1 + 2 + 4 + 5, 2 + 3 + 5 + 6, 3 + 6, 4 + 5 + 7 + 8, 5 + 6 + 8 + 9, 6 + 9, 7 + 8, 8 + 9, 9};
+    for (size_t i = 0; i < 9; ++i) {
+        assert_float_equal(y[i], e2[i], 0.0f);
+    }
+    /* 4x4: total 3, 1 before and 2 after; window rows i-1..i+2 (clipped to 0..2): all rows for i = 0, 1, rows 1..2
+       for i = 2; the same for the columns. */
+    assert_ok(nnb__conv2d_geom_init(&g, 1, 3, 3, 1, 4, 4, 1, 1, 0, 0));
+    assert_int_equal(g.out_h, 3);
+    assert_int_equal(g.pad_top, 1);
+    assert_int_equal(g.pad_left, 1);
+    assert_ok(nnb__conv2d_forward(&g, 1, x, ones, NULL, y, col, tmp, NULL));
+    const float e4[9] = {45, 45, 2 + 3 + 5 + 6 + 8 + 9, 45, 45, 33, 4 + 5 + 6 + 7 + 8 + 9, 39, 5 + 6 + 8 + 9};
+    for (size_t i = 0; i < 9; ++i) {
+        assert_float_equal(y[i], e4[i], 0.0f);
+    }
+    /* Rectangular: 3x4 image, 4x3 kernel: rows total 3 -> 1 before, columns total 2 -> 1 before. */
+    assert_ok(nnb__conv2d_geom_init(&g, 1, 3, 4, 1, 4, 3, 1, 1, 0, 0));
+    assert_int_equal(g.out_h, 3);
+    assert_int_equal(g.out_w, 4);
+    assert_int_equal(g.pad_top, 1);
+    assert_int_equal(g.pad_left, 1);
 }
 
 /* ---------------------------------------------------------------- pooling */
@@ -783,6 +828,108 @@ static nnb_model *make_cnn(void)
     return m;
 }
 
+/* The running statistics of batchnorm layer 1 after every epoch's validation report, by epoch. */
+typedef struct bn_snapshots {
+    nnb_model *m;
+    float mean[40][4], var[40][4];
+    size_t last;
+} bn_snapshots;
+
+static int snapshot_bn(const nnb_progress *p, void *user)
+{
+    bn_snapshots *s = user;
+    if (p->event == NNB_PROGRESS_VALIDATION && p->epoch < 40) {
+        float *mean = NULL, *var = NULL;
+        size_t C = 0;
+        assert_ok(nnb_model_batchnorm_stats(s->m, 1, &mean, &var, &C));
+        assert_int_equal(C, 4);
+        memcpy(s->mean[p->epoch], mean, sizeof s->mean[0]);
+        memcpy(s->var[p->epoch], var, sizeof s->var[0]);
+        s->last = p->epoch;
+    }
+    return 0;
+}
+
+/*
+ * Early stopping keeps the best epoch's model: its parameters and also the batchnorm running mean and variance
+ * its inference uses (bit for bit the values they had when that epoch's validation ran), not the last epoch's.
+ */
+static void test_early_stopping_restores_batchnorm_statistics(void **state)
+{
+    (void)state;
+    enum { N = 64 };
+    uint32_t labels[N];
+    nnb_tensor *X = NULL;
+    make_bars(N, 300, &X, labels);
+    nnb_model *m = make_cnn();
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    bn_snapshots snap;
+    memset(&snap, 0, sizeof snap);
+    snap.m = m;
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 39;
+    tp.batch_size = 8;
+    tp.shuffle = 1;
+    tp.validation_split = 0.5; /* a small, noisy validation half: its loss stops improving early */
+    tp.early_stop = NNB_MONITOR_VAL_ACCURACY;
+    tp.patience = 2;
+    tp.progress = snapshot_bn;
+    tp.user = &snap;
+    assert_ok(nnb_model_train(m, X, &y, &tp));
+    const size_t best = nnb_model_best_epoch(m);
+    print_message("early stopping: best epoch %zu of %zu\n", best, snap.last);
+    assert_true(best >= 1);
+    assert_true(best < snap.last); /* training went on after the best epoch: its statistics moved on */
+    assert_true(memcmp(snap.mean[best], snap.mean[snap.last], sizeof snap.mean[0]) != 0);
+    float *mean = NULL, *var = NULL;
+    assert_ok(nnb_model_batchnorm_stats(m, 1, &mean, &var, NULL));
+    assert_memory_equal(mean, snap.mean[best], sizeof snap.mean[0]);
+    assert_memory_equal(var, snap.var[best], sizeof snap.var[0]);
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(X);
+}
+
+/* Early stopping on a convolution without bias: its parameter copy is sized for what it copies. */
+static void test_early_stopping_with_bias_free_convolution(void **state)
+{
+    (void)state;
+    enum { N = 32 };
+    uint32_t labels[N];
+    nnb_tensor *X = NULL;
+    nnb_test_force_guard_pages(1); /* every block ends at an unmapped page: an overrun faults */
+    make_bars(N, 400, &X, labels);
+    nnb_model *m = NULL;
+    assert_ok(nnb_model_create(&m, 3));
+    nnb_conv2d_params p = conv_params(3, NNB_PADDING_VALID);
+    p.bias = 0;
+    assert_ok(nnb_model_add_conv2d(m, 1, 8, 8, 8, &p)); /* 72 weights, no bias: the holder keeps 8 zeros */
+    assert_ok(nnb_model_add_relu(m));
+    assert_ok(nnb_model_add_global_avgpool(m));
+    assert_ok(nnb_model_add_flatten(m));
+    assert_ok(nnb_model_add_dense(m, 8, 2, 0.1f, NULL));
+    assert_ok(nnb_model_add_softmax(m));
+    assert_ok(nnb_model_set_loss(m, NNB_LOSS_CCE));
+    assert_ok(nnb_model_set_accuracy(m, NNB_ACCURACY_CATEGORICAL));
+    nnb_optimizer_params adam = nnb_optimizer_defaults(NNB_OPTIMIZER_ADAM);
+    assert_ok(nnb_model_set_optimizer(m, &adam));
+    assert_ok(nnb_model_finalize(m));
+    nnb_targets y = nnb_targets_from_labels(labels, N);
+    nnb_train_params tp = nnb_train_params_default();
+    tp.epochs = 3;
+    tp.batch_size = 8;
+    tp.validation_split = 0.25;
+    tp.early_stop = NNB_MONITOR_VAL_LOSS;
+    tp.patience = 5;
+    assert_ok(nnb_model_train(m, X, &y, &tp)); /* the sanitizers and the test allocator see any overrun */
+    const float *b = nnb_tensor_cdata(nnb_dense_biases(nnb_model_dense_params(m, 0)));
+    for (size_t i = 0; i < 8; ++i) {
+        assert_float_equal(b[i], 0.0f, 0.0f);
+    }
+    nnb_model_destroy(m);
+    nnb_tensor_destroy(X);
+    nnb_test_force_guard_pages(nnb_test_guard_pages_enabled());
+}
+
 static void test_cnn_learns_and_allocates_nothing_per_step(void **state)
 {
     (void)state;
@@ -1063,12 +1210,15 @@ int main(void)
         cmocka_unit_test(test_conv2d_gradients_match_finite_differences),
         cmocka_unit_test(test_maxpool_forward_and_backward_hand_computed),
         cmocka_unit_test(test_pooling_gradients_match_finite_differences),
+        cmocka_unit_test(test_conv2d_same_padding_even_kernel_puts_extra_at_end),
         cmocka_unit_test(test_batchnorm_running_averages_follow_pytorch_momentum),
         cmocka_unit_test(test_batchnorm_gradients_match_finite_differences),
         cmocka_unit_test(test_model_checks_image_shapes),
         cmocka_unit_test(test_model_backward_through_conv_layers_matches_reference),
         cmocka_unit_test(test_model_backward_through_batchnorm_matches_differences),
         cmocka_unit_test(test_cnn_learns_and_allocates_nothing_per_step),
+        cmocka_unit_test(test_early_stopping_restores_batchnorm_statistics),
+        cmocka_unit_test(test_early_stopping_with_bias_free_convolution),
         cmocka_unit_test(test_model_file_round_trip_and_corrupt_image_records),
         cmocka_unit_test(test_conv_model_allocation_failures_are_clean),
     };

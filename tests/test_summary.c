@@ -53,6 +53,9 @@ static void test_summary_whole_text(void **state)
     char buf[2048];
     summary_text(m, 10, buf, sizeof buf);
     assert_string_equal(buf, expected);
+    size_t ws = 0;
+    assert_ok(nnb_model_workspace_bytes(m, 10, &ws)); /* the same hand count, as a number */
+    assert_int_equal(ws, 1120);
     nnb_model_destroy(m);
 }
 
@@ -231,6 +234,11 @@ static void test_summary_bad_arguments(void **state)
     assert_int_equal(n, 7);
     assert_ok(nnb_model_parameter_count(m, &n));
     assert_int_equal(n, 0);
+    assert_status(nnb_model_workspace_bytes(NULL, 1, &n), NNB_ERR_NULL);
+    assert_status(nnb_model_workspace_bytes(m, 1, NULL), NNB_ERR_NULL);
+    n = 7;
+    assert_status(nnb_model_workspace_bytes(m, 0, &n), NNB_ERR_ARGUMENT);
+    assert_int_equal(n, 7); /* untouched on failure */
     nnb_model_destroy(m);
 }
 

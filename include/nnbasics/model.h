@@ -621,8 +621,9 @@ typedef struct nnb_train_params {
                                         after `patience` epochs in a row without improvement (at least one)
                                         training stops (train returns NNB_OK) and, when the run ends without
                                         an error (stopped or not), the
-                                        weights and biases of the best epoch are put back (the optimizer's
-                                        state and iteration count are not) */
+                                        weights and biases of the best epoch, and its batchnorm running
+                                        means and variances, are put back (the optimizer's state and
+                                        iteration count are not) */
     size_t patience;                 /**< early_stop: epochs without improvement before stopping (0: stop at
                                         the first) */
     double min_delta;                /**< early_stop: the least change that counts as improvement (>= 0) */
@@ -873,6 +874,19 @@ NNB_API nnb_status nnb_model_layer_parameter_count(const nnb_model *model, size_
  *         (writing failed).
  */
 NNB_API nnb_status nnb_model_summary(const nnb_model *model, FILE *out, size_t batch);
+
+/**
+ * The bytes of the training workspace nnb_model_prepare(model, batch) allocates, as nnb_model_summary
+ * reports them (layer outputs and input gradients, convolution and batch-normalisation buffers, the loss
+ * gradient, per-sample losses and the gather buffers; the GEMM core's packing scratch comes on top). For
+ * checking a memory bound before anything large is allocated.
+ * @param model the model (finalized or not; only read).
+ * @param batch the batch size (> 0).
+ * @param out receives the byte count; untouched on failure.
+ * @return NNB_OK, NNB_ERR_NULL (model or out), NNB_ERR_ARGUMENT (batch 0), NNB_ERR_OVERFLOW (the count does not
+ *         fit a size_t).
+ */
+NNB_API nnb_status nnb_model_workspace_bytes(const nnb_model *model, size_t batch, size_t *out);
 
 /* ---- accessors (for saving, loading and inspection) ---- */
 

@@ -434,6 +434,28 @@ static nnb_status reduce_gradients(nnb_model *model, const nnb_train_params *par
 }
 
 /*
+ * Floats that copy_params moves: every parameter holder's weights and biases (a convolution without bias has a
+ * holder bias of zeros, copied too) and each batchnorm layer's running mean and variance. The sizes were checked
+ * when the layers were added.
+ */
+static size_t best_floats(const nnb_model *model)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < model->n_layers; ++i) {
+        const nnb__model_layer *l = &model->layers[i];
+        if (l->dense == NULL) {
+            continue;
+        }
+        const nnb_tensor *w = nnb_dense_weights(l->dense), *b = nnb_dense_biases(l->dense);
+        n += w->rows * w->cols + b->rows * b->cols;
+        if (l->kind == NNB_LAYER_BATCHNORM) {
+            n += 2u * l->in_shape[0];
+        }
+    }
+    return n;
+}
+
+/*
  * Everything the run needs before its first step: batch sizes, the workspace, the permutation and the
  * regression precision (stored only once every allocation succeeded), then a cleared health report.
  */
@@ -476,7 +498,7 @@ static nnb_status start_run(nnb_model *model, train_run *run)
     }
     size_t n_params = 0;
     if (st == NNB_OK && params->early_stop != NNB_MONITOR_NONE) {
-        st = nnb_model_parameter_count(model, &n_params);
+        n_params = best_floats(model);
     }
     if (st == NNB_OK && n_params > model->best_cap) {
         size_t bytes;
@@ -741,24 +763,35 @@ static nnb_status report_validation(nnb_model *model, train_run *run, int *stop)
     return NNB_OK;
 }
 
-/* Copies every dense layer's weights and biases to (save) or from (!save) model->best. */
+/* Copies n floats from the model's v to model->best at *k (save) or back (!save); *k moves on by n. */
+static void copy_floats(nnb_model *model, float *v, size_t n, int save, size_t *k)
+{
+    if (save) {
+        memcpy(model->best + *k, v, n * sizeof(float));
+    } else {
+        memcpy(v, model->best + *k, n * sizeof(float));
+    }
+    *k += n;
+}
+
+/*
+ * Copies every parameter holder's weights and biases (dense, convolution, batchnorm gamma and beta) and every
+ * batchnorm layer's running mean and variance to (save) or from (!save) model->best: the best epoch's model is
+ * its parameters and the statistics its inference uses.
+ */
 static void copy_params(nnb_model *model, int save)
 {
     size_t k = 0;
     for (size_t i = 0; i < model->n_layers; ++i) {
-        nnb_dense *d = model->layers[i].dense;
-        if (d == NULL) {
+        nnb__model_layer *l = &model->layers[i];
+        if (l->dense == NULL) {
             continue;
         }
-        nnb_tensor *parts[2] = {nnb_dense_weights_mut(d), nnb_dense_biases_mut(d)};
-        for (size_t p = 0; p < 2; ++p) {
-            size_t n = parts[p]->rows * parts[p]->cols;
-            if (save) {
-                memcpy(model->best + k, parts[p]->data, n * sizeof(float));
-            } else {
-                memcpy(parts[p]->data, model->best + k, n * sizeof(float));
-            }
-            k += n;
+        nnb_tensor *w = nnb_dense_weights_mut(l->dense), *b = nnb_dense_biases_mut(l->dense);
+        copy_floats(model, w->data, w->rows * w->cols, save, &k);
+        copy_floats(model, b->data, b->rows * b->cols, save, &k);
+        if (l->kind == NNB_LAYER_BATCHNORM) {
+            copy_floats(model, l->bn_running, 2u * l->in_shape[0], save, &k);
         }
     }
 }

@@ -130,3 +130,19 @@ nnb_status nnb_model_summary(const nnb_model *model, FILE *out, size_t batch)
     }
     return NNB_OK;
 }
+
+nnb_status nnb_model_workspace_bytes(const nnb_model *model, size_t batch, size_t *out)
+{
+    if (model == NULL || out == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (batch == 0) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "batch must be > 0");
+    }
+    size_t bytes = 0;
+    nnb_status st = nnb__model_workspace_bytes(model, batch, &bytes);
+    if (st == NNB_OK) {
+        *out = bytes;
+    }
+    return st;
+}

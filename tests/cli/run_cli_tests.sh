@@ -103,6 +103,16 @@ export NNB_MAX_MEMORY=1M
 # The default 784-512-256-10 network: 535818 parameters, 4 bytes x (2 + 2 Adam states) each = 8573088 bytes,
 # plus 3 x 1024 rows x (784 + 2 x (512 + 256 + 10)) outputs x 4 bytes = 28753920: 37327008 bytes = 35.6 MiB.
 expect 1 "the network needs about 35.6 MiB .* the limit is 1.0 MiB" train --data fashion-mnist --dir "$WORK/empty"
+# A --layers spec is bounded too. --arch cnn: conv 1*9*32 + 32 = 320, conv 32*9*64 + 64 = 18496, dense
+# 1600*128 + 128 = 204928, dense 128*10 + 10 = 1290: 225034 parameters; its 1024-row workspace alone is tens of MiB.
+expect 1 "the network needs about [0-9.]* MiB for parameters and workspace (225034 parameters, batch 64); the limit is 1.0 MiB" \
+    train --data fashion-mnist --arch cnn --dir "$WORK/empty"
+expect 1 "the network needs about .* the limit is 1.0 MiB" train --data fashion-mnist --dir "$WORK/empty" \
+    --layers conv:8:3,relu,flatten,dense:10
+unset NNB_MAX_MEMORY
+# ... and with the default bound: 4096 filters of 28x28 outputs per image (13 GB for 1024 rows) are beyond it.
+expect 1 "the network needs about [0-9.]* GiB for parameters and workspace .* the limit is 4.0 GiB" \
+    train --data fashion-mnist --dir "$WORK/empty" --layers conv:4096:3:same,gap,flatten,dense:10
 export NNB_MAX_MEMORY=lots
 expect 1 "NNB_MAX_MEMORY='lots' is not a size" train --data fashion-mnist --dir "$WORK/empty"
 unset NNB_MAX_MEMORY
@@ -263,6 +273,13 @@ if ! "$MAKE_DATA" "$WORK/data"; then
     echo "FAIL: could not write the synthetic data set"
     exit 1
 fi
+# --arch cnn: the network with dropout before its last layer, batch 64, 12 epochs, AdamW 0.01 and the cosine
+# schedule without the book's decay (the README's Fashion-MNIST run); --warmup is checked against those 12 epochs.
+expect 0 "model: 1x28x28 -> conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dropout:0.5,dense:10 -> softmax; adam lr 0.001 decay 0 weight decay 0.01; schedule cosine, warm-up 0 epochs; clip norm 0; batch 64; 12 epochs" \
+    train --data fashion-mnist --dir "$WORK/data" --arch cnn --limit 100
+grep -q "^epoch 12/12  step 2/2" "$OUT" && passes=$((passes + 1)) ||
+    { echo "FAIL: --arch cnn did not run 12 epochs of 2 steps"; fails=$((fails + 1)); }
+expect 2 "--warmup 12 must be below --epochs 12" train --data fashion-mnist --dir "$WORK/data" --arch cnn --warmup 12
 MODEL="$WORK/model.nnb"
 expect 0 "^test: acc" train --data fashion-mnist --dir "$WORK/data" --layers 32 --epochs 8 --batch 16 \
     --seed 1 --save "$MODEL"

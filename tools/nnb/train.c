@@ -45,9 +45,10 @@ static void train_usage(void)
         "                    (global average), bn (batch normalisation), flatten, dense:N, relu, sigmoid,\n"
         "                    dropout:R; the last layer must be dense:10 (softmax is added), e.g.\n"
         "                    conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dense:10\n"
-        "  --arch NAME       mlp (the widths above) or cnn (that spec; default batch 64, 8 epochs, decay 1e-4)\n"
-        "  --epochs N        passes over the training data, 1 to 100000 (default 15)\n"
-        "  --batch N         samples per step, 1 to 1000000 (default 128)\n"
+        "  --arch NAME       mlp (the widths above) or cnn: that spec with dropout:0.5 before the last layer,\n"
+        "                    12 epochs (0.915 test accuracy, see the README)\n"
+        "  --epochs N        passes over the training data, 1 to 100000 (default 15; --arch cnn 12)\n"
+        "  --batch N         samples per step, 1 to 1000000 (default 128; 64 with a layer spec)\n"
         "  --optimizer NAME  sgd, adagrad, rmsprop or adam (default adam)\n"
         "  --lr X            learning rate > 0 (default: the optimizer's, adam 0.001)\n"
         "  --decay X         learning-rate decay >= 0: lr / (1 + decay * step) (default 0.001 with --schedule none,\n"
@@ -239,8 +240,15 @@ static const char *schedule_name(nnb_schedule_kind kind)
     return "?";
 }
 
-/* --arch cnn: two convolution blocks and a dense head. */
-static const char k_cnn_spec[] = "conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dense:10";
+/*
+ * --arch cnn: two convolution blocks and a dense head, with dropout 0.5 after the dense layer's ReLU (without it
+ * the network overfits: 0.96 training and 0.904 test accuracy after 8 epochs). Its defaults (README):
+ * batch 64, 12 epochs, AdamW (weight decay 0.01), cosine schedule, no step decay.
+ */
+static const char k_cnn_spec[] =
+    "conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dropout:0.5,dense:10";
+#define CNN_EPOCHS 12
+#define CNN_BATCH 64
 
 static const char *optimizer_name(nnb_optimizer_kind k)
 {
@@ -255,10 +263,11 @@ static void print_model_line(const train_options *o, const nnb_model *m)
     nnb_optimizer_params op;
     (void)nnb_model_optimizer_params(m, &op);
     if (o->spec != NULL) {
-        printf("model: 1x28x28 -> %s -> softmax; %s lr %g decay %g; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), "
-               "%zu threads\n",
-               o->spec, optimizer_name(o->optimizer), op.learning_rate, op.decay, o->batch, o->epochs, o->seed,
-               nnb_backend_name(), nnb_compute_isa(), nnb_get_num_threads());
+        printf("model: 1x28x28 -> %s -> softmax; %s lr %g decay %g weight decay %g; schedule %s, warm-up %zu "
+               "epochs; clip norm %g; batch %zu; %zu epochs; seed %zu; GEMM %s (%s), %zu threads\n",
+               o->spec, optimizer_name(o->optimizer), op.learning_rate, op.decay, op.weight_decay,
+               schedule_name(o->schedule), o->warmup, o->clip_norm, o->batch, o->epochs, o->seed, nnb_backend_name(),
+               nnb_compute_isa(), nnb_get_num_threads());
         return;
     }
     printf("model: 784");
@@ -438,6 +447,12 @@ static int parse_train_args(int argc, char **argv, train_options *o)
         nnb_error(k_cmd, "--early-stopping needs validation data: add --val-split F (e.g. --val-split 0.1)");
         return NNB_EXIT_USAGE;
     }
+    if (o->arch_cnn && !o->epochs_set) {
+        o->epochs = CNN_EPOCHS; /* before the checks against the epochs */
+    }
+    if (o->spec != NULL && !o->batch_set) {
+        o->batch = CNN_BATCH;
+    }
     if (o->warmup >= o->epochs) {
         nnb_error(k_cmd, "--warmup %zu must be below --epochs %zu", o->warmup, o->epochs);
         return NNB_EXIT_USAGE;
@@ -531,6 +546,49 @@ static int check_network_size(const train_options *o)
               "the network needs about %s for parameters and workspace (%.4g parameters, batch %zu); the limit is "
               "%s (set NNB_MAX_MEMORY, e.g. NNB_MAX_MEMORY=16G, to raise it)",
               nnb_format_bytes(need, a, sizeof a), params, o->batch, nnb_format_bytes((double)limit, b, sizeof b));
+    return 0;
+}
+
+/*
+ * The memory bound for a --layers spec's model m (built, not yet prepared): its parameters with their gradients
+ * and optimizer state as network_bytes counts them, and the library's own count of the training workspace for
+ * the larger of a training batch and the 1024-row evaluation batches. Returns 1 when it fits; prints why not.
+ */
+static int check_spec_size(const train_options *o, const nnb_model *m)
+{
+    size_t limit = 0;
+    if (!nnb_check_memory_limit(k_cmd, &limit)) {
+        return 0;
+    }
+    if (limit == 0) {
+        limit = NNB_TOOL_DEFAULT_MAX_MEMORY;
+    }
+    size_t params = 0, ws = 0;
+    const size_t rows = o->batch > 1024 ? o->batch : 1024;
+    nnb_status st = nnb_model_parameter_count(m, &params);
+    if (st == NNB_OK) {
+        st = nnb_model_workspace_bytes(m, rows, &ws);
+    }
+    double states = 1.0;
+    if (o->optimizer == NNB_OPTIMIZER_ADAM) {
+        states = 2.0;
+    } else if (o->optimizer == NNB_OPTIMIZER_SGD) {
+        states = o->momentum > 0.0 ? 1.0 : 0.0;
+    }
+    const double need = st == NNB_OK ? 4.0 * (double)params * (2.0 + states) + (double)ws : HUGE_VAL;
+    if (need <= (double)limit) {
+        return 1;
+    }
+    char a[32], b[32];
+    if (st != NNB_OK) {
+        snprintf(a, sizeof a, "more than a size_t");
+    } else {
+        (void)nnb_format_bytes(need, a, sizeof a);
+    }
+    nnb_error(k_cmd,
+              "the network needs about %s for parameters and workspace (%zu parameters, batch %zu); the limit is "
+              "%s (set NNB_MAX_MEMORY, e.g. NNB_MAX_MEMORY=16G, to raise it)",
+              a, params, o->batch, nnb_format_bytes((double)limit, b, sizeof b));
     return 0;
 }
 
@@ -642,11 +700,11 @@ static nnb_status add_spec_item(nnb_model *m, char *item, int last)
     return st;
 }
 
-/* Set when a --layers spec error has been printed (no second message with a stale detail). */
-static int g_spec_error;
-
-/* The layers of o->spec, then softmax; the errors are printed. */
-static nnb_status add_spec_layers(const train_options *o, nnb_model *m)
+/*
+ * The layers of o->spec, then softmax; the errors are printed, and *spec_error says so (1: a malformed item was
+ * reported, no second message with a stale detail is wanted).
+ */
+static nnb_status add_spec_layers(const train_options *o, nnb_model *m, int *spec_error)
 {
     size_t len = strlen(o->spec);
     char *copy = malloc(len + 1);
@@ -663,17 +721,19 @@ static nnb_status add_spec_layers(const train_options *o, nnb_model *m)
         item = next;
     }
     free(copy);
-    g_spec_error = st != NNB_OK;
+    *spec_error = st != NNB_OK;
     return st;
 }
 
-static nnb_status build_model(const train_options *o, nnb_model **out)
+/* The model of o in *out; *spec_error is set to 1 when a --layers item was malformed (and reported), else 0. */
+static nnb_status build_model(const train_options *o, nnb_model **out, int *spec_error)
 {
     nnb_model *m = NULL;
     nnb_status st = nnb_model_create(&m, (uint32_t)o->seed);
     size_t width = NNB_FASHION_MNIST_SIDE * NNB_FASHION_MNIST_SIDE;
+    *spec_error = 0;
     if (st == NNB_OK && o->spec != NULL) {
-        st = add_spec_layers(o, m);
+        st = add_spec_layers(o, m, spec_error);
     }
     for (size_t i = 0; st == NNB_OK && o->spec == NULL && i <= o->n_layers; ++i) {
         size_t next = i < o->n_layers ? o->layers[i] : NNB_FASHION_MNIST_CLASSES;
@@ -775,15 +835,6 @@ int nnb_cmd_train(int argc, char **argv)
     if (o.save != NULL && !nnb_check_save_path(o.save)) {
         return NNB_EXIT_FAILURE;
     }
-    if (o.arch_cnn && !o.epochs_set) {
-        o.epochs = 8;
-    }
-    if (o.arch_cnn && !o.decay_set) {
-        o.decay = 1e-4;
-    }
-    if (o.spec != NULL && !o.batch_set) {
-        o.batch = 64;
-    }
     if (o.spec == NULL && !check_network_size(&o)) { /* (a layer spec is sized by the library as it is built) */
         return NNB_EXIT_FAILURE;
     }
@@ -794,14 +845,17 @@ int nnb_cmd_train(int argc, char **argv)
     nnb_model *m = NULL;
     rc = NNB_EXIT_FAILURE;
     /* A --layers spec's model first, so that a bad item is reported before the data are read. */
-    g_spec_error = 0;
-    st = o.spec != NULL ? build_model(&o, &m) : NNB_OK;
+    int spec_error = 0;
+    st = o.spec != NULL ? build_model(&o, &m, &spec_error) : NNB_OK;
     if (st != NNB_OK) {
-        if (g_spec_error) {
+        if (spec_error) {
             rc = NNB_EXIT_USAGE; /* a malformed --layers item (already reported) */
         } else {
             nnb_fail(k_cmd, "building the model", st);
         }
+        goto done;
+    }
+    if (m != NULL && !check_spec_size(&o, m)) { /* before the data are read, as for the widths */
         goto done;
     }
     if (!nnb_load_fashion(k_cmd, o.dir, NNB_FASHION_TRAIN, &train) ||
@@ -836,7 +890,7 @@ int nnb_cmd_train(int argc, char **argv)
         nnb_model_destroy(m);
         m = NULL;
     }
-    st = build_model(&o, &m);
+    st = build_model(&o, &m, &spec_error);
     if (st != NNB_OK) {
         nnb_fail(k_cmd, "building the model", st);
         goto done;
