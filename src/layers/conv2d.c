@@ -158,7 +158,9 @@ static void im2col_images(const nnb__conv2d_geom *g, size_t rows, size_t n0, siz
                             d[ox] = 0.0f;
                         }
                         if (g->stride == 1) {
-                            memcpy(d + lo, s, (hi - lo) * sizeof(float));
+                            for (size_t ox = lo; ox < hi; ++ox) { /* short rows: a loop, not a memcpy call */
+                                d[ox] = s[ox - lo];
+                            }
                         } else {
                             for (size_t ox = lo; ox < hi; ++ox) {
                                 d[ox] = s[(ox - lo) * g->stride];

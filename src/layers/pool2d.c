@@ -131,10 +131,49 @@ void nnb__maxpool2d_forward(const nnb__pool2d_geom *g, size_t rows, const float 
     nnb__split(maxpool_forward_part, &p, planes, planes * g->in_h * g->in_w);
 }
 
+/*
+ * 2 x 2 windows every 2 pixels do not overlap: every input pixel gets at most one gradient, so each window is
+ * written once (0 + dy at its maximum, 0 elsewhere: the same bits as zeroing and then adding, -0 included)
+ * and only the row and column no window covers (odd sizes) are zeroed apart, instead of a zeroing pass first.
+ */
+static void maxpool_2x2_backward_planes(const nnb__pool2d_geom *g, size_t q0, size_t q1, const uint32_t *argmax,
+                                        const float *dy, float *dx)
+{
+    const size_t in_w = g->in_w, out_w = g->out_w;
+    const size_t in_plane = g->in_h * in_w;
+    const size_t out_plane = g->out_h * out_w;
+    for (size_t q = q0; q < q1; ++q) {
+        float *d = dx + q * in_plane;
+        const float *s = dy + q * out_plane;
+        const uint32_t *arg = argmax + q * out_plane;
+        for (size_t oy = 0; oy < g->out_h; ++oy) {
+            float *r0 = d + 2u * oy * in_w, *r1 = r0 + in_w;
+            for (size_t ox = 0; ox < out_w; ++ox) {
+                r0[2u * ox] = 0.0f;
+                r0[2u * ox + 1u] = 0.0f;
+                r1[2u * ox] = 0.0f;
+                r1[2u * ox + 1u] = 0.0f;
+                d[arg[oy * out_w + ox]] = 0.0f + s[oy * out_w + ox];
+            }
+            for (size_t x = 2u * out_w; x < in_w; ++x) {
+                r0[x] = 0.0f;
+                r1[x] = 0.0f;
+            }
+        }
+        for (size_t y = 2u * g->out_h; y < g->in_h; ++y) {
+            memset(d + y * in_w, 0, in_w * sizeof(float));
+        }
+    }
+}
+
 static void maxpool_backward_part(void *ctx, size_t q0, size_t q1)
 {
     const pool_pass *p = ctx;
     const nnb__pool2d_geom *g = p->g;
+    if (g->kh == 2 && g->kw == 2 && g->stride == 2) {
+        maxpool_2x2_backward_planes(g, q0, q1, p->cargmax, p->x, p->y);
+        return;
+    }
     const size_t in_plane = g->in_h * g->in_w;
     const size_t out_plane = g->out_h * g->out_w;
     memset(p->y + q0 * in_plane, 0, (q1 - q0) * in_plane * sizeof(float));
