@@ -158,9 +158,7 @@ static void im2col_images(const nnb__conv2d_geom *g, size_t rows, size_t n0, siz
                             d[ox] = 0.0f;
                         }
                         if (g->stride == 1) {
-                            for (size_t ox = lo; ox < hi; ++ox) { /* short rows: a loop, not a memcpy call */
-                                d[ox] = s[ox - lo];
-                            }
+                            memcpy(d + lo, s, (hi - lo) * sizeof(float));
                         } else {
                             for (size_t ox = lo; ox < hi; ++ox) {
                                 d[ox] = s[(ox - lo) * g->stride];
