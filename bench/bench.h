@@ -28,6 +28,8 @@ typedef struct bench_options {
                                   BLIS detects) */
     int cpu_clock;             /* fair: time with each process's CPU time instead of the wall clock */
     const char *nnb_blocks;    /* fair: NNB_GEMM_BLOCKS value for a second builtin column (NULL: none) */
+    int conv_only;             /* skip every section but "conv" */
+    int no_peer;               /* conv: do not start the PyTorch peer */
 } bench_options;
 
 /* Monotonic clock, in seconds; or this process's CPU time after bench_use_cpu_clock(1). */
@@ -57,6 +59,12 @@ void report_row(const bench_options *o, const char *workload, const char *varian
 
 /* Section "fair" (bench_fair.c): the builtin core against OpenBLAS and BLIS at their best, one table. */
 int bench_fair(const bench_options *o);
+
+/* Section "conv" (bench_conv.c): the convolutional network beside PyTorch, interleaved, 1 and 2 threads. */
+int bench_conv(const bench_options *o);
+
+/* Allocations made through the library's allocator hook so far (nnb_bench.c installs a counting one). */
+size_t bench_alloc_count(void);
 
 /* The child mode behind --worker (bench_fair.c): times BLAS calls on request over stdin/stdout. */
 int bench_worker(void);

@@ -2,7 +2,8 @@
 /*
  * nnb-bench: timings for libnnbasics.
  *
- *   nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only] [--threads N] [--variants] [fair options]
+ *   nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only | --conv-only] [--threads N] [--variants]
+ *             [--no-peer] [fair options]
  *
  * Sections (g_sections below) run in order; each reports rows through report_row(), which prints CSV
  * (`workload,variant,shape,threads,median_us,gflops`, one header line) with --csv, or a human table otherwise.
@@ -16,6 +17,9 @@
  *          checked, every figure also as a fraction of the measured FMA peak (bench_fair.c).
  *   e2e  - end-to-end workloads (training steps and inference of the book's spiral classifier and of an
  *          MNIST-sized MLP), the same workloads as the numpy and PyTorch scripts in bench/peers/; see below.
+ *   conv - the convolutional network of `nnb train --arch cnn` (forward and training step, batch 64) beside
+ *          PyTorch's nn.Conv2d equivalent (bench/peers/conv_torch.py), interleaved, 1 and 2 threads
+ *          (bench_conv.c).
  *
  * This program links the library's object library to reach the internal body list (see CMakeLists.txt).
  */
@@ -317,6 +321,11 @@ static void *counting_alloc(void *user, size_t size)
     (void)user;
     ++g_alloc_count;
     return malloc(size);
+}
+
+size_t bench_alloc_count(void)
+{
+    return g_alloc_count;
 }
 
 static void counting_free(void *user, void *block)
@@ -652,17 +661,19 @@ typedef struct bench_section {
 } bench_section;
 
 /* Add a section by appending it here; --gemm-only keeps only "gemm", --fair-only only "fair", --e2e-only only
- * "e2e". */
+ * "e2e", --conv-only only "conv". */
 static const bench_section g_sections[] = {
     {"gemm", bench_gemm},
     {"fair", bench_fair},
     {"e2e", bench_e2e},
+    {"conv", bench_conv},
 };
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only] [--threads N] [--variants]\n"
+            "usage: nnb-bench [--quick] [--csv] [--gemm-only | --fair-only | --e2e-only | --conv-only] [--threads N]\n"
+            "                 [--variants] [--no-peer]\n"
             "                 [--rounds N] [--fair-threads N[,N...]] [--openblas-core NAME] [--blis PATH]\n"
             "                 [--blis-arch NAME] [--clock wall|cpu] [--nnb-blocks MC,KC,NC]\n"
             "  --quick      fewer sizes and shorter timings (the fair section skips 2048^3)\n"
@@ -670,11 +681,15 @@ static void usage(FILE *out)
             "  --gemm-only  run only the GEMM section\n"
             "  --fair-only  run only the fair-baselines section (builtin vs OpenBLAS and BLIS at their best)\n"
             "  --e2e-only   run only the end-to-end section\n"
-            "  --threads N  end-to-end section: time only with N threads (default 1, and 2 for the\n"
-            "               larger workloads)\n"
+            "  --conv-only  run only the conv section (the CNN beside PyTorch, interleaved)\n"
+            "  --threads N  end-to-end and conv sections: time only with N threads (default 1, and 2 for the\n"
+            "               larger workloads; conv: 1 and 2)\n"
+            "  --no-peer    conv section: do not start the PyTorch peer (bench/peers/conv_torch.py; found\n"
+            "               through NNB_BENCH_PEERS, run by PYTHON or /usr/bin/python3)\n"
             "  --variants   also time each per-ISA kernel of the builtin GEMM body\n"
             "fair-baselines section:\n"
-            "  --rounds N             interleaved rounds per shape (default 5, 3 with --quick)\n"
+            "  --rounds N             interleaved rounds per shape (default 5, 3 with --quick; conv section:\n"
+            "                         rounds per workload, default 11, 5 with --quick)\n"
             "  --fair-threads LIST    one table per thread count, e.g. 1,2 (default 1)\n"
             "  --openblas-core NAME   OPENBLAS_CORETYPE for the OB-best column (default: the best core for this\n"
             "                         CPU when OpenBLAS detects a lesser one; none: no such column)\n"
@@ -729,6 +744,10 @@ int main(int argc, char **argv)
                 return 2;
             }
             o.threads = (size_t)t;
+        } else if (strcmp(argv[i], "--conv-only") == 0) {
+            o.conv_only = 1;
+        } else if (strcmp(argv[i], "--no-peer") == 0) {
+            o.no_peer = 1;
         } else if (strcmp(argv[i], "--variants") == 0) {
             o.variants = 1;
         } else if (strcmp(argv[i], "--fair-only") == 0) {
@@ -769,7 +788,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (o.gemm_only + o.e2e_only + o.fair_only > 1) {
+    if (o.gemm_only + o.e2e_only + o.fair_only + o.conv_only > 1) {
         usage(stderr);
         return 2;
     }
@@ -792,6 +811,9 @@ int main(int argc, char **argv)
             continue;
         }
         if (o.fair_only && strcmp(g_sections[s].name, "fair") != 0) {
+            continue;
+        }
+        if (o.conv_only && strcmp(g_sections[s].name, "conv") != 0) {
             continue;
         }
         if (g_sections[s].run(&o) != 0) {

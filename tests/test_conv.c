@@ -13,6 +13,7 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "layers/batchnorm_internal.h"
 #include "layers/conv2d_internal.h"
 #include "layers/pool2d_internal.h"
+#include "layers/split_internal.h"
 #include "nnbasics/dense.h"
 #include "nnbasics/model.h"
 #include "nnbasics/model_file.h"
@@ -393,6 +395,7 @@ static void test_pooling_gradients_match_finite_differences(void **state)
     (void)state;
     check_pool(1, 2, 3, 4, 4, 2, 2, 2, 2, 2);
     check_pool(1, 1, 2, 5, 7, 3, 2, 2, 2, 3); /* overlapping rows, floor of (7 - 2) / 2 + 1 */
+    check_pool(1, 2, 2, 5, 7, 2, 2, 2, 2, 3); /* 2 x 2 / 2 on odd sizes: the last row and column unused */
     check_pool(0, 2, 3, 4, 4, 2, 2, 2, 2, 2);
     check_pool(0, 2, 2, 5, 5, 3, 3, 1, 3, 3); /* overlapping windows add */
     check_pool(0, 3, 2, 3, 4, 3, 4, 1, 1, 1); /* global average */
@@ -421,6 +424,130 @@ static void test_maxpool_forward_and_backward_hand_computed(void **state)
     }
     assert_status(nnb__pool2d_geom_init(&g, 1, 2, 2, 3, 1, 1), NNB_ERR_ARGUMENT);
     assert_status(nnb__pool2d_geom_init(&g, 1, 2, 2, 0, 1, 1), NNB_ERR_ARGUMENT);
+}
+
+/*
+ * A convolution and a max pooling large enough for their passes (im2col, col2im, the rearranging, pooling)
+ * to be split over threads: at 1, 2 and 3 threads every output and gradient has the same bits, and the
+ * 1-thread forward agrees with the double-precision reference. Geometries: 'same' padding with stride 1
+ * (the padded edges of the row copies), explicit padding with stride 2, and a 2 x 2 / stride 2 pooling of an
+ * odd-sized input with ties.
+ */
+static void check_conv_threads(size_t rows, size_t C, size_t H, size_t W, size_t O, size_t k, size_t stride,
+                               int padding, size_t pad)
+{
+    nnb__conv2d_geom g;
+    assert_ok(nnb__conv2d_geom_init(&g, C, H, W, O, k, k, stride, padding, pad, pad));
+    /* large enough for every pass to be split */
+    assert_true(nnb__conv2d_col_floats(&g, rows) >= NNB__SPLIT_MIN_WORK);
+    assert_true(2u * nnb__conv2d_tmp_floats(&g, rows) >= NNB__SPLIT_MIN_WORK);
+    const size_t nx = rows * C * H * W, nw = C * k * k * O, ny = rows * O * g.out_h * g.out_w;
+    const size_t ncol = nnb__conv2d_col_floats(&g, rows), ntmp = nnb__conv2d_tmp_floats(&g, rows);
+    double *dx = malloc(nx * sizeof(double)), *dw = malloc(nw * sizeof(double)), *db = malloc(O * sizeof(double));
+    double *yref = malloc(ny * sizeof(double)), *dr = malloc(ny * sizeof(double));
+    float *x = malloc(nx * sizeof(float)), *w = malloc(nw * sizeof(float)), *b = malloc(O * sizeof(float));
+    float *r = malloc(ny * sizeof(float)), *col = malloc(ncol * sizeof(float)), *tmp = malloc(ntmp * sizeof(float));
+    float *y[3], *gx[3], *gw[3], *gb[3];
+    assert_true(dx && dw && db && yref && dr && x && w && b && r && col && tmp);
+    for (size_t t = 0; t < 3; ++t) {
+        y[t] = malloc(ny * sizeof(float));
+        gx[t] = malloc(nx * sizeof(float));
+        gw[t] = malloc(nw * sizeof(float));
+        gb[t] = malloc(O * sizeof(float));
+        assert_true(y[t] && gx[t] && gw[t] && gb[t]);
+    }
+    fill(dx, nx, 21);
+    fill(dw, nw, 22);
+    fill(db, O, 23);
+    fill(dr, ny, 24);
+    to_float(dx, x, nx);
+    to_float(dw, w, nw);
+    to_float(db, b, O);
+    to_float(dr, r, ny);
+    for (size_t t = 0; t < 3; ++t) {
+        assert_ok(nnb_set_num_threads(t + 1u));
+        assert_ok(nnb__conv2d_forward(&g, rows, x, w, b, y[t], col, tmp, NULL));
+        assert_ok(nnb__conv2d_backward(&g, rows, w, r, gw[t], gb[t], gx[t], col, tmp, NULL));
+    }
+    assert_ok(nnb_set_num_threads(0));
+    conv_ref ref = {C, H, W, O, k, k, stride, g.pad_top, g.pad_left, g.out_h, g.out_w};
+    ref_conv(&ref, rows, dx, dw, db, yref);
+    assert_true(rel_err_f(y[0], yref, ny) < GRAD_TOL);
+    for (size_t t = 1; t < 3; ++t) {
+        assert_memory_equal(y[t], y[0], ny * sizeof(float));
+        assert_memory_equal(gx[t], gx[0], nx * sizeof(float));
+        assert_memory_equal(gw[t], gw[0], nw * sizeof(float));
+        assert_memory_equal(gb[t], gb[0], O * sizeof(float));
+    }
+    for (size_t t = 0; t < 3; ++t) {
+        free(y[t]), free(gx[t]), free(gw[t]), free(gb[t]);
+    }
+    free(dx), free(dw), free(db), free(yref), free(dr), free(x), free(w), free(b), free(r), free(col), free(tmp);
+}
+
+static void test_conv_and_pool_results_do_not_depend_on_thread_count(void **state)
+{
+    (void)state;
+    check_conv_threads(16, 4, 21, 19, 8, 3, 1, 1, 0);  /* same: 21 x 19 */
+    check_conv_threads(16, 4, 33, 31, 16, 5, 2, 2, 2); /* explicit 2, stride 2: 17 x 16 */
+
+    nnb__pool2d_geom g;
+    const size_t rows = 16, C = 8, H = 23, W = 25; /* 11 x 12 windows; the last row and column are dropped */
+    assert_ok(nnb__pool2d_geom_init(&g, C, H, W, 2, 2, 2));
+    assert_true(rows * C * H * W >= NNB__SPLIT_MIN_WORK);
+    const size_t nx = rows * C * H * W, ny = rows * C * g.out_h * g.out_w;
+    double *dref = malloc(nx * sizeof(double)), *yref = malloc(ny * sizeof(double));
+    float *x = malloc(nx * sizeof(float)), *r = malloc(ny * sizeof(float));
+    uint32_t *arg = malloc(ny * sizeof(uint32_t));
+    float *y[3], *dx[3];
+    assert_true(dref && yref && x && r && arg);
+    /* Values on a coarse grid (multiples of 1/8 in [-1, 1)): many windows hold their maximum twice. */
+    fill(dref, nx, 31);
+    for (size_t i = 0; i < nx; ++i) {
+        dref[i] = floor(dref[i] * 8.0) / 8.0;
+        x[i] = (float)dref[i];
+    }
+    for (size_t i = 0; i < ny; ++i) {
+        r[i] = (float)(i % 7u) - 3.0f;
+    }
+    for (size_t t = 0; t < 3; ++t) {
+        y[t] = malloc(ny * sizeof(float));
+        dx[t] = malloc(nx * sizeof(float));
+        assert_true(y[t] && dx[t]);
+        assert_ok(nnb_set_num_threads(t + 1u));
+        nnb__maxpool2d_forward(&g, rows, x, y[t], arg);
+        nnb__maxpool2d_backward(&g, rows, arg, r, dx[t]);
+    }
+    assert_ok(nnb_set_num_threads(0));
+    pool_ref pr = {C, H, W, 2, 2, 2, g.out_h, g.out_w, 1};
+    ref_pool(&pr, rows, dref, yref);
+    assert_true(rel_err_f(y[0], yref, ny) == 0.0);
+    /* Each gradient lands on the first maximum of its window, in row-major order (PyTorch's choice too). */
+    for (size_t q = 0; q < rows * C; ++q) {
+        for (size_t oy = 0; oy < g.out_h; ++oy) {
+            for (size_t ox = 0; ox < g.out_w; ++ox) {
+                const float *px = x + q * H * W;
+                size_t first = SIZE_MAX;
+                for (size_t i = 0; i < 2 && first == SIZE_MAX; ++i) {
+                    for (size_t j = 0; j < 2 && first == SIZE_MAX; ++j) {
+                        size_t at = (2 * oy + i) * W + 2 * ox + j;
+                        if ((double)px[at] == yref[(q * g.out_h + oy) * g.out_w + ox]) {
+                            first = at;
+                        }
+                    }
+                }
+                assert_int_equal(arg[(q * g.out_h + oy) * g.out_w + ox], first);
+            }
+        }
+    }
+    for (size_t t = 1; t < 3; ++t) {
+        assert_memory_equal(y[t], y[0], ny * sizeof(float));
+        assert_memory_equal(dx[t], dx[0], nx * sizeof(float));
+    }
+    for (size_t t = 0; t < 3; ++t) {
+        free(y[t]), free(dx[t]);
+    }
+    free(dref), free(yref), free(x), free(r), free(arg);
 }
 
 /* ---------------------------------------------------------------- batch normalisation */
@@ -1211,6 +1338,7 @@ int main(void)
         cmocka_unit_test(test_maxpool_forward_and_backward_hand_computed),
         cmocka_unit_test(test_pooling_gradients_match_finite_differences),
         cmocka_unit_test(test_conv2d_same_padding_even_kernel_puts_extra_at_end),
+        cmocka_unit_test(test_conv_and_pool_results_do_not_depend_on_thread_count),
         cmocka_unit_test(test_batchnorm_running_averages_follow_pytorch_momentum),
         cmocka_unit_test(test_batchnorm_gradients_match_finite_differences),
         cmocka_unit_test(test_model_checks_image_shapes),

@@ -8,6 +8,7 @@
 #include "base/alloc_internal.h"
 #include "base/error_internal.h"
 #include "layers/conv2d_internal.h"
+#include "layers/split_internal.h"
 
 static size_t out_size(size_t in, size_t pad_total, size_t k, size_t stride)
 {
@@ -111,30 +112,60 @@ size_t nnb__conv2d_scratch_bytes(const nnb__conv2d_geom *g, size_t rows, int tra
     return most;
 }
 
+/*
+ * The output columns [*lo, *hi) of a row whose kernel column j lands inside the image (xx = ox * stride + j
+ * in [pad_left, pad_left + in_w), padded coordinates); the others read zero padding.
+ */
+static void inside_columns(const nnb__conv2d_geom *g, size_t j, size_t *lo, size_t *hi)
+{
+    size_t a = 0, b = g->out_w;
+    if (g->pad_left > j) {
+        a = (g->pad_left - j + g->stride - 1u) / g->stride; /* the first ox with ox * stride + j >= pad_left */
+    }
+    size_t end = g->pad_left + g->in_w; /* xx must stay below end */
+    b = end > j ? (end - j + g->stride - 1u) / g->stride : 0u;
+    b = b < g->out_w ? b : g->out_w;
+    *lo = a < b ? a : b;
+    *hi = b;
+}
+
 /* Coordinates below are in the padded image: a row yy is image row yy - pad_top when that is in range. */
-void nnb__conv2d_im2col(const nnb__conv2d_geom *g, size_t rows, const float *x, float *col)
+static void im2col_images(const nnb__conv2d_geom *g, size_t rows, size_t n0, size_t n1, const float *x, float *col)
 {
     const size_t P = nnb__conv2d_pixels(g);
     const size_t NP = P * rows;
-    const size_t img = g->in_c * g->in_h * g->in_w;
+    const size_t plane = g->in_h * g->in_w;
+    const size_t img = g->in_c * plane;
     for (size_t c = 0; c < g->in_c; ++c) {
         for (size_t i = 0; i < g->kh; ++i) {
             for (size_t j = 0; j < g->kw; ++j) {
                 float *dst_row = col + ((c * g->kh + i) * g->kw + j) * NP;
-                for (size_t n = 0; n < rows; ++n) {
-                    const float *src = x + n * img + c * g->in_h * g->in_w;
+                size_t lo, hi;
+                inside_columns(g, j, &lo, &hi);
+                for (size_t n = n0; n < n1; ++n) {
+                    const float *src = x + n * img + c * plane;
                     float *dst = dst_row + n * P;
                     for (size_t oy = 0; oy < g->out_h; ++oy) {
                         size_t yy = oy * g->stride + i; /* in padded coordinates */
                         float *d = dst + oy * g->out_w;
-                        if (yy < g->pad_top || yy - g->pad_top >= g->in_h) {
+                        if (yy < g->pad_top || yy - g->pad_top >= g->in_h || lo == hi) {
                             memset(d, 0, g->out_w * sizeof(float));
                             continue;
                         }
-                        const float *s = src + (yy - g->pad_top) * g->in_w;
-                        for (size_t ox = 0; ox < g->out_w; ++ox) {
-                            size_t xx = ox * g->stride + j;
-                            d[ox] = (xx < g->pad_left || xx - g->pad_left >= g->in_w) ? 0.0f : s[xx - g->pad_left];
+                        /* s[ox * stride] is image column ox * stride + j - pad_left, for ox in [lo, hi) */
+                        const float *s = src + (yy - g->pad_top) * g->in_w + (lo * g->stride + j - g->pad_left);
+                        for (size_t ox = 0; ox < lo; ++ox) {
+                            d[ox] = 0.0f;
+                        }
+                        if (g->stride == 1) {
+                            memcpy(d + lo, s, (hi - lo) * sizeof(float));
+                        } else {
+                            for (size_t ox = lo; ox < hi; ++ox) {
+                                d[ox] = s[(ox - lo) * g->stride];
+                            }
+                        }
+                        for (size_t ox = hi; ox < g->out_w; ++ox) {
+                            d[ox] = 0.0f;
                         }
                     }
                 }
@@ -143,35 +174,123 @@ void nnb__conv2d_im2col(const nnb__conv2d_geom *g, size_t rows, const float *x, 
     }
 }
 
-void nnb__conv2d_col2im(const nnb__conv2d_geom *g, size_t rows, const float *col, float *dx)
+typedef struct conv_pass {
+    const nnb__conv2d_geom *g;
+    size_t rows;
+    const float *src;
+    float *dst;
+    const float *bias;
+    float *dbias;
+} conv_pass;
+
+static void im2col_part(void *ctx, size_t n0, size_t n1)
+{
+    const conv_pass *c = ctx;
+    im2col_images(c->g, c->rows, n0, n1, c->src, c->dst);
+}
+
+void nnb__conv2d_im2col(const nnb__conv2d_geom *g, size_t rows, const float *x, float *col)
+{
+    conv_pass c = {g, rows, x, col, NULL, NULL};
+    nnb__split(im2col_part, &c, rows, nnb__conv2d_col_floats(g, rows));
+}
+
+/* dx of images [n0, n1) from their patch gradients: each pixel adds its patches in (c, i, j, oy, ox) order. */
+static void col2im_images(const nnb__conv2d_geom *g, size_t rows, size_t n0, size_t n1, const float *col, float *dx)
 {
     const size_t P = nnb__conv2d_pixels(g);
     const size_t NP = P * rows;
-    const size_t img = g->in_c * g->in_h * g->in_w;
-    memset(dx, 0, rows * img * sizeof(float));
+    const size_t plane = g->in_h * g->in_w;
+    const size_t img = g->in_c * plane;
+    memset(dx + n0 * img, 0, (n1 - n0) * img * sizeof(float));
     for (size_t c = 0; c < g->in_c; ++c) {
         for (size_t i = 0; i < g->kh; ++i) {
             for (size_t j = 0; j < g->kw; ++j) {
                 const float *src_row = col + ((c * g->kh + i) * g->kw + j) * NP;
-                for (size_t n = 0; n < rows; ++n) {
-                    float *dst = dx + n * img + c * g->in_h * g->in_w;
+                size_t lo, hi;
+                inside_columns(g, j, &lo, &hi);
+                if (lo == hi) {
+                    continue;
+                }
+                for (size_t n = n0; n < n1; ++n) {
+                    float *dst = dx + n * img + c * plane;
                     const float *s = src_row + n * P;
                     for (size_t oy = 0; oy < g->out_h; ++oy) {
                         size_t yy = oy * g->stride + i;
                         if (yy < g->pad_top || yy - g->pad_top >= g->in_h) {
                             continue;
                         }
-                        float *d = dst + (yy - g->pad_top) * g->in_w;
+                        float *d = dst + (yy - g->pad_top) * g->in_w + (lo * g->stride + j - g->pad_left);
                         const float *sr = s + oy * g->out_w;
-                        for (size_t ox = 0; ox < g->out_w; ++ox) {
-                            size_t xx = ox * g->stride + j;
-                            if (xx >= g->pad_left && xx - g->pad_left < g->in_w) {
-                                d[xx - g->pad_left] += sr[ox];
+                        if (g->stride == 1) {
+                            for (size_t ox = lo; ox < hi; ++ox) {
+                                d[ox - lo] += sr[ox];
+                            }
+                        } else {
+                            for (size_t ox = lo; ox < hi; ++ox) {
+                                d[(ox - lo) * g->stride] += sr[ox];
                             }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+static void col2im_part(void *ctx, size_t n0, size_t n1)
+{
+    const conv_pass *c = ctx;
+    col2im_images(c->g, c->rows, n0, n1, c->src, c->dst);
+}
+
+void nnb__conv2d_col2im(const nnb__conv2d_geom *g, size_t rows, const float *col, float *dx)
+{
+    conv_pass c = {g, rows, col, dx, NULL, NULL};
+    nnb__split(col2im_part, &c, rows, nnb__conv2d_col_floats(g, rows));
+}
+
+/* y[n][o][p] = tmp[o][n * P + p] + b[o] for images [n0, n1). */
+static void unpack_part(void *ctx, size_t n0, size_t n1)
+{
+    const conv_pass *c = ctx;
+    const size_t P = nnb__conv2d_pixels(c->g);
+    const size_t NP = P * c->rows;
+    const size_t out_c = c->g->out_c;
+    for (size_t n = n0; n < n1; ++n) {
+        for (size_t o = 0; o < out_c; ++o) {
+            const float *s = c->src + o * NP + n * P;
+            float *d = c->dst + (n * out_c + o) * P;
+            float b = c->bias != NULL ? c->bias[o] : 0.0f;
+            for (size_t p = 0; p < P; ++p) {
+                d[p] = s[p] + b;
+            }
+        }
+    }
+}
+
+/* tmp[o][n * P + p] = dy[n][o][p] and dbias[o] = sum over n (double) of the per-image float sums, for output
+ * channels [o0, o1). */
+static void pack_dy_part(void *ctx, size_t o0, size_t o1)
+{
+    const conv_pass *c = ctx;
+    const size_t P = nnb__conv2d_pixels(c->g);
+    const size_t NP = P * c->rows;
+    const size_t out_c = c->g->out_c;
+    for (size_t o = o0; o < o1; ++o) {
+        double sum = 0.0;
+        for (size_t n = 0; n < c->rows; ++n) {
+            const float *s = c->src + (n * out_c + o) * P;
+            float *d = c->dst + o * NP + n * P;
+            float part = 0.0f;
+            for (size_t p = 0; p < P; ++p) {
+                d[p] = s[p];
+                part += s[p];
+            }
+            sum += (double)part;
+        }
+        if (c->dbias != NULL) {
+            c->dbias[o] = (float)sum;
         }
     }
 }
@@ -189,16 +308,8 @@ nnb_status nnb__conv2d_forward(const nnb__conv2d_geom *g, size_t rows, const flo
     if (st != NNB_OK) {
         return st;
     }
-    for (size_t n = 0; n < rows; ++n) {
-        for (size_t o = 0; o < g->out_c; ++o) {
-            const float *s = tmp + o * NP + n * P;
-            float *d = y + (n * g->out_c + o) * P;
-            float b = bias != NULL ? bias[o] : 0.0f;
-            for (size_t p = 0; p < P; ++p) {
-                d[p] = s[p] + b;
-            }
-        }
-    }
+    conv_pass c = {g, rows, tmp, y, bias, NULL};
+    nnb__split(unpack_part, &c, rows, 2u * nnb__conv2d_tmp_floats(g, rows));
     return NNB_OK;
 }
 
@@ -208,22 +319,8 @@ nnb_status nnb__conv2d_backward(const nnb__conv2d_geom *g, size_t rows, const fl
     const size_t K = nnb__conv2d_k(g);
     const size_t P = nnb__conv2d_pixels(g);
     const size_t NP = P * rows;
-    for (size_t o = 0; o < g->out_c; ++o) {
-        double sum = 0.0;
-        for (size_t n = 0; n < rows; ++n) {
-            const float *s = dy + (n * g->out_c + o) * P;
-            float *d = tmp + o * NP + n * P;
-            float part = 0.0f;
-            for (size_t p = 0; p < P; ++p) {
-                d[p] = s[p];
-                part += s[p];
-            }
-            sum += (double)part;
-        }
-        if (dbias != NULL) {
-            dbias[o] = (float)sum;
-        }
-    }
+    conv_pass c = {g, rows, dy, tmp, NULL, dbias};
+    nnb__split(pack_dy_part, &c, g->out_c, 2u * nnb__conv2d_tmp_floats(g, rows));
     /* dW (K x out_c) = col (K x NP) * tmp^T (NP x out_c) */
     nnb_status st =
         nnb__gemm_ws(scratch, NNB_NO_TRANS, NNB_TRANS, K, g->out_c, NP, 1.0f, col, NP, tmp, NP, 0.0f, dw, g->out_c);
