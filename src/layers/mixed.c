@@ -103,21 +103,12 @@ nnb_status nnb_dense_forward_f64(const nnb_dense *layer, const double *inputs, s
     return NNB_OK;
 }
 
-/* dw (K x N) = fl32(x^T . dv) with x and dv given as element readers in double; summed over rows in order. */
-typedef double (*reader)(const void *base, size_t index);
-
-static double read_f32(const void *base, size_t index)
-{
-    return (double)((const float *)base)[index];
-}
-
-static double read_f64(const void *base, size_t index)
-{
-    return ((const double *)base)[index];
-}
-
-static nnb_status weight_gradient(size_t rows, size_t K, size_t N, const void *x, reader rx, const void *dv, reader rdv,
-                                  float *dw)
+/*
+ * dw (K x N) = fl32(x^T . dv), one operand float64 and the other float32 (x64 or dv64 non-NULL): every
+ * element summed over the rows in order, in double, then rounded once.
+ */
+static nnb_status weight_gradient(size_t rows, size_t K, size_t N, const float *x32, const double *x64,
+                                  const float *dv32, const double *dv64, float *dw)
 {
     size_t count = K * N;
     double *acc = nnb__calloc(count, sizeof *acc);
@@ -126,10 +117,19 @@ static nnb_status weight_gradient(size_t rows, size_t K, size_t N, const void *x
     }
     for (size_t i = 0; i < rows; ++i) {
         for (size_t k = 0; k < K; ++k) {
-            double a = rx(x, i * K + k);
             double *row = acc + k * N;
-            for (size_t j = 0; j < N; ++j) {
-                row[j] += a * rdv(dv, i * N + j);
+            if (x64 != NULL) {
+                double a = x64[i * K + k];
+                const float *d = dv32 + i * N;
+                for (size_t j = 0; j < N; ++j) {
+                    row[j] += a * (double)d[j];
+                }
+            } else {
+                double a = (double)x32[i * K + k];
+                const double *d = dv64 + i * N;
+                for (size_t j = 0; j < N; ++j) {
+                    row[j] += a * d[j];
+                }
             }
         }
     }
@@ -173,7 +173,7 @@ nnb_status nnb_dense_backward_f64_inputs(nnb_dense *layer, const double *inputs,
     }
     st = nnb__dense_ensure_gradients(layer);
     if (st == NNB_OK) {
-        st = weight_gradient(batch, K, N, inputs, read_f64, dvalues->data, read_f32, layer->dweights->data);
+        st = weight_gradient(batch, K, N, NULL, inputs, dvalues->data, NULL, layer->dweights->data);
     }
     if (st != NNB_OK) {
         return st;
@@ -223,7 +223,7 @@ nnb_status nnb_dense_backward_f64(nnb_dense *layer, const nnb_tensor *inputs, co
             return NNB__FAIL(NNB_ERR_NOMEM);
         }
     }
-    st = weight_gradient(batch, K, N, inputs->data, read_f32, dvalues, read_f64, layer->dweights->data);
+    st = weight_gradient(batch, K, N, inputs->data, NULL, NULL, dvalues, layer->dweights->data);
     if (st != NNB_OK) {
         return st;
     }
