@@ -252,6 +252,7 @@ static void test_bad_arguments_report_and_leave_outputs(void **state)
     assert_int_equal(nnb_dense_backward_f64(layer, t21, a, NULL), NNB_ERR_SHAPE);
     assert_int_equal(nnb_dense_backward_f64_inputs(layer, a, t21, NULL), NNB_ERR_SHAPE);
     assert_int_equal(nnb_dense_backward_f64_inputs(layer, a, t22, t22), NNB_ERR_ARGUMENT);
+    assert_int_equal(nnb_dense_backward_f64(layer, t22, a, nnb_dense_weights_mut(layer)), NNB_ERR_ARGUMENT);
     assert_null(nnb_dense_dweights(layer)); /* nothing was created by the failed calls */
     assert_null(nnb_dense_dbiases_f64(layer));
     nnb_rng *rng = NULL;

@@ -81,7 +81,8 @@ NNB_API nnb_status nnb_dense_backward_f64_inputs(nnb_dense *layer, const double 
  * @param inputs the forward's inputs, batch x n_inputs.
  * @param dvalues the output gradient, batch x n_neurons doubles (borrowed).
  * @param dinputs batch x n_inputs, or NULL when not needed.
- * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_NOMEM (first call: gradient buffers).
+ * @return NNB_OK, NNB_ERR_NULL, NNB_ERR_SHAPE, NNB_ERR_ARGUMENT (dinputs shares data with the weights),
+ *         NNB_ERR_NOMEM (first call: gradient buffers).
  */
 NNB_API nnb_status nnb_dense_backward_f64(nnb_dense *layer, const nnb_tensor *inputs, const double *dvalues,
                                           nnb_tensor *dinputs);

@@ -213,6 +213,9 @@ nnb_status nnb_dense_backward_f64(nnb_dense *layer, const nnb_tensor *inputs, co
     if (st != NNB_OK) {
         return st;
     }
+    if (dinputs != NULL && dinputs->data == layer->weights->data) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "dinputs shares its data with the weights");
+    }
     st = nnb__dense_ensure_gradients(layer);
     if (st != NNB_OK) {
         return st;
