@@ -9,10 +9,11 @@
  *   epoch: 0, acc: ..., loss: ... (data_loss: ..., reg_loss: ...), lr: 0.005
  * (the book then plots the fitted curve, which this program does not).
  *
- * Known difference from numpy running the book's code (tests/reference/ch17_numpy.py): sine_data returns
- * float64 arrays, so numpy computes the inputs of the first layer, the loss, its gradient and the last
- * layer's bias gradient and Adam state in float64; this program stays in float32 (docs/BOOK.md lists the
- * lines that differ). An optional argument trains for fewer epochs.
+ * sine_data returns float64 arrays, and numpy follows them: dense1's product reads the float64 X, and the
+ * squared error, its mean, its gradient, dense3's bias gradient and Adam's bias moments and the accuracy
+ * test are float64 (nnbasics/mixed.h), while the layers' outputs, weights and biases stay float32. So every
+ * printed line equals numpy running the book's code (tests/reference/ch17_numpy.py). An optional argument
+ * trains for fewer epochs.
  */
 #include "example_util.h"
 
@@ -23,11 +24,9 @@ int main(int argc, char **argv)
 
     CHECK(nnb_set_arithmetic(NNB_ARITHMETIC_NUMPY));
 
-    /* X, y = sine_data() */
-    nnb_tensor *X = NULL, *y = NULL;
-    CHECK(nnb_tensor_create(&X, N, 1));
-    CHECK(nnb_tensor_create(&y, N, 1));
-    CHECK(nnb_sine_data(N, X, y));
+    /* X, y = sine_data(): float64 arrays of shape (1000, 1) */
+    static double X[N], y[N];
+    CHECK(nnb_sine_data_f64(N, X, y));
 
     /* nnfs.init(): np.random.seed(0); the three layers draw their weights in order, 0.1 * randn. */
     nnb_rng *rng = NULL;
@@ -44,49 +43,49 @@ int main(int argc, char **argv)
     nnb_optimizer *optimizer = NULL;
     CHECK(nnb_optimizer_create(&optimizer, &params));
 
-    /* accuracy_precision = np.std(y) / 250 */
-    float precision;
-    CHECK(nnb_regression_precision(y, 250.0f, &precision));
+    /* accuracy_precision = np.std(y) / 250 (float64) */
+    double precision;
+    CHECK(nnb_regression_precision_f64(y, N, 250.0, &precision));
 
     nnb_tensor *h1 = NULL, *a1 = NULL, *h2 = NULL, *a2 = NULL, *out = NULL;
-    nnb_tensor *dout = NULL, *da2 = NULL, *da1 = NULL, *dx = NULL;
+    nnb_tensor *da2 = NULL, *da1 = NULL;
+    static double dout[N]; /* the loss gradient is float64 */
     CHECK(nnb_tensor_create(&h1, N, HIDDEN));
     CHECK(nnb_tensor_create(&a1, N, HIDDEN));
     CHECK(nnb_tensor_create(&h2, N, HIDDEN));
     CHECK(nnb_tensor_create(&a2, N, HIDDEN));
     CHECK(nnb_tensor_create(&out, N, 1));
-    CHECK(nnb_tensor_create(&dout, N, 1));
     CHECK(nnb_tensor_create(&da2, N, HIDDEN));
     CHECK(nnb_tensor_create(&da1, N, HIDDEN));
-    CHECK(nnb_tensor_create(&dx, N, 1));
 
     for (int epoch = 0; epoch < epochs; ++epoch) {
-        CHECK(nnb_dense_forward(dense1, X, h1));
+        CHECK(nnb_dense_forward_f64(dense1, X, N, h1)); /* np.dot of the float64 X, rounded to float32 */
         CHECK(nnb_relu_forward(h1, a1));
         CHECK(nnb_dense_forward(dense2, a1, h2));
         CHECK(nnb_relu_forward(h2, a2));
         CHECK(nnb_dense_forward(dense3, a2, out)); /* Activation_Linear passes the output on unchanged */
 
-        float data_loss;
-        CHECK(nnb_mse(out, y, NULL, &data_loss));
+        double data_loss; /* (y - output) ** 2 and its means: float64 */
+        CHECK(nnb_mse_f64(out, y, &data_loss));
         /* No layer is regularized: every regularization_loss(layer) is the Python int 0. */
         const int regularization = 0;
-        double loss = (double)data_loss + regularization;
+        double loss = data_loss + regularization;
         double accuracy;
-        CHECK(nnb_accuracy_regression(out, y, precision, &accuracy));
+        CHECK(nnb_accuracy_regression_f64(out, y, precision, &accuracy));
         if (epoch % 100 == 0) {
             printf("epoch: %d, acc: %.3f, loss: %.3f (data_loss: %.3f, reg_loss: %.3f), lr: ", epoch, accuracy, loss,
-                   (double)data_loss, (double)regularization);
+                   data_loss, (double)regularization);
             print_python_float(nnb_optimizer_current_lr(optimizer));
             printf("\n");
         }
 
-        CHECK(nnb_mse_backward(out, y, dout));
-        CHECK(nnb_dense_backward(dense3, a2, dout, da2));
+        /* float64 loss gradient: dense3's bias gradient (and then its Adam bias moments) are float64 */
+        CHECK(nnb_mse_backward_f64(out, y, dout));
+        CHECK(nnb_dense_backward_f64(dense3, a2, dout, da2));
         CHECK(nnb_relu_backward(h2, da2, da2));
         CHECK(nnb_dense_backward(dense2, a1, da2, da1));
         CHECK(nnb_relu_backward(h1, da1, da1));
-        CHECK(nnb_dense_backward(dense1, X, da1, dx));
+        CHECK(nnb_dense_backward_f64_inputs(dense1, X, da1, NULL)); /* dweights = np.dot(X.T, dvalues) */
 
         CHECK(nnb_optimizer_pre_update(optimizer));
         CHECK(nnb_optimizer_update_dense(optimizer, dense1));
@@ -95,10 +94,8 @@ int main(int argc, char **argv)
         CHECK(nnb_optimizer_post_update(optimizer));
     }
 
-    nnb_tensor_destroy(dx);
     nnb_tensor_destroy(da1);
     nnb_tensor_destroy(da2);
-    nnb_tensor_destroy(dout);
     nnb_tensor_destroy(out);
     nnb_tensor_destroy(a2);
     nnb_tensor_destroy(h2);
@@ -109,7 +106,5 @@ int main(int argc, char **argv)
     nnb_dense_destroy(dense2);
     nnb_dense_destroy(dense1);
     nnb_rng_destroy(rng);
-    nnb_tensor_destroy(y);
-    nnb_tensor_destroy(X);
     return EXIT_SUCCESS;
 }

@@ -20,6 +20,7 @@
 #include "nnbasics/activation.h"
 #include "nnbasics/loss.h"
 #include "nnbasics/metrics.h"
+#include "nnbasics/mixed.h"
 #include "nnbasics/optimizer.h"
 #include "nnbasics/schedule.h"
 #include "nnbasics/model.h"

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "base/error_internal.h"
+#include "nnbasics/mixed.h"
 #include "compute/gemm_internal.h"
 #include "tensor/tensor_internal.h"
 #include "compute/kernels.h"
@@ -253,6 +254,28 @@ nnb_status nnb_dropout_forward(nnb_rng *rng, float rate, const nnb_tensor *in, n
         /* numpy keeps the mask and product in float64; here each is rounded once to float32. */
         mask->data[i] = kept ? scale_f : 0.0f;
         out->data[i] = kept ? (float)((double)in->data[i] * scale) : 0.0f * in->data[i];
+    }
+    return NNB_OK;
+}
+
+nnb_status nnb_dropout_forward_f64(nnb_rng *rng, double rate, const nnb_tensor *inputs, double *mask, double *output)
+{
+    if (rng == NULL || inputs == NULL || mask == NULL || output == NULL) {
+        return NNB__FAIL(NNB_ERR_NULL);
+    }
+    if (!(rate >= 0.0 && rate < 1.0) || mask == output) {
+        return NNB__FAILF(NNB_ERR_ARGUMENT, "rate %g must lie in [0, 1), mask and output must be two buffers", rate);
+    }
+    /* self.rate = 1 - rate; binary_mask = np.random.binomial(1, self.rate, size) / self.rate (float64);
+       output = inputs * binary_mask (float32 times float64: in double, kept unrounded). */
+    double keep = 1.0 - rate;
+    double pp = keep <= 0.5 ? keep : 1.0 - keep;
+    double q = 1.0 - pp;
+    double qn = exp(log(q));
+    size_t n = inputs->rows * inputs->cols;
+    for (size_t i = 0; i < n; ++i) {
+        mask[i] = (double)binomial_one(rng, keep, pp, q, qn) / keep;
+        output[i] = (double)inputs->data[i] * mask[i];
     }
     return NNB_OK;
 }

@@ -60,6 +60,9 @@ void nnb_dense_destroy(nnb_dense *layer)
     nnb_tensor_destroy(layer->m_biases);
     nnb_tensor_destroy(layer->v_weights);
     nnb_tensor_destroy(layer->v_biases);
+    nnb__free(layer->dbiases_f64);
+    nnb__free(layer->m_biases_f64);
+    nnb__free(layer->v_biases_f64);
     nnb__aligned_free(layer->scratch.data);
     nnb__free(layer);
 }
@@ -209,7 +212,7 @@ nnb_status nnb__dense_ensure_gradients(nnb_dense *layer)
  *   L1: grad += l1 * s with s = 1 where p >= 0 and -1 where p < 0 (the book's ones_like, then -1 where negative)
  *   L2: grad += (2 * l2) * p
  */
-static void add_penalty_gradient(float *grad, const float *param, size_t n, float l1, float l2)
+void nnb__dense_add_penalty_gradient(float *grad, const float *param, size_t n, float l1, float l2)
 {
     if (l1 > 0.0f) {
         for (size_t i = 0; i < n; ++i) {
@@ -273,6 +276,7 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
     if (st != NNB_OK) {
         return st;
     }
+    layer->dbiases_f64_valid = 0; /* this bias gradient is float32 */
 
     /*
      * dweights = inputs^T . dvalues (compute/linear.h); dbiases = np.sum(dvalues, axis=0): row after row,
@@ -291,8 +295,9 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
     }
 
     const nnb_regularization *reg = &layer->reg;
-    add_penalty_gradient(layer->dweights->data, layer->weights->data, n_in * n_out, reg->weight_l1, reg->weight_l2);
-    add_penalty_gradient(db, layer->biases->data, n_out, reg->bias_l1, reg->bias_l2);
+    nnb__dense_add_penalty_gradient(layer->dweights->data, layer->weights->data, n_in * n_out, reg->weight_l1,
+                                    reg->weight_l2);
+    nnb__dense_add_penalty_gradient(db, layer->biases->data, n_out, reg->bias_l1, reg->bias_l2);
 
     /* dinputs = dvalues . weights^T. */
     if (dinputs != NULL) {

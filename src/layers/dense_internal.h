@@ -27,6 +27,16 @@ struct nnb_dense {
     nnb_tensor *v_weights;
     nnb_tensor *v_biases;
 
+    /*
+     * float64 bias path (nnbasics/mixed.h): dbiases_f64 holds the bias gradient of the last
+     * nnb_dense_backward_f64 (valid while dbiases_f64_valid), m_/v_biases_f64 Adam's float64 bias moments,
+     * created by the first update that sees a float64 gradient and used from then on. n_neurons each.
+     */
+    double *dbiases_f64;
+    int dbiases_f64_valid;
+    double *m_biases_f64;
+    double *v_biases_f64;
+
     /* GEMM packing memory for forward_own and backward, grown to the largest batch seen, then reused. */
     nnb__gemm_scratch scratch;
 };
@@ -48,5 +58,8 @@ nnb_status nnb__dense_backward_ws(nnb_dense *layer, const nnb_tensor *inputs, co
  * The convolution and batch normalisation layers keep their parameters in an nnb_dense and use this too.
  */
 nnb_status nnb__dense_ensure_gradients(nnb_dense *layer);
+
+/* The book's penalty gradients in float32 (chapter 14): grad += l1 * sign(param); grad += (2 * l2) * param. */
+void nnb__dense_add_penalty_gradient(float *grad, const float *param, size_t n, float l1, float l2);
 
 #endif

@@ -311,6 +311,45 @@ static void update_param(const nnb_optimizer *opt, nnb_tensor *param, const nnb_
     }
 }
 
+/*
+ * Adam on the biases when their gradient or moments are float64 (nnbasics/mixed.h), as numpy computes the
+ * book's update with a float64 dbiases: m = b1 * m + (1 - b1) * g and v = b2 * v + (1 - b2) * g ** 2 become
+ * float64 arrays; biases += -lr * (m / (1 - b1 ** t)) / (sqrt(v / (1 - b2 ** t)) + eps) is computed in
+ * double and rounded when stored into the float32 biases. On the first such step the float32 moments are
+ * scaled in float32 (b1 * m of a float32 array), then promoted. A float32 gradient meeting float64 moments
+ * (a later float32 backward) is scaled in float32 before the double sum, as numpy does.
+ */
+static void update_adam_biases_f64(const nnb_optimizer *opt, nnb_dense *layer, int first)
+{
+    const nnb_optimizer_params *p = &opt->params;
+    double t = (double)opt->iterations + 1.0;
+    double b1 = p->beta_1, b2 = p->beta_2;
+    double corr1 = 1.0 - pow(b1, t), corr2 = 1.0 - pow(b2, t);
+    double neg_lr = -opt->current_lr;
+    float b1f = (float)b1, b2f = (float)b2;
+    float one_minus_b1f = (float)(1.0 - b1), one_minus_b2f = (float)(1.0 - b2);
+    const double *g64 = layer->dbiases_f64_valid ? layer->dbiases_f64 : NULL;
+    const float *g32 = layer->dbiases->data;
+    double *m = layer->m_biases_f64, *v = layer->v_biases_f64;
+    float *b = layer->biases->data;
+    for (size_t j = 0; j < layer->n_neurons; ++j) {
+        double old_m = first ? (double)(b1f * layer->m_biases->data[j]) : b1 * m[j];
+        double old_v = first ? (double)(b2f * layer->v_biases->data[j]) : b2 * v[j];
+        double new_m, new_v;
+        if (g64 != NULL) {
+            new_m = old_m + (1.0 - b1) * g64[j];
+            new_v = old_v + (1.0 - b2) * (g64[j] * g64[j]);
+        } else {
+            new_m = old_m + (double)(one_minus_b1f * g32[j]);
+            new_v = old_v + (double)(one_minus_b2f * (g32[j] * g32[j]));
+        }
+        m[j] = new_m;
+        v[j] = new_v;
+        double corrected_m = new_m / corr1, corrected_v = new_v / corr2;
+        b[j] = (float)((double)b[j] + neg_lr * corrected_m / (sqrt(corrected_v) + p->epsilon));
+    }
+}
+
 nnb_status nnb_optimizer_update_dense(nnb_optimizer *opt, nnb_dense *layer)
 {
     if (opt == NULL || layer == NULL) {
@@ -319,12 +358,34 @@ nnb_status nnb_optimizer_update_dense(nnb_optimizer *opt, nnb_dense *layer)
     if (layer->dweights == NULL || layer->dbiases == NULL) {
         return NNB__FAIL(NNB_ERR_STATE);
     }
+    int f64_biases = layer->dbiases_f64_valid || layer->m_biases_f64 != NULL;
+    if (f64_biases && opt->params.kind != NNB_OPTIMIZER_ADAM) {
+        return NNB__FAILF(NNB_ERR_STATE, "the layer's float64 bias gradient (nnb_dense_backward_f64) is followed by "
+                                         "Adam only");
+    }
     nnb_status st = ensure_state(opt, layer);
     if (st != NNB_OK) {
         return st;
     }
+    int first_f64 = 0;
+    if (f64_biases && layer->m_biases_f64 == NULL) {
+        double *m = nnb__calloc(layer->n_neurons, sizeof *m);
+        double *v = nnb__calloc(layer->n_neurons, sizeof *v);
+        if (m == NULL || v == NULL) {
+            nnb__free(m);
+            nnb__free(v);
+            return NNB__FAIL(NNB_ERR_NOMEM);
+        }
+        layer->m_biases_f64 = m;
+        layer->v_biases_f64 = v;
+        first_f64 = 1;
+    }
     int use_m = opt->params.kind != NNB_OPTIMIZER_SGD || opt->params.momentum != 0.0;
     update_param(opt, layer->weights, layer->dweights, use_m ? layer->m_weights : NULL, layer->v_weights, 1);
-    update_param(opt, layer->biases, layer->dbiases, use_m ? layer->m_biases : NULL, layer->v_biases, 0);
+    if (f64_biases) {
+        update_adam_biases_f64(opt, layer, first_f64);
+    } else {
+        update_param(opt, layer->biases, layer->dbiases, use_m ? layer->m_biases : NULL, layer->v_biases, 0);
+    }
     return NNB_OK;
 }
