@@ -27,7 +27,6 @@ import http.server
 import json
 import math
 import os
-import queue
 import shutil
 import signal
 import struct
@@ -135,7 +134,6 @@ class Browser:
         self.write_lock = threading.Lock()
         self.replies = {}
         self.reply_ready = threading.Condition()
-        self.events = queue.Queue()
         self.handlers = []
         self.closed = False
         self.reader = threading.Thread(target=self._read, name="cdp", daemon=True)
