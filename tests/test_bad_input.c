@@ -1766,9 +1766,9 @@ static void test_bad_input_idx(void **state)
         put_be32(img + 8, UINT32_MAX);
         put_be32(img + 12, UINT32_MAX);
         BAD(nnb_idx_set_parse(&g_o.set, img, isz, lab, lsz), NNB_ERR_OVERFLOW);
-        put_be32(img + 4, 3); /* 3 x 65536 x 65536 = 12 GiB: above NNB_IDX_MAX_BYTES */
-        put_be32(img + 8, 65536);
-        put_be32(img + 12, 65536);
+        put_be32(img + 4, 3); /* 3 x 32768 x 32768 = 3 GiB: fits a 32-bit size_t, above NNB_IDX_MAX_BYTES */
+        put_be32(img + 8, 32768);
+        put_be32(img + 12, 32768);
         BAD(nnb_idx_set_parse(&g_o.set, img, isz, lab, lsz), NNB_ERR_FORMAT);
         /* A gzip signature followed by garbage. */
         unsigned char gz[32] = {0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x03, 0x55, 0xaa};

@@ -19,7 +19,7 @@ const controls = ['dataset', 'samples', 'classes', 'seed', 'widths', 'activation
 
 const state = {
   worker: null, ready: false, running: false, book: null, data: null, history: [], logLines: [],
-  lastEpoch: 0, epochsPerSecond: 0,
+  lastEpoch: 0, epochsPerSecond: 0, serial: 0,
 };
 // For the page's test: the figures of the run under way.
 window.playground = state;
@@ -112,7 +112,10 @@ function reset(thenRun) {
   $('log').textContent = '';
   $('summary').textContent = state.summary;
   drawCharts();
-  state.worker.postMessage({cmd: 'create', settings, stopAt: Number($('stopAt').value) || 0});
+  // Messages the worker sent about the previous network before it read this one are stamped with the old
+  // serial number and dropped (onMessage), so the log and curves start clean.
+  ++state.serial;
+  state.worker.postMessage({cmd: 'create', settings, stopAt: Number($('stopAt').value) || 0, serial: state.serial});
   if (thenRun) {
     start();
   }
@@ -248,6 +251,9 @@ function drawCharts() {
 
 function onMessage(ev) {
   const m = ev.data;
+  if (m.type !== 'ready' && m.serial !== state.serial) {
+    return; // about a network the page has replaced since
+  }
   switch (m.type) {
   case 'ready':
     state.ready = true;

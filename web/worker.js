@@ -14,6 +14,7 @@ let pg = null;
 let running = false;
 let target = 0;        // stop after this many epochs (0 = no limit)
 let generation = 0;    // bumped by every create, so a stale timer does nothing
+let serial = 0;        // the page's number of the network under way, stamped on every message
 let lastDraw = 0;
 let speed = {epochs: 0, ms: 0};
 
@@ -42,7 +43,7 @@ function wrap() {
 }
 
 function post(type, data, transfer) {
-  self.postMessage(Object.assign({type}, data), transfer || []);
+  self.postMessage(Object.assign({type, serial}, data), transfer || []);
 }
 
 function fail(what) {
@@ -168,6 +169,7 @@ self.onmessage = (ev) => {
   }
   switch (m.cmd) {
   case 'create':
+    serial = m.serial || 0;
     target = m.stopAt || 0;
     create(m.settings);
     break;
