@@ -46,11 +46,11 @@ static void train_usage(void)
         "                    dropout:R; the last layer must be dense:10 (softmax is added), e.g.\n"
         "                    conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dense:10\n"
         "  --arch NAME       mlp (the widths above) or cnn: that spec with dropout:0.5 before the last layer,\n"
-        "                    12 epochs (0.915 test accuracy, see the README)\n"
+        "                    12 epochs, adam lr 0.002 (0.9166 test accuracy, see the README)\n"
         "  --epochs N        passes over the training data, 1 to 100000 (default 15; --arch cnn 12)\n"
         "  --batch N         samples per step, 1 to 1000000 (default 128; 64 with a layer spec)\n"
         "  --optimizer NAME  sgd, adagrad, rmsprop or adam (default adam)\n"
-        "  --lr X            learning rate > 0 (default: the optimizer's, adam 0.001)\n"
+        "  --lr X            learning rate > 0 (default: the optimizer's, adam 0.001; --arch cnn with adam 0.002)\n"
         "  --decay X         learning-rate decay >= 0: lr / (1 + decay * step) (default 0.001 with --schedule none,\n"
         "                    else 0)\n"
         "  --momentum X      SGD momentum in [0, 1) (default 0)\n"
@@ -243,12 +243,14 @@ static const char *schedule_name(nnb_schedule_kind kind)
 /*
  * --arch cnn: two convolution blocks and a dense head, with dropout 0.5 after the dense layer's ReLU (without it
  * the network overfits: 0.96 training and 0.904 test accuracy after 8 epochs). Its defaults (README):
- * batch 64, 12 epochs, AdamW (weight decay 0.01), cosine schedule, no step decay.
+ * batch 64, 12 epochs, AdamW (weight decay 0.01) at learning rate 0.002 (0.001 reaches the same accuracy only
+ * in 15 epochs), cosine schedule, no step decay.
  */
 static const char k_cnn_spec[] =
     "conv:32:3,relu,pool:2,conv:64:3,relu,pool:2,flatten,dense:128,relu,dropout:0.5,dense:10";
 #define CNN_EPOCHS 12
 #define CNN_BATCH 64
+#define CNN_ADAM_LR 0.002
 
 static const char *optimizer_name(nnb_optimizer_kind k)
 {
@@ -449,6 +451,10 @@ static int parse_train_args(int argc, char **argv, train_options *o)
     }
     if (o->arch_cnn && !o->epochs_set) {
         o->epochs = CNN_EPOCHS; /* before the checks against the epochs */
+    }
+    if (o->arch_cnn && !o->lr_set && o->optimizer == NNB_OPTIMIZER_ADAM) {
+        o->lr = CNN_ADAM_LR;
+        o->lr_set = 1;
     }
     if (o->spec != NULL && !o->batch_set) {
         o->batch = CNN_BATCH;
