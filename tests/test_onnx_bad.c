@@ -804,7 +804,7 @@ static void test_model_and_graph_refusals(void **state)
         node1(&g, "Identity", "x", "y");
         value(&g, 12, "y", 1, 2, 2);
         pb m = model(&g, 7, 13);
-        expect_refused(&m, NNB_ERR_UNSUPPORTED, "the graph has no Gemm or MatMul");
+        expect_refused(&m, NNB_ERR_UNSUPPORTED, "the graph has no Gemm, MatMul or Conv");
     }
     /* Identity, Dropout and Flatten pass the value through: y = relu(Flatten(Dropout(Identity(x))) W + B). */
     {
