@@ -81,8 +81,14 @@ int main(int argc, char **argv)
     CHECK(nnb_tensor_create(&dlogits, N, CLASSES));
     CHECK(nnb_tensor_create(&ddropout, N, HIDDEN));
     CHECK(nnb_tensor_create(&ddense1, N, 2));
-    /* float64 arrays: the mask, the dropout output, and the gradient behind the dropout */
-    static double mask[N * HIDDEN], dropout_out[N * HIDDEN], drelu[N * HIDDEN];
+    /* float64 arrays: the mask, the dropout output, and the gradient behind the dropout (12 MB each) */
+    double *mask = malloc(sizeof(double) * N * HIDDEN);
+    double *dropout_out = malloc(sizeof(double) * N * HIDDEN);
+    double *drelu = malloc(sizeof(double) * N * HIDDEN);
+    if (mask == NULL || dropout_out == NULL || drelu == NULL) {
+        fprintf(stderr, "ch15_dropout: out of memory\n");
+        return EXIT_FAILURE;
+    }
     static float scratch[HIDDEN * CLASSES];
 
     for (int epoch = 0; epoch < epochs; ++epoch) {
@@ -137,6 +143,9 @@ int main(int argc, char **argv)
     CHECK(nnb_accuracy_categorical(t3, y_test, TEST_SAMPLES * CLASSES, &test_accuracy));
     printf("validation, acc: %.3f, loss: %.3f\n", test_accuracy, (double)test_loss);
 
+    free(drelu);
+    free(dropout_out);
+    free(mask);
     nnb_tensor_destroy(t3);
     nnb_tensor_destroy(t2);
     nnb_tensor_destroy(t1);
