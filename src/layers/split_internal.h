@@ -18,9 +18,6 @@
 
 #define NNB__SPLIT_MIN_WORK ((size_t)1 << 16)
 #define NNB__SPLIT_MAX_PARTS 8u
-#ifndef NNB__SPLIT_ENABLED
-#    define NNB__SPLIT_ENABLED 0
-#endif
 
 typedef void (*nnb__split_fn)(void *ctx, size_t begin, size_t end);
 
@@ -40,12 +37,7 @@ static inline void nnb__split_part(void *arg, size_t t)
 static inline void nnb__split(nnb__split_fn fn, void *ctx, size_t total, size_t work)
 {
     size_t parts = 1;
-    /*
-     * Off for now: one CI run of the naive build saw the convolution's weight gradient differ in its last bits
-     * between thread counts, not reproduced outside that run; until that is understood the passes run on the
-     * calling thread (the GEMM core still uses every thread). NNB__SPLIT_ENABLED 1 turns splitting back on.
-     */
-    if (NNB__SPLIT_ENABLED && work >= NNB__SPLIT_MIN_WORK && total > 1) {
+    if (work >= NNB__SPLIT_MIN_WORK && total > 1) {
         parts = nnb_get_num_threads();
         parts = parts > NNB__SPLIT_MAX_PARTS ? NNB__SPLIT_MAX_PARTS : parts;
         parts = parts > total ? total : parts;
