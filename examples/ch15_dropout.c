@@ -14,7 +14,7 @@
  * float32 ReLU output times the mask in double, unrounded; dense2's product reads it; backward, the dropout
  * and ReLU gradients are float64, dense1's bias gradient and Adam's bias moments too (nnbasics/mixed.h).
  * Weights, layer outputs and every parameter stay float32. So the printed lines are those of numpy running
- * the book's code (tests/reference/ch15_numpy.py; compared for 2001 epochs so far, docs/BOOK.md). An
+ * the book's code (tests/reference/ch15_numpy.py; the full run compared, docs/BOOK.md). An
  * optional argument trains for fewer epochs.
  */
 #include "example_util.h"
