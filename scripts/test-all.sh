@@ -170,10 +170,10 @@ for config in $configs; do
             *" portable "*) isa_exclude=(--exclude '.*_avx512\.c') ;;
             *) isa_exclude=(--exclude '.*_avx512\.c' --exclude '.*_avx2\.c') ;;
         esac
-        echo "== coverage: src/ (gcovr; fails below 96 % of lines or 89.5 % of branches)"
+        echo "== coverage: src/ (gcovr; fails below 95 % of lines or 86.5 % of branches)"
         gcovr --root . --object-directory build/coverage --filter 'src/' "${isa_exclude[@]}" \
             --exclude-unreachable-branches --txt build/coverage/coverage.txt --print-summary \
-            --fail-under-line 95.5 --fail-under-branch 88.5
+            --fail-under-line 95 --fail-under-branch 86.5
         continue
     fi
     echo "== $config: configure and build"
